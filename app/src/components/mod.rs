@@ -1,0 +1,5 @@
+//! Reusable pieces of the UI, one per file.
+
+pub mod hydrated;
+pub mod theme;
+pub mod verdict;

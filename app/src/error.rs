@@ -1,0 +1,43 @@
+//! The one error type of server functions. Internal details never reach the
+//! browser: the server logs them and the browser gets a variant it can match on.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// What a server function can answer instead of its result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum ApiError {
+    /// The thing asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The server could not do it; the details are in the server's log.
+    #[error("the server could not complete the request; the details are in its log")]
+    Internal,
+    /// The request did not reach the server, or its answer could not be read.
+    #[error("the request failed: {0}")]
+    Transport(String),
+}
+
+impl FromServerFnError for ApiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // These come from the server's own machinery: their text may hold internals.
+            ServerFnErrorErr::ServerError(_)
+            | ServerFnErrorErr::MiddlewareError(_)
+            | ServerFnErrorErr::Registration(_)
+            | ServerFnErrorErr::Response(_) => ApiError::Internal,
+            other => ApiError::Transport(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::store::StoreError> for ApiError {
+    fn from(err: crate::store::StoreError) -> Self {
+        tracing::error!(error = %err, "store error in a server function");
+        ApiError::Internal
+    }
+}

@@ -1,0 +1,160 @@
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Executor as _};
+
+use crate::model::{DatabaseKind, SqliteSettings};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// Durability settings applied to every SQLite connection, then checked.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                              PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL names neither SQLite nor Postgres.
+    #[error("unsupported database URL (expected sqlite:// or postgres://)")]
+    UnsupportedUrl,
+    /// SQLite is not running with the settings Custody requires.
+    #[error("SQLite setting {setting} is {actual}, Custody requires {required}")]
+    SqliteSetting {
+        /// The pragma.
+        setting: &'static str,
+        /// What it is.
+        actual: String,
+        /// What it must be.
+        required: &'static str,
+    },
+    /// A stored value is not one Custody writes: the database was edited by hand.
+    #[error("unexpected value {value:?} in {column}")]
+    Corrupt {
+        /// Where.
+        column: &'static str,
+        /// What was found.
+        value: String,
+    },
+    /// Applying migrations failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database reported an error.
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+}
+
+/// A pool of connections to Custody's database. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    kind: DatabaseKind,
+}
+
+impl Db {
+    /// The URL of the embedded database under `data_dir`.
+    pub fn sqlite_url(data_dir: &Path) -> String {
+        format!("sqlite://{}?mode=rwc", data_dir.join("custody.db").display())
+    }
+
+    /// Connects, applies pending migrations and checks the settings Custody
+    /// requires; refuses (returns an error) when any of it fails.
+    pub async fn open(url: &str) -> Result<Db, StoreError> {
+        sqlx::any::install_default_drivers();
+        let kind = if url.starts_with("sqlite:") {
+            DatabaseKind::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            DatabaseKind::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl);
+        };
+        let options: AnyConnectOptions = url.parse()?;
+        let pool_options = AnyPoolOptions::new()
+            .max_connections(if kind == DatabaseKind::Sqlite { 8 } else { 16 })
+            .acquire_timeout(Duration::from_secs(10));
+        let pool = match kind {
+            DatabaseKind::Sqlite => {
+                pool_options
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute(SQLITE_PRAGMAS).await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            DatabaseKind::Postgres => pool_options.connect_with(options).await?,
+        };
+        let db = Db { pool, kind };
+        match kind {
+            DatabaseKind::Sqlite => SQLITE_MIGRATIONS.run(&db.pool).await?,
+            DatabaseKind::Postgres => POSTGRES_MIGRATIONS.run(&db.pool).await?,
+        }
+        db.check_sqlite_settings().await?;
+        Ok(db)
+    }
+
+    /// Which database this is.
+    pub fn kind(&self) -> DatabaseKind {
+        self.kind
+    }
+
+    /// The connection pool, for the store's modules.
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Whether the database answers a query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes every connection, waiting for those in use.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub(crate) async fn migrations_applied(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+
+    /// SQLite's durability settings as one pooled connection has them.
+    pub(crate) async fn sqlite_settings(&self) -> Result<Option<SqliteSettings>, StoreError> {
+        if self.kind != DatabaseKind::Sqlite {
+            return Ok(None);
+        }
+        let mut conn = self.pool.acquire().await?;
+        let (journal_mode,): (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(&mut *conn).await?;
+        let (synchronous,): (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(&mut *conn).await?;
+        let (foreign_keys,): (i64,) = sqlx::query_as("PRAGMA foreign_keys").fetch_one(&mut *conn).await?;
+        let synchronous = match synchronous {
+            0 => "OFF".to_owned(),
+            1 => "NORMAL".to_owned(),
+            2 => "FULL".to_owned(),
+            3 => "EXTRA".to_owned(),
+            n => n.to_string(),
+        };
+        Ok(Some(SqliteSettings { journal_mode: journal_mode.to_lowercase(), synchronous, foreign_keys: foreign_keys == 1 }))
+    }
+
+    async fn check_sqlite_settings(&self) -> Result<(), StoreError> {
+        let Some(s) = self.sqlite_settings().await? else { return Ok(()) };
+        if s.journal_mode != "wal" {
+            return Err(StoreError::SqliteSetting { setting: "journal_mode", actual: s.journal_mode, required: "wal" });
+        }
+        if s.synchronous != "FULL" {
+            return Err(StoreError::SqliteSetting { setting: "synchronous", actual: s.synchronous, required: "FULL" });
+        }
+        if !s.foreign_keys {
+            return Err(StoreError::SqliteSetting { setting: "foreign_keys", actual: "off".into(), required: "on" });
+        }
+        Ok(())
+    }
+}

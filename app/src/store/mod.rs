@@ -1,0 +1,29 @@
+//! The data-access layer, server-side only: one [`Db`] over SQLite or Postgres,
+//! and a module per domain noun holding that noun's SQL.
+//!
+//! Queries are plain SQL strings in the dialect both databases accept (`$1`
+//! placeholders, `RETURNING`, text timestamps in RFC 3339 UTC), run through sqlx's
+//! `Any` driver and tested against both. Only the schema (`migrations/sqlite`,
+//! `migrations/postgres`) is written per database.
+
+mod db;
+pub mod incidents;
+
+pub use db::{Db, StoreError};
+
+use crate::model::ServerInfo;
+
+/// What the Settings page shows about this server's storage.
+pub async fn server_info(db: &Db) -> Result<ServerInfo, StoreError> {
+    Ok(ServerInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        database: db.kind(),
+        migrations_applied: db.migrations_applied().await?,
+        sqlite: db.sqlite_settings().await?,
+    })
+}
+
+/// Now, as stored: RFC 3339 in UTC with whole seconds, so that text order is time order.
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

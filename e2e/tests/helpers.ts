@@ -1,0 +1,44 @@
+import { expect, Page } from '@playwright/test';
+import crypto from 'node:crypto';
+
+/** DSSE v1 pre-authentication encoding, written here independently of the Rust core. */
+export function pae(payloadType: string, payload: Buffer): Buffer {
+  const type = Buffer.from(payloadType, 'utf8');
+  return Buffer.concat([
+    Buffer.from(`DSSEv1 ${type.length} `),
+    type,
+    Buffer.from(` ${payload.length} `),
+    payload,
+  ]);
+}
+
+/** A fresh ed25519 key pair, signing with Node's own crypto (not Custody's code). */
+export function newSigner() {
+  const { publicKey, privateKey } = crypto.generateKeyPairSync('ed25519');
+  const spki = publicKey.export({ format: 'der', type: 'spki' });
+  const rawPublicHex = spki.subarray(spki.length - 32).toString('hex');
+  const publicPem = publicKey.export({ format: 'pem', type: 'spki' }).toString();
+  const envelope = (payloadType: string, payload: Buffer) => ({
+    payloadType,
+    payload: payload.toString('base64'),
+    signatures: [
+      { keyid: rawPublicHex.slice(0, 16), sig: crypto.sign(null, pae(payloadType, payload), privateKey).toString('base64') },
+    ],
+  });
+  return { rawPublicHex, publicPem, envelope };
+}
+
+/** Collects console errors and failed requests so a test can assert there were none. */
+export function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  return problems;
+}
+
+/** Waits until the wasm has hydrated the page: the Verify button is enabled then. */
+export async function waitForHydration(page: Page) {
+  await expect(page.getByRole('button', { name: 'Verify', exact: true })).toBeEnabled({ timeout: 15_000 });
+}

@@ -1,0 +1,47 @@
+import { expect, test } from '@playwright/test';
+import { watchConsole } from './helpers';
+
+test('the incidents page is server-rendered, hydrates, and says how to load a bundle', async ({ page }) => {
+  const problems = watchConsole(page);
+  const wasm = page.waitForResponse((r) => r.url().endsWith('.wasm') && r.ok());
+  const response = await page.goto('/');
+  expect(response?.status()).toBe(200);
+  await wasm;
+
+  await expect(page).toHaveTitle('Incidents · Custody');
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  for (const name of ['Incidents', 'Verify', 'Review log', 'Settings']) {
+    await expect(nav.getByRole('link', { name })).toBeVisible();
+  }
+  await expect(nav.getByRole('link', { name: 'Incidents' })).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByRole('heading', { name: 'No incidents yet' })).toBeVisible();
+  await expect(page.getByText('custody ingest bundle.json')).toBeVisible();
+
+  // The theme button only works once wasm runs: it proves hydration.
+  const theme = page.getByRole('button', { name: 'Dark theme' });
+  await expect(async () => {
+    await theme.click();
+    await expect(page.locator('html')).toHaveClass(/dark/, { timeout: 500 });
+  }).toPass({ timeout: 15_000 });
+  await expect(theme).toHaveAttribute('aria-pressed', 'true');
+  // Remembered across a reload, applied before paint.
+  await page.reload();
+  await expect(page.locator('html')).toHaveClass(/dark/);
+
+  // Client-side navigation after hydration.
+  await nav.getByRole('link', { name: 'Settings' }).click();
+  await expect(page).toHaveURL(/\/settings$/);
+  await expect(page.getByText('SQLite (embedded)')).toBeVisible();
+  await expect(page.getByText('wal', { exact: true })).toBeVisible();
+  await expect(page.getByText('FULL', { exact: true })).toBeVisible();
+
+  expect(problems).toEqual([]);
+});
+
+test('an unknown address gets the 404 page with status 404', async ({ page }) => {
+  const response = await page.goto('/no/such/page');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  await page.getByRole('link', { name: 'Back to incidents' }).click();
+  await expect(page.getByRole('heading', { name: 'Incidents', exact: true })).toBeVisible();
+});

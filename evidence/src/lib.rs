@@ -1,0 +1,25 @@
+//! Custody's evidence core: the format of signed evidence and its verification.
+//!
+//! This crate is pure: no I/O, no async, no clock reads, no global state. Time and
+//! trust roots are inputs. That is what lets the very same code run in the server,
+//! in the `custody` command-line tool and, compiled to wasm, in a reviewer's browser.
+//!
+//! It must never depend on the server, the UI or any runtime, and it never panics on
+//! any input: every way input can be wrong is a [`dsse::Reason`] with a stable code.
+//!
+//! What is here today:
+//! - [`dsse`]: DSSE v1 envelopes, their pre-authentication encoding ([`dsse::pae`]) and
+//!   strict ed25519 verification of one envelope against one public key;
+//! - [`keys`]: reading an ed25519 public key from the forms people paste (hex, base64,
+//!   PEM) and the one strict signature check every verdict rests on.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+pub mod dsse;
+pub mod keys;
+
+mod b64;
+
+#[cfg(any(test, feature = "test-helpers"))]
+pub mod test_helpers;

@@ -1,0 +1,43 @@
+//! The HTTP surface: one module per resource, each with its own `router()`, merged
+//! here with the UI's routes and the layers every response goes through.
+
+mod health;
+
+use std::time::Duration;
+
+use app::store::Db;
+use axum::extract::FromRef;
+use axum::http::StatusCode;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes as _};
+use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach.
+#[derive(Clone, Debug, FromRef)]
+pub struct AppState {
+    /// Where the UI's assets are and how they are named.
+    pub leptos_options: LeptosOptions,
+    /// The database.
+    pub db: Db,
+}
+
+/// The whole application as one router, without a socket (tests can `oneshot` it).
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let db = state.db.clone();
+    Router::new()
+        .merge(health::router())
+        .leptos_routes_with_context(&state, routes, move || provide_context(db.clone()), {
+            let options = state.leptos_options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,5 @@
+use clap::Parser as _;
+
+fn main() -> std::process::ExitCode {
+    server::cli::Cli::parse().run()
+}

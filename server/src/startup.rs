@@ -1,0 +1,83 @@
+//! Building the application from its configuration, and running it.
+
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
+use app::store::Db;
+use leptos::config::LeptosOptions;
+use tokio::net::TcpListener;
+
+use crate::config::ServeConfig;
+use crate::http::{self, AppState};
+
+/// A built server: its listener is bound, its database open and migrated.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens the database (creating the data directory for SQLite), applies
+    /// migrations, checks durability settings and binds the listener.
+    pub async fn build(config: ServeConfig) -> anyhow::Result<Self> {
+        let url = config.database_url();
+        if url.starts_with("sqlite:") {
+            std::fs::create_dir_all(&config.data_dir)
+                .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+        }
+        let db = Db::open(&url).await.context("cannot open the database")?;
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.addr))?;
+        let addr = listener.local_addr()?;
+        let leptos_options = LeptosOptions::builder()
+            .output_name("custody")
+            .site_root(config.site_root().to_string_lossy().into_owned())
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .build();
+        Ok(Application { listener, state: AppState { leptos_options, db } })
+    }
+
+    /// The address the server listens on (with the real port when 0 was asked).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or(self.state.leptos_options.site_addr)
+    }
+
+    /// The database, for tests that set up data.
+    pub fn db(&self) -> Db {
+        self.state.db.clone()
+    }
+
+    /// Serves until ctrl-c or SIGTERM, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let db = self.state.db.clone();
+        axum::serve(self.listener, http::router(self.state))
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        db.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,61 @@
+use app::model::Severity;
+use app::store::incidents::{self, NewIncident};
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn the_incidents_page_is_server_rendered_with_its_empty_state() {
+    let app = spawn_app().await;
+    let response = app.get("/").await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.expect("body");
+    assert!(html.contains("<title>Incidents · Custody</title>"), "{html}");
+    assert!(html.contains("No incidents yet"), "{html}");
+    assert!(html.contains("custody ingest bundle.json"), "{html}");
+    // The hydration scripts point at the wasm build.
+    assert!(html.contains("/pkg/custody_bg.wasm"), "{html}");
+    assert!(html.contains("/pkg/custody.css"), "{html}");
+}
+
+#[tokio::test]
+async fn the_incidents_page_lists_incidents_from_the_database() {
+    let app = spawn_app().await;
+    let new = |title: &str, severity| NewIncident { title: title.into(), description: String::new(), severity };
+    incidents::create(&app.db, &new("Prod config changed by deploy agent", Severity::Critical)).await.expect("create");
+    incidents::create(&app.db, &new("Secrets <export> via tool call", Severity::High)).await.expect("create");
+
+    let html = app.get("/").await.text().await.expect("body");
+    assert!(!html.contains("No incidents yet"));
+    assert!(html.contains("Prod config changed by deploy agent"));
+    // Text from the database is escaped, never markup.
+    assert!(html.contains("Secrets &lt;export&gt; via tool call"), "{html}");
+    assert!(html.contains("2 incidents"));
+    assert!(html.contains("Critical"));
+}
+
+#[tokio::test]
+async fn an_unknown_path_gets_the_404_page() {
+    let app = spawn_app().await;
+    let response = app.get("/no/such/page").await;
+    assert_eq!(response.status(), 404);
+    let html = response.text().await.expect("body");
+    assert!(html.contains("Page not found"));
+}
+
+#[tokio::test]
+async fn the_settings_page_shows_the_checked_sqlite_settings() {
+    let app = spawn_app().await;
+    let html = app.get("/settings").await.text().await.expect("body");
+    assert!(html.contains("SQLite (embedded)"), "{html}");
+    assert!(html.contains(">wal<"), "{html}");
+    assert!(html.contains(">FULL<"), "{html}");
+}
+
+#[tokio::test]
+async fn the_verify_page_is_server_rendered_with_its_inputs_disabled_until_hydration() {
+    let app = spawn_app().await;
+    let html = app.get("/verify").await.text().await.expect("body");
+    assert!(html.contains("Verify a signed envelope"));
+    assert!(html.contains(r#"for="envelope""#));
+    assert!(html.contains("disabled"), "the button waits for wasm");
+}
