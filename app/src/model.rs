@@ -18,7 +18,8 @@ pub enum IncidentStatus {
 
 impl IncidentStatus {
     /// Every status, in workflow order.
-    pub const ALL: [IncidentStatus; 4] = [Self::Open, Self::InReview, Self::SignedOff, Self::Closed];
+    pub const ALL: [IncidentStatus; 4] =
+        [Self::Open, Self::InReview, Self::SignedOff, Self::Closed];
 
     /// The name stored in the database and used in URLs.
     pub fn as_str(self) -> &'static str {

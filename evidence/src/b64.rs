@@ -38,7 +38,14 @@ mod tests {
 
     #[test]
     fn mixed_alphabets_white_space_and_stray_bits_are_refused() {
-        for text in ["+_+/AA==", " +/+/AA==", "+/+/\nAA==", "+/+/AB==", "+/+/A", "!!!!"] {
+        for text in [
+            "+_+/AA==",
+            " +/+/AA==",
+            "+/+/\nAA==",
+            "+/+/AB==",
+            "+/+/A",
+            "!!!!",
+        ] {
             assert_eq!(decode(text), None, "{text:?}");
         }
     }

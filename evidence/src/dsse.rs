@@ -170,7 +170,9 @@ pub fn verify(envelope: &[u8], key: Option<&PublicKey>) -> Result<VerifiedEnvelo
                         keyid: signature.keyid.clone(),
                     })
                 }
-                Err(SignatureError::WrongLength(len)) => Reason::SignatureWrongLength { index, len },
+                Err(SignatureError::WrongLength(len)) => {
+                    Reason::SignatureWrongLength { index, len }
+                }
                 Err(SignatureError::Invalid) => Reason::SignatureInvalid,
             },
         };
@@ -223,7 +225,10 @@ mod tests {
         let env = signer.envelope("application/vnd.custody.event+json", b"{\"a\":1}");
         let verified = verify(env.as_bytes(), Some(&signer.public_key())).unwrap();
         assert_eq!(verified.payload(), b"{\"a\":1}");
-        assert_eq!(verified.payload_type(), "application/vnd.custody.event+json");
+        assert_eq!(
+            verified.payload_type(),
+            "application/vnd.custody.event+json"
+        );
         assert_eq!(verified.signature_index(), 0);
         assert_eq!(verified.keyid(), Some(signer.keyid().as_str()));
     }
@@ -251,10 +256,17 @@ mod tests {
         let body = crate::b64::encode(b"body");
         let cases: Vec<(&str, String, Option<PublicKey>, &str)> = vec![
             ("not json", "{".into(), Some(key), "envelope.malformed"),
-            ("missing field", r#"{"payloadType":"t","signatures":[]}"#.into(), Some(key), "envelope.malformed"),
+            (
+                "missing field",
+                r#"{"payloadType":"t","signatures":[]}"#.into(),
+                Some(key),
+                "envelope.malformed",
+            ),
             (
                 "duplicate key",
-                format!(r#"{{"payloadType":"t","payloadType":"u","payload":"{body}","signatures":[{{"sig":"{good_sig}"}}]}}"#),
+                format!(
+                    r#"{{"payloadType":"t","payloadType":"u","payload":"{body}","signatures":[{{"sig":"{good_sig}"}}]}}"#
+                ),
                 Some(key),
                 "envelope.malformed",
             ),
@@ -264,18 +276,66 @@ mod tests {
                 Some(key),
                 "envelope.malformed",
             ),
-            ("no signatures", envelope_json("t", &body, &[]), Some(key), "envelope.no_signatures"),
-            ("no key", envelope_json("t", &body, &[(None, good_sig.clone())]), None, "key.not_given"),
-            ("payload not base64", envelope_json("t", "b*dy", &[(None, good_sig.clone())]), Some(key), "envelope.payload_bad_base64"),
-            ("sig not base64", envelope_json("t", &body, &[(None, "%%%".into())]), Some(key), "signature.bad_base64"),
-            ("sig short", envelope_json("t", &body, &[(None, crate::b64::encode(&[1u8; 63]))]), Some(key), "signature.wrong_length"),
-            ("payload changed", envelope_json("t", &crate::b64::encode(b"bodz"), &[(None, good_sig.clone())]), Some(key), "signature.invalid"),
-            ("type changed", envelope_json("u", &body, &[(None, good_sig.clone())]), Some(key), "signature.invalid"),
-            ("other key", envelope_json("t", &body, &[(None, good_sig.clone())]), Some(other.public_key()), "signature.invalid"),
+            (
+                "no signatures",
+                envelope_json("t", &body, &[]),
+                Some(key),
+                "envelope.no_signatures",
+            ),
+            (
+                "no key",
+                envelope_json("t", &body, &[(None, good_sig.clone())]),
+                None,
+                "key.not_given",
+            ),
+            (
+                "payload not base64",
+                envelope_json("t", "b*dy", &[(None, good_sig.clone())]),
+                Some(key),
+                "envelope.payload_bad_base64",
+            ),
+            (
+                "sig not base64",
+                envelope_json("t", &body, &[(None, "%%%".into())]),
+                Some(key),
+                "signature.bad_base64",
+            ),
+            (
+                "sig short",
+                envelope_json("t", &body, &[(None, crate::b64::encode(&[1u8; 63]))]),
+                Some(key),
+                "signature.wrong_length",
+            ),
+            (
+                "payload changed",
+                envelope_json(
+                    "t",
+                    &crate::b64::encode(b"bodz"),
+                    &[(None, good_sig.clone())],
+                ),
+                Some(key),
+                "signature.invalid",
+            ),
+            (
+                "type changed",
+                envelope_json("u", &body, &[(None, good_sig.clone())]),
+                Some(key),
+                "signature.invalid",
+            ),
+            (
+                "other key",
+                envelope_json("t", &body, &[(None, good_sig.clone())]),
+                Some(other.public_key()),
+                "signature.invalid",
+            ),
         ];
         for (name, env, key, code) in cases {
             let got = verify(env.as_bytes(), key.as_ref());
-            assert_eq!(got.as_ref().err().map(Reason::code), Some(code), "{name}: {got:?}");
+            assert_eq!(
+                got.as_ref().err().map(Reason::code),
+                Some(code),
+                "{name}: {got:?}"
+            );
         }
     }
 
@@ -290,7 +350,10 @@ mod tests {
             &[
                 // Claims to be the signer's key, but is signed by another key.
                 (Some(signer.keyid()), crate::b64::encode(&other.sign(&msg))),
-                (Some("misleading".into()), crate::b64::encode(&signer.sign(&msg))),
+                (
+                    Some("misleading".into()),
+                    crate::b64::encode(&signer.sign(&msg)),
+                ),
             ],
         );
         let verified = verify(env.as_bytes(), Some(&signer.public_key())).unwrap();
@@ -306,14 +369,20 @@ mod tests {
             &crate::b64::encode(b"x"),
             &[(None, "%%".into()), (None, crate::b64::encode(&[0u8; 64]))],
         );
-        assert_eq!(verify(env.as_bytes(), Some(&signer.public_key())), Err(Reason::SignatureInvalid));
+        assert_eq!(
+            verify(env.as_bytes(), Some(&signer.public_key())),
+            Err(Reason::SignatureInvalid)
+        );
     }
 
     #[test]
     fn key_text_errors_are_reported_before_the_signature_is_checked() {
         let signer = TestSigner::from_seed(8);
         let env = signer.envelope("t", b"x");
-        assert_eq!(verify_with_key_text(env.as_bytes(), " \n"), Err(Reason::KeyNotGiven));
+        assert_eq!(
+            verify_with_key_text(env.as_bytes(), " \n"),
+            Err(Reason::KeyNotGiven)
+        );
         assert_eq!(
             verify_with_key_text(env.as_bytes(), "zz"),
             Err(Reason::MalformedKey(KeyError::Unreadable))

@@ -102,9 +102,13 @@ pub enum SignatureError {
 }
 
 /// Checks `signature` over `message` with `key`, strictly (see the module docs).
-pub fn verify_strict(key: &PublicKey, message: &[u8], signature: &[u8]) -> Result<(), SignatureError> {
-    let signature =
-        Signature::from_slice(signature).map_err(|_| SignatureError::WrongLength(signature.len()))?;
+pub fn verify_strict(
+    key: &PublicKey,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), SignatureError> {
+    let signature = Signature::from_slice(signature)
+        .map_err(|_| SignatureError::WrongLength(signature.len()))?;
     key.0
         .verify_strict(message, &signature)
         .map_err(|_| SignatureError::Invalid)
@@ -142,17 +146,26 @@ mod tests {
     #[test]
     fn bad_key_texts_name_what_is_wrong() {
         assert_eq!(PublicKey::from_text("  "), Err(KeyError::Empty));
-        assert_eq!(PublicKey::from_text("not a key!"), Err(KeyError::Unreadable));
+        assert_eq!(
+            PublicKey::from_text("not a key!"),
+            Err(KeyError::Unreadable)
+        );
         assert_eq!(PublicKey::from_text("AAAA"), Err(KeyError::WrongLength(3)));
         // y = 2 is not the y-coordinate of any curve point.
         let mut not_a_point = [0u8; 32];
         not_a_point[0] = 2;
-        assert_eq!(PublicKey::from_slice(&not_a_point), Err(KeyError::NotAPoint));
+        assert_eq!(
+            PublicKey::from_slice(&not_a_point),
+            Err(KeyError::NotAPoint)
+        );
     }
 
     #[test]
     fn a_signature_of_the_wrong_length_is_named_as_such() {
         let key = PublicKey::from_text(RFC8032_PK).unwrap();
-        assert_eq!(verify_strict(&key, b"", &[0u8; 63]), Err(SignatureError::WrongLength(63)));
+        assert_eq!(
+            verify_strict(&key, b"", &[0u8; 63]),
+            Err(SignatureError::WrongLength(63))
+        );
     }
 }

@@ -16,7 +16,9 @@ pub struct TestSigner {
 impl TestSigner {
     /// The key whose 32-byte seed is `seed` repeated.
     pub fn from_seed(seed: u8) -> Self {
-        TestSigner { key: SigningKey::from_bytes(&[seed; 32]) }
+        TestSigner {
+            key: SigningKey::from_bytes(&[seed; 32]),
+        }
     }
 
     /// The public half.
@@ -37,12 +39,20 @@ impl TestSigner {
     /// A DSSE envelope (JSON text) over `payload`, signed by this key.
     pub fn envelope(&self, payload_type: &str, payload: &[u8]) -> String {
         let sig = b64::encode(&self.sign(&pae(payload_type, payload)));
-        envelope_json(payload_type, &b64::encode(payload), &[(Some(self.keyid()), sig)])
+        envelope_json(
+            payload_type,
+            &b64::encode(payload),
+            &[(Some(self.keyid()), sig)],
+        )
     }
 }
 
 /// An envelope's JSON from already-encoded parts: for building malformed envelopes.
-pub fn envelope_json(payload_type: &str, payload_b64: &str, signatures: &[(Option<String>, String)]) -> String {
+pub fn envelope_json(
+    payload_type: &str,
+    payload_b64: &str,
+    signatures: &[(Option<String>, String)],
+) -> String {
     let signatures: Vec<serde_json::Value> = signatures
         .iter()
         .map(|(keyid, sig)| match keyid {

@@ -16,7 +16,11 @@ fn vectors_dir() -> Option<PathBuf> {
     if dir.is_dir() {
         return Some(dir);
     }
-    assert!(std::env::var_os("CI").is_none(), "vectors not found at {} (CI must have ../shared)", dir.display());
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "vectors not found at {} (CI must have ../shared)",
+        dir.display()
+    );
     println!("skipped: no conformance vectors at {}", dir.display());
     None
 }
@@ -47,11 +51,19 @@ fn rfc8032_and_dalek_test_vectors_all_verify() {
         let (pk, msg, sig) = (hex(parts[1]), hex(parts[2]), hex(parts[3]));
         // The file's signature field is sig ‖ msg.
         let sig = &sig[..64];
-        assert!(strictly_valid(&pk, &msg, sig), "TESTVECTORS line {} must verify", line_no + 1);
+        assert!(
+            strictly_valid(&pk, &msg, sig),
+            "TESTVECTORS line {} must verify",
+            line_no + 1
+        );
         // One flipped message bit must not.
         let mut bad = msg.clone();
         bad.push(0);
-        assert!(!strictly_valid(&pk, &bad, sig), "TESTVECTORS line {} verified a changed message", line_no + 1);
+        assert!(
+            !strictly_valid(&pk, &bad, sig),
+            "TESTVECTORS line {} verified a changed message",
+            line_no + 1
+        );
         count += 1;
     }
     assert_eq!(count, 128);
@@ -60,7 +72,8 @@ fn rfc8032_and_dalek_test_vectors_all_verify() {
 #[test]
 fn wycheproof_strict_verdicts_match_expected_results() {
     let Some(dir) = vectors_dir() else { return };
-    let doc: Value = serde_json::from_str(&read(&dir, "wycheproof/ed25519_test.json")).expect("json");
+    let doc: Value =
+        serde_json::from_str(&read(&dir, "wycheproof/ed25519_test.json")).expect("json");
     let mut count = 0;
     for group in doc["testGroups"].as_array().expect("testGroups") {
         let pk = hex(group["publicKey"]["pk"].as_str().expect("pk"));
@@ -76,7 +89,10 @@ fn wycheproof_strict_verdicts_match_expected_results() {
             count += 1;
         }
     }
-    assert_eq!(count, doc["numberOfTests"].as_u64().expect("numberOfTests") as usize);
+    assert_eq!(
+        count,
+        doc["numberOfTests"].as_u64().expect("numberOfTests") as usize
+    );
 }
 
 #[test]
@@ -98,7 +114,8 @@ fn speccheck_only_case_3_is_accepted() {
 #[test]
 fn cctv_vectors_accept_only_low_order_component_flags() {
     let Some(dir) = vectors_dir() else { return };
-    let vectors: Value = serde_json::from_str(&read(&dir, "dalek/VALIDATIONVECTORS")).expect("json");
+    let vectors: Value =
+        serde_json::from_str(&read(&dir, "dalek/VALIDATIONVECTORS")).expect("json");
     let allowed = ["low_order_component_A", "low_order_component_R"];
     let mut accepted = 0;
     for v in vectors.as_array().expect("array") {

@@ -42,7 +42,9 @@ impl Cli {
 }
 
 fn serve(config: ServeConfig) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let open = config.open;
         let app = Application::build(config).await?;
@@ -57,7 +59,11 @@ fn serve(config: ServeConfig) -> anyhow::Result<()> {
 
 /// Opens `url` in the desktop's browser; failing to is not an error.
 fn open_browser(url: &str) {
-    let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
     if let Err(err) = std::process::Command::new(opener).arg(url).spawn() {
         tracing::warn!(%err, "could not open a browser; visit {url}");
     }

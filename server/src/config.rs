@@ -34,12 +34,20 @@ pub struct ServeConfig {
 impl ServeConfig {
     /// The settings for a server on `addr` with its data under `data_dir`.
     pub fn new(addr: SocketAddr, data_dir: PathBuf) -> Self {
-        ServeConfig { addr, data_dir, database_url: None, site_root: None, open: false }
+        ServeConfig {
+            addr,
+            data_dir,
+            database_url: None,
+            site_root: None,
+            open: false,
+        }
     }
 
     /// The database URL in force.
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| app::store::Db::sqlite_url(&self.data_dir))
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| app::store::Db::sqlite_url(&self.data_dir))
     }
 
     /// The site root in force: the flag, or `site/` beside the build profile's

@@ -22,8 +22,12 @@ impl Application {
     pub async fn build(config: ServeConfig) -> anyhow::Result<Self> {
         let url = config.database_url();
         if url.starts_with("sqlite:") {
-            std::fs::create_dir_all(&config.data_dir)
-                .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                format!(
+                    "cannot create the data directory {}",
+                    config.data_dir.display()
+                )
+            })?;
         }
         let db = Db::open(&url).await.context("cannot open the database")?;
         let listener = TcpListener::bind(config.addr)
@@ -36,12 +40,17 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build();
-        Ok(Application { listener, state: AppState { leptos_options, db } })
+        Ok(Application {
+            listener,
+            state: AppState { leptos_options, db },
+        })
     }
 
     /// The address the server listens on (with the real port when 0 was asked).
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().unwrap_or(self.state.leptos_options.site_addr)
+        self.listener
+            .local_addr()
+            .unwrap_or(self.state.leptos_options.site_addr)
     }
 
     /// The database, for tests that set up data.

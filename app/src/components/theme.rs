@@ -40,7 +40,11 @@ fn is_dark() -> bool {
 fn apply(dark: bool) {
     if let Some(root) = document().document_element() {
         let classes = root.class_list();
-        let _ = if dark { classes.add_1("dark") } else { classes.remove_1("dark") };
+        let _ = if dark {
+            classes.add_1("dark")
+        } else {
+            classes.remove_1("dark")
+        };
     }
     if let Ok(Some(storage)) = window().local_storage() {
         let _ = storage.set_item(STORAGE_KEY, if dark { "dark" } else { "light" });

@@ -35,7 +35,9 @@ fn InfoList(info: ServerInfo) -> impl IntoView {
             </div>
         }
     };
-    let ok = |good: bool, text: String| view! { <Badge tone=if good { Tone::Good } else { Tone::Bad } text/> }.into_any();
+    let ok = |good: bool, text: String| {
+        view! { <Badge tone=if good { Tone::Good } else { Tone::Bad } text/> }.into_any()
+    };
     view! {
         <dl class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
             {row("Version", info.version.into_any())}

@@ -11,8 +11,16 @@ use super::PageHeader;
 /// What the browser concluded about the envelope and key on the page.
 #[derive(Clone, Debug, PartialEq)]
 enum Outcome {
-    Verified { payload_type: String, payload: String, signature_index: usize, keyid: Option<String> },
-    Rejected { code: &'static str, message: String },
+    Verified {
+        payload_type: String,
+        payload: String,
+        signature_index: usize,
+        keyid: Option<String>,
+    },
+    Rejected {
+        code: &'static str,
+        message: String,
+    },
 }
 
 impl Outcome {
@@ -24,7 +32,10 @@ impl Outcome {
                 signature_index: v.signature_index(),
                 keyid: v.keyid().map(str::to_owned),
             },
-            Err(reason) => Outcome::Rejected { code: reason.code(), message: reason.to_string() },
+            Err(reason) => Outcome::Rejected {
+                code: reason.code(),
+                message: reason.to_string(),
+            },
         }
     }
 }
@@ -43,7 +54,12 @@ pub fn VerifyPage() -> impl IntoView {
         key.track();
         outcome.set(None);
     });
-    let verify = move |_| outcome.set(Some(Outcome::of(&envelope.get_untracked(), &key.get_untracked())));
+    let verify = move |_| {
+        outcome.set(Some(Outcome::of(
+            &envelope.get_untracked(),
+            &key.get_untracked(),
+        )))
+    };
 
     view! {
         <Title text="Verify"/>
@@ -141,7 +157,11 @@ fn TextDrop(
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
         dragging.set(false);
-        if let Some(file) = ev.data_transfer().and_then(|dt| dt.files()).and_then(|f| f.get(0)) {
+        if let Some(file) = ev
+            .data_transfer()
+            .and_then(|dt| dt.files())
+            .and_then(|f| f.get(0))
+        {
             read_file(file);
         }
     };

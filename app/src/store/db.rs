@@ -56,7 +56,10 @@ pub struct Db {
 impl Db {
     /// The URL of the embedded database under `data_dir`.
     pub fn sqlite_url(data_dir: &Path) -> String {
-        format!("sqlite://{}?mode=rwc", data_dir.join("custody.db").display())
+        format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("custody.db").display()
+        )
     }
 
     /// Connects, applies pending migrations and checks the settings Custody
@@ -119,9 +122,10 @@ impl Db {
     }
 
     pub(crate) async fn migrations_applied(&self) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
-            .fetch_one(&self.pool)
-            .await?;
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(&self.pool)
+                .await?;
         Ok(n)
     }
 
@@ -131,9 +135,15 @@ impl Db {
             return Ok(None);
         }
         let mut conn = self.pool.acquire().await?;
-        let (journal_mode,): (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(&mut *conn).await?;
-        let (synchronous,): (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(&mut *conn).await?;
-        let (foreign_keys,): (i64,) = sqlx::query_as("PRAGMA foreign_keys").fetch_one(&mut *conn).await?;
+        let (journal_mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+            .fetch_one(&mut *conn)
+            .await?;
+        let (synchronous,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await?;
+        let (foreign_keys,): (i64,) = sqlx::query_as("PRAGMA foreign_keys")
+            .fetch_one(&mut *conn)
+            .await?;
         let synchronous = match synchronous {
             0 => "OFF".to_owned(),
             1 => "NORMAL".to_owned(),
@@ -141,19 +151,37 @@ impl Db {
             3 => "EXTRA".to_owned(),
             n => n.to_string(),
         };
-        Ok(Some(SqliteSettings { journal_mode: journal_mode.to_lowercase(), synchronous, foreign_keys: foreign_keys == 1 }))
+        Ok(Some(SqliteSettings {
+            journal_mode: journal_mode.to_lowercase(),
+            synchronous,
+            foreign_keys: foreign_keys == 1,
+        }))
     }
 
     async fn check_sqlite_settings(&self) -> Result<(), StoreError> {
-        let Some(s) = self.sqlite_settings().await? else { return Ok(()) };
+        let Some(s) = self.sqlite_settings().await? else {
+            return Ok(());
+        };
         if s.journal_mode != "wal" {
-            return Err(StoreError::SqliteSetting { setting: "journal_mode", actual: s.journal_mode, required: "wal" });
+            return Err(StoreError::SqliteSetting {
+                setting: "journal_mode",
+                actual: s.journal_mode,
+                required: "wal",
+            });
         }
         if s.synchronous != "FULL" {
-            return Err(StoreError::SqliteSetting { setting: "synchronous", actual: s.synchronous, required: "FULL" });
+            return Err(StoreError::SqliteSetting {
+                setting: "synchronous",
+                actual: s.synchronous,
+                required: "FULL",
+            });
         }
         if !s.foreign_keys {
-            return Err(StoreError::SqliteSetting { setting: "foreign_keys", actual: "off".into(), required: "on" });
+            return Err(StoreError::SqliteSetting {
+                setting: "foreign_keys",
+                actual: "off".into(),
+                required: "on",
+            });
         }
         Ok(())
     }

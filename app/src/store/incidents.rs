@@ -45,14 +45,20 @@ pub async fn list(db: &Db) -> Result<Vec<IncidentSummary>, StoreError> {
     rows.into_iter().map(summary).collect()
 }
 
-fn summary((id, title, status, severity, assignee, created_at, updated_at): Row) -> Result<IncidentSummary, StoreError> {
+fn summary(
+    (id, title, status, severity, assignee, created_at, updated_at): Row,
+) -> Result<IncidentSummary, StoreError> {
     Ok(IncidentSummary {
         id,
         title,
-        status: IncidentStatus::parse(&status)
-            .ok_or(StoreError::Corrupt { column: "incidents.status", value: status })?,
-        severity: Severity::parse(&severity)
-            .ok_or(StoreError::Corrupt { column: "incidents.severity", value: severity })?,
+        status: IncidentStatus::parse(&status).ok_or(StoreError::Corrupt {
+            column: "incidents.status",
+            value: status,
+        })?,
+        severity: Severity::parse(&severity).ok_or(StoreError::Corrupt {
+            column: "incidents.severity",
+            value: severity,
+        })?,
         assignee,
         created_at,
         updated_at,

@@ -16,7 +16,10 @@ pub(super) fn router() -> Router<AppState> {
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     let database = state.db.kind().label();
     match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok", "database": database }))),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ok", "database": database })),
+        ),
         Err(err) => {
             tracing::error!(error = %err, "health check: database unreachable");
             (

@@ -6,7 +6,10 @@ async fn healthz_reports_the_database_it_reached() {
     let response = app.get("/healthz").await;
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.expect("json");
-    assert_eq!(body, serde_json::json!({ "status": "ok", "database": "SQLite (embedded)" }));
+    assert_eq!(
+        body,
+        serde_json::json!({ "status": "ok", "database": "SQLite (embedded)" })
+    );
 }
 
 #[tokio::test]
@@ -21,6 +24,11 @@ async fn healthz_is_unavailable_when_the_database_is_gone() {
 
 #[tokio::test]
 async fn an_unsupported_database_url_is_refused() {
-    let err = app::store::Db::open("mysql://localhost/custody").await.expect_err("refused");
-    assert!(err.to_string().contains("unsupported database URL"), "{err}");
+    let err = app::store::Db::open("mysql://localhost/custody")
+        .await
+        .expect_err("refused");
+    assert!(
+        err.to_string().contains("unsupported database URL"),
+        "{err}"
+    );
 }

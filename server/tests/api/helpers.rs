@@ -19,8 +19,13 @@ pub async fn spawn_app() -> TestApp {
         server::telemetry::init();
     }
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let config = ServeConfig::new(SocketAddr::from(([127, 0, 0, 1], 0)), data_dir.path().to_owned());
-    let app = Application::build(config).await.expect("application builds");
+    let config = ServeConfig::new(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        data_dir.path().to_owned(),
+    );
+    let app = Application::build(config)
+        .await
+        .expect("application builds");
     let address = format!("http://{}", app.local_addr());
     let db = app.db();
     tokio::spawn(app.run_until_stopped());

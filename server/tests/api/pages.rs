@@ -9,7 +9,10 @@ async fn the_incidents_page_is_server_rendered_with_its_empty_state() {
     let response = app.get("/").await;
     assert_eq!(response.status(), 200);
     let html = response.text().await.expect("body");
-    assert!(html.contains("<title>Incidents · Custody</title>"), "{html}");
+    assert!(
+        html.contains("<title>Incidents · Custody</title>"),
+        "{html}"
+    );
     assert!(html.contains("No incidents yet"), "{html}");
     assert!(html.contains("custody ingest bundle.json"), "{html}");
     // The hydration scripts point at the wasm build.
@@ -20,15 +23,32 @@ async fn the_incidents_page_is_server_rendered_with_its_empty_state() {
 #[tokio::test]
 async fn the_incidents_page_lists_incidents_from_the_database() {
     let app = spawn_app().await;
-    let new = |title: &str, severity| NewIncident { title: title.into(), description: String::new(), severity };
-    incidents::create(&app.db, &new("Prod config changed by deploy agent", Severity::Critical)).await.expect("create");
-    incidents::create(&app.db, &new("Secrets <export> via tool call", Severity::High)).await.expect("create");
+    let new = |title: &str, severity| NewIncident {
+        title: title.into(),
+        description: String::new(),
+        severity,
+    };
+    incidents::create(
+        &app.db,
+        &new("Prod config changed by deploy agent", Severity::Critical),
+    )
+    .await
+    .expect("create");
+    incidents::create(
+        &app.db,
+        &new("Secrets <export> via tool call", Severity::High),
+    )
+    .await
+    .expect("create");
 
     let html = app.get("/").await.text().await.expect("body");
     assert!(!html.contains("No incidents yet"));
     assert!(html.contains("Prod config changed by deploy agent"));
     // Text from the database is escaped, never markup.
-    assert!(html.contains("Secrets &lt;export&gt; via tool call"), "{html}");
+    assert!(
+        html.contains("Secrets &lt;export&gt; via tool call"),
+        "{html}"
+    );
     assert!(html.contains("2 incidents"));
     assert!(html.contains("Critical"));
 }
