@@ -11,7 +11,8 @@
 //! - [`dsse`]: DSSE v1 envelopes, their pre-authentication encoding ([`dsse::pae`]) and
 //!   strict ed25519 verification of one envelope against one public key;
 //! - [`keys`]: reading an ed25519 public key from the forms people paste (hex, base64,
-//!   PEM) and the one strict signature check every verdict rests on.
+//!   PEM) and the one strict signature check every verdict rests on;
+//! - [`merkle`]: RFC 6962 Merkle roots and inclusion and consistency proofs.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(
@@ -23,6 +24,7 @@
 
 pub mod dsse;
 pub mod keys;
+pub mod merkle;
 
 mod b64;
 
