@@ -12,6 +12,7 @@
 //!   strict ed25519 verification of one envelope against one public key;
 //! - [`keys`]: reading an ed25519 public key from the forms people paste (hex, base64,
 //!   PEM) and the one strict signature check every verdict rests on;
+//! - [`json`]: strict JSON (no duplicate keys, bounded depth) for signed payloads;
 //! - [`merkle`]: RFC 6962 Merkle roots and inclusion and consistency proofs.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -23,6 +24,7 @@
 )]
 
 pub mod dsse;
+pub mod json;
 pub mod keys;
 pub mod merkle;
 

@@ -1,0 +1,196 @@
+//! Strict JSON for signed payloads: duplicate object keys are refused (two readers
+//! could otherwise see two different documents in the same signed bytes), nesting is
+//! bounded, and the text must be UTF-8. Everything else is RFC 8259 as serde_json
+//! reads it.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+/// The deepest nesting of arrays and objects accepted by default.
+pub const DEFAULT_MAX_DEPTH: usize = 64;
+
+/// Why bytes are not strict JSON.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JsonError {
+    /// An object has the same key twice.
+    #[error("duplicate key {0:?} in a JSON object")]
+    DuplicateKey(String),
+    /// Arrays and objects are nested deeper than allowed.
+    #[error("JSON nested deeper than {0} levels")]
+    TooDeep(usize),
+    /// The bytes are not JSON (with serde_json's line and column).
+    #[error("not valid JSON: {0}")]
+    Syntax(String),
+}
+
+/// Parses `bytes` as one strict JSON document nested at most `max_depth` deep.
+pub fn parse(bytes: &[u8], max_depth: usize) -> Result<Value, JsonError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // Our own depth bound replaces serde_json's fixed one (it stays below it).
+    let value = Strict {
+        depth: 0,
+        max_depth: max_depth.min(DEFAULT_MAX_DEPTH * 2),
+    }
+    .deserialize(&mut de)
+    .map_err(classify)?;
+    de.end().map_err(classify)?;
+    Ok(value)
+}
+
+const DUPLICATE: &str = "custody-duplicate-key:";
+const TOO_DEEP: &str = "custody-too-deep:";
+
+/// Recovers our own errors from serde_json's, which carry them as text.
+fn classify(err: serde_json::Error) -> JsonError {
+    let text = err.to_string();
+    if let Some(rest) = text.strip_prefix(DUPLICATE) {
+        let key = rest.rsplit_once(" at line ").map_or(rest, |(k, _)| k);
+        return JsonError::DuplicateKey(key.to_owned());
+    }
+    if let Some(rest) = text.strip_prefix(TOO_DEEP) {
+        let depth = rest
+            .split_whitespace()
+            .next()
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(0);
+        return JsonError::TooDeep(depth);
+    }
+    JsonError::Syntax(text)
+}
+
+#[derive(Clone, Copy)]
+struct Strict {
+    depth: usize,
+    max_depth: usize,
+}
+
+impl Strict {
+    fn deeper<E: serde::de::Error>(self) -> Result<Strict, E> {
+        if self.depth >= self.max_depth {
+            return Err(E::custom(format_args!(
+                "{TOO_DEEP}{} levels",
+                self.max_depth
+            )));
+        }
+        Ok(Strict {
+            depth: self.depth + 1,
+            max_depth: self.max_depth,
+        })
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Strict {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Strict {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
+        serde_json::Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("number out of range"))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let inner = self.deeper()?;
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(inner)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let inner = self.deeper()?;
+        let mut seen = BTreeSet::new();
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(A::Error::custom(format_args!("{DUPLICATE}{key}")));
+            }
+            let value = map.next_value_seed(inner)?;
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_document_parses() {
+        let v = parse(br#"{"a":[1,2,{"b":null}],"c":"d"}"#, 8).unwrap();
+        assert_eq!(v["a"][2]["b"], Value::Null);
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused_at_any_depth() {
+        assert_eq!(
+            parse(br#"{"a":1,"a":2}"#, 8),
+            Err(JsonError::DuplicateKey("a".into()))
+        );
+        assert_eq!(
+            parse(br#"{"x":[{"k":1,"k":1}]}"#, 8),
+            Err(JsonError::DuplicateKey("k".into()))
+        );
+        // The same key in sibling objects is fine.
+        assert!(parse(br#"[{"k":1},{"k":2}]"#, 8).is_ok());
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        assert!(parse(b"[[[1]]]", 3).is_ok());
+        assert_eq!(parse(b"[[[[1]]]]", 3), Err(JsonError::TooDeep(3)));
+        assert_eq!(
+            parse(br#"{"a":{"b":{"c":{}}}}"#, 3),
+            Err(JsonError::TooDeep(3))
+        );
+        let deep = "[".repeat(100_000);
+        assert_eq!(
+            parse(deep.as_bytes(), DEFAULT_MAX_DEPTH),
+            Err(JsonError::TooDeep(DEFAULT_MAX_DEPTH))
+        );
+    }
+
+    #[test]
+    fn trailing_bytes_and_bad_utf8_are_syntax_errors() {
+        assert!(matches!(parse(b"{} x", 8), Err(JsonError::Syntax(_))));
+        assert!(matches!(parse(b"\"\xff\"", 8), Err(JsonError::Syntax(_))));
+    }
+}

@@ -1,0 +1,63 @@
+//! nst/JSONTestSuite in `../shared/vectors/jsontestsuite`: the strict parser never
+//! panics, rejects every `n_` probe, and accepts every `y_` probe except the two
+//! whose duplicate keys Custody refuses by design.
+
+use std::path::PathBuf;
+
+use evidence::json::{self, JsonError, DEFAULT_MAX_DEPTH};
+
+fn probes() -> Vec<(String, Vec<u8>)> {
+    let dir = std::env::var_os("CUSTODY_VECTORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors"));
+    if !dir.is_dir() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "vectors not found at {} (CI must have ../shared)",
+            dir.display()
+        );
+        println!("skipped: no conformance vectors at {}", dir.display());
+        return Vec::new();
+    }
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.join("jsontestsuite/test_parsing"))
+        .expect("test_parsing")
+        .map(|e| {
+            let path = e.expect("entry").path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .expect("name")
+                .to_owned();
+            (name, std::fs::read(&path).expect("read"))
+        })
+        .collect();
+    out.sort();
+    assert_eq!(out.len(), 318);
+    out
+}
+
+#[test]
+fn every_probe_gets_the_expected_verdict_without_panicking() {
+    let duplicates = [
+        "y_object_duplicated_key.json",
+        "y_object_duplicated_key_and_value.json",
+    ];
+    for (name, bytes) in probes() {
+        let got = std::panic::catch_unwind(|| json::parse(&bytes, DEFAULT_MAX_DEPTH))
+            .unwrap_or_else(|_| panic!("{name}: the parser panicked"));
+        if duplicates.contains(&name.as_str()) {
+            assert!(
+                matches!(got, Err(JsonError::DuplicateKey(_))),
+                "{name}: {got:?}"
+            );
+        } else if name.starts_with("y_") {
+            assert!(got.is_ok(), "{name} must parse: {got:?}");
+        } else if name.starts_with("n_") {
+            let err = got.expect_err(&name);
+            assert!(
+                !err.to_string().is_empty(),
+                "{name}: the error must say something"
+            );
+        }
+    }
+}
