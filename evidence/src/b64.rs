@@ -19,7 +19,6 @@ pub(crate) fn decode(text: &str) -> Option<Vec<u8>> {
 }
 
 /// Encodes with the standard alphabet and padding, as producers should.
-#[cfg(any(test, feature = "test-helpers"))]
 pub(crate) fn encode(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }

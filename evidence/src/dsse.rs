@@ -123,20 +123,20 @@ impl VerifiedEnvelope {
 }
 
 /// The envelope as it is on the wire; base64 is decoded only in [`verify`].
-#[derive(Deserialize)]
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct WireEnvelope {
-    payload_type: String,
-    payload: String,
-    signatures: Vec<WireSignature>,
+pub(crate) struct WireEnvelope {
+    pub(crate) payload_type: String,
+    pub(crate) payload: String,
+    pub(crate) signatures: Vec<WireSignature>,
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
-struct WireSignature {
-    #[serde(default)]
-    keyid: Option<String>,
-    sig: String,
+pub(crate) struct WireSignature {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) keyid: Option<String>,
+    pub(crate) sig: String,
 }
 
 /// Verifies the DSSE envelope `envelope` (JSON bytes) with `key`.
@@ -149,6 +149,14 @@ struct WireSignature {
 pub fn verify(envelope: &[u8], key: Option<&PublicKey>) -> Result<VerifiedEnvelope, Reason> {
     let wire: WireEnvelope =
         serde_json::from_slice(envelope).map_err(|e| Reason::MalformedEnvelope(e.to_string()))?;
+    check(&wire, key)
+}
+
+/// [`verify`] for an envelope already read from JSON (as part of a bundle).
+pub(crate) fn check(
+    wire: &WireEnvelope,
+    key: Option<&PublicKey>,
+) -> Result<VerifiedEnvelope, Reason> {
     if wire.signatures.is_empty() {
         return Err(Reason::NoSignatures);
     }
@@ -164,7 +172,7 @@ pub fn verify(envelope: &[u8], key: Option<&PublicKey>) -> Result<VerifiedEnvelo
             Some(sig) => match keys::verify_strict(key, &message, &sig) {
                 Ok(()) => {
                     return Ok(VerifiedEnvelope {
-                        payload_type: wire.payload_type,
+                        payload_type: wire.payload_type.clone(),
                         payload,
                         signature_index: index,
                         keyid: signature.keyid.clone(),

@@ -23,10 +23,12 @@
     clippy::panic
 )]
 
+pub mod bundle;
 pub mod dsse;
 pub mod json;
 pub mod keys;
 pub mod merkle;
+pub mod producer;
 
 mod b64;
 

@@ -1,0 +1,715 @@
+//! Evidence bundles (format v1): events signed by their emitters, key bindings
+//! certified by an organisation's root keys, and a manifest signed by the collector
+//! that binds the events with an RFC 6962 Merkle root.
+//!
+//! [`verify`] is the only way to a [`Report`]; it keeps apart, for every event,
+//! integrity (signature), trust (key certified for this emitter at that time by a
+//! trusted root), chain (place in its emitter's hash chain) and inclusion (covered
+//! by the manifest's root). What was not checked is [`Check::Unknown`], never a pass.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::dsse::{self, WireEnvelope};
+use crate::json;
+use crate::keys::PublicKey;
+use crate::merkle;
+
+/// `payloadType` of an event envelope.
+pub const EVENT_TYPE: &str = "application/vnd.custody.event.v1+json";
+/// `payloadType` of a key binding envelope.
+pub const BINDING_TYPE: &str = "application/vnd.custody.binding.v1+json";
+/// `payloadType` of a key revocation envelope.
+pub const REVOCATION_TYPE: &str = "application/vnd.custody.revocation.v1+json";
+/// `payloadType` of the manifest envelope.
+pub const MANIFEST_TYPE: &str = "application/vnd.custody.manifest.v1+json";
+
+/// Bounds on what a bundle may hold; beyond them it is malformed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest bundle, in bytes.
+    pub max_bundle_bytes: usize,
+    /// Most events.
+    pub max_events: usize,
+    /// Largest decoded payload of one envelope, in bytes.
+    pub max_payload_bytes: usize,
+    /// Deepest JSON nesting inside a payload.
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bundle_bytes: 256 << 20,
+            max_events: 1_000_000,
+            max_payload_bytes: 1 << 20,
+            max_depth: 32,
+        }
+    }
+}
+
+/// Why a bundle could not be read at all. Nothing in it was checked.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Malformed {
+    /// The bundle is larger than [`Limits::max_bundle_bytes`].
+    #[error("the bundle is {size} bytes; the limit is {limit}")]
+    TooLarge {
+        /// Its size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// More events than [`Limits::max_events`].
+    #[error("the bundle has {count} events; the limit is {limit}")]
+    TooManyEvents {
+        /// How many.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Not JSON of the bundle's shape.
+    #[error("not a Custody bundle: {0}")]
+    Structure(String),
+    /// A format version this verifier does not know.
+    #[error("unsupported bundle format version {0}")]
+    Version(u64),
+}
+
+impl Malformed {
+    /// The stable code of this reason.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Malformed::TooLarge { .. } => "bundle.too_large",
+            Malformed::TooManyEvents { .. } => "bundle.too_many_events",
+            Malformed::Structure(_) => "bundle.malformed",
+            Malformed::Version(_) => "bundle.unsupported_version",
+        }
+    }
+}
+
+/// The result of one check on one event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// Checked and held.
+    Pass,
+    /// Checked and failed, with a stable reason code.
+    Fail(&'static str),
+    /// Could not be checked, with a stable reason code saying why.
+    Unknown(&'static str),
+}
+
+impl Check {
+    fn is_fail(&self) -> bool {
+        matches!(self, Check::Fail(_))
+    }
+}
+
+/// The verdict on one event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventReport {
+    /// Position in the bundle, from 0.
+    pub index: usize,
+    /// SHA-256 of the event's signed bytes (its PAE), hex; the chain and the Merkle
+    /// tree are over these.
+    pub digest: String,
+    /// The emitter the payload names, once the signature held and it parsed.
+    pub emitter: Option<String>,
+    /// Signature over the bytes as received.
+    pub integrity: Check,
+    /// The signing key is certified for the emitter at the event's time.
+    pub trust: Check,
+    /// The event's place in its emitter's hash chain.
+    pub chain: Check,
+    /// Covered by the manifest's Merkle root.
+    pub inclusion: Check,
+    /// Warnings that do not fail a check (stable codes).
+    pub warnings: Vec<&'static str>,
+}
+
+/// The bundle's one status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Every check on every event and on the manifest passed.
+    Verified,
+    /// Everything passed, with warnings.
+    VerifiedWithWarnings,
+    /// Some signature, chain link, manifest binding or inclusion failed.
+    Tampered,
+    /// Nothing failed, but some key or manifest is not certified by a trusted root.
+    Untrusted,
+    /// A signed payload could not be read.
+    Malformed,
+}
+
+impl Status {
+    /// The stable name of the status.
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Verified => "verified",
+            Status::VerifiedWithWarnings => "verified_with_warnings",
+            Status::Tampered => "tampered",
+            Status::Untrusted => "untrusted",
+            Status::Malformed => "malformed",
+        }
+    }
+}
+
+/// What verification found. Only [`verify`] makes one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    status: Status,
+    reasons: Vec<&'static str>,
+    events: Vec<EventReport>,
+    bundle_id: Option<String>,
+}
+
+impl Report {
+    /// The bundle's status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+    /// Every distinct reason code found, bundle-level and per event, in order found.
+    pub fn reasons(&self) -> &[&'static str] {
+        &self.reasons
+    }
+    /// The verdict on each event, in bundle order.
+    pub fn events(&self) -> &[EventReport] {
+        &self.events
+    }
+    /// The bundle ID the manifest names, if the manifest could be read.
+    pub fn bundle_id(&self) -> Option<&str> {
+        self.bundle_id.as_deref()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct WireBundle {
+    custody_bundle: u64,
+    manifest: WireEnvelope,
+    #[serde(default)]
+    bindings: Vec<WireEnvelope>,
+    #[serde(default)]
+    revocations: Vec<WireEnvelope>,
+    events: Vec<WireEnvelope>,
+}
+
+/// A key certification read from a binding signed by a trusted root.
+struct Binding {
+    key: PublicKey,
+    subject: String,
+    not_before: DateTime<Utc>,
+    not_after: DateTime<Utc>,
+}
+
+/// Verifies the bundle `bytes` against the organisation root keys in `roots`.
+pub fn verify(bytes: &[u8], roots: &[PublicKey], limits: &Limits) -> Result<Report, Malformed> {
+    if bytes.len() > limits.max_bundle_bytes {
+        return Err(Malformed::TooLarge {
+            size: bytes.len(),
+            limit: limits.max_bundle_bytes,
+        });
+    }
+    let wire: WireBundle =
+        serde_json::from_slice(bytes).map_err(|e| Malformed::Structure(e.to_string()))?;
+    if wire.custody_bundle != 1 {
+        return Err(Malformed::Version(wire.custody_bundle));
+    }
+    if wire.events.len() > limits.max_events {
+        return Err(Malformed::TooManyEvents {
+            count: wire.events.len(),
+            limit: limits.max_events,
+        });
+    }
+    let mut reasons = Reasons::default();
+
+    let (bindings, candidate_keys) = read_bindings(&wire.bindings, roots, limits, &mut reasons);
+    let revocations = read_revocations(&wire.revocations, roots, limits, &mut reasons);
+
+    let mut events: Vec<EventReport> = Vec::with_capacity(wire.events.len());
+    let mut leaves = Vec::with_capacity(wire.events.len());
+    let mut times: Vec<Option<DateTime<Utc>>> = Vec::with_capacity(wire.events.len());
+    let mut chains: HashMap<String, (u64, String)> = HashMap::new();
+    let mut seen_digests: HashMap<String, usize> = HashMap::new();
+    let mut malformed = false;
+
+    for (index, envelope) in wire.events.iter().enumerate() {
+        let (report, leaf, time, bad) = check_event(
+            index,
+            envelope,
+            &candidate_keys,
+            &bindings,
+            &revocations,
+            limits,
+            &mut chains,
+            &mut seen_digests,
+        );
+        malformed |= bad;
+        leaves.push(leaf);
+        times.push(time);
+        events.push(report);
+    }
+
+    let bundle_id = check_manifest(
+        &wire.manifest,
+        &candidate_keys,
+        &bindings,
+        limits,
+        &leaves,
+        &times,
+        &mut events,
+        &mut reasons,
+    );
+
+    for e in &events {
+        for check in [&e.integrity, &e.trust, &e.chain, &e.inclusion] {
+            if let Check::Fail(code) | Check::Unknown(code) = check {
+                reasons.add(code);
+            }
+        }
+        for w in &e.warnings {
+            reasons.add(w);
+        }
+    }
+    let status = if malformed {
+        Status::Malformed
+    } else if reasons.tampered
+        || events
+            .iter()
+            .any(|e| e.integrity.is_fail() || e.chain.is_fail() || e.inclusion.is_fail())
+    {
+        Status::Tampered
+    } else if reasons.untrusted
+        || events
+            .iter()
+            .any(|e| e.trust != Check::Pass || e.integrity != Check::Pass)
+    {
+        Status::Untrusted
+    } else if !reasons.codes.is_empty() {
+        Status::VerifiedWithWarnings
+    } else {
+        Status::Verified
+    };
+    Ok(Report {
+        status,
+        reasons: reasons.codes,
+        events,
+        bundle_id,
+    })
+}
+
+#[derive(Default)]
+struct Reasons {
+    codes: Vec<&'static str>,
+    tampered: bool,
+    untrusted: bool,
+}
+
+impl Reasons {
+    fn add(&mut self, code: &'static str) {
+        if !self.codes.contains(&code) {
+            self.codes.push(code);
+        }
+    }
+    fn tamper(&mut self, code: &'static str) {
+        self.tampered = true;
+        self.add(code);
+    }
+    fn distrust(&mut self, code: &'static str) {
+        self.untrusted = true;
+        self.add(code);
+    }
+}
+
+/// Bindings certified by a trusted root, and every key any binding names (the keys
+/// an event's signature is tried against: `keyid` is only a hint).
+fn read_bindings(
+    envelopes: &[WireEnvelope],
+    roots: &[PublicKey],
+    limits: &Limits,
+    reasons: &mut Reasons,
+) -> (Vec<Binding>, Vec<PublicKey>) {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    struct Payload {
+        key: String,
+        subject: String,
+        not_before: String,
+        not_after: String,
+    }
+    let mut bindings = Vec::new();
+    let mut keys = Vec::new();
+    for envelope in envelopes {
+        let Some((payload, trusted)) =
+            open_signed_by_root(envelope, BINDING_TYPE, roots, limits, reasons)
+        else {
+            continue;
+        };
+        let Ok(p) = serde_json::from_value::<Payload>(payload) else {
+            reasons.tamper("binding.malformed");
+            continue;
+        };
+        let (Ok(key), Some(not_before), Some(not_after)) = (
+            PublicKey::from_text(&p.key),
+            parse_time(&p.not_before),
+            parse_time(&p.not_after),
+        ) else {
+            reasons.tamper("binding.malformed");
+            continue;
+        };
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+        if trusted {
+            bindings.push(Binding {
+                key,
+                subject: p.subject,
+                not_before,
+                not_after,
+            });
+        }
+    }
+    (bindings, keys)
+}
+
+/// Revocations signed by a trusted root: key → time from which it is revoked.
+fn read_revocations(
+    envelopes: &[WireEnvelope],
+    roots: &[PublicKey],
+    limits: &Limits,
+    reasons: &mut Reasons,
+) -> Vec<(PublicKey, DateTime<Utc>)> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    struct Payload {
+        key: String,
+        revoked_at: String,
+    }
+    let mut out = Vec::new();
+    for envelope in envelopes {
+        let Some((payload, true)) =
+            open_signed_by_root(envelope, REVOCATION_TYPE, roots, limits, reasons)
+        else {
+            continue;
+        };
+        match serde_json::from_value::<Payload>(payload) {
+            Ok(p) => match (PublicKey::from_text(&p.key), parse_time(&p.revoked_at)) {
+                (Ok(key), Some(at)) => out.push((key, at)),
+                _ => reasons.tamper("revocation.malformed"),
+            },
+            Err(_) => reasons.tamper("revocation.malformed"),
+        }
+    }
+    out
+}
+
+/// The payload of a root-signed envelope and whether a trusted root signed it.
+/// A signature by no trusted root makes the statement untrusted, not tampered:
+/// the verifier cannot tell a forgery from another organisation's root.
+fn open_signed_by_root(
+    envelope: &WireEnvelope,
+    payload_type: &str,
+    roots: &[PublicKey],
+    limits: &Limits,
+    reasons: &mut Reasons,
+) -> Option<(Value, bool)> {
+    if envelope.payload_type != payload_type {
+        reasons.tamper("envelope.wrong_payload_type");
+        return None;
+    }
+    let verified = roots
+        .iter()
+        .find_map(|root| dsse::check(envelope, Some(root)).ok());
+    let trusted = verified.is_some();
+    let payload = match verified {
+        Some(v) => v.payload().to_vec(),
+        None => {
+            reasons.distrust(if payload_type == BINDING_TYPE {
+                "trust.binding_not_signed_by_trusted_root"
+            } else {
+                "trust.revocation_not_signed_by_trusted_root"
+            });
+            // Read the payload anyway, only to learn which key it names, so events by
+            // that key are reported as untrusted rather than unknown.
+            crate::b64::decode(&envelope.payload)?
+        }
+    };
+    if payload.len() > limits.max_payload_bytes {
+        reasons.tamper("payload.too_large");
+        return None;
+    }
+    match json::parse(&payload, limits.max_depth) {
+        Ok(v) => Some((v, trusted)),
+        Err(_) => {
+            reasons.tamper("payload.malformed");
+            None
+        }
+    }
+}
+
+/// What an event's payload must carry for verification.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EventHeader {
+    emitter: String,
+    seq: u64,
+    prev: Option<String>,
+    time: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_event(
+    index: usize,
+    envelope: &WireEnvelope,
+    keys: &[PublicKey],
+    bindings: &[Binding],
+    revocations: &[(PublicKey, DateTime<Utc>)],
+    limits: &Limits,
+    chains: &mut HashMap<String, (u64, String)>,
+    seen: &mut HashMap<String, usize>,
+) -> (EventReport, merkle::Hash, Option<DateTime<Utc>>, bool) {
+    let unknown = |code| Check::Unknown(code);
+    let mut report = EventReport {
+        index,
+        digest: String::new(),
+        emitter: None,
+        integrity: unknown("integrity.not_checked"),
+        trust: unknown("trust.not_checked"),
+        chain: unknown("chain.not_checked"),
+        inclusion: unknown("inclusion.not_checked"),
+        warnings: Vec::new(),
+    };
+    // The digest is over the signed bytes; without a readable payload there are none,
+    // and the digest of the envelope's payload text stands in so the tree is defined.
+    let Some(payload) = crate::b64::decode(&envelope.payload) else {
+        report.integrity = Check::Fail("envelope.payload_bad_base64");
+        let digest: merkle::Hash = Sha256::digest(envelope.payload.as_bytes()).into();
+        report.digest = hex::encode(digest);
+        return (report, merkle::leaf_hash(&digest), None, false);
+    };
+    let digest: merkle::Hash = Sha256::digest(dsse::pae(&envelope.payload_type, &payload)).into();
+    report.digest = hex::encode(digest);
+    let leaf = merkle::leaf_hash(&digest);
+    if envelope.payload_type != EVENT_TYPE {
+        report.integrity = Check::Fail("envelope.wrong_payload_type");
+        return (report, leaf, None, false);
+    }
+
+    // Integrity: try the key the keyid hints at first, then every other known key.
+    let hinted: Vec<&str> = envelope
+        .signatures
+        .iter()
+        .filter_map(|s| s.keyid.as_deref())
+        .collect();
+    let mut ordered: Vec<&PublicKey> = keys
+        .iter()
+        .filter(|k| hinted.iter().any(|h| keyid(k) == *h))
+        .collect();
+    ordered.extend(
+        keys.iter()
+            .filter(|k| !hinted.iter().any(|h| keyid(k) == *h)),
+    );
+    let mut signer = None;
+    let mut failure = None;
+    for key in ordered {
+        match dsse::check(envelope, Some(key)) {
+            Ok(v) => {
+                if v.keyid().is_some_and(|id| id != keyid(key)) {
+                    report.warnings.push("signature.keyid_mismatch");
+                }
+                signer = Some(*key);
+                break;
+            }
+            Err(reason) => failure = failure.or(Some(reason)),
+        }
+    }
+    let Some(signer) = signer else {
+        let hint_known = keys.iter().any(|k| hinted.contains(&keyid(k).as_str()));
+        report.integrity = match failure {
+            Some(dsse::Reason::SignatureBadBase64 { .. }) => Check::Fail("signature.bad_base64"),
+            Some(dsse::Reason::SignatureWrongLength { .. }) => {
+                Check::Fail("signature.wrong_length")
+            }
+            Some(dsse::Reason::NoSignatures) => Check::Fail("envelope.no_signatures"),
+            // The hint names a certified key and it does not verify: the bytes changed.
+            _ if hint_known => Check::Fail("signature.invalid"),
+            // Signed, if at all, by a key no binding names: nothing to check against.
+            _ => Check::Unknown("trust.key_not_certified"),
+        };
+        report.trust = Check::Fail("trust.key_not_certified");
+        return (report, leaf, None, false);
+    };
+    report.integrity = Check::Pass;
+
+    // The payload is read only now that its signature held.
+    if payload.len() > limits.max_payload_bytes {
+        report.integrity = Check::Fail("payload.too_large");
+        return (report, leaf, None, true);
+    }
+    let header = json::parse(&payload, limits.max_depth)
+        .ok()
+        .and_then(|v| serde_json::from_value::<EventHeader>(v).ok());
+    let Some(header) = header else {
+        report.chain = Check::Unknown("payload.malformed");
+        report.trust = Check::Unknown("payload.malformed");
+        return (report, leaf, None, true);
+    };
+    let Some(time) = parse_time(&header.time) else {
+        report.chain = Check::Unknown("payload.bad_time");
+        report.trust = Check::Unknown("payload.bad_time");
+        return (report, leaf, None, true);
+    };
+    report.emitter = Some(header.emitter.clone());
+
+    report.trust = trust(&signer, &header.emitter, time, bindings, revocations);
+    report.chain = chain(&header, &report.digest, index, chains, seen);
+    (report, leaf, Some(time), false)
+}
+
+fn trust(
+    key: &PublicKey,
+    subject: &str,
+    time: DateTime<Utc>,
+    bindings: &[Binding],
+    revocations: &[(PublicKey, DateTime<Utc>)],
+) -> Check {
+    let for_key: Vec<&Binding> = bindings.iter().filter(|b| b.key == *key).collect();
+    if for_key.is_empty() {
+        return Check::Fail("trust.key_not_certified");
+    }
+    let for_subject: Vec<&&Binding> = for_key.iter().filter(|b| b.subject == subject).collect();
+    if for_subject.is_empty() {
+        return Check::Fail("trust.subject_mismatch");
+    }
+    if !for_subject
+        .iter()
+        .any(|b| b.not_before <= time && time < b.not_after)
+    {
+        return Check::Fail("trust.outside_validity");
+    }
+    if revocations.iter().any(|(k, at)| k == key && *at <= time) {
+        return Check::Fail("trust.key_revoked");
+    }
+    Check::Pass
+}
+
+fn chain(
+    header: &EventHeader,
+    digest: &str,
+    index: usize,
+    chains: &mut HashMap<String, (u64, String)>,
+    seen: &mut HashMap<String, usize>,
+) -> Check {
+    if seen.insert(digest.to_owned(), index).is_some() {
+        return Check::Fail("chain.duplicate_event");
+    }
+    let verdict = match chains.get(&header.emitter) {
+        None if header.seq == 0 && header.prev.is_none() => Check::Pass,
+        None => Check::Fail("chain.missing_start"),
+        Some((last_seq, last_digest)) => {
+            if header.seq <= *last_seq {
+                Check::Fail("chain.out_of_order")
+            } else if header.seq != last_seq + 1 {
+                Check::Fail("chain.sequence_gap")
+            } else if header.prev.as_deref() != Some(last_digest.as_str()) {
+                Check::Fail("chain.link_broken")
+            } else {
+                Check::Pass
+            }
+        }
+    };
+    chains.insert(header.emitter.clone(), (header.seq, digest.to_owned()));
+    verdict
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_manifest(
+    envelope: &WireEnvelope,
+    keys: &[PublicKey],
+    bindings: &[Binding],
+    limits: &Limits,
+    leaves: &[merkle::Hash],
+    times: &[Option<DateTime<Utc>>],
+    events: &mut [EventReport],
+    reasons: &mut Reasons,
+) -> Option<String> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    struct Payload {
+        bundle_id: String,
+        collector: String,
+        event_count: u64,
+        time_from: String,
+        time_to: String,
+        merkle_root: String,
+        issued_at: String,
+    }
+    let set_inclusion = |events: &mut [EventReport], check: Check| {
+        for e in events.iter_mut() {
+            e.inclusion = check.clone();
+        }
+    };
+    if envelope.payload_type != MANIFEST_TYPE {
+        reasons.tamper("envelope.wrong_payload_type");
+        set_inclusion(events, Check::Unknown("manifest.unreadable"));
+        return None;
+    }
+    let Some((verified, key)) = keys
+        .iter()
+        .find_map(|k| dsse::check(envelope, Some(k)).ok().map(|v| (v, *k)))
+    else {
+        reasons.tamper("manifest.signature_invalid");
+        set_inclusion(events, Check::Unknown("manifest.signature_invalid"));
+        return None;
+    };
+    let payload = json::parse(verified.payload(), limits.max_depth)
+        .ok()
+        .and_then(|v| serde_json::from_value::<Payload>(v).ok());
+    let Some(m) = payload else {
+        reasons.tamper("manifest.malformed");
+        set_inclusion(events, Check::Unknown("manifest.malformed"));
+        return None;
+    };
+    let issued = parse_time(&m.issued_at);
+    match issued {
+        Some(at) => match trust(&key, &m.collector, at, bindings, &[]) {
+            Check::Pass => {}
+            Check::Fail(_) | Check::Unknown(_) => reasons.distrust("trust.manifest_not_certified"),
+        },
+        None => reasons.tamper("manifest.malformed"),
+    }
+    if m.event_count != leaves.len() as u64 {
+        reasons.tamper("manifest.event_count_mismatch");
+    }
+    let root = merkle::root(leaves);
+    if hex::encode(root) == m.merkle_root.to_ascii_lowercase() {
+        set_inclusion(events, Check::Pass);
+    } else {
+        reasons.tamper("manifest.root_mismatch");
+        set_inclusion(events, Check::Fail("manifest.root_mismatch"));
+    }
+    if let (Some(from), Some(to)) = (parse_time(&m.time_from), parse_time(&m.time_to)) {
+        if times.iter().flatten().any(|t| *t < from || *t > to) {
+            reasons.tamper("manifest.time_range_mismatch");
+        }
+    } else {
+        reasons.tamper("manifest.malformed");
+    }
+    Some(m.bundle_id)
+}
+
+/// The keyid Custody's producers write for a key: its first 16 hex digits.
+pub fn keyid(key: &PublicKey) -> String {
+    key.to_hex().chars().take(16).collect()
+}
+
+/// An RFC 3339 timestamp in UTC (`Z` or `+00:00`).
+fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    let t = DateTime::parse_from_rfc3339(text).ok()?;
+    (t.offset().local_minus_utc() == 0).then(|| t.with_timezone(&Utc))
+}
