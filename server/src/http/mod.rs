@@ -3,6 +3,7 @@
 
 mod health;
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use app::store::Db;
@@ -11,7 +12,7 @@ use axum::http::StatusCode;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes as _};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes as _};
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -27,7 +28,7 @@ pub struct AppState {
 
 /// The whole application as one router, without a socket (tests can `oneshot` it).
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(app::App);
+    let routes = route_list();
     let db = state.db.clone();
     Router::new()
         .merge(health::router())
@@ -45,4 +46,13 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The UI's routes, generated once per process. Generating them renders the app with
+/// resource loading suppressed process-wide (leptos-rs/leptos#4773): a request served
+/// meanwhile by another server in the same process (as in the tests) would wait on
+/// its resources forever. Once generated, no request can meet that window.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
 }
