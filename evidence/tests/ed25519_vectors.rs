@@ -4,26 +4,11 @@
 //! Expected verdicts are those of `../shared/vectors/README.md`. Outside CI a missing
 //! vectors folder skips these tests with one line; in CI (`CI` set) it fails them.
 
-use std::path::PathBuf;
+mod common;
 
+use common::vectors_dir;
 use evidence::keys::{verify_strict, PublicKey};
 use serde_json::Value;
-
-fn vectors_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("CUSTODY_VECTORS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors"));
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "vectors not found at {} (CI must have ../shared)",
-        dir.display()
-    );
-    println!("skipped: no conformance vectors at {}", dir.display());
-    None
-}
 
 fn read(dir: &std::path::Path, file: &str) -> String {
     std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))

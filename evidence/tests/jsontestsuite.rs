@@ -2,23 +2,14 @@
 //! panics, rejects every `n_` probe, and accepts every `y_` probe except the two
 //! whose duplicate keys Custody refuses by design.
 
-use std::path::PathBuf;
+mod common;
 
 use evidence::json::{self, JsonError, DEFAULT_MAX_DEPTH};
 
 fn probes() -> Vec<(String, Vec<u8>)> {
-    let dir = std::env::var_os("CUSTODY_VECTORS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors"));
-    if !dir.is_dir() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "vectors not found at {} (CI must have ../shared)",
-            dir.display()
-        );
-        println!("skipped: no conformance vectors at {}", dir.display());
+    let Some(dir) = common::vectors_dir() else {
         return Vec::new();
-    }
+    };
     let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.join("jsontestsuite/test_parsing"))
         .expect("test_parsing")
         .map(|e| {

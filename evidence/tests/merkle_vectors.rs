@@ -1,27 +1,13 @@
 //! The RFC 6962 / 9162 proof probes of transparency-dev/merkle in
 //! `../shared/vectors/merkle/testdata`: every file's `wantErr` must match.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use evidence::merkle::{self, Hash};
 use serde_json::Value;
-
-fn vectors_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("CUSTODY_VECTORS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors"));
-    if dir.is_dir() {
-        return Some(dir.join("merkle/testdata"));
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "vectors not found at {} (CI must have ../shared)",
-        dir.display()
-    );
-    println!("skipped: no conformance vectors at {}", dir.display());
-    None
-}
 
 fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
@@ -53,7 +39,7 @@ fn proof(v: &Value) -> Option<Vec<Hash>> {
 }
 
 fn probes(kind: &str) -> Vec<(PathBuf, Value)> {
-    let Some(dir) = vectors_dir() else {
+    let Some(dir) = common::vectors_dir().map(|d| d.join("merkle/testdata")) else {
         return Vec::new();
     };
     let mut files = Vec::new();
@@ -69,30 +55,49 @@ fn probes(kind: &str) -> Vec<(PathBuf, Value)> {
         .collect()
 }
 
-#[test]
-fn inclusion_probes_give_the_expected_verdict() {
-    for (file, p) in probes("inclusion") {
-        let got = match (hash(&p["leafHash"]), hash(&p["root"]), proof(&p["proof"])) {
-            (Some(leaf), Some(root), Some(proof)) => merkle::verify_inclusion(
-                p["leafIdx"].as_u64().expect("leafIdx"),
-                p["treeSize"].as_u64().expect("treeSize"),
-                &leaf,
-                &proof,
-                &root,
-            ),
-            _ => {
-                unrepresentable(&file, &p);
-                continue;
-            }
+/// Runs `verify` on every probe of `kind`; `None` means the probe's fields cannot be
+/// given to the typed API (see [`unrepresentable`]).
+fn run(kind: &str, verify: impl Fn(&Value) -> Option<Result<(), merkle::ProofError>>) {
+    for (file, p) in probes(kind) {
+        let Some(got) = verify(&p) else {
+            unrepresentable(&file, &p);
+            continue;
         };
+        let want_err = p["wantErr"] == true;
         assert_eq!(
             got.is_err(),
-            p["wantErr"] == true,
+            want_err,
             "{} ({}): {got:?}",
             file.display(),
             p["desc"]
         );
     }
+}
+
+#[test]
+fn inclusion_probes_give_the_expected_verdict() {
+    run("inclusion", |p| {
+        let (leaf, root, proof) = (
+            hash(&p["leafHash"])?,
+            hash(&p["root"])?,
+            proof(&p["proof"])?,
+        );
+        let index = p["leafIdx"].as_u64().expect("leafIdx");
+        let size = p["treeSize"].as_u64().expect("treeSize");
+        Some(merkle::verify_inclusion(index, size, &leaf, &proof, &root))
+    });
+}
+
+#[test]
+fn consistency_probes_give_the_expected_verdict() {
+    run("consistency", |p| {
+        let (root1, root2, proof) = (hash(&p["root1"])?, hash(&p["root2"])?, proof(&p["proof"])?);
+        let size1 = p["size1"].as_u64().expect("size1");
+        let size2 = p["size2"].as_u64().expect("size2");
+        Some(merkle::verify_consistency(
+            size1, size2, &proof, &root1, &root2,
+        ))
+    });
 }
 
 /// A probe whose hashes are not 32 bytes cannot be put to the typed API at all; that
@@ -113,30 +118,4 @@ fn unrepresentable(file: &Path, p: &Value) {
         "{}: valid probe with non-hash fields",
         file.display()
     );
-}
-
-#[test]
-fn consistency_probes_give_the_expected_verdict() {
-    for (file, p) in probes("consistency") {
-        let got = match (hash(&p["root1"]), hash(&p["root2"]), proof(&p["proof"])) {
-            (Some(root1), Some(root2), Some(proof)) => merkle::verify_consistency(
-                p["size1"].as_u64().expect("size1"),
-                p["size2"].as_u64().expect("size2"),
-                &proof,
-                &root1,
-                &root2,
-            ),
-            _ => {
-                unrepresentable(&file, &p);
-                continue;
-            }
-        };
-        assert_eq!(
-            got.is_err(),
-            p["wantErr"] == true,
-            "{} ({}): {got:?}",
-            file.display(),
-            p["desc"]
-        );
-    }
 }
