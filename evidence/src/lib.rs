@@ -31,6 +31,3 @@ pub mod merkle;
 pub mod producer;
 
 mod b64;
-
-#[cfg(any(test, feature = "test-helpers"))]
-pub mod test_helpers;

@@ -34,9 +34,19 @@ impl Signer {
         PublicKey::from(self.key.verifying_key())
     }
 
+    /// The ed25519 signature over `message` exactly as given.
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        self.key.sign(message).to_bytes()
+    }
+
+    /// A standalone DSSE envelope (JSON text) over `payload`, with this key's keyid.
+    pub fn envelope_json(&self, payload_type: &str, payload: &[u8]) -> String {
+        serde_json::to_string(&self.envelope(payload_type, payload)).unwrap_or_default()
+    }
+
     /// A DSSE envelope over `payload`, with this key's keyid.
     fn envelope(&self, payload_type: &str, payload: &[u8]) -> WireEnvelope {
-        let sig = self.key.sign(&pae(payload_type, payload)).to_bytes();
+        let sig = self.sign(&pae(payload_type, payload));
         WireEnvelope {
             payload_type: payload_type.to_owned(),
             payload: b64::encode(payload),
