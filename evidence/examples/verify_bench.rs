@@ -47,8 +47,12 @@ fn main() {
         );
         for i in 0..n {
             let (s, id) = &emitters[i % emitters.len()];
-            let Value::Object(body) = json!({ "kind": "tool.call", "tool": "kubectl", "args": ["apply", "-f", format!("cfg-{i}.yaml")] })
-            else {
+            let Value::Object(body) = json!({
+                "kind": "tool.call", "id": format!("evt-{i}"),
+                "actor": { "type": "agent", "id": id },
+                "tool": { "name": "kubectl", "argumentsHash": evidence::event::hash_of(format!("{i}").as_bytes()),
+                          "arguments": ["apply", "-f", format!("cfg-{i}.yaml")] },
+            }) else {
                 unreachable!()
             };
             b.event(

@@ -15,9 +15,11 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::dsse::{self, WireEnvelope};
+use crate::event::Event;
 use crate::json;
 use crate::keys::PublicKey;
 use crate::merkle;
+use crate::time::parse as parse_time;
 
 /// `payloadType` of an event envelope.
 pub const EVENT_TYPE: &str = "application/vnd.custody.event.v1+json";
@@ -129,6 +131,8 @@ pub struct EventReport {
     pub inclusion: Check,
     /// Warnings that do not fail a check (stable codes).
     pub warnings: Vec<&'static str>,
+    /// Why the payload could not be read, naming the field, when it could not.
+    pub detail: Option<String>,
 }
 
 /// The bundle's one status.
@@ -452,16 +456,6 @@ fn open_signed_by_root(
     }
 }
 
-/// What an event's payload must carry for verification.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct EventHeader {
-    emitter: String,
-    seq: u64,
-    prev: Option<String>,
-    time: String,
-}
-
 #[allow(clippy::too_many_arguments)]
 fn check_event(
     index: usize,
@@ -483,6 +477,7 @@ fn check_event(
         chain: unknown("chain.not_checked"),
         inclusion: unknown("inclusion.not_checked"),
         warnings: Vec::new(),
+        detail: None,
     };
     // The digest is over the signed bytes; without a readable payload there are none,
     // and the digest of the envelope's payload text stands in so the tree is defined.
@@ -551,18 +546,21 @@ fn check_event(
         report.integrity = Check::Fail("payload.too_large");
         return (report, leaf, None, true);
     }
-    let header = json::parse(&payload, limits.max_depth)
-        .ok()
-        .and_then(|v| serde_json::from_value::<EventHeader>(v).ok());
-    let Some(header) = header else {
-        report.chain = Check::Unknown("payload.malformed");
-        report.trust = Check::Unknown("payload.malformed");
-        return (report, leaf, None, true);
-    };
-    let Some(time) = parse_time(&header.time) else {
-        report.chain = Check::Unknown("payload.bad_time");
-        report.trust = Check::Unknown("payload.bad_time");
-        return (report, leaf, None, true);
+    let parsed = json::parse(&payload, limits.max_depth)
+        .map_err(|e| e.to_string())
+        .and_then(|v| Event::from_value(v).map_err(|e| e.to_string()))
+        .and_then(|e| match parse_time(&e.time) {
+            Some(time) => Ok((e, time)),
+            None => Err("`time` is not RFC 3339 in UTC".to_owned()),
+        });
+    let (header, time) = match parsed {
+        Ok(ok) => ok,
+        Err(detail) => {
+            report.chain = Check::Unknown("payload.malformed");
+            report.trust = Check::Unknown("payload.malformed");
+            report.detail = Some(detail);
+            return (report, leaf, None, true);
+        }
     };
     report.emitter = Some(header.emitter.clone());
 
@@ -599,7 +597,7 @@ fn trust(
 }
 
 fn chain(
-    header: &EventHeader,
+    header: &Event,
     digest: &str,
     index: usize,
     chains: &mut HashMap<String, (u64, String)>,
@@ -706,10 +704,4 @@ fn check_manifest(
 /// The keyid Custody's producers write for a key: its first 16 hex digits.
 pub fn keyid(key: &PublicKey) -> String {
     key.to_hex().chars().take(16).collect()
-}
-
-/// An RFC 3339 timestamp in UTC (`Z` or `+00:00`).
-fn parse_time(text: &str) -> Option<DateTime<Utc>> {
-    let t = DateTime::parse_from_rfc3339(text).ok()?;
-    (t.offset().local_minus_utc() == 0).then(|| t.with_timezone(&Utc))
 }

@@ -25,9 +25,11 @@
 
 pub mod bundle;
 pub mod dsse;
+pub mod event;
 pub mod json;
 pub mod keys;
 pub mod merkle;
 pub mod producer;
+pub mod time;
 
 mod b64;

@@ -26,8 +26,14 @@ fn world() -> World {
     }
 }
 
-fn body(kind: &str) -> Map<String, Value> {
-    let Value::Object(m) = json!({ "kind": kind, "id": format!("evt-{kind}") }) else {
+/// A minimal valid event payload, told apart by `label`.
+fn body(label: &str) -> Map<String, Value> {
+    let Value::Object(m) = json!({
+        "kind": "system",
+        "id": format!("evt-{label}"),
+        "actor": { "type": "system", "id": GATEWAY },
+        "ext": { "label": label },
+    }) else {
         unreachable!()
     };
     m
@@ -361,4 +367,36 @@ fn unreadable_bundles_are_refused_with_a_code() {
         1,
     );
     assert_eq!(refuse(dup.as_bytes(), &limits), "bundle.malformed");
+}
+
+#[test]
+fn a_signed_payload_that_is_not_a_valid_event_is_malformed_with_the_field_named() {
+    let w = world();
+    let mut b = bound(&w);
+    let Value::Object(no_tool) = json!({
+        "kind": "tool.call",
+        "id": "evt-1",
+        "actor": { "type": "agent", "id": AGENT },
+    }) else {
+        unreachable!()
+    };
+    b.event(&w.agent, AGENT, "2026-11-20T10:00:00Z", no_tool);
+    let report = check(&b.finish(&w.collector, COLLECTOR, "b-1", "2026-11-20T11:00:00Z"));
+    assert_reason(&report, Status::Malformed, "payload.malformed");
+    let event = &report.events()[0];
+    assert_eq!(event.integrity, Check::Pass);
+    assert_eq!(event.trust, Check::Unknown("payload.malformed"));
+    assert_eq!(
+        event.detail.as_deref(),
+        Some("a tool.call event must have `tool`")
+    );
+
+    let mut b = bound(&w);
+    let mut unknown = body("x");
+    unknown.insert("surprise".into(), json!(1));
+    b.event(&w.agent, AGENT, "2026-11-20T10:00:00Z", unknown);
+    let report = check(&b.finish(&w.collector, COLLECTOR, "b-2", "2026-11-20T11:00:00Z"));
+    assert_reason(&report, Status::Malformed, "payload.malformed");
+    let detail = report.events()[0].detail.clone().unwrap_or_default();
+    assert!(detail.contains("unknown field `surprise`"), "{detail}");
 }
