@@ -1,5 +1,6 @@
 //! Prints bundle verification throughput: `cargo run --release -p evidence --example
-//! verify_bench [EVENTS…]` (default 1000 10000). One thread; events per second.
+//! verify_bench [EVENTS…]` (default 1000 10000 100000). One thread, then all cores;
+//! events per second.
 
 use std::time::Instant;
 
@@ -13,7 +14,7 @@ fn main() {
         .filter_map(|a| a.parse().ok())
         .collect();
     let sizes = if sizes.is_empty() {
-        vec![1_000, 10_000]
+        vec![1_000, 10_000, 100_000]
     } else {
         sizes
     };
@@ -65,17 +66,26 @@ fn main() {
         let bytes = b
             .finish(&collector, "collector", "bench", "2026-11-20T11:00:00Z")
             .into_bytes();
-        let start = Instant::now();
-        let report =
-            bundle::verify(&bytes, &[root.public_key()], &Limits::default()).expect("readable");
-        let secs = start.elapsed().as_secs_f64();
-        assert_eq!(report.status(), Status::Verified, "{:?}", report.reasons());
-        println!(
-            "{n:>7} events, {:>6.1} MiB: {:>8.3} s, {:>8.0} events/s (one thread), status {}",
-            bytes.len() as f64 / (1 << 20) as f64,
-            secs,
-            n as f64 / secs,
-            report.status().code()
-        );
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        for threads in [1, cores] {
+            let start = Instant::now();
+            let report = bundle::verify_with(
+                &bytes,
+                &[root.public_key()],
+                &Limits::default(),
+                threads,
+                &|_, _| {},
+            )
+            .expect("readable");
+            let secs = start.elapsed().as_secs_f64();
+            assert_eq!(report.status(), Status::Verified, "{:?}", report.reasons());
+            println!(
+                "{n:>7} events, {:>6.1} MiB, {threads} thread(s): {:>8.3} s, {:>8.0} events/s, status {}",
+                bytes.len() as f64 / (1 << 20) as f64,
+                secs,
+                n as f64 / secs,
+                report.status().code()
+            );
+        }
     }
 }

@@ -14,11 +14,13 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::batch;
 use crate::dsse::{self, WireEnvelope};
 use crate::event::Event;
 use crate::json;
 use crate::keys::PublicKey;
 use crate::merkle;
+use crate::parallel;
 use crate::time::parse as parse_time;
 
 /// `payloadType` of an event envelope.
@@ -211,8 +213,22 @@ struct Binding {
     not_after: DateTime<Utc>,
 }
 
-/// Verifies the bundle `bytes` against the organisation root keys in `roots`.
+/// Verifies the bundle `bytes` against the organisation root keys in `roots`, on
+/// the calling thread.
 pub fn verify(bytes: &[u8], roots: &[PublicKey], limits: &Limits) -> Result<Report, Malformed> {
+    verify_with(bytes, roots, limits, 1, &|_, _| {})
+}
+
+/// [`verify`], spread over up to `threads` threads where the platform has threads
+/// (elsewhere, and with `threads` ≤ 1, on the calling thread; the report is the same),
+/// calling `progress(done, total)` as events' signatures are checked.
+pub fn verify_with(
+    bytes: &[u8],
+    roots: &[PublicKey],
+    limits: &Limits,
+    threads: usize,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Report, Malformed> {
     if bytes.len() > limits.max_bundle_bytes {
         return Err(Malformed::TooLarge {
             size: bytes.len(),
@@ -234,28 +250,94 @@ pub fn verify(bytes: &[u8], roots: &[PublicKey], limits: &Limits) -> Result<Repo
 
     let (bindings, candidate_keys) = read_bindings(&wire.bindings, roots, limits, &mut reasons);
     let revocations = read_revocations(&wire.revocations, roots, limits, &mut reasons);
+    let keyids: Vec<String> = candidate_keys.iter().map(keyid).collect();
 
-    let mut events: Vec<EventReport> = Vec::with_capacity(wire.events.len());
-    let mut leaves = Vec::with_capacity(wire.events.len());
-    let mut times: Vec<Option<DateTime<Utc>>> = Vec::with_capacity(wire.events.len());
+    // Signatures first, in batches, with every event's bytes prepared beforehand.
+    let prepared = parallel::map(&wire.events, threads, |e| prepare(e, &keyids));
+    let items: Vec<(usize, batch::Item<'_>)> = prepared
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let (key, signature) = p.hinted.as_ref()?;
+            let message = p.pae.as_deref()?;
+            Some((
+                i,
+                batch::Item {
+                    key: *key,
+                    message,
+                    signature,
+                },
+            ))
+        })
+        .collect();
+    let total = wire.events.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    // Large jobs amortise the batch's fixed costs; several per thread keep all busy
+    // and give the progress bar steps.
+    let job = (items.len() / (threads.max(1) * 4)).clamp(batch::BATCH, 16 * batch::BATCH);
+    let held = parallel::map_chunks(&items, threads, job, |chunk| {
+        let batch_items: Vec<batch::Item<'_>> = chunk.iter().map(|(_, item)| *item).collect();
+        let out = batch::verify(&candidate_keys, &batch_items);
+        let so_far = done.fetch_add(chunk.len(), std::sync::atomic::Ordering::Relaxed);
+        progress(so_far + chunk.len(), total);
+        out
+    });
+    let mut batch_verdict: Vec<Option<bool>> = vec![None; total];
+    for ((i, _), ok) in items.iter().zip(held) {
+        if let Some(slot) = batch_verdict.get_mut(*i) {
+            *slot = Some(ok);
+        }
+    }
+    progress(total, total);
+
+    // Then each event alone: its signature where the batch did not settle it, and
+    // its payload, read only once its signature held.
+    let opened = parallel::map_indexed(&wire.events, threads, |index, envelope| {
+        let prepared = prepared.get(index);
+        let verdict = batch_verdict.get(index).copied().flatten();
+        open_event(index, envelope, prepared, verdict, &candidate_keys, limits)
+    });
+    drop(prepared);
+
+    let mut events: Vec<EventReport> = Vec::with_capacity(total);
+    let mut leaves = Vec::with_capacity(total);
+    let mut times: Vec<Option<DateTime<Utc>>> = Vec::with_capacity(total);
     let mut chains: HashMap<String, (u64, String)> = HashMap::new();
     let mut seen_digests: HashMap<String, usize> = HashMap::new();
     let mut malformed = false;
-
-    for (index, envelope) in wire.events.iter().enumerate() {
-        let (report, leaf, time, bad) = check_event(
-            index,
-            envelope,
-            &candidate_keys,
-            &bindings,
-            &revocations,
-            limits,
-            &mut chains,
-            &mut seen_digests,
-        );
-        malformed |= bad;
+    for opened in opened {
+        let Opened {
+            mut report,
+            leaf,
+            signed,
+        } = opened;
+        match signed {
+            Signed::Yes {
+                signer,
+                header,
+                time,
+            } => {
+                report.trust = match candidate_keys.get(signer) {
+                    Some(key) => trust(key, &header.emitter, time, &bindings, &revocations),
+                    None => Check::Unknown("trust.not_checked"),
+                };
+                report.chain = chain(
+                    &header,
+                    &report.digest,
+                    report.index,
+                    &mut chains,
+                    &mut seen_digests,
+                );
+                report.emitter = Some(header.emitter);
+                times.push(Some(time));
+            }
+            Signed::Malformed => {
+                malformed = true;
+                times.push(None);
+            }
+            Signed::No => times.push(None),
+        }
         leaves.push(leaf);
-        times.push(time);
         events.push(report);
     }
 
@@ -456,21 +538,80 @@ fn open_signed_by_root(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn check_event(
+/// An event's bytes, ready for its signature to be checked.
+struct Prepared {
+    /// The PAE of the payload: the signed bytes. `None` when the payload is not base64.
+    pae: Option<Vec<u8>>,
+    /// Where the payload starts in `pae`.
+    payload_at: usize,
+    digest: merkle::Hash,
+    /// A signature whose `keyid` names a known key: that key's index and the signature.
+    hinted: Option<(usize, [u8; 64])>,
+}
+
+fn prepare(envelope: &WireEnvelope, keyids: &[String]) -> Prepared {
+    let Some(payload) = crate::b64::decode(&envelope.payload) else {
+        // Without a readable payload there are no signed bytes; the digest of the
+        // payload text stands in so the Merkle tree is defined.
+        return Prepared {
+            pae: None,
+            payload_at: 0,
+            digest: Sha256::digest(envelope.payload.as_bytes()).into(),
+            hinted: None,
+        };
+    };
+    let pae = dsse::pae(&envelope.payload_type, &payload);
+    let payload_at = pae.len() - payload.len();
+    drop(payload);
+    let digest = Sha256::digest(&pae).into();
+    let hinted = envelope.signatures.iter().find_map(|s| {
+        let key = keyids
+            .iter()
+            .position(|id| Some(id.as_str()) == s.keyid.as_deref())?;
+        let sig: [u8; 64] = crate::b64::decode(&s.sig)?.try_into().ok()?;
+        Some((key, sig))
+    });
+    Prepared {
+        pae: Some(pae),
+        payload_at,
+        digest,
+        hinted,
+    }
+}
+
+/// An event whose signature was checked and, if it held, whose payload was read.
+struct Opened {
+    report: EventReport,
+    leaf: merkle::Hash,
+    signed: Signed,
+}
+
+enum Signed {
+    /// The signature held with `signer` and the payload is a valid event.
+    Yes {
+        signer: usize,
+        header: Box<Event>,
+        time: DateTime<Utc>,
+    },
+    /// The signature held but the payload is not a valid event.
+    Malformed,
+    /// No signature held (or none could be checked).
+    No,
+}
+
+fn open_event(
     index: usize,
     envelope: &WireEnvelope,
+    prepared: Option<&Prepared>,
+    batch_verdict: Option<bool>,
     keys: &[PublicKey],
-    bindings: &[Binding],
-    revocations: &[(PublicKey, DateTime<Utc>)],
     limits: &Limits,
-    chains: &mut HashMap<String, (u64, String)>,
-    seen: &mut HashMap<String, usize>,
-) -> (EventReport, merkle::Hash, Option<DateTime<Utc>>, bool) {
+) -> Opened {
     let unknown = |code| Check::Unknown(code);
+    let digest = prepared.map(|p| p.digest).unwrap_or_default();
     let mut report = EventReport {
         index,
-        digest: String::new(),
+        digest: hex::encode(digest),
         emitter: None,
         integrity: unknown("integrity.not_checked"),
         trust: unknown("trust.not_checked"),
@@ -479,94 +620,111 @@ fn check_event(
         warnings: Vec::new(),
         detail: None,
     };
-    // The digest is over the signed bytes; without a readable payload there are none,
-    // and the digest of the envelope's payload text stands in so the tree is defined.
-    let Some(payload) = crate::b64::decode(&envelope.payload) else {
-        report.integrity = Check::Fail("envelope.payload_bad_base64");
-        let digest: merkle::Hash = Sha256::digest(envelope.payload.as_bytes()).into();
-        report.digest = hex::encode(digest);
-        return (report, merkle::leaf_hash(&digest), None, false);
-    };
-    let digest: merkle::Hash = Sha256::digest(dsse::pae(&envelope.payload_type, &payload)).into();
-    report.digest = hex::encode(digest);
     let leaf = merkle::leaf_hash(&digest);
+    let done = |report, signed| Opened {
+        report,
+        leaf,
+        signed,
+    };
+    let Some(pae) = prepared.and_then(|p| p.pae.as_deref()) else {
+        report.integrity = Check::Fail("envelope.payload_bad_base64");
+        return done(report, Signed::No);
+    };
     if envelope.payload_type != EVENT_TYPE {
         report.integrity = Check::Fail("envelope.wrong_payload_type");
-        return (report, leaf, None, false);
+        return done(report, Signed::No);
     }
+    let payload = pae
+        .get(prepared.map_or(0, |p| p.payload_at)..)
+        .unwrap_or_default();
 
-    // Integrity: try the key the keyid hints at first, then every other known key.
-    let hinted: Vec<&str> = envelope
-        .signatures
-        .iter()
-        .filter_map(|s| s.keyid.as_deref())
-        .collect();
-    let mut ordered: Vec<&PublicKey> = keys
-        .iter()
-        .filter(|k| hinted.iter().any(|h| keyid(k) == *h))
-        .collect();
-    ordered.extend(
-        keys.iter()
-            .filter(|k| !hinted.iter().any(|h| keyid(k) == *h)),
-    );
-    let mut signer = None;
-    let mut failure = None;
-    for key in ordered {
-        match dsse::check(envelope, Some(key)) {
-            Ok(v) => {
-                if v.keyid().is_some_and(|id| id != keyid(key)) {
-                    report.warnings.push("signature.keyid_mismatch");
-                }
-                signer = Some(*key);
-                break;
-            }
-            Err(reason) => failure = failure.or(Some(reason)),
-        }
-    }
-    let Some(signer) = signer else {
-        let hint_known = keys.iter().any(|k| hinted.contains(&keyid(k).as_str()));
-        report.integrity = match failure {
-            Some(dsse::Reason::SignatureBadBase64 { .. }) => Check::Fail("signature.bad_base64"),
-            Some(dsse::Reason::SignatureWrongLength { .. }) => {
-                Check::Fail("signature.wrong_length")
-            }
-            Some(dsse::Reason::NoSignatures) => Check::Fail("envelope.no_signatures"),
-            // The hint names a certified key and it does not verify: the bytes changed.
-            _ if hint_known => Check::Fail("signature.invalid"),
-            // Signed, if at all, by a key no binding names: nothing to check against.
-            _ => Check::Unknown("trust.key_not_certified"),
-        };
-        report.trust = Check::Fail("trust.key_not_certified");
-        return (report, leaf, None, false);
+    // Integrity: the batch settled the hinted key's signature when it held; otherwise
+    // try the hinted key, then every other known key, one signature at a time.
+    let batch_signer = match (batch_verdict, prepared.and_then(|p| p.hinted.as_ref())) {
+        (Some(true), Some((key, _))) => Some(*key),
+        _ => None,
+    };
+    let signer = match batch_signer {
+        Some(key) => key,
+        None => match signer_alone(envelope, keys, &mut report) {
+            Some(key) => key,
+            None => return done(report, Signed::No),
+        },
     };
     report.integrity = Check::Pass;
 
     // The payload is read only now that its signature held.
     if payload.len() > limits.max_payload_bytes {
         report.integrity = Check::Fail("payload.too_large");
-        return (report, leaf, None, true);
+        return done(report, Signed::Malformed);
     }
-    let parsed = json::parse(&payload, limits.max_depth)
+    let parsed = Event::parse(payload, limits.max_depth)
         .map_err(|e| e.to_string())
-        .and_then(|v| Event::from_value(v).map_err(|e| e.to_string()))
         .and_then(|e| match parse_time(&e.time) {
             Some(time) => Ok((e, time)),
             None => Err("`time` is not RFC 3339 in UTC".to_owned()),
         });
-    let (header, time) = match parsed {
-        Ok(ok) => ok,
+    match parsed {
+        Ok((header, time)) => done(
+            report,
+            Signed::Yes {
+                signer,
+                header: Box::new(header),
+                time,
+            },
+        ),
         Err(detail) => {
             report.chain = Check::Unknown("payload.malformed");
             report.trust = Check::Unknown("payload.malformed");
             report.detail = Some(detail);
-            return (report, leaf, None, true);
+            done(report, Signed::Malformed)
         }
-    };
-    report.emitter = Some(header.emitter.clone());
+    }
+}
 
-    report.trust = trust(&signer, &header.emitter, time, bindings, revocations);
-    report.chain = chain(&header, &report.digest, index, chains, seen);
-    (report, leaf, Some(time), false)
+/// The key, among `keys`, that one of the envelope's signatures verifies with alone
+/// (`verify_strict`), the hinted keys tried first; records why none did.
+fn signer_alone(
+    envelope: &WireEnvelope,
+    keys: &[PublicKey],
+    report: &mut EventReport,
+) -> Option<usize> {
+    let hinted: Vec<&str> = envelope
+        .signatures
+        .iter()
+        .filter_map(|s| s.keyid.as_deref())
+        .collect();
+    let is_hinted = |k: &PublicKey| hinted.iter().any(|h| keyid(k) == *h);
+    let mut ordered: Vec<(usize, &PublicKey)> = keys
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| is_hinted(k))
+        .collect();
+    ordered.extend(keys.iter().enumerate().filter(|(_, k)| !is_hinted(k)));
+    let mut failure = None;
+    for (index, key) in ordered {
+        match dsse::check(envelope, Some(key)) {
+            Ok(v) => {
+                if v.keyid().is_some_and(|id| id != keyid(key)) {
+                    report.warnings.push("signature.keyid_mismatch");
+                }
+                return Some(index);
+            }
+            Err(reason) => failure = failure.or(Some(reason)),
+        }
+    }
+    let hint_known = keys.iter().any(|k| hinted.contains(&keyid(k).as_str()));
+    report.integrity = match failure {
+        Some(dsse::Reason::SignatureBadBase64 { .. }) => Check::Fail("signature.bad_base64"),
+        Some(dsse::Reason::SignatureWrongLength { .. }) => Check::Fail("signature.wrong_length"),
+        Some(dsse::Reason::NoSignatures) => Check::Fail("envelope.no_signatures"),
+        // The hint names a certified key and it does not verify: the bytes changed.
+        _ if hint_known => Check::Fail("signature.invalid"),
+        // Signed, if at all, by a key no binding names: nothing to check against.
+        _ => Check::Unknown("trust.key_not_certified"),
+    };
+    report.trust = Check::Fail("trust.key_not_certified");
+    None
 }
 
 fn trust(
@@ -576,18 +734,15 @@ fn trust(
     bindings: &[Binding],
     revocations: &[(PublicKey, DateTime<Utc>)],
 ) -> Check {
-    let for_key: Vec<&Binding> = bindings.iter().filter(|b| b.key == *key).collect();
-    if for_key.is_empty() {
+    let for_key = || bindings.iter().filter(|b| b.key == *key);
+    if for_key().next().is_none() {
         return Check::Fail("trust.key_not_certified");
     }
-    let for_subject: Vec<&&Binding> = for_key.iter().filter(|b| b.subject == subject).collect();
-    if for_subject.is_empty() {
+    let for_subject = || for_key().filter(|b| b.subject == subject);
+    if for_subject().next().is_none() {
         return Check::Fail("trust.subject_mismatch");
     }
-    if !for_subject
-        .iter()
-        .any(|b| b.not_before <= time && time < b.not_after)
-    {
+    if !for_subject().any(|b| b.not_before <= time && time < b.not_after) {
         return Check::Fail("trust.outside_validity");
     }
     if revocations.iter().any(|(k, at)| k == key && *at <= time) {

@@ -270,7 +270,11 @@ pub struct Tool {
     /// Hash of the arguments (of their JSON text as sent).
     pub arguments_hash: String,
     /// The arguments, when included.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::json::strict_value"
+    )]
     pub arguments: Option<Value>,
 }
 
@@ -388,7 +392,11 @@ pub struct Event {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<Change>,
     /// The producer's own fields, which Custody keeps and shows but does not interpret.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::json::strict_object"
+    )]
     pub ext: Option<Map<String, Value>>,
 }
 
@@ -398,7 +406,17 @@ pub struct Event {
 pub struct Invalid(pub String);
 
 impl Event {
-    /// Reads an event from a strict JSON value and checks the rules per kind.
+    /// Reads an event from its payload bytes, strictly (see [`crate::json`]), nested
+    /// at most `max_depth` deep, and checks the rules per kind.
+    pub fn parse(payload: &[u8], max_depth: usize) -> Result<Event, Invalid> {
+        let event: Event =
+            crate::json::parse_typed(payload, max_depth).map_err(|e| Invalid(e.to_string()))?;
+        event.check()?;
+        Ok(event)
+    }
+
+    /// Reads an event from a JSON value already read strictly, and checks the rules
+    /// per kind.
     pub fn from_value(value: Value) -> Result<Event, Invalid> {
         let event: Event = serde_json::from_value(value).map_err(|e| Invalid(e.to_string()))?;
         event.check()?;

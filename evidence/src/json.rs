@@ -41,6 +41,68 @@ pub fn parse(bytes: &[u8], max_depth: usize) -> Result<Value, JsonError> {
     Ok(value)
 }
 
+/// The deepest nesting of arrays and objects in `bytes`, read without parsing (the
+/// bytes need not be valid JSON): a cheap bound to check before a typed parse.
+pub fn depth_of(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// Reads `bytes` as one `T`, strictly: nesting at most `max_depth` deep, and (with
+/// serde's derive refusing a field given twice, and [`strict_value`] inside
+/// free-form members) no duplicate keys anywhere.
+pub fn parse_typed<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    max_depth: usize,
+) -> Result<T, JsonError> {
+    if depth_of(bytes) > max_depth {
+        return Err(JsonError::TooDeep(max_depth));
+    }
+    serde_json::from_slice(bytes).map_err(classify)
+}
+
+/// For `#[serde(deserialize_with)]` on a free-form member: any JSON value, with
+/// duplicate keys refused at every depth.
+pub fn strict_value<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Strict {
+        depth: 0,
+        max_depth: DEFAULT_MAX_DEPTH * 2,
+    }
+    .deserialize(deserializer)
+    .map(Some)
+}
+
+/// [`strict_value`] for a member that must be an object.
+pub fn strict_object<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Map<String, Value>>, D::Error> {
+    match strict_value(deserializer)? {
+        Some(Value::Object(map)) => Ok(Some(map)),
+        _ => Err(D::Error::custom("expected a JSON object")),
+    }
+}
+
 const DUPLICATE: &str = "custody-duplicate-key:";
 const TOO_DEEP: &str = "custody-too-deep:";
 
@@ -185,6 +247,35 @@ mod tests {
         assert_eq!(
             parse(deep.as_bytes(), DEFAULT_MAX_DEPTH),
             Err(JsonError::TooDeep(DEFAULT_MAX_DEPTH))
+        );
+    }
+
+    #[test]
+    fn depth_is_read_without_parsing_and_ignores_brackets_in_strings() {
+        assert_eq!(depth_of(b"1"), 0);
+        assert_eq!(depth_of(br#"{"a":[1,{"b":[]}]}"#), 4);
+        assert_eq!(depth_of(br#"{"a":"[[[[\"{{{"}"#), 1);
+        assert_eq!(depth_of(br#"["\\",[]]"#), 2);
+    }
+
+    #[test]
+    fn typed_parsing_is_strict_too() {
+        #[derive(serde::Deserialize, Debug)]
+        struct T {
+            #[allow(dead_code)]
+            a: u8,
+            #[serde(default, deserialize_with = "strict_value")]
+            free: Option<Value>,
+        }
+        assert!(parse_typed::<T>(br#"{"a":1,"free":{"x":[1]}}"#, 8).is_ok());
+        assert!(parse_typed::<T>(br#"{"a":1,"a":2}"#, 8).is_err());
+        assert_eq!(
+            parse_typed::<T>(br#"{"a":1,"free":{"x":1,"x":2}}"#, 8).map(|t| t.free),
+            Err(JsonError::DuplicateKey("x".into()))
+        );
+        assert_eq!(
+            parse_typed::<T>(br#"{"a":1,"free":[[[[]]]]}"#, 4).map(|t| t.free),
+            Err(JsonError::TooDeep(4))
         );
     }
 

@@ -23,12 +23,14 @@
     clippy::panic
 )]
 
+pub mod batch;
 pub mod bundle;
 pub mod dsse;
 pub mod event;
 pub mod json;
 pub mod keys;
 pub mod merkle;
+mod parallel;
 pub mod producer;
 pub mod time;
 

@@ -119,3 +119,83 @@ fn cctv_vectors_accept_only_low_order_component_flags() {
     }
     assert_eq!(accepted, 43);
 }
+
+/// Every vector above, plus many good signatures, checked in one call to
+/// `batch::verify`: each answer must be `verify_strict`'s.
+#[test]
+fn batch_verification_agrees_with_verify_strict_on_every_vector() {
+    let Some(dir) = vectors_dir() else { return };
+    let mut cases: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = Vec::new();
+    let wycheproof: Value =
+        serde_json::from_str(&read(&dir, "wycheproof/ed25519_test.json")).expect("json");
+    for group in wycheproof["testGroups"].as_array().expect("testGroups") {
+        let pk = hex(group["publicKey"]["pk"].as_str().expect("pk"));
+        for test in group["tests"].as_array().expect("tests") {
+            cases.push((
+                pk.clone(),
+                hex(test["msg"].as_str().expect("msg")),
+                hex(test["sig"].as_str().expect("sig")),
+            ));
+        }
+    }
+    let speccheck: Value = serde_json::from_str(&read(&dir, "speccheck/cases.json")).expect("json");
+    for case in speccheck.as_array().expect("array") {
+        cases.push((
+            hex(case["pub_key"].as_str().expect("pub_key")),
+            hex(case["message"].as_str().expect("message")),
+            hex(case["signature"].as_str().expect("signature")),
+        ));
+    }
+    let cctv: Value = serde_json::from_str(&read(&dir, "dalek/VALIDATIONVECTORS")).expect("json");
+    for v in cctv.as_array().expect("array") {
+        cases.push((
+            hex(v["key"].as_str().expect("key")),
+            v["msg"].as_str().expect("msg").as_bytes().to_vec(),
+            hex(v["sig"].as_str().expect("sig")),
+        ));
+    }
+    for line in read(&dir, "dalek/TESTVECTORS")
+        .lines()
+        .filter(|l| !l.is_empty())
+    {
+        let parts: Vec<&str> = line.split(':').collect();
+        cases.push((hex(parts[1]), hex(parts[2]), hex(parts[3])[..64].to_vec()));
+    }
+
+    let mut keys: Vec<PublicKey> = Vec::new();
+    let mut items = Vec::new();
+    let mut expected = Vec::new();
+    let sigs: Vec<[u8; 64]> = cases
+        .iter()
+        .map(|(_, _, s)| s.as_slice().try_into().unwrap_or([0; 64]))
+        .collect();
+    for ((pk, msg, sig), sig64) in cases.iter().zip(&sigs) {
+        let (Ok(key), 64) = (PublicKey::from_slice(pk), sig.len()) else {
+            continue;
+        };
+        let index = keys.iter().position(|k| *k == key).unwrap_or_else(|| {
+            keys.push(key);
+            keys.len() - 1
+        });
+        items.push(evidence::batch::Item {
+            key: index,
+            message: msg,
+            signature: sig64,
+        });
+        expected.push(verify_strict(&key, msg, sig).is_ok());
+    }
+    assert!(items.len() > 1000, "{} cases", items.len());
+    assert!(expected.iter().filter(|e| **e).count() > 200);
+    let got = evidence::batch::verify(&keys, &items);
+    for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+        assert_eq!(g, e, "case {i}: batch said {g}, verify_strict said {e}");
+    }
+    // The good ones alone make a batch that holds; the answer must not change.
+    let good: Vec<_> = items
+        .iter()
+        .zip(&expected)
+        .filter(|(_, e)| **e)
+        .map(|(i, _)| *i)
+        .collect();
+    assert!(evidence::batch::verify(&keys, &good).iter().all(|g| *g));
+}
