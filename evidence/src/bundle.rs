@@ -113,8 +113,27 @@ impl Check {
     }
 }
 
+/// `{"result": "pass"}`, `{"result": "fail", "code": …}` or `{"result": "unknown", "code": …}`.
+impl serde::Serialize for Check {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (result, code) = match self {
+            Check::Pass => ("pass", None),
+            Check::Fail(code) => ("fail", Some(code)),
+            Check::Unknown(code) => ("unknown", Some(code)),
+        };
+        let mut map = serializer.serialize_map(Some(1 + usize::from(code.is_some())))?;
+        map.serialize_entry("result", result)?;
+        if let Some(code) = code {
+            map.serialize_entry("code", code)?;
+        }
+        map.end()
+    }
+}
+
 /// The verdict on one event.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EventReport {
     /// Position in the bundle, from 0.
     pub index: usize,
@@ -138,7 +157,8 @@ pub struct EventReport {
 }
 
 /// The bundle's one status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Every check on every event and on the manifest passed.
     Verified,
@@ -191,18 +211,34 @@ impl Report {
     pub fn bundle_id(&self) -> Option<&str> {
         self.bundle_id.as_deref()
     }
+
+    /// The report as JSON (the verification transcript): `format`, `status`,
+    /// `bundleId`, `reasons`, `eventCount` and `events`, each event with its four
+    /// checks as `{"result", "code"}`.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "format": "custody.verification.v1",
+            "status": self.status,
+            "bundleId": self.bundle_id,
+            "reasons": self.reasons,
+            "eventCount": self.events.len(),
+            "events": self.events,
+        })
+    }
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct WireBundle {
+struct WireBundle<'a> {
     custody_bundle: u64,
-    manifest: WireEnvelope,
-    #[serde(default)]
-    bindings: Vec<WireEnvelope>,
-    #[serde(default)]
-    revocations: Vec<WireEnvelope>,
-    events: Vec<WireEnvelope>,
+    #[serde(borrow)]
+    manifest: WireEnvelope<'a>,
+    #[serde(default, borrow)]
+    bindings: Vec<WireEnvelope<'a>>,
+    #[serde(default, borrow)]
+    revocations: Vec<WireEnvelope<'a>>,
+    #[serde(borrow)]
+    events: Vec<WireEnvelope<'a>>,
 }
 
 /// A key certification read from a binding signed by a trusted root.
@@ -235,8 +271,24 @@ pub fn verify_with(
             limit: limits.max_bundle_bytes,
         });
     }
-    let wire: WireBundle =
-        serde_json::from_slice(bytes).map_err(|e| Malformed::Structure(e.to_string()))?;
+    // A later version's new members are named as a version this verifier does not know.
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Version {
+        custody_bundle: u64,
+    }
+    let version = || match serde_json::from_slice::<Version>(bytes) {
+        Ok(Version { custody_bundle }) if custody_bundle != 1 => Some(custody_bundle),
+        _ => None,
+    };
+    let wire: WireBundle = match serde_json::from_slice(bytes) {
+        Ok(wire) => wire,
+        Err(e) => {
+            return Err(
+                version().map_or_else(|| Malformed::Structure(e.to_string()), Malformed::Version)
+            )
+        }
+    };
     if wire.custody_bundle != 1 {
         return Err(Malformed::Version(wire.custody_bundle));
     }
@@ -304,6 +356,7 @@ pub fn verify_with(
     let mut times: Vec<Option<DateTime<Utc>>> = Vec::with_capacity(total);
     let mut chains: HashMap<String, (u64, String)> = HashMap::new();
     let mut seen_digests: HashMap<String, usize> = HashMap::new();
+    let mut seen_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut malformed = false;
     for opened in opened {
         let Opened {
@@ -328,6 +381,11 @@ pub fn verify_with(
                     &mut chains,
                     &mut seen_digests,
                 );
+                // Events reference each other by id: a second event with the same id
+                // makes those references ambiguous.
+                if !seen_ids.insert(header.id.clone()) {
+                    report.warnings.push("event.duplicate_id");
+                }
                 report.emitter = Some(header.emitter);
                 times.push(Some(time));
             }
@@ -345,6 +403,7 @@ pub fn verify_with(
         &wire.manifest,
         &candidate_keys,
         &bindings,
+        &revocations,
         limits,
         &leaves,
         &times,
@@ -362,7 +421,7 @@ pub fn verify_with(
             reasons.add(w);
         }
     }
-    let status = if malformed {
+    let status = if malformed || reasons.malformed {
         Status::Malformed
     } else if reasons.tampered
         || events
@@ -394,6 +453,7 @@ struct Reasons {
     codes: Vec<&'static str>,
     tampered: bool,
     untrusted: bool,
+    malformed: bool,
 }
 
 impl Reasons {
@@ -410,12 +470,16 @@ impl Reasons {
         self.untrusted = true;
         self.add(code);
     }
+    fn unreadable(&mut self, code: &'static str) {
+        self.malformed = true;
+        self.add(code);
+    }
 }
 
 /// Bindings certified by a trusted root, and every key any binding names (the keys
 /// an event's signature is tried against: `keyid` is only a hint).
 fn read_bindings(
-    envelopes: &[WireEnvelope],
+    envelopes: &[WireEnvelope<'_>],
     roots: &[PublicKey],
     limits: &Limits,
     reasons: &mut Reasons,
@@ -436,16 +500,24 @@ fn read_bindings(
         else {
             continue;
         };
-        let Ok(p) = serde_json::from_value::<Payload>(payload) else {
-            reasons.tamper("binding.malformed");
-            continue;
-        };
-        let (Ok(key), Some(not_before), Some(not_after)) = (
-            PublicKey::from_text(&p.key),
-            parse_time(&p.not_before),
-            parse_time(&p.not_after),
-        ) else {
-            reasons.tamper("binding.malformed");
+        let read = serde_json::from_value::<Payload>(payload)
+            .ok()
+            .and_then(|p| {
+                match (
+                    PublicKey::from_text(&p.key),
+                    parse_time(&p.not_before),
+                    parse_time(&p.not_after),
+                ) {
+                    (Ok(key), Some(not_before), Some(not_after)) => {
+                        Some((key, p.subject, not_before, not_after))
+                    }
+                    _ => None,
+                }
+            });
+        let Some((key, subject, not_before, not_after)) = read else {
+            if trusted {
+                reasons.unreadable("binding.malformed");
+            }
             continue;
         };
         if !keys.contains(&key) {
@@ -454,7 +526,7 @@ fn read_bindings(
         if trusted {
             bindings.push(Binding {
                 key,
-                subject: p.subject,
+                subject,
                 not_before,
                 not_after,
             });
@@ -465,7 +537,7 @@ fn read_bindings(
 
 /// Revocations signed by a trusted root: key → time from which it is revoked.
 fn read_revocations(
-    envelopes: &[WireEnvelope],
+    envelopes: &[WireEnvelope<'_>],
     roots: &[PublicKey],
     limits: &Limits,
     reasons: &mut Reasons,
@@ -486,9 +558,9 @@ fn read_revocations(
         match serde_json::from_value::<Payload>(payload) {
             Ok(p) => match (PublicKey::from_text(&p.key), parse_time(&p.revoked_at)) {
                 (Ok(key), Some(at)) => out.push((key, at)),
-                _ => reasons.tamper("revocation.malformed"),
+                _ => reasons.unreadable("revocation.malformed"),
             },
-            Err(_) => reasons.tamper("revocation.malformed"),
+            Err(_) => reasons.unreadable("revocation.malformed"),
         }
     }
     out
@@ -498,7 +570,7 @@ fn read_revocations(
 /// A signature by no trusted root makes the statement untrusted, not tampered:
 /// the verifier cannot tell a forgery from another organisation's root.
 fn open_signed_by_root(
-    envelope: &WireEnvelope,
+    envelope: &WireEnvelope<'_>,
     payload_type: &str,
     roots: &[PublicKey],
     limits: &Limits,
@@ -521,18 +593,25 @@ fn open_signed_by_root(
                 "trust.revocation_not_signed_by_trusted_root"
             });
             // Read the payload anyway, only to learn which key it names, so events by
-            // that key are reported as untrusted rather than unknown.
-            crate::b64::decode(&envelope.payload)?
+            // that key are reported as untrusted rather than unknown. What no trusted
+            // root signed is evidence of nothing: if it cannot be read, it is ignored.
+            let payload = crate::b64::decode(&envelope.payload)?;
+            if payload.len() > limits.max_payload_bytes {
+                return None;
+            }
+            return json::parse(&payload, limits.max_depth)
+                .ok()
+                .map(|v| (v, false));
         }
     };
     if payload.len() > limits.max_payload_bytes {
-        reasons.tamper("payload.too_large");
+        reasons.unreadable("payload.too_large");
         return None;
     }
     match json::parse(&payload, limits.max_depth) {
         Ok(v) => Some((v, trusted)),
         Err(_) => {
-            reasons.tamper("payload.malformed");
+            reasons.unreadable("payload.malformed");
             None
         }
     }
@@ -549,7 +628,7 @@ struct Prepared {
     hinted: Option<(usize, [u8; 64])>,
 }
 
-fn prepare(envelope: &WireEnvelope, keyids: &[String]) -> Prepared {
+fn prepare(envelope: &WireEnvelope<'_>, keyids: &[String]) -> Prepared {
     let Some(payload) = crate::b64::decode(&envelope.payload) else {
         // Without a readable payload there are no signed bytes; the digest of the
         // payload text stands in so the Merkle tree is defined.
@@ -579,6 +658,14 @@ fn prepare(envelope: &WireEnvelope, keyids: &[String]) -> Prepared {
     }
 }
 
+/// What the chain and trust checks need of a valid event (the rest is not kept).
+struct Header {
+    emitter: String,
+    seq: u64,
+    prev: Option<String>,
+    id: String,
+}
+
 /// An event whose signature was checked and, if it held, whose payload was read.
 struct Opened {
     report: EventReport,
@@ -590,7 +677,7 @@ enum Signed {
     /// The signature held with `signer` and the payload is a valid event.
     Yes {
         signer: usize,
-        header: Box<Event>,
+        header: Header,
         time: DateTime<Utc>,
     },
     /// The signature held but the payload is not a valid event.
@@ -601,7 +688,7 @@ enum Signed {
 
 fn open_event(
     index: usize,
-    envelope: &WireEnvelope,
+    envelope: &WireEnvelope<'_>,
     prepared: Option<&Prepared>,
     batch_verdict: Option<bool>,
     keys: &[PublicKey],
@@ -655,7 +742,13 @@ fn open_event(
 
     // The payload is read only now that its signature held.
     if payload.len() > limits.max_payload_bytes {
-        report.integrity = Check::Fail("payload.too_large");
+        report.chain = Check::Unknown("payload.too_large");
+        report.trust = Check::Unknown("payload.too_large");
+        report.detail = Some(format!(
+            "the payload is {} bytes; the limit is {}",
+            payload.len(),
+            limits.max_payload_bytes
+        ));
         return done(report, Signed::Malformed);
     }
     let parsed = Event::parse(payload, limits.max_depth)
@@ -669,7 +762,12 @@ fn open_event(
             report,
             Signed::Yes {
                 signer,
-                header: Box::new(header),
+                header: Header {
+                    emitter: header.emitter,
+                    seq: header.seq,
+                    prev: header.prev,
+                    id: header.id,
+                },
                 time,
             },
         ),
@@ -685,7 +783,7 @@ fn open_event(
 /// The key, among `keys`, that one of the envelope's signatures verifies with alone
 /// (`verify_strict`), the hinted keys tried first; records why none did.
 fn signer_alone(
-    envelope: &WireEnvelope,
+    envelope: &WireEnvelope<'_>,
     keys: &[PublicKey],
     report: &mut EventReport,
 ) -> Option<usize> {
@@ -694,13 +792,23 @@ fn signer_alone(
         .iter()
         .filter_map(|s| s.keyid.as_deref())
         .collect();
-    let is_hinted = |k: &PublicKey| hinted.iter().any(|h| keyid(k) == *h);
-    let mut ordered: Vec<(usize, &PublicKey)> = keys
-        .iter()
-        .enumerate()
-        .filter(|(_, k)| is_hinted(k))
-        .collect();
-    ordered.extend(keys.iter().enumerate().filter(|(_, k)| !is_hinted(k)));
+    // The keys the keyids name, in the order of the signatures, then every other key.
+    let ids: Vec<String> = keys.iter().map(keyid).collect();
+    let mut ordered: Vec<(usize, &PublicKey)> = Vec::with_capacity(keys.len());
+    for hint in &hinted {
+        for (index, key) in keys.iter().enumerate() {
+            if ids.get(index).map(String::as_str) == Some(*hint)
+                && !ordered.iter().any(|(i, _)| *i == index)
+            {
+                ordered.push((index, key));
+            }
+        }
+    }
+    for (index, key) in keys.iter().enumerate() {
+        if !ordered.iter().any(|(i, _)| *i == index) {
+            ordered.push((index, key));
+        }
+    }
     let mut failure = None;
     for (index, key) in ordered {
         match dsse::check(envelope, Some(key)) {
@@ -752,7 +860,7 @@ fn trust(
 }
 
 fn chain(
-    header: &Event,
+    header: &Header,
     digest: &str,
     index: usize,
     chains: &mut HashMap<String, (u64, String)>,
@@ -782,9 +890,10 @@ fn chain(
 
 #[allow(clippy::too_many_arguments)]
 fn check_manifest(
-    envelope: &WireEnvelope,
+    envelope: &WireEnvelope<'_>,
     keys: &[PublicKey],
     bindings: &[Binding],
+    revocations: &[(PublicKey, DateTime<Utc>)],
     limits: &Limits,
     leaves: &[merkle::Hash],
     times: &[Option<DateTime<Utc>>],
@@ -816,25 +925,45 @@ fn check_manifest(
         .iter()
         .find_map(|k| dsse::check(envelope, Some(k)).ok().map(|v| (v, *k)))
     else {
-        reasons.tamper("manifest.signature_invalid");
-        set_inclusion(events, Check::Unknown("manifest.signature_invalid"));
+        // A keyid naming a bound key whose signature fails means altered bytes; a
+        // signature by no bound key can only be said to be uncertified.
+        let hint_known = envelope.signatures.iter().any(|s| {
+            keys.iter()
+                .any(|k| s.keyid.as_deref() == Some(keyid(k).as_str()))
+        });
+        if hint_known {
+            reasons.tamper("manifest.signature_invalid");
+            set_inclusion(events, Check::Unknown("manifest.signature_invalid"));
+        } else {
+            reasons.distrust("trust.manifest_not_certified");
+            set_inclusion(events, Check::Unknown("trust.manifest_not_certified"));
+        }
         return None;
     };
+    if verified.payload().len() > limits.max_payload_bytes {
+        reasons.unreadable("payload.too_large");
+        set_inclusion(events, Check::Unknown("payload.too_large"));
+        return None;
+    }
     let payload = json::parse(verified.payload(), limits.max_depth)
         .ok()
         .and_then(|v| serde_json::from_value::<Payload>(v).ok());
     let Some(m) = payload else {
-        reasons.tamper("manifest.malformed");
+        reasons.unreadable("manifest.malformed");
         set_inclusion(events, Check::Unknown("manifest.malformed"));
         return None;
     };
-    let issued = parse_time(&m.issued_at);
-    match issued {
-        Some(at) => match trust(&key, &m.collector, at, bindings, &[]) {
-            Check::Pass => {}
-            Check::Fail(_) | Check::Unknown(_) => reasons.distrust("trust.manifest_not_certified"),
-        },
-        None => reasons.tamper("manifest.malformed"),
+    let (Some(issued), Some(from), Some(to)) = (
+        parse_time(&m.issued_at),
+        parse_time(&m.time_from),
+        parse_time(&m.time_to),
+    ) else {
+        reasons.unreadable("manifest.malformed");
+        set_inclusion(events, Check::Unknown("manifest.malformed"));
+        return None;
+    };
+    if trust(&key, &m.collector, issued, bindings, revocations) != Check::Pass {
+        reasons.distrust("trust.manifest_not_certified");
     }
     if m.event_count != leaves.len() as u64 {
         reasons.tamper("manifest.event_count_mismatch");
@@ -846,12 +975,8 @@ fn check_manifest(
         reasons.tamper("manifest.root_mismatch");
         set_inclusion(events, Check::Fail("manifest.root_mismatch"));
     }
-    if let (Some(from), Some(to)) = (parse_time(&m.time_from), parse_time(&m.time_to)) {
-        if times.iter().flatten().any(|t| *t < from || *t > to) {
-            reasons.tamper("manifest.time_range_mismatch");
-        }
-    } else {
-        reasons.tamper("manifest.malformed");
+    if times.iter().flatten().any(|t| *t < from || *t > to) {
+        reasons.tamper("manifest.time_range_mismatch");
     }
     Some(m.bundle_id)
 }
@@ -859,4 +984,52 @@ fn check_manifest(
 /// The keyid Custody's producers write for a key: its first 16 hex digits.
 pub fn keyid(key: &PublicKey) -> String {
     key.to_hex().chars().take(16).collect()
+}
+
+/// One sentence a reviewer reads for a reason code (see `docs/bundle-format.md`).
+pub fn explain(code: &str) -> &'static str {
+    match code {
+        "bundle.too_large" => "The bundle is larger than the verifier accepts.",
+        "bundle.too_many_events" => "The bundle has more events than the verifier accepts.",
+        "bundle.malformed" => "The file is not a Custody bundle (not JSON of the bundle's shape).",
+        "bundle.unsupported_version" => "The bundle is of a format version this verifier does not know.",
+        "envelope.malformed" => "An envelope is not a DSSE envelope.",
+        "envelope.no_signatures" => "An envelope carries no signature.",
+        "envelope.payload_bad_base64" => "An envelope's payload is not base64, so there are no signed bytes to check.",
+        "envelope.wrong_payload_type" => "An envelope's payloadType is not the one its place in the bundle requires.",
+        "signature.bad_base64" => "A signature is not base64.",
+        "signature.wrong_length" => "A signature is not 64 bytes long.",
+        "signature.invalid" => "A signature does not verify with the key it names: the signed bytes were altered or signed by another key.",
+        "signature.keyid_mismatch" => "A signature verified with a different key than its keyid hint names.",
+        "key.not_given" => "No public key was given.",
+        "key.malformed" => "A public key could not be read.",
+        "payload.malformed" => "A signed payload is not a valid statement of its type.",
+        "payload.too_large" => "A signed payload is larger than the verifier accepts.",
+        "binding.malformed" => "A binding signed by a trusted root cannot be read.",
+        "revocation.malformed" => "A revocation signed by a trusted root cannot be read.",
+        "trust.key_not_certified" => "The signing key is not certified by any trusted root.",
+        "trust.subject_mismatch" => "The signing key is certified, but for another identity than the event's emitter.",
+        "trust.outside_validity" => "The signing key was used outside the validity window of its certification.",
+        "trust.key_revoked" => "The signing key was revoked before the event's time.",
+        "trust.binding_not_signed_by_trusted_root" => "A binding in the bundle is not signed by any trusted root.",
+        "trust.revocation_not_signed_by_trusted_root" => "A revocation in the bundle is not signed by any trusted root.",
+        "trust.manifest_not_certified" => "The manifest's signing key is not certified for its collector by a trusted root.",
+        "trust.not_checked" => "Trust could not be checked.",
+        "integrity.not_checked" => "The signature could not be checked.",
+        "chain.not_checked" => "The event's place in its emitter's chain could not be checked.",
+        "chain.duplicate_event" => "The same event appears twice.",
+        "chain.missing_start" => "An emitter's first event in the bundle does not start its chain: earlier events are missing.",
+        "chain.out_of_order" => "An event comes after a later event of the same emitter: events were reordered.",
+        "chain.sequence_gap" => "Events of an emitter are missing between two of its events.",
+        "chain.link_broken" => "An event does not name the digest of its emitter's previous event: an event was removed, inserted or replaced.",
+        "inclusion.not_checked" => "Inclusion under the manifest's Merkle root could not be checked.",
+        "manifest.unreadable" => "The manifest cannot be read, so no event's inclusion could be checked.",
+        "manifest.signature_invalid" => "The manifest's signature does not verify: it was altered.",
+        "manifest.malformed" => "The manifest is not a valid manifest.",
+        "manifest.event_count_mismatch" => "The bundle has a different number of events than its manifest says: events were added or removed.",
+        "manifest.root_mismatch" => "The events do not hash to the manifest's Merkle root: events were changed, added, removed or reordered, or the manifest belongs to other events.",
+        "manifest.time_range_mismatch" => "An event's time lies outside the manifest's time range.",
+        "event.duplicate_id" => "Two events share an id, so references to it are ambiguous.",
+        _ => "An unrecognised reason.",
+    }
 }

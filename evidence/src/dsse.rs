@@ -125,10 +125,23 @@ impl VerifiedEnvelope {
 /// The envelope as it is on the wire; base64 is decoded only in [`verify`].
 #[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct WireEnvelope {
+pub(crate) struct WireEnvelope<'a> {
     pub(crate) payload_type: String,
-    pub(crate) payload: String,
+    /// Borrowed from the input where it has no escapes: payloads are most of a bundle.
+    #[serde(borrow)]
+    pub(crate) payload: std::borrow::Cow<'a, str>,
     pub(crate) signatures: Vec<WireSignature>,
+}
+
+impl WireEnvelope<'_> {
+    /// The same envelope, owning its payload text.
+    pub(crate) fn into_owned(self) -> WireEnvelope<'static> {
+        WireEnvelope {
+            payload_type: self.payload_type,
+            payload: std::borrow::Cow::Owned(self.payload.into_owned()),
+            signatures: self.signatures,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, serde::Serialize)]
@@ -154,7 +167,7 @@ pub fn verify(envelope: &[u8], key: Option<&PublicKey>) -> Result<VerifiedEnvelo
 
 /// [`verify`] for an envelope already read from JSON (as part of a bundle).
 pub(crate) fn check(
-    wire: &WireEnvelope,
+    wire: &WireEnvelope<'_>,
     key: Option<&PublicKey>,
 ) -> Result<VerifiedEnvelope, Reason> {
     if wire.signatures.is_empty() {

@@ -330,7 +330,9 @@ pub struct Event {
     pub emitter: String,
     /// Its place in the emitter's chain, from 0.
     pub seq: u64,
-    /// Digest of the emitter's previous event (hex), `null` for the first.
+    /// Digest of the emitter's previous event (hex), `null` for the first. Required,
+    /// even when `null`.
+    #[serde(deserialize_with = "nullable")]
     pub prev: Option<String>,
     /// When it happened (RFC 3339, UTC).
     pub time: String,
@@ -507,6 +509,11 @@ impl Event {
         }
         Ok(())
     }
+}
+
+/// A member that must be present and may be `null`.
+fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(d)
 }
 
 /// `sha256:` followed by 64 lowercase hex digits.

@@ -44,12 +44,46 @@ impl Signer {
         serde_json::to_string(&self.envelope(payload_type, payload)).unwrap_or_default()
     }
 
+    /// A binding (JSON text), signed by this key as an organisation root, certifying
+    /// `key` for `subject` from `not_before` until `not_after` (RFC 3339, UTC).
+    pub fn binding(
+        &self,
+        key: &PublicKey,
+        subject: &str,
+        not_before: &str,
+        not_after: &str,
+    ) -> String {
+        serde_json::to_string(&self.binding_envelope(key, subject, not_before, not_after))
+            .unwrap_or_default()
+    }
+
+    /// A revocation (JSON text) of `key` from `revoked_at`, signed by this key as a root.
+    pub fn revocation(&self, key: &PublicKey, revoked_at: &str) -> String {
+        serde_json::to_string(&self.revocation_envelope(key, revoked_at)).unwrap_or_default()
+    }
+
+    fn binding_envelope(
+        &self,
+        key: &PublicKey,
+        subject: &str,
+        not_before: &str,
+        not_after: &str,
+    ) -> WireEnvelope<'static> {
+        let payload = json!({ "key": key.to_hex(), "subject": subject, "notBefore": not_before, "notAfter": not_after });
+        self.envelope(BINDING_TYPE, payload.to_string().as_bytes())
+    }
+
+    fn revocation_envelope(&self, key: &PublicKey, revoked_at: &str) -> WireEnvelope<'static> {
+        let payload = json!({ "key": key.to_hex(), "revokedAt": revoked_at });
+        self.envelope(REVOCATION_TYPE, payload.to_string().as_bytes())
+    }
+
     /// A DSSE envelope over `payload`, with this key's keyid.
-    fn envelope(&self, payload_type: &str, payload: &[u8]) -> WireEnvelope {
+    fn envelope(&self, payload_type: &str, payload: &[u8]) -> WireEnvelope<'static> {
         let sig = self.sign(&pae(payload_type, payload));
         WireEnvelope {
             payload_type: payload_type.to_owned(),
-            payload: b64::encode(payload),
+            payload: b64::encode(payload).into(),
             signatures: vec![WireSignature {
                 keyid: Some(keyid(&self.public_key())),
                 sig: b64::encode(&sig),
@@ -61,9 +95,9 @@ impl Signer {
 /// Builds a bundle, event by event.
 #[derive(Default)]
 pub struct BundleBuilder {
-    bindings: Vec<WireEnvelope>,
-    revocations: Vec<WireEnvelope>,
-    events: Vec<WireEnvelope>,
+    bindings: Vec<WireEnvelope<'static>>,
+    revocations: Vec<WireEnvelope<'static>>,
+    events: Vec<WireEnvelope<'static>>,
     digests: Vec<merkle::Hash>,
     chains: HashMap<String, (u64, String)>,
     times: Vec<String>,
@@ -85,18 +119,45 @@ impl BundleBuilder {
         not_before: &str,
         not_after: &str,
     ) -> &mut Self {
-        let payload = json!({ "key": key.to_hex(), "subject": subject, "notBefore": not_before, "notAfter": not_after });
         self.bindings
-            .push(root.envelope(BINDING_TYPE, payload.to_string().as_bytes()));
+            .push(root.binding_envelope(key, subject, not_before, not_after));
         self
     }
 
     /// Adds a revocation of `key` from `revoked_at`, signed by `root`.
     pub fn revoke(&mut self, root: &Signer, key: &PublicKey, revoked_at: &str) -> &mut Self {
-        let payload = json!({ "key": key.to_hex(), "revokedAt": revoked_at });
         self.revocations
-            .push(root.envelope(REVOCATION_TYPE, payload.to_string().as_bytes()));
+            .push(root.revocation_envelope(key, revoked_at));
         self
+    }
+
+    /// Adds a binding or revocation made elsewhere (by [`Signer::binding`] or
+    /// [`Signer::revocation`], or another producer): one DSSE envelope as JSON text.
+    /// It is taken as it is; whether a trusted root signed it is for the verifier.
+    pub fn statement(&mut self, envelope_json: &str) -> Result<&mut Self, String> {
+        let envelope = serde_json::from_str::<WireEnvelope<'_>>(envelope_json.trim())
+            .map_err(|e| format!("not a DSSE envelope: {e}"))?
+            .into_owned();
+        match envelope.payload_type.as_str() {
+            BINDING_TYPE => self.bindings.push(envelope),
+            REVOCATION_TYPE => self.revocations.push(envelope),
+            other => {
+                return Err(format!(
+                    "payloadType {other:?} is neither a binding ({BINDING_TYPE}) nor a revocation ({REVOCATION_TYPE})"
+                ))
+            }
+        }
+        Ok(self)
+    }
+
+    /// How many events so far.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Whether no event was added yet.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
     }
 
     /// Adds an event emitted by `emitter` and signed by `signer` at `time`, with the
@@ -139,16 +200,18 @@ impl BundleBuilder {
         issued_at: &str,
     ) -> String {
         let leaves: Vec<merkle::Hash> = self.digests.iter().map(|d| merkle::leaf_hash(d)).collect();
+        // Earliest and latest as times, not as text (precision may differ).
+        let by_time = |t: &&String| crate::time::parse(t);
         let from = self
             .times
             .iter()
-            .min()
+            .min_by_key(by_time)
             .cloned()
             .unwrap_or_else(|| issued_at.to_owned());
         let to = self
             .times
             .iter()
-            .max()
+            .max_by_key(by_time)
             .cloned()
             .unwrap_or_else(|| issued_at.to_owned());
         let manifest = json!({

@@ -484,7 +484,6 @@ proptest! {
         };
         let mut flipped = original.clone();
         flipped[offsets[at.index(offsets.len())]] ^= 1 << bit;
-        eprintln!("TALLY flip {:?}", outcome(&original, &flipped).map(|o| o.split(':').next().unwrap_or("").to_owned()));
         if let Err(e) = outcome(&original, &flipped) {
             return Err(TestCaseError::fail(format!(
                 "{e}\n{}",
@@ -528,7 +527,6 @@ proptest! {
         }) {
             never_panics(env.to_string().as_bytes());
         }
-        match verify(&bytes) { Ok(r) => { eprintln!("TALLY status {}", r.status().code()); for c in r.reasons() { eprintln!("TALLY reason {c}"); } for e in r.events() { eprintln!("TALLY ev {:?} {:?} {:?} {:?} {:?}", e.integrity, e.trust, e.chain, e.inclusion, e.detail.as_deref().map(|d| d.chars().take(40).collect::<String>())); } } Err(e) => eprintln!("TALLY err {}", e.code()) }
         if let Ok(report) = verify(&bytes) {
             let count = v["events"].as_array().map_or(0, Vec::len);
             consistent(&report, count)?;

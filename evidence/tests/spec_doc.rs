@@ -224,6 +224,7 @@ const CODES: &[&str] = &[
     "envelope.no_signatures",
     "envelope.payload_bad_base64",
     "envelope.wrong_payload_type",
+    "event.duplicate_id",
     "inclusion.not_checked",
     "integrity.not_checked",
     "key.malformed",

@@ -1,0 +1,125 @@
+//! The `custody` command line: serve the console, and the tools a producer and an
+//! auditor use on their own machine (keys, bindings, signing, verification, demo).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::ServeConfig;
+use crate::startup::Application;
+
+mod keys;
+mod progress;
+mod sign;
+mod verify;
+
+/// Custody: review and verify signed evidence of what AI agents did.
+#[derive(Debug, Parser)]
+#[command(name = "custody", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the review console and its API.
+    Serve(ServeConfig),
+    /// Make an ed25519 key pair: NAME.key (secret, mode 0600) and NAME.pub.
+    Keygen(keys::KeygenArgs),
+    /// Certify a component's key for its identity with an organisation root key
+    /// (a binding), or revoke a key (a revocation). Prints one JSON line.
+    Trust(keys::TrustArgs),
+    /// Build a signed bundle from a JSON Lines file of events and the emitters' keys.
+    Sign(sign::SignArgs),
+    /// Verify a bundle against trusted root keys. Exit code 0 only when verified.
+    Verify(verify::VerifyArgs),
+    /// Write the demo corpus: realistic incidents and tampered variants.
+    Demo {
+        /// Where to write it.
+        #[arg(long, default_value = "demo")]
+        out: PathBuf,
+    },
+}
+
+/// How a command ended: its exit code, and an error to print when it failed.
+pub(crate) enum Outcome {
+    Code(u8),
+    Failed(anyhow::Error),
+}
+
+impl From<anyhow::Result<()>> for Outcome {
+    fn from(result: anyhow::Result<()>) -> Self {
+        match result {
+            Ok(()) => Outcome::Code(0),
+            Err(err) => Outcome::Failed(err),
+        }
+    }
+}
+
+impl Cli {
+    /// Runs the command and says how it ended.
+    pub fn run(self) -> ExitCode {
+        let outcome = match self.command {
+            Command::Serve(config) => {
+                crate::telemetry::init();
+                serve(config).into()
+            }
+            Command::Keygen(args) => keys::keygen(&args).into(),
+            Command::Trust(args) => keys::trust(&args).into(),
+            Command::Sign(args) => sign::sign(&args).into(),
+            Command::Verify(args) => verify::verify(&args),
+            Command::Demo { out } => demo(&out).into(),
+        };
+        match outcome {
+            Outcome::Code(code) => ExitCode::from(code),
+            Outcome::Failed(err) => {
+                tracing::error!("{err:#}");
+                eprintln!("custody: {err:#}");
+                ExitCode::from(verify::EXIT_ERROR)
+            }
+        }
+    }
+}
+
+fn demo(out: &std::path::Path) -> anyhow::Result<()> {
+    let files = crate::demo::write(out)?;
+    println!("wrote {} files to {}", files.len(), out.display());
+    println!(
+        "verify one with: custody verify {} --trust {}",
+        out.join("prod-config-change.bundle.json").display(),
+        out.join("root.pub").display()
+    );
+    Ok(())
+}
+
+fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let open = config.open;
+        let app = Application::build(config).await?;
+        let url = format!("http://{}", app.local_addr());
+        tracing::info!(%url, "Custody is serving");
+        if open {
+            open_browser(&url);
+        }
+        app.run_until_stopped().await
+    })
+}
+
+/// Opens `url` in the desktop's browser; failing to is not an error.
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    if let Err(err) = std::process::Command::new(opener).arg(url).spawn() {
+        tracing::warn!(%err, "could not open a browser; visit {url}");
+    }
+}

@@ -1,0 +1,342 @@
+//! The `custody` command line, run as a user runs it: keys, bindings, signing,
+//! verification with its exit codes, and the demo corpus.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn custody(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_custody"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("custody runs")
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = custody(dir, args);
+    assert!(
+        out.status.success(),
+        "custody {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exit code")
+}
+
+const AGENT: &str = "spiffe://acme.example/agent/deploy-bot";
+const GATEWAY: &str = "spiffe://acme.example/gateway";
+
+/// Keys for a root, two emitters and a collector, their bindings, and four events.
+fn producer(dir: &Path) {
+    for name in ["root", "agent", "gateway", "collector"] {
+        ok(dir, &["keygen", name]);
+    }
+    for (key, subject) in [
+        ("agent.pub", AGENT),
+        ("gateway.pub", GATEWAY),
+        ("collector.pub", "collector"),
+    ] {
+        ok(
+            dir,
+            &[
+                "trust",
+                "--root",
+                "root.key",
+                "--key",
+                key,
+                "--subject",
+                subject,
+                "--not-before",
+                "2026-01-01T00:00:00Z",
+                "--not-after",
+                "2027-01-01T00:00:00Z",
+                "--out",
+                "bindings.jsonl",
+            ],
+        );
+    }
+    let h = evidence::event::hash_of;
+    let events = [
+        serde_json::json!({"emitter": GATEWAY, "time": "2026-11-20T10:00:00Z", "id": "e1", "kind": "request",
+            "actor": {"type": "human", "id": "alice@acme.example"}}),
+        serde_json::json!({"emitter": AGENT, "time": "2026-11-20T10:00:01Z", "id": "e2", "kind": "tool.call", "parent": "e1",
+            "actor": {"type": "agent", "id": AGENT}, "initiator": {"type": "human", "id": "alice@acme.example"},
+            "tool": {"name": "kubectl", "argumentsHash": h(b"apply")}}),
+        serde_json::json!({"emitter": AGENT, "time": "2026-11-20T10:00:02Z", "id": "e3", "kind": "side_effect", "parent": "e2",
+            "actor": {"type": "agent", "id": AGENT},
+            "change": {"resource": "k8s://prod/configmap/app", "operation": "update", "outcome": "success"}}),
+        serde_json::json!({"emitter": GATEWAY, "time": "2026-11-20T10:00:03Z", "id": "e4", "kind": "system",
+            "actor": {"type": "system", "id": GATEWAY}}),
+    ];
+    let lines: Vec<String> = events.iter().map(Value::to_string).collect();
+    std::fs::write(dir.join("events.jsonl"), lines.join("\n") + "\n").expect("write events");
+    ok(
+        dir,
+        &[
+            "sign",
+            "events.jsonl",
+            "--key",
+            &format!("{AGENT}=agent.key"),
+            "--key",
+            &format!("{GATEWAY}=gateway.key"),
+            "--collector",
+            "collector=collector.key",
+            "--statements",
+            "bindings.jsonl",
+            "--bundle-id",
+            "b-1",
+            "--issued-at",
+            "2026-11-20T11:00:00Z",
+            "--out",
+            "bundle.json",
+        ],
+    );
+}
+
+fn report(dir: &Path, bundle: &str, root: &str) -> (i32, Value) {
+    let out = custody(dir, &["verify", bundle, "--trust", root, "--json"]);
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "--json output is JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    (code(&out), json)
+}
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("tempdir")
+}
+
+#[test]
+fn a_bundle_signed_with_the_cli_verifies_and_its_report_says_so() {
+    let dir = tempdir();
+    producer(dir.path());
+    let (exit, json) = report(dir.path(), "bundle.json", "root.pub");
+    assert_eq!(exit, 0, "{json:#}");
+    assert_eq!(json["status"], "verified");
+    assert_eq!(json["bundleId"], "b-1");
+    assert_eq!(json["eventCount"], 4);
+    assert_eq!(json["events"][1]["emitter"], AGENT);
+    assert_eq!(json["events"][1]["integrity"]["result"], "pass");
+    let human = ok(
+        dir.path(),
+        &["verify", "bundle.json", "--trust", "root.pub"],
+    );
+    assert!(human.starts_with("VERIFIED  bundle.json"), "{human}");
+    assert!(
+        human.contains("signatures 4/4, trusted 4/4, chained 4/4, included 4/4"),
+        "{human}"
+    );
+}
+
+#[test]
+fn exit_codes_tell_tampered_untrusted_and_malformed_apart() {
+    let dir = tempdir();
+    producer(dir.path());
+    // Another organisation's root: nothing is certified.
+    ok(dir.path(), &["keygen", "other"]);
+    let (exit, json) = report(dir.path(), "bundle.json", "other.pub");
+    assert_eq!((exit, json["status"].as_str()), (3, Some("untrusted")));
+
+    // One event's payload changed after signing.
+    let mut bundle: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("bundle.json")).expect("read"))
+            .expect("json");
+    let payload = bundle["events"][2]["payload"]
+        .as_str()
+        .expect("payload")
+        .to_owned();
+    let mut bytes = base64_decode(&payload);
+    let at = bytes
+        .iter()
+        .position(|b| *b == b'u')
+        .expect("a u in the payload");
+    bytes[at] = b'U';
+    bundle["events"][2]["payload"] = Value::String(base64_encode(&bytes));
+    std::fs::write(dir.path().join("tampered.json"), bundle.to_string()).expect("write");
+    let (exit, json) = report(dir.path(), "tampered.json", "root.pub");
+    assert_eq!((exit, json["status"].as_str()), (4, Some("tampered")));
+    assert_eq!(json["events"][2]["integrity"]["code"], "signature.invalid");
+    let human = String::from_utf8_lossy(
+        &custody(
+            dir.path(),
+            &["verify", "tampered.json", "--trust", "root.pub"],
+        )
+        .stdout,
+    )
+    .into_owned();
+    assert!(
+        human.contains("integrity: FAIL signature.invalid"),
+        "{human}"
+    );
+    assert!(
+        human.contains("signature.invalid: A signature does not verify"),
+        "{human}"
+    );
+
+    // Not a bundle at all.
+    std::fs::write(dir.path().join("junk.json"), b"{\"hello\": 1}").expect("write");
+    let (exit, json) = report(dir.path(), "junk.json", "root.pub");
+    assert_eq!((exit, json["status"].as_str()), (5, Some("malformed")));
+    assert_eq!(json["reasons"][0], "bundle.malformed");
+
+    // A missing file or a bad key is a usage error, not a verdict.
+    assert_eq!(
+        code(&custody(
+            dir.path(),
+            &["verify", "nope.json", "--trust", "root.pub"]
+        )),
+        2
+    );
+    assert_eq!(
+        code(&custody(
+            dir.path(),
+            &["verify", "bundle.json", "--trust", "zzz"]
+        )),
+        2
+    );
+}
+
+#[test]
+fn sign_refuses_bad_events_naming_the_line_and_keygen_never_overwrites() {
+    let dir = tempdir();
+    producer(dir.path());
+    std::fs::write(
+        dir.path().join("bad.jsonl"),
+        format!(
+            "{}\n{}\n",
+            serde_json::json!({"emitter": AGENT, "time": "2026-11-20T10:00:00Z", "id": "x", "kind": "system", "actor": {"type": "agent", "id": AGENT}}),
+            serde_json::json!({"emitter": AGENT, "time": "2026-11-20T10:00:01Z", "id": "y", "kind": "tool.call", "actor": {"type": "agent", "id": AGENT}}),
+        ),
+    )
+    .expect("write");
+    let out = custody(
+        dir.path(),
+        &[
+            "sign",
+            "bad.jsonl",
+            "--key",
+            &format!("{AGENT}=agent.key"),
+            "--collector",
+            "collector=collector.key",
+            "--out",
+            "bad-bundle.json",
+        ],
+    );
+    assert_eq!(code(&out), 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.jsonl line 2: a tool.call event must have `tool`"),
+        "{err}"
+    );
+    assert!(!dir.path().join("bad-bundle.json").exists());
+
+    let before = std::fs::read(dir.path().join("root.key")).expect("read");
+    assert_eq!(code(&custody(dir.path(), &["keygen", "root"])), 2);
+    assert_eq!(
+        std::fs::read(dir.path().join("root.key")).expect("read"),
+        before
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.path().join("root.key"))
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[test]
+fn a_revoked_key_is_reported_after_its_revocation() {
+    let dir = tempdir();
+    producer(dir.path());
+    ok(
+        dir.path(),
+        &[
+            "trust",
+            "--root",
+            "root.key",
+            "--key",
+            "agent.pub",
+            "--revoke-at",
+            "2026-11-20T10:00:02Z",
+            "--out",
+            "bindings.jsonl",
+        ],
+    );
+    ok(
+        dir.path(),
+        &[
+            "sign",
+            "events.jsonl",
+            "--key",
+            &format!("{AGENT}=agent.key"),
+            "--key",
+            &format!("{GATEWAY}=gateway.key"),
+            "--collector",
+            "collector=collector.key",
+            "--statements",
+            "bindings.jsonl",
+            "--issued-at",
+            "2026-11-20T11:00:00Z",
+            "--out",
+            "revoked.json",
+        ],
+    );
+    let (exit, json) = report(dir.path(), "revoked.json", "root.pub");
+    assert_eq!((exit, json["status"].as_str()), (3, Some("untrusted")));
+    assert_eq!(json["events"][1]["trust"]["result"], "pass");
+    assert_eq!(json["events"][2]["trust"]["code"], "trust.key_revoked");
+}
+
+#[test]
+fn the_demo_corpus_verifies_as_its_index_says() {
+    let dir = tempdir();
+    ok(dir.path(), &["demo", "--out", "corpus"]);
+    let corpus = dir.path().join("corpus");
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(corpus.join("index.json")).expect("index"))
+            .expect("json");
+    let entries = index
+        .as_array()
+        .or_else(|| index["bundles"].as_array())
+        .expect("entries");
+    assert!(entries.len() >= 9 + 14, "{} entries", entries.len());
+    for entry in entries {
+        let file: PathBuf = corpus.join(entry["file"].as_str().expect("file"));
+        let (_, json) = report(dir.path(), file.to_str().expect("utf-8"), "corpus/root.pub");
+        assert_eq!(
+            json["status"],
+            entry["expectedStatus"],
+            "{}",
+            file.display()
+        );
+        assert_eq!(
+            json["reasons"],
+            entry["expectedReasons"],
+            "{}",
+            file.display()
+        );
+    }
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .expect("base64")
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
