@@ -227,6 +227,18 @@ impl Report {
     }
 }
 
+/// Bindings, revocations and manifests hold no arrays (see [`json::Shape`]).
+const FLAT: json::Shape = json::Shape {
+    arrays: &[],
+    free: &[],
+};
+
+/// Where a bundle holds arrays (see [`json::Shape`]).
+const BUNDLE_SHAPE: json::Shape = json::Shape {
+    arrays: &["bindings", "revocations", "events", "signatures"],
+    free: &[],
+};
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct WireBundle<'a> {
@@ -281,6 +293,12 @@ pub fn verify_with(
         Ok(Version { custody_bundle }) if custody_bundle != 1 => Some(custody_bundle),
         _ => None,
     };
+    if !json::has_shape(bytes, &BUNDLE_SHAPE) {
+        return Err(version().map_or_else(
+            || Malformed::Structure("an array stands where the format requires an object".into()),
+            Malformed::Version,
+        ));
+    }
     let wire: WireBundle = match serde_json::from_slice(bytes) {
         Ok(wire) => wire,
         Err(e) => {
@@ -599,6 +617,9 @@ fn open_signed_by_root(
             if payload.len() > limits.max_payload_bytes {
                 return None;
             }
+            if !json::has_shape(&payload, &FLAT) {
+                return None;
+            }
             return json::parse(&payload, limits.max_depth)
                 .ok()
                 .map(|v| (v, false));
@@ -606,6 +627,10 @@ fn open_signed_by_root(
     };
     if payload.len() > limits.max_payload_bytes {
         reasons.unreadable("payload.too_large");
+        return None;
+    }
+    if !json::has_shape(&payload, &FLAT) {
+        reasons.unreadable("payload.malformed");
         return None;
     }
     match json::parse(&payload, limits.max_depth) {
@@ -945,8 +970,9 @@ fn check_manifest(
         set_inclusion(events, Check::Unknown("payload.too_large"));
         return None;
     }
-    let payload = json::parse(verified.payload(), limits.max_depth)
-        .ok()
+    let payload = json::has_shape(verified.payload(), &FLAT)
+        .then(|| json::parse(verified.payload(), limits.max_depth).ok())
+        .flatten()
         .and_then(|v| serde_json::from_value::<Payload>(v).ok());
     let Some(m) = payload else {
         reasons.unreadable("manifest.malformed");

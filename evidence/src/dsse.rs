@@ -160,6 +160,15 @@ pub(crate) struct WireSignature {
 /// reasons, in which case it is [`Reason::SignatureInvalid`]. Checks happen in this
 /// order: envelope shape, key, payload encoding, signatures.
 pub fn verify(envelope: &[u8], key: Option<&PublicKey>) -> Result<VerifiedEnvelope, Reason> {
+    let shape = crate::json::Shape {
+        arrays: &["signatures"],
+        free: &[],
+    };
+    if !crate::json::has_shape(envelope, &shape) {
+        return Err(Reason::MalformedEnvelope(
+            "an array stands where an object is required".into(),
+        ));
+    }
     let wire: WireEnvelope =
         serde_json::from_slice(envelope).map_err(|e| Reason::MalformedEnvelope(e.to_string()))?;
     check(&wire, key)

@@ -402,6 +402,12 @@ pub struct Event {
     pub ext: Option<Map<String, Value>>,
 }
 
+/// Where an event payload holds arrays: every other member is an object or a scalar.
+pub const SHAPE: crate::json::Shape = crate::json::Shape {
+    arrays: &["onBehalfOf", "scope", "askedOf"],
+    free: &["ext", "arguments"],
+};
+
 /// Why a payload is not a valid event; the text names the field.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -411,6 +417,11 @@ impl Event {
     /// Reads an event from its payload bytes, strictly (see [`crate::json`]), nested
     /// at most `max_depth` deep, and checks the rules per kind.
     pub fn parse(payload: &[u8], max_depth: usize) -> Result<Event, Invalid> {
+        if !crate::json::has_shape(payload, &SHAPE) {
+            return Err(Invalid(
+                "an event is a JSON object, and arrays stand only at onBehalfOf, scope, askedOf, ext and tool.arguments".into(),
+            ));
+        }
         let event: Event =
             crate::json::parse_typed(payload, max_depth).map_err(|e| Invalid(e.to_string()))?;
         event.check()?;
@@ -529,4 +540,66 @@ fn is_hex64(text: &str) -> bool {
 pub fn hash_of(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event() -> Value {
+        serde_json::json!({
+            "emitter": "e", "seq": 0, "prev": null, "time": "2026-11-20T10:00:00Z",
+            "id": "x", "kind": "tool.call", "actor": {"type": "agent", "id": "a"},
+            "onBehalfOf": [{"type": "human", "id": "h"}],
+            "tool": {"name": "t", "argumentsHash": hash_of(b""), "arguments": [["free"]]},
+            "ext": {"any": [1, [2]]},
+        })
+    }
+
+    #[test]
+    fn an_array_in_place_of_an_object_is_refused() {
+        let good = event().to_string();
+        assert!(Event::parse(good.as_bytes(), 16).is_ok());
+        let positional =
+            r#"["e",0,null,"2026-11-20T10:00:00Z","x","system",{"type":"agent","id":"a"}]"#;
+        assert!(Event::parse(positional.as_bytes(), 16).is_err());
+        let mut nested = event();
+        nested["actor"] = serde_json::json!(["agent", "a"]);
+        let err = Event::parse(nested.to_string().as_bytes(), 16).unwrap_err();
+        assert!(err.0.contains("arrays stand only at"), "{err}");
+    }
+
+    #[test]
+    fn the_shape_names_every_array_member_of_the_types() {
+        // Every array-valued member a full event serializes to is in SHAPE.
+        let mut full = event();
+        full["credential"] = serde_json::json!({"tokenId": "t", "scope": ["s"]});
+        full["approval"] =
+            serde_json::json!({"approvalId": "a", "askedOf": [{"type": "human", "id": "h"}]});
+        full["delegation"] =
+            serde_json::json!({"to": {"type": "agent", "id": "b"}, "scope": ["s"]});
+        full["kind"] = serde_json::json!("system");
+        let parsed = Event::from_value(full).unwrap();
+        fn arrays(v: &Value, out: &mut Vec<String>) {
+            if let Value::Object(map) = v {
+                for (k, v) in map {
+                    if v.is_array() {
+                        out.push(k.clone());
+                    }
+                    if k != "ext" && k != "arguments" {
+                        arrays(v, out);
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        arrays(&serde_json::to_value(parsed).unwrap(), &mut found);
+        for key in &found {
+            assert!(
+                SHAPE.arrays.contains(&key.as_str()) || SHAPE.free.contains(&key.as_str()),
+                "{key}"
+            );
+        }
+        assert!(found.len() >= 4, "{found:?}");
+    }
 }

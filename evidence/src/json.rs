@@ -69,6 +69,89 @@ pub fn depth_of(bytes: &[u8]) -> usize {
     deepest
 }
 
+/// Where a document may hold arrays: serde's derived readers accept a JSON array in
+/// place of an object (fields by position), which would let two readers see two
+/// documents in the same signed bytes. A [`Shape`] says which members may be arrays
+/// and which members are free-form; everywhere else only objects and scalars pass.
+#[derive(Clone, Copy, Debug)]
+pub struct Shape {
+    /// Members whose value is an array (of objects or scalars, not of arrays).
+    pub arrays: &'static [&'static str],
+    /// Members whose value is any JSON (nothing inside them is constrained).
+    pub free: &'static [&'static str],
+}
+
+/// Whether `bytes` is an object whose arrays stand only where `shape` allows them.
+/// Reads without parsing; the bytes are parsed (and refused if not JSON) afterwards.
+pub fn has_shape(bytes: &[u8], shape: &Shape) -> bool {
+    #[derive(Clone, Copy)]
+    struct Frame {
+        array: bool,
+        free: bool,
+    }
+    let mut stack: Vec<Frame> = Vec::new();
+    // The last key read in the innermost object, and whether the next string is a key.
+    let mut key: &[u8] = b"";
+    let mut expect_key = false;
+    let mut i = 0;
+    let first = bytes.iter().position(|b| !b.is_ascii_whitespace());
+    if first.and_then(|f| bytes.get(f)) != Some(&b'{') {
+        return false;
+    }
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' => {
+                let start = i + 1;
+                let mut j = start;
+                while let Some(&c) = bytes.get(j) {
+                    match c {
+                        b'\\' => j += 2,
+                        b'"' => break,
+                        _ => j += 1,
+                    }
+                }
+                if expect_key {
+                    key = bytes.get(start..j).unwrap_or_default();
+                    expect_key = false;
+                }
+                i = j + 1;
+                continue;
+            }
+            b'{' | b'[' => {
+                let parent = stack.last().copied();
+                let free = match parent {
+                    None => false,
+                    Some(p) if p.free => true,
+                    Some(p) if p.array => false,
+                    Some(_) => shape.free.iter().any(|f| f.as_bytes() == key),
+                };
+                if b == b'[' && !free {
+                    let allowed = match parent {
+                        Some(p) if !p.array => shape.arrays.iter().any(|a| a.as_bytes() == key),
+                        _ => false,
+                    };
+                    if !allowed {
+                        return false;
+                    }
+                }
+                stack.push(Frame {
+                    array: b == b'[',
+                    free,
+                });
+                expect_key = b == b'{';
+            }
+            b'}' | b']' => {
+                stack.pop();
+                expect_key = false;
+            }
+            b',' => expect_key = stack.last().is_some_and(|f| !f.array),
+            _ => {}
+        }
+        i += 1;
+    }
+    true
+}
+
 /// Reads `bytes` as one `T`, strictly: nesting at most `max_depth` deep, and (with
 /// serde's derive refusing a field given twice, and [`strict_value`] inside
 /// free-form members) no duplicate keys anywhere.
@@ -256,6 +339,26 @@ mod tests {
         assert_eq!(depth_of(br#"{"a":[1,{"b":[]}]}"#), 4);
         assert_eq!(depth_of(br#"{"a":"[[[[\"{{{"}"#), 1);
         assert_eq!(depth_of(br#"["\\",[]]"#), 2);
+    }
+
+    #[test]
+    fn arrays_stand_only_where_the_shape_allows() {
+        let shape = Shape {
+            arrays: &["list"],
+            free: &["ext"],
+        };
+        assert!(has_shape(br#" {"a":{"b":1},"list":[{"c":2},3]}"#, &shape));
+        assert!(has_shape(
+            br#"{"ext":[[1],{"x":[]}],"s":"[not an array]"}"#,
+            &shape
+        ));
+        assert!(has_shape(br#"{"k\"ey":"v","list":[]}"#, &shape));
+        assert!(!has_shape(br#"["a",1]"#, &shape));
+        assert!(!has_shape(br#"{"a":[1]}"#, &shape));
+        assert!(!has_shape(br#"{"a":{"b":[1]}}"#, &shape));
+        assert!(!has_shape(br#"{"list":[[1]]}"#, &shape));
+        // A key named like an allowed one but inside another member's value.
+        assert!(!has_shape(br#"{"a":{"x":"list","y":[1]}}"#, &shape));
     }
 
     #[test]
