@@ -227,6 +227,9 @@ impl Report {
     }
 }
 
+/// The most signatures one envelope may carry.
+pub const MAX_SIGNATURES: usize = 8;
+
 /// Bindings, revocations and manifests hold no arrays (see [`json::Shape`]).
 const FLAT: json::Shape = json::Shape {
     arrays: &[],
@@ -316,11 +319,32 @@ pub fn verify_with(
             limit: limits.max_events,
         });
     }
+    // Every signature may be tried against several keys: their number per envelope
+    // is bounded so that the work stays linear in the bundle's size.
+    let most = std::iter::once(&wire.manifest)
+        .chain(&wire.bindings)
+        .chain(&wire.revocations)
+        .chain(&wire.events)
+        .map(|e| e.signatures.len())
+        .max()
+        .unwrap_or(0);
+    if most > MAX_SIGNATURES {
+        return Err(Malformed::Structure(format!(
+            "an envelope carries {most} signatures; the limit is {MAX_SIGNATURES}"
+        )));
+    }
     let mut reasons = Reasons::default();
 
     let (bindings, candidate_keys) = read_bindings(&wire.bindings, roots, limits, &mut reasons);
     let revocations = read_revocations(&wire.revocations, roots, limits, &mut reasons);
     let keyids: Vec<String> = candidate_keys.iter().map(keyid).collect();
+    // Keys a trusted root certified. Only these are tried without a keyid naming them:
+    // anyone can add uncertified bindings, and trying each against each event would
+    // let a bundle cost time quadratic in its size.
+    let certified: Vec<bool> = candidate_keys
+        .iter()
+        .map(|k| bindings.iter().any(|b| b.key == *k))
+        .collect();
 
     // Signatures first, in batches, with every event's bytes prepared beforehand.
     let prepared = parallel::map(&wire.events, threads, |e| prepare(e, &keyids));
@@ -365,20 +389,30 @@ pub fn verify_with(
     let opened = parallel::map_indexed(&wire.events, threads, |index, envelope| {
         let prepared = prepared.get(index);
         let verdict = batch_verdict.get(index).copied().flatten();
-        open_event(index, envelope, prepared, verdict, &candidate_keys, limits)
+        open_event(
+            index,
+            envelope,
+            prepared,
+            verdict,
+            &candidate_keys,
+            &certified,
+            limits,
+        )
     });
     drop(prepared);
 
     let mut events: Vec<EventReport> = Vec::with_capacity(total);
     let mut leaves = Vec::with_capacity(total);
     let mut times: Vec<Option<DateTime<Utc>>> = Vec::with_capacity(total);
-    let mut chains: HashMap<String, (u64, String)> = HashMap::new();
-    let mut seen_digests: HashMap<String, usize> = HashMap::new();
+    let mut chains: HashMap<String, (u64, merkle::Hash)> = HashMap::new();
+    let mut seen_digests: std::collections::HashSet<merkle::Hash> =
+        std::collections::HashSet::with_capacity(total);
     let mut seen_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut malformed = false;
     for opened in opened {
         let Opened {
             mut report,
+            digest,
             leaf,
             signed,
         } = opened;
@@ -392,16 +426,10 @@ pub fn verify_with(
                     Some(key) => trust(key, &header.emitter, time, &bindings, &revocations),
                     None => Check::Unknown("trust.not_checked"),
                 };
-                report.chain = chain(
-                    &header,
-                    &report.digest,
-                    report.index,
-                    &mut chains,
-                    &mut seen_digests,
-                );
+                report.chain = chain(&header, &digest, &mut chains, &mut seen_digests);
                 // Events reference each other by id: a second event with the same id
                 // makes those references ambiguous.
-                if !seen_ids.insert(header.id.clone()) {
+                if !seen_ids.insert(header.id) {
                     report.warnings.push("event.duplicate_id");
                 }
                 report.emitter = Some(header.emitter);
@@ -417,8 +445,15 @@ pub fn verify_with(
         events.push(report);
     }
 
+    let statements: Vec<merkle::Hash> = wire
+        .bindings
+        .iter()
+        .chain(&wire.revocations)
+        .map(|e| merkle::leaf_hash(&envelope_digest(e)))
+        .collect();
     let bundle_id = check_manifest(
         &wire.manifest,
+        &statements,
         &candidate_keys,
         &bindings,
         &revocations,
@@ -694,6 +729,7 @@ struct Header {
 /// An event whose signature was checked and, if it held, whose payload was read.
 struct Opened {
     report: EventReport,
+    digest: merkle::Hash,
     leaf: merkle::Hash,
     signed: Signed,
 }
@@ -717,6 +753,7 @@ fn open_event(
     prepared: Option<&Prepared>,
     batch_verdict: Option<bool>,
     keys: &[PublicKey],
+    certified: &[bool],
     limits: &Limits,
 ) -> Opened {
     let unknown = |code| Check::Unknown(code);
@@ -735,6 +772,7 @@ fn open_event(
     let leaf = merkle::leaf_hash(&digest);
     let done = |report, signed| Opened {
         report,
+        digest,
         leaf,
         signed,
     };
@@ -758,7 +796,7 @@ fn open_event(
     };
     let signer = match batch_signer {
         Some(key) => key,
-        None => match signer_alone(envelope, keys, &mut report) {
+        None => match signer_alone(envelope, keys, certified, &mut report) {
             Some(key) => key,
             None => return done(report, Signed::No),
         },
@@ -806,10 +844,12 @@ fn open_event(
 }
 
 /// The key, among `keys`, that one of the envelope's signatures verifies with alone
-/// (`verify_strict`), the hinted keys tried first; records why none did.
+/// (`verify_strict`): the keys the keyids name first, then the other certified keys;
+/// records why none did.
 fn signer_alone(
     envelope: &WireEnvelope<'_>,
     keys: &[PublicKey],
+    certified: &[bool],
     report: &mut EventReport,
 ) -> Option<usize> {
     let hinted: Vec<&str> = envelope
@@ -830,7 +870,8 @@ fn signer_alone(
         }
     }
     for (index, key) in keys.iter().enumerate() {
-        if !ordered.iter().any(|(i, _)| *i == index) {
+        let is_certified = certified.get(index).copied().unwrap_or(false);
+        if is_certified && !ordered.iter().any(|(i, _)| *i == index) {
             ordered.push((index, key));
         }
     }
@@ -886,36 +927,46 @@ fn trust(
 
 fn chain(
     header: &Header,
-    digest: &str,
-    index: usize,
-    chains: &mut HashMap<String, (u64, String)>,
-    seen: &mut HashMap<String, usize>,
+    digest: &merkle::Hash,
+    chains: &mut HashMap<String, (u64, merkle::Hash)>,
+    seen: &mut std::collections::HashSet<merkle::Hash>,
 ) -> Check {
-    if seen.insert(digest.to_owned(), index).is_some() {
+    if !seen.insert(*digest) {
         return Check::Fail("chain.duplicate_event");
     }
-    let verdict = match chains.get(&header.emitter) {
-        None if header.seq == 0 && header.prev.is_none() => Check::Pass,
-        None => Check::Fail("chain.missing_start"),
-        Some((last_seq, last_digest)) => {
-            if header.seq <= *last_seq {
+    let prev = header.prev.as_deref().map(|p| {
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(p, &mut bytes).map(|()| bytes)
+    });
+    match chains.get_mut(&header.emitter) {
+        None => {
+            chains.insert(header.emitter.clone(), (header.seq, *digest));
+            if header.seq == 0 && prev.is_none() {
+                Check::Pass
+            } else {
+                Check::Fail("chain.missing_start")
+            }
+        }
+        Some(last) => {
+            let (last_seq, last_digest) = *last;
+            *last = (header.seq, *digest);
+            if header.seq <= last_seq {
                 Check::Fail("chain.out_of_order")
             } else if header.seq != last_seq + 1 {
                 Check::Fail("chain.sequence_gap")
-            } else if header.prev.as_deref() != Some(last_digest.as_str()) {
+            } else if prev != Some(Ok(last_digest)) {
                 Check::Fail("chain.link_broken")
             } else {
                 Check::Pass
             }
         }
-    };
-    chains.insert(header.emitter.clone(), (header.seq, digest.to_owned()));
-    verdict
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
 fn check_manifest(
     envelope: &WireEnvelope<'_>,
+    statements: &[merkle::Hash],
     keys: &[PublicKey],
     bindings: &[Binding],
     revocations: &[(PublicKey, DateTime<Utc>)],
@@ -934,6 +985,7 @@ fn check_manifest(
         time_from: String,
         time_to: String,
         merkle_root: String,
+        statements_root: String,
         issued_at: String,
     }
     let set_inclusion = |events: &mut [EventReport], check: Check| {
@@ -946,8 +998,19 @@ fn check_manifest(
         set_inclusion(events, Check::Unknown("manifest.unreadable"));
         return None;
     }
+    // As for events: the keys the keyids name, then the keys a trusted root certified.
+    let named = |k: &PublicKey| {
+        let id = keyid(k);
+        envelope
+            .signatures
+            .iter()
+            .any(|s| s.keyid.as_deref() == Some(id.as_str()))
+    };
+    let certified = |k: &PublicKey| bindings.iter().any(|b| b.key == *k);
     let Some((verified, key)) = keys
         .iter()
+        .filter(|k| named(k))
+        .chain(keys.iter().filter(|k| !named(k) && certified(k)))
         .find_map(|k| dsse::check(envelope, Some(k)).ok().map(|v| (v, *k)))
     else {
         // A keyid naming a bound key whose signature fails means altered bytes; a
@@ -995,6 +1058,11 @@ fn check_manifest(
         reasons.tamper("manifest.event_count_mismatch");
     }
     let root = merkle::root(leaves);
+    // The bindings and revocations the collector assembled: removing a revocation
+    // (or adding a statement) after the manifest was signed is tampering.
+    if hex::encode(merkle::root(statements)) != m.statements_root.to_ascii_lowercase() {
+        reasons.tamper("manifest.statements_mismatch");
+    }
     if hex::encode(root) == m.merkle_root.to_ascii_lowercase() {
         set_inclusion(events, Check::Pass);
     } else {
@@ -1055,7 +1123,17 @@ pub fn explain(code: &str) -> &'static str {
         "manifest.event_count_mismatch" => "The bundle has a different number of events than its manifest says: events were added or removed.",
         "manifest.root_mismatch" => "The events do not hash to the manifest's Merkle root: events were changed, added, removed or reordered, or the manifest belongs to other events.",
         "manifest.time_range_mismatch" => "An event's time lies outside the manifest's time range.",
+        "manifest.statements_mismatch" => "The bindings and revocations differ from those the manifest covers: one was removed, added or changed after the bundle was assembled.",
         "event.duplicate_id" => "Two events share an id, so references to it are ambiguous.",
         _ => "An unrecognised reason.",
+    }
+}
+
+/// SHA-256 of an envelope's signed bytes (its PAE); for a payload that is not base64,
+/// of the payload text, so that every envelope has a digest.
+pub(crate) fn envelope_digest(envelope: &WireEnvelope<'_>) -> merkle::Hash {
+    match crate::b64::decode(&envelope.payload) {
+        Some(payload) => Sha256::digest(dsse::pae(&envelope.payload_type, &payload)).into(),
+        None => Sha256::digest(envelope.payload.as_bytes()).into(),
     }
 }

@@ -126,30 +126,40 @@ impl VerifiedEnvelope {
 #[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct WireEnvelope<'a> {
-    pub(crate) payload_type: String,
+    #[serde(borrow)]
+    pub(crate) payload_type: std::borrow::Cow<'a, str>,
     /// Borrowed from the input where it has no escapes: payloads are most of a bundle.
     #[serde(borrow)]
     pub(crate) payload: std::borrow::Cow<'a, str>,
-    pub(crate) signatures: Vec<WireSignature>,
+    #[serde(borrow)]
+    pub(crate) signatures: Vec<WireSignature<'a>>,
 }
 
 impl WireEnvelope<'_> {
     /// The same envelope, owning its payload text.
     pub(crate) fn into_owned(self) -> WireEnvelope<'static> {
         WireEnvelope {
-            payload_type: self.payload_type,
+            payload_type: std::borrow::Cow::Owned(self.payload_type.into_owned()),
             payload: std::borrow::Cow::Owned(self.payload.into_owned()),
-            signatures: self.signatures,
+            signatures: self
+                .signatures
+                .into_iter()
+                .map(|s| WireSignature {
+                    keyid: s.keyid.map(|k| std::borrow::Cow::Owned(k.into_owned())),
+                    sig: std::borrow::Cow::Owned(s.sig.into_owned()),
+                })
+                .collect(),
         }
     }
 }
 
 #[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct WireSignature {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) keyid: Option<String>,
-    pub(crate) sig: String,
+pub(crate) struct WireSignature<'a> {
+    #[serde(default, skip_serializing_if = "Option::is_none", borrow)]
+    pub(crate) keyid: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    pub(crate) sig: std::borrow::Cow<'a, str>,
 }
 
 /// Verifies the DSSE envelope `envelope` (JSON bytes) with `key`.
@@ -194,10 +204,10 @@ pub(crate) fn check(
             Some(sig) => match keys::verify_strict(key, &message, &sig) {
                 Ok(()) => {
                     return Ok(VerifiedEnvelope {
-                        payload_type: wire.payload_type.clone(),
+                        payload_type: wire.payload_type.clone().into_owned(),
                         payload,
                         signature_index: index,
-                        keyid: signature.keyid.clone(),
+                        keyid: signature.keyid.as_deref().map(str::to_owned),
                     })
                 }
                 Err(SignatureError::WrongLength(len)) => {

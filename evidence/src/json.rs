@@ -103,11 +103,18 @@ pub fn has_shape(bytes: &[u8], shape: &Shape) -> bool {
             b'"' => {
                 let start = i + 1;
                 let mut j = start;
-                while let Some(&c) = bytes.get(j) {
-                    match c {
-                        b'\\' => j += 2,
-                        b'"' => break,
-                        _ => j += 1,
+                // Strings are most of a bundle (base64 payloads): skip them fast.
+                while let Some(rest) = bytes.get(j..) {
+                    match memchr::memchr2(b'"', b'\\', rest) {
+                        Some(at) if rest.get(at) == Some(&b'\\') => j += at + 2,
+                        Some(at) => {
+                            j += at;
+                            break;
+                        }
+                        None => {
+                            j = bytes.len();
+                            break;
+                        }
                     }
                 }
                 if expect_key {

@@ -82,11 +82,11 @@ impl Signer {
     fn envelope(&self, payload_type: &str, payload: &[u8]) -> WireEnvelope<'static> {
         let sig = self.sign(&pae(payload_type, payload));
         WireEnvelope {
-            payload_type: payload_type.to_owned(),
+            payload_type: payload_type.to_owned().into(),
             payload: b64::encode(payload).into(),
             signatures: vec![WireSignature {
-                keyid: Some(keyid(&self.public_key())),
-                sig: b64::encode(&sig),
+                keyid: Some(keyid(&self.public_key()).into()),
+                sig: b64::encode(&sig).into(),
             }],
         }
     }
@@ -138,7 +138,7 @@ impl BundleBuilder {
         let envelope = serde_json::from_str::<WireEnvelope<'_>>(envelope_json.trim())
             .map_err(|e| format!("not a DSSE envelope: {e}"))?
             .into_owned();
-        match envelope.payload_type.as_str() {
+        match envelope.payload_type.as_ref() {
             BINDING_TYPE => self.bindings.push(envelope),
             REVOCATION_TYPE => self.revocations.push(envelope),
             other => {
@@ -200,6 +200,12 @@ impl BundleBuilder {
         issued_at: &str,
     ) -> String {
         let leaves: Vec<merkle::Hash> = self.digests.iter().map(|d| merkle::leaf_hash(d)).collect();
+        let statements: Vec<merkle::Hash> = self
+            .bindings
+            .iter()
+            .chain(&self.revocations)
+            .map(|e| merkle::leaf_hash(&crate::bundle::envelope_digest(e)))
+            .collect();
         // Earliest and latest as times, not as text (precision may differ).
         let by_time = |t: &&String| crate::time::parse(t);
         let from = self
@@ -221,6 +227,7 @@ impl BundleBuilder {
             "timeFrom": from,
             "timeTo": to,
             "merkleRoot": hex::encode(merkle::root(&leaves)),
+            "statementsRoot": hex::encode(merkle::root(&statements)),
             "issuedAt": issued_at,
         });
         json!({

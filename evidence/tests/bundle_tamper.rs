@@ -400,3 +400,80 @@ fn a_signed_payload_that_is_not_a_valid_event_is_malformed_with_the_field_named(
     let detail = report.events()[0].detail.clone().unwrap_or_default();
     assert!(detail.contains("unknown field `surprise`"), "{detail}");
 }
+
+#[test]
+fn a_revocation_removed_after_assembly_is_tampering() {
+    let w = world();
+    let mut b = bound(&w);
+    b.revoke(&w.root, &w.agent.public_key(), "2026-11-20T10:00:02Z");
+    b.event(&w.agent, AGENT, "2026-11-20T10:00:03Z", body("after"));
+    let bundle = b.finish(&w.collector, COLLECTOR, "b", "2026-11-20T10:01:00Z");
+    let stripped = edit(&bundle, |v| {
+        v["revocations"] = json!([]);
+    });
+    let r = check(&stripped);
+    assert_reason(&r, Status::Tampered, "manifest.statements_mismatch");
+    // Adding a statement is as visible as removing one.
+    let mut other = bound(&w);
+    other.revoke(&w.root, &w.gateway.public_key(), "2026-11-20T09:00:00Z");
+    let extra = other.finish(&w.collector, COLLECTOR, "o", "2026-11-20T10:01:00Z");
+    let extra: Value = serde_json::from_str(&extra).unwrap();
+    let padded = edit(&clean(&w), |v| {
+        v["revocations"] = extra["revocations"].clone();
+    });
+    assert_reason(
+        &check(&padded),
+        Status::Tampered,
+        "manifest.statements_mismatch",
+    );
+}
+
+#[test]
+fn a_key_no_trusted_root_certified_is_tried_only_where_a_keyid_names_it() {
+    let w = world();
+    let rogue_root = Signer::from_seed([9; 32]);
+    let rogue = Signer::from_seed([8; 32]);
+    let mut b = bound(&w);
+    b.bind(
+        &rogue_root,
+        &rogue.public_key(),
+        AGENT,
+        "2026-01-01T00:00:00Z",
+        "2027-01-01T00:00:00Z",
+    );
+    b.event(&rogue, AGENT, "2026-11-20T10:00:00Z", body("named"));
+    b.event(&rogue, AGENT, "2026-11-20T10:00:01Z", body("unnamed"));
+    let bundle = b.finish(&w.collector, COLLECTOR, "b", "2026-11-20T10:01:00Z");
+    let unnamed = edit(&bundle, |v| {
+        events(v)[1]["signatures"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("keyid");
+    });
+    let r = check(&unnamed);
+    // Named: its signature is checked and holds; the key is simply not certified.
+    assert_eq!(r.events()[0].integrity, Check::Pass);
+    assert_eq!(r.events()[0].trust, Check::Fail("trust.key_not_certified"));
+    // Not named: an uncertified key is not searched for, so nothing could be checked.
+    assert_eq!(
+        r.events()[1].integrity,
+        Check::Unknown("trust.key_not_certified")
+    );
+    assert_eq!(r.status(), Status::Untrusted, "{:?}", r.reasons());
+}
+
+#[test]
+fn an_envelope_with_too_many_signatures_is_refused() {
+    let w = world();
+    let many = edit(&clean(&w), |v| {
+        let sig = events(v)[0]["signatures"][0].clone();
+        events(v)[0]["signatures"] = Value::Array(vec![sig; bundle::MAX_SIGNATURES + 1]);
+    });
+    let err = bundle::verify(many.as_bytes(), &[w.root.public_key()], &Limits::default())
+        .expect_err("refused");
+    assert_eq!(err.code(), "bundle.malformed");
+    assert!(
+        err.to_string().contains("9 signatures; the limit is 8"),
+        "{err}"
+    );
+}

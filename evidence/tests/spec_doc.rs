@@ -181,6 +181,32 @@ fn the_worked_example_bundle_verifies_against_the_root_key_the_document_prints()
         serde_json::from_slice(&payload_of(&bundle["manifest"])).expect("manifest JSON");
     assert_eq!(manifest["merkleRoot"], hex::encode(mth(&leaves)));
     assert_eq!(manifest["eventCount"], json!(leaves.len()));
+
+    // The statements root: the same tree over SHA-256 of each binding's, then each
+    // revocation's, PAE, in bundle order.
+    let statements: Vec<[u8; 32]> = ["bindings", "revocations"]
+        .iter()
+        .flat_map(|field| bundle[*field].as_array().expect(field).iter())
+        .map(|envelope| {
+            let payload_type = envelope["payloadType"].as_str().expect("payloadType");
+            let payload = payload_of(envelope);
+            let mut pae = format!(
+                "DSSEv1 {} {} {} ",
+                payload_type.len(),
+                payload_type,
+                payload.len()
+            )
+            .into_bytes();
+            pae.extend_from_slice(&payload);
+            Sha256::new()
+                .chain_update([0u8])
+                .chain_update(Sha256::digest(&pae))
+                .finalize()
+                .into()
+        })
+        .collect();
+    assert_eq!(statements.len(), 2, "the example has two bindings");
+    assert_eq!(manifest["statementsRoot"], hex::encode(mth(&statements)));
 }
 
 /// RFC 6962 §2.1 Merkle Tree Hash over leaf hashes, written from the RFC.
@@ -233,6 +259,7 @@ const CODES: &[&str] = &[
     "manifest.malformed",
     "manifest.root_mismatch",
     "manifest.signature_invalid",
+    "manifest.statements_mismatch",
     "manifest.time_range_mismatch",
     "manifest.unreadable",
     "payload.malformed",

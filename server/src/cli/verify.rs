@@ -48,8 +48,16 @@ fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
     for spec in &args.trust {
         roots.extend(read_public_keys(spec)?);
     }
-    let bytes = std::fs::read(&args.bundle)
-        .with_context(|| format!("reading {}", args.bundle.display()))?;
+    // A bundle over the size limit is refused before it is read into memory.
+    let limits = Limits::default();
+    let size = std::fs::metadata(&args.bundle)
+        .with_context(|| format!("reading {}", args.bundle.display()))?
+        .len();
+    let bytes = if size > limits.max_bundle_bytes as u64 {
+        Vec::new()
+    } else {
+        std::fs::read(&args.bundle).with_context(|| format!("reading {}", args.bundle.display()))?
+    };
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
