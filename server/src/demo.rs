@@ -2458,12 +2458,13 @@ fn foreign_manifest() -> Option<Scenario> {
         title: "Multi-agent capacity change carrying the manifest of another bundle",
         summary: "The multi-agent-pipeline events under the manifest of the token-refresh-vault \
             bundle. That manifest is genuinely signed by the collector, but it commits to \
-            another bundle: its event count, Merkle root and time range do not match these \
-            events.",
+            another bundle: its event count, Merkle root, time range and the bindings it \
+            covers do not match these.",
         bundle,
         expected_status: "tampered",
         expected_reasons: vec![
             "manifest.event_count_mismatch",
+            "manifest.statements_mismatch",
             "manifest.root_mismatch",
             "manifest.time_range_mismatch",
         ],
