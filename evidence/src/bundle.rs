@@ -346,60 +346,61 @@ pub fn verify_with(
         .map(|k| bindings.iter().any(|b| b.key == *k))
         .collect();
 
-    // Signatures first, in batches, with every event's bytes prepared beforehand.
-    let prepared = parallel::map(&wire.events, threads, |e| prepare(e, &keyids));
-    let items: Vec<(usize, batch::Item<'_>)> = prepared
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| {
-            let (key, signature) = p.hinted.as_ref()?;
-            let message = p.pae.as_deref()?;
-            Some((
-                i,
-                batch::Item {
-                    key: *key,
-                    message,
-                    signature,
-                },
-            ))
-        })
-        .collect();
+    // Events go in jobs, each on one thread from start to end: bytes prepared, the
+    // signatures checked in batches, then each event alone (its signature where the
+    // batch did not settle it, and its payload, read only once its signature held).
+    // Large jobs amortise a batch's fixed costs; several per thread keep all busy and
+    // give the progress bar steps.
     let total = wire.events.len();
+    let job = (total / (threads.max(1) * 4)).clamp(batch::BATCH, 16 * batch::BATCH);
     let done = std::sync::atomic::AtomicUsize::new(0);
-    // Large jobs amortise the batch's fixed costs; several per thread keep all busy
-    // and give the progress bar steps.
-    let job = (items.len() / (threads.max(1) * 4)).clamp(batch::BATCH, 16 * batch::BATCH);
-    let held = parallel::map_chunks(&items, threads, job, |chunk| {
-        let batch_items: Vec<batch::Item<'_>> = chunk.iter().map(|(_, item)| *item).collect();
-        let out = batch::verify(&candidate_keys, &batch_items);
-        let so_far = done.fetch_add(chunk.len(), std::sync::atomic::Ordering::Relaxed);
-        progress(so_far + chunk.len(), total);
+    let opened = parallel::map_ranges(total, threads, job, |range| {
+        let events = wire.events.get(range.clone()).unwrap_or_default();
+        let prepared: Vec<Prepared> = events.iter().map(|e| prepare(e, &keyids)).collect();
+        let (at, items): (Vec<usize>, Vec<batch::Item<'_>>) = prepared
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let (key, signature) = p.hinted.as_ref()?;
+                let message = p.pae.as_deref()?;
+                Some((
+                    i,
+                    batch::Item {
+                        key: *key,
+                        message,
+                        signature,
+                    },
+                ))
+            })
+            .unzip();
+        let mut verdicts: Vec<Option<bool>> = vec![None; events.len()];
+        for (i, ok) in at.iter().zip(batch::verify(&candidate_keys, &items)) {
+            if let Some(slot) = verdicts.get_mut(*i) {
+                *slot = Some(ok);
+            }
+        }
+        let out: Vec<Opened> = events
+            .iter()
+            .zip(&prepared)
+            .zip(verdicts)
+            .enumerate()
+            .map(|(i, ((envelope, prepared), verdict))| {
+                open_event(
+                    range.start + i,
+                    envelope,
+                    Some(prepared),
+                    verdict,
+                    &candidate_keys,
+                    &certified,
+                    limits,
+                )
+            })
+            .collect();
+        let so_far = done.fetch_add(events.len(), std::sync::atomic::Ordering::Relaxed);
+        progress(so_far + events.len(), total);
         out
     });
-    let mut batch_verdict: Vec<Option<bool>> = vec![None; total];
-    for ((i, _), ok) in items.iter().zip(held) {
-        if let Some(slot) = batch_verdict.get_mut(*i) {
-            *slot = Some(ok);
-        }
-    }
     progress(total, total);
-
-    // Then each event alone: its signature where the batch did not settle it, and
-    // its payload, read only once its signature held.
-    let opened = parallel::map_indexed(&wire.events, threads, |index, envelope| {
-        let prepared = prepared.get(index);
-        let verdict = batch_verdict.get(index).copied().flatten();
-        open_event(
-            index,
-            envelope,
-            prepared,
-            verdict,
-            &candidate_keys,
-            &certified,
-            limits,
-        )
-    });
-    drop(prepared);
 
     let mut events: Vec<EventReport> = Vec::with_capacity(total);
     let mut leaves = Vec::with_capacity(total);

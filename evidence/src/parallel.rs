@@ -4,48 +4,20 @@
 
 use std::thread;
 
-/// `f` over `items`, in order, over up to `threads` threads.
-pub(crate) fn map<T: Sync, R: Send>(
-    items: &[T],
-    threads: usize,
-    f: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    map_indexed(items, threads, |_, item| f(item))
-}
-
-/// `f(index, item)` over `items`, in order, over up to `threads` threads.
-pub(crate) fn map_indexed<T: Sync, R: Send>(
-    items: &[T],
-    threads: usize,
-    f: impl Fn(usize, &T) -> R + Sync,
-) -> Vec<R> {
-    // A few chunks per thread, so that a slow chunk does not hold the others up.
-    let size = (items.len() / (threads.max(1) * 4)).max(64);
-    let f = &f;
-    let chunks: Vec<(usize, &[T])> = items
-        .chunks(size)
-        .enumerate()
-        .map(|(i, c)| (i * size, c))
-        .collect();
-    run(&chunks, threads, |(start, chunk)| {
-        chunk
-            .iter()
-            .enumerate()
-            .map(|(i, item)| f(start + i, item))
-            .collect()
-    })
-}
-
-/// `f` over chunks of at most `chunk` items, results concatenated in order, over up
-/// to `threads` threads (chunks are handed out in turn as threads free up).
-pub(crate) fn map_chunks<T: Sync, R: Send>(
-    items: &[T],
+/// `f` over the ranges `0..len` cut into pieces of at most `chunk`, results
+/// concatenated in order, over up to `threads` threads.
+pub(crate) fn map_ranges<R: Send>(
+    len: usize,
     threads: usize,
     chunk: usize,
-    f: impl Fn(&[T]) -> Vec<R> + Sync,
+    f: impl Fn(std::ops::Range<usize>) -> Vec<R> + Sync,
 ) -> Vec<R> {
-    let chunks: Vec<&[T]> = items.chunks(chunk.max(1)).collect();
-    run(&chunks, threads, |c| f(c))
+    let chunk = chunk.max(1);
+    let ranges: Vec<std::ops::Range<usize>> = (0..len)
+        .step_by(chunk)
+        .map(|start| start..(start + chunk).min(len))
+        .collect();
+    run(&ranges, threads, |r| f(r.clone()))
 }
 
 /// Runs `f` on every job, on up to `threads` threads, and concatenates the results
