@@ -76,6 +76,11 @@ fn producer(dir: &Path) {
     ];
     let lines: Vec<String> = events.iter().map(Value::to_string).collect();
     std::fs::write(dir.join("events.jsonl"), lines.join("\n") + "\n").expect("write events");
+    sign(dir, "bundle.json");
+}
+
+/// Signs events.jsonl with the bindings in bindings.jsonl into `out` (bundle ID b-1).
+fn sign(dir: &Path, out: &str) {
     ok(
         dir,
         &[
@@ -94,7 +99,7 @@ fn producer(dir: &Path) {
             "--issued-at",
             "2026-11-20T11:00:00Z",
             "--out",
-            "bundle.json",
+            out,
         ],
     );
 }
@@ -273,25 +278,7 @@ fn a_revoked_key_is_reported_after_its_revocation() {
             "bindings.jsonl",
         ],
     );
-    ok(
-        dir.path(),
-        &[
-            "sign",
-            "events.jsonl",
-            "--key",
-            &format!("{AGENT}=agent.key"),
-            "--key",
-            &format!("{GATEWAY}=gateway.key"),
-            "--collector",
-            "collector=collector.key",
-            "--statements",
-            "bindings.jsonl",
-            "--issued-at",
-            "2026-11-20T11:00:00Z",
-            "--out",
-            "revoked.json",
-        ],
-    );
+    sign(dir.path(), "revoked.json");
     let (exit, json) = report(dir.path(), "revoked.json", "root.pub");
     assert_eq!((exit, json["status"].as_str()), (3, Some("untrusted")));
     assert_eq!(json["events"][1]["trust"]["result"], "pass");
