@@ -392,6 +392,7 @@ pub fn verify_with(
                     verdict,
                     &candidate_keys,
                     &certified,
+                    (&bindings, &revocations),
                     limits,
                 )
             })
@@ -406,8 +407,8 @@ pub fn verify_with(
     let mut leaves = Vec::with_capacity(total);
     let mut times: Vec<Option<DateTime<Utc>>> = Vec::with_capacity(total);
     let mut chains: HashMap<String, (u64, merkle::Hash)> = HashMap::new();
-    let mut seen_digests: std::collections::HashSet<merkle::Hash> =
-        std::collections::HashSet::with_capacity(total);
+    let mut seen_digests: std::collections::HashSet<merkle::Hash, DigestHasher> =
+        std::collections::HashSet::with_capacity_and_hasher(total, DigestHasher);
     let mut seen_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut malformed = false;
     for opened in opened {
@@ -418,15 +419,7 @@ pub fn verify_with(
             signed,
         } = opened;
         match signed {
-            Signed::Yes {
-                signer,
-                header,
-                time,
-            } => {
-                report.trust = match candidate_keys.get(signer) {
-                    Some(key) => trust(key, &header.emitter, time, &bindings, &revocations),
-                    None => Check::Unknown("trust.not_checked"),
-                };
+            Signed::Yes { header, time } => {
                 report.chain = chain(&header, &digest, &mut chains, &mut seen_digests);
                 // Events reference each other by id: a second event with the same id
                 // makes those references ambiguous.
@@ -719,11 +712,37 @@ fn prepare(envelope: &WireEnvelope<'_>, keyids: &[String]) -> Prepared {
     }
 }
 
-/// What the chain and trust checks need of a valid event (the rest is not kept).
+/// Hashes SHA-256 digests by their first bytes: they are uniform, and no one can
+/// choose them to collide in a table.
+#[derive(Clone, Copy, Default)]
+struct DigestHasher;
+
+impl std::hash::BuildHasher for DigestHasher {
+    type Hasher = FirstBytes;
+    fn build_hasher(&self) -> FirstBytes {
+        FirstBytes(0)
+    }
+}
+
+struct FirstBytes(u64);
+
+impl std::hash::Hasher for FirstBytes {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for (i, b) in bytes.iter().take(8).enumerate() {
+            self.0 ^= u64::from(*b) << (8 * i);
+        }
+    }
+}
+
+/// What the chain check needs of a valid event (the rest is not kept).
 struct Header {
     emitter: String,
     seq: u64,
-    prev: Option<String>,
+    /// `prev` when present, and its bytes when it is hex for 32 bytes.
+    prev: Option<Option<merkle::Hash>>,
     id: String,
 }
 
@@ -736,9 +755,8 @@ struct Opened {
 }
 
 enum Signed {
-    /// The signature held with `signer` and the payload is a valid event.
+    /// The signature held and the payload is a valid event (its trust is checked).
     Yes {
-        signer: usize,
         header: Header,
         time: DateTime<Utc>,
     },
@@ -755,6 +773,7 @@ fn open_event(
     batch_verdict: Option<bool>,
     keys: &[PublicKey],
     certified: &[bool],
+    (bindings, revocations): (&[Binding], &[(PublicKey, DateTime<Utc>)]),
     limits: &Limits,
 ) -> Opened {
     let unknown = |code| Check::Unknown(code);
@@ -822,19 +841,28 @@ fn open_event(
             None => Err("`time` is not RFC 3339 in UTC".to_owned()),
         });
     match parsed {
-        Ok((header, time)) => done(
-            report,
-            Signed::Yes {
-                signer,
-                header: Header {
-                    emitter: header.emitter,
-                    seq: header.seq,
-                    prev: header.prev,
-                    id: header.id,
+        Ok((header, time)) => {
+            report.trust = match keys.get(signer) {
+                Some(key) => trust(key, &header.emitter, time, bindings, revocations),
+                None => Check::Unknown("trust.not_checked"),
+            };
+            let prev = header.prev.as_deref().map(|p| {
+                let mut bytes = [0u8; 32];
+                hex::decode_to_slice(p, &mut bytes).ok().map(|()| bytes)
+            });
+            done(
+                report,
+                Signed::Yes {
+                    header: Header {
+                        emitter: header.emitter,
+                        seq: header.seq,
+                        prev,
+                        id: header.id,
+                    },
+                    time,
                 },
-                time,
-            },
-        ),
+            )
+        }
         Err(detail) => {
             report.chain = Check::Unknown("payload.malformed");
             report.trust = Check::Unknown("payload.malformed");
@@ -930,15 +958,12 @@ fn chain(
     header: &Header,
     digest: &merkle::Hash,
     chains: &mut HashMap<String, (u64, merkle::Hash)>,
-    seen: &mut std::collections::HashSet<merkle::Hash>,
+    seen: &mut std::collections::HashSet<merkle::Hash, DigestHasher>,
 ) -> Check {
     if !seen.insert(*digest) {
         return Check::Fail("chain.duplicate_event");
     }
-    let prev = header.prev.as_deref().map(|p| {
-        let mut bytes = [0u8; 32];
-        hex::decode_to_slice(p, &mut bytes).map(|()| bytes)
-    });
+    let prev = header.prev;
     match chains.get_mut(&header.emitter) {
         None => {
             chains.insert(header.emitter.clone(), (header.seq, *digest));
@@ -955,7 +980,7 @@ fn chain(
                 Check::Fail("chain.out_of_order")
             } else if header.seq != last_seq + 1 {
                 Check::Fail("chain.sequence_gap")
-            } else if prev != Some(Ok(last_digest)) {
+            } else if prev != Some(Some(last_digest)) {
                 Check::Fail("chain.link_broken")
             } else {
                 Check::Pass
