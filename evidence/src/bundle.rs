@@ -352,7 +352,10 @@ pub fn verify_with(
     // Large jobs amortise a batch's fixed costs; several per thread keep all busy and
     // give the progress bar steps.
     let total = wire.events.len();
-    let job = (total / (threads.max(1) * 4)).clamp(batch::BATCH, 16 * batch::BATCH);
+    let threads = threads.max(1);
+    let job = (total / (threads * 4))
+        .clamp(batch::BATCH.min(total.div_ceil(threads)), 16 * batch::BATCH)
+        .max(1);
     let done = std::sync::atomic::AtomicUsize::new(0);
     let opened = parallel::map_ranges(total, threads, job, |range| {
         let events = wire.events.get(range.clone()).unwrap_or_default();
