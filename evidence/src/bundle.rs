@@ -759,10 +759,7 @@ struct Opened {
 
 enum Signed {
     /// The signature held and the payload is a valid event (its trust is checked).
-    Yes {
-        header: Header,
-        time: DateTime<Utc>,
-    },
+    Yes { header: Header, time: DateTime<Utc> },
     /// The signature held but the payload is not a valid event.
     Malformed,
     /// No signature held (or none could be checked).
