@@ -357,6 +357,12 @@ pub fn verify_with(
         .clamp(batch::BATCH.min(total.div_ceil(threads)), 16 * batch::BATCH)
         .max(1);
     let done = std::sync::atomic::AtomicUsize::new(0);
+    let known = Known {
+        keys: &candidate_keys,
+        certified: &certified,
+        bindings: &bindings,
+        revocations: &revocations,
+    };
     let opened = parallel::map_ranges(total, threads, job, |range| {
         let events = wire.events.get(range.clone()).unwrap_or_default();
         let prepared: Vec<Prepared> = events.iter().map(|e| prepare(e, &keyids)).collect();
@@ -393,9 +399,7 @@ pub fn verify_with(
                     envelope,
                     Some(prepared),
                     verdict,
-                    &candidate_keys,
-                    &certified,
-                    (&bindings, &revocations),
+                    &known,
                     limits,
                 )
             })
@@ -749,6 +753,16 @@ struct Header {
     id: String,
 }
 
+/// The keys an event may be signed with, and what the trust check weighs them against.
+#[derive(Clone, Copy)]
+struct Known<'a> {
+    keys: &'a [PublicKey],
+    /// Per key: whether a trusted root certified it.
+    certified: &'a [bool],
+    bindings: &'a [Binding],
+    revocations: &'a [(PublicKey, DateTime<Utc>)],
+}
+
 /// An event whose signature was checked and, if it held, whose payload was read.
 struct Opened {
     report: EventReport,
@@ -771,11 +785,15 @@ fn open_event(
     envelope: &WireEnvelope<'_>,
     prepared: Option<&Prepared>,
     batch_verdict: Option<bool>,
-    keys: &[PublicKey],
-    certified: &[bool],
-    (bindings, revocations): (&[Binding], &[(PublicKey, DateTime<Utc>)]),
+    known: &Known<'_>,
     limits: &Limits,
 ) -> Opened {
+    let Known {
+        keys,
+        certified,
+        bindings,
+        revocations,
+    } = *known;
     let unknown = |code| Check::Unknown(code);
     let digest = prepared.map(|p| p.digest).unwrap_or_default();
     let mut report = EventReport {
