@@ -108,6 +108,13 @@ pub struct IncidentSummary {
     pub created_at: String,
     /// When it last changed (RFC 3339, UTC).
     pub updated_at: String,
+    /// How many bundles it holds.
+    pub bundle_count: i64,
+    /// How many events its bundles hold.
+    pub event_count: i64,
+    /// The worst verdict among its bundles (tampered, untrusted, with warnings,
+    /// verified), `None` without bundles.
+    pub verdict: Option<Verdict>,
 }
 
 /// Which database a server stores its data in.
@@ -151,4 +158,301 @@ pub struct SqliteSettings {
     pub synchronous: String,
     /// Whether foreign keys are enforced: Custody requires it.
     pub foreign_keys: bool,
+}
+
+/// A bundle's verdict as stored: the bundle's status from [`evidence::bundle::Status`]
+/// (malformed bundles are refused, never stored).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every check passed.
+    Verified,
+    /// Every check passed, with warnings.
+    VerifiedWithWarnings,
+    /// A signature, chain link, manifest binding or inclusion failed.
+    Tampered,
+    /// Intact as far as checked, but not tied to a trusted root.
+    Untrusted,
+}
+
+impl Verdict {
+    /// Every verdict, best first.
+    pub const ALL: [Verdict; 4] = [
+        Self::Verified,
+        Self::VerifiedWithWarnings,
+        Self::Untrusted,
+        Self::Tampered,
+    ];
+
+    /// The stored name (the status code of the `evidence` report).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Verified => "verified",
+            Self::VerifiedWithWarnings => "verified_with_warnings",
+            Self::Tampered => "tampered",
+            Self::Untrusted => "untrusted",
+        }
+    }
+
+    /// The name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Verified => "Verified",
+            Self::VerifiedWithWarnings => "Verified with warnings",
+            Self::Tampered => "Tampered",
+            Self::Untrusted => "Untrusted",
+        }
+    }
+
+    /// Reads a stored name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+/// A stored bundle, without its bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleSummary {
+    /// SHA-256 of the bytes as received (hex): the bundle's address.
+    pub sha256: String,
+    /// The incident it belongs to.
+    pub incident_id: i64,
+    /// The bundle ID its signed manifest names, when the manifest was readable.
+    pub bundle_id: Option<String>,
+    /// The file name it was uploaded as, if given.
+    pub name: String,
+    /// Its size in bytes.
+    pub size: i64,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The reason codes behind the verdict (stable names, see docs/bundle-format.md).
+    pub reasons: Vec<String>,
+    /// How many events it carries.
+    pub event_count: i64,
+    /// The earliest event time (RFC 3339, UTC), among events whose signature held.
+    pub first_event_at: Option<String>,
+    /// The latest event time.
+    pub last_event_at: Option<String>,
+    /// When it was stored.
+    pub ingested_at: String,
+    /// When its verdict was last computed.
+    pub verified_at: String,
+}
+
+/// An incident with its bundles and counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentDetail {
+    /// The incident.
+    pub incident: IncidentSummary,
+    /// Its description.
+    pub description: String,
+    /// Its bundles, oldest first.
+    pub bundles: Vec<BundleSummary>,
+}
+
+/// One event as stored: its verdict, and what its payload says where it was read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRow {
+    /// The bundle it is in.
+    pub bundle_sha256: String,
+    /// Its position in the bundle, from 0.
+    pub index: i64,
+    /// SHA-256 of its signed bytes (hex).
+    pub digest: String,
+    /// 'pass', 'fail' or 'unknown' for each check.
+    pub integrity: String,
+    /// The trust check's verdict.
+    pub trust: String,
+    /// The chain check's verdict.
+    pub chain: String,
+    /// The inclusion check's verdict.
+    pub inclusion: String,
+    /// 'pass' (all four passed), 'fail' (one failed) or 'unknown'.
+    pub verdict: String,
+    /// Codes of the checks that did not pass, and warnings.
+    pub findings: Vec<String>,
+    /// The fields below are read from the payload, only where its signature held.
+    pub event_id: Option<String>,
+    /// The event kind (docs/bundle-format.md).
+    pub kind: Option<String>,
+    /// When it happened (RFC 3339, UTC).
+    pub time: Option<String>,
+    /// The component that signed it.
+    pub emitter: Option<String>,
+    /// Who acted: human, agent, service_account, tool, system.
+    pub actor_type: Option<String>,
+    /// The actor's identity.
+    pub actor_id: Option<String>,
+    /// Who initiated it, when someone else did.
+    pub initiator_id: Option<String>,
+    /// The event that caused it.
+    pub parent: Option<String>,
+    /// The credential used.
+    pub credential_id: Option<String>,
+    /// The policy decision: allow, deny, …
+    pub decision: Option<String>,
+    /// The resource changed or acted on.
+    pub resource: Option<String>,
+    /// A one-line description.
+    pub summary: Option<String>,
+}
+
+/// Which events to list, and how.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EventQuery {
+    /// Events of this incident's bundles.
+    pub incident: Option<i64>,
+    /// Events of this bundle (SHA-256).
+    pub bundle: Option<String>,
+    /// Actor type: human, agent, service_account, tool, system.
+    pub actor_type: Option<String>,
+    /// Actor identity: as actor, initiator or on-behalf-of.
+    pub actor: Option<String>,
+    /// Event kind.
+    pub kind: Option<String>,
+    /// Resource (exact).
+    pub resource: Option<String>,
+    /// Credential token ID.
+    pub credential: Option<String>,
+    /// Policy decision: allow, deny, …
+    pub decision: Option<String>,
+    /// Events at or after this time (RFC 3339, UTC).
+    pub from: Option<String>,
+    /// Events before this time.
+    pub to: Option<String>,
+    /// The event's verdict: pass, fail, unknown.
+    pub verdict: Option<String>,
+    /// Free text, matched in the payload, IDs and summary.
+    pub q: Option<String>,
+    /// Sort: `time` (default), `-time`, `index`, `-index`.
+    pub sort: Option<String>,
+    /// Page number, from 1.
+    pub page: Option<u32>,
+    /// Rows per page (1 to 500; default 50).
+    pub per_page: Option<u32>,
+}
+
+/// One page of results.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// The rows of this page.
+    pub items: Vec<T>,
+    /// How many rows match in all.
+    pub total: i64,
+    /// This page's number, from 1.
+    pub page: u32,
+    /// Rows per page.
+    pub per_page: u32,
+}
+
+/// A bundle's delegation graph: actors and events as nodes; who acted, for whom,
+/// who delegated to whom, which event caused which, who approved.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Graph {
+    /// The nodes.
+    pub nodes: Vec<GraphNode>,
+    /// The edges.
+    pub edges: Vec<GraphEdge>,
+}
+
+/// A node: an actor (`actor:<id>`) or an event (`event:<id>`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GraphNode {
+    /// `actor:<identity>` or `event:<event id>`.
+    pub id: String,
+    /// `actor` or `event`.
+    pub node_type: String,
+    /// Actor type or event kind.
+    pub kind: String,
+    /// A label to show.
+    pub label: String,
+}
+
+/// An edge between two nodes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GraphEdge {
+    /// The source node's id.
+    pub from: String,
+    /// The target node's id.
+    pub to: String,
+    /// performed, initiated, on_behalf_of, delegated, caused, approved.
+    pub relation: String,
+}
+
+/// An actor's appearances in a bundle.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActorLifecycle {
+    /// The identity.
+    pub actor_id: String,
+    /// human, agent, service_account, tool, system.
+    pub actor_type: String,
+    /// A display name, if any event gave one.
+    pub name: Option<String>,
+    /// First appearance (RFC 3339, UTC).
+    pub first_at: String,
+    /// Last appearance.
+    pub last_at: String,
+    /// How many events name it.
+    pub event_count: i64,
+    /// The events that name it, in time order.
+    pub events: Vec<EventRow>,
+}
+
+/// A credential's life in a bundle: issue, exchange, use, revocation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialLifecycle {
+    /// The token ID.
+    pub token_id: String,
+    /// Its issuer.
+    pub issuer: Option<String>,
+    /// Its subject.
+    pub subject: Option<String>,
+    /// Its scopes, space-separated.
+    pub scope: Option<String>,
+    /// When it was issued.
+    pub issued_at: Option<String>,
+    /// When it expires.
+    pub expires_at: Option<String>,
+    /// The token it was exchanged from.
+    pub exchanged_from: Option<String>,
+    /// When a `credential.revoke` event revoked it.
+    pub revoked_at: Option<String>,
+    /// The events that name it, in time order.
+    pub events: Vec<EventRow>,
+}
+
+/// A root key the server verifies bundles against.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustRoot {
+    /// The ed25519 public key, hex.
+    pub public_key: String,
+    /// Its keyid as bundles name it.
+    pub keyid: String,
+    /// A label for people.
+    pub label: String,
+    /// When it was added.
+    pub added_at: String,
+}
+
+/// What an upload answers: the stored bundle (the same answer for the same bytes).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ingested {
+    /// The bundle as stored.
+    pub bundle: BundleSummary,
+}
+
+/// A stored bundle whose bytes or verdict no longer match what was stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reverified {
+    /// The bundle's address as stored.
+    pub sha256: String,
+    /// The SHA-256 of the bytes now stored.
+    pub actual_sha256: String,
+    /// The verdict stored.
+    pub stored_verdict: String,
+    /// The verdict now (or `malformed`).
+    pub verdict_now: String,
+    /// True when the bytes and the verdict are as stored.
+    pub ok: bool,
 }

@@ -7,8 +7,7 @@
 use std::time::Instant;
 
 use evidence::bundle::{self, Limits, Status};
-use evidence::producer::{BundleBuilder, Signer};
-use serde_json::{json, Value};
+use evidence::producer::Signer;
 
 fn main() {
     let sizes: Vec<usize> = std::env::args()
@@ -21,15 +20,6 @@ fn main() {
         sizes
     };
     let root = Signer::from_seed([1; 32]);
-    let emitters: Vec<(Signer, String)> = (0..4u8)
-        .map(|i| {
-            (
-                Signer::from_seed([10 + i; 32]),
-                format!("spiffe://bench.example/agent/{i}"),
-            )
-        })
-        .collect();
-    let collector = Signer::from_seed([2; 32]);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     // This machine's speed right now: plain verify_strict, one signature at a time,
     // on every core (the target, 80k events/s, is about 1.74× the 2 × 23k/s
@@ -54,49 +44,14 @@ fn main() {
     let before = baseline();
     println!("baseline: verify_strict alone on {cores} cores: {before:.0} signatures/s");
     for n in sizes {
-        let mut b = BundleBuilder::new();
-        for (s, id) in &emitters {
-            b.bind(
-                &root,
-                &s.public_key(),
-                id,
-                "2026-01-01T00:00:00Z",
-                "2027-01-01T00:00:00Z",
-            );
-        }
-        b.bind(
-            &root,
-            &collector.public_key(),
-            "collector",
-            "2026-01-01T00:00:00Z",
-            "2027-01-01T00:00:00Z",
-        );
-        for i in 0..n {
-            let (s, id) = &emitters[i % emitters.len()];
-            let Value::Object(body) = json!({
-                "kind": "tool.call", "id": format!("evt-{i}"),
-                "actor": { "type": "agent", "id": id },
-                "tool": { "name": "kubectl", "argumentsHash": evidence::event::hash_of(format!("{i}").as_bytes()),
-                          "arguments": ["apply", "-f", format!("cfg-{i}.yaml")] },
-            }) else {
-                unreachable!()
-            };
-            b.event(
-                s,
-                id,
-                &format!("2026-11-20T10:{:02}:{:02}Z", (i / 60) % 60, i % 60),
-                body,
-            );
-        }
-        let bytes = b
-            .finish(&collector, "collector", "bench", "2026-11-20T11:00:00Z")
-            .into_bytes();
+        let (bundle, root_key) = evidence::producer::synthetic(n, "bench");
+        let bytes = bundle.into_bytes();
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         for threads in [1, cores] {
             let start = Instant::now();
             let report = bundle::verify_with(
                 &bytes,
-                &[root.public_key()],
+                &[root_key],
                 &Limits::default(),
                 threads,
                 &|_, _| {},

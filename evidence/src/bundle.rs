@@ -280,6 +280,39 @@ pub fn verify_with(
     threads: usize,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Report, Malformed> {
+    verify_opening(bytes, roots, limits, threads, progress, false).map(|(report, _)| report)
+}
+
+/// An event whose signature held and whose payload is a valid event: the payload
+/// as received and as read.
+#[derive(Clone, Debug)]
+pub struct OpenedEvent {
+    /// The payload's bytes as signed (valid JSON, so text).
+    pub payload: String,
+    /// The payload, read.
+    pub event: Event,
+}
+
+/// [`verify_with`], also handing back each event's payload where its signature held
+/// and it is a valid event (`None` elsewhere), in bundle order: what a store keeps.
+pub fn verify_and_open(
+    bytes: &[u8],
+    roots: &[PublicKey],
+    limits: &Limits,
+    threads: usize,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<(Report, Vec<Option<OpenedEvent>>), Malformed> {
+    verify_opening(bytes, roots, limits, threads, progress, true)
+}
+
+fn verify_opening(
+    bytes: &[u8],
+    roots: &[PublicKey],
+    limits: &Limits,
+    threads: usize,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    keep: bool,
+) -> Result<(Report, Vec<Option<OpenedEvent>>), Malformed> {
     if bytes.len() > limits.max_bundle_bytes {
         return Err(Malformed::TooLarge {
             size: bytes.len(),
@@ -401,6 +434,7 @@ pub fn verify_with(
                     verdict,
                     &known,
                     limits,
+                    keep,
                 )
             })
             .collect();
@@ -418,13 +452,18 @@ pub fn verify_with(
         std::collections::HashSet::with_capacity_and_hasher(total, DigestHasher);
     let mut seen_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut malformed = false;
+    let mut kept = Vec::with_capacity(if keep { total } else { 0 });
     for opened in opened {
         let Opened {
             mut report,
             digest,
             leaf,
             signed,
+            event,
         } = opened;
+        if keep {
+            kept.push(event.map(|e| *e));
+        }
         match signed {
             Signed::Yes { header, time } => {
                 report.chain = chain(&header, &digest, &mut chains, &mut seen_digests);
@@ -494,12 +533,15 @@ pub fn verify_with(
     } else {
         Status::Verified
     };
-    Ok(Report {
-        status,
-        reasons: reasons.codes,
-        events,
-        bundle_id,
-    })
+    Ok((
+        Report {
+            status,
+            reasons: reasons.codes,
+            events,
+            bundle_id,
+        },
+        kept,
+    ))
 }
 
 #[derive(Default)]
@@ -769,6 +811,8 @@ struct Opened {
     digest: merkle::Hash,
     leaf: merkle::Hash,
     signed: Signed,
+    /// Kept when asked: the payload and the event.
+    event: Option<Box<OpenedEvent>>,
 }
 
 enum Signed {
@@ -787,6 +831,7 @@ fn open_event(
     batch_verdict: Option<bool>,
     known: &Known<'_>,
     limits: &Limits,
+    keep: bool,
 ) -> Opened {
     let Known {
         keys,
@@ -813,6 +858,7 @@ fn open_event(
         digest,
         leaf,
         signed,
+        event: None,
     };
     let Some(pae) = prepared.and_then(|p| p.pae.as_deref()) else {
         report.integrity = Check::Fail("envelope.payload_bad_base64");
@@ -868,18 +914,30 @@ fn open_event(
                 let mut bytes = [0u8; 32];
                 hex::decode_to_slice(p, &mut bytes).ok().map(|()| bytes)
             });
-            done(
-                report,
-                Signed::Yes {
-                    header: Header {
-                        emitter: header.emitter,
-                        seq: header.seq,
-                        prev,
-                        id: header.id,
+            let (emitter, id, event) = if keep {
+                let opened = OpenedEvent {
+                    payload: String::from_utf8_lossy(payload).into_owned(),
+                    event: header.clone(),
+                };
+                (header.emitter, header.id, Some(Box::new(opened)))
+            } else {
+                (header.emitter, header.id, None)
+            };
+            Opened {
+                event,
+                ..done(
+                    report,
+                    Signed::Yes {
+                        header: Header {
+                            emitter,
+                            seq: header.seq,
+                            prev,
+                            id,
+                        },
+                        time,
                     },
-                    time,
-                },
-            )
+                )
+            }
         }
         Err(detail) => {
             report.chain = Check::Unknown("payload.malformed");

@@ -240,3 +240,52 @@ impl BundleBuilder {
         .to_string()
     }
 }
+
+/// A synthetic, cleanly signed bundle of `events` `tool.call` events from four
+/// agents, named `bundle_id`, with the root key that certifies it: what the
+/// benchmarks and load tests verify and store. Keys come from fixed seeds, so the
+/// same arguments give the same bytes.
+pub fn synthetic(events: usize, bundle_id: &str) -> (String, PublicKey) {
+    let root = Signer::from_seed([1; 32]);
+    let emitters: Vec<(Signer, String)> = (0..4u8)
+        .map(|i| {
+            (
+                Signer::from_seed([10 + i; 32]),
+                format!("spiffe://bench.example/agent/{i}"),
+            )
+        })
+        .collect();
+    let collector = Signer::from_seed([2; 32]);
+    let mut b = BundleBuilder::new();
+    let (from, to) = ("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
+    for (s, id) in &emitters {
+        b.bind(&root, &s.public_key(), id, from, to);
+    }
+    b.bind(&root, &collector.public_key(), "collector", from, to);
+    for i in 0..events {
+        let Some((s, id)) = emitters.get(i % emitters.len()) else {
+            continue;
+        };
+        let Value::Object(body) = json!({
+            "kind": "tool.call", "id": format!("evt-{i}"),
+            "actor": { "type": "agent", "id": id },
+            "tool": { "name": "kubectl", "argumentsHash": crate::event::hash_of(format!("{i}").as_bytes()),
+                      "arguments": ["apply", "-f", format!("cfg-{i}.yaml")] },
+        }) else {
+            continue;
+        };
+        b.event(
+            s,
+            id,
+            &format!(
+                "2026-11-20T{:02}:{:02}:{:02}Z",
+                (i / 3600) % 24,
+                (i / 60) % 60,
+                i % 60
+            ),
+            body,
+        );
+    }
+    let bundle = b.finish(&collector, "collector", bundle_id, "2026-11-21T00:00:00Z");
+    (bundle, root.public_key())
+}

@@ -29,10 +29,65 @@ pub struct ServeConfig {
     /// Open the console in the desktop's browser once it is serving.
     #[arg(long, env = "CUSTODY_OPEN")]
     pub open: bool,
+
+    /// Do not load the demo corpus into a new embedded database. (Without this
+    /// flag, the first start on an empty data directory loads the demo incidents
+    /// and their trust root.)
+    #[arg(long, env = "CUSTODY_NO_DEMO")]
+    pub no_demo: bool,
+
+    /// Limits on uploaded bundles.
+    #[command(flatten)]
+    pub limits: LimitsConfig,
+}
+
+/// Limits on what an upload may hold; a breach is refused with 413 or 400 naming it.
+#[derive(Clone, Copy, Debug, Args)]
+pub struct LimitsConfig {
+    /// Largest bundle, in bytes (read as it arrives, refused past this).
+    #[arg(long, env = "CUSTODY_MAX_BUNDLE_BYTES", default_value_t = 256 << 20)]
+    pub max_bundle_bytes: usize,
+    /// Most events in one bundle.
+    #[arg(long, env = "CUSTODY_MAX_EVENTS", default_value_t = 1_000_000)]
+    pub max_events: usize,
+    /// Largest decoded payload of one envelope, in bytes.
+    #[arg(long, env = "CUSTODY_MAX_PAYLOAD_BYTES", default_value_t = 1 << 20)]
+    pub max_payload_bytes: usize,
+    /// Deepest JSON nesting inside a payload.
+    #[arg(long, env = "CUSTODY_MAX_JSON_DEPTH", default_value_t = 32)]
+    pub max_json_depth: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        let l = evidence::bundle::Limits::default();
+        LimitsConfig {
+            max_bundle_bytes: l.max_bundle_bytes,
+            max_events: l.max_events,
+            max_payload_bytes: l.max_payload_bytes,
+            max_json_depth: l.max_depth,
+        }
+    }
+}
+
+impl LimitsConfig {
+    /// How uploads are verified under these limits, on every core.
+    pub fn ingest_options(&self) -> app::store::bundles::IngestOptions {
+        app::store::bundles::IngestOptions {
+            limits: evidence::bundle::Limits {
+                max_bundle_bytes: self.max_bundle_bytes,
+                max_events: self.max_events,
+                max_payload_bytes: self.max_payload_bytes,
+                max_depth: self.max_json_depth,
+            },
+            ..Default::default()
+        }
+    }
 }
 
 impl ServeConfig {
-    /// The settings for a server on `addr` with its data under `data_dir`.
+    /// The settings for a server on `addr` with its data under `data_dir`, default
+    /// limits, and no demo corpus (set `no_demo` to false for it).
     pub fn new(addr: SocketAddr, data_dir: PathBuf) -> Self {
         ServeConfig {
             addr,
@@ -40,6 +95,8 @@ impl ServeConfig {
             database_url: None,
             site_root: None,
             open: false,
+            no_demo: true,
+            limits: LimitsConfig::default(),
         }
     }
 

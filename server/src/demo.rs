@@ -99,6 +99,45 @@ pub fn write(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
+/// Loads the corpus into `db`: the demo root as a trust root, each scenario as an
+/// incident (high severity) and each tampered variant as one (critical). Returns how
+/// many bundles were loaded.
+pub async fn load(
+    db: &app::store::Db,
+    options: app::store::bundles::IngestOptions,
+) -> Result<usize, app::store::bundles::IngestError> {
+    use app::model::Severity;
+    use app::store::bundles::{ingest, Target, Upload};
+    app::store::trust_roots::add(db, &root().public_key(), "Fernhill Payments demo root").await?;
+    let all = scenarios()
+        .into_iter()
+        .map(|s| (s, Severity::High, ""))
+        .chain(
+            tampered()
+                .into_iter()
+                .map(|s| (s, Severity::Critical, "Tampered demo: ")),
+        );
+    let mut loaded = 0;
+    for (scenario, severity, prefix) in all {
+        ingest(
+            db,
+            Upload {
+                name: format!("{}.bundle.json", scenario.slug),
+                bytes: scenario.bundle.into_bytes(),
+                target: Target::New {
+                    title: format!("{prefix}{}", scenario.title),
+                    description: scenario.summary.to_owned(),
+                    severity,
+                },
+            },
+            options,
+        )
+        .await?;
+        loaded += 1;
+    }
+    Ok(loaded)
+}
+
 // ---------------------------------------------------------------------------------
 // Keys, identities, times
 

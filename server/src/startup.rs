@@ -21,6 +21,9 @@ impl Application {
     /// migrations, checks durability settings and binds the listener.
     pub async fn build(config: ServeConfig) -> anyhow::Result<Self> {
         let url = config.database_url();
+        let fresh = url.starts_with("sqlite:")
+            && config.database_url.is_none()
+            && !config.data_dir.join("custody.db").exists();
         if url.starts_with("sqlite:") {
             std::fs::create_dir_all(&config.data_dir).with_context(|| {
                 format!(
@@ -30,6 +33,16 @@ impl Application {
             })?;
         }
         let db = Db::open(&url).await.context("cannot open the database")?;
+        let ingest = config.limits.ingest_options();
+        if fresh && !config.no_demo {
+            let loaded = crate::demo::load(&db, ingest)
+                .await
+                .context("cannot load the demo corpus")?;
+            tracing::info!(
+                incidents = loaded,
+                "new data directory: loaded the demo corpus (--no-demo skips it)"
+            );
+        }
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -42,7 +55,11 @@ impl Application {
             .build();
         Ok(Application {
             listener,
-            state: AppState { leptos_options, db },
+            state: AppState {
+                leptos_options,
+                db,
+                ingest,
+            },
         })
     }
 

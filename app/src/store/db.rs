@@ -1,4 +1,6 @@
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -44,6 +46,9 @@ pub enum StoreError {
     /// The database reported an error.
     #[error("database error: {0}")]
     Sqlx(#[from] sqlx::Error),
+    /// A background task failed.
+    #[error("background task failed: {0}")]
+    Task(String),
 }
 
 /// A pool of connections to Custody's database. Cheap to clone.
@@ -51,6 +56,11 @@ pub enum StoreError {
 pub struct Db {
     pool: AnyPool,
     kind: DatabaseKind,
+    /// SQLite has one writer at a time: writers queue here rather than time out
+    /// in the database while a large bundle is written.
+    writes: Arc<tokio::sync::Mutex<()>>,
+    /// Bundles being stored by this process, by address.
+    storing: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl Db {
@@ -91,13 +101,39 @@ impl Db {
             }
             DatabaseKind::Postgres => pool_options.connect_with(options).await?,
         };
-        let db = Db { pool, kind };
+        let db = Db {
+            pool,
+            kind,
+            writes: Arc::default(),
+            storing: Arc::default(),
+        };
         match kind {
             DatabaseKind::Sqlite => SQLITE_MIGRATIONS.run(&db.pool).await?,
             DatabaseKind::Postgres => POSTGRES_MIGRATIONS.run(&db.pool).await?,
         }
         db.check_sqlite_settings().await?;
         Ok(db)
+    }
+
+    /// Waits until no other task of this process stores the bundle at `address`.
+    pub(crate) async fn lock_address(&self, address: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut storing = self
+                .storing
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            storing.retain(|_, lock| Arc::strong_count(lock) > 1);
+            Arc::clone(storing.entry(address.to_owned()).or_default())
+        };
+        lock.lock_owned().await
+    }
+
+    /// On SQLite, waits for this process's turn to write; elsewhere returns at once.
+    pub(crate) async fn lock_writes(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.kind {
+            DatabaseKind::Sqlite => Some(self.writes.lock().await),
+            DatabaseKind::Postgres => None,
+        }
     }
 
     /// Which database this is.

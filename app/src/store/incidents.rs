@@ -1,8 +1,10 @@
 //! Incidents: the cases that bundles of evidence are reviewed in.
 
-use crate::model::{IncidentStatus, IncidentSummary, Severity};
+use sqlx::Any;
 
-use super::{now, Db, StoreError};
+use crate::model::{IncidentDetail, IncidentStatus, IncidentSummary, Severity, Verdict};
+
+use super::{bundles, now, Db, StoreError};
 
 /// What it takes to open an incident.
 #[derive(Clone, Debug)]
@@ -15,10 +17,44 @@ pub struct NewIncident {
     pub severity: Severity,
 }
 
-type Row = (i64, String, String, String, Option<String>, String, String);
+type Row = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+);
+
+/// The columns of [`Row`]: the incident, then its counts (sums cast so that
+/// Postgres gives BIGINT, not NUMERIC).
+const SELECT: &str = "SELECT i.id, i.title, i.status, i.severity, i.assignee, i.created_at, \
+     i.updated_at, \
+     CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id) AS BIGINT), \
+     CAST((SELECT COALESCE(SUM(b.event_count), 0) FROM bundles b WHERE b.incident_id = i.id) AS BIGINT), \
+     CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id AND b.status = 'tampered') AS BIGINT), \
+     CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id AND b.status = 'untrusted') AS BIGINT), \
+     CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id \
+           AND b.status = 'verified_with_warnings') AS BIGINT) \
+     FROM incidents i";
 
 /// Opens an incident and returns its number.
 pub async fn create(db: &Db, new: &NewIncident) -> Result<i64, StoreError> {
+    let mut conn = db.pool().acquire().await?;
+    insert(&mut *conn, new).await
+}
+
+/// Opens an incident with `conn` (a transaction's, say) and returns its number.
+pub(crate) async fn insert<'c, E>(conn: E, new: &NewIncident) -> Result<i64, StoreError>
+where
+    E: sqlx::Executor<'c, Database = Any>,
+{
     let at = now();
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO incidents (title, description, status, severity, created_at, updated_at) \
@@ -29,25 +65,92 @@ pub async fn create(db: &Db, new: &NewIncident) -> Result<i64, StoreError> {
     .bind(IncidentStatus::Open.as_str())
     .bind(new.severity.as_str())
     .bind(&at)
-    .fetch_one(db.pool())
+    .fetch_one(conn)
     .await?;
     Ok(id)
 }
 
+/// Whether incident `id` exists.
+pub(crate) async fn exists<'c, E>(conn: E, id: i64) -> Result<bool, StoreError>
+where
+    E: sqlx::Executor<'c, Database = Any>,
+{
+    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM incidents WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Marks incident `id` as changed at `at`.
+pub(crate) async fn touch<'c, E>(conn: E, id: i64, at: &str) -> Result<(), StoreError>
+where
+    E: sqlx::Executor<'c, Database = Any>,
+{
+    sqlx::query("UPDATE incidents SET updated_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Every incident, most recently updated first.
 pub async fn list(db: &Db) -> Result<Vec<IncidentSummary>, StoreError> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, title, status, severity, assignee, created_at, updated_at \
-         FROM incidents ORDER BY updated_at DESC, id DESC",
-    )
-    .fetch_all(db.pool())
-    .await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} ORDER BY i.updated_at DESC, i.id DESC"))
+        .fetch_all(db.pool())
+        .await?;
     rows.into_iter().map(summary).collect()
 }
 
+/// Incident `id` with its description and bundles.
+pub async fn get(db: &Db, id: i64) -> Result<Option<IncidentDetail>, StoreError> {
+    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE i.id = $1"))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let (description,): (String,) =
+        sqlx::query_as("SELECT description FROM incidents WHERE id = $1")
+            .bind(id)
+            .fetch_one(db.pool())
+            .await?;
+    Ok(Some(IncidentDetail {
+        incident: summary(row)?,
+        description,
+        bundles: bundles::of_incident(db, id).await?,
+    }))
+}
+
 fn summary(
-    (id, title, status, severity, assignee, created_at, updated_at): Row,
+    (
+        id,
+        title,
+        status,
+        severity,
+        assignee,
+        created_at,
+        updated_at,
+        bundle_count,
+        event_count,
+        tampered,
+        untrusted,
+        warned,
+    ): Row,
 ) -> Result<IncidentSummary, StoreError> {
+    let verdict = if bundle_count == 0 {
+        None
+    } else if tampered > 0 {
+        Some(Verdict::Tampered)
+    } else if untrusted > 0 {
+        Some(Verdict::Untrusted)
+    } else if warned > 0 {
+        Some(Verdict::VerifiedWithWarnings)
+    } else {
+        Some(Verdict::Verified)
+    };
     Ok(IncidentSummary {
         id,
         title,
@@ -62,5 +165,8 @@ fn summary(
         assignee,
         created_at,
         updated_at,
+        bundle_count,
+        event_count,
+        verdict,
     })
 }

@@ -6,8 +6,11 @@
 //! `Any` driver and tested against both. Only the schema (`migrations/sqlite`,
 //! `migrations/postgres`) is written per database.
 
+pub mod bundles;
 mod db;
+pub mod events;
 pub mod incidents;
+pub mod trust_roots;
 
 pub use db::{Db, StoreError};
 

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use crate::config::ServeConfig;
 use crate::startup::Application;
 
+mod ingest;
 mod keys;
 mod progress;
 mod sign;
@@ -37,6 +38,14 @@ pub enum Command {
     Sign(sign::SignArgs),
     /// Verify a bundle against trusted root keys. Exit code 0 only when verified.
     Verify(verify::VerifyArgs),
+    /// Store bundles: verified against the server's trust roots, kept as received.
+    /// Exit code 5 when a bundle was refused as malformed.
+    Ingest(ingest::IngestArgs),
+    /// Manage the root keys the server verifies bundles against.
+    TrustRoot(ingest::TrustRootArgs),
+    /// Re-read every stored bundle and recompute its digest and verdict; exit code
+    /// 4 when any no longer matches what was stored.
+    Reverify(ingest::ReverifyArgs),
     /// Write the demo corpus: realistic incidents and tampered variants.
     Demo {
         /// Where to write it.
@@ -73,6 +82,9 @@ impl Cli {
             Command::Sign(args) => sign::sign(&args).into(),
             Command::Verify(args) => verify::verify(&args),
             Command::Demo { out } => demo(&out).into(),
+            Command::Ingest(args) => ingest::ingest(&args),
+            Command::TrustRoot(args) => ingest::trust_root(&args).into(),
+            Command::Reverify(args) => ingest::reverify(&args),
         };
         match outcome {
             Outcome::Code(code) => ExitCode::from(code),

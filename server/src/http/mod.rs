@@ -1,7 +1,10 @@
 //! The HTTP surface: one module per resource, each with its own `router()`, merged
 //! here with the UI's routes and the layers every response goes through.
 
+mod bundles;
+pub mod error;
 mod health;
+mod incidents;
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -24,6 +27,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The database.
     pub db: Db,
+    /// How uploads are verified: limits and threads.
+    pub ingest: app::store::bundles::IngestOptions,
 }
 
 /// The whole application as one router, without a socket (tests can `oneshot` it).
@@ -32,6 +37,8 @@ pub fn router(state: AppState) -> Router {
     let db = state.db.clone();
     Router::new()
         .merge(health::router())
+        .merge(bundles::router())
+        .merge(incidents::router())
         .leptos_routes_with_context(&state, routes, move || provide_context(db.clone()), {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())

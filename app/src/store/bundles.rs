@@ -1,0 +1,854 @@
+//! Bundles: evidence as received, verified and read into rows, one transaction each.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use evidence::bundle::{self, Check, EventReport, Limits, OpenedEvent, Report, Status};
+use evidence::event::{Actor, Event, Kind};
+use sha2::{Digest as _, Sha256};
+use sqlx::{Any, QueryBuilder};
+
+use crate::model::{BundleSummary, Reverified, Severity, Verdict};
+
+use super::{incidents, now, trust_roots, Db, StoreError};
+
+/// Where an uploaded bundle goes.
+#[derive(Clone, Debug)]
+pub enum Target {
+    /// Into an existing incident.
+    Incident(i64),
+    /// Into a new incident, opened in the same transaction.
+    New {
+        /// Its title (1 to 200 characters).
+        title: String,
+        /// What it is about.
+        description: String,
+        /// How bad it is.
+        severity: Severity,
+    },
+}
+
+/// A bundle to store.
+#[derive(Clone, Debug)]
+pub struct Upload {
+    /// The bytes exactly as received.
+    pub bytes: Vec<u8>,
+    /// The file name it came as ('' when none).
+    pub name: String,
+    /// Where it goes.
+    pub target: Target,
+}
+
+/// Why a bundle was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// Larger than a limit allows (nothing stored).
+    #[error("{0}")]
+    TooLarge(String),
+    /// Not a bundle Custody can read (nothing stored).
+    #[error("{message}")]
+    Malformed {
+        /// The reason code, e.g. `bundle.malformed` or `payload.too_large`.
+        code: String,
+        /// What is wrong, naming the limit or the part.
+        message: String,
+    },
+    /// The target incident does not exist.
+    #[error("incident {0} does not exist")]
+    NoSuchIncident(i64),
+    /// The target is not acceptable (e.g. an empty title).
+    #[error("{0}")]
+    BadTarget(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// How ingest verifies.
+#[derive(Clone, Copy, Debug)]
+pub struct IngestOptions {
+    /// The format's limits (bundle size, events, payload size, depth).
+    pub limits: Limits,
+    /// Threads for verification.
+    pub threads: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            limits: Limits::default(),
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+}
+
+/// The SHA-256 of `bytes`, hex: a bundle's address.
+pub fn address(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Stores a bundle: verifies it against the server's trust roots with the `evidence`
+/// crate, then writes the raw bytes, its events, actors, credentials, decisions and
+/// the verdict in one transaction. The same bytes stored again (even concurrently)
+/// give the bundle already stored. A malformed bundle is refused and nothing is
+/// written; a tampered or untrusted one is stored with its reasons.
+pub async fn ingest(
+    db: &Db,
+    upload: Upload,
+    options: IngestOptions,
+) -> Result<BundleSummary, IngestError> {
+    let sha256 = address(&upload.bytes);
+    if let Some(existing) = get(db, &sha256).await? {
+        return Ok(existing);
+    }
+    // One ingest of the same bytes at a time in this process; across processes the
+    // primary key settles it.
+    let _same = db.lock_address(&sha256).await;
+    if let Some(existing) = get(db, &sha256).await? {
+        return Ok(existing);
+    }
+    if let Target::New { title, .. } = &upload.target {
+        if title.trim().is_empty() || title.chars().count() > 200 {
+            return Err(IngestError::BadTarget(
+                "an incident title is 1 to 200 characters".into(),
+            ));
+        }
+    }
+    let roots = trust_roots::keys(db).await?;
+    let Upload {
+        bytes,
+        name,
+        target,
+    } = upload;
+    let bytes = Arc::new(bytes);
+    let verified = {
+        let bytes = Arc::clone(&bytes);
+        let roots = roots.clone();
+        tokio::task::spawn_blocking(move || {
+            bundle::verify_and_open(&bytes, &roots, &options.limits, options.threads, &|_, _| {})
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    };
+    let (report, opened) = refuse_malformed(verified)?;
+    let rows = Rows::read(&report, &opened);
+    drop(opened);
+    let roots_json = serde_json::to_string(&roots.iter().map(|k| k.to_hex()).collect::<Vec<_>>())
+        .unwrap_or_else(|_| "[]".into());
+
+    let _writer = db.lock_writes().await;
+    let mut tx = db.pool().begin().await.map_err(StoreError::from)?;
+    let incident_id = match target {
+        Target::Incident(id) => {
+            if !incidents::exists(&mut *tx, id).await? {
+                return Err(IngestError::NoSuchIncident(id));
+            }
+            id
+        }
+        Target::New {
+            title,
+            description,
+            severity,
+        } => {
+            incidents::insert(
+                &mut *tx,
+                &incidents::NewIncident {
+                    title,
+                    description,
+                    severity,
+                },
+            )
+            .await?
+        }
+    };
+    let at = now();
+    let inserted: Option<(String,)> = sqlx::query_as(
+        "INSERT INTO bundles (sha256, incident_id, bundle_id, name, raw, size, status, reasons, \
+         report, roots, event_count, first_event_at, last_event_at, ingested_at, verified_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) \
+         ON CONFLICT (sha256) DO NOTHING RETURNING sha256",
+    )
+    .bind(&sha256)
+    .bind(incident_id)
+    .bind(report.bundle_id())
+    .bind(&name)
+    .bind(bytes.as_slice())
+    .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
+    .bind(report.status().code())
+    .bind(serde_json::to_string(report.reasons()).unwrap_or_else(|_| "[]".into()))
+    .bind(report.to_json().to_string())
+    .bind(&roots_json)
+    .bind(i64::try_from(report.events().len()).unwrap_or(i64::MAX))
+    .bind(rows.first_at.as_deref())
+    .bind(rows.last_at.as_deref())
+    .bind(&at)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(StoreError::from)?;
+    if inserted.is_none() {
+        // Another server stored the same bytes meanwhile.
+        tx.rollback().await.map_err(StoreError::from)?;
+        return get(db, &sha256)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt {
+                column: "bundles.sha256",
+                value: sha256,
+            })
+            .map_err(IngestError::from);
+    }
+    rows.insert(&mut tx, &sha256).await?;
+    incidents::touch(&mut *tx, incident_id, &at).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    get(db, &sha256).await?.ok_or_else(|| {
+        IngestError::Store(StoreError::Corrupt {
+            column: "bundles.sha256",
+            value: sha256,
+        })
+    })
+}
+
+fn refuse_malformed(
+    verified: Result<(Report, Vec<Option<OpenedEvent>>), bundle::Malformed>,
+) -> Result<(Report, Vec<Option<OpenedEvent>>), IngestError> {
+    match verified {
+        Err(e @ (bundle::Malformed::TooLarge { .. } | bundle::Malformed::TooManyEvents { .. })) => {
+            Err(IngestError::TooLarge(format!("{} ({e})", e.code())))
+        }
+        Err(e) => Err(IngestError::Malformed {
+            code: e.code().into(),
+            message: format!("{}: {e}", e.code()),
+        }),
+        Ok((report, _)) if report.status() == Status::Malformed => {
+            let code = report
+                .reasons()
+                .first()
+                .copied()
+                .unwrap_or("bundle.malformed");
+            let detail = report
+                .events()
+                .iter()
+                .find_map(|e| e.detail.as_ref().map(|d| format!("event {}: {d}", e.index)));
+            let message = match detail {
+                Some(detail) => format!("{code}: {detail}"),
+                None => format!("{code}: {}", bundle::explain(code)),
+            };
+            Err(IngestError::Malformed {
+                code: code.into(),
+                message,
+            })
+        }
+        Ok(ok) => Ok(ok),
+    }
+}
+
+const SUMMARY_COLUMNS: &str = "sha256, incident_id, bundle_id, name, size, status, reasons, \
+                               event_count, first_event_at, last_event_at, ingested_at, verified_at";
+
+type SummaryRow = (
+    String,
+    i64,
+    Option<String>,
+    String,
+    i64,
+    String,
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
+
+fn summary(row: SummaryRow) -> Result<BundleSummary, StoreError> {
+    let (
+        sha256,
+        incident_id,
+        bundle_id,
+        name,
+        size,
+        status,
+        reasons,
+        event_count,
+        first_event_at,
+        last_event_at,
+        ingested_at,
+        verified_at,
+    ) = row;
+    Ok(BundleSummary {
+        verdict: Verdict::parse(&status).ok_or(StoreError::Corrupt {
+            column: "bundles.status",
+            value: status,
+        })?,
+        reasons: serde_json::from_str(&reasons).map_err(|_| StoreError::Corrupt {
+            column: "bundles.reasons",
+            value: reasons,
+        })?,
+        sha256,
+        incident_id,
+        bundle_id,
+        name,
+        size,
+        event_count,
+        first_event_at,
+        last_event_at,
+        ingested_at,
+        verified_at,
+    })
+}
+
+/// The bundle stored at `sha256`, if any.
+pub async fn get(db: &Db, sha256: &str) -> Result<Option<BundleSummary>, StoreError> {
+    let row: Option<SummaryRow> = sqlx::query_as(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM bundles WHERE sha256 = $1"
+    ))
+    .bind(sha256)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(summary).transpose()
+}
+
+/// An incident's bundles, oldest first.
+pub async fn of_incident(db: &Db, incident_id: i64) -> Result<Vec<BundleSummary>, StoreError> {
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM bundles WHERE incident_id = $1 ORDER BY ingested_at, sha256"
+    ))
+    .bind(incident_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.into_iter().map(summary).collect()
+}
+
+/// The bytes stored for `sha256`, exactly as received.
+pub async fn raw(db: &Db, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    let row: Option<(Vec<u8>,)> = sqlx::query_as("SELECT raw FROM bundles WHERE sha256 = $1")
+        .bind(sha256)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(|(raw,)| raw))
+}
+
+/// The verification transcript stored with the bundle (JSON).
+pub async fn report(db: &Db, sha256: &str) -> Result<Option<serde_json::Value>, StoreError> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT report FROM bundles WHERE sha256 = $1")
+        .bind(sha256)
+        .fetch_optional(db.pool())
+        .await?;
+    row.map(|(text,)| {
+        serde_json::from_str(&text).map_err(|_| StoreError::Corrupt {
+            column: "bundles.report",
+            value: text.chars().take(80).collect(),
+        })
+    })
+    .transpose()
+}
+
+/// Re-reads every stored bundle, recomputes its digest and its verdict against the
+/// trust roots it was verified with, and returns one line per bundle; `ok` is false
+/// where the stored bytes or the verdict no longer match what was stored.
+pub async fn reverify(db: &Db, options: IngestOptions) -> Result<Vec<Reverified>, StoreError> {
+    let addresses: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT sha256, status, roots FROM bundles ORDER BY ingested_at, sha256")
+            .fetch_all(db.pool())
+            .await?;
+    let mut out = Vec::with_capacity(addresses.len());
+    for (sha256, stored_verdict, roots) in addresses {
+        let Some(bytes) = raw(db, &sha256).await? else {
+            continue;
+        };
+        let roots: Vec<String> = serde_json::from_str(&roots).unwrap_or_default();
+        let roots: Vec<evidence::keys::PublicKey> = roots
+            .iter()
+            .filter_map(|k| evidence::keys::PublicKey::from_text(k).ok())
+            .collect();
+        let actual_sha256 = address(&bytes);
+        let verdict_now = tokio::task::spawn_blocking(move || {
+            match bundle::verify_with(&bytes, &roots, &options.limits, options.threads, &|_, _| {})
+            {
+                Ok(report) => report.status().code(),
+                Err(_) => Status::Malformed.code(),
+            }
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?;
+        out.push(Reverified {
+            ok: actual_sha256 == sha256 && verdict_now == stored_verdict,
+            sha256,
+            actual_sha256,
+            stored_verdict,
+            verdict_now: verdict_now.to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+/// What a check is stored as: `pass`, `fail:<code>` or `unknown:<code>`.
+fn check_text(check: &Check) -> String {
+    match check {
+        Check::Pass => "pass".into(),
+        Check::Fail(code) => format!("fail:{code}"),
+        Check::Unknown(code) => format!("unknown:{code}"),
+    }
+}
+
+fn verdict_of(e: &EventReport) -> (&'static str, String) {
+    let checks = [&e.integrity, &e.trust, &e.chain, &e.inclusion];
+    let verdict = if checks.iter().any(|c| matches!(c, Check::Fail(_))) {
+        "fail"
+    } else if checks.iter().all(|c| matches!(c, Check::Pass)) {
+        "pass"
+    } else {
+        "unknown"
+    };
+    let mut findings: Vec<&str> = Vec::new();
+    for check in checks {
+        if let Check::Fail(code) | Check::Unknown(code) = check {
+            if !findings.contains(code) {
+                findings.push(code);
+            }
+        }
+    }
+    findings.extend(e.warnings.iter().copied());
+    (verdict, findings.join(" "))
+}
+
+/// Times as stored: fixed-width RFC 3339 UTC with nanoseconds, so text order is
+/// time order whatever fraction the payload wrote.
+pub fn stored_time(text: &str) -> Option<String> {
+    evidence::time::parse(text).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
+}
+
+/// A line a reviewer reads for an event.
+fn summarize(e: &Event) -> String {
+    let who = e.actor.name.as_deref().unwrap_or(&e.actor.id);
+    match e.kind {
+        Kind::ToolCall | Kind::ToolResult => match &e.tool {
+            Some(tool) => format!("{who}: {} {}", e.kind.as_str(), tool.name),
+            None => format!("{who}: {}", e.kind.as_str()),
+        },
+        Kind::HttpRequest => match &e.request {
+            Some(r) => format!("{who}: {} {}", r.method, r.url),
+            None => format!("{who}: http.request"),
+        },
+        Kind::PolicyDecision => match &e.decision {
+            Some(d) => format!(
+                "{}: {} {} ({})",
+                d.engine,
+                match d.decision {
+                    evidence::event::Verdict::Allow => "allow",
+                    evidence::event::Verdict::Deny => "deny",
+                },
+                d.policy_id,
+                d.policy_version
+            ),
+            None => "policy.decision".into(),
+        },
+        Kind::TaskDelegate => match &e.delegation {
+            Some(d) => format!("{who} delegated to {}", d.to.id),
+            None => format!("{who}: task.delegate"),
+        },
+        Kind::ApprovalRequest | Kind::ApprovalDecision => match &e.approval {
+            Some(a) => match (&a.decided_by, a.decision) {
+                (Some(by), Some(outcome)) => format!(
+                    "{} {} approval {}",
+                    by.id,
+                    match outcome {
+                        evidence::event::ApprovalOutcome::Approved => "approved",
+                        evidence::event::ApprovalOutcome::Rejected => "rejected",
+                    },
+                    a.approval_id
+                ),
+                _ => format!("{who} asked for approval {}", a.approval_id),
+            },
+            None => format!("{who}: {}", e.kind.as_str()),
+        },
+        Kind::SideEffect => match &e.change {
+            Some(c) => format!("{who}: {} {}", c.operation, c.resource),
+            None => format!("{who}: side_effect"),
+        },
+        Kind::CredentialIssue
+        | Kind::CredentialExchange
+        | Kind::CredentialUse
+        | Kind::CredentialRevoke => match &e.credential {
+            Some(c) => format!("{who}: {} {}", e.kind.as_str(), c.token_id),
+            None => format!("{who}: {}", e.kind.as_str()),
+        },
+        _ => format!("{who}: {}", e.kind.as_str()),
+    }
+}
+
+fn actor_type(actor: &Actor) -> &'static str {
+    match actor.kind {
+        evidence::event::ActorType::Human => "human",
+        evidence::event::ActorType::Agent => "agent",
+        evidence::event::ActorType::Service => "service",
+        evidence::event::ActorType::Tool => "tool",
+        evidence::event::ActorType::System => "system",
+    }
+}
+
+/// One event row to insert.
+struct EventInsert {
+    idx: i64,
+    digest: String,
+    checks: [String; 4],
+    verdict: &'static str,
+    findings: String,
+    read: Option<ReadEvent>,
+}
+
+struct ReadEvent {
+    event_id: String,
+    kind: &'static str,
+    time: String,
+    emitter: String,
+    seq: i64,
+    actor_type: &'static str,
+    actor_id: String,
+    initiator_id: Option<String>,
+    on_behalf_of: Option<String>,
+    parent: Option<String>,
+    task_id: Option<String>,
+    trace_id: Option<String>,
+    correlation_id: Option<String>,
+    credential_id: Option<String>,
+    decision: Option<&'static str>,
+    policy_id: Option<String>,
+    approval_id: Option<String>,
+    resource: Option<String>,
+    operation: Option<String>,
+    outcome: Option<&'static str>,
+    summary: String,
+    payload: String,
+}
+
+struct ActorRow {
+    actor_type: &'static str,
+    name: Option<String>,
+    first_at: String,
+    last_at: String,
+    events: i64,
+}
+
+struct CredentialRow {
+    issuer: Option<String>,
+    subject: Option<String>,
+    scope: Option<String>,
+    issued_at: Option<String>,
+    expires_at: Option<String>,
+    exchanged_from: Option<String>,
+    revoked_at: Option<String>,
+    first_at: String,
+    last_at: String,
+    events: i64,
+}
+
+struct DecisionRow {
+    decision_id: String,
+    event_idx: i64,
+    engine: String,
+    policy_id: String,
+    policy_version: String,
+    decision: &'static str,
+    input_hash: String,
+}
+
+/// Everything a bundle's report and payloads give to store.
+struct Rows {
+    events: Vec<EventInsert>,
+    actors: BTreeMap<String, ActorRow>,
+    credentials: BTreeMap<String, CredentialRow>,
+    decisions: Vec<DecisionRow>,
+    first_at: Option<String>,
+    last_at: Option<String>,
+}
+
+fn span(first: &mut String, last: &mut String, time: &str) {
+    if time < first.as_str() {
+        time.clone_into(first);
+    }
+    if time > last.as_str() {
+        time.clone_into(last);
+    }
+}
+
+impl Rows {
+    fn read(report: &Report, opened: &[Option<OpenedEvent>]) -> Rows {
+        let mut rows = Rows {
+            events: Vec::with_capacity(report.events().len()),
+            actors: BTreeMap::new(),
+            credentials: BTreeMap::new(),
+            decisions: Vec::new(),
+            first_at: None,
+            last_at: None,
+        };
+        for (i, e) in report.events().iter().enumerate() {
+            let (verdict, findings) = verdict_of(e);
+            let read = opened
+                .get(i)
+                .and_then(Option::as_ref)
+                .and_then(|o| rows.read_event(i, o));
+            rows.events.push(EventInsert {
+                idx: i64::try_from(i).unwrap_or(i64::MAX),
+                digest: e.digest.clone(),
+                checks: [
+                    check_text(&e.integrity),
+                    check_text(&e.trust),
+                    check_text(&e.chain),
+                    check_text(&e.inclusion),
+                ],
+                verdict,
+                findings,
+                read,
+            });
+        }
+        rows
+    }
+
+    fn actor(&mut self, actor: &Actor, time: &str) {
+        let row = self
+            .actors
+            .entry(actor.id.clone())
+            .or_insert_with(|| ActorRow {
+                actor_type: actor_type(actor),
+                name: None,
+                first_at: time.to_owned(),
+                last_at: time.to_owned(),
+                events: 0,
+            });
+        if row.name.is_none() {
+            row.name.clone_from(&actor.name);
+        }
+        span(&mut row.first_at, &mut row.last_at, time);
+        row.events += 1;
+    }
+
+    fn read_event(&mut self, idx: usize, opened: &OpenedEvent) -> Option<ReadEvent> {
+        let e = &opened.event;
+        let time = stored_time(&e.time)?;
+        match (&mut self.first_at, &mut self.last_at) {
+            (Some(first), Some(last)) => span(first, last, &time),
+            _ => {
+                self.first_at = Some(time.clone());
+                self.last_at = Some(time.clone());
+            }
+        }
+        // Each actor once per event, whatever roles it has in it.
+        let mut named: Vec<&Actor> = vec![&e.actor];
+        named.extend(&e.initiator);
+        named.extend(&e.on_behalf_of);
+        if let Some(d) = &e.delegation {
+            named.push(&d.to);
+        }
+        if let Some(a) = &e.approval {
+            named.extend(&a.asked_of);
+            named.extend(&a.decided_by);
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for actor in named {
+            if !seen.contains(&actor.id.as_str()) {
+                seen.push(&actor.id);
+                self.actor(actor, &time);
+            }
+        }
+        if let Some(c) = &e.credential {
+            let row = self
+                .credentials
+                .entry(c.token_id.clone())
+                .or_insert_with(|| CredentialRow {
+                    issuer: None,
+                    subject: None,
+                    scope: None,
+                    issued_at: None,
+                    expires_at: None,
+                    exchanged_from: None,
+                    revoked_at: None,
+                    first_at: time.clone(),
+                    last_at: time.clone(),
+                    events: 0,
+                });
+            let fill = |slot: &mut Option<String>, value: &Option<String>| {
+                if slot.is_none() {
+                    slot.clone_from(value);
+                }
+            };
+            fill(&mut row.issuer, &c.issuer);
+            fill(&mut row.subject, &c.subject);
+            fill(&mut row.scope, &c.scope.as_ref().map(|s| s.join(" ")));
+            fill(&mut row.issued_at, &c.issued_at);
+            fill(&mut row.expires_at, &c.expires_at);
+            fill(&mut row.exchanged_from, &c.exchanged_from);
+            if e.kind == Kind::CredentialRevoke && row.revoked_at.is_none() {
+                row.revoked_at = Some(time.clone());
+            }
+            span(&mut row.first_at, &mut row.last_at, &time);
+            row.events += 1;
+        }
+        let verdict_text = |v: evidence::event::Verdict| match v {
+            evidence::event::Verdict::Allow => "allow",
+            evidence::event::Verdict::Deny => "deny",
+        };
+        if let Some(d) = &e.decision {
+            self.decisions.push(DecisionRow {
+                decision_id: d.decision_id.clone(),
+                event_idx: i64::try_from(idx).unwrap_or(i64::MAX),
+                engine: d.engine.clone(),
+                policy_id: d.policy_id.clone(),
+                policy_version: d.policy_version.clone(),
+                decision: verdict_text(d.decision),
+                input_hash: d.input_hash.clone(),
+            });
+        }
+        let join = |actors: &[Actor]| {
+            (!actors.is_empty()).then(|| {
+                actors
+                    .iter()
+                    .map(|a| a.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+        };
+        Some(ReadEvent {
+            event_id: e.id.clone(),
+            kind: e.kind.as_str(),
+            time,
+            emitter: e.emitter.clone(),
+            seq: i64::try_from(e.seq).unwrap_or(i64::MAX),
+            actor_type: actor_type(&e.actor),
+            actor_id: e.actor.id.clone(),
+            initiator_id: e.initiator.as_ref().map(|a| a.id.clone()),
+            on_behalf_of: join(&e.on_behalf_of),
+            parent: e.parent.clone(),
+            task_id: e.task_id.clone(),
+            trace_id: e.trace_id.clone(),
+            correlation_id: e.correlation_id.clone(),
+            credential_id: e.credential.as_ref().map(|c| c.token_id.clone()),
+            decision: e.decision.as_ref().map(|d| verdict_text(d.decision)),
+            policy_id: e.decision.as_ref().map(|d| d.policy_id.clone()),
+            approval_id: e
+                .approval
+                .as_ref()
+                .map(|a| a.approval_id.clone())
+                .or_else(|| e.approval_ref.clone()),
+            resource: e.change.as_ref().map(|c| c.resource.clone()),
+            operation: e.change.as_ref().map(|c| c.operation.clone()),
+            outcome: e.change.as_ref().map(|c| match c.outcome {
+                evidence::event::Outcome::Success => "success",
+                evidence::event::Outcome::Failure => "failure",
+            }),
+            summary: summarize(e),
+            payload: opened.payload.clone(),
+        })
+    }
+
+    async fn insert(
+        &self,
+        tx: &mut sqlx::Transaction<'_, Any>,
+        sha256: &str,
+    ) -> Result<(), StoreError> {
+        // Rows go in many per statement: each statement costs a round trip, and
+        // SQLite allows 32,766 parameters per statement (31 per event row here).
+        for chunk in self.events.chunks(500) {
+            let mut q: QueryBuilder<'_, Any> = QueryBuilder::new(
+                "INSERT INTO events (bundle_sha256, idx, digest, integrity, trust, chain, \
+                 inclusion, verdict, findings, event_id, kind, time, emitter, seq, actor_type, \
+                 actor_id, initiator_id, on_behalf_of, parent, task_id, trace_id, correlation_id, \
+                 credential_id, decision, policy_id, approval_id, resource, operation, outcome, \
+                 summary, payload) ",
+            );
+            q.push_values(chunk, |mut b, e| {
+                let r = e.read.as_ref();
+                let [integrity, trust, chain, inclusion] = &e.checks;
+                b.push_bind(sha256)
+                    .push_bind(e.idx)
+                    .push_bind(&e.digest)
+                    .push_bind(integrity)
+                    .push_bind(trust)
+                    .push_bind(chain)
+                    .push_bind(inclusion)
+                    .push_bind(e.verdict)
+                    .push_bind(&e.findings)
+                    .push_bind(r.map(|r| r.event_id.as_str()))
+                    .push_bind(r.map(|r| r.kind))
+                    .push_bind(r.map(|r| r.time.as_str()))
+                    .push_bind(r.map(|r| r.emitter.as_str()))
+                    .push_bind(r.map(|r| r.seq))
+                    .push_bind(r.map(|r| r.actor_type))
+                    .push_bind(r.map(|r| r.actor_id.as_str()))
+                    .push_bind(r.and_then(|r| r.initiator_id.as_deref()))
+                    .push_bind(r.and_then(|r| r.on_behalf_of.as_deref()))
+                    .push_bind(r.and_then(|r| r.parent.as_deref()))
+                    .push_bind(r.and_then(|r| r.task_id.as_deref()))
+                    .push_bind(r.and_then(|r| r.trace_id.as_deref()))
+                    .push_bind(r.and_then(|r| r.correlation_id.as_deref()))
+                    .push_bind(r.and_then(|r| r.credential_id.as_deref()))
+                    .push_bind(r.and_then(|r| r.decision))
+                    .push_bind(r.and_then(|r| r.policy_id.as_deref()))
+                    .push_bind(r.and_then(|r| r.approval_id.as_deref()))
+                    .push_bind(r.and_then(|r| r.resource.as_deref()))
+                    .push_bind(r.and_then(|r| r.operation.as_deref()))
+                    .push_bind(r.and_then(|r| r.outcome))
+                    .push_bind(r.map(|r| r.summary.as_str()))
+                    .push_bind(r.map(|r| r.payload.as_str()));
+            });
+            q.build().execute(&mut **tx).await?;
+        }
+        let actors: Vec<(&String, &ActorRow)> = self.actors.iter().collect();
+        for chunk in actors.chunks(1000) {
+            let mut q: QueryBuilder<'_, Any> = QueryBuilder::new(
+                "INSERT INTO actors (bundle_sha256, actor_id, actor_type, name, first_at, \
+                 last_at, event_count) ",
+            );
+            q.push_values(chunk, |mut b, (id, a)| {
+                b.push_bind(sha256)
+                    .push_bind(id.as_str())
+                    .push_bind(a.actor_type)
+                    .push_bind(a.name.as_deref())
+                    .push_bind(a.first_at.as_str())
+                    .push_bind(a.last_at.as_str())
+                    .push_bind(a.events);
+            });
+            q.build().execute(&mut **tx).await?;
+        }
+        let credentials: Vec<(&String, &CredentialRow)> = self.credentials.iter().collect();
+        for chunk in credentials.chunks(1000) {
+            let mut q: QueryBuilder<'_, Any> = QueryBuilder::new(
+                "INSERT INTO credentials (bundle_sha256, token_id, issuer, subject, scope, \
+                 issued_at, expires_at, exchanged_from, revoked_at, first_at, last_at, \
+                 event_count) ",
+            );
+            q.push_values(chunk, |mut b, (id, c)| {
+                b.push_bind(sha256)
+                    .push_bind(id.as_str())
+                    .push_bind(c.issuer.as_deref())
+                    .push_bind(c.subject.as_deref())
+                    .push_bind(c.scope.as_deref())
+                    .push_bind(c.issued_at.as_deref())
+                    .push_bind(c.expires_at.as_deref())
+                    .push_bind(c.exchanged_from.as_deref())
+                    .push_bind(c.revoked_at.as_deref())
+                    .push_bind(c.first_at.as_str())
+                    .push_bind(c.last_at.as_str())
+                    .push_bind(c.events);
+            });
+            q.build().execute(&mut **tx).await?;
+        }
+        for chunk in self.decisions.chunks(1000) {
+            let mut q: QueryBuilder<'_, Any> = QueryBuilder::new(
+                "INSERT INTO decisions (bundle_sha256, decision_id, event_idx, engine, \
+                 policy_id, policy_version, decision, input_hash) ",
+            );
+            q.push_values(chunk, |mut b, d| {
+                b.push_bind(sha256)
+                    .push_bind(d.decision_id.as_str())
+                    .push_bind(d.event_idx)
+                    .push_bind(d.engine.as_str())
+                    .push_bind(d.policy_id.as_str())
+                    .push_bind(d.policy_version.as_str())
+                    .push_bind(d.decision)
+                    .push_bind(d.input_hash.as_str());
+            });
+            q.build().execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,441 @@
+//! Events as stored: queries, a bundle's delegation graph, and the lifecycles of
+//! its actors and credentials, all computed on the server.
+
+use std::collections::BTreeSet;
+
+use sqlx::{Any, QueryBuilder};
+
+use crate::model::{
+    ActorLifecycle, CredentialLifecycle, EventQuery, EventRow, Graph, GraphEdge, GraphNode, Page,
+};
+
+use super::{bundles, Db, StoreError};
+
+/// Largest page.
+pub const MAX_PER_PAGE: u32 = 500;
+/// Page size when none is asked.
+pub const DEFAULT_PER_PAGE: u32 = 50;
+
+const COLUMNS: &str = "e.bundle_sha256, e.idx, e.digest, e.integrity, e.trust, e.chain, \
+     e.inclusion, e.verdict, e.findings, e.event_id, e.kind, e.time, e.emitter, e.actor_type, \
+     e.actor_id, e.initiator_id, e.parent, e.credential_id, e.decision, e.resource, e.summary";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    bundle_sha256: String,
+    idx: i64,
+    digest: String,
+    integrity: String,
+    trust: String,
+    chain: String,
+    inclusion: String,
+    verdict: String,
+    findings: String,
+    event_id: Option<String>,
+    kind: Option<String>,
+    time: Option<String>,
+    emitter: Option<String>,
+    actor_type: Option<String>,
+    actor_id: Option<String>,
+    initiator_id: Option<String>,
+    parent: Option<String>,
+    credential_id: Option<String>,
+    decision: Option<String>,
+    resource: Option<String>,
+    summary: Option<String>,
+}
+
+impl From<Row> for EventRow {
+    fn from(r: Row) -> Self {
+        EventRow {
+            bundle_sha256: r.bundle_sha256,
+            index: r.idx,
+            digest: r.digest,
+            integrity: r.integrity,
+            trust: r.trust,
+            chain: r.chain,
+            inclusion: r.inclusion,
+            verdict: r.verdict,
+            findings: r.findings.split_whitespace().map(str::to_owned).collect(),
+            event_id: r.event_id,
+            kind: r.kind,
+            time: r.time,
+            emitter: r.emitter,
+            actor_type: r.actor_type,
+            actor_id: r.actor_id,
+            initiator_id: r.initiator_id,
+            parent: r.parent,
+            credential_id: r.credential_id,
+            decision: r.decision,
+            resource: r.resource,
+            summary: r.summary,
+        }
+    }
+}
+
+/// Why a query was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// A parameter is not acceptable; the text names it.
+    #[error("{0}")]
+    Invalid(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// `LIKE` pattern for text containing `text`, with `\` escaping.
+fn contains(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+fn time_bound(name: &str, text: &str) -> Result<String, QueryError> {
+    bundles::stored_time(text).ok_or_else(|| {
+        QueryError::Invalid(format!(
+            "`{name}` must be an RFC 3339 time in UTC, e.g. 2026-03-01T09:00:00Z"
+        ))
+    })
+}
+
+fn push_filters(q: &mut QueryBuilder<'_, Any>, query: &EventQuery) -> Result<(), QueryError> {
+    q.push(" FROM events e JOIN bundles b ON b.sha256 = e.bundle_sha256 WHERE 1 = 1");
+    if let Some(incident) = query.incident {
+        q.push(" AND b.incident_id = ").push_bind(incident);
+    }
+    let exact = |q: &mut QueryBuilder<'_, Any>, column: &str, value: &Option<String>| {
+        if let Some(v) = value.as_ref().filter(|v| !v.is_empty()) {
+            q.push(format!(" AND {column} = ")).push_bind(v.clone());
+        }
+    };
+    exact(q, "e.bundle_sha256", &query.bundle);
+    exact(q, "e.actor_type", &query.actor_type);
+    exact(q, "e.kind", &query.kind);
+    exact(q, "e.resource", &query.resource);
+    exact(q, "e.credential_id", &query.credential);
+    exact(q, "e.decision", &query.decision);
+    if let Some(v) = &query.verdict {
+        if !["pass", "fail", "unknown"].contains(&v.as_str()) {
+            return Err(QueryError::Invalid(
+                "`verdict` is one of pass, fail, unknown".into(),
+            ));
+        }
+        q.push(" AND e.verdict = ").push_bind(v.clone());
+    }
+    if let Some(actor) = query.actor.as_ref().filter(|v| !v.is_empty()) {
+        q.push(" AND (e.actor_id = ")
+            .push_bind(actor.clone())
+            .push(" OR e.initiator_id = ")
+            .push_bind(actor.clone())
+            .push(" OR (' ' || e.on_behalf_of || ' ') LIKE ")
+            .push_bind(contains(&format!(" {actor} ")))
+            .push(" ESCAPE '\\')");
+    }
+    if let Some(from) = query.from.as_ref().filter(|v| !v.is_empty()) {
+        q.push(" AND e.time >= ")
+            .push_bind(time_bound("from", from)?);
+    }
+    if let Some(to) = query.to.as_ref().filter(|v| !v.is_empty()) {
+        q.push(" AND e.time < ").push_bind(time_bound("to", to)?);
+    }
+    if let Some(text) = query.q.as_ref().filter(|v| !v.trim().is_empty()) {
+        let pattern = contains(text.trim());
+        q.push(" AND (");
+        for (i, column) in [
+            "e.payload",
+            "e.summary",
+            "e.event_id",
+            "e.actor_id",
+            "e.resource",
+            "e.findings",
+        ]
+        .iter()
+        .enumerate()
+        {
+            if i > 0 {
+                q.push(" OR ");
+            }
+            q.push(format!("LOWER({column}) LIKE "))
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\'");
+        }
+        q.push(")");
+    }
+    Ok(())
+}
+
+/// The events `query` selects, one page of them.
+pub async fn query(db: &Db, query: &EventQuery) -> Result<Page<EventRow>, QueryError> {
+    let per_page = query.per_page.unwrap_or(DEFAULT_PER_PAGE);
+    if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        return Err(QueryError::Invalid(format!(
+            "`per_page` is 1 to {MAX_PER_PAGE}"
+        )));
+    }
+    let page = query.page.unwrap_or(1);
+    if page == 0 {
+        return Err(QueryError::Invalid("`page` counts from 1".into()));
+    }
+    let order = match query.sort.as_deref().unwrap_or("time") {
+        "time" => "e.time ASC, e.bundle_sha256, e.idx",
+        "-time" => "e.time DESC, e.bundle_sha256, e.idx DESC",
+        "index" => "e.bundle_sha256, e.idx",
+        "-index" => "e.bundle_sha256 DESC, e.idx DESC",
+        _ => {
+            return Err(QueryError::Invalid(
+                "`sort` is one of time, -time, index, -index".into(),
+            ))
+        }
+    };
+    let mut count: QueryBuilder<'_, Any> = QueryBuilder::new("SELECT CAST(COUNT(*) AS BIGINT)");
+    push_filters(&mut count, query)?;
+    let (total,): (i64,) = count
+        .build_query_as()
+        .fetch_one(db.pool())
+        .await
+        .map_err(StoreError::from)?;
+    let mut select: QueryBuilder<'_, Any> = QueryBuilder::new(format!("SELECT {COLUMNS}"));
+    push_filters(&mut select, query)?;
+    select
+        .push(format!(" ORDER BY {order} LIMIT "))
+        .push_bind(i64::from(per_page))
+        .push(" OFFSET ")
+        .push_bind(i64::from(page - 1) * i64::from(per_page));
+    let rows: Vec<Row> = select
+        .build_query_as()
+        .fetch_all(db.pool())
+        .await
+        .map_err(StoreError::from)?;
+    Ok(Page {
+        items: rows.into_iter().map(EventRow::from).collect(),
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// One event with its payload as signed (text; never markup), if it was read.
+pub async fn get(
+    db: &Db,
+    bundle: &str,
+    index: i64,
+) -> Result<Option<(EventRow, Option<String>)>, StoreError> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM events e WHERE e.bundle_sha256 = $1 AND e.idx = $2"
+    ))
+    .bind(bundle)
+    .bind(index)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let (payload,): (Option<String>,) =
+        sqlx::query_as("SELECT payload FROM events WHERE bundle_sha256 = $1 AND idx = $2")
+            .bind(bundle)
+            .bind(index)
+            .fetch_one(db.pool())
+            .await?;
+    Ok(Some((row.into(), payload)))
+}
+
+async fn named(
+    db: &Db,
+    bundle: &str,
+    column_filter: &str,
+    value: &str,
+) -> Result<Vec<EventRow>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM events e WHERE e.bundle_sha256 = $1 AND ({column_filter}) \
+         ORDER BY e.time, e.idx"
+    ))
+    .bind(bundle)
+    .bind(value)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(EventRow::from).collect())
+}
+
+/// An actor's appearances in a bundle: as actor, initiator or on whose behalf.
+pub async fn actor_lifecycle(
+    db: &Db,
+    bundle: &str,
+    actor_id: &str,
+) -> Result<Option<ActorLifecycle>, StoreError> {
+    let row: Option<(String, Option<String>, String, String, i64)> = sqlx::query_as(
+        "SELECT actor_type, name, first_at, last_at, event_count FROM actors \
+         WHERE bundle_sha256 = $1 AND actor_id = $2",
+    )
+    .bind(bundle)
+    .bind(actor_id)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some((actor_type, name, first_at, last_at, event_count)) = row else {
+        return Ok(None);
+    };
+    let mut events = named(
+        db,
+        bundle,
+        "e.actor_id = $2 OR e.initiator_id = $2 OR (' ' || e.on_behalf_of || ' ') LIKE ('% ' || $2 || ' %') \
+         OR e.payload LIKE ('%\"id\":\"' || $2 || '\"%')",
+        actor_id,
+    )
+    .await?;
+    events.dedup_by_key(|e| e.index);
+    Ok(Some(ActorLifecycle {
+        actor_id: actor_id.to_owned(),
+        actor_type,
+        name,
+        first_at,
+        last_at,
+        event_count,
+        events,
+    }))
+}
+
+/// A credential's life in a bundle.
+pub async fn credential_lifecycle(
+    db: &Db,
+    bundle: &str,
+    token_id: &str,
+) -> Result<Option<CredentialLifecycle>, StoreError> {
+    type Cred = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let row: Option<Cred> = sqlx::query_as(
+        "SELECT issuer, subject, scope, issued_at, expires_at, exchanged_from, revoked_at \
+         FROM credentials WHERE bundle_sha256 = $1 AND token_id = $2",
+    )
+    .bind(bundle)
+    .bind(token_id)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some((issuer, subject, scope, issued_at, expires_at, exchanged_from, revoked_at)) = row
+    else {
+        return Ok(None);
+    };
+    let events = named(db, bundle, "e.credential_id = $2", token_id).await?;
+    Ok(Some(CredentialLifecycle {
+        token_id: token_id.to_owned(),
+        issuer,
+        subject,
+        scope,
+        issued_at,
+        expires_at,
+        exchanged_from,
+        revoked_at,
+        events,
+    }))
+}
+
+/// Event id, kind, summary, actor, initiator, on-behalf-of, parent.
+type GraphEventRow = (
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// A bundle's delegation graph, from its valid events: each actor and event a node;
+/// `performed` (actor → event), `initiated` (initiator → event), `on_behalf_of`
+/// (principal → actor), `delegated` (actor → delegate), `caused` (parent event →
+/// event), `approved` (approver → approval request).
+pub async fn graph(db: &Db, bundle: &str) -> Result<Graph, StoreError> {
+    let actors: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT actor_id, actor_type, name FROM actors WHERE bundle_sha256 = $1 ORDER BY first_at, actor_id",
+    )
+    .bind(bundle)
+    .fetch_all(db.pool())
+    .await?;
+    let events: Vec<GraphEventRow> = sqlx::query_as(
+        "SELECT event_id, kind, summary, actor_id, initiator_id, on_behalf_of, parent \
+             FROM events WHERE bundle_sha256 = $1 AND event_id IS NOT NULL ORDER BY time, idx",
+    )
+    .bind(bundle)
+    .fetch_all(db.pool())
+    .await?;
+    let payloads: Vec<(String, String)> = sqlx::query_as(
+        "SELECT event_id, payload FROM events WHERE bundle_sha256 = $1 \
+         AND kind IN ('task.delegate', 'approval.decision') AND payload IS NOT NULL",
+    )
+    .bind(bundle)
+    .fetch_all(db.pool())
+    .await?;
+    let mut graph = Graph::default();
+    for (id, actor_type, name) in actors {
+        graph.nodes.push(GraphNode {
+            label: name.unwrap_or_else(|| id.clone()),
+            id: format!("actor:{id}"),
+            node_type: "actor".into(),
+            kind: actor_type,
+        });
+    }
+    let ids: BTreeSet<String> = events.iter().map(|e| e.0.clone()).collect();
+    let mut edges: BTreeSet<(String, String, &'static str)> = BTreeSet::new();
+    for (event_id, kind, summary, actor_id, initiator, on_behalf_of, parent) in &events {
+        let node = format!("event:{event_id}");
+        graph.nodes.push(GraphNode {
+            id: node.clone(),
+            node_type: "event".into(),
+            kind: kind.clone(),
+            label: summary.clone().unwrap_or_else(|| kind.clone()),
+        });
+        edges.insert((format!("actor:{actor_id}"), node.clone(), "performed"));
+        if let Some(initiator) = initiator {
+            edges.insert((format!("actor:{initiator}"), node.clone(), "initiated"));
+        }
+        for principal in on_behalf_of.iter().flat_map(|s| s.split_whitespace()) {
+            edges.insert((
+                format!("actor:{principal}"),
+                format!("actor:{actor_id}"),
+                "on_behalf_of",
+            ));
+        }
+        if let Some(parent) = parent.as_ref().filter(|p| ids.contains(*p)) {
+            edges.insert((format!("event:{parent}"), node.clone(), "caused"));
+        }
+    }
+    for (event_id, payload) in payloads {
+        let Ok(event) = serde_json::from_str::<evidence::event::Event>(&payload) else {
+            continue;
+        };
+        if let Some(d) = &event.delegation {
+            edges.insert((
+                format!("actor:{}", event.actor.id),
+                format!("actor:{}", d.to.id),
+                "delegated",
+            ));
+        }
+        if let Some(by) = event.approval.as_ref().and_then(|a| a.decided_by.as_ref()) {
+            edges.insert((
+                format!("actor:{}", by.id),
+                format!("event:{event_id}"),
+                "approved",
+            ));
+        }
+    }
+    graph.edges = edges
+        .into_iter()
+        .map(|(from, to, relation)| GraphEdge {
+            from,
+            to,
+            relation: relation.into(),
+        })
+        .collect();
+    Ok(graph)
+}

@@ -1,0 +1,98 @@
+//! The API's one error shape: `{"error": {"code": …, "message": …}}` with a status.
+//! Store failures are logged and answered 500 without their details: no SQL, paths
+//! or backtraces reach a client.
+
+use app::store::bundles::IngestError;
+use app::store::events::QueryError;
+use app::store::StoreError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json, Response};
+use serde_json::json;
+
+/// An error answer.
+#[derive(Debug)]
+pub struct HttpError {
+    status: StatusCode,
+    code: String,
+    message: String,
+}
+
+impl HttpError {
+    /// An answer with `status`, a stable `code` and a sentence.
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        HttpError {
+            status,
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// 404 for `what`.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no such {what}"),
+        )
+    }
+
+    /// 400 with `message`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(json!({ "error": { "code": self.code, "message": self.message } })),
+        )
+            .into_response()
+    }
+}
+
+impl From<StoreError> for HttpError {
+    fn from(err: StoreError) -> Self {
+        tracing::error!(error = %err, "store error");
+        HttpError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the server could not complete the request; the details are in its log",
+        )
+    }
+}
+
+impl From<IngestError> for HttpError {
+    fn from(err: IngestError) -> Self {
+        match err {
+            IngestError::TooLarge(message) => {
+                let code = message
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("too_large")
+                    .to_owned();
+                HttpError::new(StatusCode::PAYLOAD_TOO_LARGE, &code, message)
+            }
+            IngestError::Malformed { code, message } => {
+                HttpError::new(StatusCode::BAD_REQUEST, &code, message)
+            }
+            IngestError::NoSuchIncident(id) => HttpError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("incident {id} does not exist"),
+            ),
+            IngestError::BadTarget(message) => HttpError::bad_request(message),
+            IngestError::Store(err) => err.into(),
+        }
+    }
+}
+
+impl From<QueryError> for HttpError {
+    fn from(err: QueryError) -> Self {
+        match err {
+            QueryError::Invalid(message) => HttpError::bad_request(message),
+            QueryError::Store(err) => err.into(),
+        }
+    }
+}
