@@ -49,14 +49,9 @@ fn main() {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         for threads in [1, cores] {
             let start = Instant::now();
-            let report = bundle::verify_with(
-                &bytes,
-                &[root_key],
-                &Limits::default(),
-                threads,
-                &|_, _| {},
-            )
-            .expect("readable");
+            let report =
+                bundle::verify_with(&bytes, &[root_key], &Limits::default(), threads, &|_, _| {})
+                    .expect("readable");
             let secs = start.elapsed().as_secs_f64();
             assert_eq!(report.status(), Status::Verified, "{:?}", report.reasons());
             println!(

@@ -6,10 +6,11 @@ use std::sync::Arc;
 use evidence::bundle::{self, Check, EventReport, Limits, OpenedEvent, Report, Status};
 use evidence::event::{Actor, Event, Kind};
 use sha2::{Digest as _, Sha256};
-use sqlx::{Any, QueryBuilder};
+use sqlx::Any;
 
 use crate::model::{BundleSummary, Reverified, Severity, Verdict};
 
+use super::sql::Sql;
 use super::{incidents, now, trust_roots, Db, StoreError};
 
 /// Where an uploaded bundle goes.
@@ -748,106 +749,118 @@ impl Rows {
         // Rows go in many per statement: each statement costs a round trip, and
         // SQLite allows 32,766 parameters per statement (31 per event row here).
         for chunk in self.events.chunks(500) {
-            let mut q: QueryBuilder<'_, Any> = QueryBuilder::new(
+            let mut q = Sql::new(
                 "INSERT INTO events (bundle_sha256, idx, digest, integrity, trust, chain, \
                  inclusion, verdict, findings, event_id, kind, time, emitter, seq, actor_type, \
                  actor_id, initiator_id, on_behalf_of, parent, task_id, trace_id, correlation_id, \
                  credential_id, decision, policy_id, approval_id, resource, operation, outcome, \
-                 summary, payload) ",
+                 summary, payload) VALUES ",
             );
-            q.push_values(chunk, |mut b, e| {
+            for (i, e) in chunk.iter().enumerate() {
                 let r = e.read.as_ref();
                 let [integrity, trust, chain, inclusion] = &e.checks;
-                b.push_bind(sha256)
-                    .push_bind(e.idx)
-                    .push_bind(&e.digest)
-                    .push_bind(integrity)
-                    .push_bind(trust)
-                    .push_bind(chain)
-                    .push_bind(inclusion)
-                    .push_bind(e.verdict)
-                    .push_bind(&e.findings)
-                    .push_bind(r.map(|r| r.event_id.as_str()))
-                    .push_bind(r.map(|r| r.kind))
-                    .push_bind(r.map(|r| r.time.as_str()))
-                    .push_bind(r.map(|r| r.emitter.as_str()))
-                    .push_bind(r.map(|r| r.seq))
-                    .push_bind(r.map(|r| r.actor_type))
-                    .push_bind(r.map(|r| r.actor_id.as_str()))
-                    .push_bind(r.and_then(|r| r.initiator_id.as_deref()))
-                    .push_bind(r.and_then(|r| r.on_behalf_of.as_deref()))
-                    .push_bind(r.and_then(|r| r.parent.as_deref()))
-                    .push_bind(r.and_then(|r| r.task_id.as_deref()))
-                    .push_bind(r.and_then(|r| r.trace_id.as_deref()))
-                    .push_bind(r.and_then(|r| r.correlation_id.as_deref()))
-                    .push_bind(r.and_then(|r| r.credential_id.as_deref()))
-                    .push_bind(r.and_then(|r| r.decision))
-                    .push_bind(r.and_then(|r| r.policy_id.as_deref()))
-                    .push_bind(r.and_then(|r| r.approval_id.as_deref()))
-                    .push_bind(r.and_then(|r| r.resource.as_deref()))
-                    .push_bind(r.and_then(|r| r.operation.as_deref()))
-                    .push_bind(r.and_then(|r| r.outcome))
-                    .push_bind(r.map(|r| r.summary.as_str()))
-                    .push_bind(r.map(|r| r.payload.as_str()));
-            });
-            q.build().execute(&mut **tx).await?;
+                q.row(i == 0)
+                    .bind(sha256)
+                    .bind(e.idx)
+                    .bind(&e.digest)
+                    .bind(integrity)
+                    .bind(trust)
+                    .bind(chain)
+                    .bind(inclusion)
+                    .bind(e.verdict)
+                    .bind(&e.findings)
+                    .bind(r.map(|r| r.event_id.as_str()))
+                    .bind(r.map(|r| r.kind))
+                    .bind(r.map(|r| r.time.as_str()))
+                    .bind(r.map(|r| r.emitter.as_str()))
+                    .bind(r.map(|r| r.seq))
+                    .bind(r.map(|r| r.actor_type))
+                    .bind(r.map(|r| r.actor_id.as_str()))
+                    .bind(r.and_then(|r| r.initiator_id.as_deref()))
+                    .bind(r.and_then(|r| r.on_behalf_of.as_deref()))
+                    .bind(r.and_then(|r| r.parent.as_deref()))
+                    .bind(r.and_then(|r| r.task_id.as_deref()))
+                    .bind(r.and_then(|r| r.trace_id.as_deref()))
+                    .bind(r.and_then(|r| r.correlation_id.as_deref()))
+                    .bind(r.and_then(|r| r.credential_id.as_deref()))
+                    .bind(r.and_then(|r| r.decision))
+                    .bind(r.and_then(|r| r.policy_id.as_deref()))
+                    .bind(r.and_then(|r| r.approval_id.as_deref()))
+                    .bind(r.and_then(|r| r.resource.as_deref()))
+                    .bind(r.and_then(|r| r.operation.as_deref()))
+                    .bind(r.and_then(|r| r.outcome))
+                    .bind(r.map(|r| r.summary.as_str()))
+                    .bind(r.map(|r| r.payload.as_str()));
+                q.end_row();
+            }
+            let (text, args) = q.build()?;
+            sqlx::query_with(&text, args).execute(&mut **tx).await?;
         }
         let actors: Vec<(&String, &ActorRow)> = self.actors.iter().collect();
         for chunk in actors.chunks(1000) {
-            let mut q: QueryBuilder<'_, Any> = QueryBuilder::new(
+            let mut q = Sql::new(
                 "INSERT INTO actors (bundle_sha256, actor_id, actor_type, name, first_at, \
-                 last_at, event_count) ",
+                 last_at, event_count) VALUES ",
             );
-            q.push_values(chunk, |mut b, (id, a)| {
-                b.push_bind(sha256)
-                    .push_bind(id.as_str())
-                    .push_bind(a.actor_type)
-                    .push_bind(a.name.as_deref())
-                    .push_bind(a.first_at.as_str())
-                    .push_bind(a.last_at.as_str())
-                    .push_bind(a.events);
-            });
-            q.build().execute(&mut **tx).await?;
+            for (i, (id, a)) in chunk.iter().enumerate() {
+                q.row(i == 0)
+                    .bind(sha256)
+                    .bind(id.as_str())
+                    .bind(a.actor_type)
+                    .bind(a.name.as_deref())
+                    .bind(a.first_at.as_str())
+                    .bind(a.last_at.as_str())
+                    .bind(a.events);
+                q.end_row();
+            }
+            let (text, args) = q.build()?;
+            sqlx::query_with(&text, args).execute(&mut **tx).await?;
         }
         let credentials: Vec<(&String, &CredentialRow)> = self.credentials.iter().collect();
         for chunk in credentials.chunks(1000) {
-            let mut q: QueryBuilder<'_, Any> = QueryBuilder::new(
+            let mut q = Sql::new(
                 "INSERT INTO credentials (bundle_sha256, token_id, issuer, subject, scope, \
                  issued_at, expires_at, exchanged_from, revoked_at, first_at, last_at, \
-                 event_count) ",
+                 event_count) VALUES ",
             );
-            q.push_values(chunk, |mut b, (id, c)| {
-                b.push_bind(sha256)
-                    .push_bind(id.as_str())
-                    .push_bind(c.issuer.as_deref())
-                    .push_bind(c.subject.as_deref())
-                    .push_bind(c.scope.as_deref())
-                    .push_bind(c.issued_at.as_deref())
-                    .push_bind(c.expires_at.as_deref())
-                    .push_bind(c.exchanged_from.as_deref())
-                    .push_bind(c.revoked_at.as_deref())
-                    .push_bind(c.first_at.as_str())
-                    .push_bind(c.last_at.as_str())
-                    .push_bind(c.events);
-            });
-            q.build().execute(&mut **tx).await?;
+            for (i, (id, c)) in chunk.iter().enumerate() {
+                q.row(i == 0)
+                    .bind(sha256)
+                    .bind(id.as_str())
+                    .bind(c.issuer.as_deref())
+                    .bind(c.subject.as_deref())
+                    .bind(c.scope.as_deref())
+                    .bind(c.issued_at.as_deref())
+                    .bind(c.expires_at.as_deref())
+                    .bind(c.exchanged_from.as_deref())
+                    .bind(c.revoked_at.as_deref())
+                    .bind(c.first_at.as_str())
+                    .bind(c.last_at.as_str())
+                    .bind(c.events);
+                q.end_row();
+            }
+            let (text, args) = q.build()?;
+            sqlx::query_with(&text, args).execute(&mut **tx).await?;
         }
         for chunk in self.decisions.chunks(1000) {
-            let mut q: QueryBuilder<'_, Any> = QueryBuilder::new(
+            let mut q = Sql::new(
                 "INSERT INTO decisions (bundle_sha256, decision_id, event_idx, engine, \
-                 policy_id, policy_version, decision, input_hash) ",
+                 policy_id, policy_version, decision, input_hash) VALUES ",
             );
-            q.push_values(chunk, |mut b, d| {
-                b.push_bind(sha256)
-                    .push_bind(d.decision_id.as_str())
-                    .push_bind(d.event_idx)
-                    .push_bind(d.engine.as_str())
-                    .push_bind(d.policy_id.as_str())
-                    .push_bind(d.policy_version.as_str())
-                    .push_bind(d.decision)
-                    .push_bind(d.input_hash.as_str());
-            });
-            q.build().execute(&mut **tx).await?;
+            for (i, d) in chunk.iter().enumerate() {
+                q.row(i == 0)
+                    .bind(sha256)
+                    .bind(d.decision_id.as_str())
+                    .bind(d.event_idx)
+                    .bind(d.engine.as_str())
+                    .bind(d.policy_id.as_str())
+                    .bind(d.policy_version.as_str())
+                    .bind(d.decision)
+                    .bind(d.input_hash.as_str());
+                q.end_row();
+            }
+            let (text, args) = q.build()?;
+            sqlx::query_with(&text, args).execute(&mut **tx).await?;
         }
         Ok(())
     }

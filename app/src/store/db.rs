@@ -141,8 +141,9 @@ impl Db {
         self.kind
     }
 
-    /// The connection pool, for the store's modules.
-    pub(crate) fn pool(&self) -> &AnyPool {
+    /// The connection pool: the store's modules query through it; tests and
+    /// tools may too.
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 

@@ -3,12 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use sqlx::{Any, QueryBuilder};
-
 use crate::model::{
     ActorLifecycle, CredentialLifecycle, EventQuery, EventRow, Graph, GraphEdge, GraphNode, Page,
 };
 
+use super::sql::Sql;
 use super::{bundles, Db, StoreError};
 
 /// Largest page.
@@ -106,14 +105,14 @@ fn time_bound(name: &str, text: &str) -> Result<String, QueryError> {
     })
 }
 
-fn push_filters(q: &mut QueryBuilder<'_, Any>, query: &EventQuery) -> Result<(), QueryError> {
+fn push_filters(q: &mut Sql<'_>, query: &EventQuery) -> Result<(), QueryError> {
     q.push(" FROM events e JOIN bundles b ON b.sha256 = e.bundle_sha256 WHERE 1 = 1");
     if let Some(incident) = query.incident {
-        q.push(" AND b.incident_id = ").push_bind(incident);
+        q.push(" AND b.incident_id = ").bind(incident);
     }
-    let exact = |q: &mut QueryBuilder<'_, Any>, column: &str, value: &Option<String>| {
+    let exact = |q: &mut Sql<'_>, column: &str, value: &Option<String>| {
         if let Some(v) = value.as_ref().filter(|v| !v.is_empty()) {
-            q.push(format!(" AND {column} = ")).push_bind(v.clone());
+            q.push(&format!(" AND {column} = ")).bind(v.clone());
         }
     };
     exact(q, "e.bundle_sha256", &query.bundle);
@@ -128,23 +127,22 @@ fn push_filters(q: &mut QueryBuilder<'_, Any>, query: &EventQuery) -> Result<(),
                 "`verdict` is one of pass, fail, unknown".into(),
             ));
         }
-        q.push(" AND e.verdict = ").push_bind(v.clone());
+        q.push(" AND e.verdict = ").bind(v.clone());
     }
     if let Some(actor) = query.actor.as_ref().filter(|v| !v.is_empty()) {
         q.push(" AND (e.actor_id = ")
-            .push_bind(actor.clone())
+            .bind(actor.clone())
             .push(" OR e.initiator_id = ")
-            .push_bind(actor.clone())
+            .bind(actor.clone())
             .push(" OR (' ' || e.on_behalf_of || ' ') LIKE ")
-            .push_bind(contains(&format!(" {actor} ")))
+            .bind(contains(&format!(" {actor} ")))
             .push(" ESCAPE '\\')");
     }
     if let Some(from) = query.from.as_ref().filter(|v| !v.is_empty()) {
-        q.push(" AND e.time >= ")
-            .push_bind(time_bound("from", from)?);
+        q.push(" AND e.time >= ").bind(time_bound("from", from)?);
     }
     if let Some(to) = query.to.as_ref().filter(|v| !v.is_empty()) {
-        q.push(" AND e.time < ").push_bind(time_bound("to", to)?);
+        q.push(" AND e.time < ").bind(time_bound("to", to)?);
     }
     if let Some(text) = query.q.as_ref().filter(|v| !v.trim().is_empty()) {
         let pattern = contains(text.trim());
@@ -163,8 +161,8 @@ fn push_filters(q: &mut QueryBuilder<'_, Any>, query: &EventQuery) -> Result<(),
             if i > 0 {
                 q.push(" OR ");
             }
-            q.push(format!("LOWER({column}) LIKE "))
-                .push_bind(pattern.clone())
+            q.push(&format!("LOWER({column}) LIKE "))
+                .bind(pattern.clone())
                 .push(" ESCAPE '\\'");
         }
         q.push(")");
@@ -195,22 +193,22 @@ pub async fn query(db: &Db, query: &EventQuery) -> Result<Page<EventRow>, QueryE
             ))
         }
     };
-    let mut count: QueryBuilder<'_, Any> = QueryBuilder::new("SELECT CAST(COUNT(*) AS BIGINT)");
+    let mut count = Sql::new("SELECT CAST(COUNT(*) AS BIGINT)");
     push_filters(&mut count, query)?;
-    let (total,): (i64,) = count
-        .build_query_as()
+    let (text, args) = count.build()?;
+    let (total,): (i64,) = sqlx::query_as_with(&text, args)
         .fetch_one(db.pool())
         .await
         .map_err(StoreError::from)?;
-    let mut select: QueryBuilder<'_, Any> = QueryBuilder::new(format!("SELECT {COLUMNS}"));
+    let mut select = Sql::new(format!("SELECT {COLUMNS}"));
     push_filters(&mut select, query)?;
     select
-        .push(format!(" ORDER BY {order} LIMIT "))
-        .push_bind(i64::from(per_page))
+        .push(&format!(" ORDER BY {order} LIMIT "))
+        .bind(i64::from(per_page))
         .push(" OFFSET ")
-        .push_bind(i64::from(page - 1) * i64::from(per_page));
-    let rows: Vec<Row> = select
-        .build_query_as()
+        .bind(i64::from(page - 1) * i64::from(per_page));
+    let (text, args) = select.build()?;
+    let rows: Vec<Row> = sqlx::query_as_with(&text, args)
         .fetch_all(db.pool())
         .await
         .map_err(StoreError::from)?;

@@ -10,6 +10,7 @@ pub mod bundles;
 mod db;
 pub mod events;
 pub mod incidents;
+mod sql;
 pub mod trust_roots;
 
 pub use db::{Db, StoreError};

@@ -3,26 +3,78 @@ use std::net::SocketAddr;
 use app::store::Db;
 use server::config::ServeConfig;
 use server::startup::Application;
+use sqlx::Connection as _;
+
+/// Which database a test server stores in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
 
 /// A Custody server running in the background for one test.
 pub struct TestApp {
     pub address: String,
     pub db: Db,
     pub client: reqwest::Client,
-    // Removed (with the database in it) when the test ends.
+    // Removed (with the SQLite database in it) when the test ends.
     _data_dir: tempfile::TempDir,
 }
 
 /// Builds the real application on port 0 with a fresh SQLite data directory.
 pub async fn spawn_app() -> TestApp {
+    spawn(Backend::Sqlite).await
+}
+
+/// A fresh, empty database for one test: a SQLite file in `data_dir`, or a new
+/// database on the PostgreSQL server `CUSTODY_TEST_POSTGRES_URL` names (`./x test`
+/// starts a throwaway one).
+pub async fn fresh_database(backend: Backend, data_dir: &std::path::Path) -> String {
+    match backend {
+        Backend::Sqlite => Db::sqlite_url(data_dir),
+        Backend::Postgres => {
+            let admin = std::env::var("CUSTODY_TEST_POSTGRES_URL").expect(
+                "CUSTODY_TEST_POSTGRES_URL names no PostgreSQL server: run `./x test`, \
+                 which starts a throwaway one, or set it to a server's URL",
+            );
+            sqlx::any::install_default_drivers();
+            let mut conn = sqlx::AnyConnection::connect(&admin)
+                .await
+                .expect("the test PostgreSQL server answers");
+            let mut bytes = [0u8; 8];
+            getrandom::fill(&mut bytes).expect("random");
+            let name = format!("custody_test_{}", hex::encode(bytes));
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create a test database");
+            let _ = conn.close().await;
+            let (base, _) = admin.rsplit_once('/').expect("a URL with a database name");
+            format!("{base}/{name}")
+        }
+    }
+}
+
+/// Builds the real application on port 0 over a fresh database.
+pub async fn spawn(backend: Backend) -> TestApp {
+    spawn_with(backend, |_| {}).await
+}
+
+/// [`spawn`], with the configuration adjusted first.
+pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut ServeConfig)) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         server::telemetry::init();
     }
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let config = ServeConfig::new(
+    let database_url = fresh_database(backend, data_dir.path()).await;
+    let mut config = ServeConfig::new(
         SocketAddr::from(([127, 0, 0, 1], 0)),
         data_dir.path().to_owned(),
     );
+    if backend == Backend::Postgres {
+        config.database_url = Some(database_url.clone());
+    }
+    adjust(&mut config);
     let app = Application::build(config)
         .await
         .expect("application builds");
@@ -40,6 +92,23 @@ pub async fn spawn_app() -> TestApp {
     }
 }
 
+/// Defines a test module with the test run once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($name:ident, $test:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$test($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$test($crate::helpers::Backend::Postgres).await
+            }
+        }
+    };
+}
+
 impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
@@ -47,5 +116,41 @@ impl TestApp {
             .send()
             .await
             .expect("request reaches the server")
+    }
+
+    /// GET `path` and read its JSON, asserting a 200.
+    pub async fn json(&self, path: &str) -> serde_json::Value {
+        let response = self.get(path).await;
+        let status = response.status();
+        let body = response.text().await.expect("body");
+        assert_eq!(status, 200, "GET {path}: {body}");
+        serde_json::from_str(&body).expect("JSON")
+    }
+
+    /// POSTs a bundle's bytes to `/api/bundles?{query}`.
+    pub async fn upload(&self, query: &str, bytes: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/bundles?{query}", self.address))
+            .header("content-type", "application/json")
+            .body(bytes)
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
+    /// Trusts the demo corpus's root key.
+    pub async fn trust_demo_root(&self) {
+        app::store::trust_roots::add(&self.db, &server::demo::root().public_key(), "demo")
+            .await
+            .expect("add root");
+    }
+
+    /// One number from the database.
+    pub async fn count(&self, sql: &str) -> i64 {
+        let (n,): (i64,) = sqlx::query_as(sql)
+            .fetch_one(self.db.pool())
+            .await
+            .expect("count");
+        n
     }
 }

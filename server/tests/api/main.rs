@@ -2,4 +2,5 @@
 
 mod health;
 mod helpers;
+mod ingest;
 mod pages;

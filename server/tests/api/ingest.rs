@@ -1,0 +1,498 @@
+//! Ingest, storage and the incident and event API, each test on SQLite and on
+//! PostgreSQL.
+
+use serde_json::Value;
+
+use crate::helpers::{spawn, spawn_with, Backend};
+use crate::on_both_databases;
+
+fn demo(slug: &str) -> String {
+    server::demo::scenarios()
+        .into_iter()
+        .chain(server::demo::tampered())
+        .find(|s| s.slug == slug)
+        .map(|s| s.bundle)
+        .expect("a demo scenario")
+}
+
+on_both_databases!(
+    a_bundle_is_stored_as_received_with_its_verdict,
+    stored_as_received
+);
+async fn stored_as_received(backend: Backend) {
+    let app = spawn(backend).await;
+    let bytes = demo("prod-config-change");
+
+    // Without the root, the evidence is intact but not tied to a trusted root.
+    let response = app
+        .upload(
+            "name=prod.bundle.json&title=Prod%20config&severity=critical",
+            bytes.clone(),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let stored: Value = response.json().await.expect("json");
+    assert_eq!(stored["verdict"], "untrusted", "{stored}");
+    assert_eq!(stored["event_count"], 15);
+    let sha = stored["sha256"].as_str().expect("sha").to_owned();
+    assert_eq!(sha, app::store::bundles::address(bytes.as_bytes()));
+
+    // The bytes come back exactly.
+    let raw = app.get(&format!("/api/bundles/{sha}/raw")).await;
+    assert_eq!(raw.status(), 200);
+    assert_eq!(raw.bytes().await.expect("bytes").as_ref(), bytes.as_bytes());
+
+    // With the root trusted, another bundle of the corpus verifies.
+    app.trust_demo_root().await;
+    let other: Value = app
+        .upload("name=jit.bundle.json", demo("privileged-api-jit"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(other["verdict"], "verified", "{other}");
+    assert_eq!(other["reasons"], serde_json::json!([]));
+
+    // Both are listed as incidents with counts and verdicts.
+    let incidents = app.json("/api/incidents").await;
+    let incidents = incidents.as_array().expect("array");
+    assert_eq!(incidents.len(), 2);
+    let prod = incidents
+        .iter()
+        .find(|i| i["title"] == "Prod config")
+        .expect("the incident");
+    assert_eq!(prod["severity"], "critical");
+    assert_eq!(prod["bundle_count"], 1);
+    assert_eq!(prod["event_count"], 15);
+    assert_eq!(prod["verdict"], "untrusted");
+
+    // The stored transcript is the evidence crate's report.
+    let report = app.json(&format!("/api/bundles/{sha}/report")).await;
+    assert_eq!(report["status"], "untrusted");
+
+    // A second bundle can join an existing incident.
+    let id = prod["id"].as_i64().expect("id");
+    let joined: Value = app
+        .upload(&format!("incident={id}"), demo("secrets-export"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(joined["incident_id"], id);
+    let detail = app.json(&format!("/api/incidents/{id}")).await;
+    assert_eq!(detail["bundles"].as_array().map(Vec::len), Some(2));
+    assert_eq!(detail["incident"]["bundle_count"], 2);
+
+    // Into an incident that does not exist: refused, nothing stored.
+    let response = app.upload("incident=9999", demo("late-approval")).await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(app.count("SELECT COUNT(*) FROM bundles").await, 3);
+}
+
+on_both_databases!(
+    a_tampered_bundle_is_stored_and_flagged_with_its_exact_reasons,
+    tampered_is_stored
+);
+async fn tampered_is_stored(backend: Backend) {
+    let app = spawn(backend).await;
+    app.trust_demo_root().await;
+    for variant in server::demo::tampered() {
+        let response = app.upload("", variant.bundle.clone()).await;
+        assert_eq!(response.status(), 200, "{}", variant.slug);
+        let stored: Value = response.json().await.expect("json");
+        assert_eq!(
+            stored["verdict"], variant.expected_status,
+            "{}",
+            variant.slug
+        );
+        assert_eq!(
+            stored["reasons"],
+            serde_json::json!(variant.expected_reasons),
+            "{}",
+            variant.slug
+        );
+    }
+    // A failed event is findable by its verdict, with the failing check's code.
+    let failed = app.json("/api/events?verdict=fail&per_page=500").await;
+    assert!(failed["total"].as_i64().unwrap_or(0) > 0);
+    for e in failed["items"].as_array().expect("items") {
+        assert_eq!(e["verdict"], "fail");
+        assert!(
+            !e["findings"].as_array().expect("findings").is_empty(),
+            "{e}"
+        );
+    }
+}
+
+on_both_databases!(
+    a_malformed_bundle_is_refused_and_nothing_is_stored,
+    malformed_refused
+);
+async fn malformed_refused(backend: Backend) {
+    let app = spawn(backend).await;
+    let cases: [(&str, &str, &str); 4] = [
+        ("not json", "{\"custody", "bundle.malformed"),
+        ("an array", "[]", "bundle.malformed"),
+        (
+            "a later version",
+            r#"{"custodyBundle": 2, "manifest": {}, "events": []}"#,
+            "bundle.unsupported_version",
+        ),
+        ("empty", "", "bundle.malformed"),
+    ];
+    for (what, body, code) in cases {
+        let response = app.upload("", body.to_owned()).await;
+        assert_eq!(response.status(), 400, "{what}");
+        let error: Value = response.json().await.expect("json");
+        assert_eq!(error["error"]["code"], code, "{what}: {error}");
+        let message = error["error"]["message"].as_str().unwrap_or_default();
+        assert!(!message.is_empty());
+        assert!(
+            !message.contains("sqlx") && !message.contains("/tmp"),
+            "{message}"
+        );
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM bundles").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM incidents").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM events").await, 0);
+}
+
+on_both_databases!(each_limit_is_enforced_and_named, limits);
+async fn limits(backend: Backend) {
+    let app = spawn_with(backend, |c| {
+        c.limits.max_bundle_bytes = 64 * 1024;
+        c.limits.max_events = 10;
+        c.limits.max_payload_bytes = 600;
+        c.limits.max_json_depth = 4;
+    })
+    .await;
+    // Size: refused from the declared length before the body is read, and when
+    // streamed without a declared length, at the limit.
+    let (status, body) = raw_post(&app.address, "Content-Length: 1000000000\r\n", b"").await;
+    assert_eq!(status, 413, "{body}");
+    let error: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(error["error"]["code"], "bundle.too_large");
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("65536"));
+    let mut chunked = Vec::new();
+    for _ in 0..17 {
+        chunked.extend_from_slice(b"1000\r\n");
+        chunked.extend_from_slice(&[b' '; 4096]);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let (status, body) = raw_post(&app.address, "Transfer-Encoding: chunked\r\n", &chunked).await;
+    assert_eq!(status, 413, "{body}");
+
+    // Event count.
+    let (eleven, _) = evidence::producer::synthetic(11, "eleven");
+    let response = app.upload("", eleven).await;
+    assert_eq!(response.status(), 413);
+    let error: Value = response.json().await.expect("json");
+    assert_eq!(error["error"]["code"], "bundle.too_many_events", "{error}");
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("10"));
+
+    // Payload size and depth: a signed event that breaks them makes the bundle
+    // malformed, named by the event and the limit.
+    // (A payload is read only once its signature holds with a certified key.)
+    let root = evidence::producer::Signer::from_seed([9; 32]);
+    app::store::trust_roots::add(&app.db, &root.public_key(), "limits")
+        .await
+        .expect("root");
+    let signer = evidence::producer::Signer::from_seed([7; 32]);
+    let payload_case = |body: serde_json::Value| {
+        let mut b = evidence::producer::BundleBuilder::new();
+        b.bind(
+            &root,
+            &signer.public_key(),
+            "agent",
+            "2026-01-01T00:00:00Z",
+            "2027-01-01T00:00:00Z",
+        );
+        let serde_json::Value::Object(body) = body else {
+            unreachable!()
+        };
+        b.event(&signer, "agent", "2026-11-20T10:00:00Z", body);
+        b.finish(&signer, "agent", "limits", "2026-11-20T10:00:00Z")
+    };
+    let large = payload_case(serde_json::json!({
+        "kind": "system", "id": "e1", "actor": {"type": "system", "id": "s"},
+        "ext": {"pad": "p".repeat(700)}
+    }));
+    let response = app.upload("", large).await;
+    assert_eq!(response.status(), 400);
+    let error: Value = response.json().await.expect("json");
+    assert_eq!(error["error"]["code"], "payload.too_large", "{error}");
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("600"));
+    let deep = payload_case(serde_json::json!({
+        "kind": "system", "id": "e1", "actor": {"type": "system", "id": "s"},
+        "ext": {"a": {"b": {"c": {"d": {"e": 1}}}}}
+    }));
+    let response = app.upload("", deep).await;
+    assert_eq!(response.status(), 400);
+    let error: Value = response.json().await.expect("json");
+    assert_eq!(error["error"]["code"], "payload.malformed", "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("deeper than 4"),
+        "{error}"
+    );
+
+    assert_eq!(app.count("SELECT COUNT(*) FROM bundles").await, 0);
+}
+
+on_both_databases!(
+    the_same_bytes_uploaded_fifty_times_at_once_are_stored_once,
+    concurrent_duplicates
+);
+async fn concurrent_duplicates(backend: Backend) {
+    let app = spawn(backend).await;
+    app.trust_demo_root().await;
+    let bytes = demo("multi-agent-pipeline");
+    let uploads = (0..50).map(|_| {
+        let app = &app;
+        let bytes = bytes.clone();
+        async move {
+            let response = app.upload("name=same.json", bytes).await;
+            (response.status(), response.text().await.expect("body"))
+        }
+    });
+    let answers = futures_util::future::join_all(uploads).await;
+    let (status, first) = &answers[0];
+    assert_eq!(*status, 200, "{first}");
+    for (status, body) in &answers {
+        assert_eq!(*status, 200);
+        assert_eq!(body, first, "every upload gets the same answer");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM bundles").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM incidents").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM events").await, 17);
+}
+
+on_both_databases!(events_can_be_queried_graphed_and_followed, queries);
+async fn queries(backend: Backend) {
+    let app = spawn(backend).await;
+    app.trust_demo_root().await;
+    let stored: Value = app
+        .upload("", demo("revoked-credential-use"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let sha = stored["sha256"].as_str().expect("sha").to_owned();
+    let incident = stored["incident_id"].as_i64().expect("id");
+    let n = stored["event_count"].as_i64().expect("n");
+
+    let all = app
+        .json(&format!("/api/events?incident={incident}&per_page=500"))
+        .await;
+    assert_eq!(all["total"], n);
+    let items = all["items"].as_array().expect("items");
+    // Sorted by time by default.
+    let times: Vec<&str> = items.iter().filter_map(|e| e["time"].as_str()).collect();
+    let mut sorted = times.clone();
+    sorted.sort_unstable();
+    assert_eq!(times, sorted);
+
+    // Pagination: two pages of 5 are the first 10, in order.
+    let p1 = app
+        .json(&format!("/api/events?bundle={sha}&per_page=5&page=1"))
+        .await;
+    let p2 = app
+        .json(&format!("/api/events?bundle={sha}&per_page=5&page=2"))
+        .await;
+    let ids = |page: &Value| -> Vec<i64> {
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|e| e["index"].as_i64())
+            .collect()
+    };
+    let first_ten: Vec<i64> = items
+        .iter()
+        .take(10)
+        .filter_map(|e| e["index"].as_i64())
+        .collect();
+    assert_eq!([ids(&p1), ids(&p2)].concat(), first_ten);
+
+    // By kind, actor type, credential, text, time range.
+    let by_kind = app.json("/api/events?kind=credential.revoke").await;
+    assert!(by_kind["total"].as_i64().unwrap_or(0) >= 1, "{by_kind}");
+    for e in by_kind["items"].as_array().expect("items") {
+        assert_eq!(e["kind"], "credential.revoke");
+    }
+    let humans = app.json("/api/events?actor_type=human").await;
+    for e in humans["items"].as_array().expect("items") {
+        assert_eq!(e["actor_type"], "human");
+    }
+    let token = by_kind["items"][0]["credential_id"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let by_credential = app.json(&format!("/api/events?credential={token}")).await;
+    assert!(
+        by_credential["total"].as_i64().unwrap_or(0) >= 2,
+        "{by_credential}"
+    );
+    let lifecycle = app
+        .json(&format!("/api/bundles/{sha}/credentials/{token}"))
+        .await;
+    assert!(lifecycle["revoked_at"].is_string(), "{lifecycle}");
+    assert_eq!(lifecycle["events"], by_credential["items"]);
+
+    let first_time = times[0];
+    let later = app
+        .json(&format!(
+            "/api/events?bundle={sha}&from={}",
+            times[times.len() - 1]
+        ))
+        .await;
+    assert!(later["total"].as_i64().unwrap_or(0) >= 1);
+    let before_all = app
+        .json(&format!("/api/events?bundle={sha}&to={first_time}"))
+        .await;
+    assert_eq!(before_all["total"], 0);
+
+    let text = app.json("/api/events?q=REVOKE").await;
+    assert!(
+        text["total"].as_i64().unwrap_or(0) >= 1,
+        "free text is case-insensitive"
+    );
+    let nothing = app.json("/api/events?q=%25_no_such_thing").await;
+    assert_eq!(nothing["total"], 0);
+
+    // The inspector's event carries its payload as text.
+    let one = app.json(&format!("/api/bundles/{sha}/events/0")).await;
+    assert!(one["payload"].as_str().unwrap_or_default().starts_with('{'));
+
+    // The delegation graph: actors and events, with edges between known nodes.
+    let graph = app.json(&format!("/api/bundles/{sha}/graph")).await;
+    let nodes: Vec<&str> = graph["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter_map(|n| n["id"].as_str())
+        .collect();
+    assert!(nodes.iter().any(|n| n.starts_with("actor:")));
+    assert!(nodes.iter().any(|n| n.starts_with("event:")));
+    let edges = graph["edges"].as_array().expect("edges");
+    assert!(edges.iter().any(|e| e["relation"] == "performed"));
+    assert!(edges.iter().any(|e| e["relation"] == "caused"), "{graph}");
+    for e in edges {
+        for end in ["from", "to"] {
+            let id = e[end].as_str().unwrap_or_default();
+            assert!(nodes.contains(&id), "edge end {id} is a node");
+        }
+    }
+    // An actor's lifecycle.
+    let actor = items[0]["actor_id"].as_str().expect("actor");
+    let life = app
+        .json(&format!("/api/bundles/{sha}/actors/{}", urlencode(actor)))
+        .await;
+    assert!(life["event_count"].as_i64().unwrap_or(0) >= 1, "{life}");
+
+    // Bad parameters are named.
+    let response = app.get("/api/events?sort=sideways").await;
+    assert_eq!(response.status(), 400);
+    let response = app.get("/api/events?from=yesterday").await;
+    assert_eq!(response.status(), 400);
+    let response = app.get("/api/events?per_page=100000").await;
+    assert_eq!(response.status(), 400);
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+on_both_databases!(reverify_detects_an_edited_database, reverify);
+async fn reverify(backend: Backend) {
+    let app = spawn(backend).await;
+    app.trust_demo_root().await;
+    for slug in ["late-approval", "tampered-truncated-tail"] {
+        let response = app.upload("", demo(slug)).await;
+        assert_eq!(response.status(), 200);
+    }
+    let options = server::config::LimitsConfig::default().ingest_options();
+    let lines = app::store::bundles::reverify(&app.db, options)
+        .await
+        .expect("reverify");
+    assert_eq!(lines.len(), 2);
+    assert!(lines.iter().all(|l| l.ok), "{lines:?}");
+
+    // Someone edits a stored bundle's bytes, and another's verdict, in the database.
+    let sha = app::store::bundles::address(demo("late-approval").as_bytes());
+    let edited = format!("{} ", demo("late-approval"));
+    sqlx::query("UPDATE bundles SET raw = $1 WHERE sha256 = $2")
+        .bind(edited.into_bytes())
+        .bind(&sha)
+        .execute(app.db.pool())
+        .await
+        .expect("edit");
+    sqlx::query("UPDATE bundles SET status = 'verified' WHERE status = 'tampered'")
+        .execute(app.db.pool())
+        .await
+        .expect("edit");
+    let lines = app::store::bundles::reverify(&app.db, options)
+        .await
+        .expect("reverify");
+    let bad: Vec<_> = lines.iter().filter(|l| !l.ok).collect();
+    assert_eq!(bad.len(), 2, "{lines:?}");
+    let bytes_edit = bad
+        .iter()
+        .find(|l| l.sha256 == sha)
+        .expect("the edited bytes");
+    assert_ne!(bytes_edit.actual_sha256, sha);
+    let verdict_edit = bad
+        .iter()
+        .find(|l| l.sha256 != sha)
+        .expect("the edited verdict");
+    assert_eq!(verdict_edit.stored_verdict, "verified");
+    assert_eq!(verdict_edit.verdict_now, "tampered");
+}
+
+/// POSTs to `/api/bundles` over a bare connection with `headers` and `body` as
+/// given; returns the status and body of the answer.
+async fn raw_post(address: &str, headers: &str, body: &[u8]) -> (u16, String) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let host = address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect");
+    let head = format!(
+        "POST /api/bundles HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+         Connection: close\r\n{headers}\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    // The server may answer and close before it has read everything.
+    let _ = stream.write_all(body).await;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
