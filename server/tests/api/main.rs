@@ -3,4 +3,5 @@
 mod health;
 mod helpers;
 mod ingest;
+mod kill;
 mod pages;
