@@ -2,4 +2,5 @@
 
 pub mod hydrated;
 pub mod theme;
+pub mod upload;
 pub mod verdict;

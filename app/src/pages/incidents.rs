@@ -2,7 +2,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::list_incidents;
-use crate::components::verdict::{Badge, Tone};
+use crate::components::upload::UploadBundle;
+use crate::components::verdict::{Badge, Tone, VerdictBadge};
 use crate::model::{IncidentStatus, IncidentSummary};
 
 use super::{ErrorBox, PageHeader};
@@ -17,6 +18,7 @@ pub fn IncidentsPage() -> impl IntoView {
             title="Incidents"
             lead="Cases under review: each holds signed evidence bundles of what humans and agents did."
         />
+        <UploadBundle on_stored=Callback::new(move |()| incidents.refetch())/>
         <Suspense fallback=|| view! { <p class="text-slate-500">"Loading incidents…"</p> }>
             {move || Suspend::new(async move {
                 match incidents.await {
@@ -42,6 +44,7 @@ fn IncidentTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
                     <tr>
                         <th scope="col" class="px-4 py-2">"#"</th>
                         <th scope="col" class="px-4 py-2">"Title"</th>
+                        <th scope="col" class="px-4 py-2">"Evidence"</th>
                         <th scope="col" class="px-4 py-2">"Status"</th>
                         <th scope="col" class="px-4 py-2">"Severity"</th>
                         <th scope="col" class="px-4 py-2">"Assignee"</th>
@@ -60,6 +63,18 @@ fn IncidentTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
                                 <tr>
                                     <td class="px-4 py-2 font-mono text-slate-500">{i.id}</td>
                                     <td class="px-4 py-2 font-medium">{i.title}</td>
+                                    <td class="px-4 py-2 whitespace-nowrap">
+                                        {i.verdict.map(|verdict| view! { <VerdictBadge verdict/> })}
+                                        <span class="ml-2 text-xs text-slate-500">
+                                            {format!(
+                                                "{} bundle{}, {} event{}",
+                                                i.bundle_count,
+                                                if i.bundle_count == 1 { "" } else { "s" },
+                                                i.event_count,
+                                                if i.event_count == 1 { "" } else { "s" },
+                                            )}
+                                        </span>
+                                    </td>
                                     <td class="px-4 py-2"><Badge tone text=i.status.label()/></td>
                                     <td class="px-4 py-2">{i.severity.label()}</td>
                                     <td class="px-4 py-2">{i.assignee.unwrap_or_else(|| "—".into())}</td>
@@ -83,7 +98,7 @@ fn EmptyState() -> impl IntoView {
         >
             <h2 id="empty-title" class="text-lg font-semibold">"No incidents yet"</h2>
             <p class="mt-2 max-w-2xl text-slate-600 dark:text-slate-400">
-                "An incident appears here when an evidence bundle is loaded into it. Load a signed bundle from the command line:"
+                "An incident appears here when an evidence bundle is loaded into it: drop one above, or load it from the command line:"
             </p>
             <pre class="mt-3 overflow-x-auto rounded-md bg-slate-900 p-3 font-mono text-sm text-slate-100">"custody ingest bundle.json"</pre>
             <p class="mt-3 max-w-2xl text-slate-600 dark:text-slate-400">

@@ -496,3 +496,39 @@ async fn raw_post(address: &str, headers: &str, body: &[u8]) -> (u16, String) {
         .unwrap_or_default();
     (status, body)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_data_directory_starts_with_the_demo_corpus_and_no_demo_skips_it() {
+    let app = spawn_with(Backend::Sqlite, |c| c.no_demo = false).await;
+    let incidents = app.json("/api/incidents").await;
+    let incidents = incidents.as_array().expect("array");
+    let corpus = server::demo::scenarios().len() + server::demo::tampered().len();
+    assert_eq!(incidents.len(), corpus);
+    // The demo root is trusted: the clean scenarios verify, the variants do not.
+    let verdict = |title: &str| {
+        incidents
+            .iter()
+            .find(|i| i["title"] == title)
+            .map(|i| i["verdict"].clone())
+    };
+    for s in server::demo::scenarios() {
+        assert_eq!(
+            verdict(s.title),
+            Some(Value::from("verified")),
+            "{}",
+            s.slug
+        );
+    }
+    for s in server::demo::tampered() {
+        let title = format!("Tampered demo: {}", s.title);
+        assert_eq!(
+            verdict(&title),
+            Some(Value::from(s.expected_status)),
+            "{}",
+            s.slug
+        );
+    }
+
+    let empty = spawn_with(Backend::Sqlite, |c| c.no_demo = true).await;
+    assert_eq!(empty.json("/api/incidents").await, serde_json::json!([]));
+}

@@ -96,7 +96,10 @@ async fn kill_during_ingest(backend: Backend) {
         acknowledged.extend(acked);
         interrupted += failed;
     }
-    assert!(interrupted > 0, "no ingest was under way when the server was killed");
+    assert!(
+        interrupted > 0,
+        "no ingest was under way when the server was killed"
+    );
 
     // Restart and look: everything acknowledged is there and whole; nothing is half.
     let port = free_port();
@@ -129,7 +132,10 @@ async fn kill_during_ingest(backend: Backend) {
     .fetch_one(db.pool())
     .await
     .expect("count");
-    assert_eq!(orphans, 0, "an incident was opened for a bundle that was not stored");
+    assert_eq!(
+        orphans, 0,
+        "an incident was opened for a bundle that was not stored"
+    );
     db.close().await;
     let _ = child.kill();
     let _ = child.wait();
