@@ -197,7 +197,7 @@ pub async fn ingest(
             })
             .map_err(IngestError::from);
     }
-    rows.insert(&mut tx, &sha256).await?;
+    rows.insert(&mut tx, db.kind(), &sha256).await?;
     incidents::touch(&mut *tx, incident_id, &at).await?;
     tx.commit().await.map_err(StoreError::from)?;
     get(db, &sha256).await?.ok_or_else(|| {
@@ -744,11 +744,17 @@ impl Rows {
     async fn insert(
         &self,
         tx: &mut sqlx::Transaction<'_, Any>,
+        kind: crate::model::DatabaseKind,
         sha256: &str,
     ) -> Result<(), StoreError> {
-        // Rows go in many per statement: each statement costs a round trip, and
-        // SQLite allows 32,766 parameters per statement (31 per event row here).
-        for chunk in self.events.chunks(500) {
+        // Rows go several per statement: on Postgres each statement costs a round
+        // trip; on SQLite (through sqlx) a statement's cost grows faster than its
+        // number of parameters, so its statements stay small (measured: 8 rows).
+        let rows_per_statement = match kind {
+            crate::model::DatabaseKind::Sqlite => 8,
+            crate::model::DatabaseKind::Postgres => 500,
+        };
+        for chunk in self.events.chunks(rows_per_statement) {
             let mut q = Sql::new(
                 "INSERT INTO events (bundle_sha256, idx, digest, integrity, trust, chain, \
                  inclusion, verdict, findings, event_id, kind, time, emitter, seq, actor_type, \

@@ -1,0 +1,103 @@
+//! Prints ingest throughput (parse, verify, store) into SQLite and, when
+//! `CUSTODY_TEST_POSTGRES_URL` names a server, into PostgreSQL:
+//! `cargo run --release -p server --example ingest_bench [EVENTS…]` (default 1000
+//! 10000 100000). Each run is its own process, so its peak memory is its own.
+
+use std::process::Command;
+use std::time::Instant;
+
+use app::store::bundles::{ingest, IngestOptions, Target, Upload};
+use app::store::{trust_roots, Db};
+
+fn peak_rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+async fn one(events: usize, url: &str) {
+    let (bundle, root) = evidence::producer::synthetic(events, &format!("ingest-bench-{events}"));
+    let bytes = bundle.into_bytes();
+    let size = bytes.len();
+    let db = Db::open(url).await.expect("database");
+    trust_roots::add(&db, &root, "bench").await.expect("root");
+    let before = peak_rss_bytes();
+    let start = Instant::now();
+    let stored = ingest(
+        &db,
+        Upload {
+            bytes,
+            name: "bench".into(),
+            target: Target::New {
+                title: "bench".into(),
+                description: String::new(),
+                severity: app::model::Severity::Low,
+            },
+        },
+        IngestOptions::default(),
+    )
+    .await
+    .expect("stored");
+    let secs = start.elapsed().as_secs_f64();
+    let peak = peak_rss_bytes();
+    println!(
+        "{:>8} {events:>7} events, {:>6.1} MiB: {secs:>7.3} s, {:>8.0} events/s, peak RSS {:>6.1} MiB ({:.1}× the bundle; {:.1} MiB before ingest), verdict {}",
+        if url.starts_with("sqlite") { "sqlite" } else { "postgres" },
+        size as f64 / (1 << 20) as f64,
+        events as f64 / secs,
+        peak as f64 / (1 << 20) as f64,
+        peak as f64 / size as f64,
+        before as f64 / (1 << 20) as f64,
+        stored.verdict.as_str(),
+    );
+    db.close().await;
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, events, url] = args.as_slice() {
+        if flag == "--one" {
+            let events = events.parse().expect("a number of events");
+            let runtime = tokio::runtime::Runtime::new().expect("runtime");
+            runtime.block_on(one(events, url));
+            return;
+        }
+    }
+    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    let sizes = if sizes.is_empty() {
+        vec![1_000, 10_000, 100_000]
+    } else {
+        sizes
+    };
+    let exe = std::env::current_exe().expect("this program");
+    let postgres = std::env::var("CUSTODY_TEST_POSTGRES_URL").ok();
+    for events in sizes {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut urls = vec![Db::sqlite_url(dir.path())];
+        if let Some(admin) = &postgres {
+            let name = format!("custody_bench_{events}_{}", std::process::id());
+            let status = Command::new("psql")
+                .arg(admin)
+                .args(["-qc", &format!("CREATE DATABASE {name}")])
+                .status();
+            if status.is_ok_and(|s| s.success()) {
+                if let Some((base, _)) = admin.rsplit_once('/') {
+                    urls.push(format!("{base}/{name}"));
+                }
+            }
+        }
+        for url in urls {
+            let status = Command::new(&exe)
+                .args(["--one", &events.to_string(), &url])
+                .status()
+                .expect("run");
+            assert!(status.success());
+        }
+    }
+}
