@@ -1,5 +1,5 @@
 // Writes the README's screenshots from a running Custody: node e2e/screenshots.mjs URL OUT_DIR
-// (`./x screenshots` starts a server on a throwaway data directory and runs this.)
+// (Start `custody serve` on a new data directory first: it loads the demo corpus.)
 import { chromium } from '@playwright/test';
 import crypto from 'node:crypto';
 import { mkdirSync } from 'node:fs';
