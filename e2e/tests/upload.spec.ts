@@ -19,13 +19,11 @@ test('bundles loaded from the incidents page are stored and listed with their ve
   await page.goto('/');
   await wasm;
 
-  // Chosen with the file picker (retried until hydration has wired the input up;
-  // the same bytes again get the same answer, so a retry stores nothing twice).
+  // Chosen with the file picker, once the wasm has enabled it.
   const picker = page.locator('#bundle-file');
-  await expect(async () => {
-    await picker.setInputFiles(path.join(demo, 'prod-config-change.bundle.json'));
-    await expect(page.getByTestId('upload-result')).toBeVisible({ timeout: 2_000 });
-  }).toPass({ timeout: 20_000 });
+  await expect(picker).toBeEnabled({ timeout: 15_000 });
+  await picker.setInputFiles(path.join(demo, 'prod-config-change.bundle.json'));
+  await expect(page.getByTestId('upload-result')).toBeVisible({ timeout: 15_000 });
   const result = page.getByTestId('upload-result');
   // The e2e server trusts no root: the intact demo evidence is untrusted there.
   await expect(result).toContainText('Untrusted');
@@ -49,14 +47,14 @@ test('bundles loaded from the incidents page are stored and listed with their ve
     await page.getByTestId('upload').dispatchEvent('drop', { dataTransfer: transfer });
   };
   await drop('tampered-modified-payload.bundle.json', 'tampered.bundle.json');
-  await expect(result).toContainText('Tampered');
+  await expect(result).toContainText('Tampered', { timeout: 15_000 });
   await expect(result).toContainText('signature.invalid');
   await expect(page.getByRole('row', { name: /tampered\.bundle\.json/ })).toContainText('Tampered');
   await expect(page.getByTestId('incident-count')).toHaveText('2 incidents');
 
   // A malformed file is refused with the reason, and nothing is added.
   await drop('{"custodyBundle": 1, "manifest": ', 'broken.json');
-  await expect(page.getByTestId('upload-error')).toContainText('bundle.malformed');
+  await expect(page.getByTestId('upload-error')).toContainText('bundle.malformed', { timeout: 15_000 });
   await expect(page.getByTestId('incident-count')).toHaveText('2 incidents');
 
   // A refused upload is answered 400 by design; anything else in the console is a bug.

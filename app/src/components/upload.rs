@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast as _;
 
+use crate::components::hydrated::use_hydrated;
 use crate::components::verdict::VerdictBadge;
 use crate::model::BundleSummary;
 
@@ -92,6 +93,8 @@ fn send(file: web_sys::File, state: RwSignal<State>, on_stored: Callback<()>) {
 pub fn UploadBundle(on_stored: Callback<()>) -> impl IntoView {
     let state = RwSignal::new(State::Idle);
     let dragging = RwSignal::new(false);
+    // Until the wasm runs, nothing here can send a file: the picker waits for it.
+    let hydrated = use_hydrated();
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
         dragging.set(false);
@@ -135,7 +138,14 @@ pub fn UploadBundle(on_stored: Callback<()>) -> impl IntoView {
                 <label for="bundle-file" class="cursor-pointer font-medium text-emerald-700 underline dark:text-emerald-400">"choose a file"</label>
                 ". The server verifies it against its trust roots and stores it exactly as received, in a new incident."
             </p>
-            <input id="bundle-file" type="file" accept=".json,application/json" class="sr-only" on:change=on_pick/>
+            <input
+                id="bundle-file"
+                type="file"
+                accept=".json,application/json"
+                class="sr-only"
+                disabled=move || !hydrated.get()
+                on:change=on_pick
+            />
             {move || match state.get() {
                 State::Idle => ().into_any(),
                 State::Sending { name, fraction } => {
