@@ -1,5 +1,6 @@
 //! Reusable pieces of the UI, one per file.
 
+pub mod files;
 pub mod hydrated;
 pub mod theme;
 pub mod upload;

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast as _;
 
+use crate::components::files;
 use crate::components::hydrated::use_hydrated;
 use crate::components::verdict::VerdictBadge;
 use crate::model::BundleSummary;
@@ -98,26 +99,15 @@ pub fn UploadBundle(on_stored: Callback<()>) -> impl IntoView {
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
         dragging.set(false);
-        if let Some(file) = ev
-            .data_transfer()
-            .and_then(|dt| dt.files())
-            .and_then(|f| f.get(0))
-        {
+        if let Some(file) = files::dropped(&ev) {
             send(file, state, on_stored);
         }
     };
     let on_pick = move |ev: leptos::ev::Event| {
-        let input = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
-        if let Some(file) = input
-            .as_ref()
-            .and_then(|i| i.files())
-            .and_then(|f| f.get(0))
-        {
+        if let Some(file) = files::picked(&ev) {
             send(file, state, on_stored);
         }
-        if let Some(input) = input {
+        if let Some(input) = files::input_of(&ev) {
             input.set_value("");
         }
     };

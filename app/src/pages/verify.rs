@@ -1,7 +1,6 @@
 use evidence::dsse;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use wasm_bindgen::JsCast as _;
 
 use crate::components::hydrated::use_hydrated;
 use crate::components::verdict::{Badge, Tone};
@@ -157,21 +156,12 @@ fn TextDrop(
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
         dragging.set(false);
-        if let Some(file) = ev
-            .data_transfer()
-            .and_then(|dt| dt.files())
-            .and_then(|f| f.get(0))
-        {
+        if let Some(file) = crate::components::files::dropped(&ev) {
             read_file(file);
         }
     };
     let on_pick = move |ev: leptos::ev::Event| {
-        let file = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|input| input.files())
-            .and_then(|f| f.get(0));
-        if let Some(file) = file {
+        if let Some(file) = crate::components::files::picked(&ev) {
             read_file(file);
         }
     };

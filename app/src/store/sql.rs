@@ -1,4 +1,4 @@
-//! SQL built at run time with numbered placeholders (`$1`, `$2`, …), which SQLite
+//! SQL built at run time with numbered parameters (`$1`, `$2` and up), which SQLite
 //! and Postgres both read. (sqlx's `QueryBuilder` writes `?` for the `Any` driver,
 //! which Postgres does not accept.)
 
@@ -34,7 +34,7 @@ impl<'q> Sql<'q> {
         self
     }
 
-    /// Appends a placeholder bound to `value` (inside a row, after a comma when
+    /// Appends a numbered parameter bound to `value` (inside a row, after a comma when
     /// it is not the row's first value).
     pub(crate) fn bind<T>(&mut self, value: T) -> &mut Self
     where
