@@ -418,6 +418,14 @@ pub fn stored_time(text: &str) -> Option<String> {
     evidence::time::parse(text).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
 }
 
+/// A policy decision as stored and shown.
+fn decision_text(decision: evidence::event::Verdict) -> &'static str {
+    match decision {
+        evidence::event::Verdict::Allow => "allow",
+        evidence::event::Verdict::Deny => "deny",
+    }
+}
+
 /// A line a reviewer reads for an event.
 fn summarize(e: &Event) -> String {
     let who = e.actor.name.as_deref().unwrap_or(&e.actor.id);
@@ -434,10 +442,7 @@ fn summarize(e: &Event) -> String {
             Some(d) => format!(
                 "{}: {} {} ({})",
                 d.engine,
-                match d.decision {
-                    evidence::event::Verdict::Allow => "allow",
-                    evidence::event::Verdict::Deny => "deny",
-                },
+                decision_text(d.decision),
                 d.policy_id,
                 d.policy_version
             ),
@@ -684,10 +689,6 @@ impl Rows {
             span(&mut row.first_at, &mut row.last_at, &time);
             row.events += 1;
         }
-        let verdict_text = |v: evidence::event::Verdict| match v {
-            evidence::event::Verdict::Allow => "allow",
-            evidence::event::Verdict::Deny => "deny",
-        };
         if let Some(d) = &e.decision {
             self.decisions.push(DecisionRow {
                 decision_id: d.decision_id.clone(),
@@ -695,7 +696,7 @@ impl Rows {
                 engine: d.engine.clone(),
                 policy_id: d.policy_id.clone(),
                 policy_version: d.policy_version.clone(),
-                decision: verdict_text(d.decision),
+                decision: decision_text(d.decision),
                 input_hash: d.input_hash.clone(),
             });
         }
@@ -723,7 +724,7 @@ impl Rows {
             trace_id: e.trace_id.clone(),
             correlation_id: e.correlation_id.clone(),
             credential_id: e.credential.as_ref().map(|c| c.token_id.clone()),
-            decision: e.decision.as_ref().map(|d| verdict_text(d.decision)),
+            decision: e.decision.as_ref().map(|d| decision_text(d.decision)),
             policy_id: e.decision.as_ref().map(|d| d.policy_id.clone()),
             approval_id: e
                 .approval

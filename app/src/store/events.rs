@@ -226,21 +226,20 @@ pub async fn get(
     bundle: &str,
     index: i64,
 ) -> Result<Option<(EventRow, Option<String>)>, StoreError> {
-    let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM events e WHERE e.bundle_sha256 = $1 AND e.idx = $2"
+    #[derive(sqlx::FromRow)]
+    struct WithPayload {
+        #[sqlx(flatten)]
+        row: Row,
+        payload: Option<String>,
+    }
+    let found: Option<WithPayload> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, e.payload FROM events e WHERE e.bundle_sha256 = $1 AND e.idx = $2"
     ))
     .bind(bundle)
     .bind(index)
     .fetch_optional(db.pool())
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    let (payload,): (Option<String>,) =
-        sqlx::query_as("SELECT payload FROM events WHERE bundle_sha256 = $1 AND idx = $2")
-            .bind(bundle)
-            .bind(index)
-            .fetch_one(db.pool())
-            .await?;
-    Ok(Some((row.into(), payload)))
+    Ok(found.map(|f| (f.row.into(), f.payload)))
 }
 
 async fn named(
@@ -277,7 +276,7 @@ pub async fn actor_lifecycle(
     let Some((actor_type, name, first_at, last_at, event_count)) = row else {
         return Ok(None);
     };
-    let mut events = named(
+    let events = named(
         db,
         bundle,
         "e.actor_id = $2 OR e.initiator_id = $2 OR (' ' || e.on_behalf_of || ' ') LIKE ('% ' || $2 || ' %') \
@@ -285,7 +284,6 @@ pub async fn actor_lifecycle(
         actor_id,
     )
     .await?;
-    events.dedup_by_key(|e| e.index);
     Ok(Some(ActorLifecycle {
         actor_id: actor_id.to_owned(),
         actor_type,

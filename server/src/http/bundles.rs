@@ -68,7 +68,7 @@ async fn upload(
     let bytes = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes().to_vec(),
         Err(err) if err.downcast_ref::<LengthLimitError>().is_some() => {
-            return Err(too_large("more than".to_owned() + &format!(" {limit}")))
+            return Err(too_large(format!("more than {limit}")))
         }
         Err(_) => {
             return Err(HttpError::bad_request(
@@ -111,7 +111,7 @@ async fn upload(
     Ok(Json(stored))
 }
 
-async fn found<T>(value: Option<T>, what: &str) -> Result<T, HttpError> {
+fn found<T>(value: Option<T>, what: &str) -> Result<T, HttpError> {
     value.ok_or_else(|| HttpError::not_found(what))
 }
 
@@ -119,16 +119,17 @@ async fn summary(
     State(state): State<AppState>,
     Path(sha256): Path<String>,
 ) -> Result<Json<BundleSummary>, HttpError> {
-    Ok(Json(
-        found(bundles::get(&state.db, &sha256).await?, "bundle").await?,
-    ))
+    Ok(Json(found(
+        bundles::get(&state.db, &sha256).await?,
+        "bundle",
+    )?))
 }
 
 async fn raw(
     State(state): State<AppState>,
     Path(sha256): Path<String>,
 ) -> Result<Response, HttpError> {
-    let bytes = found(bundles::raw(&state.db, &sha256).await?, "bundle").await?;
+    let bytes = found(bundles::raw(&state.db, &sha256).await?, "bundle")?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_owned()),
@@ -146,16 +147,17 @@ async fn report(
     State(state): State<AppState>,
     Path(sha256): Path<String>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
-    Ok(Json(
-        found(bundles::report(&state.db, &sha256).await?, "bundle").await?,
-    ))
+    Ok(Json(found(
+        bundles::report(&state.db, &sha256).await?,
+        "bundle",
+    )?))
 }
 
 async fn graph(
     State(state): State<AppState>,
     Path(sha256): Path<String>,
 ) -> Result<Json<Graph>, HttpError> {
-    found(bundles::get(&state.db, &sha256).await?, "bundle").await?;
+    found(bundles::get(&state.db, &sha256).await?, "bundle")?;
     Ok(Json(events::graph(&state.db, &sha256).await?))
 }
 
@@ -171,7 +173,7 @@ async fn event(
     State(state): State<AppState>,
     Path((sha256, index)): Path<(String, i64)>,
 ) -> Result<Json<EventDetail>, HttpError> {
-    let (event, payload) = found(events::get(&state.db, &sha256, index).await?, "event").await?;
+    let (event, payload) = found(events::get(&state.db, &sha256, index).await?, "event")?;
     Ok(Json(EventDetail { event, payload }))
 }
 
@@ -179,26 +181,20 @@ async fn actor(
     State(state): State<AppState>,
     Path((sha256, actor)): Path<(String, String)>,
 ) -> Result<Json<ActorLifecycle>, HttpError> {
-    Ok(Json(
-        found(
-            events::actor_lifecycle(&state.db, &sha256, &actor).await?,
-            "actor",
-        )
-        .await?,
-    ))
+    Ok(Json(found(
+        events::actor_lifecycle(&state.db, &sha256, &actor).await?,
+        "actor",
+    )?))
 }
 
 async fn credential(
     State(state): State<AppState>,
     Path((sha256, token)): Path<(String, String)>,
 ) -> Result<Json<CredentialLifecycle>, HttpError> {
-    Ok(Json(
-        found(
-            events::credential_lifecycle(&state.db, &sha256, &token).await?,
-            "credential",
-        )
-        .await?,
-    ))
+    Ok(Json(found(
+        events::credential_lifecycle(&state.db, &sha256, &token).await?,
+        "credential",
+    )?))
 }
 
 async fn query(
