@@ -214,16 +214,33 @@ impl Report {
 
     /// The report as JSON (the verification transcript): `format`, `status`,
     /// `bundleId`, `reasons`, `eventCount` and `events`, each event with its four
-    /// checks as `{"result", "code"}`.
+    /// checks as `{"result", "code"}`. Serializing the report gives the same.
     pub fn to_json(&self) -> Value {
-        serde_json::json!({
-            "format": "custody.verification.v1",
-            "status": self.status,
-            "bundleId": self.bundle_id,
-            "reasons": self.reasons,
-            "eventCount": self.events.len(),
-            "events": self.events,
-        })
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+impl serde::Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Transcript<'a> {
+            format: &'static str,
+            status: Status,
+            bundle_id: Option<&'a str>,
+            reasons: &'a [&'static str],
+            event_count: usize,
+            events: &'a [EventReport],
+        }
+        Transcript {
+            format: "custody.verification.v1",
+            status: self.status,
+            bundle_id: self.bundle_id.as_deref(),
+            reasons: &self.reasons,
+            event_count: self.events.len(),
+            events: &self.events,
+        }
+        .serialize(serializer)
     }
 }
 
@@ -280,39 +297,22 @@ pub fn verify_with(
     threads: usize,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Report, Malformed> {
-    verify_opening(bytes, roots, limits, threads, progress, false).map(|(report, _)| report)
+    verify_and_read(bytes, roots, limits, threads, progress, &|_, _| ()).map(|(report, _)| report)
 }
 
-/// An event whose signature held and whose payload is a valid event: the payload
-/// as received and as read.
-#[derive(Clone, Debug)]
-pub struct OpenedEvent {
-    /// The payload's bytes as signed (valid JSON, so text).
-    pub payload: String,
-    /// The payload, read.
-    pub event: Event,
-}
-
-/// [`verify_with`], also handing back each event's payload where its signature held
-/// and it is a valid event (`None` elsewhere), in bundle order: what a store keeps.
-pub fn verify_and_open(
+/// [`verify_with`], also reading each event whose signature held and whose payload
+/// is a valid event: `read(event, payload)` is given the event as read and its
+/// payload's bytes as signed (valid JSON, so text), on the verifying threads, and its
+/// result is handed back in bundle order (`None` for every other event). This is
+/// how a store takes what it keeps without holding every event twice.
+pub fn verify_and_read<T: Send>(
     bytes: &[u8],
     roots: &[PublicKey],
     limits: &Limits,
     threads: usize,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<(Report, Vec<Option<OpenedEvent>>), Malformed> {
-    verify_opening(bytes, roots, limits, threads, progress, true)
-}
-
-fn verify_opening(
-    bytes: &[u8],
-    roots: &[PublicKey],
-    limits: &Limits,
-    threads: usize,
-    progress: &(dyn Fn(usize, usize) + Sync),
-    keep: bool,
-) -> Result<(Report, Vec<Option<OpenedEvent>>), Malformed> {
+    read: &(dyn Fn(&Event, &str) -> T + Sync),
+) -> Result<(Report, Vec<Option<T>>), Malformed> {
     if bytes.len() > limits.max_bundle_bytes {
         return Err(Malformed::TooLarge {
             size: bytes.len(),
@@ -421,7 +421,7 @@ fn verify_opening(
                 *slot = Some(ok);
             }
         }
-        let out: Vec<Opened> = events
+        let out: Vec<Opened<T>> = events
             .iter()
             .zip(&prepared)
             .zip(verdicts)
@@ -434,7 +434,7 @@ fn verify_opening(
                     verdict,
                     &known,
                     limits,
-                    keep,
+                    read,
                 )
             })
             .collect();
@@ -452,18 +452,16 @@ fn verify_opening(
         std::collections::HashSet::with_capacity_and_hasher(total, DigestHasher);
     let mut seen_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut malformed = false;
-    let mut kept = Vec::with_capacity(if keep { total } else { 0 });
+    let mut kept = Vec::with_capacity(total);
     for opened in opened {
         let Opened {
             mut report,
             digest,
             leaf,
             signed,
-            event,
+            read,
         } = opened;
-        if keep {
-            kept.push(event.map(|e| *e));
-        }
+        kept.push(read);
         match signed {
             Signed::Yes { header, time } => {
                 report.chain = chain(&header, &digest, &mut chains, &mut seen_digests);
@@ -806,13 +804,13 @@ struct Known<'a> {
 }
 
 /// An event whose signature was checked and, if it held, whose payload was read.
-struct Opened {
+struct Opened<T> {
     report: EventReport,
     digest: merkle::Hash,
     leaf: merkle::Hash,
     signed: Signed,
-    /// Kept when asked: the payload and the event.
-    event: Option<Box<OpenedEvent>>,
+    /// What the caller's reader made of the event, where it could be read.
+    read: Option<T>,
 }
 
 enum Signed {
@@ -824,15 +822,15 @@ enum Signed {
     No,
 }
 
-fn open_event(
+fn open_event<T>(
     index: usize,
     envelope: &WireEnvelope<'_>,
     prepared: Option<&Prepared>,
     batch_verdict: Option<bool>,
     known: &Known<'_>,
     limits: &Limits,
-    keep: bool,
-) -> Opened {
+    read: &(dyn Fn(&Event, &str) -> T + Sync),
+) -> Opened<T> {
     let Known {
         keys,
         certified,
@@ -858,7 +856,7 @@ fn open_event(
         digest,
         leaf,
         signed,
-        event: None,
+        read: None,
     };
     let Some(pae) = prepared.and_then(|p| p.pae.as_deref()) else {
         report.integrity = Check::Fail("envelope.payload_bad_base64");
@@ -914,17 +912,13 @@ fn open_event(
                 let mut bytes = [0u8; 32];
                 hex::decode_to_slice(p, &mut bytes).ok().map(|()| bytes)
             });
-            let (emitter, id, event) = if keep {
-                let opened = OpenedEvent {
-                    payload: String::from_utf8_lossy(payload).into_owned(),
-                    event: header.clone(),
-                };
-                (header.emitter, header.id, Some(Box::new(opened)))
-            } else {
-                (header.emitter, header.id, None)
-            };
+            // A payload that parsed is valid JSON, hence UTF-8.
+            let read = std::str::from_utf8(payload)
+                .ok()
+                .map(|text| read(&header, text));
+            let (emitter, id) = (header.emitter, header.id);
             Opened {
-                event,
+                read,
                 ..done(
                     report,
                     Signed::Yes {

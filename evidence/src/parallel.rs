@@ -48,11 +48,12 @@ fn run<J: Sync, R: Send>(jobs: &[J], threads: usize, f: impl Fn(&J) -> Vec<R> + 
         }
         work();
     });
-    results
-        .into_inner()
-        .unwrap_or_default()
-        .into_iter()
-        .flatten()
-        .flatten()
-        .collect()
+    let results = results.into_inner().unwrap_or_default();
+    // Sized once: results can be large, and growing by doubling would hold up to
+    // twice them at once.
+    let mut all = Vec::with_capacity(results.iter().flatten().map(Vec::len).sum());
+    for out in results.into_iter().flatten() {
+        all.extend(out);
+    }
+    all
 }

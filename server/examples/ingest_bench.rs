@@ -1,7 +1,8 @@
 //! Prints ingest throughput (parse, verify, store) into SQLite and, when
 //! `CUSTODY_TEST_POSTGRES_URL` names a server, into PostgreSQL:
 //! `cargo run --release -p server --example ingest_bench [EVENTS…]` (default 1000
-//! 10000 100000). Each run is its own process, so its peak memory is its own.
+//! 10000 100000). Bundles are written to files first; each ingest is then its own
+//! process, which reads one file and stores it, so its peak memory is its own.
 
 use std::process::Command;
 use std::time::Instant;
@@ -21,9 +22,9 @@ fn peak_rss_bytes() -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
-async fn one(events: usize, url: &str) {
-    let (bundle, root) = evidence::producer::synthetic(events, &format!("ingest-bench-{events}"));
-    let bytes = bundle.into_bytes();
+async fn one(file: &str, root: &str, url: &str) {
+    let bytes = std::fs::read(file).expect("the bundle file");
+    let root = evidence::keys::PublicKey::from_text(root).expect("a root key");
     let size = bytes.len();
     let db = Db::open(url).await.expect("database");
     trust_roots::add(&db, &root, "bench").await.expect("root");
@@ -46,6 +47,7 @@ async fn one(events: usize, url: &str) {
     .expect("stored");
     let secs = start.elapsed().as_secs_f64();
     let peak = peak_rss_bytes();
+    let events = stored.event_count;
     println!(
         "{:>8} {events:>7} events, {:>6.1} MiB: {secs:>7.3} s, {:>8.0} events/s, peak RSS {:>6.1} MiB ({:.1}× the bundle; {:.1} MiB before ingest), verdict {}",
         if url.starts_with("sqlite") { "sqlite" } else { "postgres" },
@@ -61,11 +63,10 @@ async fn one(events: usize, url: &str) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [flag, events, url] = args.as_slice() {
+    if let [flag, file, root, url] = args.as_slice() {
         if flag == "--one" {
-            let events = events.parse().expect("a number of events");
             let runtime = tokio::runtime::Runtime::new().expect("runtime");
-            runtime.block_on(one(events, url));
+            runtime.block_on(one(file, root, url));
             return;
         }
     }
@@ -79,6 +80,13 @@ fn main() {
     let postgres = std::env::var("CUSTODY_TEST_POSTGRES_URL").ok();
     for events in sizes {
         let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("bundle.json");
+        let root = {
+            let (bundle, root) =
+                evidence::producer::synthetic(events, &format!("ingest-bench-{events}"));
+            std::fs::write(&file, bundle).expect("write the bundle");
+            root.to_hex()
+        };
         let mut urls = vec![Db::sqlite_url(dir.path())];
         if let Some(admin) = &postgres {
             let name = format!("custody_bench_{events}_{}", std::process::id());
@@ -94,7 +102,9 @@ fn main() {
         }
         for url in urls {
             let status = Command::new(&exe)
-                .args(["--one", &events.to_string(), &url])
+                .arg("--one")
+                .arg(&file)
+                .args([&root, &url])
                 .status()
                 .expect("run");
             assert!(status.success());

@@ -1,9 +1,8 @@
 //! Bundles: evidence as received, verified and read into rows, one transaction each.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use evidence::bundle::{self, Check, EventReport, Limits, OpenedEvent, Report, Status};
+use evidence::bundle::{self, Check, EventReport, Limits, Report, Status};
 use evidence::event::{Actor, Event, Kind};
 use sha2::{Digest as _, Sha256};
 use sqlx::Any;
@@ -116,29 +115,70 @@ pub async fn ingest(
         }
     }
     let roots = trust_roots::keys(db).await?;
+    let roots_json = serde_json::to_string(&roots.iter().map(|k| k.to_hex()).collect::<Vec<_>>())
+        .unwrap_or_else(|_| "[]".into());
     let Upload {
         bytes,
         name,
         target,
     } = upload;
-    let bytes = Arc::new(bytes);
-    let verified = {
-        let bytes = Arc::clone(&bytes);
-        let roots = roots.clone();
-        tokio::task::spawn_blocking(move || {
-            bundle::verify_and_open(&bytes, &roots, &options.limits, options.threads, &|_, _| {})
-        })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
-    };
-    let (report, opened) = refuse_malformed(verified)?;
-    let rows = Rows::read(&report, &opened);
-    drop(opened);
-    let roots_json = serde_json::to_string(&roots.iter().map(|k| k.to_hex()).collect::<Vec<_>>())
-        .unwrap_or_else(|_| "[]".into());
+    let (bytes, verified) = tokio::task::spawn_blocking(move || {
+        let verified = bundle::verify_and_read(
+            &bytes,
+            &roots,
+            &options.limits,
+            options.threads,
+            &|_, _| {},
+            &ReadEvent::read,
+        );
+        (bytes, refuse_malformed(verified).map(Verified::new))
+    })
+    .await
+    .map_err(|e| StoreError::Task(e.to_string()))?;
 
     let _writer = db.lock_writes().await;
-    let mut tx = db.pool().begin().await.map_err(StoreError::from)?;
+    let mut conn = db.large_write_connection().await?;
+    let stored = store(
+        &mut conn,
+        db.kind(),
+        &sha256,
+        (bytes, name, &roots_json),
+        target,
+        verified?,
+    )
+    .await;
+    db.after_large_write(conn).await;
+    // When another server stored the same bytes meanwhile, theirs is the answer.
+    stored?;
+    get(db, &sha256).await?.ok_or_else(|| {
+        IngestError::Store(StoreError::Corrupt {
+            column: "bundles.sha256",
+            value: sha256,
+        })
+    })
+}
+
+/// Writes a verified bundle in one transaction on `conn`; `None` when the same
+/// bytes were stored meanwhile by another server (nothing is written).
+async fn store(
+    conn: &mut sqlx::AnyConnection,
+    kind: crate::model::DatabaseKind,
+    sha256: &str,
+    (bytes, name, roots_json): (Vec<u8>, String, &str),
+    target: Target,
+    verified: Verified,
+) -> Result<Option<()>, IngestError> {
+    let Verified {
+        status,
+        reasons,
+        bundle_id,
+        transcript,
+        event_count,
+        rows,
+    } = verified;
+    let mut tx = sqlx::Connection::begin(conn)
+        .await
+        .map_err(StoreError::from)?;
     let incident_id = match target {
         Target::Incident(id) => {
             if !incidents::exists(&mut *tx, id).await? {
@@ -163,23 +203,25 @@ pub async fn ingest(
         }
     };
     let at = now();
+    // The raw bytes go last (below), once the rows that reference the bundle are in
+    // and freed: the database copies what it is given.
     let inserted: Option<(String,)> = sqlx::query_as(
         "INSERT INTO bundles (sha256, incident_id, bundle_id, name, raw, size, status, reasons, \
          report, roots, event_count, first_event_at, last_event_at, ingested_at, verified_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) \
          ON CONFLICT (sha256) DO NOTHING RETURNING sha256",
     )
-    .bind(&sha256)
+    .bind(sha256)
     .bind(incident_id)
-    .bind(report.bundle_id())
+    .bind(bundle_id)
     .bind(&name)
-    .bind(bytes.as_slice())
+    .bind(Vec::<u8>::new())
     .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
-    .bind(report.status().code())
-    .bind(serde_json::to_string(report.reasons()).unwrap_or_else(|_| "[]".into()))
-    .bind(report.to_json().to_string())
-    .bind(&roots_json)
-    .bind(i64::try_from(report.events().len()).unwrap_or(i64::MAX))
+    .bind(status)
+    .bind(reasons)
+    .bind(transcript)
+    .bind(roots_json)
+    .bind(event_count)
     .bind(rows.first_at.as_deref())
     .bind(rows.last_at.as_deref())
     .bind(&at)
@@ -187,30 +229,48 @@ pub async fn ingest(
     .await
     .map_err(StoreError::from)?;
     if inserted.is_none() {
-        // Another server stored the same bytes meanwhile.
         tx.rollback().await.map_err(StoreError::from)?;
-        return get(db, &sha256)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt {
-                column: "bundles.sha256",
-                value: sha256,
-            })
-            .map_err(IngestError::from);
+        return Ok(None);
     }
-    rows.insert(&mut tx, db.kind(), &sha256).await?;
+    rows.insert(&mut tx, kind, sha256).await?;
+    sqlx::query("UPDATE bundles SET raw = $1 WHERE sha256 = $2")
+        .bind(bytes)
+        .bind(sha256)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from)?;
     incidents::touch(&mut *tx, incident_id, &at).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    get(db, &sha256).await?.ok_or_else(|| {
-        IngestError::Store(StoreError::Corrupt {
-            column: "bundles.sha256",
-            value: sha256,
-        })
-    })
+    Ok(Some(()))
 }
 
-fn refuse_malformed(
-    verified: Result<(Report, Vec<Option<OpenedEvent>>), bundle::Malformed>,
-) -> Result<(Report, Vec<Option<OpenedEvent>>), IngestError> {
+/// What verification gives to store, made on the verifying thread.
+struct Verified {
+    status: &'static str,
+    reasons: String,
+    bundle_id: Option<String>,
+    /// The report as JSON (the verification transcript).
+    transcript: String,
+    event_count: i64,
+    rows: Rows,
+}
+
+impl Verified {
+    fn new((report, read): (Report, Vec<Option<Option<Box<ReadEvent>>>>)) -> Verified {
+        Verified {
+            status: report.status().code(),
+            reasons: serde_json::to_string(report.reasons()).unwrap_or_else(|_| "[]".into()),
+            bundle_id: report.bundle_id().map(str::to_owned),
+            transcript: serde_json::to_string(&report).unwrap_or_else(|_| "{}".into()),
+            event_count: i64::try_from(report.events().len()).unwrap_or(i64::MAX),
+            rows: Rows::new(&report, read),
+        }
+    }
+}
+
+fn refuse_malformed<T>(
+    verified: Result<(Report, Vec<Option<T>>), bundle::Malformed>,
+) -> Result<(Report, Vec<Option<T>>), IngestError> {
     match verified {
         Err(e @ (bundle::Malformed::TooLarge { .. } | bundle::Malformed::TooManyEvents { .. })) => {
             Err(IngestError::TooLarge(format!("{} ({e})", e.code())))
@@ -492,6 +552,11 @@ fn actor_type(actor: &Actor) -> &'static str {
     }
 }
 
+/// Rows go this many to a statement: each statement costs a round trip and, on
+/// SQLite, a pass through sqlx's worker; more parameters than 1,000 rows of events
+/// have would pass SQLite's limit of 32,766.
+const ROWS_PER_STATEMENT: usize = 1000;
+
 /// One event row to insert.
 struct EventInsert {
     idx: i64,
@@ -499,9 +564,12 @@ struct EventInsert {
     checks: [String; 4],
     verdict: &'static str,
     findings: String,
-    read: Option<ReadEvent>,
+    read: Option<Box<ReadEvent>>,
 }
 
+/// What a valid event's payload gives to store: its columns, and what it tells of
+/// the actors, credential and policy decision it names. Made on the verifying
+/// threads.
 struct ReadEvent {
     event_id: String,
     kind: &'static str,
@@ -525,6 +593,21 @@ struct ReadEvent {
     outcome: Option<&'static str>,
     summary: String,
     payload: String,
+    /// Each actor the event names, once, whatever roles it has in it.
+    named: Vec<(String, &'static str, Option<String>)>,
+    credential: Option<CredentialFacts>,
+    decision_row: Option<DecisionRow>,
+}
+
+/// What one event says of its credential.
+struct CredentialFacts {
+    issuer: Option<String>,
+    subject: Option<String>,
+    scope: Option<String>,
+    issued_at: Option<String>,
+    expires_at: Option<String>,
+    exchanged_from: Option<String>,
+    revoked: bool,
 }
 
 struct ActorRow {
@@ -577,128 +660,26 @@ fn span(first: &mut String, last: &mut String, time: &str) {
     }
 }
 
-impl Rows {
-    fn read(report: &Report, opened: &[Option<OpenedEvent>]) -> Rows {
-        let mut rows = Rows {
-            events: Vec::with_capacity(report.events().len()),
-            actors: BTreeMap::new(),
-            credentials: BTreeMap::new(),
-            decisions: Vec::new(),
-            first_at: None,
-            last_at: None,
-        };
-        for (i, e) in report.events().iter().enumerate() {
-            let (verdict, findings) = verdict_of(e);
-            let read = opened
-                .get(i)
-                .and_then(Option::as_ref)
-                .and_then(|o| rows.read_event(i, o));
-            rows.events.push(EventInsert {
-                idx: i64::try_from(i).unwrap_or(i64::MAX),
-                digest: e.digest.clone(),
-                checks: [
-                    check_text(&e.integrity),
-                    check_text(&e.trust),
-                    check_text(&e.chain),
-                    check_text(&e.inclusion),
-                ],
-                verdict,
-                findings,
-                read,
-            });
-        }
-        rows
-    }
-
-    fn actor(&mut self, actor: &Actor, time: &str) {
-        let row = self
-            .actors
-            .entry(actor.id.clone())
-            .or_insert_with(|| ActorRow {
-                actor_type: actor_type(actor),
-                name: None,
-                first_at: time.to_owned(),
-                last_at: time.to_owned(),
-                events: 0,
-            });
-        if row.name.is_none() {
-            row.name.clone_from(&actor.name);
-        }
-        span(&mut row.first_at, &mut row.last_at, time);
-        row.events += 1;
-    }
-
-    fn read_event(&mut self, idx: usize, opened: &OpenedEvent) -> Option<ReadEvent> {
-        let e = &opened.event;
+impl ReadEvent {
+    /// The columns of `e`, whose payload is `payload`; `None` when its time cannot
+    /// be stored (verification refuses such an event first).
+    fn read(e: &Event, payload: &str) -> Option<Box<ReadEvent>> {
         let time = stored_time(&e.time)?;
-        match (&mut self.first_at, &mut self.last_at) {
-            (Some(first), Some(last)) => span(first, last, &time),
-            _ => {
-                self.first_at = Some(time.clone());
-                self.last_at = Some(time.clone());
+        let mut named: Vec<(String, &'static str, Option<String>)> = Vec::new();
+        let mut name = |actor: &Actor| {
+            if !named.iter().any(|(id, _, _)| *id == actor.id) {
+                named.push((actor.id.clone(), actor_type(actor), actor.name.clone()));
             }
-        }
-        // Each actor once per event, whatever roles it has in it.
-        let mut named: Vec<&Actor> = vec![&e.actor];
-        named.extend(&e.initiator);
-        named.extend(&e.on_behalf_of);
+        };
+        name(&e.actor);
+        e.initiator.iter().for_each(&mut name);
+        e.on_behalf_of.iter().for_each(&mut name);
         if let Some(d) = &e.delegation {
-            named.push(&d.to);
+            name(&d.to);
         }
         if let Some(a) = &e.approval {
-            named.extend(&a.asked_of);
-            named.extend(&a.decided_by);
-        }
-        let mut seen: Vec<&str> = Vec::new();
-        for actor in named {
-            if !seen.contains(&actor.id.as_str()) {
-                seen.push(&actor.id);
-                self.actor(actor, &time);
-            }
-        }
-        if let Some(c) = &e.credential {
-            let row = self
-                .credentials
-                .entry(c.token_id.clone())
-                .or_insert_with(|| CredentialRow {
-                    issuer: None,
-                    subject: None,
-                    scope: None,
-                    issued_at: None,
-                    expires_at: None,
-                    exchanged_from: None,
-                    revoked_at: None,
-                    first_at: time.clone(),
-                    last_at: time.clone(),
-                    events: 0,
-                });
-            let fill = |slot: &mut Option<String>, value: &Option<String>| {
-                if slot.is_none() {
-                    slot.clone_from(value);
-                }
-            };
-            fill(&mut row.issuer, &c.issuer);
-            fill(&mut row.subject, &c.subject);
-            fill(&mut row.scope, &c.scope.as_ref().map(|s| s.join(" ")));
-            fill(&mut row.issued_at, &c.issued_at);
-            fill(&mut row.expires_at, &c.expires_at);
-            fill(&mut row.exchanged_from, &c.exchanged_from);
-            if e.kind == Kind::CredentialRevoke && row.revoked_at.is_none() {
-                row.revoked_at = Some(time.clone());
-            }
-            span(&mut row.first_at, &mut row.last_at, &time);
-            row.events += 1;
-        }
-        if let Some(d) = &e.decision {
-            self.decisions.push(DecisionRow {
-                decision_id: d.decision_id.clone(),
-                event_idx: i64::try_from(idx).unwrap_or(i64::MAX),
-                engine: d.engine.clone(),
-                policy_id: d.policy_id.clone(),
-                policy_version: d.policy_version.clone(),
-                decision: decision_text(d.decision),
-                input_hash: d.input_hash.clone(),
-            });
+            a.asked_of.iter().for_each(&mut name);
+            a.decided_by.iter().for_each(&mut name);
         }
         let join = |actors: &[Actor]| {
             (!actors.is_empty()).then(|| {
@@ -709,7 +690,7 @@ impl Rows {
                     .join(" ")
             })
         };
-        Some(ReadEvent {
+        Some(Box::new(ReadEvent {
             event_id: e.id.clone(),
             kind: e.kind.as_str(),
             time,
@@ -738,25 +719,152 @@ impl Rows {
                 evidence::event::Outcome::Failure => "failure",
             }),
             summary: summarize(e),
-            payload: opened.payload.clone(),
-        })
+            payload: payload.to_owned(),
+            named,
+            credential: e.credential.as_ref().map(|c| CredentialFacts {
+                issuer: c.issuer.clone(),
+                subject: c.subject.clone(),
+                scope: c.scope.as_ref().map(|s| s.join(" ")),
+                issued_at: c.issued_at.clone(),
+                expires_at: c.expires_at.clone(),
+                exchanged_from: c.exchanged_from.clone(),
+                revoked: e.kind == Kind::CredentialRevoke,
+            }),
+            decision_row: e.decision.as_ref().map(|d| DecisionRow {
+                decision_id: d.decision_id.clone(),
+                event_idx: 0,
+                engine: d.engine.clone(),
+                policy_id: d.policy_id.clone(),
+                policy_version: d.policy_version.clone(),
+                decision: decision_text(d.decision),
+                input_hash: d.input_hash.clone(),
+            }),
+        }))
+    }
+}
+
+impl Rows {
+    /// The rows of a bundle: one per event, with its checks from `report` and its
+    /// columns from `read`; the actors, credentials and decisions gathered over all.
+    fn new(report: &Report, read: Vec<Option<Option<Box<ReadEvent>>>>) -> Rows {
+        let mut rows = Rows {
+            events: Vec::with_capacity(report.events().len()),
+            actors: BTreeMap::new(),
+            credentials: BTreeMap::new(),
+            decisions: Vec::new(),
+            first_at: None,
+            last_at: None,
+        };
+        let mut read = read.into_iter();
+        for (i, e) in report.events().iter().enumerate() {
+            let idx = i64::try_from(i).unwrap_or(i64::MAX);
+            let (verdict, findings) = verdict_of(e);
+            let read = read.next().flatten().flatten().map(|r| rows.gather(idx, r));
+            rows.events.push(EventInsert {
+                idx,
+                digest: e.digest.clone(),
+                checks: [
+                    check_text(&e.integrity),
+                    check_text(&e.trust),
+                    check_text(&e.chain),
+                    check_text(&e.inclusion),
+                ],
+                verdict,
+                findings,
+                read,
+            });
+        }
+        rows
     }
 
+    /// Adds what event `idx` says of actors, its credential and its decision; gives
+    /// back its columns.
+    fn gather(&mut self, idx: i64, mut e: Box<ReadEvent>) -> Box<ReadEvent> {
+        let time = e.time.as_str();
+        match (&mut self.first_at, &mut self.last_at) {
+            (Some(first), Some(last)) => span(first, last, time),
+            _ => {
+                self.first_at = Some(time.to_owned());
+                self.last_at = Some(time.to_owned());
+            }
+        }
+        for (id, actor_type, name) in std::mem::take(&mut e.named) {
+            let row = self.actors.entry(id).or_insert_with(|| ActorRow {
+                actor_type,
+                name: None,
+                first_at: time.to_owned(),
+                last_at: time.to_owned(),
+                events: 0,
+            });
+            if row.name.is_none() {
+                row.name = name;
+            }
+            span(&mut row.first_at, &mut row.last_at, time);
+            row.events += 1;
+        }
+        if let (Some(token_id), Some(c)) = (&e.credential_id, e.credential.take()) {
+            let row = self
+                .credentials
+                .entry(token_id.clone())
+                .or_insert_with(|| CredentialRow {
+                    issuer: None,
+                    subject: None,
+                    scope: None,
+                    issued_at: None,
+                    expires_at: None,
+                    exchanged_from: None,
+                    revoked_at: None,
+                    first_at: time.to_owned(),
+                    last_at: time.to_owned(),
+                    events: 0,
+                });
+            let fill = |slot: &mut Option<String>, value: Option<String>| {
+                if slot.is_none() {
+                    *slot = value;
+                }
+            };
+            fill(&mut row.issuer, c.issuer);
+            fill(&mut row.subject, c.subject);
+            fill(&mut row.scope, c.scope);
+            fill(&mut row.issued_at, c.issued_at);
+            fill(&mut row.expires_at, c.expires_at);
+            fill(&mut row.exchanged_from, c.exchanged_from);
+            if c.revoked && row.revoked_at.is_none() {
+                row.revoked_at = Some(time.to_owned());
+            }
+            span(&mut row.first_at, &mut row.last_at, time);
+            row.events += 1;
+        }
+        if let Some(mut d) = e.decision_row.take() {
+            d.event_idx = idx;
+            self.decisions.push(d);
+        }
+        e
+    }
+
+    /// Inserts the rows, consuming them so that each statement's rows are freed
+    /// once it has run.
     async fn insert(
-        &self,
+        self,
         tx: &mut sqlx::Transaction<'_, Any>,
         kind: crate::model::DatabaseKind,
         sha256: &str,
     ) -> Result<(), StoreError> {
-        // Rows go several per statement: on Postgres each statement costs a round
-        // trip; on SQLite (through sqlx) a statement's cost grows faster than its
-        // number of parameters, so its statements stay small (measured: 8 rows).
-        let rows_per_statement = match kind {
-            crate::model::DatabaseKind::Sqlite => 8,
-            crate::model::DatabaseKind::Postgres => 500,
-        };
-        for chunk in self.events.chunks(rows_per_statement) {
+        let Rows {
+            events,
+            actors,
+            credentials,
+            decisions,
+            ..
+        } = self;
+        let mut events = events.into_iter();
+        loop {
+            let chunk: Vec<EventInsert> = events.by_ref().take(ROWS_PER_STATEMENT).collect();
+            if chunk.is_empty() {
+                break;
+            }
             let mut q = Sql::new(
+                kind,
                 "INSERT INTO events (bundle_sha256, idx, digest, integrity, trust, chain, \
                  inclusion, verdict, findings, event_id, kind, time, emitter, seq, actor_type, \
                  actor_id, initiator_id, on_behalf_of, parent, task_id, trace_id, correlation_id, \
@@ -803,9 +911,10 @@ impl Rows {
             let (text, args) = q.build()?;
             sqlx::query_with(&text, args).execute(&mut **tx).await?;
         }
-        let actors: Vec<(&String, &ActorRow)> = self.actors.iter().collect();
-        for chunk in actors.chunks(1000) {
+        let actors: Vec<(String, ActorRow)> = actors.into_iter().collect();
+        for chunk in actors.chunks(ROWS_PER_STATEMENT) {
             let mut q = Sql::new(
+                kind,
                 "INSERT INTO actors (bundle_sha256, actor_id, actor_type, name, first_at, \
                  last_at, event_count) VALUES ",
             );
@@ -823,9 +932,10 @@ impl Rows {
             let (text, args) = q.build()?;
             sqlx::query_with(&text, args).execute(&mut **tx).await?;
         }
-        let credentials: Vec<(&String, &CredentialRow)> = self.credentials.iter().collect();
-        for chunk in credentials.chunks(1000) {
+        let credentials: Vec<(String, CredentialRow)> = credentials.into_iter().collect();
+        for chunk in credentials.chunks(ROWS_PER_STATEMENT) {
             let mut q = Sql::new(
+                kind,
                 "INSERT INTO credentials (bundle_sha256, token_id, issuer, subject, scope, \
                  issued_at, expires_at, exchanged_from, revoked_at, first_at, last_at, \
                  event_count) VALUES ",
@@ -849,8 +959,9 @@ impl Rows {
             let (text, args) = q.build()?;
             sqlx::query_with(&text, args).execute(&mut **tx).await?;
         }
-        for chunk in self.decisions.chunks(1000) {
+        for chunk in decisions.chunks(ROWS_PER_STATEMENT) {
             let mut q = Sql::new(
+                kind,
                 "INSERT INTO decisions (bundle_sha256, decision_id, event_idx, engine, \
                  policy_id, policy_version, decision, input_hash) VALUES ",
             );

@@ -12,6 +12,10 @@ use crate::model::{DatabaseKind, SqliteSettings};
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 
+/// SQLite's own default: a commit that leaves the write-ahead log longer than this
+/// many pages copies it into the database.
+const SQLITE_AUTOCHECKPOINT: u32 = 1000;
+
 /// Durability settings applied to every SQLite connection, then checked.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                               PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
@@ -134,6 +138,52 @@ impl Db {
             DatabaseKind::Sqlite => Some(self.writes.lock().await),
             DatabaseKind::Postgres => None,
         }
+    }
+
+    /// A connection for one large write. On SQLite, committing would also copy the
+    /// whole write-ahead log into the database file (SQLite's automatic checkpoint),
+    /// which the uploader would wait for: this connection does not, and
+    /// [`Db::after_large_write`] copies it in the background instead.
+    pub(crate) async fn large_write_connection(
+        &self,
+    ) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        if self.kind == DatabaseKind::Sqlite {
+            sqlx::query("PRAGMA wal_autocheckpoint = 0")
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(conn)
+    }
+
+    /// Hands back a connection from [`Db::large_write_connection`] once its
+    /// transaction has ended, and on SQLite starts the checkpoint it skipped.
+    pub(crate) async fn after_large_write(&self, mut conn: sqlx::pool::PoolConnection<sqlx::Any>) {
+        if self.kind != DatabaseKind::Sqlite {
+            return;
+        }
+        if sqlx::query(&format!(
+            "PRAGMA wal_autocheckpoint = {SQLITE_AUTOCHECKPOINT}"
+        ))
+        .execute(&mut *conn)
+        .await
+        .is_err()
+        {
+            // A connection that cannot be reset is not handed to anyone else.
+            conn.detach();
+            return;
+        }
+        drop(conn);
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            // PASSIVE: copies what no reader still needs; never blocks readers or writers.
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                tracing::warn!("checkpoint after a large write failed: {e}");
+            }
+        });
     }
 
     /// Which database this is.

@@ -193,14 +193,14 @@ pub async fn query(db: &Db, query: &EventQuery) -> Result<Page<EventRow>, QueryE
             ))
         }
     };
-    let mut count = Sql::new("SELECT CAST(COUNT(*) AS BIGINT)");
+    let mut count = Sql::new(db.kind(), "SELECT CAST(COUNT(*) AS BIGINT)");
     push_filters(&mut count, query)?;
     let (text, args) = count.build()?;
     let (total,): (i64,) = sqlx::query_as_with(&text, args)
         .fetch_one(db.pool())
         .await
         .map_err(StoreError::from)?;
-    let mut select = Sql::new(format!("SELECT {COLUMNS}"));
+    let mut select = Sql::new(db.kind(), format!("SELECT {COLUMNS}"));
     push_filters(&mut select, query)?;
     select
         .push(&format!(" ORDER BY {order} LIMIT "))

@@ -1,14 +1,17 @@
-//! SQL built at run time with numbered parameters (`$1`, `$2` and up), which SQLite
-//! and Postgres both read. (sqlx's `QueryBuilder` writes `?` for the `Any` driver,
-//! which Postgres does not accept.)
+//! SQL built at run time, with parameters as each database reads them fastest:
+//! `$1`, `$2`… on Postgres (sqlx's `QueryBuilder` writes `?` for the `Any` driver,
+//! which Postgres does not accept) and `?` on SQLite (sqlx looks each numbered
+//! parameter up by name, which costs time quadratic in their number).
 
 use sqlx::any::AnyArguments;
 use sqlx::{Any, Arguments as _, Encode, Type};
 
 use super::StoreError;
+use crate::model::DatabaseKind;
 
 /// A statement being written, with its arguments.
 pub(crate) struct Sql<'q> {
+    kind: DatabaseKind,
     text: String,
     args: AnyArguments<'q>,
     count: usize,
@@ -18,8 +21,9 @@ pub(crate) struct Sql<'q> {
 }
 
 impl<'q> Sql<'q> {
-    pub(crate) fn new(text: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: DatabaseKind, text: impl Into<String>) -> Self {
         Sql {
+            kind,
             text: text.into(),
             args: AnyArguments::default(),
             count: 0,
@@ -34,7 +38,7 @@ impl<'q> Sql<'q> {
         self
     }
 
-    /// Appends a numbered parameter bound to `value` (inside a row, after a comma when
+    /// Appends a parameter bound to `value` (inside a row, after a comma when
     /// it is not the row's first value).
     pub(crate) fn bind<T>(&mut self, value: T) -> &mut Self
     where
@@ -47,8 +51,13 @@ impl<'q> Sql<'q> {
             *first = false;
         }
         self.count += 1;
-        self.text.push('$');
-        self.text.push_str(&self.count.to_string());
+        match self.kind {
+            DatabaseKind::Sqlite => self.text.push('?'),
+            DatabaseKind::Postgres => {
+                self.text.push('$');
+                self.text.push_str(&self.count.to_string());
+            }
+        }
         if let Err(e) = self.args.add(value) {
             self.error.get_or_insert(e);
         }
