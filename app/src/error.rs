@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a server function can answer instead of its result.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ApiError {
     /// The thing asked for does not exist.
     #[error("not found")]

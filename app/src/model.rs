@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// Where an incident is in its review.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum IncidentStatus {
     /// Evidence is loaded; no one has started the review.
     Open,
@@ -50,6 +51,7 @@ impl IncidentStatus {
 /// How bad an incident is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Severity {
     /// Low impact.
     Low,
@@ -93,6 +95,7 @@ impl Severity {
 
 /// One row of the incident list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IncidentSummary {
     /// The incident's number.
     pub id: i64,
@@ -119,6 +122,7 @@ pub struct IncidentSummary {
 
 /// Which database a server stores its data in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum DatabaseKind {
     /// The embedded SQLite database under the data directory.
     Sqlite,
@@ -138,6 +142,7 @@ impl DatabaseKind {
 
 /// What the Settings page shows of the server it talks to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ServerInfo {
     /// Custody's version.
     pub version: String,
@@ -151,6 +156,7 @@ pub struct ServerInfo {
 
 /// SQLite settings that Custody requires and checks at start-up.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SqliteSettings {
     /// The journal mode: Custody requires `wal`.
     pub journal_mode: String,
@@ -164,6 +170,7 @@ pub struct SqliteSettings {
 /// (malformed bundles are refused, never stored).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Verdict {
     /// Every check passed.
     Verified,
@@ -212,6 +219,7 @@ impl Verdict {
 
 /// A stored bundle, without its bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BundleSummary {
     /// SHA-256 of the bytes as received (hex): the bundle's address.
     pub sha256: String,
@@ -241,6 +249,7 @@ pub struct BundleSummary {
 
 /// An incident with its bundles and counts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IncidentDetail {
     /// The incident.
     pub incident: IncidentSummary,
@@ -252,6 +261,7 @@ pub struct IncidentDetail {
 
 /// One event as stored: its verdict, and what its payload says where it was read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EventRow {
     /// The bundle it is in.
     pub bundle_sha256: String,
@@ -259,19 +269,20 @@ pub struct EventRow {
     pub index: i64,
     /// SHA-256 of its signed bytes (hex).
     pub digest: String,
-    /// 'pass', 'fail' or 'unknown' for each check.
+    /// The integrity check's verdict: `pass`, `fail:<code>` or `unknown:<code>`.
     pub integrity: String,
-    /// The trust check's verdict.
+    /// The trust check's verdict, in the same form.
     pub trust: String,
-    /// The chain check's verdict.
+    /// The chain check's verdict, in the same form.
     pub chain: String,
-    /// The inclusion check's verdict.
+    /// The inclusion check's verdict, in the same form.
     pub inclusion: String,
     /// 'pass' (all four passed), 'fail' (one failed) or 'unknown'.
     pub verdict: String,
     /// Codes of the checks that did not pass, and warnings.
     pub findings: Vec<String>,
-    /// The fields below are read from the payload, only where its signature held.
+    /// The event's ID. This and the fields below are read from the payload, only
+    /// where its signature held.
     pub event_id: Option<String>,
     /// The event kind (docs/bundle-format.md).
     pub kind: Option<String>,
@@ -300,6 +311,8 @@ pub struct EventRow {
 /// Which events to list, and how.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct EventQuery {
     /// Events of this incident's bundles.
     pub incident: Option<i64>,
@@ -328,13 +341,16 @@ pub struct EventQuery {
     /// Sort: `time` (default), `-time`, `index`, `-index`.
     pub sort: Option<String>,
     /// Page number, from 1.
+    #[cfg_attr(feature = "ssr", param(minimum = 1))]
     pub page: Option<u32>,
     /// Rows per page (1 to 500; default 50).
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 500))]
     pub per_page: Option<u32>,
 }
 
 /// One page of results.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     /// The rows of this page.
     pub items: Vec<T>,
@@ -349,6 +365,7 @@ pub struct Page<T> {
 /// A bundle's delegation graph: actors and events as nodes; who acted, for whom,
 /// who delegated to whom, which event caused which, who approved.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Graph {
     /// The nodes.
     pub nodes: Vec<GraphNode>,
@@ -358,6 +375,7 @@ pub struct Graph {
 
 /// A node: an actor (`actor:<id>`) or an event (`event:<id>`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct GraphNode {
     /// `actor:<identity>` or `event:<event id>`.
     pub id: String,
@@ -371,6 +389,7 @@ pub struct GraphNode {
 
 /// An edge between two nodes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct GraphEdge {
     /// The source node's id.
     pub from: String,
@@ -382,6 +401,7 @@ pub struct GraphEdge {
 
 /// An actor's appearances in a bundle.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActorLifecycle {
     /// The identity.
     pub actor_id: String,
@@ -401,6 +421,7 @@ pub struct ActorLifecycle {
 
 /// A credential's life in a bundle: issue, exchange, use, revocation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CredentialLifecycle {
     /// The token ID.
     pub token_id: String,

@@ -14,8 +14,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
-use super::error::HttpError;
+use super::error::{ErrorBody, HttpError};
+use super::openapi::{BundleFile, VerificationReport};
 use super::AppState;
 
 pub(super) fn router() -> Router<AppState> {
@@ -33,16 +35,60 @@ pub(super) fn router() -> Router<AppState> {
 
 /// Where an upload goes: `incident=ID`, or a new incident (`title`, optional
 /// `severity` and `description`; the default title names the file or the address).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct UploadParams {
+    /// Add the bundle to this incident (404 when there is none) instead of opening
+    /// a new one.
     incident: Option<i64>,
+    /// The new incident's title (default: `name`, or `Bundle <first 12 hex of the
+    /// address>`).
     title: Option<String>,
+    /// The new incident's severity (default `medium`).
     severity: Option<Severity>,
+    /// The new incident's description (default empty).
     description: Option<String>,
+    /// The file name to record.
     name: Option<String>,
 }
 
+/// Store a bundle.
+///
+/// The body is the bundle file's bytes. The server verifies them against its trust
+/// roots and stores the bytes, the events and the verdict in one transaction, with
+/// tampered and untrusted bundles stored and flagged. The same bytes uploaded again
+/// store one bundle and get the same answer, describing the bundle as first stored.
+#[utoipa::path(
+    post,
+    path = "/api/bundles",
+    operation_id = "upload_bundle",
+    tag = "bundles",
+    params(UploadParams),
+    request_body(
+        description = "The bundle file's bytes, exactly as on disk. The content type is not checked.",
+        content(
+            (BundleFile = "application/octet-stream"),
+            (BundleFile = "application/json"),
+        ),
+    ),
+    responses(
+        (status = 200, description = "Stored (or stored before): the bundle summary.", body = BundleSummary),
+        (status = 400, description = "Refused, nothing stored: a malformed bundle (`bundle.malformed`, \
+            `bundle.unsupported_version`, `payload.too_large`, `payload.malformed`), an empty body \
+            (`bundle.malformed`), an interrupted one or a bad target (`bad_request`). A query \
+            parameter that does not parse, such as `severity=urgent`, is refused in plain text.",
+            content(
+                (ErrorBody = "application/json"),
+                (String = "text/plain"),
+            )),
+        (status = 404, description = "`incident` names no incident; nothing stored.", body = ErrorBody),
+        (status = 413, description = "Over the server's limits: more bytes than `--max-bundle-bytes` \
+            (`bundle.too_large`) or more events than `--max-events` (`bundle.too_many_events`).",
+            body = ErrorBody),
+        (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
+    )
+)]
 async fn upload(
     State(state): State<AppState>,
     Query(params): Query<UploadParams>,
@@ -115,6 +161,21 @@ fn found<T>(value: Option<T>, what: &str) -> Result<T, HttpError> {
     value.ok_or_else(|| HttpError::not_found(what))
 }
 
+/// A bundle's summary.
+#[utoipa::path(
+    get,
+    path = "/api/bundles/{sha256}",
+    operation_id = "get_bundle",
+    tag = "bundles",
+    params(
+        ("sha256" = String, Path, description = "The bundle's address: the SHA-256 of its bytes, hex."),
+    ),
+    responses(
+        (status = 200, description = "The bundle summary.", body = BundleSummary),
+        (status = 404, description = "No bundle has this address.", body = ErrorBody),
+        (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
+    )
+)]
 async fn summary(
     State(state): State<AppState>,
     Path(sha256): Path<String>,
@@ -125,6 +186,24 @@ async fn summary(
     )?))
 }
 
+/// A bundle's bytes exactly as received, as an attachment.
+#[utoipa::path(
+    get,
+    path = "/api/bundles/{sha256}/raw",
+    operation_id = "get_bundle_raw",
+    tag = "bundles",
+    params(
+        ("sha256" = String, Path, description = "The bundle's address: the SHA-256 of its bytes, hex."),
+    ),
+    responses(
+        (status = 200, description = "The bytes as received.",
+            content((BundleFile = "application/json")),
+            headers(("content-disposition" = String,
+                description = "`attachment; filename=\"<sha256>.bundle.json\"`"))),
+        (status = 404, description = "No bundle has this address.", body = ErrorBody),
+        (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
+    )
+)]
 async fn raw(
     State(state): State<AppState>,
     Path(sha256): Path<String>,
@@ -143,6 +222,22 @@ async fn raw(
         .into_response())
 }
 
+/// A bundle's verification transcript, as `custody verify --json` prints it.
+#[utoipa::path(
+    get,
+    path = "/api/bundles/{sha256}/report",
+    operation_id = "get_bundle_report",
+    tag = "bundles",
+    params(
+        ("sha256" = String, Path, description = "The bundle's address: the SHA-256 of its bytes, hex."),
+    ),
+    responses(
+        (status = 200, description = "The verification transcript stored with the bundle.",
+            body = VerificationReport),
+        (status = 404, description = "No bundle has this address.", body = ErrorBody),
+        (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
+    )
+)]
 async fn report(
     State(state): State<AppState>,
     Path(sha256): Path<String>,
@@ -153,6 +248,25 @@ async fn report(
     )?))
 }
 
+/// A bundle's delegation graph.
+///
+/// Actors (`actor:<id>`) and events (`event:<id>`) as nodes; edges with `relation`
+/// one of `performed`, `initiated`, `on_behalf_of`, `delegated`, `caused`,
+/// `approved`.
+#[utoipa::path(
+    get,
+    path = "/api/bundles/{sha256}/graph",
+    operation_id = "get_bundle_graph",
+    tag = "bundles",
+    params(
+        ("sha256" = String, Path, description = "The bundle's address: the SHA-256 of its bytes, hex."),
+    ),
+    responses(
+        (status = 200, description = "The delegation graph.", body = Graph),
+        (status = 404, description = "No bundle has this address.", body = ErrorBody),
+        (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
+    )
+)]
 async fn graph(
     State(state): State<AppState>,
     Path(sha256): Path<String>,
@@ -162,13 +276,33 @@ async fn graph(
 }
 
 /// One event and its payload as signed.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, ToSchema)]
 struct EventDetail {
+    /// The event's row.
     event: EventRow,
     /// The payload's text as signed, or null where its signature did not hold.
     payload: Option<String>,
 }
 
+/// One event's row and its payload as signed.
+#[utoipa::path(
+    get,
+    path = "/api/bundles/{sha256}/events/{index}",
+    operation_id = "get_bundle_event",
+    tag = "bundles",
+    params(
+        ("sha256" = String, Path, description = "The bundle's address: the SHA-256 of its bytes, hex."),
+        ("index" = i64, Path, description = "The event's position in the bundle, from 0."),
+    ),
+    responses(
+        (status = 200, description = "The event and its payload.", body = EventDetail),
+        (status = 400, description = "`index` is not an integer (plain text).", body = String,
+            content_type = "text/plain"),
+        (status = 404, description = "No bundle has this address, or it has no event at this index.",
+            body = ErrorBody),
+        (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
+    )
+)]
 async fn event(
     State(state): State<AppState>,
     Path((sha256, index)): Path<(String, i64)>,
@@ -177,6 +311,25 @@ async fn event(
     Ok(Json(EventDetail { event, payload }))
 }
 
+/// An actor's lifecycle in a bundle.
+///
+/// Its type, name, first and last appearance, and the events that name it.
+#[utoipa::path(
+    get,
+    path = "/api/bundles/{sha256}/actors/{actor}",
+    operation_id = "get_actor_lifecycle",
+    tag = "bundles",
+    params(
+        ("sha256" = String, Path, description = "The bundle's address: the SHA-256 of its bytes, hex."),
+        ("actor" = String, Path, description = "The actor's identity."),
+    ),
+    responses(
+        (status = 200, description = "The actor's lifecycle.", body = ActorLifecycle),
+        (status = 404, description = "No bundle has this address, or the bundle has no such actor.",
+            body = ErrorBody),
+        (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
+    )
+)]
 async fn actor(
     State(state): State<AppState>,
     Path((sha256, actor)): Path<(String, String)>,
@@ -187,6 +340,27 @@ async fn actor(
     )?))
 }
 
+/// A credential's lifecycle in a bundle.
+///
+/// Its issuer, subject, scope, issue and expiry times, the token it was exchanged
+/// from, when it was revoked (the first `credential.revoke`), and the events that
+/// name it.
+#[utoipa::path(
+    get,
+    path = "/api/bundles/{sha256}/credentials/{token}",
+    operation_id = "get_credential_lifecycle",
+    tag = "bundles",
+    params(
+        ("sha256" = String, Path, description = "The bundle's address: the SHA-256 of its bytes, hex."),
+        ("token" = String, Path, description = "The credential's token ID."),
+    ),
+    responses(
+        (status = 200, description = "The credential's lifecycle.", body = CredentialLifecycle),
+        (status = 404, description = "No bundle has this address, or the bundle has no such credential.",
+            body = ErrorBody),
+        (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
+    )
+)]
 async fn credential(
     State(state): State<AppState>,
     Path((sha256, token)): Path<(String, String)>,
@@ -197,6 +371,26 @@ async fn credential(
     )?))
 }
 
+/// Events matching the filters, one page at a time.
+///
+/// All filters are optional and combined with AND.
+#[utoipa::path(
+    get,
+    path = "/api/events",
+    operation_id = "query_events",
+    tag = "events",
+    params(EventQuery),
+    responses(
+        (status = 200, description = "One page of matching events.", body = Page<EventRow>),
+        (status = 400, description = "A parameter is out of range or malformed; the message names it. \
+            A parameter of the wrong type (e.g. `page=first`) is answered in plain text.",
+            content(
+                (ErrorBody = "application/json"),
+                (String = "text/plain"),
+            )),
+        (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
+    )
+)]
 async fn query(
     State(state): State<AppState>,
     Query(query): Query<EventQuery>,

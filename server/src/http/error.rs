@@ -7,14 +7,32 @@ use app::store::events::QueryError;
 use app::store::StoreError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"error": {"code": "not_found", "message": "no such bundle"}}))]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for programs and for people.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable code: `not_found`, `bad_request`, `internal`, or a reason code such as
+    /// `bundle.malformed` or `bundle.too_large`.
+    pub code: String,
+    /// A sentence naming the parameter or limit at fault.
+    pub message: String,
+}
 
 /// An error answer.
 #[derive(Debug)]
 pub struct HttpError {
     status: StatusCode,
-    code: String,
-    message: String,
+    detail: ErrorDetail,
 }
 
 impl HttpError {
@@ -22,8 +40,10 @@ impl HttpError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         HttpError {
             status,
-            code: code.to_owned(),
-            message: message.into(),
+            detail: ErrorDetail {
+                code: code.to_owned(),
+                message: message.into(),
+            },
         }
     }
 
@@ -44,11 +64,7 @@ impl HttpError {
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(json!({ "error": { "code": self.code, "message": self.message } })),
-        )
-            .into_response()
+        (self.status, Json(ErrorBody { error: self.detail })).into_response()
     }
 }
 

@@ -8,8 +8,9 @@ use axum::response::Json;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
-use super::error::HttpError;
+use super::error::{ErrorBody, HttpError};
 use super::AppState;
 
 pub(super) fn router() -> Router<AppState> {
@@ -18,16 +19,33 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/incidents/{id}", get(one))
 }
 
+/// Every incident, most recently updated first.
+///
+/// Each with its bundle and event counts and its verdict: the worst among its
+/// bundles, null without bundles.
+#[utoipa::path(
+    get,
+    path = "/api/incidents",
+    operation_id = "list_incidents",
+    tag = "incidents",
+    responses(
+        (status = 200, description = "The incidents.", body = Vec<IncidentSummary>),
+        (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
+    )
+)]
 async fn list(State(state): State<AppState>) -> Result<Json<Vec<IncidentSummary>>, HttpError> {
     Ok(Json(incidents::list(&state.db).await?))
 }
 
 /// A new incident.
-#[derive(Debug, Deserialize)]
-struct Create {
+#[derive(Debug, Deserialize, ToSchema)]
+struct NewIncidentBody {
+    /// Its title: 1 to 200 characters, leading and trailing spaces removed.
     title: String,
+    /// Its description (default empty).
     #[serde(default)]
     description: String,
+    /// How bad it is (default `medium`).
     #[serde(default = "medium")]
     severity: Severity,
 }
@@ -36,9 +54,32 @@ fn medium() -> Severity {
     Severity::Medium
 }
 
+/// Open an incident.
+#[utoipa::path(
+    post,
+    path = "/api/incidents",
+    operation_id = "create_incident",
+    tag = "incidents",
+    request_body = NewIncidentBody,
+    responses(
+        (status = 201, description = "Opened: the new incident.", body = IncidentDetail),
+        (status = 400, description = "The title is empty or longer than 200 characters \
+            (`bad_request`), or the body is not JSON (plain text).",
+            content(
+                (ErrorBody = "application/json"),
+                (String = "text/plain"),
+            )),
+        (status = 415, description = "The body is not declared as `application/json` (plain text).",
+            body = String, content_type = "text/plain"),
+        (status = 422, description = "The body is JSON but not a new incident, e.g. without `title` \
+            or with an unknown severity (plain text).",
+            body = String, content_type = "text/plain"),
+        (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
-    Json(new): Json<Create>,
+    Json(new): Json<NewIncidentBody>,
 ) -> Result<(StatusCode, Json<IncidentDetail>), HttpError> {
     let title = new.title.trim().to_owned();
     if title.is_empty() || title.chars().count() > 200 {
@@ -59,6 +100,21 @@ async fn create(
     Ok((StatusCode::CREATED, Json(detail)))
 }
 
+/// One incident with its description and its bundles, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}",
+    operation_id = "get_incident",
+    tag = "incidents",
+    params(("id" = i64, Path, description = "The incident's number.")),
+    responses(
+        (status = 200, description = "The incident.", body = IncidentDetail),
+        (status = 400, description = "`id` is not an integer (plain text).", body = String,
+            content_type = "text/plain"),
+        (status = 404, description = "No incident has this number.", body = ErrorBody),
+        (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
+    )
+)]
 async fn one(
     State(state): State<AppState>,
     Path(id): Path<i64>,

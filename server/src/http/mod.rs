@@ -5,6 +5,7 @@ mod bundles;
 pub mod error;
 mod health;
 mod incidents;
+pub mod openapi;
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(bundles::router())
         .merge(incidents::router())
+        .merge(openapi::router())
         .leptos_routes_with_context(&state, routes, move || provide_context(db.clone()), {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())

@@ -4,4 +4,5 @@ mod health;
 mod helpers;
 mod ingest;
 mod kill;
+mod openapi;
 mod pages;

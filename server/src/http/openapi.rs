@@ -1,0 +1,160 @@
+//! The API's OpenAPI 3.1 document, generated from the handlers' `#[utoipa::path]`
+//! annotations and the model types, and served at `GET /api/openapi.json`.
+//!
+//! The types here describe bodies the server does not build as Rust values of its
+//! own (the bundle file, the stored verification transcript): they exist only for
+//! the document.
+
+use std::sync::LazyLock;
+
+use axum::response::Json;
+use axum::routing::get;
+use axum::Router;
+use utoipa::openapi::OpenApi as Document;
+use utoipa::{OpenApi, ToSchema};
+
+use super::{bundles, health, incidents, AppState};
+
+/// The document's description of the API as a whole.
+const DESCRIPTION: &str = "\
+Custody stores signed evidence bundles, verifies them against its trust roots and \
+serves what they record for review. JSON over HTTP.
+
+Errors are `{\"error\": {\"code\": \"…\", \"message\": \"…\"}}` with the status given \
+for each operation; a message names the parameter or limit at fault and never carries \
+SQL, file paths or stack traces. A path or query parameter of the wrong type, or a \
+request body that is not the JSON expected, is refused before the handler runs, in \
+plain text. There is no authentication yet: the API is open to whoever can reach the \
+server.
+
+The operations tagged `ui` are the web UI's server functions: POST with an empty body, \
+they answer JSON, and fail with status 500 and a JSON-encoded `ApiError`.";
+
+/// The OpenAPI document: every route the server answers under `/api`, and `/healthz`.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Custody API",
+        version = env!("CARGO_PKG_VERSION"),
+        description = DESCRIPTION,
+    ),
+    paths(
+        bundles::upload,
+        bundles::summary,
+        bundles::raw,
+        bundles::report,
+        bundles::graph,
+        bundles::event,
+        bundles::actor,
+        bundles::credential,
+        bundles::query,
+        incidents::list,
+        incidents::create,
+        incidents::one,
+        health::healthz,
+        openapi_json,
+        app::api::list_incidents,
+        app::api::fetch_server_info,
+    ),
+    tags(
+        (name = "bundles", description = "Upload bundles and read what they hold."),
+        (name = "events", description = "Search the events of every stored bundle."),
+        (name = "incidents", description = "The incidents bundles are filed under."),
+        (name = "health", description = "Whether the server can serve."),
+        (name = "meta", description = "This document."),
+        (name = "ui", description = "The web UI's server functions."),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document, built once.
+static DOCUMENT: LazyLock<Document> = LazyLock::new(ApiDoc::openapi);
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/api/openapi.json", get(openapi_json))
+}
+
+/// This document: the API in OpenAPI 3.1, generated from the server's code.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    operation_id = "openapi_document",
+    tag = "meta",
+    responses(
+        (status = 200, description = "The OpenAPI document.", body = Object),
+    )
+)]
+async fn openapi_json() -> Json<&'static Document> {
+    Json(&DOCUMENT)
+}
+
+/// A bundle file's bytes, exactly as on disk (a Custody bundle is a JSON document).
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct BundleFile(pub Vec<u8>);
+
+/// A bundle's verification transcript, format `custody.verification.v1`: what
+/// `custody verify --json` prints, stored with the bundle when it was verified.
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct VerificationReport {
+    /// The transcript's format: `custody.verification.v1`.
+    #[schema(example = "custody.verification.v1")]
+    pub format: String,
+    /// The bundle's status (the stored verdict).
+    pub status: app::model::Verdict,
+    /// The bundle ID its signed manifest names, when the manifest was readable.
+    pub bundle_id: Option<String>,
+    /// The reason codes behind the status.
+    pub reasons: Vec<String>,
+    /// How many events the bundle carries.
+    pub event_count: u64,
+    /// One verdict per event, in bundle order.
+    pub events: Vec<ReportEvent>,
+}
+
+/// The verdict on one event of a bundle.
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct ReportEvent {
+    /// Its position in the bundle, from 0.
+    pub index: u64,
+    /// SHA-256 of its signed bytes, hex.
+    pub digest: String,
+    /// The emitter its payload names, once the signature held and the payload parsed.
+    pub emitter: Option<String>,
+    /// The signature over the bytes as received.
+    pub integrity: CheckResult,
+    /// Whether the signing key is certified for the emitter at the event's time.
+    pub trust: CheckResult,
+    /// The event's place in its emitter's hash chain.
+    pub chain: CheckResult,
+    /// Whether the manifest's Merkle root covers it.
+    pub inclusion: CheckResult,
+    /// Warnings that do not fail a check (stable codes).
+    pub warnings: Vec<String>,
+    /// Why the payload could not be read, naming the field, when it could not.
+    pub detail: Option<String>,
+}
+
+/// The result of one check on one event.
+#[derive(Debug, ToSchema)]
+pub struct CheckResult {
+    /// Whether the check held.
+    pub result: CheckOutcome,
+    /// The stable reason code, present unless the check passed.
+    #[schema(value_type = String, required = false)]
+    pub code: Option<String>,
+}
+
+/// Whether a check held.
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum CheckOutcome {
+    /// Checked and held.
+    Pass,
+    /// Checked and failed.
+    Fail,
+    /// Could not be checked.
+    Unknown,
+}
