@@ -297,22 +297,36 @@ pub fn verify_with(
     threads: usize,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Report, Malformed> {
-    verify_and_read(bytes, roots, limits, threads, progress, &|_, _| ()).map(|(report, _)| report)
+    verify_and_read(bytes, roots, limits, threads, progress, &|_| {})
 }
 
-/// [`verify_with`], also reading each event whose signature held and whose payload
-/// is a valid event: `read(event, payload)` is given the event as read and its
-/// payload's bytes as signed (valid JSON, so text), on the verifying threads, and its
-/// result is handed back in bundle order (`None` for every other event). This is
-/// how a store takes what it keeps without holding every event twice.
-pub fn verify_and_read<T: Send>(
+/// An event whose signature held and whose payload is a valid event, as
+/// [`verify_and_read`] hands it over.
+#[derive(Clone, Copy, Debug)]
+pub struct SignedEvent<'a> {
+    /// Its position in the bundle, from 0.
+    pub index: usize,
+    /// SHA-256 of its signed bytes (its PAE), as in its [`EventReport`].
+    pub digest: &'a merkle::Hash,
+    /// The payload, read.
+    pub event: &'a Event,
+    /// The payload's bytes as signed (valid JSON, so text).
+    pub payload: &'a str,
+}
+
+/// [`verify_with`], also handing each event whose signature held and whose payload
+/// is a valid event to `read`. `read` runs on the verifying threads, in no
+/// particular order, while verification goes on, so that a store can write what it
+/// keeps meanwhile. Each event's verdict is in the report, which comes only at the
+/// end: until then nothing handed to `read` is verified.
+pub fn verify_and_read(
     bytes: &[u8],
     roots: &[PublicKey],
     limits: &Limits,
     threads: usize,
     progress: &(dyn Fn(usize, usize) + Sync),
-    read: &(dyn Fn(&Event, &str) -> T + Sync),
-) -> Result<(Report, Vec<Option<T>>), Malformed> {
+    read: &(dyn Fn(SignedEvent<'_>) + Sync),
+) -> Result<Report, Malformed> {
     if bytes.len() > limits.max_bundle_bytes {
         return Err(Malformed::TooLarge {
             size: bytes.len(),
@@ -421,7 +435,7 @@ pub fn verify_and_read<T: Send>(
                 *slot = Some(ok);
             }
         }
-        let out: Vec<Opened<T>> = events
+        let out: Vec<Opened> = events
             .iter()
             .zip(&prepared)
             .zip(verdicts)
@@ -452,16 +466,13 @@ pub fn verify_and_read<T: Send>(
         std::collections::HashSet::with_capacity_and_hasher(total, DigestHasher);
     let mut seen_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut malformed = false;
-    let mut kept = Vec::with_capacity(total);
     for opened in opened {
         let Opened {
             mut report,
             digest,
             leaf,
             signed,
-            read,
         } = opened;
-        kept.push(read);
         match signed {
             Signed::Yes { header, time } => {
                 report.chain = chain(&header, &digest, &mut chains, &mut seen_digests);
@@ -531,15 +542,12 @@ pub fn verify_and_read<T: Send>(
     } else {
         Status::Verified
     };
-    Ok((
-        Report {
-            status,
-            reasons: reasons.codes,
-            events,
-            bundle_id,
-        },
-        kept,
-    ))
+    Ok(Report {
+        status,
+        reasons: reasons.codes,
+        events,
+        bundle_id,
+    })
 }
 
 #[derive(Default)]
@@ -804,13 +812,11 @@ struct Known<'a> {
 }
 
 /// An event whose signature was checked and, if it held, whose payload was read.
-struct Opened<T> {
+struct Opened {
     report: EventReport,
     digest: merkle::Hash,
     leaf: merkle::Hash,
     signed: Signed,
-    /// What the caller's reader made of the event, where it could be read.
-    read: Option<T>,
 }
 
 enum Signed {
@@ -822,15 +828,15 @@ enum Signed {
     No,
 }
 
-fn open_event<T>(
+fn open_event(
     index: usize,
     envelope: &WireEnvelope<'_>,
     prepared: Option<&Prepared>,
     batch_verdict: Option<bool>,
     known: &Known<'_>,
     limits: &Limits,
-    read: &(dyn Fn(&Event, &str) -> T + Sync),
-) -> Opened<T> {
+    read: &(dyn Fn(SignedEvent<'_>) + Sync),
+) -> Opened {
     let Known {
         keys,
         certified,
@@ -856,7 +862,6 @@ fn open_event<T>(
         digest,
         leaf,
         signed,
-        read: None,
     };
     let Some(pae) = prepared.and_then(|p| p.pae.as_deref()) else {
         report.integrity = Check::Fail("envelope.payload_bad_base64");
@@ -913,25 +918,27 @@ fn open_event<T>(
                 hex::decode_to_slice(p, &mut bytes).ok().map(|()| bytes)
             });
             // A payload that parsed is valid JSON, hence UTF-8.
-            let read = std::str::from_utf8(payload)
-                .ok()
-                .map(|text| read(&header, text));
-            let (emitter, id) = (header.emitter, header.id);
-            Opened {
-                read,
-                ..done(
-                    report,
-                    Signed::Yes {
-                        header: Header {
-                            emitter,
-                            seq: header.seq,
-                            prev,
-                            id,
-                        },
-                        time,
-                    },
-                )
+            if let Ok(text) = std::str::from_utf8(payload) {
+                read(SignedEvent {
+                    index,
+                    digest: &digest,
+                    event: &header,
+                    payload: text,
+                });
             }
+            let (emitter, id) = (header.emitter, header.id);
+            done(
+                report,
+                Signed::Yes {
+                    header: Header {
+                        emitter,
+                        seq: header.seq,
+                        prev,
+                        id,
+                    },
+                    time,
+                },
+            )
         }
         Err(detail) => {
             report.chain = Check::Unknown("payload.malformed");

@@ -1,6 +1,7 @@
 //! Bundles: evidence as received, verified and read into rows, one transaction each.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use evidence::bundle::{self, Check, EventReport, Limits, Report, Status};
 use evidence::event::{Actor, Event, Kind};
@@ -88,10 +89,11 @@ pub fn address(bytes: &[u8]) -> String {
 }
 
 /// Stores a bundle: verifies it against the server's trust roots with the `evidence`
-/// crate, then writes the raw bytes, its events, actors, credentials, decisions and
-/// the verdict in one transaction. The same bytes stored again (even concurrently)
-/// give the bundle already stored. A malformed bundle is refused and nothing is
-/// written; a tampered or untrusted one is stored with its reasons.
+/// crate while writing the raw bytes, its events, actors, credentials, decisions and
+/// the verdict in one transaction, committed only with the verdict. The same bytes
+/// stored again (even concurrently) give the bundle already stored. A malformed
+/// bundle is refused and nothing is kept; a tampered or untrusted one is stored with
+/// its reasons.
 pub async fn ingest(
     db: &Db,
     upload: Upload,
@@ -122,29 +124,59 @@ pub async fn ingest(
         name,
         target,
     } = upload;
-    let (bytes, verified) = tokio::task::spawn_blocking(move || {
-        let verified = bundle::verify_and_read(
-            &bytes,
-            &roots,
-            &options.limits,
-            options.threads,
-            &|_, _| {},
-            &ReadEvent::read,
-        );
-        (bytes, refuse_malformed(verified).map(Verified::new))
-    })
-    .await
-    .map_err(|e| StoreError::Task(e.to_string()))?;
+    let bytes = Arc::new(bytes);
+
+    // Verification runs on blocking threads and hands over each event it could read
+    // as it goes; those rows are written while it goes on. Nothing is committed
+    // before its verdict: a malformed bundle is refused and its rows rolled back.
+    let (sender, mut rows) = tokio::sync::mpsc::channel::<Box<ReadEvent>>(ROWS_IN_FLIGHT);
+    let verifying = {
+        let bytes = Arc::clone(&bytes);
+        tokio::task::spawn_blocking(move || {
+            bundle::verify_and_read(
+                &bytes,
+                &roots,
+                &options.limits,
+                options.threads,
+                &|_, _| {},
+                &|signed| {
+                    if let Some(row) = ReadEvent::read(signed) {
+                        // When ingest has given up, the rest is not wanted.
+                        let _ = sender.blocking_send(row);
+                    }
+                },
+            )
+        })
+    };
+    let mut verdict: Verifying = Box::pin(async move {
+        let report = verifying
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?;
+        refuse_malformed(report)
+    });
+    let first = rows.recv().await;
+    if first.is_none() {
+        // Nothing could be read: verification has ended, and a malformed bundle is
+        // refused before anything is written.
+        let report = verdict.await?;
+        verdict = Box::pin(std::future::ready(Ok(report)));
+    }
 
     let _writer = db.lock_writes().await;
     let mut conn = db.large_write_connection().await?;
     let stored = store(
         &mut conn,
         db.kind(),
-        &sha256,
-        (bytes, name, &roots_json),
-        target,
-        verified?,
+        Pending {
+            sha256: &sha256,
+            bytes,
+            name,
+            roots_json: &roots_json,
+            target,
+        },
+        first,
+        rows,
+        verdict,
     )
     .await;
     db.after_large_write(conn).await;
@@ -158,24 +190,39 @@ pub async fn ingest(
     })
 }
 
-/// Writes a verified bundle in one transaction on `conn`; `None` when the same
-/// bytes were stored meanwhile by another server (nothing is written).
+/// The report verification will give, malformed bundles refused.
+type Verifying =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Report, IngestError>> + Send>>;
+
+/// A bundle on its way into the store.
+struct Pending<'a> {
+    sha256: &'a str,
+    bytes: Arc<Vec<u8>>,
+    name: String,
+    roots_json: &'a str,
+    target: Target,
+}
+
+/// Writes a bundle in one transaction on `conn` while it is verified: its row
+/// (which claims the address), its bytes, each event `rows` hands over, then, with
+/// the report from `verifying`, the events that could not be read, the checks of
+/// those that did not pass and the verdict. `None` when the same bytes were stored
+/// meanwhile by another server (nothing is written).
 async fn store(
     conn: &mut sqlx::AnyConnection,
     kind: crate::model::DatabaseKind,
-    sha256: &str,
-    (bytes, name, roots_json): (Vec<u8>, String, &str),
-    target: Target,
-    verified: Verified,
+    pending: Pending<'_>,
+    first: Option<Box<ReadEvent>>,
+    mut rows: tokio::sync::mpsc::Receiver<Box<ReadEvent>>,
+    verdict: Verifying,
 ) -> Result<Option<()>, IngestError> {
-    let Verified {
-        status,
-        reasons,
-        bundle_id,
-        transcript,
-        event_count,
-        rows,
-    } = verified;
+    let Pending {
+        sha256,
+        bytes,
+        name,
+        roots_json,
+        target,
+    } = pending;
     let mut tx = sqlx::Connection::begin(conn)
         .await
         .map_err(StoreError::from)?;
@@ -203,27 +250,19 @@ async fn store(
         }
     };
     let at = now();
-    // The raw bytes go last (below), once the rows that reference the bundle are in
-    // and freed: the database copies what it is given.
+    // The row claims the address; its verdict is written with the report, below,
+    // before anything is committed.
     let inserted: Option<(String,)> = sqlx::query_as(
-        "INSERT INTO bundles (sha256, incident_id, bundle_id, name, raw, size, status, reasons, \
-         report, roots, event_count, first_event_at, last_event_at, ingested_at, verified_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) \
+        "INSERT INTO bundles (sha256, incident_id, name, size, status, reasons, report, roots, \
+         event_count, ingested_at, verified_at) \
+         VALUES ($1, $2, $3, $4, 'tampered', '[\"ingest.incomplete\"]', '{}', $5, 0, $6, $6) \
          ON CONFLICT (sha256) DO NOTHING RETURNING sha256",
     )
     .bind(sha256)
     .bind(incident_id)
-    .bind(bundle_id)
     .bind(&name)
-    .bind(Vec::<u8>::new())
     .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
-    .bind(status)
-    .bind(reasons)
-    .bind(transcript)
     .bind(roots_json)
-    .bind(event_count)
-    .bind(rows.first_at.as_deref())
-    .bind(rows.last_at.as_deref())
     .bind(&at)
     .fetch_optional(&mut *tx)
     .await
@@ -232,45 +271,52 @@ async fn store(
         tx.rollback().await.map_err(StoreError::from)?;
         return Ok(None);
     }
-    rows.insert(&mut tx, kind, sha256).await?;
-    sqlx::query("UPDATE bundles SET raw = $1 WHERE sha256 = $2")
-        .bind(bytes)
-        .bind(sha256)
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from)?;
+    for (part, bytes) in bytes.chunks(BYTES_PER_PART).enumerate() {
+        sqlx::query("INSERT INTO bundle_bytes (sha256, part, bytes) VALUES ($1, $2, $3)")
+            .bind(sha256)
+            .bind(i64::try_from(part).unwrap_or(i64::MAX))
+            .bind(bytes)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from)?;
+    }
+    drop(bytes);
+
+    let mut gathered = Gathered::default();
+    let mut chunk: Vec<ReadEvent> = Vec::with_capacity(ROWS_PER_STATEMENT);
+    let mut next = first;
+    while let Some(row) = next {
+        chunk.push(*gathered.gather(row));
+        if chunk.len() == ROWS_PER_STATEMENT {
+            insert_read(&mut tx, kind, sha256, std::mem::take(&mut chunk)).await?;
+        }
+        next = rows.recv().await;
+    }
+    insert_read(&mut tx, kind, sha256, chunk).await?;
+    let report = verdict.await?;
+    let (first_at, last_at) = (gathered.first_at.take(), gathered.last_at.take());
+    gathered.finish(&mut tx, kind, sha256, &report).await?;
+    sqlx::query(
+        "UPDATE bundles SET bundle_id = $1, status = $2, reasons = $3, report = $4, \
+         event_count = $5, first_event_at = $6, last_event_at = $7 WHERE sha256 = $8",
+    )
+    .bind(report.bundle_id())
+    .bind(report.status().code())
+    .bind(serde_json::to_string(report.reasons()).unwrap_or_else(|_| "[]".into()))
+    .bind(serde_json::to_string(&report).unwrap_or_else(|_| "{}".into()))
+    .bind(i64::try_from(report.events().len()).unwrap_or(i64::MAX))
+    .bind(first_at)
+    .bind(last_at)
+    .bind(sha256)
+    .execute(&mut *tx)
+    .await
+    .map_err(StoreError::from)?;
     incidents::touch(&mut *tx, incident_id, &at).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(Some(()))
 }
 
-/// What verification gives to store, made on the verifying thread.
-struct Verified {
-    status: &'static str,
-    reasons: String,
-    bundle_id: Option<String>,
-    /// The report as JSON (the verification transcript).
-    transcript: String,
-    event_count: i64,
-    rows: Rows,
-}
-
-impl Verified {
-    fn new((report, read): (Report, Vec<Option<Option<Box<ReadEvent>>>>)) -> Verified {
-        Verified {
-            status: report.status().code(),
-            reasons: serde_json::to_string(report.reasons()).unwrap_or_else(|_| "[]".into()),
-            bundle_id: report.bundle_id().map(str::to_owned),
-            transcript: serde_json::to_string(&report).unwrap_or_else(|_| "{}".into()),
-            event_count: i64::try_from(report.events().len()).unwrap_or(i64::MAX),
-            rows: Rows::new(&report, read),
-        }
-    }
-}
-
-fn refuse_malformed<T>(
-    verified: Result<(Report, Vec<Option<T>>), bundle::Malformed>,
-) -> Result<(Report, Vec<Option<T>>), IngestError> {
+fn refuse_malformed(verified: Result<Report, bundle::Malformed>) -> Result<Report, IngestError> {
     match verified {
         Err(e @ (bundle::Malformed::TooLarge { .. } | bundle::Malformed::TooManyEvents { .. })) => {
             Err(IngestError::TooLarge(format!("{} ({e})", e.code())))
@@ -279,7 +325,7 @@ fn refuse_malformed<T>(
             code: e.code().into(),
             message: format!("{}: {e}", e.code()),
         }),
-        Ok((report, _)) if report.status() == Status::Malformed => {
+        Ok(report) if report.status() == Status::Malformed => {
             let code = report
                 .reasons()
                 .first()
@@ -298,7 +344,7 @@ fn refuse_malformed<T>(
                 message,
             })
         }
-        Ok(ok) => Ok(ok),
+        Ok(report) => Ok(report),
     }
 }
 
@@ -381,11 +427,19 @@ pub async fn of_incident(db: &Db, incident_id: i64) -> Result<Vec<BundleSummary>
 
 /// The bytes stored for `sha256`, exactly as received.
 pub async fn raw(db: &Db, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
-    let row: Option<(Vec<u8>,)> = sqlx::query_as("SELECT raw FROM bundles WHERE sha256 = $1")
-        .bind(sha256)
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(row.map(|(raw,)| raw))
+    if get(db, sha256).await?.is_none() {
+        return Ok(None);
+    }
+    let parts: Vec<(Vec<u8>,)> =
+        sqlx::query_as("SELECT bytes FROM bundle_bytes WHERE sha256 = $1 ORDER BY part")
+            .bind(sha256)
+            .fetch_all(db.pool())
+            .await?;
+    let mut bytes = Vec::with_capacity(parts.iter().map(|(part,)| part.len()).sum());
+    for (part,) in parts {
+        bytes.extend_from_slice(&part);
+    }
+    Ok(Some(bytes))
 }
 
 /// The verification transcript stored with the bundle (JSON).
@@ -552,25 +606,36 @@ fn actor_type(actor: &Actor) -> &'static str {
     }
 }
 
+/// A bundle's bytes are stored in parts of this size (see migrations/*/0003).
+const BYTES_PER_PART: usize = 1 << 20;
+
 /// Rows go this many to a statement: each statement costs a round trip and, on
 /// SQLite, a pass through sqlx's worker; more parameters than 1,000 rows of events
 /// have would pass SQLite's limit of 32,766.
 const ROWS_PER_STATEMENT: usize = 1000;
 
-/// One event row to insert.
-struct EventInsert {
-    idx: i64,
-    digest: String,
-    checks: [String; 4],
-    verdict: &'static str,
-    findings: String,
-    read: Option<Box<ReadEvent>>,
-}
+/// Events read but not yet written, at most: enough that verification goes on
+/// while a statement runs, few enough that a large bundle's rows are never all held.
+const ROWS_IN_FLIGHT: usize = 4 * ROWS_PER_STATEMENT;
+
+/// The event columns: `bundle_sha256`, then the verification, then what the payload says.
+const EVENT_COLUMNS: &str = "INSERT INTO events (bundle_sha256, idx, digest, integrity, trust, \
+     chain, inclusion, verdict, findings, event_id, kind, time, emitter, seq, actor_type, \
+     actor_id, initiator_id, on_behalf_of, parent, task_id, trace_id, correlation_id, \
+     credential_id, decision, policy_id, approval_id, resource, operation, outcome, summary, \
+     payload) VALUES ";
+
+/// How an event read while its bundle is verified is first written: as if every
+/// check passed. [`Gathered::finish`] corrects, before anything is committed, each
+/// event whose report says otherwise.
+const PROVISIONAL: (&str, &str, &str) = ("pass", "pass", "");
 
 /// What a valid event's payload gives to store: its columns, and what it tells of
 /// the actors, credential and policy decision it names. Made on the verifying
 /// threads.
 struct ReadEvent {
+    idx: i64,
+    digest: String,
     event_id: String,
     kind: &'static str,
     time: String,
@@ -610,22 +675,49 @@ struct CredentialFacts {
     revoked: bool,
 }
 
+/// Events arrive in no set order while verified; what the rows keep of them is what
+/// the earliest event in the bundle said, so the same bytes always give the same rows.
+struct Earliest<T> {
+    idx: i64,
+    value: Option<T>,
+}
+
+impl<T> Default for Earliest<T> {
+    fn default() -> Self {
+        Earliest {
+            idx: i64::MAX,
+            value: None,
+        }
+    }
+}
+
+impl<T> Earliest<T> {
+    /// Keeps `value` when it is something and comes from an earlier event than what is kept.
+    fn offer(&mut self, idx: i64, value: Option<T>) {
+        if value.is_some() && idx < self.idx {
+            self.idx = idx;
+            self.value = value;
+        }
+    }
+}
+
 struct ActorRow {
-    actor_type: &'static str,
-    name: Option<String>,
+    actor_type: Earliest<&'static str>,
+    name: Earliest<String>,
     first_at: String,
     last_at: String,
     events: i64,
 }
 
 struct CredentialRow {
-    issuer: Option<String>,
-    subject: Option<String>,
-    scope: Option<String>,
-    issued_at: Option<String>,
-    expires_at: Option<String>,
-    exchanged_from: Option<String>,
-    revoked_at: Option<String>,
+    issuer: Earliest<String>,
+    subject: Earliest<String>,
+    scope: Earliest<String>,
+    issued_at: Earliest<String>,
+    expires_at: Earliest<String>,
+    exchanged_from: Earliest<String>,
+    /// The time of the first `credential.revoke`.
+    revoked_at: Earliest<String>,
     first_at: String,
     last_at: String,
     events: i64,
@@ -641,16 +733,6 @@ struct DecisionRow {
     input_hash: String,
 }
 
-/// Everything a bundle's report and payloads give to store.
-struct Rows {
-    events: Vec<EventInsert>,
-    actors: BTreeMap<String, ActorRow>,
-    credentials: BTreeMap<String, CredentialRow>,
-    decisions: Vec<DecisionRow>,
-    first_at: Option<String>,
-    last_at: Option<String>,
-}
-
 fn span(first: &mut String, last: &mut String, time: &str) {
     if time < first.as_str() {
         time.clone_into(first);
@@ -661,9 +743,10 @@ fn span(first: &mut String, last: &mut String, time: &str) {
 }
 
 impl ReadEvent {
-    /// The columns of `e`, whose payload is `payload`; `None` when its time cannot
-    /// be stored (verification refuses such an event first).
-    fn read(e: &Event, payload: &str) -> Option<Box<ReadEvent>> {
+    /// The columns of a signed event; `None` when its time cannot be stored
+    /// (verification refuses such an event first).
+    fn read(signed: bundle::SignedEvent<'_>) -> Option<Box<ReadEvent>> {
+        let e = signed.event;
         let time = stored_time(&e.time)?;
         let mut named: Vec<(String, &'static str, Option<String>)> = Vec::new();
         let mut name = |actor: &Actor| {
@@ -691,6 +774,8 @@ impl ReadEvent {
             })
         };
         Some(Box::new(ReadEvent {
+            idx: i64::try_from(signed.index).unwrap_or(i64::MAX),
+            digest: hex::encode(signed.digest),
             event_id: e.id.clone(),
             kind: e.kind.as_str(),
             time,
@@ -719,7 +804,7 @@ impl ReadEvent {
                 evidence::event::Outcome::Failure => "failure",
             }),
             summary: summarize(e),
-            payload: payload.to_owned(),
+            payload: signed.payload.to_owned(),
             named,
             credential: e.credential.as_ref().map(|c| CredentialFacts {
                 issuer: c.issuer.clone(),
@@ -732,7 +817,7 @@ impl ReadEvent {
             }),
             decision_row: e.decision.as_ref().map(|d| DecisionRow {
                 decision_id: d.decision_id.clone(),
-                event_idx: 0,
+                event_idx: i64::try_from(signed.index).unwrap_or(i64::MAX),
                 engine: d.engine.clone(),
                 policy_id: d.policy_id.clone(),
                 policy_version: d.policy_version.clone(),
@@ -743,43 +828,24 @@ impl ReadEvent {
     }
 }
 
-impl Rows {
-    /// The rows of a bundle: one per event, with its checks from `report` and its
-    /// columns from `read`; the actors, credentials and decisions gathered over all.
-    fn new(report: &Report, read: Vec<Option<Option<Box<ReadEvent>>>>) -> Rows {
-        let mut rows = Rows {
-            events: Vec::with_capacity(report.events().len()),
-            actors: BTreeMap::new(),
-            credentials: BTreeMap::new(),
-            decisions: Vec::new(),
-            first_at: None,
-            last_at: None,
-        };
-        let mut read = read.into_iter();
-        for (i, e) in report.events().iter().enumerate() {
-            let idx = i64::try_from(i).unwrap_or(i64::MAX);
-            let (verdict, findings) = verdict_of(e);
-            let read = read.next().flatten().flatten().map(|r| rows.gather(idx, r));
-            rows.events.push(EventInsert {
-                idx,
-                digest: e.digest.clone(),
-                checks: [
-                    check_text(&e.integrity),
-                    check_text(&e.trust),
-                    check_text(&e.chain),
-                    check_text(&e.inclusion),
-                ],
-                verdict,
-                findings,
-                read,
-            });
-        }
-        rows
-    }
+/// What the events written so far add up to: the actors, credentials and decisions
+/// they name, their time span, and which were written.
+#[derive(Default)]
+struct Gathered {
+    actors: BTreeMap<String, ActorRow>,
+    credentials: BTreeMap<String, CredentialRow>,
+    decisions: Vec<DecisionRow>,
+    first_at: Option<String>,
+    last_at: Option<String>,
+    written: std::collections::HashSet<i64>,
+}
 
-    /// Adds what event `idx` says of actors, its credential and its decision; gives
-    /// back its columns.
-    fn gather(&mut self, idx: i64, mut e: Box<ReadEvent>) -> Box<ReadEvent> {
+impl Gathered {
+    /// Adds what an event says of actors, its credential and its decision; gives
+    /// back its columns to write.
+    fn gather(&mut self, mut e: Box<ReadEvent>) -> Box<ReadEvent> {
+        let idx = e.idx;
+        self.written.insert(idx);
         let time = e.time.as_str();
         match (&mut self.first_at, &mut self.last_at) {
             (Some(first), Some(last)) => span(first, last, time),
@@ -790,15 +856,14 @@ impl Rows {
         }
         for (id, actor_type, name) in std::mem::take(&mut e.named) {
             let row = self.actors.entry(id).or_insert_with(|| ActorRow {
-                actor_type,
-                name: None,
+                actor_type: Earliest::default(),
+                name: Earliest::default(),
                 first_at: time.to_owned(),
                 last_at: time.to_owned(),
                 events: 0,
             });
-            if row.name.is_none() {
-                row.name = name;
-            }
+            row.actor_type.offer(idx, Some(actor_type));
+            row.name.offer(idx, name);
             span(&mut row.first_at, &mut row.last_at, time);
             row.events += 1;
         }
@@ -807,111 +872,122 @@ impl Rows {
                 .credentials
                 .entry(token_id.clone())
                 .or_insert_with(|| CredentialRow {
-                    issuer: None,
-                    subject: None,
-                    scope: None,
-                    issued_at: None,
-                    expires_at: None,
-                    exchanged_from: None,
-                    revoked_at: None,
+                    issuer: Earliest::default(),
+                    subject: Earliest::default(),
+                    scope: Earliest::default(),
+                    issued_at: Earliest::default(),
+                    expires_at: Earliest::default(),
+                    exchanged_from: Earliest::default(),
+                    revoked_at: Earliest::default(),
                     first_at: time.to_owned(),
                     last_at: time.to_owned(),
                     events: 0,
                 });
-            let fill = |slot: &mut Option<String>, value: Option<String>| {
-                if slot.is_none() {
-                    *slot = value;
-                }
-            };
-            fill(&mut row.issuer, c.issuer);
-            fill(&mut row.subject, c.subject);
-            fill(&mut row.scope, c.scope);
-            fill(&mut row.issued_at, c.issued_at);
-            fill(&mut row.expires_at, c.expires_at);
-            fill(&mut row.exchanged_from, c.exchanged_from);
-            if c.revoked && row.revoked_at.is_none() {
-                row.revoked_at = Some(time.to_owned());
-            }
+            row.issuer.offer(idx, c.issuer);
+            row.subject.offer(idx, c.subject);
+            row.scope.offer(idx, c.scope);
+            row.issued_at.offer(idx, c.issued_at);
+            row.expires_at.offer(idx, c.expires_at);
+            row.exchanged_from.offer(idx, c.exchanged_from);
+            row.revoked_at
+                .offer(idx, c.revoked.then(|| time.to_owned()));
             span(&mut row.first_at, &mut row.last_at, time);
             row.events += 1;
         }
-        if let Some(mut d) = e.decision_row.take() {
-            d.event_idx = idx;
+        if let Some(d) = e.decision_row.take() {
             self.decisions.push(d);
         }
         e
     }
 
-    /// Inserts the rows, consuming them so that each statement's rows are freed
-    /// once it has run.
-    async fn insert(
-        self,
+    /// With the report: writes a row for each event that could not be read,
+    /// corrects the checks of each written one that did not pass them all, then
+    /// writes the actors, credentials and decisions. Decisions and actor and
+    /// credential spans do not depend on the order the events were read in.
+    async fn finish(
+        mut self,
         tx: &mut sqlx::Transaction<'_, Any>,
         kind: crate::model::DatabaseKind,
         sha256: &str,
+        report: &Report,
     ) -> Result<(), StoreError> {
-        let Rows {
-            events,
-            actors,
-            credentials,
-            decisions,
-            ..
-        } = self;
-        let mut events = events.into_iter();
-        loop {
-            let chunk: Vec<EventInsert> = events.by_ref().take(ROWS_PER_STATEMENT).collect();
-            if chunk.is_empty() {
-                break;
+        let mut unread: Vec<&EventReport> = Vec::new();
+        let mut corrections: Vec<Correction> = Vec::new();
+        for (i, e) in report.events().iter().enumerate() {
+            let idx = i64::try_from(i).unwrap_or(i64::MAX);
+            if !self.written.contains(&idx) {
+                unread.push(e);
+                continue;
             }
+            let (verdict, findings) = verdict_of(e);
+            let checks = checks_of(e);
+            if checks.iter().any(|c| c != PROVISIONAL.0)
+                || verdict != PROVISIONAL.1
+                || findings != PROVISIONAL.2
+            {
+                corrections.push(Correction {
+                    idx,
+                    checks,
+                    verdict,
+                    findings,
+                });
+            }
+        }
+        for chunk in unread.chunks(ROWS_PER_STATEMENT) {
+            // What the payload says stays null: it could not be read.
             let mut q = Sql::new(
                 kind,
                 "INSERT INTO events (bundle_sha256, idx, digest, integrity, trust, chain, \
-                 inclusion, verdict, findings, event_id, kind, time, emitter, seq, actor_type, \
-                 actor_id, initiator_id, on_behalf_of, parent, task_id, trace_id, correlation_id, \
-                 credential_id, decision, policy_id, approval_id, resource, operation, outcome, \
-                 summary, payload) VALUES ",
+                 inclusion, verdict, findings) VALUES ",
             );
             for (i, e) in chunk.iter().enumerate() {
-                let r = e.read.as_ref();
-                let [integrity, trust, chain, inclusion] = &e.checks;
+                let (verdict, findings) = verdict_of(e);
+                let [integrity, trust, chain, inclusion] = checks_of(e);
                 q.row(i == 0)
                     .bind(sha256)
-                    .bind(e.idx)
-                    .bind(&e.digest)
+                    .bind(i64::try_from(e.index).unwrap_or(i64::MAX))
+                    .bind(e.digest.clone())
                     .bind(integrity)
                     .bind(trust)
                     .bind(chain)
                     .bind(inclusion)
-                    .bind(e.verdict)
-                    .bind(&e.findings)
-                    .bind(r.map(|r| r.event_id.as_str()))
-                    .bind(r.map(|r| r.kind))
-                    .bind(r.map(|r| r.time.as_str()))
-                    .bind(r.map(|r| r.emitter.as_str()))
-                    .bind(r.map(|r| r.seq))
-                    .bind(r.map(|r| r.actor_type))
-                    .bind(r.map(|r| r.actor_id.as_str()))
-                    .bind(r.and_then(|r| r.initiator_id.as_deref()))
-                    .bind(r.and_then(|r| r.on_behalf_of.as_deref()))
-                    .bind(r.and_then(|r| r.parent.as_deref()))
-                    .bind(r.and_then(|r| r.task_id.as_deref()))
-                    .bind(r.and_then(|r| r.trace_id.as_deref()))
-                    .bind(r.and_then(|r| r.correlation_id.as_deref()))
-                    .bind(r.and_then(|r| r.credential_id.as_deref()))
-                    .bind(r.and_then(|r| r.decision))
-                    .bind(r.and_then(|r| r.policy_id.as_deref()))
-                    .bind(r.and_then(|r| r.approval_id.as_deref()))
-                    .bind(r.and_then(|r| r.resource.as_deref()))
-                    .bind(r.and_then(|r| r.operation.as_deref()))
-                    .bind(r.and_then(|r| r.outcome))
-                    .bind(r.map(|r| r.summary.as_str()))
-                    .bind(r.map(|r| r.payload.as_str()));
+                    .bind(verdict)
+                    .bind(findings);
                 q.end_row();
             }
             let (text, args) = q.build()?;
             sqlx::query_with(&text, args).execute(&mut **tx).await?;
         }
-        let actors: Vec<(String, ActorRow)> = actors.into_iter().collect();
+        // Runs of consecutive events with the same correction (a bundle-wide finding,
+        // such as an untrusted manifest, is one run) go in one statement each.
+        let mut runs: Vec<(i64, i64, &Correction)> = Vec::new();
+        for c in &corrections {
+            match runs.last_mut() {
+                Some((_, last, same)) if *last + 1 == c.idx && same.same_as(c) => *last = c.idx,
+                _ => runs.push((c.idx, c.idx, c)),
+            }
+        }
+        for (from, to, c) in runs {
+            let [integrity, trust, chain, inclusion] = &c.checks;
+            sqlx::query(
+                "UPDATE events SET integrity = $1, trust = $2, chain = $3, inclusion = $4, \
+                 verdict = $5, findings = $6 WHERE bundle_sha256 = $7 AND idx BETWEEN $8 AND $9",
+            )
+            .bind(integrity.as_str())
+            .bind(trust.as_str())
+            .bind(chain.as_str())
+            .bind(inclusion.as_str())
+            .bind(c.verdict)
+            .bind(c.findings.as_str())
+            .bind(sha256)
+            .bind(from)
+            .bind(to)
+            .execute(&mut **tx)
+            .await?;
+        }
+        self.decisions.sort_by_key(|d| d.event_idx);
+        let actors: Vec<(String, ActorRow)> =
+            std::mem::take(&mut self.actors).into_iter().collect();
         for chunk in actors.chunks(ROWS_PER_STATEMENT) {
             let mut q = Sql::new(
                 kind,
@@ -922,8 +998,8 @@ impl Rows {
                 q.row(i == 0)
                     .bind(sha256)
                     .bind(id.as_str())
-                    .bind(a.actor_type)
-                    .bind(a.name.as_deref())
+                    .bind(a.actor_type.value.unwrap_or("system"))
+                    .bind(a.name.value.as_deref())
                     .bind(a.first_at.as_str())
                     .bind(a.last_at.as_str())
                     .bind(a.events);
@@ -932,7 +1008,8 @@ impl Rows {
             let (text, args) = q.build()?;
             sqlx::query_with(&text, args).execute(&mut **tx).await?;
         }
-        let credentials: Vec<(String, CredentialRow)> = credentials.into_iter().collect();
+        let credentials: Vec<(String, CredentialRow)> =
+            std::mem::take(&mut self.credentials).into_iter().collect();
         for chunk in credentials.chunks(ROWS_PER_STATEMENT) {
             let mut q = Sql::new(
                 kind,
@@ -944,13 +1021,13 @@ impl Rows {
                 q.row(i == 0)
                     .bind(sha256)
                     .bind(id.as_str())
-                    .bind(c.issuer.as_deref())
-                    .bind(c.subject.as_deref())
-                    .bind(c.scope.as_deref())
-                    .bind(c.issued_at.as_deref())
-                    .bind(c.expires_at.as_deref())
-                    .bind(c.exchanged_from.as_deref())
-                    .bind(c.revoked_at.as_deref())
+                    .bind(c.issuer.value.as_deref())
+                    .bind(c.subject.value.as_deref())
+                    .bind(c.scope.value.as_deref())
+                    .bind(c.issued_at.value.as_deref())
+                    .bind(c.expires_at.value.as_deref())
+                    .bind(c.exchanged_from.value.as_deref())
+                    .bind(c.revoked_at.value.as_deref())
                     .bind(c.first_at.as_str())
                     .bind(c.last_at.as_str())
                     .bind(c.events);
@@ -959,7 +1036,7 @@ impl Rows {
             let (text, args) = q.build()?;
             sqlx::query_with(&text, args).execute(&mut **tx).await?;
         }
-        for chunk in decisions.chunks(ROWS_PER_STATEMENT) {
+        for chunk in self.decisions.chunks(ROWS_PER_STATEMENT) {
             let mut q = Sql::new(
                 kind,
                 "INSERT INTO decisions (bundle_sha256, decision_id, event_idx, engine, \
@@ -982,4 +1059,83 @@ impl Rows {
         }
         Ok(())
     }
+}
+
+/// An event's checks as its report gives them, where they differ from what was
+/// first written.
+struct Correction {
+    idx: i64,
+    checks: [String; 4],
+    verdict: &'static str,
+    findings: String,
+}
+
+impl Correction {
+    fn same_as(&self, other: &Correction) -> bool {
+        self.checks == other.checks
+            && self.verdict == other.verdict
+            && self.findings == other.findings
+    }
+}
+
+/// The four checks of an event as stored.
+fn checks_of(e: &EventReport) -> [String; 4] {
+    [
+        check_text(&e.integrity),
+        check_text(&e.trust),
+        check_text(&e.chain),
+        check_text(&e.inclusion),
+    ]
+}
+
+/// Writes events as read, their checks provisional (see [`PROVISIONAL`]).
+async fn insert_read(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    kind: crate::model::DatabaseKind,
+    sha256: &str,
+    chunk: Vec<ReadEvent>,
+) -> Result<(), StoreError> {
+    if chunk.is_empty() {
+        return Ok(());
+    }
+    let (pass, verdict, findings) = PROVISIONAL;
+    let mut q = Sql::new(kind, EVENT_COLUMNS);
+    for (i, r) in chunk.iter().enumerate() {
+        q.row(i == 0)
+            .bind(sha256)
+            .bind(r.idx)
+            .bind(r.digest.as_str())
+            .bind(pass)
+            .bind(pass)
+            .bind(pass)
+            .bind(pass)
+            .bind(verdict)
+            .bind(findings)
+            .bind(r.event_id.as_str())
+            .bind(r.kind)
+            .bind(r.time.as_str())
+            .bind(r.emitter.as_str())
+            .bind(r.seq)
+            .bind(r.actor_type)
+            .bind(r.actor_id.as_str())
+            .bind(r.initiator_id.as_deref())
+            .bind(r.on_behalf_of.as_deref())
+            .bind(r.parent.as_deref())
+            .bind(r.task_id.as_deref())
+            .bind(r.trace_id.as_deref())
+            .bind(r.correlation_id.as_deref())
+            .bind(r.credential_id.as_deref())
+            .bind(r.decision)
+            .bind(r.policy_id.as_deref())
+            .bind(r.approval_id.as_deref())
+            .bind(r.resource.as_deref())
+            .bind(r.operation.as_deref())
+            .bind(r.outcome)
+            .bind(r.summary.as_str())
+            .bind(r.payload.as_str());
+        q.end_row();
+    }
+    let (text, args) = q.build()?;
+    sqlx::query_with(&text, args).execute(&mut **tx).await?;
+    Ok(())
 }
