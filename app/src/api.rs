@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::error::ApiError;
-use crate::model::{IncidentSummary, ServerInfo};
+use crate::model::{IncidentOverview, IncidentSummary, ServerInfo};
 
 #[cfg(feature = "ssr")]
 fn db() -> Result<crate::store::Db, ApiError> {
@@ -48,4 +48,37 @@ pub async fn list_incidents() -> Result<Vec<IncidentSummary>, ApiError> {
 #[server(endpoint = "server/info")]
 pub async fn fetch_server_info() -> Result<ServerInfo, ApiError> {
     Ok(crate::store::server_info(&db()?).await?)
+}
+
+/// The form a server function taking an incident's number is called with.
+#[cfg(feature = "ssr")]
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct IncidentNumber {
+    /// The incident's number.
+    id: i64,
+}
+
+/// An incident, its bundles and what its evidence adds up to (null: no such incident).
+#[cfg_attr(feature = "ssr", utoipa::path(
+    post,
+    path = "/api/incidents/overview",
+    operation_id = "ui_incident_overview",
+    tag = "ui",
+    request_body(content = inline(IncidentNumber), content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The incident, its bundles and facts, or null.",
+            body = Option<IncidentOverview>),
+        (status = 500, description = "The store failed; the details are in the server's log.",
+            body = ApiError),
+    )
+))]
+#[server(endpoint = "incidents/overview")]
+pub async fn fetch_incident(id: i64) -> Result<Option<IncidentOverview>, ApiError> {
+    let db = db()?;
+    let Some(detail) = crate::store::incidents::get(&db, id).await? else {
+        return Ok(None);
+    };
+    let facts = crate::store::incidents::facts(&db, id).await?;
+    Ok(Some(IncidentOverview { detail, facts }))
 }

@@ -247,6 +247,48 @@ pub struct BundleSummary {
     pub verified_at: String,
 }
 
+/// One actor as an incident's bundles name it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ActorFact {
+    /// The identity.
+    pub actor_id: String,
+    /// human, agent, service, tool or system.
+    pub actor_type: String,
+    /// A display name, if any event gave one.
+    pub name: Option<String>,
+    /// How many events name it, over all the incident's bundles.
+    pub event_count: i64,
+}
+
+/// What an incident's evidence adds up to: the facts a reviewer reads first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct IncidentFacts {
+    /// The earliest event (RFC 3339, UTC), over every bundle.
+    pub first_event_at: Option<String>,
+    /// The latest event.
+    pub last_event_at: Option<String>,
+    /// Every actor named, humans first, then agents, services, tools and systems.
+    pub actors: Vec<ActorFact>,
+    /// The resources side effects changed, in order.
+    pub resources: Vec<String>,
+    /// How many side effects (changes to real systems) the evidence records.
+    pub side_effects: i64,
+    /// How many policy decisions denied something.
+    pub denials: i64,
+}
+
+/// An incident, its bundles and the facts its evidence gives.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct IncidentOverview {
+    /// The incident and its bundles.
+    pub detail: IncidentDetail,
+    /// What its evidence adds up to.
+    pub facts: IncidentFacts,
+}
+
 /// An incident with its bundles and counts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -6,7 +6,9 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
 use crate::components::theme::ThemeToggle;
-use crate::pages::{IncidentsPage, NotFound, ReviewLogPage, SettingsPage, VerifyPage};
+use crate::pages::{
+    IncidentPage, IncidentsPage, NotFound, ReviewLogPage, SettingsPage, VerifyPage,
+};
 
 /// Applies the remembered (or the system's) theme before the first paint, so a dark
 /// page never flashes white.
@@ -64,6 +66,7 @@ pub fn App() -> impl IntoView {
             <main id="main" class="mx-auto max-w-6xl px-4 py-8 sm:px-6">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=IncidentsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/incidents/:id") view=IncidentPage ssr=SsrMode::Async/>
                     <Route path=path!("/verify") view=VerifyPage/>
                     <Route path=path!("/review-log") view=ReviewLogPage/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>

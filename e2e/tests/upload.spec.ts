@@ -60,3 +60,45 @@ test('bundles loaded from the incidents page are stored and listed with their ve
   // A refused upload is answered 400 by design; anything else in the console is a bug.
   expect(problems.filter((p) => !p.includes('400'))).toEqual([]);
 });
+
+// After the test above (one server for all tests): the incident list is not empty.
+test('an incident page shows who and what its evidence names, and its bundles', async ({ page, request }) => {
+  const problems = watchConsole(page);
+  const bytes = fs.readFileSync(path.join(demoCorpus(), 'prod-config-change.bundle.json'));
+  // The test above stored these bytes: storing them again answers with that bundle
+  // and its incident.
+  const title = 'prod-config-change.bundle.json';
+  const stored = await request.post(`/api/bundles?name=${title}`, {
+    data: bytes,
+    headers: { 'content-type': 'application/json' },
+  });
+  expect(stored.ok()).toBeTruthy();
+  const bundle = await stored.json();
+
+  await page.goto('/');
+  await page.getByRole('link', { name: title, exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`/incidents/${bundle.incident_id}$`));
+  await expect(page.getByTestId('incident-title')).toContainText(title);
+
+  const facts = page.getByTestId('incident-facts');
+  await expect(facts.getByTestId('fact-span')).toContainText('2026-10-14T09:');
+  await expect(facts.getByTestId('fact-side-effects')).toContainText('1 change to real systems');
+  await expect(facts.getByTestId('fact-humans')).not.toContainText('none');
+  await expect(facts.getByTestId('fact-agents')).not.toContainText('none');
+  await expect(facts.getByTestId('fact-services')).toContainText('svc-deploy-prod');
+  await expect(facts.getByTestId('fact-resources')).not.toContainText('none');
+
+  const bundles = page.getByTestId('incident-bundles');
+  await expect(bundles).toContainText('prod-config-change.bundle.json');
+  await expect(bundles).toContainText('Untrusted');
+  await expect(bundles).toContainText('trust.key_not_certified');
+  await expect(bundles.getByRole('link', { name: 'report' })).toHaveAttribute(
+    'href',
+    `/api/bundles/${bundle.sha256}/report`,
+  );
+
+  // A number that is no incident says so.
+  await page.goto('/incidents/999999');
+  await expect(page.getByRole('heading', { name: 'No such incident' })).toBeVisible();
+  expect(problems).toEqual([]);
+});

@@ -2,6 +2,7 @@
 
 pub mod files;
 pub mod hydrated;
+pub mod table;
 pub mod theme;
 pub mod upload;
 pub mod verdict;

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::list_incidents;
+use crate::components::table::DataTable;
 use crate::components::upload::UploadBundle;
 use crate::components::verdict::{Badge, Tone, VerdictBadge};
 use crate::model::{IncidentStatus, IncidentSummary};
@@ -38,20 +39,7 @@ fn IncidentTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
         <p class="mb-3 text-sm text-slate-500" data-testid="incident-count">
             {format!("{count} incident{}", if count == 1 { "" } else { "s" })}
         </p>
-        <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-            <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
-                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:bg-slate-900">
-                    <tr>
-                        <th scope="col" class="px-4 py-2">"#"</th>
-                        <th scope="col" class="px-4 py-2">"Title"</th>
-                        <th scope="col" class="px-4 py-2">"Evidence"</th>
-                        <th scope="col" class="px-4 py-2">"Status"</th>
-                        <th scope="col" class="px-4 py-2">"Severity"</th>
-                        <th scope="col" class="px-4 py-2">"Assignee"</th>
-                        <th scope="col" class="px-4 py-2">"Updated (UTC)"</th>
-                    </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
+        <DataTable columns=&["#", "Title", "Evidence", "Status", "Severity", "Assignee", "Updated (UTC)"]>
                     {incidents
                         .into_iter()
                         .map(|i| {
@@ -62,7 +50,9 @@ fn IncidentTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
                             view! {
                                 <tr>
                                     <td class="px-4 py-2 font-mono text-slate-500">{i.id}</td>
-                                    <td class="px-4 py-2 font-medium">{i.title}</td>
+                                    <td class="px-4 py-2 font-medium">
+                                        <a href=format!("/incidents/{}", i.id) class="hover:underline">{i.title}</a>
+                                    </td>
                                     <td class="px-4 py-2 whitespace-nowrap">
                                         {i.verdict.map(|verdict| view! { <VerdictBadge verdict/> })}
                                         <span class="ml-2 text-xs text-slate-500">
@@ -83,9 +73,7 @@ fn IncidentTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </DataTable>
     }
 }
 

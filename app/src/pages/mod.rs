@@ -1,11 +1,13 @@
 //! One module per page.
 
+mod incident;
 mod incidents;
 mod not_found;
 mod review_log;
 mod settings;
 mod verify;
 
+pub use incident::IncidentPage;
 pub use incidents::IncidentsPage;
 pub use not_found::NotFound;
 pub use review_log::ReviewLogPage;

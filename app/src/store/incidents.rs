@@ -2,7 +2,9 @@
 
 use sqlx::Any;
 
-use crate::model::{IncidentDetail, IncidentStatus, IncidentSummary, Severity, Verdict};
+use crate::model::{
+    ActorFact, IncidentDetail, IncidentFacts, IncidentStatus, IncidentSummary, Severity, Verdict,
+};
 
 use super::{bundles, now, Db, StoreError};
 
@@ -168,5 +170,71 @@ fn summary(
         bundle_count,
         event_count,
         verdict,
+    })
+}
+
+/// What incident `id`'s evidence adds up to, read from its bundles' rows: its time
+/// span, the actors named (by type, then identity), the resources side effects
+/// changed, and the counts of side effects and denials. Only events whose signature
+/// held are read, as everywhere.
+pub async fn facts(db: &Db, id: i64) -> Result<IncidentFacts, StoreError> {
+    let (first_event_at, last_event_at): (Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT MIN(first_event_at), MAX(last_event_at) FROM bundles WHERE incident_id = $1",
+    )
+    .bind(id)
+    .fetch_one(db.pool())
+    .await?;
+    let actors: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT a.actor_id, MIN(a.actor_type), MIN(a.name), \
+         CAST(SUM(a.event_count) AS BIGINT) \
+         FROM actors a JOIN bundles b ON b.sha256 = a.bundle_sha256 \
+         WHERE b.incident_id = $1 GROUP BY a.actor_id",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut actors: Vec<ActorFact> = actors
+        .into_iter()
+        .map(|(actor_id, actor_type, name, event_count)| ActorFact {
+            actor_id,
+            actor_type,
+            name,
+            event_count,
+        })
+        .collect();
+    let rank = |t: &str| {
+        ["human", "agent", "service", "tool", "system"]
+            .iter()
+            .position(|k| *k == t)
+            .unwrap_or(5)
+    };
+    actors.sort_by(|a, b| {
+        rank(&a.actor_type)
+            .cmp(&rank(&b.actor_type))
+            .then_with(|| a.actor_id.cmp(&b.actor_id))
+    });
+    let resources: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT e.resource FROM events e JOIN bundles b ON b.sha256 = e.bundle_sha256 \
+         WHERE b.incident_id = $1 AND e.kind = 'side_effect' AND e.resource IS NOT NULL \
+         ORDER BY e.resource",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    let (side_effects, denials): (i64, i64) = sqlx::query_as(
+        "SELECT CAST(COUNT(*) FILTER (WHERE e.kind = 'side_effect') AS BIGINT), \
+         CAST(COUNT(*) FILTER (WHERE e.decision = 'deny') AS BIGINT) \
+         FROM events e JOIN bundles b ON b.sha256 = e.bundle_sha256 WHERE b.incident_id = $1",
+    )
+    .bind(id)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(IncidentFacts {
+        first_event_at,
+        last_event_at,
+        actors,
+        resources: resources.into_iter().map(|(r,)| r).collect(),
+        side_effects,
+        denials,
     })
 }

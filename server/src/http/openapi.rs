@@ -55,6 +55,7 @@ they answer JSON, and fail with status 500 and a JSON-encoded `ApiError`.";
         openapi_json,
         app::api::list_incidents,
         app::api::fetch_server_info,
+        app::api::fetch_incident,
     ),
     tags(
         (name = "bundles", description = "Upload bundles and read what they hold."),

@@ -138,6 +138,13 @@ impl TestApp {
             .expect("request reaches the server")
     }
 
+    /// Uploads a bundle that must be stored, and gives the stored bundle's summary.
+    pub async fn store(&self, query: &str, bytes: impl Into<reqwest::Body>) -> serde_json::Value {
+        let response = self.upload(query, bytes).await;
+        assert_eq!(response.status(), 200, "the upload is stored");
+        response.json().await.expect("a JSON summary")
+    }
+
     /// Trusts the demo corpus's root key.
     pub async fn trust_demo_root(&self) {
         app::store::trust_roots::add(&self.db, &server::demo::root().public_key(), "demo")

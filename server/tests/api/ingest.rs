@@ -45,11 +45,8 @@ async fn stored_as_received(backend: Backend) {
     // With the root trusted, another bundle of the corpus verifies.
     app.trust_demo_root().await;
     let other: Value = app
-        .upload("name=jit.bundle.json", demo("privileged-api-jit"))
-        .await
-        .json()
-        .await
-        .expect("json");
+        .store("name=jit.bundle.json", demo("privileged-api-jit"))
+        .await;
     assert_eq!(other["verdict"], "verified", "{other}");
     assert_eq!(other["reasons"], serde_json::json!([]));
 
@@ -73,11 +70,8 @@ async fn stored_as_received(backend: Backend) {
     // A second bundle can join an existing incident.
     let id = prod["id"].as_i64().expect("id");
     let joined: Value = app
-        .upload(&format!("incident={id}"), demo("secrets-export"))
-        .await
-        .json()
-        .await
-        .expect("json");
+        .store(&format!("incident={id}"), demo("secrets-export"))
+        .await;
     assert_eq!(joined["incident_id"], id);
     let detail = app.json(&format!("/api/incidents/{id}")).await;
     assert_eq!(detail["bundles"].as_array().map(Vec::len), Some(2));
@@ -283,12 +277,7 @@ on_both_databases!(events_can_be_queried_graphed_and_followed, queries);
 async fn queries(backend: Backend) {
     let app = spawn(backend).await;
     app.trust_demo_root().await;
-    let stored: Value = app
-        .upload("", demo("revoked-credential-use"))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let stored: Value = app.store("", demo("revoked-credential-use")).await;
     let sha = stored["sha256"].as_str().expect("sha").to_owned();
     let incident = stored["incident_id"].as_i64().expect("id");
     let n = stored["event_count"].as_i64().expect("n");
@@ -552,12 +541,7 @@ async fn rows_match_the_report(backend: Backend) {
         .into_iter()
         .chain(server::demo::scenarios().into_iter().take(2))
     {
-        let stored: Value = app
-            .upload("", variant.bundle.clone())
-            .await
-            .json()
-            .await
-            .expect("json");
+        let stored: Value = app.store("", variant.bundle.clone()).await;
         let sha = stored["sha256"].as_str().expect("sha256");
         let report = app.json(&format!("/api/bundles/{sha}/report")).await;
         let expected = report["events"].as_array().expect("events");
@@ -619,4 +603,61 @@ async fn stored_in_parts(backend: Backend) {
         raw.bytes().await.expect("bytes").as_ref(),
         bundle.as_bytes()
     );
+}
+
+on_both_databases!(
+    an_incident_overview_gives_the_facts_its_evidence_records,
+    incident_overview
+);
+/// The incident page's server function: the actors, side effects, resources and
+/// time span of an incident's bundles, read back through HTTP as the page does.
+async fn incident_overview(backend: Backend) {
+    let app = spawn(backend).await;
+    let stored: Value = app
+        .store("title=Overview", demo("prod-config-change"))
+        .await;
+    let id = stored["incident_id"].as_i64().expect("incident");
+    let overview = |id: String| {
+        let request = app
+            .client
+            .post(format!("{}/api/incidents/overview", app.address))
+            .form(&[("id", id)]);
+        async move {
+            let response = request.send().await.expect("overview");
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.expect("json")
+        }
+    };
+    let overview_of = overview(id.to_string()).await;
+    let facts = &overview_of["facts"];
+    assert_eq!(overview_of["detail"]["incident"]["title"], "Overview");
+    assert_eq!(facts["side_effects"], 1);
+    assert_eq!(facts["denials"], 0);
+    assert_eq!(facts["first_event_at"], stored["first_event_at"]);
+    assert_eq!(facts["last_event_at"], stored["last_event_at"]);
+    let actors = facts["actors"].as_array().expect("actors");
+    let types: Vec<&str> = actors
+        .iter()
+        .map(|a| a["actor_type"].as_str().expect("type"))
+        .collect();
+    // Humans first, then agents, services, tools and systems.
+    let rank = |t: &str| {
+        ["human", "agent", "service", "tool", "system"]
+            .iter()
+            .position(|k| *k == t)
+    };
+    assert!(
+        types.windows(2).all(|w| rank(w[0]) <= rank(w[1])),
+        "{types:?}"
+    );
+    assert!(actors.iter().any(
+        |a| a["actor_id"] == "system:serviceaccount:deploy:svc-deploy-prod"
+            && a["actor_type"] == "service"
+            && a["name"] == "svc-deploy-prod"
+    ));
+    assert!(types.contains(&"human") && types.contains(&"agent"));
+    assert_eq!(facts["resources"].as_array().map(Vec::len), Some(1));
+
+    // No such incident: null, not an error.
+    assert!(overview("999999".into()).await.is_null());
 }

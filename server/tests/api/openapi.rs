@@ -288,7 +288,7 @@ async fn every_answer_a_route_gives_is_documented() {
         scenarios.next().expect("a demo scenario"),
         scenarios.next().expect("a second demo scenario"),
     );
-    let stored: Value = app.upload("", stored).await.json().await.expect("json");
+    let stored: Value = app.store("", stored).await;
     let sha = stored["sha256"].as_str().expect("sha256");
     let id = stored["incident_id"].as_i64().expect("incident");
 

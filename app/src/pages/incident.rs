@@ -1,0 +1,212 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::fetch_incident;
+use crate::components::table::DataTable;
+use crate::components::verdict::{Badge, Tone, VerdictBadge};
+use crate::model::{ActorFact, BundleSummary, IncidentFacts, IncidentOverview};
+
+use super::ErrorBox;
+
+/// One incident: what its evidence adds up to, and its bundles.
+#[component]
+pub fn IncidentPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
+    let overview = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => fetch_incident(id).await,
+            None => Ok(None),
+        }
+    });
+    view! {
+        <Suspense fallback=|| view! { <p class="text-slate-500">"Loading the incident…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(Some(overview)) => view! { <Overview overview/> }.into_any(),
+                    Ok(None) => view! {
+                        <Title text="No such incident"/>
+                        <h1 class="text-2xl font-semibold">"No such incident"</h1>
+                        <p class="mt-2 text-slate-600 dark:text-slate-400">
+                            <a href="/" class="underline">"Back to the incidents"</a>
+                        </p>
+                    }
+                    .into_any(),
+                    Err(error) => view! { <ErrorBox error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Overview(overview: IncidentOverview) -> impl IntoView {
+    let IncidentOverview { detail, facts } = overview;
+    let incident = detail.incident;
+    view! {
+        <Title text=format!("Incident {}: {}", incident.id, incident.title)/>
+        <nav class="mb-2 text-sm"><a href="/" class="text-slate-500 underline">"Incidents"</a></nav>
+        <div class="mb-6">
+            <h1 class="text-2xl font-semibold tracking-tight" data-testid="incident-title">
+                <span class="mr-2 font-mono text-slate-400">{format!("#{}", incident.id)}</span>
+                {incident.title}
+            </h1>
+            <p class="mt-2 flex flex-wrap items-center gap-2 text-sm">
+                {incident.verdict.map(|verdict| view! { <VerdictBadge verdict/> })}
+                <Badge tone=Tone::Neutral text=incident.status.label()/>
+                <span>{format!("Severity: {}", incident.severity.label())}</span>
+                <span class="text-slate-500">
+                    {format!("Assignee: {}", incident.assignee.unwrap_or_else(|| "none".into()))}
+                </span>
+            </p>
+            // Descriptions are text written by whoever opened the incident: shown as text.
+            <p class="mt-3 max-w-3xl whitespace-pre-wrap text-slate-700 dark:text-slate-300">
+                {detail.description}
+            </p>
+        </div>
+        <Facts facts/>
+        <Bundles bundles=detail.bundles/>
+    }
+    .into_any()
+}
+
+#[component]
+fn Facts(facts: IncidentFacts) -> impl IntoView {
+    let group = |kind: &'static str| -> Vec<ActorFact> {
+        facts
+            .actors
+            .iter()
+            .filter(|a| a.actor_type == kind)
+            .cloned()
+            .collect()
+    };
+    let span = match (&facts.first_event_at, &facts.last_event_at) {
+        (Some(first), Some(last)) => format!("{first} to {last}"),
+        _ => "no readable events".to_owned(),
+    };
+    let resources = facts.resources.clone();
+    view! {
+        <section aria-labelledby="facts-title" class="mb-8" data-testid="incident-facts">
+            <h2 id="facts-title" class="mb-3 text-lg font-semibold">"What the evidence records"</h2>
+            <dl class="grid gap-4 rounded-lg border border-slate-200 bg-white p-4 text-sm sm:grid-cols-2 lg:grid-cols-3 dark:border-slate-800 dark:bg-slate-900">
+                <Fact label="When (UTC)" testid="fact-span"><span class="font-mono text-xs">{span}</span></Fact>
+                <Fact label="Side effects" testid="fact-side-effects">
+                    {format!("{} change{} to real systems", facts.side_effects, if facts.side_effects == 1 { "" } else { "s" })}
+                </Fact>
+                <Fact label="Denied by policy" testid="fact-denials">{facts.denials.to_string()}</Fact>
+                <Actors label="Humans" testid="fact-humans" actors=group("human")/>
+                <Actors label="Agents" testid="fact-agents" actors=group("agent")/>
+                <Actors label="Service accounts" testid="fact-services" actors=group("service")/>
+                <Actors label="Tools" testid="fact-tools" actors=group("tool")/>
+                <Actors label="Systems" testid="fact-systems" actors=group("system")/>
+                <Fact label="Resources changed" testid="fact-resources">
+                    {if resources.is_empty() {
+                        view! { <span class="text-slate-500">"none"</span> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="space-y-0.5 font-mono text-xs">
+                                {resources.into_iter().map(|r| view! { <li class="break-all">{r}</li> }).collect_view()}
+                            </ul>
+                        }
+                        .into_any()
+                    }}
+                </Fact>
+            </dl>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn Fact(label: &'static str, testid: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div data-testid=testid>
+            <dt class="text-xs font-semibold uppercase tracking-wide text-slate-500">{label}</dt>
+            <dd class="mt-1">{children()}</dd>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn Actors(label: &'static str, testid: &'static str, actors: Vec<ActorFact>) -> impl IntoView {
+    view! {
+        <Fact label testid>
+            {if actors.is_empty() {
+                view! { <span class="text-slate-500">"none"</span> }.into_any()
+            } else {
+                view! {
+                    <ul class="space-y-0.5">
+                        {actors
+                            .into_iter()
+                            .map(|a| {
+                                let events = format!(
+                                    "{} event{}",
+                                    a.event_count,
+                                    if a.event_count == 1 { "" } else { "s" }
+                                );
+                                view! {
+                                    <li>
+                                        {a.name.clone().unwrap_or_else(|| a.actor_id.clone())}
+                                        {a.name.is_some().then(|| view! {
+                                            <span class="ml-1 font-mono text-xs text-slate-500">{a.actor_id.clone()}</span>
+                                        })}
+                                        <span class="ml-1 text-xs text-slate-500">{events}</span>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }}
+        </Fact>
+    }
+    .into_any()
+}
+
+#[component]
+fn Bundles(bundles: Vec<BundleSummary>) -> impl IntoView {
+    view! {
+        <section aria-labelledby="bundles-title">
+            <h2 id="bundles-title" class="mb-3 text-lg font-semibold">"Evidence bundles"</h2>
+            <DataTable columns=&["File", "Verdict", "Reasons", "Events", "SHA-256", "Downloads"] testid="incident-bundles">
+                        {bundles
+                            .into_iter()
+                            .map(|b| {
+                                let raw = format!("/api/bundles/{}/raw", b.sha256);
+                                let report = format!("/api/bundles/{}/report", b.sha256);
+                                view! {
+                                    <tr>
+                                        <td class="px-4 py-2">
+                                            {if b.name.is_empty() { "(no name)".to_owned() } else { b.name.clone() }}
+                                            {b.bundle_id.clone().map(|id| view! {
+                                                <div class="font-mono text-xs text-slate-500">{id}</div>
+                                            })}
+                                        </td>
+                                        <td class="px-4 py-2"><VerdictBadge verdict=b.verdict/></td>
+                                        <td class="px-4 py-2 font-mono text-xs">
+                                            {if b.reasons.is_empty() { "—".to_owned() } else { b.reasons.join(" ") }}
+                                        </td>
+                                        <td class="px-4 py-2">{b.event_count}</td>
+                                        <td class="px-4 py-2 font-mono text-xs" title=b.sha256.clone()>{b.sha256.get(..16).unwrap_or_default().to_owned()}"…"</td>
+                                        <td class="px-4 py-2 whitespace-nowrap">
+                                            <a href=raw class="underline" download="">"bytes"</a>
+                                            " · "
+                                            <a href=report class="underline">"report"</a>
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </DataTable>
+        </section>
+    }
+    .into_any()
+}
