@@ -109,11 +109,20 @@ pub async fn ingest(
     if let Some(existing) = get(db, &sha256).await? {
         return Ok(existing);
     }
-    if let Target::New { title, .. } = &upload.target {
-        if title.trim().is_empty() || title.chars().count() > 200 {
-            return Err(IngestError::BadTarget(
-                "an incident title is 1 to 200 characters".into(),
-            ));
+    // Refused targets are refused before any verification starts (the transaction
+    // checks the incident again).
+    match &upload.target {
+        Target::New { title, .. } => {
+            if title.trim().is_empty() || title.chars().count() > 200 {
+                return Err(IngestError::BadTarget(
+                    "an incident title is 1 to 200 characters".into(),
+                ));
+            }
+        }
+        Target::Incident(id) => {
+            if !incidents::exists(db.pool(), *id).await? {
+                return Err(IngestError::NoSuchIncident(*id));
+            }
         }
     }
     let roots = trust_roots::keys(db).await?;

@@ -157,10 +157,6 @@ async fn upload(
     Ok(Json(stored))
 }
 
-fn found<T>(value: Option<T>, what: &str) -> Result<T, HttpError> {
-    value.ok_or_else(|| HttpError::not_found(what))
-}
-
 /// A bundle's summary.
 #[utoipa::path(
     get,
@@ -180,7 +176,7 @@ async fn summary(
     State(state): State<AppState>,
     Path(sha256): Path<String>,
 ) -> Result<Json<BundleSummary>, HttpError> {
-    Ok(Json(found(
+    Ok(Json(HttpError::found(
         bundles::get(&state.db, &sha256).await?,
         "bundle",
     )?))
@@ -208,7 +204,7 @@ async fn raw(
     State(state): State<AppState>,
     Path(sha256): Path<String>,
 ) -> Result<Response, HttpError> {
-    let bytes = found(bundles::raw(&state.db, &sha256).await?, "bundle")?;
+    let bytes = HttpError::found(bundles::raw(&state.db, &sha256).await?, "bundle")?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_owned()),
@@ -242,7 +238,7 @@ async fn report(
     State(state): State<AppState>,
     Path(sha256): Path<String>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
-    Ok(Json(found(
+    Ok(Json(HttpError::found(
         bundles::report(&state.db, &sha256).await?,
         "bundle",
     )?))
@@ -271,7 +267,7 @@ async fn graph(
     State(state): State<AppState>,
     Path(sha256): Path<String>,
 ) -> Result<Json<Graph>, HttpError> {
-    found(bundles::get(&state.db, &sha256).await?, "bundle")?;
+    HttpError::found(bundles::get(&state.db, &sha256).await?, "bundle")?;
     Ok(Json(events::graph(&state.db, &sha256).await?))
 }
 
@@ -307,7 +303,8 @@ async fn event(
     State(state): State<AppState>,
     Path((sha256, index)): Path<(String, i64)>,
 ) -> Result<Json<EventDetail>, HttpError> {
-    let (event, payload) = found(events::get(&state.db, &sha256, index).await?, "event")?;
+    let (event, payload) =
+        HttpError::found(events::get(&state.db, &sha256, index).await?, "event")?;
     Ok(Json(EventDetail { event, payload }))
 }
 
@@ -334,7 +331,7 @@ async fn actor(
     State(state): State<AppState>,
     Path((sha256, actor)): Path<(String, String)>,
 ) -> Result<Json<ActorLifecycle>, HttpError> {
-    Ok(Json(found(
+    Ok(Json(HttpError::found(
         events::actor_lifecycle(&state.db, &sha256, &actor).await?,
         "actor",
     )?))
@@ -365,7 +362,7 @@ async fn credential(
     State(state): State<AppState>,
     Path((sha256, token)): Path<(String, String)>,
 ) -> Result<Json<CredentialLifecycle>, HttpError> {
-    Ok(Json(found(
+    Ok(Json(HttpError::found(
         events::credential_lifecycle(&state.db, &sha256, &token).await?,
         "credential",
     )?))

@@ -56,6 +56,11 @@ impl HttpError {
         )
     }
 
+    /// `value`, or 404 for `what` when there is none.
+    pub fn found<T>(value: Option<T>, what: &str) -> Result<T, Self> {
+        value.ok_or_else(|| Self::not_found(what))
+    }
+
     /// 400 with `message`.
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)

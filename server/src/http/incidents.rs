@@ -94,9 +94,7 @@ async fn create(
         },
     )
     .await?;
-    let detail = incidents::get(&state.db, id)
-        .await?
-        .ok_or_else(|| HttpError::not_found("incident"))?;
+    let detail = HttpError::found(incidents::get(&state.db, id).await?, "incident")?;
     Ok((StatusCode::CREATED, Json(detail)))
 }
 
@@ -119,8 +117,5 @@ async fn one(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<IncidentDetail>, HttpError> {
-    incidents::get(&state.db, id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| HttpError::not_found("incident"))
+    HttpError::found(incidents::get(&state.db, id).await?, "incident").map(Json)
 }
