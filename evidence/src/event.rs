@@ -127,6 +127,19 @@ pub enum ActorType {
     System,
 }
 
+impl ActorType {
+    /// The type's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorType::Human => "human",
+            ActorType::Agent => "agent",
+            ActorType::Service => "service",
+            ActorType::Tool => "tool",
+            ActorType::System => "system",
+        }
+    }
+}
+
 /// An identity that did or intended something.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -207,6 +220,16 @@ pub enum Verdict {
     Deny,
 }
 
+impl Verdict {
+    /// The outcome's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Deny => "deny",
+        }
+    }
+}
+
 /// A human approval: asked of whom, decided by whom.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -235,6 +258,16 @@ pub enum ApprovalOutcome {
     Approved,
     /// Rejected.
     Rejected,
+}
+
+impl ApprovalOutcome {
+    /// The answer as a past-tense verb, as on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApprovalOutcome::Approved => "approved",
+            ApprovalOutcome::Rejected => "rejected",
+        }
+    }
 }
 
 /// A grant of a task and scope from one actor to another.
@@ -414,6 +447,57 @@ pub const SHAPE: crate::json::Shape = crate::json::Shape {
 pub struct Invalid(pub String);
 
 impl Event {
+    /// The line a reviewer reads for the event: who did what, to what.
+    pub fn summary(&self) -> String {
+        let who = self.actor.name.as_deref().unwrap_or(&self.actor.id);
+        let kind = self.kind.as_str();
+        match self.kind {
+            Kind::ToolCall | Kind::ToolResult => match &self.tool {
+                Some(tool) => format!("{who}: {kind} {}", tool.name),
+                None => format!("{who}: {kind}"),
+            },
+            Kind::HttpRequest => match &self.request {
+                Some(r) => format!("{who}: {} {}", r.method, r.url),
+                None => format!("{who}: {kind}"),
+            },
+            Kind::PolicyDecision => match &self.decision {
+                Some(d) => format!(
+                    "{}: {} {} ({})",
+                    d.engine,
+                    d.decision.as_str(),
+                    d.policy_id,
+                    d.policy_version
+                ),
+                None => kind.into(),
+            },
+            Kind::TaskDelegate => match &self.delegation {
+                Some(d) => format!("{who} delegated to {}", d.to.id),
+                None => format!("{who}: {kind}"),
+            },
+            Kind::ApprovalRequest | Kind::ApprovalDecision => match &self.approval {
+                Some(a) => match (&a.decided_by, a.decision) {
+                    (Some(by), Some(outcome)) => {
+                        format!("{} {} approval {}", by.id, outcome.as_str(), a.approval_id)
+                    }
+                    _ => format!("{who} asked for approval {}", a.approval_id),
+                },
+                None => format!("{who}: {kind}"),
+            },
+            Kind::SideEffect => match &self.change {
+                Some(c) => format!("{who}: {} {}", c.operation, c.resource),
+                None => format!("{who}: {kind}"),
+            },
+            Kind::CredentialIssue
+            | Kind::CredentialExchange
+            | Kind::CredentialUse
+            | Kind::CredentialRevoke => match &self.credential {
+                Some(c) => format!("{who}: {kind} {}", c.token_id),
+                None => format!("{who}: {kind}"),
+            },
+            _ => format!("{who}: {kind}"),
+        }
+    }
+
     /// Reads an event from its payload bytes, strictly (see [`crate::json`]), nested
     /// at most `max_depth` deep, and checks the rules per kind.
     pub fn parse(payload: &[u8], max_depth: usize) -> Result<Event, Invalid> {

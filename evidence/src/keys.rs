@@ -40,6 +40,23 @@ pub enum KeyError {
     NotAPoint,
 }
 
+/// Why a trust-root list was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyListError {
+    /// The list holds no key.
+    #[error("the list holds no public key")]
+    Empty,
+    /// One entry is not a key.
+    #[error("{at}: {error}")]
+    Key {
+        /// Where: `line N` or `PEM block N`.
+        at: String,
+        /// Why.
+        error: KeyError,
+    },
+}
+
 impl PublicKey {
     /// Reads a key from 64 hex digits, base64 (either alphabet) of 32 bytes, or a PEM
     /// `PUBLIC KEY` block holding an ed25519 SubjectPublicKeyInfo.
@@ -60,6 +77,40 @@ impl PublicKey {
             b64::decode(text).ok_or(KeyError::Unreadable)?
         };
         Self::from_slice(&bytes)
+    }
+
+    /// Reads every key in a trust-root list: PEM `PUBLIC KEY` blocks, or one key per
+    /// line (hex or base64), where blank lines and lines starting with `#` are
+    /// skipped. Refuses the whole list at the first key that does not read, naming
+    /// it, and refuses a list without keys.
+    pub fn list_from_text(text: &str) -> Result<Vec<Self>, KeyListError> {
+        let keys: Vec<Self> = if text.contains("-----BEGIN") {
+            text.split_inclusive("-----END PUBLIC KEY-----")
+                .filter(|block| !block.trim().is_empty())
+                .enumerate()
+                .map(|(n, block)| {
+                    Self::from_text(block).map_err(|error| KeyListError::Key {
+                        at: format!("PEM block {}", n + 1),
+                        error,
+                    })
+                })
+                .collect::<Result<_, _>>()?
+        } else {
+            text.lines()
+                .enumerate()
+                .filter(|(_, line)| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
+                .map(|(n, line)| {
+                    Self::from_text(line).map_err(|error| KeyListError::Key {
+                        at: format!("line {}", n + 1),
+                        error,
+                    })
+                })
+                .collect::<Result<_, _>>()?
+        };
+        if keys.is_empty() {
+            return Err(KeyListError::Empty);
+        }
+        Ok(keys)
     }
 
     /// Reads a key from its 32 raw bytes.
@@ -141,6 +192,34 @@ mod tests {
         );
         assert_eq!(PublicKey::from_text(&pem).unwrap(), from_hex);
         assert_eq!(from_hex.to_hex(), RFC8032_PK);
+    }
+
+    #[test]
+    fn a_key_list_reads_lines_or_pem_blocks_and_names_the_bad_entry() {
+        let raw = hex::decode(RFC8032_PK).unwrap();
+        let b64 = crate::b64::encode(&raw);
+        let key = PublicKey::from_text(RFC8032_PK).unwrap();
+        let lines = format!("# org roots\n\n{RFC8032_PK}\n  {b64}  \n");
+        assert_eq!(PublicKey::list_from_text(&lines).unwrap(), vec![key, key]);
+        let pem = format!(
+            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+            crate::b64::encode(&[&SPKI_PREFIX[..], &raw].concat())
+        );
+        let two = format!("{pem}\n{pem}");
+        assert_eq!(PublicKey::list_from_text(&two).unwrap(), vec![key, key]);
+        assert_eq!(
+            PublicKey::list_from_text(&format!("{RFC8032_PK}\n# x\nabc\n")),
+            Err(KeyListError::Key {
+                at: "line 3".into(),
+                error: KeyError::WrongLength(2)
+            })
+        );
+        let broken = format!("{pem}-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----");
+        assert!(matches!(
+            PublicKey::list_from_text(&broken),
+            Err(KeyListError::Key { at, .. }) if at == "PEM block 2"
+        ));
+        assert_eq!(PublicKey::list_from_text("# none\n\n"), Err(KeyListError::Empty));
     }
 
     #[test]

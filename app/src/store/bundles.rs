@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use evidence::bundle::{self, Check, EventReport, Limits, Report, Status};
-use evidence::event::{Actor, Event, Kind};
+use evidence::event::{Actor, Kind};
 use sha2::{Digest as _, Sha256};
 use sqlx::Any;
 
@@ -541,80 +541,6 @@ pub fn stored_time(text: &str) -> Option<String> {
     evidence::time::parse(text).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
 }
 
-/// A policy decision as stored and shown.
-fn decision_text(decision: evidence::event::Verdict) -> &'static str {
-    match decision {
-        evidence::event::Verdict::Allow => "allow",
-        evidence::event::Verdict::Deny => "deny",
-    }
-}
-
-/// A line a reviewer reads for an event.
-fn summarize(e: &Event) -> String {
-    let who = e.actor.name.as_deref().unwrap_or(&e.actor.id);
-    match e.kind {
-        Kind::ToolCall | Kind::ToolResult => match &e.tool {
-            Some(tool) => format!("{who}: {} {}", e.kind.as_str(), tool.name),
-            None => format!("{who}: {}", e.kind.as_str()),
-        },
-        Kind::HttpRequest => match &e.request {
-            Some(r) => format!("{who}: {} {}", r.method, r.url),
-            None => format!("{who}: http.request"),
-        },
-        Kind::PolicyDecision => match &e.decision {
-            Some(d) => format!(
-                "{}: {} {} ({})",
-                d.engine,
-                decision_text(d.decision),
-                d.policy_id,
-                d.policy_version
-            ),
-            None => "policy.decision".into(),
-        },
-        Kind::TaskDelegate => match &e.delegation {
-            Some(d) => format!("{who} delegated to {}", d.to.id),
-            None => format!("{who}: task.delegate"),
-        },
-        Kind::ApprovalRequest | Kind::ApprovalDecision => match &e.approval {
-            Some(a) => match (&a.decided_by, a.decision) {
-                (Some(by), Some(outcome)) => format!(
-                    "{} {} approval {}",
-                    by.id,
-                    match outcome {
-                        evidence::event::ApprovalOutcome::Approved => "approved",
-                        evidence::event::ApprovalOutcome::Rejected => "rejected",
-                    },
-                    a.approval_id
-                ),
-                _ => format!("{who} asked for approval {}", a.approval_id),
-            },
-            None => format!("{who}: {}", e.kind.as_str()),
-        },
-        Kind::SideEffect => match &e.change {
-            Some(c) => format!("{who}: {} {}", c.operation, c.resource),
-            None => format!("{who}: side_effect"),
-        },
-        Kind::CredentialIssue
-        | Kind::CredentialExchange
-        | Kind::CredentialUse
-        | Kind::CredentialRevoke => match &e.credential {
-            Some(c) => format!("{who}: {} {}", e.kind.as_str(), c.token_id),
-            None => format!("{who}: {}", e.kind.as_str()),
-        },
-        _ => format!("{who}: {}", e.kind.as_str()),
-    }
-}
-
-fn actor_type(actor: &Actor) -> &'static str {
-    match actor.kind {
-        evidence::event::ActorType::Human => "human",
-        evidence::event::ActorType::Agent => "agent",
-        evidence::event::ActorType::Service => "service",
-        evidence::event::ActorType::Tool => "tool",
-        evidence::event::ActorType::System => "system",
-    }
-}
-
 /// A bundle's bytes are stored in parts of this size (see migrations/*/0003).
 const BYTES_PER_PART: usize = 1 << 20;
 
@@ -760,7 +686,7 @@ impl ReadEvent {
         let mut named: Vec<(String, &'static str, Option<String>)> = Vec::new();
         let mut name = |actor: &Actor| {
             if !named.iter().any(|(id, _, _)| *id == actor.id) {
-                named.push((actor.id.clone(), actor_type(actor), actor.name.clone()));
+                named.push((actor.id.clone(), actor.kind.as_str(), actor.name.clone()));
             }
         };
         name(&e.actor);
@@ -790,7 +716,7 @@ impl ReadEvent {
             time,
             emitter: e.emitter.clone(),
             seq: i64::try_from(e.seq).unwrap_or(i64::MAX),
-            actor_type: actor_type(&e.actor),
+            actor_type: e.actor.kind.as_str(),
             actor_id: e.actor.id.clone(),
             initiator_id: e.initiator.as_ref().map(|a| a.id.clone()),
             on_behalf_of: join(&e.on_behalf_of),
@@ -799,7 +725,7 @@ impl ReadEvent {
             trace_id: e.trace_id.clone(),
             correlation_id: e.correlation_id.clone(),
             credential_id: e.credential.as_ref().map(|c| c.token_id.clone()),
-            decision: e.decision.as_ref().map(|d| decision_text(d.decision)),
+            decision: e.decision.as_ref().map(|d| d.decision.as_str()),
             policy_id: e.decision.as_ref().map(|d| d.policy_id.clone()),
             approval_id: e
                 .approval
@@ -812,7 +738,7 @@ impl ReadEvent {
                 evidence::event::Outcome::Success => "success",
                 evidence::event::Outcome::Failure => "failure",
             }),
-            summary: summarize(e),
+            summary: e.summary(),
             payload: signed.payload.to_owned(),
             named,
             credential: e.credential.as_ref().map(|c| CredentialFacts {
@@ -830,7 +756,7 @@ impl ReadEvent {
                 engine: d.engine.clone(),
                 policy_id: d.policy_id.clone(),
                 policy_version: d.policy_version.clone(),
-                decision: decision_text(d.decision),
+                decision: d.decision.as_str(),
                 input_hash: d.input_hash.clone(),
             }),
         }))

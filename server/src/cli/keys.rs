@@ -142,29 +142,7 @@ pub fn read_public_keys(file_or_text: &str) -> anyhow::Result<Vec<PublicKey>> {
     }
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    if text.contains("-----BEGIN") {
-        let mut keys = Vec::new();
-        for block in text.split_inclusive("-----END PUBLIC KEY-----") {
-            if block.trim().is_empty() {
-                continue;
-            }
-            keys.push(PublicKey::from_text(block).with_context(|| {
-                format!(
-                    "{}: a PEM block is not an ed25519 public key",
-                    path.display()
-                )
-            })?);
-        }
-        return Ok(keys);
-    }
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
-        .map(|(n, line)| {
-            PublicKey::from_text(line)
-                .with_context(|| format!("{} line {}: not a public key", path.display(), n + 1))
-        })
-        .collect()
+    PublicKey::list_from_text(&text).with_context(|| format!("{}", path.display()))
 }
 
 /// `text` if it is a timestamp bundles accept.
