@@ -4,7 +4,7 @@ import { defineConfig } from '@playwright/test';
 // web assets, a free port and a throwaway data directory.
 const port = process.env.E2E_PORT ?? '3999';
 const bin = process.env.CUSTODY_BIN ?? 'custody';
-const siteRoot = process.env.CUSTODY_SITE_ROOT ?? 'target/site';
+const siteRoot = process.env.CUSTODY_SITE_ROOT ?? 'target/debug/site';
 const dataDir = process.env.E2E_DATA_DIR ?? '/tmp/custody-e2e';
 
 export default defineConfig({

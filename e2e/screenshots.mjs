@@ -23,10 +23,23 @@ const pae = Buffer.concat([Buffer.from(`DSSEv1 ${type.length} ${type} ${payload.
 const envelope = { payloadType: type, payload: payload.toString('base64'), signatures: [{ keyid: 'gateway-2026', sig: crypto.sign(null, pae, privateKey).toString('base64') }] };
 await page.goto(`${base}/verify`);
 await page.getByRole('button', { name: 'Verify', exact: true }).waitFor({ state: 'visible' });
-await page.waitForFunction(() => !document.querySelector('main button[type=button]')?.disabled);
+await page.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent.trim() === 'Verify' && !b.disabled));
 await page.getByLabel('DSSE envelope (JSON)').fill(JSON.stringify(envelope, null, 2));
 await page.getByLabel('Public key (hex, base64 or PEM)').fill(spki.subarray(spki.length - 32).toString('hex'));
 await page.getByRole('button', { name: 'Verify', exact: true }).click();
 await page.getByTestId('verdict').waitFor();
 await page.screenshot({ path: `${out}/verify.png`, fullPage: true });
+// A bundle verified in the browser: the timeline with a side effect traced back to
+// its human intent. BUNDLE_SHA names the bundle (prod-config-change in the demo).
+if (process.env.BUNDLE_SHA) {
+  await page.setViewportSize({ width: 1400, height: 1000 });
+  await page.goto(`${base}/bundles/${process.env.BUNDLE_SHA}`);
+  await page.getByTestId('browser-verdict').waitFor({ timeout: 30_000 });
+  await page.getByTestId('timeline').locator('[data-kind="side_effect"]').first().click();
+  await page.getByTestId('trace').click();
+  await page.getByTestId('inspector').getByText('Change').first().waitFor();
+  await page.screenshot({ path: `${out}/timeline.png`, fullPage: false, clip: { x: 0, y: 0, width: 1400, height: 1000 } });
+  await page.getByTestId('inspector').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${out}/inspector.png` });
+}
 await browser.close();

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::error::ApiError;
-use crate::model::{IncidentOverview, IncidentSummary, ServerInfo};
+use crate::model::{IncidentList, IncidentOverview, IncidentQuery, ServerInfo};
 
 #[cfg(feature = "ssr")]
 fn db() -> Result<crate::store::Db, ApiError> {
@@ -15,21 +15,28 @@ fn db() -> Result<crate::store::Db, ApiError> {
     })
 }
 
-/// The incidents, most recently updated first.
+/// The incidents a query selects, with how many match and how many each status would list.
+///
+/// The form's fields are the incident list's URL parameters (all optional); a
+/// parameter that cannot be used is refused with `Invalid`, naming it.
 #[cfg_attr(feature = "ssr", utoipa::path(
     post,
     path = "/api/incidents/list",
     operation_id = "ui_list_incidents",
     tag = "ui",
+    request_body(content = inline(IncidentQuery), content_type = "application/x-www-form-urlencoded"),
     responses(
-        (status = 200, description = "The incidents.", body = Vec<IncidentSummary>),
-        (status = 500, description = "The store failed; the details are in the server's log.",
+        (status = 200, description = "The matching incidents and their counts.", body = IncidentList),
+        (status = 500, description = "A parameter cannot be used (`Invalid`, with a message naming \
+            it), or the store failed (`Internal`; the details are in the server's log).",
             body = ApiError),
     )
 ))]
 #[server(endpoint = "incidents/list")]
-pub async fn list_incidents() -> Result<Vec<IncidentSummary>, ApiError> {
-    Ok(crate::store::incidents::list(&db()?).await?)
+pub async fn list_incidents(
+    #[server(flatten)] query: IncidentQuery,
+) -> Result<IncidentList, ApiError> {
+    Ok(crate::store::incidents::list(&db()?, &query).await?)
 }
 
 /// What the Settings page shows about this server.
@@ -81,4 +88,48 @@ pub async fn fetch_incident(id: i64) -> Result<Option<IncidentOverview>, ApiErro
     };
     let facts = crate::store::incidents::facts(&db, id).await?;
     Ok(Some(IncidentOverview { detail, facts }))
+}
+
+/// The form a server function taking a bundle's SHA-256 is called with.
+#[cfg(feature = "ssr")]
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct BundleDigest {
+    /// The bundle's SHA-256, hex.
+    sha256: String,
+}
+
+/// A stored bundle's summary and verdict (null: no such bundle).
+#[cfg_attr(feature = "ssr", utoipa::path(
+    post,
+    path = "/api/bundles/summary",
+    operation_id = "ui_bundle_summary",
+    tag = "ui",
+    request_body(content = inline(BundleDigest), content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The bundle, or null.", body = Option<crate::model::BundleSummary>),
+        (status = 500, description = "The store failed; the details are in the server's log.",
+            body = ApiError),
+    )
+))]
+#[server(endpoint = "bundles/summary")]
+pub async fn fetch_bundle(sha256: String) -> Result<Option<crate::model::BundleSummary>, ApiError> {
+    Ok(crate::store::bundles::get(&db()?, &sha256).await?)
+}
+
+/// The trust roots this server verifies bundles against.
+#[cfg_attr(feature = "ssr", utoipa::path(
+    post,
+    path = "/api/trust-roots/list",
+    operation_id = "ui_trust_roots",
+    tag = "ui",
+    responses(
+        (status = 200, description = "The server's trust roots, oldest first.", body = Vec<crate::model::TrustRoot>),
+        (status = 500, description = "The store failed; the details are in the server's log.",
+            body = ApiError),
+    )
+))]
+#[server(endpoint = "trust-roots/list")]
+pub async fn fetch_trust_roots() -> Result<Vec<crate::model::TrustRoot>, ApiError> {
+    Ok(crate::store::trust_roots::list(&db()?).await?)
 }

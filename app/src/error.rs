@@ -12,6 +12,9 @@ pub enum ApiError {
     /// The thing asked for does not exist.
     #[error("not found")]
     NotFound,
+    /// A parameter cannot be used; the text names it and says what it may be.
+    #[error("{0}")]
+    Invalid(String),
     /// The server could not do it; the details are in the server's log.
     #[error("the server could not complete the request; the details are in its log")]
     Internal,
@@ -40,5 +43,15 @@ impl From<crate::store::StoreError> for ApiError {
     fn from(err: crate::store::StoreError) -> Self {
         tracing::error!(error = %err, "store error in a server function");
         ApiError::Internal
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::store::events::QueryError> for ApiError {
+    fn from(err: crate::store::events::QueryError) -> Self {
+        match err {
+            crate::store::events::QueryError::Invalid(message) => ApiError::Invalid(message),
+            crate::store::events::QueryError::Store(err) => err.into(),
+        }
     }
 }

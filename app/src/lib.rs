@@ -8,6 +8,7 @@
 //! It may depend on `evidence` (the browser verifies with the same code as the
 //! server) but never on the `server` crate: the server depends on it.
 #![forbid(unsafe_code)]
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod components;
@@ -17,6 +18,8 @@ pub mod pages;
 pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod store;
+pub mod timeline;
+pub mod verification;
 
 pub use shell::{shell, App};
 

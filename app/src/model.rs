@@ -120,6 +120,192 @@ pub struct IncidentSummary {
     pub verdict: Option<Verdict>,
 }
 
+/// Which incidents the incident list shows, and in which order: the list's filters
+/// exactly as its URL's query string carries them (`/?q=…&status=…`). Every field is
+/// optional, and an empty one is the same as an absent one. Values are checked where
+/// the list is read (`store::incidents::list`), which names any parameter it cannot
+/// use rather than ignoring it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
+pub struct IncidentQuery {
+    /// Free text, matched case-insensitively in the title and the description.
+    pub q: Option<String>,
+    /// Where the incident is in its review: `open`, `in_review`, `signed_off`, `closed`.
+    pub status: Option<String>,
+    /// How bad it is: `low`, `medium`, `high`, `critical`.
+    pub severity: Option<String>,
+    /// The worst verdict among its bundles: `verified`, `verified_with_warnings`,
+    /// `untrusted`, `tampered`, or `none` for an incident without bundles.
+    pub verdict: Option<String>,
+    /// Opened on or after this day (`YYYY-MM-DD`, UTC).
+    pub from: Option<String>,
+    /// Opened on or before this day (`YYYY-MM-DD`, UTC).
+    pub to: Option<String>,
+    /// An actor its bundles name: part of the actor's identity or display name,
+    /// case-insensitive.
+    pub actor: Option<String>,
+    /// Part of the assignee's name, case-insensitive.
+    pub assignee: Option<String>,
+    /// The order: `-updated` (default: most recently updated first), `updated`,
+    /// `-opened`, `opened`, `title`, `-title`, `-severity`, `severity`, `-events`,
+    /// `events` (`-` is descending).
+    pub sort: Option<String>,
+}
+
+impl IncidentQuery {
+    /// The query string's parameter names, in the order the list's form has them.
+    pub const PARAMETERS: [&'static str; 9] = [
+        "q", "status", "severity", "verdict", "from", "to", "actor", "assignee", "sort",
+    ];
+
+    /// The value of parameter `name` (one of [`Self::PARAMETERS`]).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        match name {
+            "q" => self.q.as_deref(),
+            "status" => self.status.as_deref(),
+            "severity" => self.severity.as_deref(),
+            "verdict" => self.verdict.as_deref(),
+            "from" => self.from.as_deref(),
+            "to" => self.to.as_deref(),
+            "actor" => self.actor.as_deref(),
+            "assignee" => self.assignee.as_deref(),
+            "sort" => self.sort.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Sets parameter `name` (one of [`Self::PARAMETERS`]; others are not kept).
+    pub fn set(&mut self, name: &str, value: Option<String>) {
+        let field = match name {
+            "q" => &mut self.q,
+            "status" => &mut self.status,
+            "severity" => &mut self.severity,
+            "verdict" => &mut self.verdict,
+            "from" => &mut self.from,
+            "to" => &mut self.to,
+            "actor" => &mut self.actor,
+            "assignee" => &mut self.assignee,
+            "sort" => &mut self.sort,
+            _ => return,
+        };
+        *field = value;
+    }
+
+    /// Whether any parameter but the order narrows the list.
+    pub fn is_filtered(&self) -> bool {
+        Self::PARAMETERS
+            .iter()
+            .filter(|name| **name != "sort")
+            .any(|name| self.get(name).is_some_and(|v| !v.trim().is_empty()))
+    }
+}
+
+/// An order of the incident list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IncidentSort {
+    /// Most recently updated first (the default).
+    #[default]
+    UpdatedDesc,
+    /// Least recently updated first.
+    UpdatedAsc,
+    /// Most recently opened first.
+    OpenedDesc,
+    /// Opened longest ago first.
+    OpenedAsc,
+    /// By title, A to Z (case-insensitive).
+    TitleAsc,
+    /// By title, Z to A.
+    TitleDesc,
+    /// Most severe first.
+    SeverityDesc,
+    /// Least severe first.
+    SeverityAsc,
+    /// Most events first.
+    EventsDesc,
+    /// Fewest events first.
+    EventsAsc,
+}
+
+impl IncidentSort {
+    /// Every order, in the order the list offers them.
+    pub const ALL: [IncidentSort; 10] = [
+        Self::UpdatedDesc,
+        Self::UpdatedAsc,
+        Self::OpenedDesc,
+        Self::OpenedAsc,
+        Self::TitleAsc,
+        Self::TitleDesc,
+        Self::SeverityDesc,
+        Self::SeverityAsc,
+        Self::EventsDesc,
+        Self::EventsAsc,
+    ];
+
+    /// The name used in URLs (`sort=`): the key, `-` first when descending.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UpdatedDesc => "-updated",
+            Self::UpdatedAsc => "updated",
+            Self::OpenedDesc => "-opened",
+            Self::OpenedAsc => "opened",
+            Self::TitleAsc => "title",
+            Self::TitleDesc => "-title",
+            Self::SeverityDesc => "-severity",
+            Self::SeverityAsc => "severity",
+            Self::EventsDesc => "-events",
+            Self::EventsAsc => "events",
+        }
+    }
+
+    /// The name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::UpdatedDesc => "Updated, newest first",
+            Self::UpdatedAsc => "Updated, oldest first",
+            Self::OpenedDesc => "Opened, newest first",
+            Self::OpenedAsc => "Opened, oldest first",
+            Self::TitleAsc => "Title, A to Z",
+            Self::TitleDesc => "Title, Z to A",
+            Self::SeverityDesc => "Severity, highest first",
+            Self::SeverityAsc => "Severity, lowest first",
+            Self::EventsDesc => "Events, most first",
+            Self::EventsAsc => "Events, fewest first",
+        }
+    }
+
+    /// Reads a URL name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+/// How many incidents with one status match the other filters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StatusCount {
+    /// The status.
+    pub status: IncidentStatus,
+    /// How many incidents have it and match every filter but `status`.
+    pub count: i64,
+}
+
+/// The incident list as one query selects it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct IncidentList {
+    /// The matching incidents, in the order asked for.
+    pub items: Vec<IncidentSummary>,
+    /// How many incidents match every filter.
+    pub total: i64,
+    /// For each status, in workflow order, how many incidents match every filter
+    /// but `status`: what choosing that status would list.
+    pub by_status: Vec<StatusCount>,
+    /// How many incidents there are, filtered or not.
+    pub all: i64,
+}
+
 /// Which database a server stores its data in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -487,6 +673,7 @@ pub struct CredentialLifecycle {
 
 /// A root key the server verifies bundles against.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TrustRoot {
     /// The ed25519 public key, hex.
     pub public_key: String,

@@ -7,7 +7,7 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::theme::ThemeToggle;
 use crate::pages::{
-    IncidentPage, IncidentsPage, NotFound, ReviewLogPage, SettingsPage, VerifyPage,
+    BundlePage, IncidentPage, IncidentsPage, NotFound, ReviewLogPage, SettingsPage, VerifyPage,
 };
 
 /// Applies the remembered (or the system's) theme before the first paint, so a dark
@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=IncidentsPage ssr=SsrMode::Async/>
                     <Route path=path!("/incidents/:id") view=IncidentPage ssr=SsrMode::Async/>
+                    <Route path=path!("/bundles/:sha") view=BundlePage ssr=SsrMode::Async/>
                     <Route path=path!("/verify") view=VerifyPage/>
                     <Route path=path!("/review-log") view=ReviewLogPage/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>

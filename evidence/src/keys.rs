@@ -219,7 +219,10 @@ mod tests {
             PublicKey::list_from_text(&broken),
             Err(KeyListError::Key { at, .. }) if at == "PEM block 2"
         ));
-        assert_eq!(PublicKey::list_from_text("# none\n\n"), Err(KeyListError::Empty));
+        assert_eq!(
+            PublicKey::list_from_text("# none\n\n"),
+            Err(KeyListError::Empty)
+        );
     }
 
     #[test]

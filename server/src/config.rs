@@ -26,7 +26,8 @@ pub struct ServeConfig {
     #[arg(long, env = "CUSTODY_SITE_ROOT")]
     pub site_root: Option<PathBuf>,
 
-    /// Open the console in the desktop's browser once it is serving.
+    /// Open the console's Verify page in the desktop's browser once it is serving,
+    /// for verifying bundle files offline on this machine.
     #[arg(long, env = "CUSTODY_OPEN")]
     pub open: bool,
 
@@ -107,15 +108,15 @@ impl ServeConfig {
             .unwrap_or_else(|| app::store::Db::sqlite_url(&self.data_dir))
     }
 
-    /// The site root in force: the flag, or `site/` beside the build profile's
-    /// directory (`target/release/custody` → `target/site`).
+    /// The site root in force: the flag, or `site/` in the build profile's directory,
+    /// where `./x` builds it (`target/release/custody` → `target/release/site`).
     pub fn site_root(&self) -> PathBuf {
         if let Some(root) = &self.site_root {
             return root.clone();
         }
         std::env::current_exe()
             .ok()
-            .and_then(|exe| exe.parent()?.parent().map(|dir| dir.join("site")))
+            .and_then(|exe| exe.parent().map(|dir| dir.join("site")))
             .unwrap_or_else(|| PathBuf::from("site"))
     }
 }

@@ -1,5 +1,6 @@
 //! Files a person hands the page: dropped on it, or chosen with a picker.
 
+use leptos::prelude::*;
 use wasm_bindgen::JsCast as _;
 
 /// The first file of a drop.
@@ -18,4 +19,64 @@ pub fn input_of(ev: &leptos::ev::Event) -> Option<web_sys::HtmlInputElement> {
 /// The first file chosen in that input.
 pub fn picked(ev: &leptos::ev::Event) -> Option<web_sys::File> {
     input_of(ev).and_then(|i| i.files()).and_then(|f| f.get(0))
+}
+
+/// A labelled text area that also takes a dropped file or one chosen with a picker.
+#[component]
+pub fn TextDrop(
+    id: &'static str,
+    label: &'static str,
+    placeholder: &'static str,
+    rows: u32,
+    value: RwSignal<String>,
+) -> impl IntoView {
+    let dragging = RwSignal::new(false);
+    let read_file = move |file: web_sys::File| {
+        leptos::task::spawn_local(async move {
+            if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                value.set(text.as_string().unwrap_or_default());
+            }
+        });
+    };
+    let on_drop = move |ev: web_sys::DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        if let Some(file) = dropped(&ev) {
+            read_file(file);
+        }
+    };
+    let on_pick = move |ev: leptos::ev::Event| {
+        if let Some(file) = picked(&ev) {
+            read_file(file);
+        }
+    };
+    let file_id = format!("{id}-file");
+    view! {
+        <div>
+            <div class="mb-1 flex items-center justify-between">
+                <label for=id class="text-sm font-medium">{label}</label>
+                <label for=file_id.clone() class="cursor-pointer text-sm font-medium text-emerald-700 hover:underline dark:text-emerald-400">
+                    "Choose file…"
+                </label>
+                <input id=file_id type="file" class="sr-only" on:change=on_pick/>
+            </div>
+            <textarea
+                id=id
+                rows=rows
+                spellcheck="false"
+                placeholder=placeholder
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+                on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
+                on:dragleave=move |_| dragging.set(false)
+                on:drop=on_drop
+                class=move || format!(
+                    "block w-full rounded-md border bg-white p-3 font-mono text-xs shadow-sm focus:outline-none focus:ring-2 focus:ring-emerald-500/40 dark:bg-slate-900 {}",
+                    if dragging.get() { "border-emerald-500 ring-2 ring-emerald-500/40" } else { "border-slate-300 dark:border-slate-700" },
+                )
+            ></textarea>
+            <p class="mt-1 text-xs text-slate-500">"Paste, drop a file here, or choose one."</p>
+        </div>
+    }
+    .into_any()
 }

@@ -2,7 +2,10 @@
 
 pub mod files;
 pub mod hydrated;
+pub mod review;
+pub mod roots;
 pub mod table;
 pub mod theme;
 pub mod upload;
 pub mod verdict;
+pub mod verifier;

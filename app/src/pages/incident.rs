@@ -176,7 +176,7 @@ fn Bundles(bundles: Vec<BundleSummary>) -> impl IntoView {
     view! {
         <section aria-labelledby="bundles-title">
             <h2 id="bundles-title" class="mb-3 text-lg font-semibold">"Evidence bundles"</h2>
-            <DataTable columns=&["File", "Verdict", "Reasons", "Events", "SHA-256", "Downloads"] testid="incident-bundles">
+            <DataTable columns=&["File", "Verdict", "Reasons", "Events", "SHA-256", "Open"] testid="incident-bundles">
                         {bundles
                             .into_iter()
                             .map(|b| {
@@ -185,7 +185,9 @@ fn Bundles(bundles: Vec<BundleSummary>) -> impl IntoView {
                                 view! {
                                     <tr>
                                         <td class="px-4 py-2">
-                                            {if b.name.is_empty() { "(no name)".to_owned() } else { b.name.clone() }}
+                                            <a href=format!("/bundles/{}", b.sha256) class="font-medium underline" data-testid="bundle-link">
+                                                {if b.name.is_empty() { "(no name)".to_owned() } else { b.name.clone() }}
+                                            </a>
                                             {b.bundle_id.clone().map(|id| view! {
                                                 <div class="font-mono text-xs text-slate-500">{id}</div>
                                             })}
@@ -197,6 +199,8 @@ fn Bundles(bundles: Vec<BundleSummary>) -> impl IntoView {
                                         <td class="px-4 py-2">{b.event_count}</td>
                                         <td class="px-4 py-2 font-mono text-xs" title=b.sha256.clone()>{b.sha256.get(..16).unwrap_or_default().to_owned()}"…"</td>
                                         <td class="px-4 py-2 whitespace-nowrap">
+                                            <a href=format!("/bundles/{}", b.sha256) class="font-medium text-emerald-700 underline dark:text-emerald-400">"timeline"</a>
+                                            " · "
                                             <a href=raw class="underline" download="">"bytes"</a>
                                             " · "
                                             <a href=report class="underline">"report"</a>

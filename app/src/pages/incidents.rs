@@ -1,79 +1,363 @@
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
 
 use crate::api::list_incidents;
 use crate::components::table::DataTable;
 use crate::components::upload::UploadBundle;
 use crate::components::verdict::{Badge, Tone, VerdictBadge};
-use crate::model::{IncidentStatus, IncidentSummary};
+use crate::error::ApiError;
+use crate::model::{
+    IncidentList, IncidentQuery, IncidentSort, IncidentStatus, IncidentSummary, Severity,
+    StatusCount, Verdict,
+};
 
 use super::{ErrorBox, PageHeader};
 
-/// The incident list: every case under review, from the database.
+/// The incident list: the cases under review, searched, filtered and sorted as the
+/// URL's query string says, so that a filtered list is a link and works without
+/// JavaScript.
 #[component]
 pub fn IncidentsPage() -> impl IntoView {
-    let incidents = Resource::new(|| (), |_| list_incidents());
+    let params = use_query_map();
+    let query = Memo::new(move |_| query_of(&params.read()));
+    // The query travels with its answer, so the form always shows what was listed.
+    let list = Resource::new(
+        move || query.get(),
+        |query| async move {
+            let answer = list_incidents(query.clone()).await;
+            (query, answer)
+        },
+    );
     view! {
         <Title text="Incidents"/>
         <PageHeader
             title="Incidents"
             lead="Cases under review: each holds signed evidence bundles of what humans and agents did."
         />
-        <UploadBundle on_stored=Callback::new(move |()| incidents.refetch())/>
-        <Suspense fallback=|| view! { <p class="text-slate-500">"Loading incidents…"</p> }>
+        <UploadBundle on_stored=Callback::new(move |()| list.refetch())/>
+        <Transition fallback=|| view! { <p class="text-slate-500">"Loading incidents…"</p> }>
             {move || Suspend::new(async move {
-                match incidents.await {
-                    Ok(list) if list.is_empty() => EmptyState().into_any(),
-                    Ok(list) => view! { <IncidentTable incidents=list/> }.into_any(),
-                    Err(error) => view! { <ErrorBox error/> }.into_any(),
+                let (query, answer) = list.await;
+                let filtered = query.is_filtered();
+                match answer {
+                    Ok(list) if list.all == 0 && !filtered => EmptyState().into_any(),
+                    Ok(list) => {
+                        let by_status = Some(list.by_status.clone());
+                        view! {
+                            <Filters query by_status/>
+                            <Results list filtered/>
+                        }
+                            .into_any()
+                    }
+                    Err(ApiError::Invalid(message)) => {
+                        view! {
+                            <Filters query by_status=None/>
+                            <InvalidFilters message/>
+                        }
+                            .into_any()
+                    }
+                    Err(error) => {
+                        view! {
+                            <Filters query by_status=None/>
+                            <ErrorBox error/>
+                        }
+                            .into_any()
+                    }
                 }
             })}
-        </Suspense>
+        </Transition>
+    }
+}
+
+/// The query a URL's parameters ask for: empty parameters are absent ones.
+fn query_of(params: &ParamsMap) -> IncidentQuery {
+    let mut query = IncidentQuery::default();
+    for name in IncidentQuery::PARAMETERS {
+        query.set(name, params.get(name).filter(|v| !v.trim().is_empty()));
+    }
+    query
+}
+
+/// Leaves empty fields and the default order out of the URL a hydrated form goes
+/// to, so that the same list has one address. (Without JavaScript the browser sends
+/// every field; the page reads an empty one as an absent one.)
+fn drop_unset(form: &web_sys::FormData) {
+    // `<Form>` adds the submit button as a field, named and valued "" here.
+    form.delete("");
+    for name in IncidentQuery::PARAMETERS {
+        let value = form.get(name).as_string().unwrap_or_default();
+        if value.trim().is_empty() || (name == "sort" && value == IncidentSort::default().as_str())
+        {
+            form.delete(name);
+        }
+    }
+}
+
+const INPUT: &str =
+    "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm \
+     text-slate-900 shadow-sm focus:border-emerald-600 focus:outline-none focus:ring-2 \
+     focus:ring-emerald-500/40 dark:border-slate-700 dark:bg-slate-950 dark:text-slate-100";
+const LABEL: &str = "block text-xs font-medium text-slate-600 dark:text-slate-400";
+
+/// The search box, the filters and the order, as a GET form whose fields are the
+/// URL's parameters. `by_status` puts each status's count on its choice.
+#[component]
+fn Filters(query: IncidentQuery, by_status: Option<Vec<StatusCount>>) -> impl IntoView {
+    let value = |name: &str| query.get(name).unwrap_or_default().to_owned();
+    let chosen = |name: &str, option: &str| query.get(name).unwrap_or_default() == option;
+    let count = |label: &str, n: Option<i64>| match n {
+        Some(n) => format!("{label} ({n})"),
+        None => label.to_owned(),
+    };
+    let all_statuses = by_status
+        .as_ref()
+        .map(|counts| counts.iter().map(|c| c.count).sum());
+    let status_options = IncidentStatus::ALL
+        .into_iter()
+        .map(|status| {
+            let n = by_status.as_ref().map(|counts| {
+                counts
+                    .iter()
+                    .find(|c| c.status == status)
+                    .map_or(0, |c| c.count)
+            });
+            view! {
+                <option value=status.as_str() selected=chosen("status", status.as_str())>
+                    {count(status.label(), n)}
+                </option>
+            }
+        })
+        .collect_view();
+    let severity_options = Severity::ALL
+        .into_iter()
+        .map(|severity| {
+            view! {
+                <option value=severity.as_str() selected=chosen("severity", severity.as_str())>
+                    {severity.label()}
+                </option>
+            }
+        })
+        .collect_view();
+    let verdict_options = Verdict::ALL
+        .into_iter()
+        .map(|verdict| (verdict.as_str(), verdict.label()))
+        .chain([("none", "No bundles")])
+        .map(|(name, label)| {
+            view! { <option value=name selected=chosen("verdict", name)>{label}</option> }
+        })
+        .collect_view();
+    let sort = query
+        .sort
+        .as_deref()
+        .unwrap_or(IncidentSort::default().as_str())
+        .to_owned();
+    let sort_options = IncidentSort::ALL
+        .into_iter()
+        .map(|option| {
+            view! {
+                <option value=option.as_str() selected=sort == option.as_str()>{option.label()}</option>
+            }
+        })
+        .collect_view();
+    let (q, from, to, actor, assignee) = (
+        value("q"),
+        value("from"),
+        value("to"),
+        value("actor"),
+        value("assignee"),
+    );
+    let any_status = query.status.is_none();
+    let any_severity = query.severity.is_none();
+    let any_verdict = query.verdict.is_none();
+    let tidy: Arc<dyn Fn(&web_sys::FormData)> = Arc::new(drop_unset);
+    view! {
+        <section
+            aria-labelledby="filters-title"
+            class="mb-4 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
+        >
+            <h2 id="filters-title" class="sr-only">"Filter the list"</h2>
+            <Form method="GET" action="/" noscroll=true on_form_data=tidy>
+                <div class="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
+                    <div class="sm:col-span-2">
+                        <label for="filter-q" class=LABEL>"Search"</label>
+                        <input
+                            id="filter-q"
+                            type="search"
+                            name="q"
+                            value=q
+                            placeholder="Words in the title or description"
+                            class=INPUT
+                        />
+                    </div>
+                    <div>
+                        <label for="filter-status" class=LABEL>"Status"</label>
+                        <select id="filter-status" name="status" class=INPUT>
+                            <option value="" selected=any_status>
+                                {count("All statuses", all_statuses)}
+                            </option>
+                            {status_options}
+                        </select>
+                    </div>
+                    <div>
+                        <label for="filter-severity" class=LABEL>"Severity"</label>
+                        <select id="filter-severity" name="severity" class=INPUT>
+                            <option value="" selected=any_severity>"Any severity"</option>
+                            {severity_options}
+                        </select>
+                    </div>
+                    <div>
+                        <label for="filter-verdict" class=LABEL>"Verdict"</label>
+                        <select id="filter-verdict" name="verdict" class=INPUT>
+                            <option value="" selected=any_verdict>"Any verdict"</option>
+                            {verdict_options}
+                        </select>
+                    </div>
+                    <div>
+                        <label for="filter-from" class=LABEL>"Opened from"</label>
+                        <input id="filter-from" type="date" name="from" value=from class=INPUT/>
+                    </div>
+                    <div>
+                        <label for="filter-to" class=LABEL>"Opened to"</label>
+                        <input id="filter-to" type="date" name="to" value=to class=INPUT/>
+                    </div>
+                    <div>
+                        <label for="filter-sort" class=LABEL>"Sort by"</label>
+                        <select id="filter-sort" name="sort" class=INPUT>{sort_options}</select>
+                    </div>
+                    <div class="sm:col-span-2">
+                        <label for="filter-actor" class=LABEL>"Actor"</label>
+                        <input
+                            id="filter-actor"
+                            type="text"
+                            name="actor"
+                            value=actor
+                            placeholder="An identity or name in the evidence"
+                            class=INPUT
+                        />
+                    </div>
+                    <div class="sm:col-span-2">
+                        <label for="filter-assignee" class=LABEL>"Assignee"</label>
+                        <input
+                            id="filter-assignee"
+                            type="text"
+                            name="assignee"
+                            value=assignee
+                            placeholder="Reviewer's name"
+                            class=INPUT
+                        />
+                    </div>
+                </div>
+                <div class="mt-4 flex items-center gap-4">
+                    <button
+                        type="submit"
+                        class="rounded-md bg-emerald-700 px-4 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-emerald-600 focus:outline-none focus:ring-2 focus:ring-emerald-500/40"
+                    >
+                        "Apply filters"
+                    </button>
+                    <a href="/" class="text-sm font-medium text-emerald-700 underline dark:text-emerald-400">
+                        "Clear filters"
+                    </a>
+                </div>
+            </Form>
+        </section>
+    }
+}
+
+/// How many incidents match, and the table of them.
+#[component]
+fn Results(list: IncidentList, filtered: bool) -> impl IntoView {
+    let IncidentList {
+        items, total, all, ..
+    } = list;
+    view! {
+        <p class="mb-3 text-sm text-slate-500" role="status" data-testid="incident-summary">
+            <span data-testid="incident-count">{plural(total, "incident")}</span>
+            {filtered.then(|| format!(" match these filters, of {all} in all"))}
+        </p>
+        {if items.is_empty() {
+            view! {
+                <p class="rounded-lg border border-dashed border-slate-300 bg-white p-6 text-slate-600 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-400">
+                    "No incident matches these filters. "
+                    <a href="/" class="font-medium text-emerald-700 underline dark:text-emerald-400">"Clear filters"</a>
+                    " to see every incident."
+                </p>
+            }
+                .into_any()
+        } else {
+            view! { <IncidentTable incidents=items/> }.into_any()
+        }}
+    }
+}
+
+/// "1 incident", "2 incidents".
+fn plural(n: i64, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// Parameters the list cannot use, named, with the way out.
+#[component]
+fn InvalidFilters(message: String) -> impl IntoView {
+    view! {
+        <div
+            role="alert"
+            data-testid="filter-error"
+            class="rounded-lg border border-red-300 bg-red-50 p-4 text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200"
+        >
+            <p class="font-semibold">"These filters cannot be applied"</p>
+            <p class="mt-1">{message}</p>
+            <p class="mt-2">
+                <a href="/" class="font-medium underline">"Clear filters"</a>
+                " or correct the values above."
+            </p>
+        </div>
     }
 }
 
 #[component]
 fn IncidentTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
-    let count = incidents.len();
     view! {
-        <p class="mb-3 text-sm text-slate-500" data-testid="incident-count">
-            {format!("{count} incident{}", if count == 1 { "" } else { "s" })}
-        </p>
-        <DataTable columns=&["#", "Title", "Evidence", "Status", "Severity", "Assignee", "Updated (UTC)"]>
-                    {incidents
-                        .into_iter()
-                        .map(|i| {
-                            let tone = match i.status {
-                                IncidentStatus::SignedOff | IncidentStatus::Closed => Tone::Good,
-                                IncidentStatus::Open | IncidentStatus::InReview => Tone::Neutral,
-                            };
-                            view! {
-                                <tr>
-                                    <td class="px-4 py-2 font-mono text-slate-500">{i.id}</td>
-                                    <td class="px-4 py-2 font-medium">
-                                        <a href=format!("/incidents/{}", i.id) class="hover:underline">{i.title}</a>
-                                    </td>
-                                    <td class="px-4 py-2 whitespace-nowrap">
-                                        {i.verdict.map(|verdict| view! { <VerdictBadge verdict/> })}
-                                        <span class="ml-2 text-xs text-slate-500">
-                                            {format!(
-                                                "{} bundle{}, {} event{}",
-                                                i.bundle_count,
-                                                if i.bundle_count == 1 { "" } else { "s" },
-                                                i.event_count,
-                                                if i.event_count == 1 { "" } else { "s" },
-                                            )}
-                                        </span>
-                                    </td>
-                                    <td class="px-4 py-2"><Badge tone text=i.status.label()/></td>
-                                    <td class="px-4 py-2">{i.severity.label()}</td>
-                                    <td class="px-4 py-2">{i.assignee.unwrap_or_else(|| "—".into())}</td>
-                                    <td class="px-4 py-2 font-mono text-xs">{i.updated_at}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </DataTable>
+        <DataTable
+            columns=&["#", "Title", "Evidence", "Status", "Severity", "Assignee", "Opened (UTC)", "Updated (UTC)"]
+            testid="incident-table"
+        >
+            {incidents
+                .into_iter()
+                .map(|i| {
+                    let tone = match i.status {
+                        IncidentStatus::SignedOff | IncidentStatus::Closed => Tone::Good,
+                        IncidentStatus::Open | IncidentStatus::InReview => Tone::Neutral,
+                    };
+                    view! {
+                        <tr>
+                            <td class="px-4 py-2 font-mono text-slate-500">{i.id}</td>
+                            <td class="px-4 py-2 font-medium">
+                                <a href=format!("/incidents/{}", i.id) class="hover:underline">{i.title}</a>
+                            </td>
+                            <td class="px-4 py-2 whitespace-nowrap">
+                                {i.verdict.map(|verdict| view! { <VerdictBadge verdict/> })}
+                                <span class="ml-2 text-xs text-slate-500">
+                                    {format!(
+                                        "{}, {}",
+                                        plural(i.bundle_count, "bundle"),
+                                        plural(i.event_count, "event"),
+                                    )}
+                                </span>
+                            </td>
+                            <td class="px-4 py-2"><Badge tone text=i.status.label()/></td>
+                            <td class="px-4 py-2">{i.severity.label()}</td>
+                            <td class="px-4 py-2">{i.assignee.unwrap_or_else(|| "—".into())}</td>
+                            <td class="px-4 py-2 font-mono text-xs">{i.created_at}</td>
+                            <td class="px-4 py-2 font-mono text-xs">{i.updated_at}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()}
+        </DataTable>
     }
 }
 

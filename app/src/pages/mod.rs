@@ -1,5 +1,6 @@
 //! One module per page.
 
+mod bundle;
 mod incident;
 mod incidents;
 mod not_found;
@@ -7,6 +8,7 @@ mod review_log;
 mod settings;
 mod verify;
 
+pub use bundle::BundlePage;
 pub use incident::IncidentPage;
 pub use incidents::IncidentsPage;
 pub use not_found::NotFound;

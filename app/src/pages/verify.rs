@@ -2,8 +2,14 @@ use evidence::dsse;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::files::TextDrop;
 use crate::components::hydrated::use_hydrated;
+use crate::components::review::{fit_once, timeline_state, Progress, Review};
+use crate::components::roots::RootsInput;
 use crate::components::verdict::{Badge, Tone};
+#[cfg(feature = "hydrate")]
+use crate::components::verifier::Source;
+use crate::components::verifier::{Phase, Verifier};
 
 use super::PageHeader;
 
@@ -39,10 +45,131 @@ impl Outcome {
     }
 }
 
+/// The offline verifier: a bundle file and the trust roots the reviewer chose,
+/// verified in this browser (nothing is uploaded), with the full report and the
+/// timeline; below it, one DSSE envelope against one key.
+#[component]
+pub fn VerifyPage() -> impl IntoView {
+    view! {
+        <Title text="Verify"/>
+        <PageHeader
+            title="Verify evidence in your browser"
+            lead="Drop a bundle and the trust roots you hold. Your browser verifies every signature, chain link and the Merkle root itself, with the same code as the server; nothing is uploaded."
+        />
+        <BundleVerify/>
+        <hr class="my-10 border-slate-200 dark:border-slate-800"/>
+        <EnvelopeVerify/>
+    }
+    .into_any()
+}
+
+/// A bundle file verified against chosen roots, in the verification worker.
+#[component]
+fn BundleVerify() -> impl IntoView {
+    let hydrated = use_hydrated();
+    let verifier = Verifier::new();
+    let state = timeline_state();
+    let roots = RwSignal::new(String::new());
+    let file_name = RwSignal::new(None::<String>);
+    let dragging = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    let chosen: StoredValue<Option<web_sys::File>, LocalStorage> = StoredValue::new_local(None);
+    #[cfg(feature = "hydrate")]
+    let take = move |file: web_sys::File| {
+        file_name.set(Some(format!("{} ({} bytes)", file.name(), file.size())));
+        chosen.set_value(Some(file));
+    };
+    let on_drop = move |ev: web_sys::DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        #[cfg(feature = "hydrate")]
+        if let Some(file) = crate::components::files::dropped(&ev) {
+            take(file);
+        }
+    };
+    let on_pick = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        if let Some(file) = crate::components::files::picked(&ev) {
+            take(file);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    let verify = move |_| {
+        #[cfg(feature = "hydrate")]
+        chosen.with_value(|f| {
+            if let Some(f) = f {
+                verifier.start(Source::File(f), &roots.get_untracked());
+            }
+        });
+    };
+    Effect::new(move |_| {
+        if let Phase::Done(found) = verifier.phase.get() {
+            fit_once(state, &found, None);
+            state.selected.set(None);
+        }
+    });
+    let stem = move || {
+        file_name
+            .get()
+            .and_then(|n| {
+                n.split(" (")
+                    .next()
+                    .map(|s| s.trim_end_matches(".json").to_owned())
+            })
+            .unwrap_or_else(|| "bundle".into())
+    };
+    view! {
+        <section aria-labelledby="bundle-verify-title">
+            <h2 id="bundle-verify-title" class="mb-3 text-lg font-semibold">"Verify a bundle"</h2>
+            <div class="grid gap-6 lg:grid-cols-2">
+                <div>
+                    <label for="bundle-file" class="mb-1 block text-sm font-medium">"Evidence bundle (JSON file)"</label>
+                    <div
+                        data-testid="bundle-drop"
+                        on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
+                        on:dragleave=move |_| dragging.set(false)
+                        on:drop=on_drop
+                        class=move || format!(
+                            "flex min-h-28 flex-col items-center justify-center gap-2 rounded-md border-2 border-dashed p-4 text-sm {}",
+                            if dragging.get() { "border-emerald-500 bg-emerald-50 dark:bg-emerald-950" } else { "border-slate-300 dark:border-slate-700" },
+                        )
+                    >
+                        <span>{move || file_name.get().unwrap_or_else(|| "Drop a bundle file here, or choose one.".into())}</span>
+                        <input id="bundle-file" type="file" accept=".json,application/json" on:change=on_pick class="text-xs"/>
+                    </div>
+                </div>
+                <RootsInput value=roots/>
+            </div>
+            <div class="mt-4 flex items-center gap-4">
+                <button
+                    type="button"
+                    on:click=verify
+                    disabled=move || !hydrated.get() || file_name.get().is_none()
+                    class="rounded-md bg-emerald-700 px-5 py-2 text-sm font-semibold text-white shadow-sm hover:bg-emerald-600 disabled:cursor-not-allowed disabled:opacity-60"
+                >
+                    "Verify bundle"
+                </button>
+                <span class="text-sm text-slate-500">"Runs in a worker in this browser; the page stays responsive."</span>
+            </div>
+            <div class="mt-4"><Progress verifier/></div>
+            {move || match verifier.phase.get() {
+                Phase::Done(found) => Some(view! {
+                    <div class="mt-4">
+                        <Review found verifier server=None roots_note="Against the trust roots given above." state file_stem=stem()/>
+                    </div>
+                }),
+                _ => None,
+            }}
+        </section>
+    }
+    .into_any()
+}
+
 /// Verifies one DSSE envelope against one ed25519 public key, in the browser, with
 /// the same `evidence` code the server runs. Nothing is sent anywhere.
 #[component]
-pub fn VerifyPage() -> impl IntoView {
+fn EnvelopeVerify() -> impl IntoView {
     let hydrated = use_hydrated();
     let envelope = RwSignal::new(String::new());
     let key = RwSignal::new(String::new());
@@ -61,11 +188,8 @@ pub fn VerifyPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Verify"/>
-        <PageHeader
-            title="Verify a signed envelope"
-            lead="Paste or drop a DSSE envelope and the ed25519 public key you trust. Your browser checks the signature itself; nothing is uploaded."
-        />
+        <h2 class="text-lg font-semibold">"Verify one signed envelope"</h2>
+        <p class="mb-3 text-sm text-slate-600 dark:text-slate-400">"Paste or drop a DSSE envelope and the ed25519 public key you trust."</p>
         <div class="grid gap-6 lg:grid-cols-2">
             <TextDrop
                 id="envelope"
@@ -99,6 +223,7 @@ pub fn VerifyPage() -> impl IntoView {
             {move || outcome.get().map(|o| view! { <OutcomePanel outcome=o/> })}
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -133,64 +258,5 @@ fn OutcomePanel(outcome: Outcome) -> impl IntoView {
             </section>
         }
         .into_any(),
-    }
-}
-
-/// A labelled text area that also takes a dropped file or one chosen with a picker.
-#[component]
-fn TextDrop(
-    id: &'static str,
-    label: &'static str,
-    placeholder: &'static str,
-    rows: u32,
-    value: RwSignal<String>,
-) -> impl IntoView {
-    let dragging = RwSignal::new(false);
-    let read_file = move |file: web_sys::File| {
-        leptos::task::spawn_local(async move {
-            if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                value.set(text.as_string().unwrap_or_default());
-            }
-        });
-    };
-    let on_drop = move |ev: web_sys::DragEvent| {
-        ev.prevent_default();
-        dragging.set(false);
-        if let Some(file) = crate::components::files::dropped(&ev) {
-            read_file(file);
-        }
-    };
-    let on_pick = move |ev: leptos::ev::Event| {
-        if let Some(file) = crate::components::files::picked(&ev) {
-            read_file(file);
-        }
-    };
-    let file_id = format!("{id}-file");
-    view! {
-        <div>
-            <div class="mb-1 flex items-center justify-between">
-                <label for=id class="text-sm font-medium">{label}</label>
-                <label for=file_id.clone() class="cursor-pointer text-sm font-medium text-emerald-700 hover:underline dark:text-emerald-400">
-                    "Choose file…"
-                </label>
-                <input id=file_id type="file" class="sr-only" on:change=on_pick/>
-            </div>
-            <textarea
-                id=id
-                rows=rows
-                spellcheck="false"
-                placeholder=placeholder
-                prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))
-                on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
-                on:dragleave=move |_| dragging.set(false)
-                on:drop=on_drop
-                class=move || format!(
-                    "block w-full rounded-md border bg-white p-3 font-mono text-xs shadow-sm focus:outline-none focus:ring-2 focus:ring-emerald-500/40 dark:bg-slate-900 {}",
-                    if dragging.get() { "border-emerald-500 ring-2 ring-emerald-500/40" } else { "border-slate-300 dark:border-slate-700" },
-                )
-            ></textarea>
-            <p class="mt-1 text-xs text-slate-500">"Paste, drop a file here, or choose one."</p>
-        </div>
     }
 }

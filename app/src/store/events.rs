@@ -84,7 +84,7 @@ pub enum QueryError {
 }
 
 /// `LIKE` pattern for text containing `text`, with `\` escaping.
-fn contains(text: &str) -> String {
+pub(crate) fn contains(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('%');
     for c in text.to_lowercase().chars() {

@@ -3,9 +3,12 @@
 use sqlx::Any;
 
 use crate::model::{
-    ActorFact, IncidentDetail, IncidentFacts, IncidentStatus, IncidentSummary, Severity, Verdict,
+    ActorFact, IncidentDetail, IncidentFacts, IncidentList, IncidentQuery, IncidentSort,
+    IncidentStatus, IncidentSummary, Severity, StatusCount, Verdict,
 };
 
+use super::events::{contains, QueryError};
+use super::sql::Sql;
 use super::{bundles, now, Db, StoreError};
 
 /// What it takes to open an incident.
@@ -34,17 +37,16 @@ type Row = (
     i64,
 );
 
-/// The columns of [`Row`]: the incident, then its counts (sums cast so that
+/// The columns of [`Row`]: the incident `i`, then its counts (sums cast so that
 /// Postgres gives BIGINT, not NUMERIC).
-const SELECT: &str = "SELECT i.id, i.title, i.status, i.severity, i.assignee, i.created_at, \
+const COLUMNS: &str = "SELECT i.id, i.title, i.status, i.severity, i.assignee, i.created_at, \
      i.updated_at, \
      CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id) AS BIGINT), \
      CAST((SELECT COALESCE(SUM(b.event_count), 0) FROM bundles b WHERE b.incident_id = i.id) AS BIGINT), \
      CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id AND b.status = 'tampered') AS BIGINT), \
      CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id AND b.status = 'untrusted') AS BIGINT), \
      CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id \
-           AND b.status = 'verified_with_warnings') AS BIGINT) \
-     FROM incidents i";
+           AND b.status = 'verified_with_warnings') AS BIGINT)";
 
 /// Opens an incident and returns its number.
 pub async fn create(db: &Db, new: &NewIncident) -> Result<i64, StoreError> {
@@ -97,17 +99,255 @@ where
     Ok(())
 }
 
-/// Every incident, most recently updated first.
-pub async fn list(db: &Db) -> Result<Vec<IncidentSummary>, StoreError> {
-    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} ORDER BY i.updated_at DESC, i.id DESC"))
+/// The worst verdict among an incident's bundles, as its stored name, or `none`
+/// without bundles: the order [`summary`] gives a verdict in, written in SQL.
+const WORST_VERDICT: &str = "CASE \
+     WHEN NOT EXISTS (SELECT 1 FROM bundles b WHERE b.incident_id = i.id) THEN 'none' \
+     WHEN EXISTS (SELECT 1 FROM bundles b WHERE b.incident_id = i.id \
+                  AND b.status = 'tampered') THEN 'tampered' \
+     WHEN EXISTS (SELECT 1 FROM bundles b WHERE b.incident_id = i.id \
+                  AND b.status = 'untrusted') THEN 'untrusted' \
+     WHEN EXISTS (SELECT 1 FROM bundles b WHERE b.incident_id = i.id \
+                  AND b.status = 'verified_with_warnings') THEN 'verified_with_warnings' \
+     ELSE 'verified' END";
+
+/// The incidents `query` selects, in its order, with how many match and how many
+/// each status would list. A parameter that cannot be used is refused with
+/// [`QueryError::Invalid`] naming it (every such parameter, when there are several).
+pub async fn list(db: &Db, query: &IncidentQuery) -> Result<IncidentList, QueryError> {
+    let filters = Filters::parse(query)?;
+
+    let mut select = Sql::new(db.kind(), COLUMNS);
+    filters.push(&mut select, true);
+    select.push(" ORDER BY ").push(filters.sort_sql());
+    let (text, args) = select.build()?;
+    let rows: Vec<Row> = sqlx::query_as_with(&text, args)
         .fetch_all(db.pool())
-        .await?;
-    rows.into_iter().map(summary).collect()
+        .await
+        .map_err(StoreError::from)?;
+    let items = rows
+        .into_iter()
+        .map(summary)
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let mut counts = Sql::new(db.kind(), "SELECT i.status, CAST(COUNT(*) AS BIGINT)");
+    filters.push(&mut counts, false);
+    counts.push(" GROUP BY i.status");
+    let (text, args) = counts.build()?;
+    let counts: Vec<(String, i64)> = sqlx::query_as_with(&text, args)
+        .fetch_all(db.pool())
+        .await
+        .map_err(StoreError::from)?;
+    let by_status = IncidentStatus::ALL
+        .into_iter()
+        .map(|status| StatusCount {
+            status,
+            count: counts
+                .iter()
+                .find(|(name, _)| name == status.as_str())
+                .map_or(0, |(_, n)| *n),
+        })
+        .collect();
+
+    let (all,): (i64,) = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM incidents")
+        .fetch_one(db.pool())
+        .await
+        .map_err(StoreError::from)?;
+    Ok(IncidentList {
+        total: i64::try_from(items.len()).unwrap_or(i64::MAX),
+        items,
+        by_status,
+        all,
+    })
+}
+
+/// An [`IncidentQuery`] once checked: typed values, and `LIKE` patterns for text.
+#[derive(Debug, Default)]
+struct Filters {
+    text: Option<String>,
+    status: Option<IncidentStatus>,
+    severity: Option<Severity>,
+    /// A verdict's stored name, or `none`.
+    verdict: Option<&'static str>,
+    /// The first day, as stored times begin (`YYYY-MM-DD`).
+    opened_from: Option<String>,
+    /// The day after the last day.
+    opened_before: Option<String>,
+    actor: Option<String>,
+    assignee: Option<String>,
+    sort: IncidentSort,
+}
+
+impl Filters {
+    fn parse(query: &IncidentQuery) -> Result<Self, QueryError> {
+        let given = |value: &Option<String>| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let mut problems = Vec::new();
+        let mut filters = Filters {
+            text: given(&query.q).map(|v| contains(&v)),
+            actor: given(&query.actor).map(|v| contains(&v)),
+            assignee: given(&query.assignee).map(|v| contains(&v)),
+            ..Filters::default()
+        };
+        if let Some(v) = given(&query.status) {
+            filters.status = IncidentStatus::parse(&v);
+            if filters.status.is_none() {
+                problems.push(one_of(
+                    "status",
+                    &v,
+                    IncidentStatus::ALL.map(|s| s.as_str()),
+                ));
+            }
+        }
+        if let Some(v) = given(&query.severity) {
+            filters.severity = Severity::parse(&v);
+            if filters.severity.is_none() {
+                problems.push(one_of("severity", &v, Severity::ALL.map(|s| s.as_str())));
+            }
+        }
+        if let Some(v) = given(&query.verdict) {
+            filters.verdict = Verdict::parse(&v)
+                .map(Verdict::as_str)
+                .or((v == "none").then_some("none"));
+            if filters.verdict.is_none() {
+                let mut names = Verdict::ALL.map(|s| s.as_str()).to_vec();
+                names.push("none");
+                problems.push(one_of("verdict", &v, names));
+            }
+        }
+        let from = given(&query.from).and_then(|v| day("from", &v, &mut problems));
+        let to = given(&query.to).and_then(|v| day("to", &v, &mut problems));
+        if let (Some(from), Some(to)) = (from, to) {
+            if from > to {
+                problems.push(format!("`from` ({from}) is after `to` ({to})"));
+            }
+        }
+        filters.opened_from = from.map(|d| d.format("%Y-%m-%d").to_string());
+        filters.opened_before = match to.map(|d| d.succ_opt()) {
+            Some(Some(next)) => Some(next.format("%Y-%m-%d").to_string()),
+            Some(None) => {
+                problems.push("`to` is past the last day Custody can count".into());
+                None
+            }
+            None => None,
+        };
+        if let Some(v) = given(&query.sort) {
+            match IncidentSort::parse(&v) {
+                Some(sort) => filters.sort = sort,
+                None => problems.push(one_of("sort", &v, IncidentSort::ALL.map(|s| s.as_str()))),
+            }
+        }
+        if problems.is_empty() {
+            Ok(filters)
+        } else {
+            Err(QueryError::Invalid(problems.join("; ")))
+        }
+    }
+
+    /// Appends `FROM` and `WHERE` for these filters (without `status` unless
+    /// `with_status`: the per-status counts are what each status would add).
+    fn push(&self, q: &mut Sql<'_>, with_status: bool) {
+        q.push(" FROM incidents i WHERE 1 = 1");
+        if let Some(pattern) = &self.text {
+            q.push(" AND (LOWER(i.title) LIKE ")
+                .bind(pattern.clone())
+                .push(" ESCAPE '\\' OR LOWER(i.description) LIKE ")
+                .bind(pattern.clone())
+                .push(" ESCAPE '\\')");
+        }
+        if let Some(status) = self.status.filter(|_| with_status) {
+            q.push(" AND i.status = ").bind(status.as_str().to_owned());
+        }
+        if let Some(severity) = self.severity {
+            q.push(" AND i.severity = ")
+                .bind(severity.as_str().to_owned());
+        }
+        if let Some(verdict) = self.verdict {
+            q.push(&format!(" AND ({WORST_VERDICT}) = "))
+                .bind(verdict.to_owned());
+        }
+        // Stored times are RFC 3339 text in UTC: a day's times sort from its date on.
+        if let Some(day) = &self.opened_from {
+            q.push(" AND i.created_at >= ").bind(day.clone());
+        }
+        if let Some(day) = &self.opened_before {
+            q.push(" AND i.created_at < ").bind(day.clone());
+        }
+        if let Some(pattern) = &self.actor {
+            q.push(
+                " AND EXISTS (SELECT 1 FROM actors a JOIN bundles b ON b.sha256 = a.bundle_sha256 \
+                 WHERE b.incident_id = i.id AND (LOWER(a.actor_id) LIKE ",
+            )
+            .bind(pattern.clone())
+            .push(" ESCAPE '\\' OR LOWER(a.name) LIKE ")
+            .bind(pattern.clone())
+            .push(" ESCAPE '\\'))");
+        }
+        if let Some(pattern) = &self.assignee {
+            q.push(" AND LOWER(i.assignee) LIKE ")
+                .bind(pattern.clone())
+                .push(" ESCAPE '\\'");
+        }
+    }
+
+    /// `ORDER BY`'s terms: the key asked for, then the default order for ties, so
+    /// that the same data always lists the same way.
+    fn sort_sql(&self) -> &'static str {
+        match self.sort {
+            IncidentSort::UpdatedDesc => "i.updated_at DESC, i.id DESC",
+            IncidentSort::UpdatedAsc => "i.updated_at ASC, i.id ASC",
+            IncidentSort::OpenedDesc => "i.created_at DESC, i.id DESC",
+            IncidentSort::OpenedAsc => "i.created_at ASC, i.id ASC",
+            IncidentSort::TitleAsc => "LOWER(i.title) ASC, i.updated_at DESC, i.id DESC",
+            IncidentSort::TitleDesc => "LOWER(i.title) DESC, i.updated_at DESC, i.id DESC",
+            IncidentSort::SeverityDesc => {
+                "CASE i.severity WHEN 'low' THEN 0 WHEN 'medium' THEN 1 WHEN 'high' THEN 2 \
+                 ELSE 3 END DESC, i.updated_at DESC, i.id DESC"
+            }
+            IncidentSort::SeverityAsc => {
+                "CASE i.severity WHEN 'low' THEN 0 WHEN 'medium' THEN 1 WHEN 'high' THEN 2 \
+                 ELSE 3 END ASC, i.updated_at DESC, i.id DESC"
+            }
+            IncidentSort::EventsDesc => {
+                "(SELECT COALESCE(SUM(b.event_count), 0) FROM bundles b \
+                 WHERE b.incident_id = i.id) DESC, i.updated_at DESC, i.id DESC"
+            }
+            IncidentSort::EventsAsc => {
+                "(SELECT COALESCE(SUM(b.event_count), 0) FROM bundles b \
+                 WHERE b.incident_id = i.id) ASC, i.updated_at DESC, i.id DESC"
+            }
+        }
+    }
+}
+
+/// The message for parameter `name` given `value`, which is none of `names`.
+fn one_of<'a>(name: &str, value: &str, names: impl IntoIterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.into_iter().collect();
+    format!("`{name}` is one of {}, not {value:?}", names.join(", "))
+}
+
+/// Day `value` of parameter `name` (`YYYY-MM-DD`), or a problem noted.
+fn day(name: &str, value: &str, problems: &mut Vec<String>) -> Option<chrono::NaiveDate> {
+    let parsed = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .ok()
+        // Only the one spelling: the day is compared as text with stored times.
+        .filter(|d| d.format("%Y-%m-%d").to_string() == value);
+    if parsed.is_none() {
+        problems.push(format!(
+            "`{name}` is a date as YYYY-MM-DD, e.g. 2026-03-01, not {value:?}"
+        ));
+    }
+    parsed
 }
 
 /// Incident `id` with its description and bundles.
 pub async fn get(db: &Db, id: i64) -> Result<Option<IncidentDetail>, StoreError> {
-    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE i.id = $1"))
+    let row: Option<Row> = sqlx::query_as(&format!("{COLUMNS} FROM incidents i WHERE i.id = $1"))
         .bind(id)
         .fetch_optional(db.pool())
         .await?;

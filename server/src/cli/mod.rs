@@ -51,6 +51,11 @@ pub enum Command {
         /// Where to write it.
         #[arg(long, default_value = "demo")]
         out: PathBuf,
+        /// Also write a synthetic bundle of this many cleanly signed events
+        /// (`synthetic-N.bundle.json`, certified by `synthetic-root.pub`), for load
+        /// and browser benchmarks.
+        #[arg(long, value_name = "N")]
+        synthetic: Option<usize>,
     },
 }
 
@@ -81,7 +86,7 @@ impl Cli {
             Command::Trust(args) => keys::trust(&args).into(),
             Command::Sign(args) => sign::sign(&args).into(),
             Command::Verify(args) => verify::verify(&args),
-            Command::Demo { out } => demo(&out).into(),
+            Command::Demo { out, synthetic } => demo(&out, synthetic).into(),
             Command::Ingest(args) => ingest::ingest(&args),
             Command::TrustRoot(args) => ingest::trust_root(&args).into(),
             Command::Reverify(args) => ingest::reverify(&args),
@@ -97,9 +102,22 @@ impl Cli {
     }
 }
 
-fn demo(out: &std::path::Path) -> anyhow::Result<()> {
+fn demo(out: &std::path::Path, synthetic: Option<usize>) -> anyhow::Result<()> {
     let files = crate::demo::write(out)?;
     println!("wrote {} files to {}", files.len(), out.display());
+    if let Some(n) = synthetic {
+        let (bundle, root) = evidence::producer::synthetic(n, &format!("synthetic-{n}"));
+        let file = out.join(format!("synthetic-{n}.bundle.json"));
+        std::fs::write(&file, bundle)?;
+        std::fs::write(
+            out.join("synthetic-root.pub"),
+            format!("{}\n", root.to_hex()),
+        )?;
+        println!(
+            "wrote {} ({n} events; its root: synthetic-root.pub)",
+            file.display()
+        );
+    }
     println!(
         "verify one with: custody verify {} --trust {}",
         out.join("prod-config-change.bundle.json").display(),
@@ -118,7 +136,7 @@ fn serve(config: ServeConfig) -> anyhow::Result<()> {
         let url = format!("http://{}", app.local_addr());
         tracing::info!(%url, "Custody is serving");
         if open {
-            open_browser(&url);
+            open_browser(&format!("{url}/verify"));
         }
         app.run_until_stopped().await
     })

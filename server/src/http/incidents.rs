@@ -1,8 +1,8 @@
-//! `/api/incidents`: list, open, read one.
+//! `/api/incidents`: list (filtered and sorted), open, read one.
 
-use app::model::{IncidentDetail, IncidentSummary, Severity};
+use app::model::{IncidentDetail, IncidentQuery, IncidentSummary, Severity};
 use app::store::incidents::{self, NewIncident};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Json;
 use axum::routing::get;
@@ -19,22 +19,29 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/incidents/{id}", get(one))
 }
 
-/// Every incident, most recently updated first.
+/// The incidents a query selects, most recently updated first unless it asks otherwise.
 ///
 /// Each with its bundle and event counts and its verdict: the worst among its
-/// bundles, null without bundles.
+/// bundles, null without bundles. The parameters are the incident list's (the web
+/// UI's `/` takes the same); all are optional and combined with AND.
 #[utoipa::path(
     get,
     path = "/api/incidents",
     operation_id = "list_incidents",
     tag = "incidents",
+    params(IncidentQuery),
     responses(
-        (status = 200, description = "The incidents.", body = Vec<IncidentSummary>),
+        (status = 200, description = "The matching incidents.", body = Vec<IncidentSummary>),
+        (status = 400, description = "A parameter cannot be used (an unknown status, a date \
+            that is not YYYY-MM-DD, …); the message names it.", body = ErrorBody),
         (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
     )
 )]
-async fn list(State(state): State<AppState>) -> Result<Json<Vec<IncidentSummary>>, HttpError> {
-    Ok(Json(incidents::list(&state.db).await?))
+async fn list(
+    State(state): State<AppState>,
+    Query(query): Query<IncidentQuery>,
+) -> Result<Json<Vec<IncidentSummary>>, HttpError> {
+    Ok(Json(incidents::list(&state.db, &query).await?.items))
 }
 
 /// A new incident.

@@ -27,8 +27,9 @@ request body that is not the JSON expected, is refused before the handler runs, 
 plain text. There is no authentication yet: the API is open to whoever can reach the \
 server.
 
-The operations tagged `ui` are the web UI's server functions: POST with an empty body, \
-they answer JSON, and fail with status 500 and a JSON-encoded `ApiError`.";
+The operations tagged `ui` are the web UI's server functions: POST with their arguments \
+as a form (an empty body when they take none), they answer JSON, and fail with status 500 \
+and a JSON-encoded `ApiError`.";
 
 /// The OpenAPI document: every route the server answers under `/api`, and `/healthz`.
 #[derive(OpenApi)]
@@ -56,6 +57,8 @@ they answer JSON, and fail with status 500 and a JSON-encoded `ApiError`.";
         app::api::list_incidents,
         app::api::fetch_server_info,
         app::api::fetch_incident,
+        app::api::fetch_bundle,
+        app::api::fetch_trust_roots,
     ),
     tags(
         (name = "bundles", description = "Upload bundles and read what they hold."),

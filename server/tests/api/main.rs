@@ -2,6 +2,7 @@
 
 mod health;
 mod helpers;
+mod incidents;
 mod ingest;
 mod kill;
 mod openapi;

@@ -318,6 +318,8 @@ async fn every_answer_a_route_gives_is_documented() {
         ("get", "/api/events", "/api/events?per_page=501".into(), None, 400),
         ("get", "/api/events", "/api/events?page=first".into(), None, 400),
         ("get", "/api/incidents", "/api/incidents".into(), None, 200),
+        ("get", "/api/incidents", "/api/incidents?status=open&sort=title".into(), None, 200),
+        ("get", "/api/incidents", "/api/incidents?status=bogus".into(), None, 400),
         ("post", "/api/incidents", "/api/incidents".into(), new_incident("Opened"), 201),
         ("post", "/api/incidents", "/api/incidents".into(), new_incident(" "), 400),
         ("post", "/api/incidents", "/api/incidents".into(), Some(r#"{"name": "x"}"#.into()), 422),

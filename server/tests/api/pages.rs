@@ -75,7 +75,32 @@ async fn the_settings_page_shows_the_checked_sqlite_settings() {
 async fn the_verify_page_is_server_rendered_with_its_inputs_disabled_until_hydration() {
     let app = spawn_app().await;
     let html = app.get("/verify").await.text().await.expect("body");
-    assert!(html.contains("Verify a signed envelope"));
+    assert!(html.contains("Verify a bundle"));
+    assert!(html.contains(r#"for="bundle-file""#));
+    assert!(html.contains(r#"for="trust-roots""#));
+    assert!(html.contains("Verify one signed envelope"));
     assert!(html.contains(r#"for="envelope""#));
     assert!(html.contains("disabled"), "the button waits for wasm");
+}
+
+#[tokio::test]
+async fn a_bundle_page_is_server_rendered_with_the_stored_verdict_and_links_to_its_bytes() {
+    let app = spawn_app().await;
+    let (bundle, _) = evidence::producer::synthetic(5, "five");
+    let stored = app.store("name=five%3Cb%3E.json", bundle).await;
+    let sha = stored["sha256"].as_str().expect("sha256");
+    let response = app.get(&format!("/bundles/{sha}")).await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.expect("body");
+    // The name is text, never markup.
+    assert!(html.contains("five&lt;b&gt;.json</h1>"), "{html}");
+    assert!(html.contains("The server stored"), "{html}");
+    assert!(html.contains("Untrusted"), "{html}");
+    assert!(html.contains(&format!("/api/bundles/{sha}/raw")), "{html}");
+    // Verification waits for the browser: nothing is claimed before it ran.
+    assert!(!html.contains("Verified in this browser"), "{html}");
+
+    let missing = app.get(&format!("/bundles/{}", "0".repeat(64))).await;
+    let html = missing.text().await.expect("body");
+    assert!(html.contains("No such bundle"), "{html}");
 }

@@ -1,0 +1,479 @@
+//! What a reviewer sees of a bundle verified in the browser: the verdict (and
+//! whether it agrees with the server's), the timeline, the event inspector, the
+//! authority tree and the per-event results.
+
+use std::sync::Arc;
+
+use evidence::event::{Actor, Event};
+use leptos::prelude::*;
+
+use crate::components::verdict::{Badge, Tone};
+use crate::components::verifier::{Found, Phase, Verifier};
+use crate::model::Verdict;
+use crate::timeline::view::{TimelineChart, TimelineState, Viewport};
+use crate::timeline::{LaneKind, Link, Timeline};
+use crate::verification::Filter;
+
+fn tone_of(status: &str) -> Tone {
+    match status {
+        "verified" => Tone::Good,
+        "verified_with_warnings" | "untrusted" => Tone::Warn,
+        _ => Tone::Bad,
+    }
+}
+
+fn status_label(status: &str) -> String {
+    Verdict::parse(status).map_or_else(|| status.to_owned(), |v| v.label().to_owned())
+}
+
+/// The progress bar while the worker checks signatures.
+#[component]
+pub fn Progress(verifier: Verifier) -> impl IntoView {
+    move || {
+        match verifier.phase.get() {
+        Phase::Loading => Some(view! {
+            <p class="text-sm text-slate-500" data-testid="verify-progress" data-state="loading">"Loading the bundle and the verifier…"</p>
+        }.into_any()),
+        phase @ (Phase::Checking(..) | Phase::Done(_)) => {
+            let (done, total, state, line) = match phase {
+                Phase::Done(found) => {
+                    let n = found.summary.event_count as u32;
+                    (n, n, "done", format!("Checked all {n} events in this browser in {:.0} ms.", found.millis))
+                }
+                Phase::Checking(done, total) => (done, total, "checking", format!("Checking signatures in this browser: {done} of {total}")),
+                _ => (0, 0, "", String::new()),
+            };
+            let pct = if total == 0 { 0.0 } else { f64::from(done) * 100.0 / f64::from(total) };
+            Some(view! {
+                <div data-testid="verify-progress" data-state=state>
+                    <p class="text-sm text-slate-600 dark:text-slate-400">{line}</p>
+                    <div role="progressbar" aria-label="Verification progress" aria-valuemin="0" aria-valuemax=total aria-valuenow=done class="mt-1 h-2 w-full overflow-hidden rounded bg-slate-200 dark:bg-slate-800">
+                        <div class="h-full bg-emerald-600 transition-[width]" style=format!("width: {pct:.1}%")></div>
+                    </div>
+                </div>
+            }.into_any())
+        }
+        Phase::Refused(refusal) => {
+            let reason = refusal.code.clone();
+            Some(view! {
+            <section data-testid="browser-verdict" data-status="refused" data-reason=reason class="rounded-lg border border-red-300 bg-red-50 p-4 dark:border-red-800 dark:bg-red-950">
+                <div class="flex items-center gap-3"><Badge tone=Tone::Bad text="Refused"/><h2 class="font-semibold">{refusal.message}</h2></div>
+                <p class="mt-1 text-sm">"Reason code: "<code class="font-mono">{refusal.code}</code></p>
+            </section>
+        }.into_any())
+        }
+        _ => None,
+    }
+    }
+}
+
+/// Everything about a verified bundle. `server` is the verdict the server stored,
+/// if the bundle came from it; `roots_note` says whose trust roots were used.
+#[component]
+pub fn Review(
+    found: Arc<Found>,
+    verifier: Verifier,
+    server: Option<Verdict>,
+    #[prop(into)] roots_note: String,
+    state: TimelineState,
+    #[prop(into)] file_stem: String,
+) -> impl IntoView {
+    let t = &found.summary;
+    let status = t.status.clone();
+    let mismatch = server.filter(|s| s.as_str() != status).map(|s| view! {
+        <div role="alert" data-testid="verdict-mismatch" class="mt-3 rounded-md border-2 border-red-600 bg-red-100 p-3 font-semibold text-red-900 dark:bg-red-950 dark:text-red-100">
+            {format!(
+                "Your browser and the server disagree: the server stored \"{}\", your browser found \"{}\". Trust what your browser found with roots you chose, and find out why.",
+                s.label(),
+                status_label(&status)
+            )}
+        </div>
+    });
+    let agreement = server.filter(|s| s.as_str() == status).map(|_| view! {
+        <span class="text-sm text-emerald-700 dark:text-emerald-400" data-testid="verdict-agrees">"Agrees with the server's stored verdict."</span>
+    });
+    let download = move |_| verifier.download_transcript(format!("{file_stem}.verification.json"));
+    let reasons = t.reasons.clone();
+    let timeline = Arc::new(found.timeline.clone());
+    view! {
+        <section data-testid="browser-verdict" data-status=status.clone() data-millis=found.millis data-received-at=found.received_at class="rounded-lg border border-slate-200 p-4 dark:border-slate-800">
+            <div class="flex flex-wrap items-center gap-3">
+                <Badge tone=tone_of(&status) text=status_label(&status)/>
+                <h2 class="font-semibold">"Verified in this browser"</h2>
+                {agreement}
+                <button type="button" data-testid="download-transcript" on:click=download class="ml-auto rounded-md border border-slate-300 px-3 py-1 text-sm dark:border-slate-700">
+                    "Download transcript (JSON)"
+                </button>
+            </div>
+            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
+                {format!("{} events, {:.1} MB, checked in {:.0} ms with the evidence verifier compiled to wasm. ", t.event_count, found.size / 1e6, found.millis)}
+                {roots_note}
+            </p>
+            {(!reasons.is_empty()).then(|| view! {
+                <ul class="mt-2 space-y-0.5 text-sm" data-testid="browser-reasons">
+                    {reasons.into_iter().map(|r| view! {
+                        <li><code class="font-mono text-red-700 dark:text-red-400">{r.clone()}</code>" — "{evidence::bundle::explain(&r)}</li>
+                    }).collect_view()}
+                </ul>
+            })}
+            {mismatch}
+        </section>
+        <section class="mt-6">
+            <h2 class="mb-2 text-lg font-semibold">"Delegation timeline"</h2>
+            <TimelineChart timeline=timeline.clone() state/>
+        </section>
+        <div class="mt-6 grid gap-6 lg:grid-cols-[3fr_2fr]">
+            <Inspector found=found.clone() verifier state/>
+            <Authority timeline=timeline.clone() state/>
+        </div>
+        <Results found verifier state/>
+    }
+    .into_any()
+}
+
+/// Saves `text` as a download named `name`.
+pub fn save_text(name: &str, text: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast as _;
+        let parts = js_sys::Array::of1(&text.into());
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type("application/json");
+        let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+            return;
+        };
+        let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+            return;
+        };
+        if let Some(a) = document()
+            .create_element("a")
+            .ok()
+            .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+        {
+            a.set_href(&url);
+            a.set_download(name);
+            a.click();
+        }
+        let _ = web_sys::Url::revoke_object_url(&url);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (name, text);
+}
+
+/// A time in ms as RFC 3339 (UTC), as bundles write times.
+fn stamp(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
+        || format!("{ms} ms"),
+        |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    )
+}
+
+fn who(actor: &Actor) -> String {
+    match &actor.name {
+        Some(name) => format!("{name} ({}, {})", actor.id, actor.kind.as_str()),
+        None => format!("{} ({})", actor.id, actor.kind.as_str()),
+    }
+}
+
+/// A term and its description, skipped when empty.
+fn row(term: &'static str, value: Option<String>) -> Option<impl IntoView> {
+    value.filter(|v| !v.is_empty()).map(|v| {
+        view! {
+            <dt class="text-slate-500">{term}</dt>
+            <dd class="break-all">{v}</dd>
+        }
+    })
+}
+
+/// The selected event: who, for whom, under which credential, decision and
+/// approval, what changed, how it verified, and its payload as text.
+#[component]
+fn Inspector(found: Arc<Found>, verifier: Verifier, state: TimelineState) -> impl IntoView {
+    let selected = state.selected;
+    Effect::new({
+        let found = found.clone();
+        move |_| {
+            if let Some(mark) = selected
+                .get()
+                .and_then(|m| found.timeline.marks.get(m as usize))
+            {
+                verifier.want_event(mark.index);
+            }
+        }
+    });
+    let body = move || {
+        let Some(m) = selected.get() else {
+            return view! { <p class="text-sm text-slate-500">"Select an event in the timeline (click it, or focus the timeline and press j / k)."</p> }.into_any();
+        };
+        let Some(mark) = found.timeline.marks.get(m as usize).cloned() else {
+            return ().into_any();
+        };
+        let t = &found.timeline;
+        let detail = verifier.events.with(|e| e.get(&mark.index).cloned());
+        let result = detail.as_ref().and_then(|d| d.result.clone());
+        let payload = detail.map(|d| d.payload);
+        let event = payload
+            .as_ref()
+            .and_then(|p| p.as_ref())
+            .and_then(|p| Event::parse(p.as_bytes(), 64).ok());
+        let lane = &t.lanes[mark.lane as usize];
+        let checks = result.as_ref().map(|r| {
+            r.checks().into_iter().map(|(name, c)| {
+                let tone = match c.result.as_str() { "pass" => Tone::Good, "fail" => Tone::Bad, _ => Tone::Warn };
+                let code = c.code.clone();
+                view! {
+                    <li class="flex flex-wrap items-center gap-2" data-check=name data-result=c.result.clone()>
+                        <span class="w-20 text-slate-500">{name}</span>
+                        <Badge tone text=c.result.clone()/>
+                        {code.map(|code| view! { <code class="font-mono text-xs">{code.clone()}</code><span class="text-xs text-slate-500">{evidence::bundle::explain(&code)}</span> })}
+                    </li>
+                }
+            }).collect_view()
+        });
+        let details = event.as_ref().map(|e| {
+            let chain = (!e.on_behalf_of.is_empty()).then(|| e.on_behalf_of.iter().map(who).collect::<Vec<_>>().join(" → "));
+            let credential = e.credential.as_ref().map(|c| {
+                let span = t.lanes.iter().find(|l| l.kind == LaneKind::Credential && l.id == c.token_id).and_then(|l| l.credential.clone()).unwrap_or_default();
+                let revoked = span.revoked.map(|r| {
+                    if r <= mark.at { format!("REVOKED at {} — this event is after the revocation", crate::timeline::view::clock(r as f64, false)) }
+                    else { format!("revoked later, at {}", crate::timeline::view::clock(r as f64, false)) }
+                });
+                let expired = span.expires.filter(|x| *x < mark.at).map(|_| "EXPIRED before this event".to_owned());
+                format!(
+                    "{} · issuer {} · subject {} · scope [{}] · valid {} to {}{}{}",
+                    c.token_id,
+                    c.issuer.as_deref().or(span.issuer.as_deref()).unwrap_or("?"),
+                    c.subject.as_deref().or(span.subject.as_deref()).unwrap_or("?"),
+                    c.scope.clone().unwrap_or(span.scope.clone()).join(", "),
+                    c.issued_at.clone().or_else(|| span.issued.map(stamp)).unwrap_or_else(|| "(not stated)".into()),
+                    c.expires_at.clone().or_else(|| span.expires.map(stamp)).unwrap_or_else(|| "(not stated)".into()),
+                    revoked.map(|r| format!(" · {r}")).unwrap_or_default(),
+                    expired.map(|x| format!(" · {x}")).unwrap_or_default(),
+                )
+            });
+            let decision = e.decision.as_ref().map(|d| format!("{} by {} policy {} v{} (decision {}, input {})", d.decision.as_str().to_uppercase(), d.engine, d.policy_id, d.policy_version, d.decision_id, d.input_hash))
+                .or_else(|| e.decision_ref.as_ref().map(|r| {
+                    let decided = mark.links.iter().find_map(|l| match l { Link::Decided { mark } => t.marks.get(*mark as usize), _ => None });
+                    match decided {
+                        Some(d) => format!("rests on decision {r}: {} at {}", d.summary, d.time),
+                        None => format!("rests on decision {r} (no such decision in this bundle)"),
+                    }
+                }));
+            let approval = e.approval.as_ref().map(|a| {
+                let asked = a.asked_of.iter().map(who).collect::<Vec<_>>().join(", ");
+                match (&a.decided_by, a.decision) {
+                    (Some(by), Some(d)) => format!("{} {} by {}{}", a.approval_id, d.as_str(), who(by), a.constraints.as_ref().map(|c| format!(" — {c}")).unwrap_or_default()),
+                    _ => format!("{} asked of {asked}", a.approval_id),
+                }
+            }).or_else(|| e.approval_ref.as_ref().map(|r| {
+                let decided = mark.links.iter().find_map(|l| match l { Link::Approved { mark } => t.marks.get(*mark as usize), _ => None });
+                match decided {
+                    Some(d) => format!("rests on approval {r}: {} at {}", d.summary, d.time),
+                    None => format!("rests on approval {r} (no decision for it in this bundle)"),
+                }
+            }));
+            let change = e.change.as_ref().map(|c| format!("{} {} — {} ({:?}){}{}", c.operation, c.resource, c.summary.clone().unwrap_or_default(), c.outcome, c.before_hash.as_ref().map(|h| format!(" · before {h}")).unwrap_or_default(), c.after_hash.as_ref().map(|h| format!(" · after {h}")).unwrap_or_default()));
+            let tool = e.tool.as_ref().map(|tool| format!("{} (arguments {}){}", tool.name, tool.arguments_hash, tool.arguments.as_ref().map(|a| format!(": {a}")).unwrap_or_default()));
+            let request = e.request.as_ref().map(|r| format!("{} {}{}", r.method, r.url, r.status.map(|s| format!(" → {s}")).unwrap_or_default()));
+            let delegation = e.delegation.as_ref().map(|d| format!("to {} with scope [{}]", who(&d.to), d.scope.join(", ")));
+            view! {
+                {row("Actor", Some(who(&e.actor)))}
+                {row("Session", e.actor.session.clone())}
+                {row("Instance", e.actor.instance.clone())}
+                {row("Model", e.actor.model.clone().map(|m| format!("{m} {}", e.actor.model_version.clone().unwrap_or_default())))}
+                {row("Initiated by", e.initiator.as_ref().map(who))}
+                {row("On behalf of", chain)}
+                {row("Delegation", delegation)}
+                {row("Credential", credential)}
+                {row("Policy", decision)}
+                {row("Approval", approval)}
+                {row("Tool", tool)}
+                {row("Request", request)}
+                {row("Change", change)}
+                {row("Emitter", Some(format!("{} seq {}", e.emitter, e.seq)))}
+                {row("Event ID", Some(e.id.clone()))}
+                {row("Previous", e.prev.clone())}
+            }
+        });
+        let raw = match &payload {
+            None => view! { <p class="text-xs text-slate-500">"Loading the payload…"</p> }.into_any(),
+            Some(None) => view! { <p class="text-xs text-red-700">"Its signature did not hold: its content is not shown, because nothing in it can be trusted."</p> }.into_any(),
+            Some(Some(p)) => {
+                let pretty = serde_json::from_str::<serde_json::Value>(p).ok().and_then(|v| serde_json::to_string_pretty(&v).ok()).unwrap_or_else(|| p.clone());
+                view! {
+                    <details class="mt-3">
+                        <summary class="cursor-pointer text-sm text-slate-500">"Payload as signed (shown as text)"</summary>
+                        <pre data-testid="inspector-payload" class="mt-1 max-h-80 overflow-auto whitespace-pre-wrap break-all rounded-md bg-slate-50 p-3 font-mono text-xs dark:bg-slate-900">{pretty}</pre>
+                    </details>
+                }.into_any()
+            }
+        };
+        view! {
+            <div data-testid="inspector" data-index=mark.index data-standing=format!("{:?}", mark.standing).to_lowercase()>
+                <h3 class="font-semibold">{format!("#{} · {}", mark.index, mark.summary)}</h3>
+                <p class="text-sm text-slate-500">{format!("{} · {} in the lane of {} ({})", if mark.time.is_empty() { "time unknown" } else { &mark.time }, if mark.kind.is_empty() { "unreadable" } else { &mark.kind }, lane.label, lane.kind.label())}{mark.human.then_some(" · a human decision")}</p>
+                <ul class="mt-3 space-y-1 text-sm">{checks}</ul>
+                <dl class="mt-3 grid grid-cols-[max-content_1fr] gap-x-3 gap-y-1 text-sm">
+                    {row("Digest", result.map(|r| r.digest))}
+                    {details}
+                </dl>
+                {raw}
+            </div>
+        }.into_any()
+    };
+    view! {
+        <section aria-label="Event inspector" class="rounded-lg border border-slate-200 p-4 dark:border-slate-800">
+            <h2 class="mb-2 text-lg font-semibold">"Event"</h2>
+            {body}
+        </section>
+    }
+    .into_any()
+}
+
+/// Who granted what scope to whom, as a tree, each grant marked where it
+/// narrowed or widened what its grantor held.
+#[component]
+fn Authority(timeline: Arc<Timeline>, state: TimelineState) -> impl IntoView {
+    let grants = timeline.grants.clone();
+    let items = if grants.is_empty() {
+        view! { <p class="text-sm text-slate-500">"No delegations in this bundle."</p> }.into_any()
+    } else {
+        let receivers: std::collections::BTreeSet<u32> = grants.iter().map(|g| g.to).collect();
+        let roots: Vec<u32> = {
+            let mut seen = std::collections::BTreeSet::new();
+            grants
+                .iter()
+                .map(|g| g.from)
+                .filter(|f| !receivers.contains(f) && seen.insert(*f))
+                .collect()
+        };
+        fn branch(t: &Arc<Timeline>, from: u32, depth: usize, state: TimelineState) -> AnyView {
+            if depth > 12 {
+                return ().into_any();
+            }
+            t.grants.iter().filter(|g| g.from == from).map(|g| {
+                let lane = &t.lanes[g.to as usize];
+                let tag = if !g.widened.is_empty() {
+                    view! { <Badge tone=Tone::Bad text=format!("widened: {}", g.widened.join(", "))/> }.into_any()
+                } else if g.narrowed {
+                    view! { <Badge tone=Tone::Good text="narrowed"/> }.into_any()
+                } else {
+                    ().into_any()
+                };
+                let mark = g.mark;
+                let timeline = t.clone();
+                view! {
+                    <li class="ml-4 border-l border-slate-300 pl-3 dark:border-slate-700" data-grant-to=lane.id.clone()>
+                        <button type="button" class="text-left hover:underline" on:click=move |_| state.select(&timeline, mark)>
+                            {format!("→ {} ({})", lane.label, lane.kind.label())}
+                        </button>
+                        " "{tag}
+                        <div class="text-xs text-slate-500">{format!("scope: {}", g.scope.join(", "))}</div>
+                        <ul>{branch(t, g.to, depth + 1, state)}</ul>
+                    </li>
+                }
+            }).collect_view().into_any()
+        }
+        roots.into_iter().map(|r| {
+            let lane = &timeline.lanes[r as usize];
+            view! {
+                <li>
+                    <span class="font-medium">{format!("{} ({})", lane.label, lane.kind.label())}</span>
+                    <ul>{branch(&timeline, r, 0, state)}</ul>
+                </li>
+            }
+        }).collect_view().into_any()
+    };
+    view! {
+        <section aria-label="Authority" data-testid="authority" class="rounded-lg border border-slate-200 p-4 dark:border-slate-800">
+            <h2 class="mb-2 text-lg font-semibold">"Authority"</h2>
+            <ul class="space-y-1 text-sm">{items}</ul>
+        </section>
+    }
+    .into_any()
+}
+
+/// The verdict per event, filtered and paged (the worker filters; the page holds
+/// one page at a time).
+#[component]
+fn Results(found: Arc<Found>, verifier: Verifier, state: TimelineState) -> impl IntoView {
+    const PER_PAGE: usize = 50;
+    let filter = RwSignal::new(Filter::All);
+    let page = RwSignal::new(0usize);
+    Effect::new(move |_| verifier.want_results(filter.get(), page.get(), PER_PAGE));
+    let rows = move || {
+        let Some(results) = verifier.results.get() else {
+            return view! { <p class="text-sm text-slate-500">"Loading the results…"</p> }
+                .into_any();
+        };
+        let total = results.total;
+        let pages = total.div_ceil(PER_PAGE).max(1);
+        let p = results.page;
+        let shown = results.items.into_iter().map(|r| {
+            let index = r.index as u32;
+            let mark = found.mark_of.get(&index).copied();
+            let summary = mark.and_then(|m| found.timeline.marks.get(m as usize)).map(|m| m.summary.clone()).unwrap_or_default();
+            let cells = r.checks().into_iter().map(|(_, c)| {
+                let class = match c.result.as_str() { "pass" => "text-emerald-700 dark:text-emerald-400", "fail" => "font-semibold text-red-700 dark:text-red-400", _ => "text-amber-700 dark:text-amber-400" };
+                view! { <td class=format!("px-2 py-1 {class}")>{c.code.clone().unwrap_or_else(|| c.result.clone())}</td> }
+            }).collect_view();
+            let found = found.clone();
+            let select = move |_| if let Some(m) = mark { state.select(&found.timeline, m) };
+            view! {
+                <tr class="cursor-pointer border-t border-slate-100 hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-900" on:click=select data-result-index=index>
+                    <td class="px-2 py-1 font-mono">{index}</td>
+                    <td class="px-2 py-1">{summary}</td>
+                    {cells}
+                    <td class="px-2 py-1 text-amber-700">{r.warnings.join(", ")}</td>
+                </tr>
+            }
+        }).collect_view();
+        view! {
+            <p class="mb-2 text-sm text-slate-500" data-testid="results-count">{format!("{total} events match; page {} of {pages}", p + 1)}</p>
+            <div class="overflow-x-auto">
+                <table class="w-full text-left text-sm">
+                    <thead class="text-xs uppercase text-slate-500"><tr>
+                        <th class="px-2 py-1">"#"</th><th class="px-2 py-1">"Event"</th><th class="px-2 py-1">"Signature"</th><th class="px-2 py-1">"Trust"</th><th class="px-2 py-1">"Chain"</th><th class="px-2 py-1">"Inclusion"</th><th class="px-2 py-1">"Warnings"</th>
+                    </tr></thead>
+                    <tbody data-testid="results">{shown}</tbody>
+                </table>
+            </div>
+            <div class="mt-2 flex gap-2 text-sm">
+                <button type="button" class="rounded border border-slate-300 px-2 disabled:opacity-40 dark:border-slate-700" disabled=p == 0 on:click=move |_| page.set(p.saturating_sub(1))>"Previous"</button>
+                <button type="button" class="rounded border border-slate-300 px-2 disabled:opacity-40 dark:border-slate-700" disabled=p + 1 >= pages on:click=move |_| page.set(p + 1)>"Next"</button>
+            </div>
+        }.into_any()
+    };
+    view! {
+        <section class="mt-6" aria-label="Results per event">
+            <div class="mb-2 flex items-center gap-3">
+                <h2 class="text-lg font-semibold">"Result per event"</h2>
+                <label class="text-sm text-slate-600 dark:text-slate-400">"Show "
+                    <select data-testid="results-filter" class="rounded border border-slate-300 bg-transparent px-1 dark:border-slate-700"
+                        on:change=move |e| { filter.set(Filter::parse(&event_target_value(&e)).unwrap_or(Filter::All)); page.set(0); }>
+                        {Filter::ALL.iter().map(|(f, label)| view! { <option value=f.as_str()>{*label}</option> }).collect_view()}
+                    </select>
+                </label>
+            </div>
+            {rows}
+        </section>
+    }
+    .into_any()
+}
+
+/// A fresh timeline state fitted to nothing yet; [`fit_once`] fits it.
+pub fn timeline_state() -> TimelineState {
+    TimelineState {
+        viewport: RwSignal::new(Viewport { from: 0.0, to: 1.0 }),
+        selected: RwSignal::new(None),
+        tracing: RwSignal::new(false),
+    }
+}
+
+/// Fits the viewport to `found`'s timeline unless `keep` (a viewport from a deep
+/// link) is given.
+pub fn fit_once(state: TimelineState, found: &Found, keep: Option<Viewport>) {
+    state
+        .viewport
+        .set(keep.unwrap_or_else(|| Viewport::fit(&found.timeline)));
+}

@@ -1,0 +1,320 @@
+//! The page's side of browser verification: starts the verification worker
+//! (`public/verify-worker.js`), follows its progress and keeps what it found.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use crate::timeline::Timeline;
+use crate::verification::{EventDetail, Filter, Refusal, ResultsPage, Summary};
+
+/// What the browser found (the rest stays in the worker until asked for).
+#[derive(Debug)]
+pub struct Found {
+    /// The bundle-level verdict.
+    pub summary: Summary,
+    /// The events laid out.
+    pub timeline: Timeline,
+    /// Where each event (by bundle index) sits in [`Timeline::marks`].
+    pub mark_of: HashMap<u32, u32>,
+    /// How long verification took in the worker, in ms.
+    pub millis: f64,
+    /// The bundle's size in bytes.
+    pub size: f64,
+    /// When the page received the result, before reading it (ms since the epoch),
+    /// for benchmarks.
+    pub received_at: f64,
+}
+
+/// Where a run is.
+#[derive(Clone, Debug, Default)]
+pub enum Phase {
+    /// Nothing asked yet.
+    #[default]
+    Idle,
+    /// Fetching or reading the bundle, loading the verifier.
+    Loading,
+    /// Checking signatures: done of total.
+    Checking(u32, u32),
+    /// Finished.
+    Done(Arc<Found>),
+    /// The bundle or the roots were refused.
+    Refused(Refusal),
+}
+
+/// A verification worker and what it reported. Copy; lives as long as the
+/// component that made it.
+#[derive(Clone, Copy)]
+pub struct Verifier {
+    /// Where the run is.
+    pub phase: RwSignal<Phase>,
+    /// Events the worker sent for the inspector, by index.
+    pub events: RwSignal<HashMap<u32, EventDetail>>,
+    /// The last page of results the worker sent.
+    pub results: RwSignal<Option<ResultsPage>>,
+    /// The file name the next transcript the worker sends is saved as.
+    download_as: StoredValue<Option<String>>,
+    #[cfg(feature = "hydrate")]
+    worker: StoredValue<Option<client::Worker>, LocalStorage>,
+}
+
+/// What to verify.
+pub enum Source<'a> {
+    /// A bundle on this server (fetched by the worker).
+    Url(&'a str),
+    /// A file the reviewer chose (read by the worker; nothing is uploaded).
+    #[cfg(feature = "hydrate")]
+    File(&'a web_sys::File),
+}
+
+impl Verifier {
+    /// A verifier for the current component.
+    pub fn new() -> Self {
+        let verifier = Verifier {
+            phase: RwSignal::new(Phase::Idle),
+            events: RwSignal::new(HashMap::new()),
+            results: RwSignal::new(None),
+            download_as: StoredValue::new(None),
+            #[cfg(feature = "hydrate")]
+            worker: StoredValue::new_local(None),
+        };
+        #[cfg(feature = "hydrate")]
+        on_cleanup(move || {
+            verifier.worker.update_value(|w| {
+                if let Some(w) = w.take() {
+                    w.terminate();
+                }
+            })
+        });
+        verifier
+    }
+
+    /// Starts verifying `source` against `roots` (PEM or one key per line).
+    pub fn start(&self, source: Source<'_>, roots: &str) {
+        self.events.set(HashMap::new());
+        self.results.set(None);
+        self.phase.set(Phase::Loading);
+        #[cfg(feature = "hydrate")]
+        {
+            let this = *self;
+            let sent = self.worker.try_update_value(|w| {
+                if w.is_none() {
+                    *w = client::Worker::spawn(this);
+                }
+                w.as_ref().map(|w| w.verify(source, roots))
+            });
+            if !matches!(sent, Some(Some(Ok(())))) {
+                self.phase.set(Phase::Refused(Refusal {
+                    code: "worker.unavailable".into(),
+                    message: "This browser could not start the verification worker.".into(),
+                }));
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (source, roots);
+    }
+
+    /// Asks the worker for event `index` (it arrives in [`Self::events`]).
+    pub fn want_event(&self, index: u32) {
+        if !self.events.with_untracked(|e| e.contains_key(&index)) {
+            self.ask(&[("type", "event".into()), ("index", f64::from(index).into())]);
+        }
+    }
+
+    /// Asks the worker for page `page` of results `filter` keeps (it arrives in
+    /// [`Self::results`]).
+    pub fn want_results(&self, filter: Filter, page: usize, per_page: usize) {
+        self.ask(&[
+            ("type", "results".into()),
+            ("filter", filter.as_str().into()),
+            ("page", (page as f64).into()),
+            ("perPage", (per_page as f64).into()),
+        ]);
+    }
+
+    /// Asks the worker for the transcript and saves it as `name` when it comes.
+    pub fn download_transcript(&self, name: String) {
+        self.download_as.set_value(Some(name));
+        self.ask(&[("type", "transcript".into())]);
+    }
+
+    fn ask(&self, fields: &[(&str, Field)]) {
+        #[cfg(feature = "hydrate")]
+        self.worker.with_value(|w| {
+            if let Some(w) = w {
+                w.ask(fields);
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = fields;
+    }
+}
+
+/// A value in a message to the worker.
+pub enum Field {
+    /// Text.
+    Text(String),
+    /// A number.
+    Number(f64),
+}
+
+impl From<&str> for Field {
+    fn from(text: &str) -> Self {
+        Field::Text(text.to_owned())
+    }
+}
+
+impl From<f64> for Field {
+    fn from(n: f64) -> Self {
+        Field::Number(n)
+    }
+}
+
+impl Default for Verifier {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod client {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use js_sys::{Object, Reflect};
+    use leptos::prelude::*;
+    use wasm_bindgen::prelude::*;
+
+    use super::{Field, Found, Phase, Source, Verifier};
+    use crate::verification::{EventDetail, Refusal, ResultsPage, Summary};
+
+    pub(super) struct Worker {
+        worker: web_sys::Worker,
+        _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    }
+
+    fn field(data: &JsValue, name: &str) -> JsValue {
+        Reflect::get(data, &name.into()).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    fn text(data: &JsValue, name: &str) -> String {
+        field(data, name).as_string().unwrap_or_default()
+    }
+
+    fn number(data: &JsValue, name: &str) -> f64 {
+        field(data, name).as_f64().unwrap_or(0.0)
+    }
+
+    fn found(data: &JsValue) -> Result<Found, Refusal> {
+        let received_at = js_sys::Date::now();
+        let unreadable = |what: &str, e: serde_json::Error| Refusal {
+            code: "worker.garbled".into(),
+            message: format!("The verifier's {what} could not be read: {e}"),
+        };
+        let summary: Summary =
+            serde_json::from_str(&text(data, "summary")).map_err(|e| unreadable("summary", e))?;
+        let timeline: crate::timeline::Timeline =
+            serde_json::from_str(&text(data, "timeline")).map_err(|e| unreadable("timeline", e))?;
+        let mark_of = timeline
+            .marks
+            .iter()
+            .enumerate()
+            .map(|(m, mark)| (mark.index, m as u32))
+            .collect::<HashMap<_, _>>();
+        Ok(Found {
+            summary,
+            timeline,
+            mark_of,
+            millis: number(data, "millis"),
+            size: number(data, "size"),
+            received_at,
+        })
+    }
+
+    impl Worker {
+        pub(super) fn spawn(verifier: Verifier) -> Option<Worker> {
+            let options = web_sys::WorkerOptions::new();
+            options.set_type(web_sys::WorkerType::Module);
+            let worker = web_sys::Worker::new_with_options("/verify-worker.js", &options).ok()?;
+            let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+                move |event: web_sys::MessageEvent| {
+                    let data = event.data();
+                    match text(&data, "type").as_str() {
+                        "progress" => verifier.phase.set(Phase::Checking(
+                            number(&data, "done") as u32,
+                            number(&data, "total") as u32,
+                        )),
+                        "done" => verifier.phase.set(match found(&data) {
+                            Ok(found) => Phase::Done(Arc::new(found)),
+                            Err(refusal) => Phase::Refused(refusal),
+                        }),
+                        "refused" => verifier.phase.set(Phase::Refused(Refusal {
+                            code: text(&data, "code"),
+                            message: text(&data, "message"),
+                        })),
+                        "event" => {
+                            let index = number(&data, "index") as u32;
+                            if let Ok(detail) =
+                                serde_json::from_str::<EventDetail>(&text(&data, "json"))
+                            {
+                                verifier.events.update(|e| {
+                                    e.insert(index, detail);
+                                });
+                            }
+                        }
+                        "results" => {
+                            if let Ok(page) =
+                                serde_json::from_str::<ResultsPage>(&text(&data, "json"))
+                            {
+                                verifier.results.set(Some(page));
+                            }
+                        }
+                        "transcript" => {
+                            if let Some(name) = verifier
+                                .download_as
+                                .try_update_value(Option::take)
+                                .flatten()
+                            {
+                                crate::components::review::save_text(&name, &text(&data, "text"));
+                            }
+                        }
+                        _ => {}
+                    }
+                },
+            );
+            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            Some(Worker {
+                worker,
+                _on_message: on_message,
+            })
+        }
+
+        pub(super) fn verify(&self, source: Source<'_>, roots: &str) -> Result<(), JsValue> {
+            let message = Object::new();
+            Reflect::set(&message, &"type".into(), &"verify".into())?;
+            Reflect::set(&message, &"roots".into(), &roots.into())?;
+            match source {
+                Source::Url(url) => Reflect::set(&message, &"url".into(), &url.into())?,
+                Source::File(file) => Reflect::set(&message, &"file".into(), file)?,
+            };
+            self.worker.post_message(&message)
+        }
+
+        pub(super) fn ask(&self, fields: &[(&str, Field)]) {
+            let message = Object::new();
+            for (name, value) in fields {
+                let value = match value {
+                    Field::Text(t) => JsValue::from_str(t),
+                    Field::Number(n) => JsValue::from_f64(*n),
+                };
+                let _ = Reflect::set(&message, &(*name).into(), &value);
+            }
+            let _ = self.worker.post_message(&message);
+        }
+
+        pub(super) fn terminate(&self) {
+            self.worker.terminate();
+        }
+    }
+}

@@ -1,0 +1,435 @@
+//! Verifying a bundle in the browser, with the same `evidence` code the server runs.
+//!
+//! The work runs in a Web Worker (`public/verify-worker.js`) that loads this crate's
+//! wasm and calls `VerifiedBundle::verify`, so the page never freezes. The worker
+//! answers with the [`Summary`] and the [`Timeline`], and keeps the report and each
+//! event's payload as signed for the page to ask for: a page of results
+//! ([`Verified::results`]), one event ([`Verified::event`]), or the whole transcript
+//! (the report as JSON, exactly what `custody verify --json` prints), so that a
+//! 100,000-event bundle never crosses into the page at once. [`verify`] is the pure
+//! part, shared with the tests.
+
+use std::sync::Mutex;
+
+use evidence::bundle::{self, Check, EventReport, Limits, Report, SignedEvent};
+use evidence::event::Event;
+use evidence::keys::PublicKey;
+use serde::{Deserialize, Serialize};
+
+use crate::timeline::Timeline;
+
+/// A bundle verified here: its report, its timeline and its payloads.
+pub struct Verified {
+    /// What verification found.
+    pub report: Report,
+    /// The events laid out.
+    pub timeline: Timeline,
+    /// Each event's payload as signed, by index; `None` where the signature failed.
+    pub payloads: Vec<Option<String>>,
+}
+
+/// The bundle-level part of a transcript.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// The bundle's status.
+    pub status: String,
+    /// The bundle ID its manifest names.
+    pub bundle_id: Option<String>,
+    /// Every reason code found.
+    pub reasons: Vec<String>,
+    /// How many events.
+    pub event_count: usize,
+}
+
+/// Which events a results page shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Filter {
+    /// Every event.
+    All,
+    /// Events with a failed check.
+    Failed,
+    /// Events with a check that could not be made.
+    Unknown,
+    /// Events with warnings.
+    Warnings,
+    /// Events that passed every check.
+    Passed,
+}
+
+impl Filter {
+    /// Every filter, with what a reviewer reads for it.
+    pub const ALL: [(Filter, &'static str); 5] = [
+        (Filter::All, "all events"),
+        (Filter::Failed, "failed a check"),
+        (Filter::Unknown, "could not be checked"),
+        (Filter::Warnings, "with warnings"),
+        (Filter::Passed, "passed every check"),
+    ];
+
+    /// The filter's name in messages and addresses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Filter::All => "all",
+            Filter::Failed => "failed",
+            Filter::Unknown => "unknown",
+            Filter::Warnings => "warnings",
+            Filter::Passed => "passed",
+        }
+    }
+
+    /// The filter named `name`, if any.
+    pub fn parse(name: &str) -> Option<Filter> {
+        Filter::ALL
+            .iter()
+            .map(|(f, _)| *f)
+            .find(|f| f.as_str() == name)
+    }
+
+    /// Whether `event` is shown.
+    pub fn keeps(self, event: &EventReport) -> bool {
+        let checks = [
+            &event.integrity,
+            &event.trust,
+            &event.chain,
+            &event.inclusion,
+        ];
+        match self {
+            Filter::All => true,
+            Filter::Failed => checks.iter().any(|c| matches!(c, Check::Fail(_))),
+            Filter::Unknown => checks.iter().any(|c| matches!(c, Check::Unknown(_))),
+            Filter::Warnings => !event.warnings.is_empty(),
+            Filter::Passed => checks.iter().all(|c| matches!(c, Check::Pass)),
+        }
+    }
+}
+
+/// One page of per-event results.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultsPage {
+    /// How many events the filter keeps.
+    pub total: usize,
+    /// The page, from 0.
+    pub page: usize,
+    /// The events on it, as in the transcript.
+    pub items: Vec<EventResult>,
+}
+
+/// One event for the inspector: its result and its payload as signed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventDetail {
+    /// Its result, as in the transcript.
+    pub result: Option<EventResult>,
+    /// Its payload as signed, if its signature held.
+    pub payload: Option<String>,
+}
+
+fn as_result(event: &EventReport) -> Option<EventResult> {
+    serde_json::to_value(event)
+        .ok()
+        .and_then(|v| serde_json::from_value(v).ok())
+}
+
+impl Verified {
+    /// The bundle-level part of the transcript.
+    pub fn summary(&self) -> Summary {
+        Summary {
+            status: self.report.status().code().to_owned(),
+            bundle_id: self.report.bundle_id().map(str::to_owned),
+            reasons: self
+                .report
+                .reasons()
+                .iter()
+                .map(|r| (*r).to_owned())
+                .collect(),
+            event_count: self.report.events().len(),
+        }
+    }
+
+    /// The transcript: the report as JSON, as `custody verify --json` prints it.
+    pub fn transcript(&self) -> String {
+        serde_json::to_string(&self.report).unwrap_or_default()
+    }
+
+    /// Page `page` (from 0) of `per_page` results that `filter` keeps.
+    pub fn results(&self, filter: Filter, page: usize, per_page: usize) -> ResultsPage {
+        let per_page = per_page.clamp(1, 1000);
+        let kept = self.report.events().iter().filter(|e| filter.keeps(e));
+        let total = kept.clone().count();
+        let page = page.min(total.saturating_sub(1) / per_page);
+        ResultsPage {
+            total,
+            page,
+            items: kept
+                .skip(page * per_page)
+                .take(per_page)
+                .filter_map(as_result)
+                .collect(),
+        }
+    }
+
+    /// Event `index`: its result and payload.
+    pub fn event(&self, index: usize) -> EventDetail {
+        EventDetail {
+            result: self.report.events().get(index).and_then(as_result),
+            payload: self.payloads.get(index).cloned().flatten(),
+        }
+    }
+}
+
+/// Why a bundle could not be verified at all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// A stable code (`bundle.malformed`, `roots.invalid`, …).
+    pub code: String,
+    /// What is wrong, for people.
+    pub message: String,
+}
+
+/// Verifies `bytes` against the trust roots listed in `roots` (PEM blocks or one
+/// key per line; none at all leaves every key untrusted), calling `progress(done, total)` as signatures are checked.
+pub fn verify(
+    bytes: &[u8],
+    roots: &str,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Verified, Refusal> {
+    let roots = if roots.trim().is_empty() {
+        Vec::new()
+    } else {
+        PublicKey::list_from_text(roots).map_err(|e| Refusal {
+            code: "roots.invalid".into(),
+            message: format!("The trust roots cannot be read: {e}."),
+        })?
+    };
+    let read: Mutex<Vec<(usize, Event, String)>> = Mutex::new(Vec::new());
+    let report = bundle::verify_and_read(
+        bytes,
+        &roots,
+        &Limits::default(),
+        1,
+        progress,
+        &|e: SignedEvent<'_>| {
+            if let Ok(mut read) = read.lock() {
+                read.push((e.index, e.event.clone(), e.payload.to_owned()));
+            }
+        },
+    )
+    .map_err(|m| Refusal {
+        code: m.code().to_owned(),
+        message: m.to_string(),
+    })?;
+    let read = read.into_inner().unwrap_or_default();
+    let mut payloads = vec![None; report.events().len()];
+    let mut events = Vec::with_capacity(read.len());
+    for (index, event, payload) in read {
+        if let Some(slot) = payloads.get_mut(index) {
+            *slot = Some(payload);
+        }
+        events.push((index, event));
+    }
+    Ok(Verified {
+        timeline: Timeline::build(events, &report),
+        report,
+        payloads,
+    })
+}
+
+/// One check in a transcript.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// `pass`, `fail` or `unknown`.
+    pub result: String,
+    /// Why, unless it passed.
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+/// One event in a transcript.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventResult {
+    /// Position in the bundle.
+    pub index: usize,
+    /// SHA-256 of its signed bytes.
+    pub digest: String,
+    /// The emitter it names.
+    pub emitter: Option<String>,
+    /// The signature.
+    pub integrity: CheckResult,
+    /// The key's certification.
+    pub trust: CheckResult,
+    /// The hash chain.
+    pub chain: CheckResult,
+    /// The Merkle inclusion.
+    pub inclusion: CheckResult,
+    /// Warning codes.
+    pub warnings: Vec<String>,
+    /// Why the payload could not be read.
+    pub detail: Option<String>,
+}
+
+impl EventResult {
+    /// The four checks, named.
+    pub fn checks(&self) -> [(&'static str, &CheckResult); 4] {
+        [
+            ("signature", &self.integrity),
+            ("trust", &self.trust),
+            ("chain", &self.chain),
+            ("inclusion", &self.inclusion),
+        ]
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod worker {
+    use std::cell::RefCell;
+
+    use wasm_bindgen::prelude::*;
+
+    thread_local! {
+        static PROGRESS: RefCell<Option<(js_sys::Function, usize)>> = const { RefCell::new(None) };
+    }
+
+    /// Reports progress to the worker's callback about a hundred times a run.
+    fn report_progress(done: usize, total: usize) {
+        PROGRESS.with(|p| {
+            if let Some((f, last)) = p.borrow_mut().as_mut() {
+                let step = (total / 100).max(1);
+                if done == total || done >= *last + step {
+                    *last = done;
+                    let _ = f.call2(
+                        &JsValue::NULL,
+                        &(done as f64).into(),
+                        &(total as f64).into(),
+                    );
+                }
+            }
+        });
+    }
+
+    /// A bundle verified in this worker, held for the page's questions.
+    #[wasm_bindgen]
+    pub struct VerifiedBundle {
+        inner: super::Verified,
+    }
+
+    #[wasm_bindgen]
+    impl VerifiedBundle {
+        /// Verifies `bytes` against `roots`, calling `progress(done, total)`; throws
+        /// a JSON `{code, message}` when the bundle or the roots are refused.
+        pub fn verify(
+            bytes: &[u8],
+            roots: &str,
+            progress: js_sys::Function,
+        ) -> Result<VerifiedBundle, JsValue> {
+            PROGRESS.with(|p| *p.borrow_mut() = Some((progress, 0)));
+            let outcome = super::verify(bytes, roots, &report_progress);
+            PROGRESS.with(|p| *p.borrow_mut() = None);
+            match outcome {
+                Ok(inner) => Ok(VerifiedBundle { inner }),
+                Err(refusal) => Err(JsValue::from_str(
+                    &serde_json::to_string(&refusal).unwrap_or_default(),
+                )),
+            }
+        }
+
+        /// The summary, as JSON text.
+        pub fn summary(&self) -> String {
+            serde_json::to_string(&self.inner.summary()).unwrap_or_default()
+        }
+
+        /// The timeline, as JSON text.
+        pub fn timeline(&self) -> String {
+            serde_json::to_string(&self.inner.timeline).unwrap_or_default()
+        }
+
+        /// The transcript, as JSON text.
+        pub fn transcript(&self) -> String {
+            self.inner.transcript()
+        }
+
+        /// A page of results (JSON) for the filter named `filter`.
+        pub fn results(&self, filter: &str, page: usize, per_page: usize) -> String {
+            let filter = super::Filter::parse(filter).unwrap_or(super::Filter::All);
+            serde_json::to_string(&self.inner.results(filter, page, per_page)).unwrap_or_default()
+        }
+
+        /// Event `index` (JSON): its result and payload as signed.
+        pub fn event(&self, index: usize) -> String {
+            serde_json::to_string(&self.inner.event(index)).unwrap_or_default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn synthetic(n: usize) -> (String, String) {
+        let (bundle, root) = evidence::producer::synthetic(n, "s");
+        (bundle, root.to_hex())
+    }
+
+    #[test]
+    fn a_bundle_verifies_with_pasted_roots_and_pages_its_results() {
+        let (bundle, root) = synthetic(7);
+        let v = verify(bundle.as_bytes(), &format!("# ours\n{root}\n"), &|_, _| {}).unwrap();
+        let summary = v.summary();
+        assert_eq!(summary.status, "verified");
+        assert_eq!(summary.event_count, 7);
+        let page = v.results(Filter::All, 1, 3);
+        assert_eq!((page.total, page.page), (7, 1));
+        assert_eq!(
+            page.items.iter().map(|r| r.index).collect::<Vec<_>>(),
+            vec![3, 4, 5]
+        );
+        // A page past the end is the last one.
+        assert_eq!(v.results(Filter::All, 9, 3).page, 2);
+        assert_eq!(v.results(Filter::Failed, 0, 50).total, 0);
+        assert_eq!(v.results(Filter::Passed, 0, 50).total, 7);
+        let detail = v.event(2);
+        assert_eq!(detail.result.unwrap().integrity.result, "pass");
+        assert!(detail.payload.unwrap().contains("\"evt-2\""));
+        // The transcript is the report as the CLI writes it.
+        let t: serde_json::Value = serde_json::from_str(&v.transcript()).unwrap();
+        assert_eq!(t["format"], "custody.verification.v1");
+        assert_eq!(t["events"].as_array().unwrap().len(), 7);
+    }
+
+    #[test]
+    fn without_roots_every_key_is_untrusted_and_bad_roots_are_refused() {
+        let (bundle, _) = synthetic(2);
+        let v = verify(bundle.as_bytes(), " \n", &|_, _| {}).unwrap();
+        assert_eq!(v.summary().status, "untrusted");
+        // Each event's trust check names why: no root certified its key.
+        let first = v.event(0).result.unwrap();
+        assert_eq!(first.trust.code.as_deref(), Some("trust.key_not_certified"));
+        assert!(v
+            .timeline
+            .marks
+            .iter()
+            .all(|m| m.standing == crate::timeline::Standing::Untrusted));
+        let refused = verify(bundle.as_bytes(), "not a key", &|_, _| {})
+            .err()
+            .unwrap();
+        assert_eq!(refused.code, "roots.invalid");
+        assert!(refused.message.contains("line 1"), "{}", refused.message);
+    }
+
+    #[test]
+    fn a_bundle_that_is_not_one_is_refused_with_its_code() {
+        let refused = verify(b"{\"not\": \"a bundle\"}", "", &|_, _| {})
+            .err()
+            .unwrap();
+        assert_eq!(refused.code, "bundle.malformed");
+    }
+
+    #[test]
+    fn each_filter_has_a_name_that_reads_back() {
+        for (f, _) in Filter::ALL {
+            assert_eq!(Filter::parse(f.as_str()), Some(f));
+        }
+        assert_eq!(Filter::parse("nope"), None);
+    }
+}
