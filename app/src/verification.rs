@@ -235,37 +235,64 @@ pub fn verify(
     })
 }
 
-/// One check in a transcript.
+/// Whether a check held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CheckOutcome {
+    /// Checked and held.
+    Pass,
+    /// Checked and failed.
+    Fail,
+    /// Could not be checked.
+    Unknown,
+}
+
+impl CheckOutcome {
+    /// The outcome as the transcript writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckOutcome::Pass => "pass",
+            CheckOutcome::Fail => "fail",
+            CheckOutcome::Unknown => "unknown",
+        }
+    }
+}
+
+/// The result of one check on one event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CheckResult {
-    /// `pass`, `fail` or `unknown`.
-    pub result: String,
-    /// Why, unless it passed.
+    /// Whether the check held.
+    pub result: CheckOutcome,
+    /// The stable reason code, present unless the check passed.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = false))]
     pub code: Option<String>,
 }
 
-/// One event in a transcript.
+/// The verdict on one event of a bundle, as the transcript writes it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EventResult {
-    /// Position in the bundle.
+    /// Its position in the bundle, from 0.
     pub index: usize,
-    /// SHA-256 of its signed bytes.
+    /// SHA-256 of its signed bytes, hex.
     pub digest: String,
-    /// The emitter it names.
+    /// The emitter its payload names, once the signature held and the payload parsed.
     pub emitter: Option<String>,
-    /// The signature.
+    /// The signature over the bytes as received.
     pub integrity: CheckResult,
-    /// The key's certification.
+    /// Whether the signing key is certified for the emitter at the event's time.
     pub trust: CheckResult,
-    /// The hash chain.
+    /// The event's place in its emitter's hash chain.
     pub chain: CheckResult,
-    /// The Merkle inclusion.
+    /// Whether the manifest's Merkle root covers it.
     pub inclusion: CheckResult,
-    /// Warning codes.
+    /// Warnings that do not fail a check (stable codes).
     pub warnings: Vec<String>,
-    /// Why the payload could not be read.
+    /// Why the payload could not be read, naming the field, when it could not.
     pub detail: Option<String>,
 }
 
@@ -389,7 +416,7 @@ mod tests {
         assert_eq!(v.results(Filter::Failed, 0, 50).total, 0);
         assert_eq!(v.results(Filter::Passed, 0, 50).total, 7);
         let detail = v.event(2);
-        assert_eq!(detail.result.unwrap().integrity.result, "pass");
+        assert_eq!(detail.result.unwrap().integrity.result, CheckOutcome::Pass);
         assert!(detail.payload.unwrap().contains("\"evt-2\""));
         // The transcript is the report as the CLI writes it.
         let t: serde_json::Value = serde_json::from_str(&v.transcript()).unwrap();

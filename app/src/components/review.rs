@@ -12,7 +12,7 @@ use crate::components::verifier::{Found, Phase, Verifier};
 use crate::model::Verdict;
 use crate::timeline::view::{TimelineChart, TimelineState, Viewport};
 use crate::timeline::{LaneKind, Link, Timeline};
-use crate::verification::Filter;
+use crate::verification::{CheckOutcome, Filter};
 
 fn tone_of(status: &str) -> Tone {
     match status {
@@ -219,12 +219,12 @@ fn Inspector(found: Arc<Found>, verifier: Verifier, state: TimelineState) -> imp
         let lane = &t.lanes[mark.lane as usize];
         let checks = result.as_ref().map(|r| {
             r.checks().into_iter().map(|(name, c)| {
-                let tone = match c.result.as_str() { "pass" => Tone::Good, "fail" => Tone::Bad, _ => Tone::Warn };
+                let tone = match c.result { CheckOutcome::Pass => Tone::Good, CheckOutcome::Fail => Tone::Bad, CheckOutcome::Unknown => Tone::Warn };
                 let code = c.code.clone();
                 view! {
-                    <li class="flex flex-wrap items-center gap-2" data-check=name data-result=c.result.clone()>
+                    <li class="flex flex-wrap items-center gap-2" data-check=name data-result=c.result.as_str()>
                         <span class="w-20 text-slate-500">{name}</span>
-                        <Badge tone text=c.result.clone()/>
+                        <Badge tone text=c.result.as_str()/>
                         {code.map(|code| view! { <code class="font-mono text-xs">{code.clone()}</code><span class="text-xs text-slate-500">{evidence::bundle::explain(&code)}</span> })}
                     </li>
                 }
@@ -414,8 +414,8 @@ fn Results(found: Arc<Found>, verifier: Verifier, state: TimelineState) -> impl 
             let mark = found.mark_of.get(&index).copied();
             let summary = mark.and_then(|m| found.timeline.marks.get(m as usize)).map(|m| m.summary.clone()).unwrap_or_default();
             let cells = r.checks().into_iter().map(|(_, c)| {
-                let class = match c.result.as_str() { "pass" => "text-emerald-700 dark:text-emerald-400", "fail" => "font-semibold text-red-700 dark:text-red-400", _ => "text-amber-700 dark:text-amber-400" };
-                view! { <td class=format!("px-2 py-1 {class}")>{c.code.clone().unwrap_or_else(|| c.result.clone())}</td> }
+                let class = match c.result { CheckOutcome::Pass => "text-emerald-700 dark:text-emerald-400", CheckOutcome::Fail => "font-semibold text-red-700 dark:text-red-400", CheckOutcome::Unknown => "text-amber-700 dark:text-amber-400" };
+                view! { <td class=format!("px-2 py-1 {class}")>{c.code.clone().unwrap_or_else(|| c.result.as_str().to_owned())}</td> }
             }).collect_view();
             let found = found.clone();
             let select = move |_| if let Some(m) = mark { state.select(&found.timeline, m) };

@@ -182,27 +182,14 @@ fn scene(
                     Link::Delegated { lane, .. } => {
                         edges.push((x2, y2, x2, lane_y(*lane), "delegated", false));
                     }
-                    Link::Approved { mark: d } => {
+                    Link::Approved { mark: d } | Link::Decided { mark: d } => {
+                        let relation = match link {
+                            Link::Approved { .. } => "approved",
+                            _ => "decided",
+                        };
                         let (x1, y1) = point(*d);
-                        edges.push((
-                            x1,
-                            y1,
-                            x2,
-                            y2,
-                            "approved",
-                            path.contains(&m) && path.contains(d),
-                        ));
-                    }
-                    Link::Decided { mark: d } => {
-                        let (x1, y1) = point(*d);
-                        edges.push((
-                            x1,
-                            y1,
-                            x2,
-                            y2,
-                            "decided",
-                            path.contains(&m) && path.contains(d),
-                        ));
+                        let on_path = path.contains(&m) && path.contains(d);
+                        edges.push((x1, y1, x2, y2, relation, on_path));
                     }
                     Link::Credential { lane } => {
                         edges.push((x2, y2, x2, lane_y(*lane), "credential", false));

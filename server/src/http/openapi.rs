@@ -114,51 +114,5 @@ pub struct VerificationReport {
     /// How many events the bundle carries.
     pub event_count: u64,
     /// One verdict per event, in bundle order.
-    pub events: Vec<ReportEvent>,
-}
-
-/// The verdict on one event of a bundle.
-#[derive(Debug, ToSchema)]
-#[schema(rename_all = "camelCase")]
-pub struct ReportEvent {
-    /// Its position in the bundle, from 0.
-    pub index: u64,
-    /// SHA-256 of its signed bytes, hex.
-    pub digest: String,
-    /// The emitter its payload names, once the signature held and the payload parsed.
-    pub emitter: Option<String>,
-    /// The signature over the bytes as received.
-    pub integrity: CheckResult,
-    /// Whether the signing key is certified for the emitter at the event's time.
-    pub trust: CheckResult,
-    /// The event's place in its emitter's hash chain.
-    pub chain: CheckResult,
-    /// Whether the manifest's Merkle root covers it.
-    pub inclusion: CheckResult,
-    /// Warnings that do not fail a check (stable codes).
-    pub warnings: Vec<String>,
-    /// Why the payload could not be read, naming the field, when it could not.
-    pub detail: Option<String>,
-}
-
-/// The result of one check on one event.
-#[derive(Debug, ToSchema)]
-pub struct CheckResult {
-    /// Whether the check held.
-    pub result: CheckOutcome,
-    /// The stable reason code, present unless the check passed.
-    #[schema(value_type = String, required = false)]
-    pub code: Option<String>,
-}
-
-/// Whether a check held.
-#[derive(Debug, ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum CheckOutcome {
-    /// Checked and held.
-    Pass,
-    /// Checked and failed.
-    Fail,
-    /// Could not be checked.
-    Unknown,
+    pub events: Vec<app::verification::EventResult>,
 }
