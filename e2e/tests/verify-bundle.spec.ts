@@ -163,3 +163,25 @@ test('a bundle file and a root file are verified offline on the Verify page; tam
   await expect(page.getByTestId('browser-verdict')).toHaveAttribute('data-status', 'refused');
   expect(problems).toEqual([]);
 });
+
+test('a token used after its revocation is unmistakable: the credential lane turns red and the inspector says so', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('/verify');
+  await expect(page.getByRole('button', { name: 'Verify', exact: true })).toBeEnabled({ timeout: 15_000 });
+  await page.getByLabel(/Trust roots: the organisation root keys/).fill(root);
+  await page.locator('#bundle-file').setInputFiles(path.join(demo, 'revoked-credential-use.bundle.json'));
+  await page.getByRole('button', { name: 'Verify bundle' }).click();
+  await expect(await verdictOf(page)).toHaveAttribute('data-status', 'verified');
+  const timeline = page.getByTestId('timeline');
+  const lane = timeline.locator('[data-lane="at-support-9d3e71"]');
+  await expect(lane).toHaveAttribute('data-lane-kind', 'credential');
+  await expect(timeline.getByTestId('revoked').first()).toBeAttached();
+
+  // The refund made with the revoked token.
+  await timeline.locator('[data-kind="side_effect"]').last().click();
+  const inspector = page.getByTestId('inspector');
+  await expect(inspector).toContainText('at-support-9d3e71');
+  await expect(inspector).toContainText('REVOKED at 16:40:00');
+  await expect(inspector).toContainText('this event is after the revocation');
+  expect(problems).toEqual([]);
+});

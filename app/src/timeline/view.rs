@@ -22,7 +22,9 @@ const AXIS_H: f64 = 26.0;
 /// Space right of the last mark.
 const RIGHT_PAD: f64 = 18.0;
 /// Most marks drawn one by one; beyond, marks are counted into columns.
-pub const MAX_MARKS: usize = 1500;
+pub const MAX_MARKS: usize = 1000;
+/// Least distance between two marks drawn in one lane, in pixels.
+const MIN_GAP: f64 = 13.0;
 /// Width of a column of counted marks, in pixels.
 const COLUMN_W: f64 = 4.0;
 
@@ -154,15 +156,24 @@ fn scene(
     let mut columns = Vec::new();
     let mut edges = Vec::new();
     if in_view <= MAX_MARKS {
+        // Marks closer than MIN_GAP in a lane (events in the same second) are set
+        // side by side, in time order, so each can be seen and clicked.
+        let mut placed = std::collections::HashMap::new();
         for lane in by_lane {
+            let mut last = f64::NEG_INFINITY;
             for &m in &lane[visible(lane)] {
                 let mark = &t.marks[m as usize];
-                marks.push((x(mark.at as f64), lane_y(mark.lane), m));
+                let at = x(mark.at as f64).max(last + MIN_GAP);
+                last = at;
+                placed.insert(m, (at, lane_y(mark.lane)));
+                marks.push((at, lane_y(mark.lane), m));
             }
         }
         let point = |m: u32| {
-            let mark = &t.marks[m as usize];
-            (x(mark.at as f64), lane_y(mark.lane))
+            placed.get(&m).copied().unwrap_or_else(|| {
+                let mark = &t.marks[m as usize];
+                (x(mark.at as f64), lane_y(mark.lane))
+            })
         };
         for &(x2, y2, m) in &marks {
             let mark = &t.marks[m as usize];
