@@ -22,6 +22,16 @@ pub struct TestApp {
 }
 
 /// Builds the real application on port 0 with a fresh SQLite data directory.
+/// The bundle of the demo scenario (or tampered variant) named `slug`.
+pub fn demo(slug: &str) -> String {
+    server::demo::scenarios()
+        .into_iter()
+        .chain(server::demo::tampered())
+        .find(|s| s.slug == slug)
+        .map(|s| s.bundle)
+        .expect("a demo scenario")
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn(Backend::Sqlite).await
 }

@@ -4,17 +4,8 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn, Backend, TestApp};
+use crate::helpers::{demo, spawn, Backend, TestApp};
 use crate::on_both_databases;
-
-fn demo(slug: &str) -> String {
-    server::demo::scenarios()
-        .into_iter()
-        .chain(server::demo::tampered())
-        .find(|s| s.slug == slug)
-        .map(|s| s.bundle)
-        .expect("a demo scenario")
-}
 
 /// Opens an incident through the API and gives its number.
 async fn open(app: &TestApp, title: &str, description: &str, severity: &str) -> i64 {

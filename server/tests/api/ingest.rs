@@ -3,17 +3,8 @@
 
 use serde_json::Value;
 
-use crate::helpers::{spawn, spawn_with, Backend};
+use crate::helpers::{demo, spawn, spawn_with, Backend};
 use crate::on_both_databases;
-
-fn demo(slug: &str) -> String {
-    server::demo::scenarios()
-        .into_iter()
-        .chain(server::demo::tampered())
-        .find(|s| s.slug == slug)
-        .map(|s| s.bundle)
-        .expect("a demo scenario")
-}
 
 on_both_databases!(
     a_bundle_is_stored_as_received_with_its_verdict,
