@@ -9,6 +9,9 @@ const dataDir = process.env.E2E_DATA_DIR ?? '/tmp/custody-e2e';
 
 export default defineConfig({
   testDir: './tests',
+  // Makes one account per role and signs each in; tests run as the compliance
+  // reviewer unless they say otherwise.
+  globalSetup: './global-setup.ts',
   outputDir: './test-results',
   forbidOnly: !!process.env.CI,
   retries: process.env.CI ? 1 : 0,
@@ -17,6 +20,7 @@ export default defineConfig({
   timeout: 30_000,
   use: {
     baseURL: `http://127.0.0.1:${port}`,
+    storageState: `${__dirname}/.auth/compliance.json`,
     screenshot: 'only-on-failure',
     trace: 'on-first-retry',
     launchOptions: {

@@ -7,12 +7,74 @@ use leptos::prelude::*;
 use crate::error::ApiError;
 use crate::model::{IncidentList, IncidentOverview, IncidentQuery, ServerInfo};
 
+mod admin;
+mod review;
+
+pub use admin::*;
+pub use review::*;
+
 #[cfg(feature = "ssr")]
 fn db() -> Result<crate::store::Db, ApiError> {
     use_context::<crate::store::Db>().ok_or_else(|| {
         tracing::error!("no database in the server function's context");
         ApiError::Internal
     })
+}
+
+#[cfg(feature = "ssr")]
+fn server_key() -> Result<crate::store::review_log::ServerKey, ApiError> {
+    use_context::<crate::store::review_log::ServerKey>().ok_or_else(|| {
+        tracing::error!("no server key in the server function's context");
+        ApiError::Internal
+    })
+}
+
+/// Sets the status of the server function's answer.
+#[cfg(feature = "ssr")]
+fn set_status(status: http::StatusCode) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
+}
+
+/// The signed-in reviewer, from the request's session (the server's guard put it
+/// there), when their role allows `what`; otherwise the answer is 401 or 403.
+#[cfg(feature = "ssr")]
+fn require(what: crate::model::Permission) -> Result<crate::model::Reviewer, ApiError> {
+    let session = use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .extensions
+            .get::<crate::store::sessions::Session>()
+            .cloned()
+    });
+    match session {
+        None => {
+            set_status(http::StatusCode::UNAUTHORIZED);
+            Err(ApiError::Unauthorized)
+        }
+        Some(s) if s.reviewer.can(what) => Ok(s.reviewer),
+        Some(s) => {
+            set_status(http::StatusCode::FORBIDDEN);
+            Err(ApiError::Forbidden(format!(
+                "a {} cannot do this",
+                s.reviewer.role.label().to_lowercase()
+            )))
+        }
+    }
+}
+
+/// A rule refused the request: the answer is 403 with its reason.
+#[cfg(feature = "ssr")]
+fn refused(why: String) -> ApiError {
+    set_status(http::StatusCode::FORBIDDEN);
+    ApiError::Forbidden(why)
+}
+
+/// The request cannot be used: the answer is 400 with the reason.
+#[cfg(feature = "ssr")]
+fn invalid(why: String) -> ApiError {
+    set_status(http::StatusCode::BAD_REQUEST);
+    ApiError::Invalid(why)
 }
 
 /// The incidents a query selects, with how many match and how many each status would list.
@@ -36,6 +98,7 @@ fn db() -> Result<crate::store::Db, ApiError> {
 pub async fn list_incidents(
     #[server(flatten)] query: IncidentQuery,
 ) -> Result<IncidentList, ApiError> {
+    require(crate::model::Permission::Read)?;
     Ok(crate::store::incidents::list(&db()?, &query).await?)
 }
 
@@ -54,6 +117,7 @@ pub async fn list_incidents(
 ))]
 #[server(endpoint = "server/info")]
 pub async fn fetch_server_info() -> Result<ServerInfo, ApiError> {
+    require(crate::model::Permission::Read)?;
     Ok(crate::store::server_info(&db()?).await?)
 }
 
@@ -82,6 +146,7 @@ struct IncidentNumber {
 ))]
 #[server(endpoint = "incidents/overview")]
 pub async fn fetch_incident(id: i64) -> Result<Option<IncidentOverview>, ApiError> {
+    require(crate::model::Permission::Read)?;
     let db = db()?;
     let Some(detail) = crate::store::incidents::get(&db, id).await? else {
         return Ok(None);
@@ -114,6 +179,7 @@ struct BundleDigest {
 ))]
 #[server(endpoint = "bundles/summary")]
 pub async fn fetch_bundle(sha256: String) -> Result<Option<crate::model::BundleSummary>, ApiError> {
+    require(crate::model::Permission::Read)?;
     Ok(crate::store::bundles::get(&db()?, &sha256).await?)
 }
 
@@ -131,5 +197,6 @@ pub async fn fetch_bundle(sha256: String) -> Result<Option<crate::model::BundleS
 ))]
 #[server(endpoint = "trust-roots/list")]
 pub async fn fetch_trust_roots() -> Result<Vec<crate::model::TrustRoot>, ApiError> {
+    require(crate::model::Permission::Read)?;
     Ok(crate::store::trust_roots::list(&db()?).await?)
 }

@@ -15,6 +15,13 @@ pub enum ApiError {
     /// A parameter cannot be used; the text names it and says what it may be.
     #[error("{0}")]
     Invalid(String),
+    /// Not signed in, or the session ended.
+    #[error("sign in first (your session may have ended)")]
+    Unauthorized,
+    /// The reviewer's role or a rule (separation of duties, say) forbids it; the
+    /// text says which.
+    #[error("{0}")]
+    Forbidden(String),
     /// The server could not do it; the details are in the server's log.
     #[error("the server could not complete the request; the details are in its log")]
     Internal,

@@ -1,5 +1,11 @@
 //! The data the server and the browser exchange, defined once for both.
 
+mod accounts;
+mod review;
+
+pub use accounts::*;
+pub use review::*;
+
 use serde::{Deserialize, Serialize};
 
 /// Where an incident is in its review.
@@ -694,6 +700,7 @@ pub struct Ingested {
 
 /// A stored bundle whose bytes or verdict no longer match what was stored.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Reverified {
     /// The bundle's address as stored.
     pub sha256: String,

@@ -5,9 +5,12 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
+use crate::components::account::{AccountMenu, IfCan, Me};
 use crate::components::theme::ThemeToggle;
+use crate::model::Permission;
 use crate::pages::{
-    BundlePage, IncidentPage, IncidentsPage, NotFound, ReviewLogPage, SettingsPage, VerifyPage,
+    BundlePage, IncidentPage, IncidentsPage, LoginPage, NotFound, ReviewLogPage, SettingsPage,
+    UsersPage, VerifyPage,
 };
 
 /// Applies the remembered (or the system's) theme before the first paint, so a dark
@@ -26,7 +29,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <script>{THEME_BOOT}</script>
+                <script nonce=leptos::nonce::use_nonce()>{THEME_BOOT}</script>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -41,6 +44,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    Me::provide();
     view! {
         <Stylesheet id="leptos" href="/pkg/custody.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Custody".to_owned() } else { format!("{page} · Custody") }/>
@@ -59,7 +63,11 @@ pub fn App() -> impl IntoView {
                         <NavLink href="/verify" label="Verify"/>
                         <NavLink href="/review-log" label="Review log"/>
                         <NavLink href="/settings" label="Settings"/>
+                        <IfCan what=Permission::Administer>
+                            <NavLink href="/users" label="Users"/>
+                        </IfCan>
                     </nav>
+                    <AccountMenu/>
                     <ThemeToggle/>
                 </div>
             </header>
@@ -69,8 +77,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/incidents/:id") view=IncidentPage ssr=SsrMode::Async/>
                     <Route path=path!("/bundles/:sha") view=BundlePage ssr=SsrMode::Async/>
                     <Route path=path!("/verify") view=VerifyPage/>
-                    <Route path=path!("/review-log") view=ReviewLogPage/>
+                    <Route path=path!("/review-log") view=ReviewLogPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=LoginPage/>
                 </Routes>
             </main>
         </Router>

@@ -42,3 +42,7 @@ export function watchConsole(page: Page): string[] {
 export async function waitForHydration(page: Page) {
   await expect(page.getByRole('button', { name: 'Verify', exact: true })).toBeEnabled({ timeout: 15_000 });
 }
+
+/** The header that marks an API request as coming from this site (the server refuses
+ *  state-changing requests from elsewhere). */
+export const sameSite = { origin: `http://127.0.0.1:${process.env.E2E_PORT ?? '3999'}` };

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { watchConsole } from './helpers';
+import { watchConsole, sameSite } from './helpers';
 
 /** The demo corpus, written by the custody binary under test. */
 function demoCorpus(): string {
@@ -70,7 +70,7 @@ test('an incident page shows who and what its evidence names, and its bundles', 
   const title = 'prod-config-change.bundle.json';
   const stored = await request.post(`/api/bundles?name=${title}`, {
     data: bytes,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...sameSite },
   });
   expect(stored.ok()).toBeTruthy();
   const bundle = await stored.json();

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { watchConsole } from './helpers';
+import { watchConsole, sameSite } from './helpers';
 
 // The demo corpus and its root key, written by the custody binary under test.
 const demo = (() => {
@@ -26,7 +26,7 @@ test('a stored bundle is verified again in the browser, with roots the reviewer 
   const problems = watchConsole(page);
   const stored = await request.post('/api/bundles?name=privileged-api-jit.bundle.json', {
     data: fs.readFileSync(path.join(demo, 'privileged-api-jit.bundle.json')),
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...sameSite },
   });
   expect(stored.ok()).toBeTruthy();
   const bundle = await stored.json();
@@ -77,7 +77,7 @@ test('the timeline: lanes by kind, select an event, follow a side effect back to
   const problems = watchConsole(page);
   const stored = await request.post('/api/bundles?name=prod-config-change.bundle.json', {
     data: fs.readFileSync(path.join(demo, 'prod-config-change.bundle.json')),
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...sameSite },
   });
   const bundle = await stored.json();
   await page.goto(`/bundles/${bundle.sha256}`);

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { watchConsole } from './helpers';
+import { watchConsole, sameSite } from './helpers';
 
 // The incident list as a reviewer browses it: search, filters, order and counts, all
 // in the URL. Other specs share this server and store incidents of their own, so
@@ -37,14 +37,14 @@ let created: Promise<void> | undefined;
 function incidents(request: APIRequestContext): Promise<void> {
   created ??= (async () => {
     const open = async (title: string, description: string, severity: string) => {
-      const response = await request.post('/api/incidents', { data: { title, description, severity } });
+      const response = await request.post('/api/incidents', { data: { title, description, severity }, headers: sameSite });
       expect(response.status()).toBe(201);
       return (await response.json()).incident.id as number;
     };
     const store = async (incident: number, file: string) => {
       const response = await request.post(`/api/bundles?incident=${incident}&name=${file}`, {
         data: padded(file),
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...sameSite },
       });
       expect(response.ok()).toBeTruthy();
       expect((await response.json()).incident_id).toBe(incident);

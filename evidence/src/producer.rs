@@ -171,23 +171,43 @@ impl BundleBuilder {
         body: Map<String, Value>,
     ) -> String {
         let (seq, prev) = match self.chains.get(emitter) {
-            Some((seq, digest)) => (seq + 1, Value::String(digest.clone())),
-            None => (0, Value::Null),
+            Some((seq, digest)) => (seq + 1, Some(digest.as_str())),
+            None => (0, None),
         };
-        let mut payload = body;
-        payload.insert("emitter".into(), emitter.into());
-        payload.insert("seq".into(), seq.into());
-        payload.insert("prev".into(), prev);
-        payload.insert("time".into(), time.into());
-        let bytes = Value::Object(payload).to_string().into_bytes();
-        let digest: merkle::Hash = Sha256::digest(pae(EVENT_TYPE, &bytes)).into();
+        let (envelope, digest) = chained_envelope(signer, emitter, seq, prev, time, body);
         let hex_digest = hex::encode(digest);
         self.chains
             .insert(emitter.to_owned(), (seq, hex_digest.clone()));
-        self.events.push(signer.envelope(EVENT_TYPE, &bytes));
+        self.events.push(envelope);
         self.digests.push(digest);
         self.times.push(time.to_owned());
         hex_digest
+    }
+
+    /// Adds an event signed elsewhere (by [`sign_event`], say): one DSSE envelope as
+    /// JSON text, taken exactly as it is. Returns the event's digest (hex). Refused
+    /// when it is not an event envelope or its payload has no `time`.
+    pub fn signed_event(&mut self, envelope_json: &str) -> Result<String, String> {
+        let envelope = serde_json::from_str::<WireEnvelope<'_>>(envelope_json.trim())
+            .map_err(|e| format!("not a DSSE envelope: {e}"))?
+            .into_owned();
+        if envelope.payload_type != EVENT_TYPE {
+            return Err(format!(
+                "payloadType {:?} is not an event ({EVENT_TYPE})",
+                envelope.payload_type
+            ));
+        }
+        let payload =
+            b64::decode(&envelope.payload).ok_or_else(|| "the payload is not base64".to_owned())?;
+        let time = serde_json::from_slice::<Value>(&payload)
+            .ok()
+            .and_then(|v| v.get("time").and_then(Value::as_str).map(str::to_owned))
+            .ok_or_else(|| "the payload has no `time`".to_owned())?;
+        let digest: merkle::Hash = Sha256::digest(pae(EVENT_TYPE, &payload)).into();
+        self.events.push(envelope);
+        self.digests.push(digest);
+        self.times.push(time);
+        Ok(hex::encode(digest))
     }
 
     /// The bundle's JSON, with its manifest signed by `collector` (whose key must be
@@ -239,6 +259,44 @@ impl BundleBuilder {
         })
         .to_string()
     }
+}
+
+/// Signs one event of `emitter`'s chain on its own, for a producer that appends
+/// events one at a time and keeps them (a log): the payload is `body` with `emitter`,
+/// `seq`, `prev` (the digest of the emitter's previous event, hex; `None` for the
+/// first) and `time` set. Returns the DSSE envelope as JSON text and the event's
+/// digest (hex), which the next event's `prev` names.
+pub fn sign_event(
+    signer: &Signer,
+    emitter: &str,
+    seq: u64,
+    prev: Option<&str>,
+    time: &str,
+    body: Map<String, Value>,
+) -> (String, String) {
+    let (envelope, digest) = chained_envelope(signer, emitter, seq, prev, time, body);
+    (
+        serde_json::to_string(&envelope).unwrap_or_default(),
+        hex::encode(digest),
+    )
+}
+
+fn chained_envelope(
+    signer: &Signer,
+    emitter: &str,
+    seq: u64,
+    prev: Option<&str>,
+    time: &str,
+    body: Map<String, Value>,
+) -> (WireEnvelope<'static>, merkle::Hash) {
+    let mut payload = body;
+    payload.insert("emitter".into(), emitter.into());
+    payload.insert("seq".into(), seq.into());
+    payload.insert("prev".into(), prev.map_or(Value::Null, Value::from));
+    payload.insert("time".into(), time.into());
+    let bytes = Value::Object(payload).to_string().into_bytes();
+    let digest: merkle::Hash = Sha256::digest(pae(EVENT_TYPE, &bytes)).into();
+    (signer.envelope(EVENT_TYPE, &bytes), digest)
 }
 
 /// A synthetic, cleanly signed bundle of `events` `tool.call` events from four

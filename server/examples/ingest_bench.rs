@@ -27,7 +27,16 @@ async fn one(file: &str, root: &str, url: &str) {
     let root = evidence::keys::PublicKey::from_text(root).expect("a root key");
     let size = bytes.len();
     let db = Db::open(url).await.expect("database");
-    trust_roots::add(&db, &root, "bench").await.expect("root");
+    let key = app::store::review_log::ServerKey::from_seed([3; 32]);
+    trust_roots::add(
+        &db,
+        &key,
+        app::store::review_log::Actor::Cli,
+        &root,
+        "bench",
+    )
+    .await
+    .expect("root");
     let before = peak_rss_bytes();
     let start = Instant::now();
     let stored = ingest(

@@ -37,6 +37,26 @@ pub struct ServeConfig {
     #[arg(long, env = "CUSTODY_NO_DEMO")]
     pub no_demo: bool,
 
+    /// The server's ed25519 secret key file (64 hex digits), which signs the review
+    /// log and exports. Created (mode 0600) when missing. Default: `server.key` in the
+    /// data directory. Servers sharing one Postgres database must share this key.
+    #[arg(long, env = "CUSTODY_SIGNING_KEY")]
+    pub signing_key: Option<PathBuf>,
+
+    /// Minutes without a request after which a session ends.
+    #[arg(long, env = "CUSTODY_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: u32,
+
+    /// Hours after sign-in after which a session ends, however busy.
+    #[arg(long, env = "CUSTODY_SESSION_MAX_HOURS", default_value_t = 12)]
+    pub session_max_hours: u32,
+
+    /// Send the session cookie without `Secure`, for a server reached over plain
+    /// HTTP on another host than localhost. (Browsers accept `Secure` cookies from
+    /// http://localhost and http://127.0.0.1.)
+    #[arg(long, env = "CUSTODY_INSECURE_COOKIES")]
+    pub insecure_cookies: bool,
+
     /// Limits on uploaded bundles.
     #[command(flatten)]
     pub limits: LimitsConfig,
@@ -97,6 +117,10 @@ impl ServeConfig {
             site_root: None,
             open: false,
             no_demo: true,
+            signing_key: None,
+            session_idle_minutes: 30,
+            session_max_hours: 12,
+            insecure_cookies: false,
             limits: LimitsConfig::default(),
         }
     }
@@ -106,6 +130,24 @@ impl ServeConfig {
         self.database_url
             .clone()
             .unwrap_or_else(|| app::store::Db::sqlite_url(&self.data_dir))
+    }
+
+    /// The signing key file in force.
+    pub fn signing_key(&self) -> PathBuf {
+        self.signing_key
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("server.key"))
+    }
+
+    /// How sessions and cookies are set up.
+    pub fn auth(&self) -> crate::http::auth::AuthConfig {
+        crate::http::auth::AuthConfig {
+            timeouts: app::store::sessions::Timeouts {
+                idle: chrono::Duration::minutes(i64::from(self.session_idle_minutes.max(1))),
+                absolute: chrono::Duration::hours(i64::from(self.session_max_hours.max(1))),
+            },
+            secure_cookies: !self.insecure_cookies,
+        }
     }
 
     /// The site root in force: the flag, or `site/` in the build profile's directory,

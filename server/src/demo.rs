@@ -104,11 +104,20 @@ pub fn write(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// many bundles were loaded.
 pub async fn load(
     db: &app::store::Db,
+    key: &app::store::review_log::ServerKey,
     options: app::store::bundles::IngestOptions,
 ) -> Result<usize, app::store::bundles::IngestError> {
     use app::model::Severity;
-    use app::store::bundles::{ingest, Target, Upload};
-    app::store::trust_roots::add(db, &root().public_key(), "Fernhill Payments demo root").await?;
+    use app::store::bundles::{ingest, record_upload, Target, Upload};
+    use app::store::review_log::Actor;
+    app::store::trust_roots::add(
+        db,
+        key,
+        Actor::Cli,
+        &root().public_key(),
+        "Fernhill Payments demo root",
+    )
+    .await?;
     let all = scenarios()
         .into_iter()
         .map(|s| (s, Severity::High, ""))
@@ -119,7 +128,7 @@ pub async fn load(
         );
     let mut loaded = 0;
     for (scenario, severity, prefix) in all {
-        ingest(
+        let stored = ingest(
             db,
             Upload {
                 name: format!("{}.bundle.json", scenario.slug),
@@ -133,9 +142,65 @@ pub async fn load(
             options,
         )
         .await?;
+        record_upload(db, key, Actor::Cli, &stored).await?;
         loaded += 1;
     }
     Ok(loaded)
+}
+
+/// The demo's accounts: one per role, and a second access reviewer so that a chain
+/// can take two sign-off steps. Name, display name, role, password.
+pub const DEMO_USERS: [(&str, &str, app::model::Role, &str); 5] = [
+    (
+        "compliance",
+        "Casey Compliance",
+        app::model::Role::ComplianceReviewer,
+        "compliance-demo-pass",
+    ),
+    (
+        "auditor",
+        "Avery Auditor",
+        app::model::Role::Auditor,
+        "auditor-demo-pass",
+    ),
+    (
+        "access",
+        "Alex Access",
+        app::model::Role::AccessReviewer,
+        "access-demo-pass",
+    ),
+    (
+        "access2",
+        "Sam Second",
+        app::model::Role::AccessReviewer,
+        "access2-demo-pass",
+    ),
+    (
+        "admin",
+        "Ada Admin",
+        app::model::Role::Admin,
+        "admin-demo-pass",
+    ),
+];
+
+/// Makes the demo's accounts ([`DEMO_USERS`]).
+pub async fn add_users(
+    db: &app::store::Db,
+    key: &app::store::review_log::ServerKey,
+) -> Result<(), app::store::users::AccountError> {
+    for (name, display, role, password) in DEMO_USERS {
+        app::store::users::add(
+            db,
+            key,
+            app::store::review_log::Actor::Cli,
+            name,
+            display,
+            role,
+            password,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------

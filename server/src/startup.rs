@@ -33,14 +33,29 @@ impl Application {
             })?;
         }
         let db = Db::open(&url).await.context("cannot open the database")?;
+        let key = crate::cli::keys::server_key(&config.signing_key())
+            .context("cannot load the server's signing key")?;
         let ingest = config.limits.ingest_options();
         if fresh && !config.no_demo {
-            let loaded = crate::demo::load(&db, ingest)
+            let loaded = crate::demo::load(&db, &key, ingest)
                 .await
                 .context("cannot load the demo corpus")?;
             tracing::info!(
                 incidents = loaded,
                 "new data directory: loaded the demo corpus (--no-demo skips it)"
+            );
+            crate::demo::add_users(&db, &key)
+                .await
+                .context("cannot add the demo accounts")?;
+            println!("Demo accounts (for the demo only; disable them before real use):");
+            for (name, _, role, password) in crate::demo::DEMO_USERS {
+                println!("  {:<20} {name:<12} password: {password}", role.label());
+            }
+        }
+        if app::store::users::count(&db).await.unwrap_or(0) == 0 {
+            tracing::warn!(
+                "no reviewer accounts yet: make the first admin with \
+                 `custody user add NAME --role admin`"
             );
         }
         let listener = TcpListener::bind(config.addr)
@@ -59,6 +74,8 @@ impl Application {
                 leptos_options,
                 db,
                 ingest,
+                key,
+                auth: config.auth(),
             },
         })
     }
@@ -73,6 +90,11 @@ impl Application {
     /// The database, for tests that set up data.
     pub fn db(&self) -> Db {
         self.state.db.clone()
+    }
+
+    /// The server's signing key, for tests that record review actions.
+    pub fn key(&self) -> app::store::review_log::ServerKey {
+        self.state.key.clone()
     }
 
     /// Serves until ctrl-c or SIGTERM, then finishes the requests in flight.

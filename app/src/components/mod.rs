@@ -1,7 +1,10 @@
 //! Reusable pieces of the UI, one per file.
 
+pub mod account;
+pub mod chains;
 pub mod files;
 pub mod hydrated;
+pub mod notes;
 pub mod review;
 pub mod roots;
 pub mod table;

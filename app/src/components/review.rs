@@ -7,6 +7,7 @@ use std::sync::Arc;
 use evidence::event::{Actor, Event};
 use leptos::prelude::*;
 
+use crate::components::notes::EventNotes;
 use crate::components::verdict::{Badge, Tone};
 use crate::components::verifier::{Found, Phase, Verifier};
 use crate::model::Verdict;
@@ -77,6 +78,10 @@ pub fn Review(
     #[prop(into)] roots_note: String,
     state: TimelineState,
     #[prop(into)] file_stem: String,
+    /// The stored bundle's SHA-256, when it came from the server: its events can
+    /// then be annotated.
+    #[prop(optional, into)]
+    bundle: Option<String>,
 ) -> impl IntoView {
     let t = &found.summary;
     let status = t.status.clone();
@@ -123,7 +128,7 @@ pub fn Review(
             <TimelineChart timeline=timeline.clone() state/>
         </section>
         <div class="mt-6 grid gap-6 lg:grid-cols-[3fr_2fr]">
-            <Inspector found=found.clone() verifier state/>
+            <Inspector found=found.clone() verifier state bundle/>
             <Authority timeline=timeline.clone() state/>
         </div>
         <Results found verifier state/>
@@ -188,7 +193,12 @@ fn row(term: &'static str, value: Option<String>) -> Option<impl IntoView> {
 /// The selected event: who, for whom, under which credential, decision and
 /// approval, what changed, how it verified, and its payload as text.
 #[component]
-fn Inspector(found: Arc<Found>, verifier: Verifier, state: TimelineState) -> impl IntoView {
+fn Inspector(
+    found: Arc<Found>,
+    verifier: Verifier,
+    state: TimelineState,
+    bundle: Option<String>,
+) -> impl IntoView {
     let selected = state.selected;
     Effect::new({
         let found = found.clone();
@@ -318,6 +328,7 @@ fn Inspector(found: Arc<Found>, verifier: Verifier, state: TimelineState) -> imp
                     {details}
                 </dl>
                 {raw}
+                {bundle.clone().map(|bundle| view! { <EventNotes bundle index=u64::from(mark.index)/> })}
             </div>
         }.into_any()
     };

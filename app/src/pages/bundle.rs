@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{fetch_bundle, fetch_trust_roots};
+use crate::components::chains::Chains;
 use crate::components::review::{fit_once, timeline_state, Progress, Review};
 use crate::components::roots::RootsInput;
 use crate::components::verdict::VerdictBadge;
@@ -47,6 +48,7 @@ fn Bundle(bundle: BundleSummary) -> impl IntoView {
     let roots = RwSignal::new(String::new());
     let using_server_roots = RwSignal::new(false);
     let raw_url = format!("/api/bundles/{}/raw", bundle.sha256);
+    let sha = bundle.sha256.clone();
     let server_verdict = bundle.verdict;
     let name = if bundle.name.is_empty() {
         bundle.sha256.chars().take(12).collect()
@@ -169,14 +171,15 @@ fn Bundle(bundle: BundleSummary) -> impl IntoView {
             </div>
         </details>
         <div class="mt-4"><Progress verifier/></div>
-        {move || match verifier.phase.get() {
+        {let sha = sha.clone(); move || match verifier.phase.get() {
             Phase::Done(found) => Some(view! {
                 <div class="mt-4">
-                    <Review found verifier server=Some(server_verdict) roots_note=roots_note() state file_stem=file_stem.clone()/>
+                    <Review found verifier server=Some(server_verdict) roots_note=roots_note() state file_stem=file_stem.clone() bundle=sha.clone()/>
                 </div>
             }),
             _ => None,
         }}
+        <Chains sha=sha.clone()/>
     }
     .into_any()
 }

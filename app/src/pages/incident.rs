@@ -2,10 +2,16 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::fetch_incident;
+use crate::api::{
+    fetch_incident, incident_side_effects, review_log, reviewers, AssignIncident, SetIncidentStatus,
+};
+use crate::components::account::IfCan;
+use crate::components::notes::{failed, ActionError};
 use crate::components::table::DataTable;
 use crate::components::verdict::{Badge, Tone, VerdictBadge};
-use crate::model::{ActorFact, BundleSummary, IncidentFacts, IncidentOverview};
+use crate::model::{
+    ActorFact, BundleSummary, IncidentFacts, IncidentOverview, IncidentStatus, LogQuery, Permission,
+};
 
 use super::ErrorBox;
 
@@ -62,7 +68,7 @@ fn Overview(overview: IncidentOverview) -> impl IntoView {
                 <Badge tone=Tone::Neutral text=incident.status.label()/>
                 <span>{format!("Severity: {}", incident.severity.label())}</span>
                 <span class="text-slate-500">
-                    {format!("Assignee: {}", incident.assignee.unwrap_or_else(|| "none".into()))}
+                    {format!("Assignee: {}", incident.assignee.clone().unwrap_or_else(|| "none".into()))}
                 </span>
             </p>
             // Descriptions are text written by whoever opened the incident: shown as text.
@@ -70,7 +76,9 @@ fn Overview(overview: IncidentOverview) -> impl IntoView {
                 {detail.description}
             </p>
         </div>
+        <Workflow id=incident.id status=incident.status assignee=incident.assignee.clone()/>
         <Facts facts/>
+        <SideEffects id=incident.id/>
         <Bundles bundles=detail.bundles/>
     }
     .into_any()
@@ -210,6 +218,135 @@ fn Bundles(bundles: Vec<BundleSummary>) -> impl IntoView {
                             })
                             .collect_view()}
                     </DataTable>
+        </section>
+    }
+    .into_any()
+}
+
+const INPUT: &str = "rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900";
+
+/// Status and assignee, changed by those whose role runs the workflow; every change
+/// is in the review log, and the incident's entries are listed below it.
+#[component]
+fn Workflow(id: i64, status: IncidentStatus, assignee: Option<String>) -> impl IntoView {
+    let set_status = ServerAction::<SetIncidentStatus>::new();
+    let assign = ServerAction::<AssignIncident>::new();
+    let people = Resource::new(|| (), |_| reviewers());
+    let history = Resource::new(
+        move || (set_status.version().get(), assign.version().get()),
+        move |_| {
+            review_log(LogQuery {
+                incident: Some(id),
+                ..LogQuery::default()
+            })
+        },
+    );
+    // Reload the page's own copy of status and assignee after a change.
+    Effect::new(move |prev: Option<(usize, usize)>| {
+        let now = (set_status.version().get(), assign.version().get());
+        if prev.is_some_and(|p| p != now) {
+            #[cfg(feature = "hydrate")]
+            let _ = window().location().reload();
+        }
+        now
+    });
+    let assignee_now = assignee.clone().unwrap_or_default();
+    view! {
+        <section class="mb-8" aria-labelledby="workflow-title" data-testid="workflow">
+            <h2 id="workflow-title" class="mb-3 text-lg font-semibold">"Review"</h2>
+            <IfCan what=Permission::Workflow>
+                {let assignee_now = assignee_now.clone(); view! {
+                <div class="flex flex-wrap items-end gap-4">
+                    <ActionForm action=set_status attr:class="flex items-end gap-2" attr:data-testid="status-form">
+                        <input type="hidden" name="id" value=id/>
+                        <label class="text-sm">"Status"<br/>
+                            <select name="status" class=INPUT>
+                                {IncidentStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=s == status>{s.label()}</option> }).collect_view()}
+                            </select>
+                        </label>
+                        <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm dark:border-slate-700">"Set status"</button>
+                    </ActionForm>
+                    <ActionForm action=assign attr:class="flex items-end gap-2" attr:data-testid="assign-form">
+                        <input type="hidden" name="id" value=id/>
+                        <label class="text-sm">"Assignee"<br/>
+                            <select name="assignee" class=INPUT>
+                                <option value="">"no one"</option>
+                                <Transition fallback=|| ()>
+                                    {let assignee_now = assignee_now.clone(); move || people.get().and_then(Result::ok).map(|all| {
+                                        all.into_iter().map(|r| {
+                                            let selected = r.username == assignee_now;
+                                            view! { <option value=r.username.clone() selected=selected>{format!("{} ({})", r.name(), r.role.label())}</option> }
+                                        }).collect_view()
+                                    })}
+                                </Transition>
+                            </select>
+                        </label>
+                        <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm dark:border-slate-700">"Assign"</button>
+                    </ActionForm>
+                </div>
+                <ActionError error=Signal::derive(move || failed(set_status.value().get()).or_else(|| failed(assign.value().get())))/>
+                }}
+            </IfCan>
+            <details class="mt-3" open>
+                <summary class="cursor-pointer text-sm font-medium">"History (from the review log)"</summary>
+                <Transition fallback=|| ()>
+                    {move || history.get().map(|h| match h {
+                        Err(error) => view! { <ErrorBox error/> }.into_any(),
+                        Ok(page) if page.entries.is_empty() => view! { <p class="mt-1 text-sm text-slate-500">"Nothing recorded yet."</p> }.into_any(),
+                        Ok(page) => view! {
+                            <ul class="mt-1 space-y-0.5 text-sm" data-testid="incident-history">
+                                {page.entries.into_iter().map(|e| view! {
+                                    <li><span class="font-mono text-xs text-slate-500">{e.at}</span>" "<span class="font-medium">{e.actor}</span>" "{e.summary}</li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                    })}
+                </Transition>
+            </details>
+        </section>
+    }
+    .into_any()
+}
+
+/// Per side effect: who intended it, who executed it, what changed, and who the
+/// reviewers hold responsible.
+#[component]
+fn SideEffects(id: i64) -> impl IntoView {
+    let rows = Resource::new(|| (), move |_| incident_side_effects(id));
+    view! {
+        <section class="mb-8" aria-labelledby="split-title">
+            <h2 id="split-title" class="mb-3 text-lg font-semibold">"Responsibility per side effect"</h2>
+            <Transition fallback=|| ()>
+                {move || rows.get().map(|r| match r {
+                    Err(error) => view! { <ErrorBox error/> }.into_any(),
+                    Ok(rows) if rows.is_empty() => view! { <p class="text-sm text-slate-500">"No side effects recorded."</p> }.into_any(),
+                    Ok(rows) => {
+                        let annotated = rows.iter().filter(|r| r.annotation.is_some()).count();
+                        let total = rows.len();
+                        view! {
+                            <p class="mb-2 text-sm text-slate-600 dark:text-slate-400">{format!("{annotated} of {total} annotated.")}</p>
+                            <DataTable columns=&["When (UTC)", "Intended by", "Executed by", "What changed", "Responsibility"] testid="side-effects">
+                                {rows.into_iter().map(|r| view! {
+                                    <tr>
+                                        <td class="px-4 py-2 font-mono text-xs">{r.time.clone()}</td>
+                                        <td class="px-4 py-2 text-sm">{r.intended_by.clone()}</td>
+                                        <td class="px-4 py-2 text-sm">{format!("{} ({})", r.executed_by, r.executor_type)}</td>
+                                        <td class="px-4 py-2 text-sm break-all">
+                                            <a class="underline" href=format!("/bundles/{}?event={}", r.bundle, r.event)>{r.change.clone()}</a>
+                                        </td>
+                                        <td class="px-4 py-2 text-sm" data-testid="split-responsibility">
+                                            {match &r.annotation {
+                                                Some(a) => format!("{} ({})", a.responsibility.label(), a.author),
+                                                None => "not annotated".to_owned(),
+                                            }}
+                                        </td>
+                                    </tr>
+                                }).collect_view()}
+                            </DataTable>
+                        }.into_any()
+                    }
+                })}
+            </Transition>
         </section>
     }
     .into_any()

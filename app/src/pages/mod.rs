@@ -3,17 +3,21 @@
 mod bundle;
 mod incident;
 mod incidents;
+mod login;
 mod not_found;
 mod review_log;
 mod settings;
+mod users;
 mod verify;
 
 pub use bundle::BundlePage;
 pub use incident::IncidentPage;
 pub use incidents::IncidentsPage;
+pub use login::LoginPage;
 pub use not_found::NotFound;
 pub use review_log::ReviewLogPage;
 pub use settings::SettingsPage;
+pub use users::UsersPage;
 pub use verify::VerifyPage;
 
 use leptos::prelude::*;

@@ -1,8 +1,15 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::fetch_server_info;
+use crate::api::{
+    fetch_review_settings, fetch_server_info, fetch_trust_roots, AddTrustRoot, RemoveTrustRoot,
+    ReverifyBundles, SetSignoffSteps,
+};
+use crate::components::account::IfCan;
+use crate::components::notes::{failed, ActionError};
+use crate::components::table::DataTable;
 use crate::components::verdict::{Badge, Tone};
+use crate::model::Permission;
 use crate::model::ServerInfo;
 
 use super::{ErrorBox, PageHeader};
@@ -22,7 +29,115 @@ pub fn SettingsPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <TrustRoots/>
+        <ReviewSettingsForm/>
     }
+}
+
+const INPUT: &str = "rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900";
+const BUTTON: &str = "rounded-md bg-slate-900 px-3 py-1 text-sm font-medium text-white disabled:opacity-50 dark:bg-slate-100 dark:text-slate-900";
+
+/// The trust roots bundles are verified against; admins add and remove them, and
+/// re-verify every stored bundle.
+#[component]
+fn TrustRoots() -> impl IntoView {
+    let add = ServerAction::<AddTrustRoot>::new();
+    let remove = ServerAction::<RemoveTrustRoot>::new();
+    let reverify = ServerAction::<ReverifyBundles>::new();
+    let roots = Resource::new(
+        move || (add.version().get(), remove.version().get()),
+        |_| fetch_trust_roots(),
+    );
+    view! {
+        <section class="mt-8" aria-labelledby="roots-title">
+            <h2 id="roots-title" class="mb-2 text-lg font-semibold">"Trust roots"</h2>
+            <p class="mb-3 text-sm text-slate-600 dark:text-slate-400">"The organisation root keys uploads are verified against. A change applies to new uploads; re-verify to recompute the stored verdicts' agreement."</p>
+            <Transition fallback=|| ()>
+                {move || roots.get().map(|r| match r {
+                    Err(error) => view! { <ErrorBox error/> }.into_any(),
+                    Ok(all) => view! {
+                        <DataTable columns=&["Key ID", "Label", "Added", ""] testid="trust-roots">
+                            {all.into_iter().map(|root| {
+                                let key = root.public_key.clone();
+                                view! {
+                                    <tr>
+                                        <td class="px-4 py-2 font-mono text-xs" title=root.public_key.clone()>{root.keyid.clone()}</td>
+                                        <td class="px-4 py-2 text-sm">{root.label.clone()}</td>
+                                        <td class="px-4 py-2 font-mono text-xs">{root.added_at.clone()}</td>
+                                        <td class="px-4 py-2">
+                                            <IfCan what=Permission::Administer>
+                                                {let key = key.clone(); view! {
+                                                <ActionForm action=remove>
+                                                    <input type="hidden" name="key" value=key/>
+                                                    <button type="submit" class="text-sm underline">"Remove"</button>
+                                                </ActionForm>
+                                                }}
+                                            </IfCan>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </DataTable>
+                    }.into_any(),
+                })}
+            </Transition>
+            <IfCan what=Permission::Administer>
+                <ActionForm action=add attr:class="mt-3 flex flex-wrap items-end gap-2" attr:data-testid="add-root">
+                    <label class="text-sm">"Public key (hex, base64 or PEM)"<br/><input name="key" required size="66" class=INPUT/></label>
+                    <label class="text-sm">"Label"<br/><input name="label" class=INPUT/></label>
+                    <button type="submit" class=BUTTON>"Trust this root"</button>
+                </ActionForm>
+                <ActionError error=Signal::derive(move || failed(add.value().get()).or_else(|| failed(remove.value().get())))/>
+                <ActionForm action=reverify attr:class="mt-4">
+                    <button type="submit" class=BUTTON disabled=move || reverify.pending().get() data-testid="reverify-all">"Re-verify every stored bundle"</button>
+                </ActionForm>
+                {move || reverify.value().get().map(|r| match r {
+                    Err(e) => view! { <p role="alert" class="mt-1 text-sm text-red-700">{e.to_string()}</p> }.into_any(),
+                    Ok(results) => {
+                        let bad: Vec<_> = results.iter().filter(|r| !r.ok).collect();
+                        view! {
+                            <p class="mt-1 text-sm" data-testid="reverify-result">
+                                {format!("{} bundles re-read; {} differ from what was stored.", results.len(), bad.len())}
+                            </p>
+                            <ul class="text-sm">
+                                {bad.into_iter().map(|r| view! { <li class="font-mono text-xs">{format!("{}: stored {}, now {}", r.sha256, r.stored_verdict, r.verdict_now)}</li> }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }
+                })}
+            </IfCan>
+        </section>
+    }
+    .into_any()
+}
+
+/// How many sign-off steps an approval chain needs.
+#[component]
+fn ReviewSettingsForm() -> impl IntoView {
+    let set = ServerAction::<SetSignoffSteps>::new();
+    let settings = Resource::new(move || set.version().get(), |_| fetch_review_settings());
+    view! {
+        <section class="mt-8" aria-labelledby="review-settings-title">
+            <h2 id="review-settings-title" class="mb-2 text-lg font-semibold">"Sign-off"</h2>
+            <Transition fallback=|| ()>
+                {move || settings.get().and_then(Result::ok).map(|s| view! {
+                    <p class="text-sm" data-testid="signoff-steps">{format!("Each approval chain needs {} approving sign-off step{}, each by a different access reviewer.", s.signoff_steps, if s.signoff_steps == 1 { "" } else { "s" })}</p>
+                })}
+            </Transition>
+            <IfCan what=Permission::Administer>
+                <ActionForm action=set attr:class="mt-2 flex items-end gap-2">
+                    <label class="text-sm">"Steps"<br/>
+                        <select name="steps" class=INPUT>
+                            {(1..=5u32).map(|n| view! { <option value=n>{n}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <button type="submit" class=BUTTON>"Set"</button>
+                </ActionForm>
+                <ActionError error=Signal::derive(move || failed(set.value().get()))/>
+            </IfCan>
+        </section>
+    }
+    .into_any()
 }
 
 #[component]

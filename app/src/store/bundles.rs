@@ -1074,3 +1074,48 @@ async fn insert_read(
     sqlx::query_with(&text, args).execute(&mut **tx).await?;
     Ok(())
 }
+
+/// Records that `who` uploaded the stored bundle `stored` (its first uploader is
+/// kept on the bundle), in the review log.
+pub async fn record_upload(
+    db: &Db,
+    key: &super::review_log::ServerKey,
+    who: super::review_log::Actor<'_>,
+    stored: &BundleSummary,
+) -> Result<(), StoreError> {
+    let mut rec = super::review_log::Recorder::begin(db, key).await?;
+    if let super::review_log::Actor::Reviewer(reviewer) = who {
+        sqlx::query(
+            "UPDATE bundles SET uploaded_by = $1 WHERE sha256 = $2 AND uploaded_by IS NULL",
+        )
+        .bind(&reviewer.username)
+        .bind(&stored.sha256)
+        .execute(rec.conn())
+        .await?;
+    }
+    rec.append(super::review_log::Entry {
+        actor: who,
+        action: "upload",
+        incident: Some(stored.incident_id),
+        bundle: Some(&stored.sha256),
+        event: None,
+        summary: format!(
+            "uploaded {} ({} events, {})",
+            if stored.name.is_empty() {
+                &stored.sha256[..12.min(stored.sha256.len())]
+            } else {
+                &stored.name
+            },
+            stored.event_count,
+            stored.verdict.as_str()
+        ),
+        details: serde_json::json!({
+            "name": stored.name,
+            "size": stored.size,
+            "verdict": stored.verdict.as_str(),
+            "events": stored.event_count,
+        }),
+    })
+    .await?;
+    rec.commit().await
+}

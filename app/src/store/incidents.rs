@@ -478,3 +478,105 @@ pub async fn facts(db: &Db, id: i64) -> Result<IncidentFacts, StoreError> {
         denials,
     })
 }
+
+/// Why a workflow change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    /// No such incident.
+    #[error("no incident {0}")]
+    NoIncident(i64),
+    /// The assignee is not an enabled account.
+    #[error("{0:?} is not an enabled account")]
+    NoAssignee(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for WorkflowError {
+    fn from(e: sqlx::Error) -> Self {
+        WorkflowError::Store(e.into())
+    }
+}
+
+/// Moves incident `id` to `status`, as `reviewer`, recorded in the review log.
+pub async fn set_status(
+    db: &Db,
+    key: &super::review_log::ServerKey,
+    reviewer: &crate::model::Reviewer,
+    id: i64,
+    status: IncidentStatus,
+) -> Result<(), WorkflowError> {
+    let mut rec = super::review_log::Recorder::begin(db, key).await?;
+    let old: Option<(String,)> = sqlx::query_as("SELECT status FROM incidents WHERE id = $1")
+        .bind(id)
+        .fetch_optional(rec.conn())
+        .await?;
+    let Some((old,)) = old else {
+        return Err(WorkflowError::NoIncident(id));
+    };
+    sqlx::query("UPDATE incidents SET status = $1, updated_at = $2 WHERE id = $3")
+        .bind(status.as_str())
+        .bind(now())
+        .bind(id)
+        .execute(rec.conn())
+        .await?;
+    rec.append(super::review_log::Entry {
+        actor: super::review_log::Actor::Reviewer(reviewer),
+        action: "status",
+        incident: Some(id),
+        bundle: None,
+        event: None,
+        summary: format!(
+            "status: {} → {}",
+            IncidentStatus::parse(&old).map_or(old.as_str(), |s| s.label()),
+            status.label()
+        ),
+        details: serde_json::json!({ "from": old, "to": status.as_str() }),
+    })
+    .await?;
+    rec.commit().await?;
+    Ok(())
+}
+
+/// Assigns incident `id` to account `assignee` (or to no one), as `reviewer`.
+pub async fn assign(
+    db: &Db,
+    key: &super::review_log::ServerKey,
+    reviewer: &crate::model::Reviewer,
+    id: i64,
+    assignee: Option<&str>,
+) -> Result<(), WorkflowError> {
+    let assignee = assignee.map(str::trim).filter(|a| !a.is_empty());
+    if let Some(name) = assignee {
+        match super::users::get(db, name).await? {
+            Some(account) if account.disabled_at.is_none() => {}
+            _ => return Err(WorkflowError::NoAssignee(name.to_owned())),
+        }
+    }
+    let mut rec = super::review_log::Recorder::begin(db, key).await?;
+    let changed = sqlx::query("UPDATE incidents SET assignee = $1, updated_at = $2 WHERE id = $3")
+        .bind(assignee)
+        .bind(now())
+        .bind(id)
+        .execute(rec.conn())
+        .await?;
+    if changed.rows_affected() == 0 {
+        return Err(WorkflowError::NoIncident(id));
+    }
+    rec.append(super::review_log::Entry {
+        actor: super::review_log::Actor::Reviewer(reviewer),
+        action: "assign",
+        incident: Some(id),
+        bundle: None,
+        event: None,
+        summary: match assignee {
+            Some(name) => format!("assigned to {name}"),
+            None => "unassigned".to_owned(),
+        },
+        details: serde_json::json!({ "assignee": assignee }),
+    })
+    .await?;
+    rec.commit().await?;
+    Ok(())
+}

@@ -6,12 +6,17 @@
 //! `Any` driver and tested against both. Only the schema (`migrations/sqlite`,
 //! `migrations/postgres`) is written per database.
 
+pub mod annotations;
 pub mod bundles;
 mod db;
 pub mod events;
 pub mod incidents;
+pub mod review_log;
+pub mod sessions;
+pub mod signoffs;
 mod sql;
 pub mod trust_roots;
+pub mod users;
 
 pub use db::{Db, StoreError};
 

@@ -4,11 +4,19 @@ use evidence::keys::PublicKey;
 
 use crate::model::TrustRoot;
 
+use super::review_log::{Actor, Entry, Recorder, ServerKey};
 use super::{now, Db, StoreError};
 
-/// Adds a root key (idempotent: adding a key already there keeps its label and date).
-/// Returns whether it was new.
-pub async fn add(db: &Db, key: &PublicKey, label: &str) -> Result<bool, StoreError> {
+/// Adds a root key (idempotent: adding a key already there keeps its label and date),
+/// recorded in the review log when it is new. Returns whether it was new.
+pub async fn add(
+    db: &Db,
+    server: &ServerKey,
+    by: Actor<'_>,
+    key: &PublicKey,
+    label: &str,
+) -> Result<bool, StoreError> {
+    let mut rec = Recorder::begin(db, server).await?;
     let added = sqlx::query(
         "INSERT INTO trust_roots (public_key, keyid, label, added_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (public_key) DO NOTHING",
@@ -17,18 +25,53 @@ pub async fn add(db: &Db, key: &PublicKey, label: &str) -> Result<bool, StoreErr
     .bind(evidence::bundle::keyid(key))
     .bind(label)
     .bind(now())
-    .execute(db.pool())
+    .execute(rec.conn())
     .await?;
+    if added.rows_affected() == 1 {
+        rec.append(Entry {
+            actor: by,
+            action: "trust_root.add",
+            incident: None,
+            bundle: None,
+            event: None,
+            summary: format!(
+                "trusted root key {} ({label})",
+                evidence::bundle::keyid(key)
+            ),
+            details: serde_json::json!({ "publicKey": key.to_hex(), "label": label }),
+        })
+        .await?;
+    }
+    rec.commit().await?;
     Ok(added.rows_affected() == 1)
 }
 
-/// Removes a root key, named by its hex public key or its keyid. Returns whether
-/// one was removed.
-pub async fn remove(db: &Db, key_or_keyid: &str) -> Result<bool, StoreError> {
+/// Removes a root key, named by its hex public key or its keyid, recorded in the
+/// review log. Returns whether one was removed.
+pub async fn remove(
+    db: &Db,
+    server: &ServerKey,
+    by: Actor<'_>,
+    key_or_keyid: &str,
+) -> Result<bool, StoreError> {
+    let mut rec = Recorder::begin(db, server).await?;
     let removed = sqlx::query("DELETE FROM trust_roots WHERE public_key = $1 OR keyid = $1")
         .bind(key_or_keyid)
-        .execute(db.pool())
+        .execute(rec.conn())
         .await?;
+    if removed.rows_affected() > 0 {
+        rec.append(Entry {
+            actor: by,
+            action: "trust_root.remove",
+            incident: None,
+            bundle: None,
+            event: None,
+            summary: format!("removed root key {key_or_keyid}"),
+            details: serde_json::json!({ "key": key_or_keyid }),
+        })
+        .await?;
+    }
+    rec.commit().await?;
     Ok(removed.rows_affected() > 0)
 }
 

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use app::model::{BundleSummary, Severity};
 use app::store::bundles::{self, IngestError, Target, Upload};
+use app::store::review_log::{Actor, ServerKey};
 use app::store::{trust_roots, Db};
 use clap::{Args, Subcommand};
 use evidence::keys::PublicKey;
@@ -30,10 +31,14 @@ pub struct StoreArgs {
     /// Database URL (`sqlite://…` or `postgres://…`); overrides `--data-dir`.
     #[arg(long, env = "CUSTODY_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+    /// The server's signing key file, which signs the review log entry each change
+    /// makes. Default: `server.key` in the data directory (made when missing).
+    #[arg(long, env = "CUSTODY_SIGNING_KEY", global = true)]
+    pub signing_key: Option<PathBuf>,
 }
 
 impl StoreArgs {
-    async fn open(&self) -> anyhow::Result<Db> {
+    pub(crate) async fn open(&self) -> anyhow::Result<Db> {
         let url = match &self.database_url {
             Some(url) => url.clone(),
             None => {
@@ -47,6 +52,15 @@ impl StoreArgs {
             }
         };
         Db::open(&url).await.context("cannot open the database")
+    }
+
+    /// The server's signing key.
+    pub fn key(&self) -> anyhow::Result<ServerKey> {
+        let path = self
+            .signing_key
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("server.key"));
+        super::keys::server_key(&path).context("cannot load the server's signing key")
     }
 }
 
@@ -64,6 +78,10 @@ pub struct IngestArgs {
     /// titled after its file.
     #[arg(long)]
     pub incident: Option<i64>,
+    /// With `--server`: the account to sign in as (its password in
+    /// `CUSTODY_PASSWORD`). It needs the compliance reviewer or admin role.
+    #[arg(long, env = "CUSTODY_USER", requires = "server")]
+    pub user: Option<String>,
     /// Severity of the incidents opened.
     #[arg(long, value_enum, default_value = "medium")]
     pub severity: SeverityArg,
@@ -152,12 +170,19 @@ pub fn ingest(args: &IngestArgs) -> Outcome {
         let bar = bar(total);
         let db = match &args.server {
             Some(_) => None,
-            None => match args.store.open().await {
-                Ok(db) => Some(db),
-                Err(e) => return Outcome::Failed(e),
+            None => match (args.store.open().await, args.store.key()) {
+                (Ok(db), Ok(key)) => Some((db, key)),
+                (Err(e), _) | (_, Err(e)) => return Outcome::Failed(e),
             },
         };
         let client = reqwest::Client::new();
+        let login = match &args.server {
+            Some(server) => match sign_in(&client, server, args.user.as_deref()).await {
+                Ok(login) => Some(login),
+                Err(e) => return Outcome::Failed(e),
+            },
+            None => None,
+        };
         let mut refused = 0;
         for file in &args.files {
             bar.set_message(file_name(file));
@@ -171,8 +196,8 @@ pub fn ingest(args: &IngestArgs) -> Outcome {
                 }
             };
             let size = bytes.len() as u64;
-            let result = match (&db, &args.server) {
-                (Some(db), _) => {
+            let result = match (&db, &args.server, &login) {
+                (Some((db, key)), _, _) => {
                     let target = match args.incident {
                         Some(id) => Target::Incident(id),
                         None => Target::New {
@@ -181,7 +206,7 @@ pub fn ingest(args: &IngestArgs) -> Outcome {
                             severity: args.severity.into(),
                         },
                     };
-                    bundles::ingest(
+                    let stored = bundles::ingest(
                         db,
                         Upload {
                             bytes,
@@ -194,10 +219,19 @@ pub fn ingest(args: &IngestArgs) -> Outcome {
                     .map_err(|e| match e {
                         IngestError::Store(e) => Err(anyhow::Error::new(e)),
                         refused => Ok(refused.to_string()),
-                    })
+                    });
+                    match stored {
+                        Ok(stored) => bundles::record_upload(db, key, Actor::Cli, &stored)
+                            .await
+                            .map(|()| stored)
+                            .map_err(|e| Err(anyhow::Error::new(e))),
+                        Err(e) => Err(e),
+                    }
                 }
-                (None, Some(server)) => upload(&client, server, args, file, bytes).await,
-                (None, None) => Err(Err(anyhow::anyhow!("no database and no server"))),
+                (None, Some(server), Some(login)) => {
+                    upload(&client, server, login, args, file, bytes).await
+                }
+                _ => Err(Err(anyhow::anyhow!("no database and no server"))),
             };
             bar.inc(size);
             match result {
@@ -215,7 +249,7 @@ pub fn ingest(args: &IngestArgs) -> Outcome {
             }
         }
         bar.finish_and_clear();
-        if let Some(db) = db {
+        if let Some((db, _)) = db {
             db.close().await;
         }
         Outcome::Code(if refused > 0 { EXIT_REFUSED } else { 0 })
@@ -224,9 +258,52 @@ pub fn ingest(args: &IngestArgs) -> Outcome {
 
 /// Sends one bundle to a server. `Err(Ok(reason))`: the server refused it;
 /// `Err(Err(e))`: it could not be asked.
+/// A session on a server: its cookie and CSRF token.
+struct Login {
+    cookie: String,
+    csrf: String,
+}
+
+/// Signs in to `server` as `user`, with the password in `CUSTODY_PASSWORD`.
+async fn sign_in(
+    client: &reqwest::Client,
+    server: &str,
+    user: Option<&str>,
+) -> anyhow::Result<Login> {
+    let user = user.context("--server needs --user (or CUSTODY_USER) to sign in as")?;
+    let password = std::env::var("CUSTODY_PASSWORD")
+        .context("set CUSTODY_PASSWORD to the password of the account to sign in as")?;
+    let response = client
+        .post(format!("{}/login", server.trim_end_matches('/')))
+        .header("accept", "application/json")
+        .form(&[("username", user), ("password", password.as_str())])
+        .send()
+        .await
+        .with_context(|| format!("cannot reach {server}"))?;
+    let status = response.status();
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("custody_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned);
+    let csrf = response
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    match (status.is_success(), cookie, csrf) {
+        (true, Some(cookie), Some(csrf)) => Ok(Login { cookie, csrf }),
+        _ => anyhow::bail!("{server} refused the sign-in as {user} ({status})"),
+    }
+}
+
 async fn upload(
     client: &reqwest::Client,
     server: &str,
+    login: &Login,
     args: &IngestArgs,
     file: &Path,
     bytes: Vec<u8>,
@@ -246,6 +323,8 @@ async fn upload(
         .post(format!("{}/api/bundles", server.trim_end_matches('/')))
         .query(&query)
         .header("content-type", "application/json")
+        .header("cookie", &login.cookie)
+        .header("x-csrf-token", &login.csrf)
         .body(bytes)
         .send()
         .await
@@ -306,12 +385,13 @@ pub fn trust_root(args: &TrustRootArgs) -> anyhow::Result<()> {
         .build()?;
     runtime.block_on(async {
         let db = args.store.open().await?;
+        let server_key = args.store.key()?;
         match &args.command {
             TrustRootCommand::Add { key, label } => {
                 let text = std::fs::read_to_string(key).unwrap_or_else(|_| key.clone());
                 let key = PublicKey::from_text(&text)
                     .map_err(|e| anyhow::anyhow!("not an ed25519 public key: {e}"))?;
-                let new = trust_roots::add(&db, &key, label).await?;
+                let new = trust_roots::add(&db, &server_key, Actor::Cli, &key, label).await?;
                 println!(
                     "{} {} ({})",
                     if new { "trusted" } else { "already trusted" },
@@ -328,7 +408,7 @@ pub fn trust_root(args: &TrustRootArgs) -> anyhow::Result<()> {
                 }
             }
             TrustRootCommand::Remove { key } => {
-                if !trust_roots::remove(&db, key).await? {
+                if !trust_roots::remove(&db, &server_key, Actor::Cli, key).await? {
                     anyhow::bail!("no trusted root {key}");
                 }
                 println!("removed {key}");

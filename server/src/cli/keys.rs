@@ -109,6 +109,25 @@ pub fn trust(args: &TrustArgs) -> anyhow::Result<()> {
 
 /// A signer from a secret key file.
 pub fn read_signer(path: &Path) -> anyhow::Result<Signer> {
+    read_seed(path).map(Signer::from_seed)
+}
+
+/// The server's signing key from `path`, made there (mode 0600) when there is none.
+pub(crate) fn server_key(path: &Path) -> anyhow::Result<app::store::review_log::ServerKey> {
+    if !path.exists() {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed)
+            .map_err(|e| anyhow::anyhow!("no randomness from the OS: {e}"))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        write_secret(path, &format!("{}\n", hex::encode(seed)))?;
+        tracing::info!(path = %path.display(), "made the server's signing key");
+    }
+    read_seed(path).map(app::store::review_log::ServerKey::from_seed)
+}
+
+fn read_seed(path: &Path) -> anyhow::Result<[u8; 32]> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let bytes = hex::decode(text.trim())
@@ -120,7 +139,7 @@ pub fn read_signer(path: &Path) -> anyhow::Result<Signer> {
                 path.display()
             )
         })?;
-    Ok(Signer::from_seed(bytes))
+    Ok(bytes)
 }
 
 /// A public key from a file holding one, or from the key text itself.

@@ -10,9 +10,10 @@ use crate::config::ServeConfig;
 use crate::startup::Application;
 
 mod ingest;
-mod keys;
+pub(crate) mod keys;
 mod progress;
 mod sign;
+mod users;
 mod verify;
 
 /// Custody: review and verify signed evidence of what AI agents did.
@@ -43,6 +44,9 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// Manage the root keys the server verifies bundles against.
     TrustRoot(ingest::TrustRootArgs),
+    /// Manage reviewer accounts (`custody user add NAME --role admin` makes the
+    /// first admin).
+    User(users::UserArgs),
     /// Re-read every stored bundle and recompute its digest and verdict; exit code
     /// 4 when any no longer matches what was stored.
     Reverify(ingest::ReverifyArgs),
@@ -89,6 +93,7 @@ impl Cli {
             Command::Demo { out, synthetic } => demo(&out, synthetic).into(),
             Command::Ingest(args) => ingest::ingest(&args),
             Command::TrustRoot(args) => ingest::trust_root(&args).into(),
+            Command::User(args) => users::user(&args).into(),
             Command::Reverify(args) => ingest::reverify(&args),
         };
         match outcome {

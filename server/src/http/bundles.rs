@@ -16,6 +16,7 @@ use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::auth::{perm, Can};
 use super::error::{ErrorBody, HttpError};
 use super::openapi::{BundleFile, VerificationReport};
 use super::AppState;
@@ -90,6 +91,7 @@ pub struct UploadParams {
     )
 )]
 async fn upload(
+    Can(reviewer, _): Can<perm::Upload>,
     State(state): State<AppState>,
     Query(params): Query<UploadParams>,
     headers: HeaderMap,
@@ -154,6 +156,13 @@ async fn upload(
         state.ingest,
     )
     .await?;
+    bundles::record_upload(
+        &state.db,
+        &state.key,
+        app::store::review_log::Actor::Reviewer(&reviewer),
+        &stored,
+    )
+    .await?;
     Ok(Json(stored))
 }
 
@@ -173,6 +182,7 @@ async fn upload(
     )
 )]
 async fn summary(
+    _: Can<perm::Read>,
     State(state): State<AppState>,
     Path(sha256): Path<String>,
 ) -> Result<Json<BundleSummary>, HttpError> {
@@ -201,6 +211,7 @@ async fn summary(
     )
 )]
 async fn raw(
+    _: Can<perm::Read>,
     State(state): State<AppState>,
     Path(sha256): Path<String>,
 ) -> Result<Response, HttpError> {
@@ -235,6 +246,7 @@ async fn raw(
     )
 )]
 async fn report(
+    _: Can<perm::Read>,
     State(state): State<AppState>,
     Path(sha256): Path<String>,
 ) -> Result<Json<serde_json::Value>, HttpError> {
@@ -264,6 +276,7 @@ async fn report(
     )
 )]
 async fn graph(
+    _: Can<perm::Read>,
     State(state): State<AppState>,
     Path(sha256): Path<String>,
 ) -> Result<Json<Graph>, HttpError> {
@@ -300,6 +313,7 @@ struct EventDetail {
     )
 )]
 async fn event(
+    _: Can<perm::Read>,
     State(state): State<AppState>,
     Path((sha256, index)): Path<(String, i64)>,
 ) -> Result<Json<EventDetail>, HttpError> {
@@ -328,6 +342,7 @@ async fn event(
     )
 )]
 async fn actor(
+    _: Can<perm::Read>,
     State(state): State<AppState>,
     Path((sha256, actor)): Path<(String, String)>,
 ) -> Result<Json<ActorLifecycle>, HttpError> {
@@ -359,6 +374,7 @@ async fn actor(
     )
 )]
 async fn credential(
+    _: Can<perm::Read>,
     State(state): State<AppState>,
     Path((sha256, token)): Path<(String, String)>,
 ) -> Result<Json<CredentialLifecycle>, HttpError> {
@@ -389,6 +405,7 @@ async fn credential(
     )
 )]
 async fn query(
+    _: Can<perm::Read>,
     State(state): State<AppState>,
     Query(query): Query<EventQuery>,
 ) -> Result<Json<Page<EventRow>>, HttpError> {

@@ -10,6 +10,7 @@ use axum::Router;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::auth::{perm, Can};
 use super::error::{ErrorBody, HttpError};
 use super::AppState;
 
@@ -38,6 +39,7 @@ pub(super) fn router() -> Router<AppState> {
     )
 )]
 async fn list(
+    _: Can<perm::Read>,
     State(state): State<AppState>,
     Query(query): Query<IncidentQuery>,
 ) -> Result<Json<Vec<IncidentSummary>>, HttpError> {
@@ -85,6 +87,7 @@ fn medium() -> Severity {
     )
 )]
 async fn create(
+    _: Can<perm::Workflow>,
     State(state): State<AppState>,
     Json(new): Json<NewIncidentBody>,
 ) -> Result<(StatusCode, Json<IncidentDetail>), HttpError> {
@@ -121,6 +124,7 @@ async fn create(
     )
 )]
 async fn one(
+    _: Can<perm::Read>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<IncidentDetail>, HttpError> {

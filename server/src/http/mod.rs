@@ -1,11 +1,13 @@
 //! The HTTP surface: one module per resource, each with its own `router()`, merged
 //! here with the UI's routes and the layers every response goes through.
 
+pub mod auth;
 mod bundles;
 pub mod error;
 mod health;
 mod incidents;
 pub mod openapi;
+mod review_log;
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -15,7 +17,7 @@ use axum::extract::FromRef;
 use axum::http::StatusCode;
 use axum::Router;
 use leptos::config::LeptosOptions;
-use leptos::prelude::provide_context;
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes as _};
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -30,23 +32,46 @@ pub struct AppState {
     pub db: Db,
     /// How uploads are verified: limits and threads.
     pub ingest: app::store::bundles::IngestOptions,
+    /// The server's signing key (the review log, exports).
+    pub key: app::store::review_log::ServerKey,
+    /// Sessions and cookies.
+    pub auth: auth::AuthConfig,
 }
 
 /// The whole application as one router, without a socket (tests can `oneshot` it).
 pub fn router(state: AppState) -> Router {
     let routes = route_list();
     let db = state.db.clone();
+    let key = state.key.clone();
+    let ingest = state.ingest;
+    let context = move || {
+        provide_context(db.clone());
+        provide_context(key.clone());
+        provide_context(ingest);
+        // The request's CSP nonce, for the page's inline scripts.
+        if let Some(nonce) = use_context::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<auth::CspNonce>().cloned())
+        {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+        }
+    };
     Router::new()
         .merge(health::router())
+        .merge(auth::router())
         .merge(bundles::router())
         .merge(incidents::router())
+        .merge(review_log::router())
         .merge(openapi::router())
-        .leptos_routes_with_context(&state, routes, move || provide_context(db.clone()), {
+        .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::guard,
         ))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(

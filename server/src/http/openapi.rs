@@ -13,7 +13,8 @@ use axum::Router;
 use utoipa::openapi::OpenApi as Document;
 use utoipa::{OpenApi, ToSchema};
 
-use super::{bundles, health, incidents, AppState};
+use super::auth::{self, Documented};
+use super::{bundles, health, incidents, review_log, AppState};
 
 /// The document's description of the API as a whole.
 const DESCRIPTION: &str = "\
@@ -24,12 +25,18 @@ Errors are `{\"error\": {\"code\": \"…\", \"message\": \"…\"}}` with the sta
 for each operation; a message names the parameter or limit at fault and never carries \
 SQL, file paths or stack traces. A path or query parameter of the wrong type, or a \
 request body that is not the JSON expected, is refused before the handler runs, in \
-plain text. There is no authentication yet: the API is open to whoever can reach the \
-server.
+plain text.
+
+Every operation but `/healthz`, `/api/openapi.json` and `/api/session/me` needs a \
+signed-in reviewer: sign in with `POST /login` (a form with `username` and `password`; \
+send `Accept: application/json` to get the session as JSON), then send the \
+`custody_session` cookie it sets. State-changing requests from a browser must come from \
+this site (`Origin`); other clients send the session's token in `X-CSRF-Token`. Without \
+a session an operation answers 401; when the reviewer's role cannot do it, 403.
 
 The operations tagged `ui` are the web UI's server functions: POST with their arguments \
-as a form (an empty body when they take none), they answer JSON, and fail with status 500 \
-and a JSON-encoded `ApiError`.";
+as a form (an empty body when they take none), they answer JSON, and fail with a \
+JSON-encoded `ApiError`.";
 
 /// The OpenAPI document: every route the server answers under `/api`, and `/healthz`.
 #[derive(OpenApi)]
@@ -59,13 +66,39 @@ and a JSON-encoded `ApiError`.";
         app::api::fetch_incident,
         app::api::fetch_bundle,
         app::api::fetch_trust_roots,
+        app::api::current_reviewer,
+        app::api::fetch_event_review,
+        app::api::annotate_event,
+        app::api::comment_event,
+        app::api::incident_side_effects,
+        app::api::fetch_bundle_chains,
+        app::api::sign_off_chain,
+        app::api::set_incident_status,
+        app::api::assign_incident,
+        app::api::reviewers,
+        app::api::review_log,
+        app::api::review_log_integrity,
+        app::api::list_accounts,
+        app::api::add_account,
+        app::api::change_account,
+        app::api::add_trust_root,
+        app::api::remove_trust_root,
+        app::api::fetch_review_settings,
+        app::api::set_signoff_steps,
+        app::api::reverify_bundles,
+        auth::session,
+        review_log::export,
+        review_log::key,
     ),
+    modifiers(&Documented),
     tags(
         (name = "bundles", description = "Upload bundles and read what they hold."),
         (name = "events", description = "Search the events of every stored bundle."),
         (name = "incidents", description = "The incidents bundles are filed under."),
         (name = "health", description = "Whether the server can serve."),
         (name = "meta", description = "This document."),
+        (name = "review", description = "The signed review log."),
+        (name = "session", description = "Who is signed in."),
         (name = "ui", description = "The web UI's server functions."),
     )
 )]

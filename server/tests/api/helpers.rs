@@ -1,5 +1,7 @@
 use std::net::SocketAddr;
 
+use app::model::Role;
+use app::store::review_log::{Actor, ServerKey};
 use app::store::Db;
 use server::config::ServeConfig;
 use server::startup::Application;
@@ -16,7 +18,11 @@ pub enum Backend {
 pub struct TestApp {
     pub address: String,
     pub db: Db,
+    pub key: ServerKey,
+    /// Signed in as `reviewer`, a compliance reviewer (reads, uploads, annotates).
     pub client: reqwest::Client,
+    /// Signed in as no one.
+    pub anonymous: reqwest::Client,
     // Removed (with the SQLite database in it) when the test ends.
     _data_dir: tempfile::TempDir,
 }
@@ -90,16 +96,31 @@ pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut ServeConfig))
         .expect("application builds");
     let address = format!("http://{}", app.local_addr());
     let db = app.db();
+    let key = app.key();
     tokio::spawn(app.run_until_stopped());
-    TestApp {
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let mut test = TestApp {
         address,
         db,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
+        key,
+        client: anonymous.clone(),
+        anonymous,
         _data_dir: data_dir,
-    }
+    };
+    test.client = test.user("reviewer", Role::ComplianceReviewer).await;
+    test
+}
+
+/// The password every test account has.
+pub const PASSWORD: &str = "a test password";
+
+/// A session: its cookie (`name=value`) and CSRF token.
+pub struct Login {
+    pub cookie: String,
+    pub csrf: String,
 }
 
 /// Defines a test module with the test run once on SQLite and once on PostgreSQL.
@@ -120,6 +141,57 @@ macro_rules! on_both_databases {
 }
 
 impl TestApp {
+    /// Makes account `name` with `role` (password [`PASSWORD`]) and gives a client
+    /// signed in as it.
+    pub async fn user(&self, name: &str, role: Role) -> reqwest::Client {
+        app::store::users::add(&self.db, &self.key, Actor::Cli, name, "", role, PASSWORD)
+            .await
+            .expect("add the account");
+        self.signed_in(name).await
+    }
+
+    /// A client signed in as account `name`, sending its session cookie and CSRF token.
+    pub async fn signed_in(&self, name: &str) -> reqwest::Client {
+        let login = self.login(name, PASSWORD).await.expect("signs in");
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("cookie", login.cookie.parse().expect("cookie"));
+        headers.insert("x-csrf-token", login.csrf.parse().expect("token"));
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .expect("client")
+    }
+
+    /// Signs in as `name`; the session, or the status the server answered.
+    pub async fn login(&self, name: &str, password: &str) -> Result<Login, reqwest::StatusCode> {
+        let response = self
+            .anonymous
+            .post(format!("{}/login", self.address))
+            .header("accept", "application/json")
+            .form(&[("username", name), ("password", password)])
+            .send()
+            .await
+            .expect("request reaches the server");
+        if !response.status().is_success() {
+            return Err(response.status());
+        }
+        let cookie = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("custody_session="))
+            .and_then(|v| v.split(';').next())
+            .expect("a session cookie")
+            .to_owned();
+        let csrf = response.headers()["x-csrf-token"]
+            .to_str()
+            .expect("token")
+            .to_owned();
+        Ok(Login { cookie, csrf })
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.address))
@@ -157,9 +229,15 @@ impl TestApp {
 
     /// Trusts the demo corpus's root key.
     pub async fn trust_demo_root(&self) {
-        app::store::trust_roots::add(&self.db, &server::demo::root().public_key(), "demo")
-            .await
-            .expect("add root");
+        app::store::trust_roots::add(
+            &self.db,
+            &self.key,
+            Actor::Cli,
+            &server::demo::root().public_key(),
+            "demo",
+        )
+        .await
+        .expect("add root");
     }
 
     /// One number from the database.

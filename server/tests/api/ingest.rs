@@ -153,7 +153,7 @@ async fn limits(backend: Backend) {
     .await;
     // Size: refused from the declared length before the body is read, and when
     // streamed without a declared length, at the limit.
-    let (status, body) = raw_post(&app.address, "Content-Length: 1000000000\r\n", b"").await;
+    let (status, body) = raw_post(&app, "Content-Length: 1000000000\r\n", b"").await;
     assert_eq!(status, 413, "{body}");
     let error: Value = serde_json::from_str(&body).expect("json");
     assert_eq!(error["error"]["code"], "bundle.too_large");
@@ -168,7 +168,7 @@ async fn limits(backend: Backend) {
         chunked.extend_from_slice(b"\r\n");
     }
     chunked.extend_from_slice(b"0\r\n\r\n");
-    let (status, body) = raw_post(&app.address, "Transfer-Encoding: chunked\r\n", &chunked).await;
+    let (status, body) = raw_post(&app, "Transfer-Encoding: chunked\r\n", &chunked).await;
     assert_eq!(status, 413, "{body}");
 
     // Event count.
@@ -186,9 +186,15 @@ async fn limits(backend: Backend) {
     // malformed, named by the event and the limit.
     // (A payload is read only once its signature holds with a certified key.)
     let root = evidence::producer::Signer::from_seed([9; 32]);
-    app::store::trust_roots::add(&app.db, &root.public_key(), "limits")
-        .await
-        .expect("root");
+    app::store::trust_roots::add(
+        &app.db,
+        &app.key,
+        app::store::review_log::Actor::Cli,
+        &root.public_key(),
+        "limits",
+    )
+    .await
+    .expect("root");
     let signer = evidence::producer::Signer::from_seed([7; 32]);
     let payload_case = |body: serde_json::Value| {
         let mut b = evidence::producer::BundleBuilder::new();
@@ -451,9 +457,17 @@ async fn reverify(backend: Backend) {
 
 /// POSTs to `/api/bundles` over a bare connection with `headers` and `body` as
 /// given; returns the status and body of the answer.
-async fn raw_post(address: &str, headers: &str, body: &[u8]) -> (u16, String) {
+async fn raw_post(app: &crate::helpers::TestApp, headers: &str, body: &[u8]) -> (u16, String) {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let host = address.trim_start_matches("http://");
+    let host = app.address.trim_start_matches("http://");
+    let login = app
+        .login("reviewer", crate::helpers::PASSWORD)
+        .await
+        .expect("signs in");
+    let headers = format!(
+        "{headers}Cookie: {}\r\nX-CSRF-Token: {}\r\n",
+        login.cookie, login.csrf
+    );
     let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect");
     let head = format!(
         "POST /api/bundles HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\

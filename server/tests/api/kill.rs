@@ -33,6 +33,61 @@ async fn wait_healthy(client: &reqwest::Client, base: &str) {
     panic!("the server did not become healthy");
 }
 
+/// Makes the account the uploads sign in as, with the command line.
+fn add_user(database_url: &str, data_dir: &std::path::Path) {
+    let status = Command::new(env!("CARGO_BIN_EXE_custody"))
+        .args([
+            "user",
+            "add",
+            "uploader",
+            "--role",
+            "compliance-reviewer",
+            "--database-url",
+        ])
+        .arg(database_url)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("CUSTODY_NEW_PASSWORD", crate::helpers::PASSWORD)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .expect("custody user add runs");
+    assert!(status.success(), "custody user add");
+}
+
+/// Signs in as the uploader: the headers its requests carry.
+async fn sign_in(client: &reqwest::Client, base: &str) -> reqwest::header::HeaderMap {
+    let response = client
+        .post(format!("{base}/login"))
+        .header("accept", "application/json")
+        .form(&[
+            ("username", "uploader"),
+            ("password", crate::helpers::PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(response.status(), 200, "signed in");
+    let mut headers = reqwest::header::HeaderMap::new();
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            v.strip_prefix("custody_session=")
+                .and_then(|v| v.split(';').next())
+        })
+        .expect("a session cookie")
+        .to_owned();
+    headers.insert(
+        "cookie",
+        format!("custody_session={cookie}").parse().expect("cookie"),
+    );
+    headers.insert("x-csrf-token", response.headers()["x-csrf-token"].clone());
+    headers
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -48,6 +103,7 @@ async fn kill_during_ingest(backend: Backend) {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let url = fresh_database(backend, data_dir.path()).await;
     let client = reqwest::Client::new();
+    add_user(&url, data_dir.path());
     // Distinct bundles large enough that a kill lands inside an ingest.
     let bundles: Vec<String> = (0..6)
         .map(|i| evidence::producer::synthetic(3_000, &format!("kill-{i}")).0)
@@ -59,6 +115,7 @@ async fn kill_during_ingest(backend: Backend) {
         let base = format!("http://127.0.0.1:{port}");
         let mut child = start(&url, data_dir.path(), port);
         wait_healthy(&client, &base).await;
+        let headers = sign_in(&client, &base).await;
         let uploads = {
             let client = client.clone();
             let bundles = bundles.clone();
@@ -69,6 +126,7 @@ async fn kill_during_ingest(backend: Backend) {
                 for (i, bundle) in bundles.into_iter().enumerate() {
                     let sent = client
                         .post(format!("{base}/api/bundles?title=round-{round}-{i}"))
+                        .headers(headers.clone())
                         .body(bundle)
                         .send()
                         .await;
@@ -106,9 +164,11 @@ async fn kill_during_ingest(backend: Backend) {
     let base = format!("http://127.0.0.1:{port}");
     let mut child = start(&url, data_dir.path(), port);
     wait_healthy(&client, &base).await;
+    let headers = sign_in(&client, &base).await;
     for (sha, events) in &acknowledged {
         let r = client
             .get(format!("{base}/api/bundles/{sha}"))
+            .headers(headers.clone())
             .send()
             .await
             .expect("get");

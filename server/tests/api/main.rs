@@ -1,5 +1,6 @@
 //! Integration tests: the real server on a random port, a fresh database each.
 
+mod access;
 mod health;
 mod helpers;
 mod incidents;
@@ -7,3 +8,5 @@ mod ingest;
 mod kill;
 mod openapi;
 mod pages;
+mod review;
+mod sessions;

@@ -23,6 +23,9 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/incidents", &["get", "post"]),
     ("/api/incidents/{id}", &["get"]),
     ("/api/openapi.json", &["get"]),
+    ("/api/review-log/export", &["get"]),
+    ("/api/review-log/key", &["get"]),
+    ("/api/session", &["get"]),
     ("/healthz", &["get"]),
 ];
 

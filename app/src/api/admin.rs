@@ -1,0 +1,169 @@
+//! Server functions of administration: accounts, trust roots, settings, re-verification.
+
+use leptos::prelude::*;
+
+use super::review::ui_function;
+#[cfg(feature = "ssr")]
+use super::{db, invalid, require, server_key};
+use crate::error::ApiError;
+#[cfg(feature = "ssr")]
+use crate::model::Permission;
+use crate::model::{Account, Reverified, ReviewSettings, Role};
+
+#[cfg(feature = "ssr")]
+fn account_error(e: crate::store::users::AccountError) -> ApiError {
+    use crate::store::users::AccountError;
+    match e {
+        AccountError::Store(e) => e.into(),
+        AccountError::Hash(_) => ApiError::Internal,
+        other => invalid(other.to_string()),
+    }
+}
+
+ui_function! { "/api/users/list", "ui_list_accounts", Vec<Account>,
+/// Every account.
+#[server(endpoint = "users/list")]
+pub async fn list_accounts() -> Result<Vec<Account>, ApiError> {
+    require(Permission::Administer)?;
+    Ok(crate::store::users::list(&db()?).await?)
+}
+}
+
+ui_function! { "/api/users/add", "ui_add_account", Account,
+/// Makes an account.
+#[server(endpoint = "users/add")]
+pub async fn add_account(
+    username: String,
+    display_name: String,
+    role: Role,
+    password: String,
+) -> Result<Account, ApiError> {
+    use crate::store::review_log::Actor;
+    let admin = require(Permission::Administer)?;
+    crate::store::users::add(
+        &db()?,
+        &server_key()?,
+        Actor::Reviewer(&admin),
+        username.trim(),
+        &display_name,
+        role,
+        &password,
+    )
+    .await
+    .map_err(account_error)
+}
+}
+
+ui_function! { "/api/users/change", "ui_change_account", (),
+/// Changes an account's role, or disables or enables it; in force from its next request.
+#[server(endpoint = "users/change")]
+pub async fn change_account(
+    username: String,
+    #[server(default)] role: Option<Role>,
+    #[server(default)] disabled: Option<bool>,
+) -> Result<(), ApiError> {
+    use crate::store::review_log::Actor;
+    let admin = require(Permission::Administer)?;
+    if username == admin.username {
+        return Err(invalid("an admin cannot change their own role or disable themselves".into()));
+    }
+    let (db, key) = (db()?, server_key()?);
+    if let Some(role) = role {
+        crate::store::users::set_role(&db, &key, Actor::Reviewer(&admin), &username, role)
+            .await
+            .map_err(account_error)?;
+    }
+    if let Some(disabled) = disabled {
+        crate::store::users::set_disabled(&db, &key, Actor::Reviewer(&admin), &username, disabled)
+            .await
+            .map_err(account_error)?;
+    }
+    Ok(())
+}
+}
+
+ui_function! { "/api/trust-roots/add", "ui_add_trust_root", bool,
+/// Trusts a root public key (hex, base64 or PEM); true when it was new.
+#[server(endpoint = "trust-roots/add")]
+pub async fn add_trust_root(key: String, label: String) -> Result<bool, ApiError> {
+    use crate::store::review_log::Actor;
+    let admin = require(Permission::Administer)?;
+    let public = evidence::keys::PublicKey::from_text(key.trim())
+        .map_err(|e| invalid(format!("not an ed25519 public key: {e}")))?;
+    Ok(crate::store::trust_roots::add(
+        &db()?,
+        &server_key()?,
+        Actor::Reviewer(&admin),
+        &public,
+        label.trim(),
+    )
+    .await?)
+}
+}
+
+ui_function! { "/api/trust-roots/remove", "ui_remove_trust_root", bool,
+/// Stops trusting a root (by hex key or keyid); true when one was removed.
+#[server(endpoint = "trust-roots/remove")]
+pub async fn remove_trust_root(key: String) -> Result<bool, ApiError> {
+    use crate::store::review_log::Actor;
+    let admin = require(Permission::Administer)?;
+    Ok(crate::store::trust_roots::remove(&db()?, &server_key()?, Actor::Reviewer(&admin), key.trim()).await?)
+}
+}
+
+ui_function! { "/api/settings/review", "ui_review_settings", ReviewSettings,
+/// The review settings.
+#[server(endpoint = "settings/review")]
+pub async fn fetch_review_settings() -> Result<ReviewSettings, ApiError> {
+    require(Permission::Read)?;
+    Ok(ReviewSettings {
+        signoff_steps: crate::store::signoffs::steps(&db()?).await?,
+    })
+}
+}
+
+ui_function! { "/api/settings/signoff-steps", "ui_set_signoff_steps", (),
+/// Sets how many approving sign-off steps each approval chain needs.
+#[server(endpoint = "settings/signoff-steps")]
+pub async fn set_signoff_steps(steps: u32) -> Result<(), ApiError> {
+    use crate::store::signoffs::SignoffError;
+    let admin = require(Permission::Administer)?;
+    crate::store::signoffs::set_steps(&db()?, &server_key()?, &admin, steps)
+        .await
+        .map_err(|e| match e {
+            SignoffError::Store(e) => e.into(),
+            other => invalid(other.to_string()),
+        })
+}
+}
+
+ui_function! { "/api/bundles/reverify", "ui_reverify_bundles", Vec<Reverified>,
+/// Re-reads every stored bundle, recomputing its digest and verdict against the current trust roots.
+#[server(endpoint = "bundles/reverify")]
+pub async fn reverify_bundles() -> Result<Vec<Reverified>, ApiError> {
+    use crate::store::review_log::{record, Actor, Entry};
+    let admin = require(Permission::Administer)?;
+    let db = db()?;
+    let options = use_context::<crate::store::bundles::IngestOptions>().unwrap_or_default();
+    let results = crate::store::bundles::reverify(&db, options).await?;
+    let mismatched = results.iter().filter(|r| !r.ok).count();
+    record(
+        &db,
+        &server_key()?,
+        Entry {
+            actor: Actor::Reviewer(&admin),
+            action: "reverify",
+            incident: None,
+            bundle: None,
+            event: None,
+            summary: format!(
+                "re-verified {} bundles; {mismatched} differ from what was stored",
+                results.len()
+            ),
+            details: serde_json::json!({ "bundles": results.len(), "mismatched": mismatched }),
+        },
+    )
+    .await?;
+    Ok(results)
+}
+}

@@ -1,0 +1,158 @@
+//! A bundle's approval chains (request → approval → execution → side effect) and
+//! their sign-off by access reviewers.
+
+use leptos::prelude::*;
+
+use crate::api::{fetch_bundle_chains, reviewers, SignOffChain};
+use crate::components::account::{use_me, IfCan};
+use crate::components::notes::{failed, ActionError};
+use crate::components::verdict::{Badge, Tone};
+use crate::model::{ApprovalChain, ChainStatus, Permission, Role, SignoffDecision};
+
+const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900";
+
+/// The approval chains of bundle `sha`.
+#[component]
+pub fn Chains(sha: String) -> impl IntoView {
+    let action = ServerAction::<SignOffChain>::new();
+    let chains = Resource::new(move || action.version().get(), {
+        let sha = sha.clone();
+        move |_| fetch_bundle_chains(sha.clone())
+    });
+    let body = move || {
+        let sha = sha.clone();
+        chains.get().map(|c| match c {
+            Err(e) => view! { <p class="text-sm text-red-700">{e.to_string()}</p> }.into_any(),
+            Ok(None) => ().into_any(),
+            Ok(Some(found)) if found.chains.is_empty() => view! {
+                <p class="text-sm text-slate-500">"No approval chains: no event in this bundle rests on a human approval."</p>
+            }.into_any(),
+            Ok(Some(found)) => view! {
+                {found.blocked.clone().map(|why| view! {
+                    <p role="alert" data-testid="signoff-blocked" class="mb-3 rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">{why}</p>
+                })}
+                {found.uploaded_by.clone().map(|u| view! {
+                    <p class="mb-2 text-xs text-slate-500">{format!("Uploaded by {u}, who cannot sign off its chains.")}</p>
+                })}
+                <ul class="space-y-4">
+                    {found.chains.into_iter().map(|chain| {
+                        let open = found.blocked.is_none() && chain.status == ChainStatus::Pending;
+                        view! { <li><ChainCard sha=sha.clone() chain open action/></li> }
+                    }).collect_view()}
+                </ul>
+            }.into_any(),
+        })
+    };
+    view! {
+        <section class="mt-8" aria-labelledby="chains-title" data-testid="chains">
+            <h2 id="chains-title" class="mb-2 text-lg font-semibold">"Approval chains"</h2>
+            <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>{body}</Transition>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn ChainCard(
+    sha: String,
+    chain: ApprovalChain,
+    open: bool,
+    action: ServerAction<SignOffChain>,
+) -> impl IntoView {
+    let (tone, label) = match chain.status {
+        ChainStatus::Pending => (Tone::Warn, "awaiting sign-off"),
+        ChainStatus::Approved => (Tone::Good, "signed off"),
+        ChainStatus::Rejected => (Tone::Bad, "rejected"),
+    };
+    let filled = chain
+        .signoffs
+        .iter()
+        .filter(|s| s.decision.fills_step())
+        .count();
+    let me = use_me();
+    let sha_links = chain.links.clone();
+    let status = format!("{:?}", chain.status).to_lowercase();
+    let chain_id = chain.approval_id.clone();
+    let form_chain = chain.clone();
+    view! {
+        <article class="rounded-lg border border-slate-200 p-4 dark:border-slate-800" data-testid="chain" data-chain=chain_id data-status=status>
+            <div class="flex flex-wrap items-center gap-2">
+                <h3 class="font-semibold">{format!("Approval {}", chain.approval_id)}</h3>
+                <Badge tone text=label/>
+                <span class="text-sm text-slate-500">{format!("{filled} of {} step{} filled", chain.steps, if chain.steps == 1 { "" } else { "s" })}</span>
+            </div>
+            {chain.decided.clone().map(|d| view! { <p class="text-sm">{d}</p> })}
+            <ol class="mt-2 space-y-0.5 text-sm">
+                {sha_links.into_iter().map(|l| view! {
+                    <li>
+                        <a href=format!("?event={}", l.index) class="font-mono text-xs underline">{format!("#{}", l.index)}</a>
+                        <span class="ml-2 text-slate-500">{l.kind.clone()}</span>
+                        <span class="ml-2">{l.summary.clone()}</span>
+                    </li>
+                }).collect_view()}
+            </ol>
+            <p class="mt-1 break-all font-mono text-xs text-slate-500" title="SHA-256 over the chain's event digests: what a sign-off binds">{format!("chain digest {}", chain.digest)}</p>
+            {(!chain.signoffs.is_empty()).then(|| view! {
+                <ul class="mt-2 space-y-1 text-sm" data-testid="signoffs">
+                    {chain.signoffs.iter().map(|s| view! {
+                        <li>
+                            <span class="font-medium">{format!("Step {}: {}", s.step, s.decision.as_str())}</span>
+                            <span class="text-slate-500">{format!(" by {} at {}{}", s.reviewer, s.created_at, s.reassigned_to.as_ref().map(|t| format!(", to {t}")).unwrap_or_default())}</span>
+                            <p class="whitespace-pre-wrap break-words">{s.justification.clone()}</p>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
+            {open.then(move || view! {
+                <IfCan what=Permission::SignOff>
+                    <SignOffForm sha=sha.clone() chain=form_chain.clone() action me=me.username()/>
+                </IfCan>
+            })}
+        </article>
+    }
+    .into_any()
+}
+
+#[component]
+fn SignOffForm(
+    sha: String,
+    chain: ApprovalChain,
+    action: ServerAction<SignOffChain>,
+    me: Option<String>,
+) -> impl IntoView {
+    let others = Resource::new(|| (), |_| reviewers());
+    view! {
+        <ActionForm action attr:class="mt-3 grid gap-2 sm:grid-cols-2" attr:data-testid="signoff-form">
+            <input type="hidden" name="sha256" value=sha/>
+            <input type="hidden" name="chain" value=chain.approval_id.clone()/>
+            <input type="hidden" name="chain_digest" value=chain.digest.clone()/>
+            <label class="block text-sm">"Decision"
+                <select name="decision" class=INPUT>
+                    {SignoffDecision::ALL.into_iter().map(|d| view! { <option value=d.as_str()>{d.as_str()}</option> }).collect_view()}
+                </select>
+            </label>
+            <label class="block text-sm">"Reassign to (for reassign)"
+                <select name="reassign_to" class=INPUT>
+                    <option value="">"—"</option>
+                    <Transition fallback=|| ()>
+                        {move || others.get().and_then(Result::ok).map(|all| {
+                            let me = me.clone();
+                            all.into_iter()
+                                .filter(|r| r.role == Role::AccessReviewer && Some(&r.username) != me.as_ref())
+                                .map(|r| view! { <option value=r.username.clone()>{r.name().to_owned()}</option> })
+                                .collect_view()
+                        })}
+                    </Transition>
+                </select>
+            </label>
+            <label class="block text-sm sm:col-span-2">"Justification"
+                <textarea name="justification" required rows="2" class=INPUT></textarea>
+            </label>
+            <div class="sm:col-span-2">
+                <button type="submit" class="rounded-md bg-slate-900 px-3 py-1 text-sm font-medium text-white disabled:opacity-50 dark:bg-slate-100 dark:text-slate-900" disabled=move || action.pending().get()>"Sign"</button>
+                <ActionError error=Signal::derive(move || failed(action.value().get()))/>
+            </div>
+        </ActionForm>
+    }
+    .into_any()
+}

@@ -1,0 +1,130 @@
+//! What reviewers recorded on one event: who is responsible (the current judgement
+//! and its history) and comments, with the forms to add to them.
+
+use leptos::prelude::*;
+
+use crate::api::{fetch_event_review, AnnotateEvent, CommentEvent};
+use crate::components::account::IfCan;
+use crate::model::{Annotation, Permission, Responsibility};
+
+const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900";
+const BUTTON: &str = "rounded-md bg-slate-900 px-3 py-1 text-sm font-medium text-white disabled:opacity-50 dark:bg-slate-100 dark:text-slate-900";
+
+/// Why an action's last call failed, if it did.
+pub fn failed<T>(last: Option<Result<T, crate::error::ApiError>>) -> Option<String> {
+    last.and_then(Result::err).map(|e| e.to_string())
+}
+
+/// An action's error, said plainly.
+#[component]
+pub fn ActionError(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        error.get().map(|e| {
+            view! { <p role="alert" data-testid="action-error" class="mt-1 text-sm text-red-700 dark:text-red-400">{e}</p> }
+        })
+    }
+}
+
+fn judgement(a: &Annotation) -> impl IntoView {
+    let tags = (!a.tags.is_empty()).then(|| {
+        a.tags
+            .iter()
+            .map(|t| view! { <span class="mr-1 rounded bg-slate-100 px-1 text-xs dark:bg-slate-800">{t.clone()}</span> })
+            .collect_view()
+    });
+    view! {
+        <div class="text-sm">
+            <span class="font-medium">{a.responsibility.label()}</span>
+            <span class="text-slate-500">{format!(" — {} at {}", a.author, a.created_at)}</span>
+            <p class="whitespace-pre-wrap break-words">{a.rationale.clone()}</p>
+            {tags}
+        </div>
+    }
+}
+
+/// Responsibility and comments for event `index` of bundle `bundle`.
+#[component]
+pub fn EventNotes(bundle: String, index: u64) -> impl IntoView {
+    let annotate = ServerAction::<AnnotateEvent>::new();
+    let comment = ServerAction::<CommentEvent>::new();
+    let review = Resource::new(
+        move || (annotate.version().get(), comment.version().get()),
+        {
+            let bundle = bundle.clone();
+            move |_| fetch_event_review(bundle.clone(), index)
+        },
+    );
+    let shown = move || {
+        review.get().map(|r| match r {
+            Err(e) => view! { <p class="text-sm text-red-700">{e.to_string()}</p> }.into_any(),
+            Ok(r) => {
+                let current = r.annotations.first().cloned();
+                let older: Vec<Annotation> = r.annotations.iter().skip(1).cloned().collect();
+                let count = older.len();
+                view! {
+                    <div data-testid="responsibility" data-current=current.as_ref().map(|a| a.responsibility.as_str())>
+                        {match &current {
+                            Some(a) => judgement(a).into_any(),
+                            None => view! { <p class="text-sm text-slate-500">"Not annotated yet."</p> }.into_any(),
+                        }}
+                        {(count > 0).then(|| view! {
+                            <details class="mt-1" data-testid="responsibility-history">
+                                <summary class="cursor-pointer text-xs text-slate-500">{format!("{count} earlier judgement{} (superseded)", if count == 1 { "" } else { "s" })}</summary>
+                                <ul class="mt-1 space-y-2 border-l-2 border-slate-200 pl-2 dark:border-slate-700">
+                                    {older.iter().map(|a| view! { <li>{judgement(a)}</li> }).collect_view()}
+                                </ul>
+                            </details>
+                        })}
+                    </div>
+                    <ul class="mt-3 space-y-1" data-testid="comments">
+                        {r.comments.into_iter().map(|c| view! {
+                            <li class="text-sm">
+                                <span class="text-slate-500">{format!("{} at {}: ", c.author, c.created_at)}</span>
+                                <span class="whitespace-pre-wrap break-words">{c.body}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }
+        })
+    };
+    let sha = bundle.clone();
+    view! {
+        <section aria-label="Responsibility" class="mt-4 border-t border-slate-200 pt-3 dark:border-slate-800">
+            <h4 class="mb-1 font-semibold">"Responsibility"</h4>
+            <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>{shown}</Transition>
+            <IfCan what=Permission::Annotate>
+                {let (sha1, sha2) = (sha.clone(), sha.clone()); view! {
+                <ActionForm action=annotate attr:class="mt-3 space-y-2" attr:data-testid="annotate-form">
+                    <input type="hidden" name="sha256" value=sha1/>
+                    <input type="hidden" name="index" value=index/>
+                    <label class="block text-sm">"Who is responsible"
+                        <select name="responsibility" class=INPUT>
+                            {Responsibility::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label class="block text-sm">"Rationale"
+                        <textarea name="rationale" required rows="2" class=INPUT></textarea>
+                    </label>
+                    <label class="block text-sm">"Tags (comma-separated)"
+                        <input name="tags" class=INPUT/>
+                    </label>
+                    <button type="submit" class=BUTTON disabled=move || annotate.pending().get()>"Record judgement"</button>
+                    <ActionError error=Signal::derive(move || failed(annotate.value().get()))/>
+                </ActionForm>
+                <ActionForm action=comment attr:class="mt-3 space-y-2" attr:data-testid="comment-form">
+                    <input type="hidden" name="sha256" value=sha2/>
+                    <input type="hidden" name="index" value=index/>
+                    <label class="block text-sm">"Comment"
+                        <textarea name="body" required rows="2" class=INPUT></textarea>
+                    </label>
+                    <button type="submit" class=BUTTON disabled=move || comment.pending().get()>"Add comment"</button>
+                    <ActionError error=Signal::derive(move || failed(comment.value().get()))/>
+                </ActionForm>
+                }}
+            </IfCan>
+        </section>
+    }
+    .into_any()
+}

@@ -1,0 +1,189 @@
+//! Accounts, roles and what each role may do. The one table of permissions: the
+//! server enforces it on every request, and the UI reads it to hide what a role
+//! cannot do.
+
+use serde::{Deserialize, Serialize};
+
+/// A reviewer's duty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Browses incidents, uploads bundles, annotates, runs the incident workflow.
+    ComplianceReviewer,
+    /// Verifies, reads everything and exports; changes nothing.
+    Auditor,
+    /// Signs off approval chains.
+    AccessReviewer,
+    /// Manages users, roles, trust roots and settings.
+    Admin,
+}
+
+impl Role {
+    /// Every role, in the order the UI lists them.
+    pub const ALL: [Role; 4] = [
+        Role::ComplianceReviewer,
+        Role::Auditor,
+        Role::AccessReviewer,
+        Role::Admin,
+    ];
+
+    /// The role's name as stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::ComplianceReviewer => "compliance_reviewer",
+            Role::Auditor => "auditor",
+            Role::AccessReviewer => "access_reviewer",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// The role read from its stored name.
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+
+    /// The role as a person reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::ComplianceReviewer => "Compliance reviewer",
+            Role::Auditor => "Auditor",
+            Role::AccessReviewer => "Access reviewer",
+            Role::Admin => "Admin",
+        }
+    }
+
+    /// Whether this role may do `what`.
+    pub fn can(self, what: Permission) -> bool {
+        use Permission::*;
+        match self {
+            Role::ComplianceReviewer => {
+                matches!(what, Read | Upload | Annotate | Workflow | Export)
+            }
+            Role::Auditor => matches!(what, Read | Export),
+            Role::AccessReviewer => matches!(what, Read | SignOff),
+            Role::Admin => matches!(what, Read | Upload | Workflow | Administer),
+        }
+    }
+}
+
+/// Something a request does, which a role may or may not be allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Read incidents, bundles, events, annotations, sign-offs and the review log.
+    Read,
+    /// Store bundles and open incidents for them.
+    Upload,
+    /// Record responsibility annotations and comments.
+    Annotate,
+    /// Change an incident's status and assignee.
+    Workflow,
+    /// Sign off approval chains.
+    SignOff,
+    /// Export the review log and reports.
+    Export,
+    /// Manage users, roles, trust roots and settings; re-verify stored bundles.
+    Administer,
+}
+
+impl Permission {
+    /// Every permission.
+    pub const ALL: [Permission; 7] = [
+        Permission::Read,
+        Permission::Upload,
+        Permission::Annotate,
+        Permission::Workflow,
+        Permission::SignOff,
+        Permission::Export,
+        Permission::Administer,
+    ];
+}
+
+/// The signed-in reviewer, as the UI sees them.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Reviewer {
+    /// The account name.
+    pub username: String,
+    /// The name shown.
+    pub display_name: String,
+    /// The reviewer's duty.
+    pub role: Role,
+}
+
+impl Reviewer {
+    /// Whether this reviewer may do `what`.
+    pub fn can(&self, what: Permission) -> bool {
+        self.role.can(what)
+    }
+
+    /// The display name, or the account name when there is none.
+    pub fn name(&self) -> &str {
+        if self.display_name.is_empty() {
+            &self.username
+        } else {
+            &self.display_name
+        }
+    }
+}
+
+/// An account, as the Users page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Account {
+    /// The account name.
+    pub username: String,
+    /// The name shown.
+    pub display_name: String,
+    /// The duty.
+    pub role: Role,
+    /// When it was disabled, if it was.
+    pub disabled_at: Option<String>,
+    /// When it was created.
+    pub created_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_and_auditors_change_nothing() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+        let changes = [
+            Permission::Upload,
+            Permission::Annotate,
+            Permission::Workflow,
+            Permission::SignOff,
+            Permission::Administer,
+        ];
+        assert!(changes.iter().all(|&p| !Role::Auditor.can(p)));
+        assert!(Role::ALL.iter().all(|r| r.can(Permission::Read)));
+        // Each duty to exactly one role.
+        assert_eq!(
+            Role::ALL
+                .iter()
+                .filter(|r| r.can(Permission::SignOff))
+                .count(),
+            1
+        );
+        assert_eq!(
+            Role::ALL
+                .iter()
+                .filter(|r| r.can(Permission::Annotate))
+                .count(),
+            1
+        );
+        assert_eq!(
+            Role::ALL
+                .iter()
+                .filter(|r| r.can(Permission::Administer))
+                .count(),
+            1
+        );
+    }
+}

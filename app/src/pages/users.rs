@@ -1,0 +1,86 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::{list_accounts, AddAccount, ChangeAccount};
+use crate::components::account::use_me;
+use crate::components::notes::{failed, ActionError};
+use crate::components::table::DataTable;
+use crate::model::Role;
+
+use super::{ErrorBox, PageHeader};
+
+const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900";
+const BUTTON: &str = "rounded-md bg-slate-900 px-3 py-1 text-sm font-medium text-white disabled:opacity-50 dark:bg-slate-100 dark:text-slate-900";
+
+/// Accounts and roles, for admins (the server refuses everyone else).
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let add = ServerAction::<AddAccount>::new();
+    let change = ServerAction::<ChangeAccount>::new();
+    let accounts = Resource::new(
+        move || (add.version().get(), change.version().get()),
+        |_| list_accounts(),
+    );
+    let me = use_me();
+    view! {
+        <Title text="Users"/>
+        <PageHeader title="Users" lead="Accounts and their roles. A role change or a disabled account takes effect on the account's next request; every change is in the review log."/>
+        <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+            {move || accounts.get().map(|r| match r {
+                Err(error) => view! { <ErrorBox error/> }.into_any(),
+                Ok(all) => view! {
+                    <DataTable columns=&["User", "Name", "Role", "State", "Change"] testid="users">
+                        {all.into_iter().map(|a| {
+                            let mine = me.username().as_deref() == Some(a.username.as_str());
+                            let disabled = a.disabled_at.is_some();
+                            let (name, name1, name2) = (a.username.clone(), a.username.clone(), a.username.clone());
+                            let role = a.role;
+                            view! {
+                                <tr data-user=name.clone()>
+                                    <td class="px-4 py-2 font-mono text-sm">{a.username.clone()}</td>
+                                    <td class="px-4 py-2">{a.display_name.clone()}</td>
+                                    <td class="px-4 py-2">{a.role.label()}</td>
+                                    <td class="px-4 py-2">{a.disabled_at.clone().map_or_else(|| "enabled".to_owned(), |at| format!("disabled {at}"))}</td>
+                                    <td class="px-4 py-2">
+                                        {(!mine).then(|| view! {
+                                            <ActionForm action=change attr:class="flex flex-wrap items-center gap-2">
+                                                <input type="hidden" name="username" value=name1.clone()/>
+                                                <select name="role" aria-label=format!("Role of {name1}") class="rounded-md border border-slate-300 px-1 py-0.5 text-sm dark:border-slate-700 dark:bg-slate-900">
+                                                    {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str() selected=r == role>{r.label()}</option> }).collect_view()}
+                                                </select>
+                                                <button type="submit" class="text-sm underline">"Set role"</button>
+                                            </ActionForm>
+                                            <ActionForm action=change attr:class="mt-1">
+                                                <input type="hidden" name="username" value=name2/>
+                                                <input type="hidden" name="disabled" value=(!disabled).to_string()/>
+                                                <button type="submit" class="text-sm underline">{if disabled { "Enable" } else { "Disable" }}</button>
+                                            </ActionForm>
+                                        })}
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </DataTable>
+                }.into_any(),
+            })}
+        </Transition>
+        <ActionError error=Signal::derive(move || failed(change.value().get()))/>
+        <section class="mt-8 max-w-xl">
+            <h2 class="mb-2 text-lg font-semibold">"Add a user"</h2>
+            <ActionForm action=add attr:class="grid gap-2 sm:grid-cols-2" attr:data-testid="add-user">
+                <label class="block text-sm">"User name"<input name="username" required class=INPUT/></label>
+                <label class="block text-sm">"Display name"<input name="display_name" class=INPUT/></label>
+                <label class="block text-sm">"Role"
+                    <select name="role" class=INPUT>
+                        {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="block text-sm">"Password (12 characters or more)"<input name="password" type="password" autocomplete="new-password" required minlength="12" class=INPUT/></label>
+                <div class="sm:col-span-2">
+                    <button type="submit" class=BUTTON disabled=move || add.pending().get()>"Add user"</button>
+                    <ActionError error=Signal::derive(move || failed(add.value().get()))/>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,462 @@
+//! Responsibility annotations and comments on events. Both are only ever added:
+//! a new annotation supersedes the one before it, and each is recorded in the review
+//! log in the same transaction, with its content signed there.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use crate::model::{Annotation, Comment, EventReview, Responsibility, Reviewer};
+
+use super::review_log::{Actor, Entry, Recorder, ServerKey};
+use super::{Db, StoreError};
+
+/// The longest rationale or comment, in characters.
+pub const MAX_TEXT: usize = 10_000;
+/// The most tags on one annotation.
+pub const MAX_TAGS: usize = 20;
+
+/// Why an annotation or comment was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum NoteError {
+    /// The event is not in the bundle.
+    #[error("no event {1} in bundle {0}")]
+    NoEvent(String, u64),
+    /// Something in the note cannot be used; the text says what.
+    #[error("{0}")]
+    Invalid(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for NoteError {
+    fn from(e: sqlx::Error) -> Self {
+        NoteError::Store(e.into())
+    }
+}
+
+/// What a reviewer judges about an event.
+#[derive(Clone, Debug)]
+pub struct NewAnnotation {
+    /// The judgement.
+    pub responsibility: Responsibility,
+    /// Why (required).
+    pub rationale: String,
+    /// Free tags.
+    pub tags: Vec<String>,
+}
+
+/// The event's incident, when the bundle holds event `index`.
+async fn event_incident(
+    conn: &mut sqlx::AnyConnection,
+    bundle: &str,
+    index: u64,
+) -> Result<i64, NoteError> {
+    let idx = i64::try_from(index).map_err(|_| NoteError::NoEvent(bundle.to_owned(), index))?;
+    let found: Option<(i64,)> = sqlx::query_as(
+        "SELECT b.incident_id FROM events e JOIN bundles b ON b.sha256 = e.bundle_sha256 \
+         WHERE e.bundle_sha256 = $1 AND e.idx = $2",
+    )
+    .bind(bundle)
+    .bind(idx)
+    .fetch_optional(&mut *conn)
+    .await?;
+    found
+        .map(|(incident,)| incident)
+        .ok_or_else(|| NoteError::NoEvent(bundle.to_owned(), index))
+}
+
+fn clean_text(text: &str, what: &str) -> Result<String, NoteError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(NoteError::Invalid(format!("a {what} is required")));
+    }
+    if text.chars().count() > MAX_TEXT {
+        return Err(NoteError::Invalid(format!(
+            "a {what} has at most {MAX_TEXT} characters"
+        )));
+    }
+    Ok(text.to_owned())
+}
+
+fn clean_tags(tags: &[String]) -> Result<Vec<String>, NoteError> {
+    let mut out: Vec<String> = Vec::new();
+    for tag in tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        if tag.chars().count() > 64 {
+            return Err(NoteError::Invalid("a tag has at most 64 characters".into()));
+        }
+        if !out.iter().any(|t| t == tag) {
+            out.push(tag.to_owned());
+        }
+    }
+    if out.len() > MAX_TAGS {
+        return Err(NoteError::Invalid(format!("at most {MAX_TAGS} tags")));
+    }
+    Ok(out)
+}
+
+/// Records `reviewer`'s judgement on event `index` of `bundle`.
+pub async fn annotate(
+    db: &Db,
+    key: &ServerKey,
+    reviewer: &Reviewer,
+    bundle: &str,
+    index: u64,
+    note: NewAnnotation,
+) -> Result<Annotation, NoteError> {
+    let rationale = clean_text(&note.rationale, "rationale")?;
+    let tags = clean_tags(&note.tags)?;
+    let mut rec = Recorder::begin(db, key).await?;
+    let incident = event_incident(rec.conn(), bundle, index).await?;
+    let seq = rec
+        .append(Entry {
+            actor: Actor::Reviewer(reviewer),
+            action: "annotation",
+            incident: Some(incident),
+            bundle: Some(bundle),
+            event: Some(index),
+            summary: format!(
+                "event {index}: {}",
+                note.responsibility.label().to_lowercase()
+            ),
+            details: json!({
+                "responsibility": note.responsibility.as_str(),
+                "rationale": rationale,
+                "tags": tags,
+            }),
+        })
+        .await?;
+    let at = super::now();
+    sqlx::query(
+        "INSERT INTO annotations (bundle_sha256, event_idx, responsibility, rationale, tags, \
+         author, created_at, log_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(bundle)
+    .bind(i64::try_from(index).unwrap_or_default())
+    .bind(note.responsibility.as_str())
+    .bind(&rationale)
+    .bind(serde_json::to_string(&tags).unwrap_or_default())
+    .bind(&reviewer.username)
+    .bind(&at)
+    .bind(i64::try_from(seq).unwrap_or_default())
+    .execute(rec.conn())
+    .await?;
+    rec.commit().await?;
+    Ok(Annotation {
+        bundle: bundle.to_owned(),
+        event: index,
+        responsibility: note.responsibility,
+        rationale,
+        tags,
+        author: reviewer.username.clone(),
+        created_at: at,
+        log_seq: seq,
+    })
+}
+
+/// Adds `reviewer`'s comment on event `index` of `bundle`.
+pub async fn comment(
+    db: &Db,
+    key: &ServerKey,
+    reviewer: &Reviewer,
+    bundle: &str,
+    index: u64,
+    body: &str,
+) -> Result<Comment, NoteError> {
+    let body = clean_text(body, "comment")?;
+    let mut rec = Recorder::begin(db, key).await?;
+    let incident = event_incident(rec.conn(), bundle, index).await?;
+    let seq = rec
+        .append(Entry {
+            actor: Actor::Reviewer(reviewer),
+            action: "comment",
+            incident: Some(incident),
+            bundle: Some(bundle),
+            event: Some(index),
+            summary: format!("event {index}: comment"),
+            details: json!({ "body": body }),
+        })
+        .await?;
+    let at = super::now();
+    sqlx::query(
+        "INSERT INTO comments (bundle_sha256, event_idx, body, author, created_at, log_seq) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(bundle)
+    .bind(i64::try_from(index).unwrap_or_default())
+    .bind(&body)
+    .bind(&reviewer.username)
+    .bind(&at)
+    .bind(i64::try_from(seq).unwrap_or_default())
+    .execute(rec.conn())
+    .await?;
+    rec.commit().await?;
+    Ok(Comment {
+        bundle: bundle.to_owned(),
+        event: index,
+        body,
+        author: reviewer.username.clone(),
+        created_at: at,
+        log_seq: seq,
+    })
+}
+
+type AnnotationRow = (String, i64, String, String, String, String, String, i64);
+
+fn annotation(row: AnnotationRow) -> Result<Annotation, StoreError> {
+    let (bundle, event, responsibility, rationale, tags, author, created_at, log_seq) = row;
+    Ok(Annotation {
+        bundle,
+        event: u64::try_from(event).unwrap_or_default(),
+        responsibility: Responsibility::parse(&responsibility).ok_or(StoreError::Corrupt {
+            column: "annotations.responsibility",
+            value: responsibility,
+        })?,
+        rationale,
+        tags: serde_json::from_str(&tags).map_err(|_| StoreError::Corrupt {
+            column: "annotations.tags",
+            value: tags,
+        })?,
+        author,
+        created_at,
+        log_seq: u64::try_from(log_seq).unwrap_or_default(),
+    })
+}
+
+const ANNOTATION_COLUMNS: &str =
+    "bundle_sha256, event_idx, responsibility, rationale, tags, author, created_at, log_seq";
+
+/// Everything recorded on event `index` of `bundle`.
+pub async fn of_event(db: &Db, bundle: &str, index: u64) -> Result<EventReview, StoreError> {
+    let idx = i64::try_from(index).unwrap_or(i64::MAX);
+    let rows: Vec<AnnotationRow> = sqlx::query_as(&format!(
+        "SELECT {ANNOTATION_COLUMNS} FROM annotations WHERE bundle_sha256 = $1 AND event_idx = $2 \
+         ORDER BY log_seq DESC"
+    ))
+    .bind(bundle)
+    .bind(idx)
+    .fetch_all(db.pool())
+    .await?;
+    let comments: Vec<(String, i64, String, String, String, i64)> = sqlx::query_as(
+        "SELECT bundle_sha256, event_idx, body, author, created_at, log_seq FROM comments \
+         WHERE bundle_sha256 = $1 AND event_idx = $2 ORDER BY log_seq",
+    )
+    .bind(bundle)
+    .bind(idx)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(EventReview {
+        annotations: rows.into_iter().map(annotation).collect::<Result<_, _>>()?,
+        comments: comments
+            .into_iter()
+            .map(
+                |(bundle, event, body, author, created_at, log_seq)| Comment {
+                    bundle,
+                    event: u64::try_from(event).unwrap_or_default(),
+                    body,
+                    author,
+                    created_at,
+                    log_seq: u64::try_from(log_seq).unwrap_or_default(),
+                },
+            )
+            .collect(),
+    })
+}
+
+/// The current annotation of every annotated event of `bundle`, by event index.
+pub async fn current_of_bundle(
+    db: &Db,
+    bundle: &str,
+) -> Result<HashMap<u64, Annotation>, StoreError> {
+    let rows: Vec<AnnotationRow> = sqlx::query_as(&format!(
+        "SELECT {ANNOTATION_COLUMNS} FROM annotations a WHERE bundle_sha256 = $1 AND log_seq = \
+         (SELECT MAX(log_seq) FROM annotations b WHERE b.bundle_sha256 = a.bundle_sha256 \
+          AND b.event_idx = a.event_idx)"
+    ))
+    .bind(bundle)
+    .fetch_all(db.pool())
+    .await?;
+    rows.into_iter()
+        .map(|r| annotation(r).map(|a| (a.event, a)))
+        .collect()
+}
+
+/// Adds to `problems` every annotation, comment or sign-off that does not match the
+/// log entry that recorded it, and every such entry whose record is gone. `signed`
+/// holds each entry's actor and signed review fields, by sequence number.
+pub(crate) async fn check_against_log(
+    db: &Db,
+    signed: &HashMap<i64, (String, Value)>,
+    problems: &mut Vec<String>,
+) -> Result<(), StoreError> {
+    let mut seen: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    let mut compare = |table: &str, seq: i64, actor: &str, fields: Value| {
+        seen.insert(seq);
+        let Some((signed_actor, review)) = signed.get(&seq) else {
+            problems.push(format!(
+                "{table}: a record names entry {seq}, which is not in the log"
+            ));
+            return;
+        };
+        let mut expected = json!({ "actor": signed_actor, "bundle": review.get("bundle"),
+                                   "event": review.get("event") });
+        if let (Some(obj), Some(details)) = (
+            expected.as_object_mut(),
+            review.get("details").and_then(Value::as_object),
+        ) {
+            obj.extend(details.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        let mut actual = json!({ "actor": actor });
+        if let (Some(obj), Some(fields)) = (actual.as_object_mut(), fields.as_object()) {
+            obj.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        let matches = actual
+            .as_object()
+            .is_some_and(|a| a.iter().all(|(k, v)| expected.get(k) == Some(v)));
+        if !matches {
+            problems.push(format!(
+                "{table}: the record of entry {seq} differs from what the entry signed"
+            ));
+        }
+    };
+    let annotations: Vec<AnnotationRow> =
+        sqlx::query_as(&format!("SELECT {ANNOTATION_COLUMNS} FROM annotations"))
+            .fetch_all(db.pool())
+            .await?;
+    for (bundle, event, responsibility, rationale, tags, author, _, seq) in annotations {
+        let tags: Value = serde_json::from_str(&tags).unwrap_or(Value::Null);
+        compare(
+            "annotations",
+            seq,
+            &author,
+            json!({"bundle": bundle, "event": event, "responsibility": responsibility,
+                   "rationale": rationale, "tags": tags}),
+        );
+    }
+    let comments: Vec<(String, i64, String, String, i64)> =
+        sqlx::query_as("SELECT bundle_sha256, event_idx, body, author, log_seq FROM comments")
+            .fetch_all(db.pool())
+            .await?;
+    for (bundle, event, body, author, seq) in comments {
+        compare(
+            "comments",
+            seq,
+            &author,
+            json!({"bundle": bundle, "event": event, "body": body}),
+        );
+    }
+    #[derive(sqlx::FromRow)]
+    struct Signed {
+        bundle_sha256: String,
+        chain: String,
+        chain_digest: String,
+        step: i64,
+        decision: String,
+        justification: String,
+        reassigned_to: Option<String>,
+        reviewer: String,
+        log_seq: i64,
+    }
+    let signoffs: Vec<Signed> = sqlx::query_as(
+        "SELECT bundle_sha256, chain, chain_digest, step, decision, justification, \
+             reassigned_to, reviewer, log_seq FROM signoffs",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    for s in signoffs {
+        compare(
+            "signoffs",
+            s.log_seq,
+            &s.reviewer,
+            json!({"bundle": s.bundle_sha256, "chain": s.chain, "chainDigest": s.chain_digest,
+                   "step": s.step, "decision": s.decision, "justification": s.justification,
+                   "reassignedTo": s.reassigned_to}),
+        );
+    }
+    for (seq, (_, review)) in signed {
+        let action = review
+            .get("action")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if matches!(action, "annotation" | "comment" | "signoff") && !seen.contains(seq) {
+            problems.push(format!(
+                "entry {seq} records a {action} whose record is gone"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every side effect in incident `id`'s bundles, with who intended it, who executed
+/// it, what changed, and its current annotation; in time order.
+pub async fn side_effects_of_incident(
+    db: &Db,
+    id: i64,
+) -> Result<Vec<crate::model::SideEffectResponsibility>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        bundle_sha256: String,
+        idx: i64,
+        time: Option<String>,
+        actor_id: Option<String>,
+        actor_type: Option<String>,
+        initiator_id: Option<String>,
+        on_behalf_of: Option<String>,
+        resource: Option<String>,
+        operation: Option<String>,
+        summary: Option<String>,
+    }
+    let rows: Vec<Row> =
+        sqlx::query_as(
+            "SELECT e.bundle_sha256, e.idx, e.time, e.actor_id, e.actor_type, e.initiator_id, \
+             e.on_behalf_of, e.resource, e.operation, e.summary \
+             FROM events e JOIN bundles b ON b.sha256 = e.bundle_sha256 \
+             WHERE b.incident_id = $1 AND e.kind = 'side_effect' ORDER BY e.time, e.bundle_sha256, e.idx",
+        )
+        .bind(id)
+        .fetch_all(db.pool())
+        .await?;
+    let mut current: HashMap<String, HashMap<u64, Annotation>> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Row {
+            bundle_sha256: bundle,
+            idx,
+            time,
+            actor_id: actor,
+            actor_type,
+            initiator_id: initiator,
+            on_behalf_of,
+            resource,
+            operation,
+            summary,
+        } = row;
+        if !current.contains_key(&bundle) {
+            let annotations = current_of_bundle(db, &bundle).await?;
+            current.insert(bundle.clone(), annotations);
+        }
+        let event = u64::try_from(idx).unwrap_or_default();
+        let executed_by = actor.unwrap_or_default();
+        let origin = on_behalf_of
+            .as_deref()
+            .and_then(|chain| chain.split_whitespace().last())
+            .map(str::to_owned);
+        let change = match (resource, operation) {
+            (Some(r), Some(o)) => format!("{o} {r}"),
+            (Some(r), None) => r,
+            _ => summary.unwrap_or_default(),
+        };
+        out.push(crate::model::SideEffectResponsibility {
+            annotation: current.get(&bundle).and_then(|a| a.get(&event)).cloned(),
+            bundle,
+            event,
+            time: time.unwrap_or_default(),
+            intended_by: initiator.or(origin).unwrap_or_else(|| executed_by.clone()),
+            executed_by,
+            executor_type: actor_type.unwrap_or_default(),
+            change,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,456 @@
+//! Approval chains and their sign-off. A chain is found by its approval ID: the
+//! approval request, the human decision, the actions that rest on the approval, and
+//! the side effects those caused. Access reviewers approve, reject, flag or reassign
+//! each chain, step by step, under separation of duties.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::model::{
+    ApprovalChain, BundleChains, ChainLink, ChainStatus, Reviewer, Role, Signoff, SignoffDecision,
+};
+
+use super::review_log::{Actor, Entry, Recorder, ServerKey};
+use super::{Db, StoreError};
+
+/// The setting holding how many approving steps a chain needs.
+pub const STEPS_SETTING: &str = "signoff_steps";
+/// The most steps that can be configured.
+pub const MAX_STEPS: u32 = 5;
+
+/// Why a sign-off was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SignoffError {
+    /// No such bundle or chain.
+    #[error("{0}")]
+    NotFound(String),
+    /// A rule forbids it; the text names the rule.
+    #[error("{0}")]
+    Refused(String),
+    /// The request cannot be used; the text says why.
+    #[error("{0}")]
+    Invalid(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for SignoffError {
+    fn from(e: sqlx::Error) -> Self {
+        SignoffError::Store(e.into())
+    }
+}
+
+/// How many approving steps each chain needs (1 unless an admin set more).
+pub async fn steps(db: &Db) -> Result<u32, StoreError> {
+    let value: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+        .bind(STEPS_SETTING)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(value
+        .and_then(|(v,)| v.parse().ok())
+        .filter(|n| (1..=MAX_STEPS).contains(n))
+        .unwrap_or(1))
+}
+
+/// Sets how many approving steps each chain needs, as `admin`.
+pub async fn set_steps(
+    db: &Db,
+    key: &ServerKey,
+    admin: &Reviewer,
+    n: u32,
+) -> Result<(), SignoffError> {
+    if !(1..=MAX_STEPS).contains(&n) {
+        return Err(SignoffError::Invalid(format!("steps are 1 to {MAX_STEPS}")));
+    }
+    let mut rec = Recorder::begin(db, key).await?;
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(STEPS_SETTING)
+    .bind(n.to_string())
+    .execute(rec.conn())
+    .await?;
+    rec.append(Entry {
+        actor: Actor::Reviewer(admin),
+        action: "setting",
+        incident: None,
+        bundle: None,
+        event: None,
+        summary: format!("approval chains need {n} sign-off step(s)"),
+        details: json!({ "setting": STEPS_SETTING, "value": n }),
+    })
+    .await?;
+    rec.commit().await?;
+    Ok(())
+}
+
+type EventRow = (
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
+/// The chains of `bundle`, found in its readable events, without sign-offs.
+async fn find_chains(
+    db: &Db,
+    bundle: &str,
+) -> Result<Vec<(String, Vec<ChainLink>, Option<String>)>, StoreError> {
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "SELECT idx, event_id, kind, parent, approval_id, actor_id, time, summary, digest \
+         FROM events WHERE bundle_sha256 = $1 AND kind IS NOT NULL ORDER BY idx",
+    )
+    .bind(bundle)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(chains_of(&rows))
+}
+
+fn chains_of(rows: &[EventRow]) -> Vec<(String, Vec<ChainLink>, Option<String>)> {
+    let by_id: HashMap<&str, usize> = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.1.as_deref().map(|id| (id, i)))
+        .collect();
+    let mut chains: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(approval) = r.4.as_deref() {
+            chains.entry(approval).or_default().push(i);
+        }
+    }
+    // Side effects join the chain of the nearest ancestor that rests on an approval.
+    for (i, r) in rows.iter().enumerate() {
+        if r.2.as_deref() != Some("side_effect") || r.4.is_some() {
+            continue;
+        }
+        let mut seen = HashSet::new();
+        let mut at = r.3.as_deref();
+        while let Some(parent) = at {
+            if !seen.insert(parent) {
+                break;
+            }
+            let Some(&p) = by_id.get(parent) else { break };
+            if let Some(approval) = rows.get(p).and_then(|row| row.4.as_deref()) {
+                chains.entry(approval).or_default().push(i);
+                break;
+            }
+            at = rows.get(p).and_then(|row| row.3.as_deref());
+        }
+    }
+    chains
+        .into_iter()
+        .filter_map(|(approval, mut members)| {
+            members.sort_unstable();
+            members.dedup();
+            let links: Vec<ChainLink> = members
+                .iter()
+                .filter_map(|&i| rows.get(i))
+                .map(|r| ChainLink {
+                    index: u64::try_from(r.0).unwrap_or_default(),
+                    kind: r.2.clone().unwrap_or_default(),
+                    summary: r.7.clone().unwrap_or_default(),
+                    actor: r.5.clone().unwrap_or_default(),
+                    time: r.6.clone().unwrap_or_default(),
+                    digest: r.8.clone(),
+                })
+                .collect();
+            // A chain is an approval with something resting on it or deciding it.
+            let decided = links
+                .iter()
+                .find(|l| l.kind == "approval.decision")
+                .map(|l| l.summary.clone());
+            (links.len() > 1).then(|| (approval.to_owned(), links, decided))
+        })
+        .collect()
+}
+
+/// SHA-256 (hex) over the digests of `links`, in order: what a sign-off binds.
+pub fn chain_digest(links: &[ChainLink]) -> String {
+    let mut hasher = Sha256::new();
+    for link in links {
+        hasher.update(hex::decode(&link.digest).unwrap_or_default());
+    }
+    hex::encode(hasher.finalize())
+}
+
+fn status(signoffs: &[Signoff], steps: u32) -> ChainStatus {
+    let filled: Vec<&Signoff> = signoffs
+        .iter()
+        .filter(|s| s.decision.fills_step())
+        .collect();
+    if filled.iter().any(|s| s.decision == SignoffDecision::Reject) {
+        ChainStatus::Rejected
+    } else if filled.len() >= steps as usize {
+        ChainStatus::Approved
+    } else {
+        ChainStatus::Pending
+    }
+}
+
+type SignoffRow = (
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    i64,
+);
+
+/// A bundle's approval chains with their sign-offs; `None` when there is no such bundle.
+pub async fn of_bundle(db: &Db, bundle: &str) -> Result<Option<BundleChains>, StoreError> {
+    let found: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT status, uploaded_by FROM bundles WHERE sha256 = $1")
+            .bind(bundle)
+            .fetch_optional(db.pool())
+            .await?;
+    let Some((bundle_status, uploaded_by)) = found else {
+        return Ok(None);
+    };
+    let steps = steps(db).await?;
+    let rows: Vec<SignoffRow> = sqlx::query_as(
+        "SELECT chain, step, decision, justification, reassigned_to, reviewer, created_at, \
+         chain_digest, log_seq FROM signoffs WHERE bundle_sha256 = $1 ORDER BY log_seq",
+    )
+    .bind(bundle)
+    .fetch_all(db.pool())
+    .await?;
+    let mut by_chain: HashMap<String, Vec<Signoff>> = HashMap::new();
+    for (chain, step, decision, justification, reassigned_to, reviewer, created_at, digest, seq) in
+        rows
+    {
+        let decision = SignoffDecision::parse(&decision).ok_or(StoreError::Corrupt {
+            column: "signoffs.decision",
+            value: decision,
+        })?;
+        by_chain.entry(chain).or_default().push(Signoff {
+            step: u32::try_from(step).unwrap_or_default(),
+            decision,
+            justification,
+            reassigned_to,
+            reviewer,
+            created_at,
+            chain_digest: digest,
+            log_seq: u64::try_from(seq).unwrap_or_default(),
+        });
+    }
+    let chains = find_chains(db, bundle)
+        .await?
+        .into_iter()
+        .map(|(approval_id, links, decided)| {
+            let signoffs = by_chain.remove(&approval_id).unwrap_or_default();
+            ApprovalChain {
+                digest: chain_digest(&links),
+                status: status(&signoffs, steps),
+                approval_id,
+                links,
+                decided,
+                steps,
+                signoffs,
+            }
+        })
+        .collect();
+    let blocked = (!matches!(
+        bundle_status.as_str(),
+        "verified" | "verified_with_warnings"
+    ))
+    .then(|| {
+        format!("this bundle did not verify ({bundle_status}): nothing in it can be signed off")
+    });
+    Ok(Some(BundleChains {
+        chains,
+        uploaded_by,
+        blocked,
+    }))
+}
+
+/// What an access reviewer answers on a chain.
+#[derive(Clone, Debug)]
+pub struct NewSignoff {
+    /// The chain's approval ID.
+    pub chain: String,
+    /// The chain digest the reviewer saw: refused if the chain is no longer that.
+    pub chain_digest: String,
+    /// The answer.
+    pub decision: SignoffDecision,
+    /// Why (required).
+    pub justification: String,
+    /// For a reassignment: the access reviewer it goes to.
+    pub reassign_to: Option<String>,
+}
+
+/// Records `reviewer`'s sign-off, enforcing separation of duties: the reviewer must
+/// be an access reviewer, must not have uploaded the bundle, and must not have filled
+/// another step of the chain; the bundle must have verified; the chain must still be
+/// open and be exactly what the reviewer saw.
+pub async fn sign_off(
+    db: &Db,
+    key: &ServerKey,
+    reviewer: &Reviewer,
+    bundle: &str,
+    new: NewSignoff,
+) -> Result<Signoff, SignoffError> {
+    if reviewer.role != Role::AccessReviewer {
+        return Err(SignoffError::Refused(
+            "only access reviewers sign off approval chains".into(),
+        ));
+    }
+    let justification = new.justification.trim().to_owned();
+    if justification.is_empty() {
+        return Err(SignoffError::Invalid("a justification is required".into()));
+    }
+    if justification.chars().count() > super::annotations::MAX_TEXT {
+        return Err(SignoffError::Invalid(
+            "the justification is too long".into(),
+        ));
+    }
+    // Checked once every other append has committed: the recorder holds the log.
+    let mut rec = Recorder::begin(db, key).await?;
+    let chains = of_bundle(db, bundle)
+        .await?
+        .ok_or_else(|| SignoffError::NotFound(format!("no bundle {bundle}")))?;
+    if let Some(why) = chains.blocked {
+        return Err(SignoffError::Refused(why));
+    }
+    let chain = chains
+        .chains
+        .into_iter()
+        .find(|c| c.approval_id == new.chain)
+        .ok_or_else(|| {
+            SignoffError::NotFound(format!("no approval chain {:?} in this bundle", new.chain))
+        })?;
+    if chain.digest != new.chain_digest {
+        return Err(SignoffError::Refused(
+            "the chain is not the one you reviewed (its digest differs); reload it".into(),
+        ));
+    }
+    if chain.status != ChainStatus::Pending {
+        return Err(SignoffError::Refused(
+            "this chain is already signed off".into(),
+        ));
+    }
+    let uploaders: Vec<(String,)> = sqlx::query_as(
+        "SELECT actor FROM review_log WHERE action = 'upload' AND bundle_sha256 = $1 \
+         UNION SELECT uploaded_by FROM bundles WHERE sha256 = $1 AND uploaded_by IS NOT NULL",
+    )
+    .bind(bundle)
+    .fetch_all(db.pool())
+    .await?;
+    if uploaders.iter().any(|(u,)| *u == reviewer.username) {
+        return Err(SignoffError::Refused(
+            "separation of duties: you uploaded this bundle, so you cannot sign off its chains"
+                .into(),
+        ));
+    }
+    if new.decision.fills_step()
+        && chain
+            .signoffs
+            .iter()
+            .any(|s| s.decision.fills_step() && s.reviewer == reviewer.username)
+    {
+        return Err(SignoffError::Refused(
+            "separation of duties: you already filled a step of this chain".into(),
+        ));
+    }
+    let reassign_to = match (new.decision, new.reassign_to.as_deref().map(str::trim)) {
+        (SignoffDecision::Reassign, Some(to)) if !to.is_empty() => {
+            let found = super::users::get(db, to).await?;
+            match found {
+                Some(a)
+                    if a.role == Role::AccessReviewer
+                        && a.disabled_at.is_none()
+                        && a.username != reviewer.username =>
+                {
+                    Some(a.username)
+                }
+                _ => {
+                    return Err(SignoffError::Invalid(format!(
+                        "{to:?} is not another enabled access reviewer"
+                    )))
+                }
+            }
+        }
+        (SignoffDecision::Reassign, _) => {
+            return Err(SignoffError::Invalid(
+                "say whom to reassign the chain to".into(),
+            ))
+        }
+        _ => None,
+    };
+    let step = u32::try_from(
+        chain
+            .signoffs
+            .iter()
+            .filter(|s| s.decision.fills_step())
+            .count(),
+    )
+    .unwrap_or(u32::MAX)
+    .saturating_add(1);
+    let incident: (i64,) = sqlx::query_as("SELECT incident_id FROM bundles WHERE sha256 = $1")
+        .bind(bundle)
+        .fetch_one(db.pool())
+        .await?;
+    let seq = rec
+        .append(Entry {
+            actor: Actor::Reviewer(reviewer),
+            action: "signoff",
+            incident: Some(incident.0),
+            bundle: Some(bundle),
+            event: None,
+            summary: format!(
+                "chain {}: {} (step {step} of {})",
+                chain.approval_id,
+                new.decision.as_str(),
+                chain.steps
+            ),
+            details: json!({
+                "chain": chain.approval_id,
+                "chainDigest": chain.digest,
+                "step": step,
+                "decision": new.decision.as_str(),
+                "justification": justification,
+                "reassignedTo": reassign_to,
+            }),
+        })
+        .await?;
+    let at = super::now();
+    sqlx::query(
+        "INSERT INTO signoffs (bundle_sha256, chain, chain_digest, step, decision, justification, \
+         reassigned_to, reviewer, created_at, log_seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(bundle)
+    .bind(&chain.approval_id)
+    .bind(&chain.digest)
+    .bind(i64::from(step))
+    .bind(new.decision.as_str())
+    .bind(&justification)
+    .bind(reassign_to.as_deref())
+    .bind(&reviewer.username)
+    .bind(&at)
+    .bind(i64::try_from(seq).unwrap_or_default())
+    .execute(rec.conn())
+    .await?;
+    rec.commit().await?;
+    Ok(Signoff {
+        step,
+        decision: new.decision,
+        justification,
+        reassigned_to: reassign_to,
+        reviewer: reviewer.username.clone(),
+        created_at: at,
+        chain_digest: chain.digest,
+        log_seq: seq,
+    })
+}

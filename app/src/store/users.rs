@@ -1,0 +1,415 @@
+//! Accounts: argon2id password hashes, roles, disabling, and rate-limited sign-in.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::Argon2;
+
+use serde_json::{json, Value};
+
+use crate::model::{Account, Reviewer, Role};
+
+use super::review_log::{Actor, Entry, Recorder, ServerKey};
+
+use super::{now, Db, StoreError};
+
+/// Failed sign-ins to one account within [`FAILURE_WINDOW_SECS`] after which it is
+/// refused, even with the right password, until the window has passed.
+pub const MAX_FAILURES: i64 = 5;
+/// The window failed sign-ins are counted in.
+pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// Why an account could not be made or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The name is not one Custody accepts.
+    #[error("a user name is 1 to 64 letters, digits, '.', '-', '_' or '@'")]
+    BadName,
+    /// The password is too short.
+    #[error("a password has at least {MIN_PASSWORD_CHARS} characters")]
+    WeakPassword,
+    /// The name is taken.
+    #[error("user {0:?} exists")]
+    Exists(String),
+    /// No such account.
+    #[error("no user {0:?}")]
+    NoSuchUser(String),
+    /// Hashing failed.
+    #[error("cannot hash the password: {0}")]
+    Hash(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for AccountError {
+    fn from(e: sqlx::Error) -> Self {
+        AccountError::Store(e.into())
+    }
+}
+
+/// Why a sign-in was refused. The text never says whether the account exists.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Wrong name or password, or a disabled account.
+    #[error("wrong user name or password")]
+    Wrong,
+    /// Too many failures: try again later.
+    #[error("too many failed sign-ins; try again in {0} seconds")]
+    Locked(i64),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for LoginError {
+    fn from(e: sqlx::Error) -> Self {
+        LoginError::Store(e.into())
+    }
+}
+
+/// The argon2id hash (PHC string) of `password`, with a fresh random salt.
+pub fn hash_password(password: &str) -> Result<String, AccountError> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| AccountError::Hash(e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AccountError::Hash(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AccountError::Hash(e.to_string()))
+}
+
+/// Whether `password` matches the PHC string `hash`.
+pub fn password_matches(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+fn valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
+}
+
+/// Makes an account, recorded in the review log as done `by`.
+pub async fn add(
+    db: &Db,
+    key: &ServerKey,
+    by: Actor<'_>,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    password: &str,
+) -> Result<Account, AccountError> {
+    if !valid_name(username) {
+        return Err(AccountError::BadName);
+    }
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AccountError::WeakPassword);
+    }
+    let hash = hash_password(password)?;
+    let at = now();
+    let mut rec = Recorder::begin(db, key).await?;
+    let inserted = sqlx::query(
+        "INSERT INTO users (username, display_name, role, password_hash, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (username) DO NOTHING",
+    )
+    .bind(username)
+    .bind(display_name.trim())
+    .bind(role.as_str())
+    .bind(&hash)
+    .bind(&at)
+    .execute(rec.conn())
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Err(AccountError::Exists(username.to_owned()));
+    }
+    rec.append(Entry {
+        actor: by,
+        action: "user.add",
+        incident: None,
+        bundle: None,
+        event: None,
+        summary: format!("added user {username} as {}", role.label().to_lowercase()),
+        details: json!({ "user": username, "role": role.as_str() }),
+    })
+    .await?;
+    rec.commit().await?;
+    Ok(Account {
+        username: username.to_owned(),
+        display_name: display_name.trim().to_owned(),
+        role,
+        disabled_at: None,
+        created_at: at,
+    })
+}
+
+type AccountRow = (String, String, String, Option<String>, String);
+
+fn account(row: AccountRow) -> Result<Account, StoreError> {
+    let (username, display_name, role, disabled_at, created_at) = row;
+    Ok(Account {
+        role: Role::parse(&role).ok_or(StoreError::Corrupt {
+            column: "users.role",
+            value: role,
+        })?,
+        username,
+        display_name,
+        disabled_at,
+        created_at,
+    })
+}
+
+/// Every account, by name.
+pub async fn list(db: &Db) -> Result<Vec<Account>, StoreError> {
+    let rows: Vec<AccountRow> = sqlx::query_as(
+        "SELECT username, display_name, role, disabled_at, created_at FROM users ORDER BY username",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.into_iter().map(account).collect()
+}
+
+/// One account.
+pub async fn get(db: &Db, username: &str) -> Result<Option<Account>, StoreError> {
+    let row: Option<AccountRow> = sqlx::query_as(
+        "SELECT username, display_name, role, disabled_at, created_at FROM users WHERE username = $1",
+    )
+    .bind(username)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(account).transpose()
+}
+
+/// How many accounts exist.
+pub async fn count(db: &Db) -> Result<i64, StoreError> {
+    let (n,): (i64,) = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM users")
+        .fetch_one(db.pool())
+        .await?;
+    Ok(n)
+}
+
+async fn update(
+    db: &Db,
+    key: &ServerKey,
+    by: Actor<'_>,
+    username: &str,
+    set: (&str, Option<String>),
+    log: (&str, String, Value),
+) -> Result<(), AccountError> {
+    let mut rec = Recorder::begin(db, key).await?;
+    let changed = sqlx::query(&format!(
+        "UPDATE users SET {} = $1, updated_at = $2 WHERE username = $3",
+        set.0
+    ))
+    .bind(set.1)
+    .bind(now())
+    .bind(username)
+    .execute(rec.conn())
+    .await?;
+    if changed.rows_affected() == 0 {
+        return Err(AccountError::NoSuchUser(username.to_owned()));
+    }
+    rec.append(Entry {
+        actor: by,
+        action: log.0,
+        incident: None,
+        bundle: None,
+        event: None,
+        summary: log.1,
+        details: log.2,
+    })
+    .await?;
+    rec.commit().await?;
+    Ok(())
+}
+
+/// Gives an account another role, in force from its next request.
+pub async fn set_role(
+    db: &Db,
+    key: &ServerKey,
+    by: Actor<'_>,
+    username: &str,
+    role: Role,
+) -> Result<(), AccountError> {
+    update(
+        db,
+        key,
+        by,
+        username,
+        ("role", Some(role.as_str().to_owned())),
+        (
+            "role",
+            format!("{username} is now {}", role.label().to_lowercase()),
+            json!({ "user": username, "role": role.as_str() }),
+        ),
+    )
+    .await
+}
+
+/// Disables or re-enables an account. Disabling ends its sessions.
+pub async fn set_disabled(
+    db: &Db,
+    key: &ServerKey,
+    by: Actor<'_>,
+    username: &str,
+    disabled: bool,
+) -> Result<(), AccountError> {
+    let (action, verb) = if disabled {
+        ("user.disable", "disabled")
+    } else {
+        ("user.enable", "enabled")
+    };
+    update(
+        db,
+        key,
+        by,
+        username,
+        ("disabled_at", disabled.then(now)),
+        (
+            action,
+            format!("{verb} user {username}"),
+            json!({ "user": username }),
+        ),
+    )
+    .await?;
+    if disabled {
+        super::sessions::end_all(db, username).await?;
+    }
+    Ok(())
+}
+
+/// Sets a new password and ends the account's sessions.
+pub async fn set_password(
+    db: &Db,
+    key: &ServerKey,
+    by: Actor<'_>,
+    username: &str,
+    password: &str,
+) -> Result<(), AccountError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AccountError::WeakPassword);
+    }
+    let hash = hash_password(password)?;
+    update(
+        db,
+        key,
+        by,
+        username,
+        ("password_hash", Some(hash)),
+        (
+            "user.password",
+            format!("set a new password for {username}"),
+            json!({ "user": username }),
+        ),
+    )
+    .await?;
+    super::sessions::end_all(db, username).await?;
+    Ok(())
+}
+
+/// A hash of no one's password, checked when the account does not exist so that
+/// answering takes as long as for one that does.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password("not anyone's password").unwrap_or_default())
+}
+
+/// Checks a sign-in: the account's id and the reviewer when the password is right,
+/// the account enabled and not locked by recent failures.
+pub async fn authenticate(
+    db: &Db,
+    username: &str,
+    password: &str,
+) -> Result<(i64, Reviewer), LoginError> {
+    let now_time = chrono::Utc::now();
+    let since = (now_time - chrono::Duration::seconds(FAILURE_WINDOW_SECS))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let (failures, oldest): (i64, Option<String>) = sqlx::query_as(
+        "SELECT CAST(COUNT(*) AS BIGINT), MIN(at) FROM login_failures WHERE username = $1 AND at > $2",
+    )
+    .bind(username)
+    .bind(&since)
+    .fetch_one(db.pool())
+    .await?;
+    if failures >= MAX_FAILURES {
+        let wait = oldest
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| {
+                (t.to_utc() + chrono::Duration::seconds(FAILURE_WINDOW_SECS) - now_time)
+                    .num_seconds()
+            })
+            .unwrap_or(FAILURE_WINDOW_SECS)
+            .max(1);
+        return Err(LoginError::Locked(wait));
+    }
+    let row: Option<(i64, String, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, display_name, role, password_hash, disabled_at FROM users WHERE username = $1",
+    )
+    .bind(username)
+    .fetch_optional(db.pool())
+    .await?;
+    let hash = row
+        .as_ref()
+        .map_or_else(|| decoy_hash().to_owned(), |r| r.3.clone());
+    let password = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || password_matches(&password, &hash))
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?;
+    match row {
+        Some((id, display_name, role, _, None)) if matches => {
+            sqlx::query("DELETE FROM login_failures WHERE username = $1")
+                .bind(username)
+                .execute(db.pool())
+                .await?;
+            let role = Role::parse(&role).ok_or(StoreError::Corrupt {
+                column: "users.role",
+                value: role,
+            })?;
+            Ok((
+                id,
+                Reviewer {
+                    username: username.to_owned(),
+                    display_name,
+                    role,
+                },
+            ))
+        }
+        _ => {
+            sqlx::query("INSERT INTO login_failures (username, at) VALUES ($1, $2)")
+                .bind(username)
+                .bind(now())
+                .execute(db.pool())
+                .await?;
+            Err(LoginError::Wrong)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_argon2id_with_their_own_salt() {
+        let a = hash_password("correct horse battery").expect("hash");
+        let b = hash_password("correct horse battery").expect("hash");
+        assert!(a.starts_with("$argon2id$"), "{a}");
+        assert_ne!(a, b, "each hash has its own salt");
+        assert!(password_matches("correct horse battery", &a));
+        assert!(!password_matches("correct horse batterz", &a));
+        assert!(!password_matches("correct horse battery", "not a hash"));
+    }
+
+    #[test]
+    fn names_are_plain() {
+        assert!(valid_name("ana.lopez@example.com"));
+        assert!(!valid_name(""));
+        assert!(!valid_name("<script>"));
+        assert!(!valid_name(&"a".repeat(65)));
+    }
+}

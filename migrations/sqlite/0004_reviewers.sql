@@ -1,0 +1,139 @@
+-- Reviewers and what they record: accounts, sessions, the signed review log, and the
+-- annotations, comments and sign-offs it covers.
+-- The review log, annotations, comments and sign-offs are append-only: triggers
+-- refuse every UPDATE and DELETE, and each row names the review-log entry that
+-- recorded it (`log_seq`), whose signed payload holds the same values, so a row
+-- changed behind the triggers' back no longer matches its entry.
+
+-- Accounts. `role` is one of the four duties; `password_hash` an argon2id PHC
+-- string. A disabled account (`disabled_at` set) keeps its name, which the log
+-- refers to, but cannot sign in or act.
+CREATE TABLE users (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    username        TEXT    NOT NULL UNIQUE CHECK (length(username) BETWEEN 1 AND 64),
+    display_name    TEXT    NOT NULL DEFAULT '',
+    role            TEXT    NOT NULL
+                    CHECK (role IN ('compliance_reviewer', 'auditor', 'access_reviewer', 'admin')),
+    password_hash   TEXT    NOT NULL,
+    disabled_at     TEXT,
+    created_at      TEXT    NOT NULL,
+    updated_at      TEXT    NOT NULL
+);
+
+-- Server-side sessions. The cookie holds a random token; only its SHA-256 is stored,
+-- so the table does not hold usable sessions. `csrf_token` is the session's token
+-- for state-changing requests that carry no same-origin `Origin` header.
+CREATE TABLE sessions (
+    token_hash      TEXT    PRIMARY KEY,
+    user_id         INTEGER NOT NULL REFERENCES users (id),
+    csrf_token      TEXT    NOT NULL,
+    created_at      TEXT    NOT NULL,
+    last_seen_at    TEXT    NOT NULL
+);
+
+CREATE INDEX sessions_user ON sessions (user_id);
+
+-- Failed logins, per account name, for rate limiting across every server.
+CREATE TABLE login_failures (
+    username        TEXT    NOT NULL,
+    at              TEXT    NOT NULL
+);
+
+CREATE INDEX login_failures_username ON login_failures (username, at);
+
+-- The review log: one DSSE envelope per review action, signed by the server's key,
+-- in the evidence format (an event of kind `system` whose `seq` and `prev` chain
+-- it to the one before). `seq` counts from 0 without gaps; `digest` is the
+-- event's digest (SHA-256 of its DSSE PAE), which the next entry's `prev` names.
+-- The other columns repeat what the payload says, for filtering.
+CREATE TABLE review_log (
+    seq             INTEGER PRIMARY KEY CHECK (seq >= 0),
+    at              TEXT    NOT NULL,
+    actor           TEXT    NOT NULL,
+    action          TEXT    NOT NULL,
+    incident_id     INTEGER,
+    bundle_sha256   TEXT,
+    event_idx       INTEGER,
+    summary         TEXT    NOT NULL,
+    digest          TEXT    NOT NULL UNIQUE,
+    envelope        TEXT    NOT NULL
+);
+
+CREATE INDEX review_log_incident ON review_log (incident_id);
+CREATE INDEX review_log_bundle ON review_log (bundle_sha256);
+
+-- Who is responsible for an event, as a reviewer judged it. The newest row for an
+-- event is the current judgement; older rows are its history.
+CREATE TABLE annotations (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    bundle_sha256   TEXT    NOT NULL REFERENCES bundles (sha256),
+    event_idx       INTEGER NOT NULL,
+    responsibility  TEXT    NOT NULL CHECK (responsibility IN (
+                        'human_initiated', 'human_approved_agent_executed', 'agent_autonomous',
+                        'policy_allowed_automation', 'system', 'shared', 'undetermined')),
+    rationale       TEXT    NOT NULL,
+    tags            TEXT    NOT NULL,
+    author          TEXT    NOT NULL,
+    created_at      TEXT    NOT NULL,
+    log_seq         INTEGER NOT NULL UNIQUE REFERENCES review_log (seq)
+);
+
+CREATE INDEX annotations_event ON annotations (bundle_sha256, event_idx);
+
+-- Comments on an event.
+CREATE TABLE comments (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    bundle_sha256   TEXT    NOT NULL REFERENCES bundles (sha256),
+    event_idx       INTEGER NOT NULL,
+    body            TEXT    NOT NULL,
+    author          TEXT    NOT NULL,
+    created_at      TEXT    NOT NULL,
+    log_seq         INTEGER NOT NULL UNIQUE REFERENCES review_log (seq)
+);
+
+CREATE INDEX comments_event ON comments (bundle_sha256, event_idx);
+
+-- Sign-offs of approval chains. `chain` is the approval ID the chain is found by,
+-- `chain_digest` the SHA-256 over the digests of the chain's events: with
+-- `bundle_sha256` it binds the sign-off to exactly the evidence it covers.
+CREATE TABLE signoffs (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    bundle_sha256   TEXT    NOT NULL REFERENCES bundles (sha256),
+    chain           TEXT    NOT NULL,
+    chain_digest    TEXT    NOT NULL,
+    step            INTEGER NOT NULL CHECK (step >= 1),
+    decision        TEXT    NOT NULL CHECK (decision IN ('approve', 'reject', 'flag', 'reassign')),
+    justification   TEXT    NOT NULL,
+    reassigned_to   TEXT,
+    reviewer        TEXT    NOT NULL,
+    created_at      TEXT    NOT NULL,
+    log_seq         INTEGER NOT NULL UNIQUE REFERENCES review_log (seq)
+);
+
+CREATE INDEX signoffs_chain ON signoffs (bundle_sha256, chain);
+
+-- Settings an admin changes at run time.
+CREATE TABLE settings (
+    key             TEXT    PRIMARY KEY,
+    value           TEXT    NOT NULL
+);
+
+-- Who uploaded a bundle (an account name; NULL for the demo corpus and the CLI).
+ALTER TABLE bundles ADD COLUMN uploaded_by TEXT;
+
+CREATE TRIGGER review_log_no_update BEFORE UPDATE ON review_log
+BEGIN SELECT RAISE(ABORT, 'review_log is append-only'); END;
+CREATE TRIGGER review_log_no_delete BEFORE DELETE ON review_log
+BEGIN SELECT RAISE(ABORT, 'review_log is append-only'); END;
+CREATE TRIGGER annotations_no_update BEFORE UPDATE ON annotations
+BEGIN SELECT RAISE(ABORT, 'annotations are append-only'); END;
+CREATE TRIGGER annotations_no_delete BEFORE DELETE ON annotations
+BEGIN SELECT RAISE(ABORT, 'annotations are append-only'); END;
+CREATE TRIGGER comments_no_update BEFORE UPDATE ON comments
+BEGIN SELECT RAISE(ABORT, 'comments are append-only'); END;
+CREATE TRIGGER comments_no_delete BEFORE DELETE ON comments
+BEGIN SELECT RAISE(ABORT, 'comments are append-only'); END;
+CREATE TRIGGER signoffs_no_update BEFORE UPDATE ON signoffs
+BEGIN SELECT RAISE(ABORT, 'sign-offs are append-only'); END;
+CREATE TRIGGER signoffs_no_delete BEFORE DELETE ON signoffs
+BEGIN SELECT RAISE(ABORT, 'sign-offs are append-only'); END;

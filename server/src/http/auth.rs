@@ -1,0 +1,521 @@
+//! Who is asking, and may they: sessions from the cookie, sign-in and sign-out,
+//! protection against cross-site request forgery, the role each route needs, and
+//! the security headers on every response.
+
+use app::model::{Permission, Reviewer};
+use app::store::sessions::{self, Session, Timeouts};
+use app::store::users::{self, LoginError};
+use axum::extract::{Request, State};
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Json, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
+use serde::{Deserialize, Serialize};
+
+use super::error::HttpError;
+use super::AppState;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "custody_session";
+/// The header a non-browser client sends its session's CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// How sessions and cookies are set up.
+#[derive(Clone, Copy, Debug)]
+pub struct AuthConfig {
+    /// Idle and absolute timeouts.
+    pub timeouts: Timeouts,
+    /// Whether cookies carry `Secure` (sent over HTTPS only, and to localhost).
+    pub secure_cookies: bool,
+}
+
+/// A per-request nonce for the page's inline scripts, named in its CSP.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/api/session", get(session))
+}
+
+/// Requests anyone may make: health, the sign-in page and form, static assets, the
+/// offline Verify page (it reads nothing from the server) and the API description.
+fn is_public(method: &Method, path: &str) -> bool {
+    let assets = is_asset(path);
+    let pages = matches!(path, "/login" | "/verify" | "/api/openapi.json");
+    (method == Method::GET || method == Method::HEAD) && (assets || pages)
+        || (method == Method::POST && matches!(path, "/login" | "/api/session/me"))
+}
+
+/// Static files and the health check.
+fn is_asset(path: &str) -> bool {
+    path.starts_with("/pkg/")
+        || matches!(
+            path,
+            "/favicon.ico" | "/favicon.svg" | "/verify-worker.js" | "/healthz"
+        )
+}
+
+/// The permission a page needs beyond being signed in.
+fn page_permission(path: &str) -> Option<Permission> {
+    match path {
+        "/users" => Some(Permission::Administer),
+        _ => None,
+    }
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// Whether an unsafe request comes from this site. A browser says where a request
+/// comes from (`Origin`, `Sec-Fetch-Site`): it must be this host. A client that says
+/// neither (not a browser) must send its session's token in `X-CSRF-Token` when it
+/// uses a session.
+fn same_site(headers: &HeaderMap, session: Option<&Session>) -> Result<(), &'static str> {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let token = headers.get(CSRF_HEADER).and_then(|h| h.to_str().ok());
+    if let (Some(token), Some(session)) = (token, session) {
+        if !constant_time_eq(token.as_bytes(), session.csrf.as_bytes()) {
+            return Err("the CSRF token does not match this session");
+        }
+    }
+    // `Origin: null` (a privacy-sensitive context) says nothing: Sec-Fetch-Site decides.
+    if let Some(origin) = headers
+        .get(header::ORIGIN)
+        .filter(|o| o.as_bytes() != b"null")
+    {
+        let origin_host = origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.split_once("://"))
+            .map(|(_, rest)| rest);
+        return match (origin_host, host) {
+            (Some(o), Some(h)) if o.eq_ignore_ascii_case(h) => Ok(()),
+            _ => Err("cross-site request refused (Origin is not this site)"),
+        };
+    }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return if matches!(site, "same-origin" | "none") {
+            Ok(())
+        } else {
+            Err("cross-site request refused (Sec-Fetch-Site)")
+        };
+    }
+    match (session, token) {
+        (Some(_), None) => Err("a request without Origin must carry the session's X-CSRF-Token"),
+        _ => Ok(()),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn random_nonce() -> String {
+    let mut bytes = [0u8; 16];
+    // Without randomness the page still works, with no inline script allowed.
+    let _ = getrandom::fill(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Runs before every handler: resolves the session, refuses cross-site writes,
+/// sends the anonymous to sign in, checks page permissions, then adds the
+/// security headers to whatever the handler answers.
+pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let nonce = random_nonce();
+    req.extensions_mut().insert(CspNonce(nonce.clone()));
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    // Assets and health never need to know who asks: no database read for them.
+    let token = cookie_token(req.headers()).filter(|_| !is_asset(&path));
+    let session = match &token {
+        Some(token) => match sessions::resolve(&state.db, token, state.auth.timeouts).await {
+            Ok(s) => s,
+            Err(_) if is_public(&method, &path) => None,
+            Err(e) => return with_headers(HttpError::from(e).into_response(), &nonce),
+        },
+        None => None,
+    };
+    let unsafe_method = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let refused = if unsafe_method {
+        same_site(req.headers(), session.as_ref()).err()
+    } else {
+        None
+    };
+    let response = if let Some(why) = refused {
+        HttpError::new(StatusCode::FORBIDDEN, "csrf", why).into_response()
+    } else if session.is_none() && !is_public(&method, &path) {
+        if path.starts_with("/api/") || unsafe_method {
+            HttpError::new(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first")
+                .into_response()
+        } else {
+            let target = req
+                .uri()
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_owned();
+            Redirect::to(&format!("/login?next={}", urlencode(&target))).into_response()
+        }
+    } else if let Some(need) =
+        page_permission(&path).filter(|&p| session.as_ref().is_some_and(|s| !s.reviewer.can(p)))
+    {
+        HttpError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("your role cannot do this ({need:?})"),
+        )
+        .into_response()
+    } else {
+        if let Some(session) = session.clone() {
+            req.extensions_mut().insert(session);
+        }
+        next.run(req).await
+    };
+    let mut response = with_headers(response, &nonce);
+    // A cookie naming no live session is cleared.
+    if token.is_some() && session.is_none() && path != "/login" {
+        if let Ok(v) = HeaderValue::from_str(&clear_cookie(state.auth.secure_cookies)) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+/// The Content-Security-Policy of a response whose inline scripts carry `nonce`.
+pub fn csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; \
+         worker-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    )
+}
+
+fn with_headers(mut response: Response, nonce: &str) -> Response {
+    let headers = response.headers_mut();
+    let mut set = |name: &'static str, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            headers.insert(name, v);
+        }
+    };
+    set("content-security-policy", &csp(nonce));
+    set("x-content-type-options", "nosniff");
+    // Not `no-referrer`: under it a browser sends `Origin: null` on this site's own forms.
+    set("referrer-policy", "same-origin");
+    set("x-frame-options", "DENY");
+    set("cross-origin-opener-policy", "same-origin");
+    set(
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=()",
+    );
+    response
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn session_cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+fn clear_cookie(secure: bool) -> String {
+    format!(
+        "{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// Where to go after signing in: a path on this site, never another site.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// The sign-in form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// A session, as a program that signs in gets it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SessionInfo {
+    /// Who is signed in.
+    pub reviewer: Reviewer,
+    /// The token for `X-CSRF-Token`.
+    pub csrf: String,
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let json = wants_json(&headers);
+    let next = safe_next(form.next.as_deref());
+    let back = |error: &str| {
+        Redirect::to(&format!("/login?error={error}&next={}", urlencode(&next))).into_response()
+    };
+    match users::authenticate(&state.db, form.username.trim(), &form.password).await {
+        Ok((id, reviewer)) => {
+            let old = cookie_token(&headers);
+            let started = match sessions::start(&state.db, id, old.as_deref()).await {
+                Ok(s) => s,
+                Err(e) => return HttpError::from(e).into_response(),
+            };
+            tracing::info!(user = %reviewer.username, "signed in");
+            let mut response = if json {
+                Json(SessionInfo {
+                    reviewer,
+                    csrf: started.csrf.clone(),
+                })
+                .into_response()
+            } else {
+                Redirect::to(&next).into_response()
+            };
+            if let Ok(v) =
+                HeaderValue::from_str(&session_cookie(&started.token, state.auth.secure_cookies))
+            {
+                response.headers_mut().append(header::SET_COOKIE, v);
+            }
+            if let Ok(v) = HeaderValue::from_str(&started.csrf) {
+                response.headers_mut().insert(CSRF_HEADER, v);
+            }
+            response
+        }
+        Err(LoginError::Wrong) if json => HttpError::new(
+            StatusCode::UNAUTHORIZED,
+            "login_failed",
+            LoginError::Wrong.to_string(),
+        )
+        .into_response(),
+        Err(LoginError::Wrong) => back("wrong"),
+        Err(e @ LoginError::Locked(seconds)) => {
+            let mut response = if json {
+                HttpError::new(StatusCode::TOO_MANY_REQUESTS, "login_locked", e.to_string())
+                    .into_response()
+            } else {
+                back("locked")
+            };
+            if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            response
+        }
+        Err(LoginError::Store(e)) => HttpError::from(e).into_response(),
+    }
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = cookie_token(&headers) {
+        if let Err(e) = sessions::end(&state.db, &token).await {
+            return HttpError::from(e).into_response();
+        }
+    }
+    let mut response = Redirect::to("/login").into_response();
+    if let Ok(v) = HeaderValue::from_str(&clear_cookie(state.auth.secure_cookies)) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+/// The signed-in reviewer and the session's CSRF token.
+#[utoipa::path(
+    get,
+    path = "/api/session",
+    operation_id = "session",
+    tag = "session",
+    responses(
+        (status = 200, description = "Who is signed in, and the token for `X-CSRF-Token`.", body = SessionInfo),
+    )
+)]
+pub(super) async fn session(Extension(session): Extension<Session>) -> Json<SessionInfo> {
+    Json(SessionInfo {
+        reviewer: session.reviewer,
+        csrf: session.csrf,
+    })
+}
+
+/// The signed-in reviewer, when they may do `what`: the check every handler that
+/// reads or changes data makes.
+pub fn require(session: Option<&Session>, what: Permission) -> Result<Reviewer, HttpError> {
+    match session {
+        None => Err(HttpError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "sign in first",
+        )),
+        Some(s) if s.reviewer.can(what) => Ok(s.reviewer.clone()),
+        Some(s) => Err(HttpError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "a {} cannot do this",
+                s.reviewer.role.label().to_lowercase()
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/incidents/3?x=1")), "/incidents/3?x=1");
+        assert_eq!(safe_next(Some("//evil.example/")), "/");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn cross_site_writes_are_refused() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:3000"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:3000"),
+        );
+        assert!(same_site(&h, None).is_ok());
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://evil.example"),
+        );
+        assert!(same_site(&h, None).is_err());
+        h.remove(header::ORIGIN);
+        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(same_site(&h, None).is_err());
+    }
+}
+
+/// The permissions, as types a handler names: `Can<perm::Read>`.
+pub mod perm {
+    use app::model::Permission;
+
+    /// A permission as a type.
+    pub trait Perm {
+        /// Which.
+        const IT: Permission;
+    }
+
+    macro_rules! perms {
+        ($($name:ident),*) => {$(
+            #[doc = concat!("[`Permission::", stringify!($name), "`].")]
+            #[derive(Debug)]
+            pub struct $name;
+            impl Perm for $name {
+                const IT: Permission = Permission::$name;
+            }
+        )*};
+    }
+    perms!(Read, Upload, Annotate, Workflow, SignOff, Export, Administer);
+}
+
+/// The signed-in reviewer, extracted only when their role allows `P`: a handler
+/// that takes one cannot run for anyone else (401 signed out, 403 otherwise).
+#[derive(Debug)]
+pub struct Can<P>(pub Reviewer, pub std::marker::PhantomData<P>);
+
+impl<S: Send + Sync, P: perm::Perm> axum::extract::FromRequestParts<S> for Can<P> {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        require(parts.extensions.get::<Session>(), P::IT).map(|r| Can(r, std::marker::PhantomData))
+    }
+}
+
+/// Adds to the OpenAPI document the answers the guard gives before any handler: 401
+/// to every operation that needs a session, and 403 to every state-changing one (a
+/// cross-site request).
+pub struct Documented;
+
+impl utoipa::Modify for Documented {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |text: &str| {
+            ResponseBuilder::new()
+                .description(text)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let public = matches!(
+                path.as_str(),
+                "/healthz" | "/api/openapi.json" | "/api/session/me"
+            );
+            let operations = [
+                (&mut item.get, false),
+                (&mut item.post, true),
+                (&mut item.put, true),
+                (&mut item.patch, true),
+                (&mut item.delete, true),
+            ];
+            for (operation, writes) in operations {
+                let Some(operation) = operation.as_mut() else {
+                    continue;
+                };
+                let responses = &mut operation.responses.responses;
+                if !public && !responses.contains_key("401") {
+                    responses.insert(
+                        "401".into(),
+                        error("Not signed in, or the session ended.").into(),
+                    );
+                }
+                if writes && !responses.contains_key("403") {
+                    responses.insert(
+                        "403".into(),
+                        error("The reviewer's role cannot do this, or the request came from another site.").into(),
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! `/api/review-log`: the signed review log as a bundle, and the key that verifies it.
+
+use app::store::review_log::{self, Actor, Entry};
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use super::auth::{perm, Can};
+use super::error::{ErrorBody, HttpError};
+use super::AppState;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/review-log/export", get(export))
+        .route("/api/review-log/key", get(key))
+}
+
+/// The whole review log as a Custody evidence bundle, signed by this server.
+///
+/// The export itself is recorded first, so the bundle ends with its own export.
+/// Verify it with `custody verify custody-review-log.bundle.json --trust server.pub`.
+#[utoipa::path(
+    get,
+    path = "/api/review-log/export",
+    operation_id = "export_review_log",
+    tag = "review",
+    responses(
+        (status = 200, description = "The review log as a bundle.", body = super::openapi::BundleFile,
+            content_type = "application/json"),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "The reviewer's role cannot export.", body = ErrorBody),
+        (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
+    )
+)]
+async fn export(
+    Can(reviewer, _): Can<perm::Export>,
+    State(state): State<AppState>,
+) -> Result<Response, HttpError> {
+    review_log::record(
+        &state.db,
+        &state.key,
+        Entry {
+            actor: Actor::Reviewer(&reviewer),
+            action: "export",
+            incident: None,
+            bundle: None,
+            event: None,
+            summary: "exported the review log".to_owned(),
+            details: serde_json::json!({ "what": "review log" }),
+        },
+    )
+    .await?;
+    let bundle = review_log::export(&state.db, &state.key).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"custody-review-log.bundle.json\"",
+            ),
+        ],
+        bundle,
+    )
+        .into_response())
+}
+
+/// This server's public key (hex), which verifies the review log and exports.
+#[utoipa::path(
+    get,
+    path = "/api/review-log/key",
+    operation_id = "review_log_key",
+    tag = "review",
+    responses(
+        (status = 200, description = "The public key, 64 hex digits and a newline.", body = String,
+            content_type = "text/plain"),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+    )
+)]
+async fn key(_: Can<perm::Read>, State(state): State<AppState>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"server.pub\"",
+            ),
+        ],
+        format!("{}\n", state.key.public_key().to_hex()),
+    )
+        .into_response()
+}

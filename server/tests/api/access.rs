@@ -1,0 +1,266 @@
+//! Authorization, table-driven: every route and server function, for every role and
+//! for no one. The table says what each needs, written here apart from the server's
+//! own: a route the server serves but the table does not list fails the test.
+
+use std::collections::BTreeSet;
+
+use app::model::Role;
+
+use crate::helpers::{spawn_app, TestApp};
+
+/// What a request needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Need {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in reviewer.
+    SignedIn,
+    Read,
+    Upload,
+    Annotate,
+    Workflow,
+    SignOff,
+    Export,
+    Administer,
+}
+
+/// What each role may do, as the product defines the duties.
+fn allowed(role: Role, need: Need) -> bool {
+    use Need::*;
+    match need {
+        Public | SignedIn | Read => true,
+        Upload => matches!(role, Role::ComplianceReviewer | Role::Admin),
+        Annotate => role == Role::ComplianceReviewer,
+        Workflow => matches!(role, Role::ComplianceReviewer | Role::Admin),
+        SignOff => role == Role::AccessReviewer,
+        Export => matches!(role, Role::ComplianceReviewer | Role::Auditor),
+        Administer => role == Role::Admin,
+    }
+}
+
+/// (method, path, body, need). Bodies are forms for server functions and JSON for
+/// `POST /api/incidents`; arguments are chosen so that an allowed request is
+/// answered without changing anything of consequence.
+fn routes() -> Vec<(&'static str, String, Option<&'static str>, Need)> {
+    use Need::*;
+    let none = "0".repeat(64);
+    vec![
+        // Pages.
+        ("GET", "/".into(), None, Read),
+        ("GET", "/incidents/1".into(), None, Read),
+        ("GET", format!("/bundles/{none}"), None, Read),
+        ("GET", "/review-log".into(), None, Read),
+        ("GET", "/settings".into(), None, Read),
+        ("GET", "/users".into(), None, Administer),
+        ("GET", "/verify".into(), None, Public),
+        ("GET", "/login".into(), None, Public),
+        // The REST API.
+        ("GET", "/healthz".into(), None, Public),
+        ("GET", "/api/openapi.json".into(), None, Public),
+        ("GET", "/api/session".into(), None, SignedIn),
+        ("POST", "/api/bundles".into(), Some("{}"), Upload),
+        ("GET", format!("/api/bundles/{none}"), None, Read),
+        ("GET", format!("/api/bundles/{none}/raw"), None, Read),
+        ("GET", format!("/api/bundles/{none}/report"), None, Read),
+        ("GET", format!("/api/bundles/{none}/graph"), None, Read),
+        ("GET", format!("/api/bundles/{none}/events/0"), None, Read),
+        ("GET", format!("/api/bundles/{none}/actors/a"), None, Read),
+        (
+            "GET",
+            format!("/api/bundles/{none}/credentials/t"),
+            None,
+            Read,
+        ),
+        ("GET", "/api/events".into(), None, Read),
+        ("GET", "/api/incidents".into(), None, Read),
+        (
+            "POST",
+            "/api/incidents".into(),
+            Some(r#"{"title": "Matrix"}"#),
+            Workflow,
+        ),
+        ("GET", "/api/incidents/999999".into(), None, Read),
+        ("GET", "/api/review-log/export".into(), None, Export),
+        ("GET", "/api/review-log/key".into(), None, Read),
+        // Server functions.
+        ("POST", "/api/incidents/list".into(), Some(""), Read),
+        ("POST", "/api/server/info".into(), Some(""), Read),
+        (
+            "POST",
+            "/api/incidents/overview".into(),
+            Some("id=999999"),
+            Read,
+        ),
+        (
+            "POST",
+            "/api/bundles/summary".into(),
+            Some("sha256=00"),
+            Read,
+        ),
+        ("POST", "/api/trust-roots/list".into(), Some(""), Read),
+        ("POST", "/api/session/me".into(), Some(""), Public),
+        (
+            "POST",
+            "/api/events/review".into(),
+            Some("sha256=00&index=0"),
+            Read,
+        ),
+        (
+            "POST",
+            "/api/events/annotate".into(),
+            Some("sha256=00&index=0&responsibility=system&rationale=r&tags="),
+            Annotate,
+        ),
+        (
+            "POST",
+            "/api/events/comment".into(),
+            Some("sha256=00&index=0&body=b"),
+            Annotate,
+        ),
+        (
+            "POST",
+            "/api/incidents/side-effects".into(),
+            Some("id=999999"),
+            Read,
+        ),
+        (
+            "POST",
+            "/api/bundles/chains".into(),
+            Some("sha256=00"),
+            Read,
+        ),
+        (
+            "POST",
+            "/api/bundles/sign-off".into(),
+            Some("sha256=00&chain=c&chain_digest=d&decision=approve&justification=j"),
+            SignOff,
+        ),
+        (
+            "POST",
+            "/api/incidents/status".into(),
+            Some("id=999999&status=open"),
+            Workflow,
+        ),
+        (
+            "POST",
+            "/api/incidents/assign".into(),
+            Some("id=999999&assignee="),
+            Workflow,
+        ),
+        ("POST", "/api/reviewers".into(), Some(""), Read),
+        ("POST", "/api/review-log/list".into(), Some(""), Read),
+        ("POST", "/api/review-log/integrity".into(), Some(""), Read),
+        ("POST", "/api/users/list".into(), Some(""), Administer),
+        (
+            "POST",
+            "/api/users/add".into(),
+            Some("username=bad%20name&display_name=&role=auditor&password=p"),
+            Administer,
+        ),
+        (
+            "POST",
+            "/api/users/change".into(),
+            Some("username=nobody&role=auditor"),
+            Administer,
+        ),
+        (
+            "POST",
+            "/api/trust-roots/add".into(),
+            Some("key=zz&label="),
+            Administer,
+        ),
+        (
+            "POST",
+            "/api/trust-roots/remove".into(),
+            Some("key=zz"),
+            Administer,
+        ),
+        ("POST", "/api/settings/review".into(), Some(""), Read),
+        (
+            "POST",
+            "/api/settings/signoff-steps".into(),
+            Some("steps=9"),
+            Administer,
+        ),
+        ("POST", "/api/bundles/reverify".into(), Some(""), Administer),
+    ]
+}
+
+async fn call(
+    app: &TestApp,
+    client: &reqwest::Client,
+    method: &str,
+    path: &str,
+    body: Option<&'static str>,
+) -> u16 {
+    let url = format!("{}{path}", app.address);
+    let request = match method {
+        "GET" => client.get(url),
+        _ => {
+            let content_type = if path == "/api/bundles" || path == "/api/incidents" {
+                "application/json"
+            } else {
+                "application/x-www-form-urlencoded"
+            };
+            client
+                .post(url)
+                .header("content-type", content_type)
+                .body(body.unwrap_or_default())
+        }
+    };
+    request
+        .send()
+        .await
+        .expect("request reaches the server")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_answers_each_role_and_no_one_as_the_duties_say() {
+    let app = spawn_app().await;
+    let table = routes();
+
+    // Every server function is in the table.
+    let listed: BTreeSet<&str> = table.iter().map(|(_, p, _, _)| p.as_str()).collect();
+    for (path, _) in leptos::server_fn::axum::server_fn_paths() {
+        assert!(
+            listed.contains(path),
+            "server function {path} is not in the table"
+        );
+    }
+
+    let mut clients = vec![(None, app.anonymous.clone())];
+    for (name, role) in [
+        ("m-compliance", Role::ComplianceReviewer),
+        ("m-auditor", Role::Auditor),
+        ("m-access", Role::AccessReviewer),
+        ("m-admin", Role::Admin),
+    ] {
+        clients.push((Some(role), app.user(name, role).await));
+    }
+    let mut wrong = Vec::new();
+    for (method, path, body, need) in &table {
+        for (role, client) in &clients {
+            let status = call(&app, client, method, path, *body).await;
+            let ok = match (role, need) {
+                (_, Need::Public) => status != 401 && status != 403,
+                (None, _) if path.starts_with("/api/") => status == 401,
+                // A page sends the anonymous to sign in.
+                (None, _) => status == 303,
+                (Some(role), need) if allowed(*role, *need) => status != 401 && status != 403,
+                (Some(_), _) => status == 403,
+            };
+            if !ok {
+                wrong.push(format!(
+                    "{method} {path} as {role:?}: {status} (needs {need:?})"
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "answers that break the rules:\n{}",
+        wrong.join("\n")
+    );
+}

@@ -1,0 +1,426 @@
+//! What reviewers record: annotations that never overwrite, sign-offs under
+//! separation of duties, and the signed review log, whose tampering shows.
+
+use app::model::{Responsibility, Role, SignoffDecision};
+use app::store::annotations::{self, NewAnnotation};
+use app::store::review_log::{self, Actor};
+use app::store::signoffs::{self, NewSignoff, SignoffError};
+use serde_json::Value;
+
+use crate::helpers::{demo, spawn, Backend, TestApp};
+use crate::on_both_databases;
+
+async fn reviewer(app: &TestApp, name: &str, role: Role) -> app::model::Reviewer {
+    app.user(name, role).await;
+    app::model::Reviewer {
+        username: name.to_owned(),
+        display_name: String::new(),
+        role,
+    }
+}
+
+/// Stores the demo bundle `slug` as account `reviewer` (the test's compliance reviewer).
+async fn stored(app: &TestApp, slug: &str) -> String {
+    app.trust_demo_root().await;
+    let summary = app
+        .store(&format!("name={slug}.bundle.json"), demo(slug))
+        .await;
+    summary["sha256"].as_str().expect("sha256").to_owned()
+}
+
+on_both_databases!(annotations_are_added_never_overwritten, append_only);
+async fn append_only(backend: Backend) {
+    let app = spawn(backend).await;
+    let sha = stored(&app, "prod-config-change").await;
+    let ana = reviewer(&app, "ana", Role::ComplianceReviewer).await;
+    let note = |r, why: &str| NewAnnotation {
+        responsibility: r,
+        rationale: why.to_owned(),
+        tags: vec!["change".into(), " change ".into(), String::new()],
+    };
+    annotations::annotate(
+        &app.db,
+        &app.key,
+        &ana,
+        &sha,
+        3,
+        note(Responsibility::AgentAutonomous, "first look"),
+    )
+    .await
+    .expect("annotate");
+    annotations::annotate(
+        &app.db,
+        &app.key,
+        &ana,
+        &sha,
+        3,
+        note(
+            Responsibility::HumanApprovedAgentExecuted,
+            "the approval covers it",
+        ),
+    )
+    .await
+    .expect("annotate again");
+    let review = annotations::of_event(&app.db, &sha, 3).await.expect("read");
+    assert_eq!(review.annotations.len(), 2, "both judgements are kept");
+    assert_eq!(
+        review.annotations[0].responsibility,
+        Responsibility::HumanApprovedAgentExecuted,
+        "the newest is current"
+    );
+    assert_eq!(review.annotations[1].rationale, "first look");
+    assert_eq!(review.annotations[0].tags, vec!["change".to_owned()]);
+    // An event that is not in the bundle, or an empty rationale, changes nothing.
+    assert!(annotations::annotate(
+        &app.db,
+        &app.key,
+        &ana,
+        &sha,
+        9_999,
+        note(Responsibility::System, "x")
+    )
+    .await
+    .is_err());
+    assert!(annotations::annotate(
+        &app.db,
+        &app.key,
+        &ana,
+        &sha,
+        3,
+        note(Responsibility::System, "  ")
+    )
+    .await
+    .is_err());
+    assert_eq!(app.count("SELECT COUNT(*) FROM annotations").await, 2);
+
+    // The database itself refuses to change or remove a record.
+    for statement in [
+        "UPDATE annotations SET rationale = 'rewritten'",
+        "DELETE FROM annotations",
+        "UPDATE review_log SET summary = 'rewritten'",
+        "DELETE FROM review_log",
+    ] {
+        let refused = sqlx::query(statement).execute(app.db.pool()).await;
+        assert!(refused.is_err(), "{statement} is refused");
+    }
+    let integrity = review_log::check(&app.db, &app.key).await.expect("check");
+    assert!(integrity.intact, "{:?}", integrity.problems);
+}
+
+/// The chain of the approval in `sha`, as the store finds it.
+async fn chain(app: &TestApp, sha: &str) -> app::model::ApprovalChain {
+    signoffs::of_bundle(&app.db, sha)
+        .await
+        .expect("chains")
+        .expect("the bundle")
+        .chains
+        .into_iter()
+        .next()
+        .expect("an approval chain")
+}
+
+fn answer(chain: &app::model::ApprovalChain, decision: SignoffDecision) -> NewSignoff {
+    NewSignoff {
+        chain: chain.approval_id.clone(),
+        chain_digest: chain.digest.clone(),
+        decision,
+        justification: "checked the request, approver and change".into(),
+        reassign_to: None,
+    }
+}
+
+fn refused(result: Result<app::model::Signoff, SignoffError>, rule: &str) {
+    match result {
+        Err(SignoffError::Refused(why)) => assert!(why.contains(rule), "{why}"),
+        other => panic!("expected a refusal naming {rule:?}, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn separation_of_duties_holds_for_every_sign_off() {
+    let app = spawn(Backend::Sqlite).await;
+    let sha = stored(&app, "privileged-api-jit").await;
+    let found = chain(&app, &sha).await;
+    assert!(
+        found.links.len() >= 3,
+        "request, decision and what rests on it: {:?}",
+        found.links
+    );
+    assert!(
+        found.links.iter().any(|l| l.kind == "side_effect"),
+        "the side effect joins the chain"
+    );
+    signoffs::set_steps(
+        &app.db,
+        &app.key,
+        &reviewer(&app, "root", Role::Admin).await,
+        2,
+    )
+    .await
+    .expect("two steps");
+    let found = chain(&app, &sha).await;
+    assert_eq!(found.steps, 2);
+
+    // Whoever uploaded the bundle cannot sign off its chains, whatever their role now.
+    app::store::users::set_role(
+        &app.db,
+        &app.key,
+        Actor::Cli,
+        "reviewer",
+        Role::AccessReviewer,
+    )
+    .await
+    .expect("role");
+    let uploader = app::model::Reviewer {
+        username: "reviewer".into(),
+        display_name: String::new(),
+        role: Role::AccessReviewer,
+    };
+    refused(
+        signoffs::sign_off(
+            &app.db,
+            &app.key,
+            &uploader,
+            &sha,
+            answer(&found, SignoffDecision::Approve),
+        )
+        .await,
+        "you uploaded this bundle",
+    );
+
+    // One person cannot fill two steps of one chain.
+    let first = reviewer(&app, "first", Role::AccessReviewer).await;
+    let second = reviewer(&app, "second", Role::AccessReviewer).await;
+    let step = signoffs::sign_off(
+        &app.db,
+        &app.key,
+        &first,
+        &sha,
+        answer(&found, SignoffDecision::Approve),
+    )
+    .await
+    .expect("step 1");
+    assert_eq!(step.step, 1);
+    assert_eq!(
+        step.chain_digest, found.digest,
+        "the sign-off binds the chain it covers"
+    );
+    refused(
+        signoffs::sign_off(
+            &app.db,
+            &app.key,
+            &first,
+            &sha,
+            answer(&found, SignoffDecision::Approve),
+        )
+        .await,
+        "already filled a step",
+    );
+    // A stale view of the chain is refused.
+    let mut stale = answer(&found, SignoffDecision::Approve);
+    stale.chain_digest = "0".repeat(64);
+    refused(
+        signoffs::sign_off(&app.db, &app.key, &second, &sha, stale).await,
+        "digest differs",
+    );
+    // Reassigning needs another access reviewer.
+    let mut reassign = answer(&found, SignoffDecision::Reassign);
+    reassign.reassign_to = Some("root".into());
+    assert!(matches!(
+        signoffs::sign_off(&app.db, &app.key, &second, &sha, reassign).await,
+        Err(SignoffError::Invalid(_))
+    ));
+    signoffs::sign_off(
+        &app.db,
+        &app.key,
+        &second,
+        &sha,
+        answer(&found, SignoffDecision::Approve),
+    )
+    .await
+    .expect("step 2");
+    let done = chain(&app, &sha).await;
+    assert_eq!(done.status, app::model::ChainStatus::Approved);
+    refused(
+        signoffs::sign_off(
+            &app.db,
+            &app.key,
+            &second,
+            &sha,
+            answer(&found, SignoffDecision::Flag),
+        )
+        .await,
+        "already signed off",
+    );
+    // Only access reviewers sign off.
+    let admin = app::model::Reviewer {
+        username: "root".into(),
+        display_name: String::new(),
+        role: Role::Admin,
+    };
+    refused(
+        signoffs::sign_off(
+            &app.db,
+            &app.key,
+            &admin,
+            &sha,
+            answer(&found, SignoffDecision::Approve),
+        )
+        .await,
+        "only access reviewers",
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM signoffs").await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_is_signed_off_on_a_bundle_that_did_not_verify() {
+    let app = spawn(Backend::Sqlite).await;
+    let sha = stored(&app, "tampered-modified-signature").await;
+    let chains = signoffs::of_bundle(&app.db, &sha)
+        .await
+        .expect("chains")
+        .expect("bundle");
+    assert!(chains
+        .blocked
+        .as_deref()
+        .is_some_and(|b| b.contains("did not verify")));
+    let access = reviewer(&app, "first", Role::AccessReviewer).await;
+    let Some(found) = chains.chains.into_iter().next() else {
+        panic!("the tampered bundle still has readable approval chains");
+    };
+    refused(
+        signoffs::sign_off(
+            &app.db,
+            &app.key,
+            &access,
+            &sha,
+            answer(&found, SignoffDecision::Approve),
+        )
+        .await,
+        "did not verify",
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM signoffs").await, 0);
+}
+
+on_both_databases!(the_review_log_verifies_and_shows_tampering, log_tamper);
+async fn log_tamper(backend: Backend) {
+    let app = spawn(backend).await;
+    let sha = stored(&app, "prod-config-change").await;
+    let ana = reviewer(&app, "ana", Role::ComplianceReviewer).await;
+    let note = NewAnnotation {
+        responsibility: Responsibility::HumanInitiated,
+        rationale: "Dana asked for it".into(),
+        tags: vec![],
+    };
+    annotations::annotate(&app.db, &app.key, &ana, &sha, 2, note)
+        .await
+        .expect("annotate");
+    annotations::comment(&app.db, &app.key, &ana, &sha, 2, "see ticket")
+        .await
+        .expect("comment");
+
+    // Exported, the log is a bundle the same verifier calls verified.
+    let auditor = app.user("avery", Role::Auditor).await;
+    let response = auditor
+        .get(format!("{}/api/review-log/export", app.address))
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(response.status(), 200);
+    let bundle = response.bytes().await.expect("bytes");
+    let report = evidence::bundle::verify(
+        &bundle,
+        &[app.key.public_key()],
+        &evidence::bundle::Limits::default(),
+    )
+    .expect("a bundle");
+    assert_eq!(
+        report.status(),
+        evidence::bundle::Status::Verified,
+        "{:?}",
+        report.reasons()
+    );
+    let entries = app.count("SELECT COUNT(*) FROM review_log").await;
+    assert_eq!(report.events().len() as i64, entries);
+    let last: Value = serde_json::from_slice::<Value>(&bundle).expect("json")["events"]
+        .as_array()
+        .and_then(|e| e.last().cloned())
+        .expect("entries");
+    assert!(last["payloadType"].is_string());
+    // Signed by another key, it is not trusted.
+    let other = app::store::review_log::ServerKey::from_seed([42; 32]);
+    let untrusted = evidence::bundle::verify(
+        &bundle,
+        &[other.public_key()],
+        &evidence::bundle::Limits::default(),
+    )
+    .expect("a bundle");
+    assert_ne!(untrusted.status(), evidence::bundle::Status::Verified);
+    assert!(
+        review_log::check(&app.db, &app.key)
+            .await
+            .expect("check")
+            .intact
+    );
+
+    // Someone with the database edits around the triggers: each edit shows.
+    let drop_triggers = match backend {
+        Backend::Sqlite => vec![
+            "DROP TRIGGER review_log_no_update",
+            "DROP TRIGGER review_log_no_delete",
+            "DROP TRIGGER annotations_no_update",
+        ],
+        Backend::Postgres => vec![
+            "DROP TRIGGER review_log_append_only ON review_log",
+            "DROP TRIGGER annotations_append_only ON annotations",
+        ],
+    };
+    for statement in drop_triggers {
+        sqlx::query(statement)
+            .execute(app.db.pool())
+            .await
+            .expect("drop trigger");
+    }
+    let problems = |app: &TestApp| {
+        let (db, key) = (app.db.clone(), app.key.clone());
+        async move { review_log::check(&db, &key).await.expect("check").problems }
+    };
+    // An annotation rewritten.
+    sqlx::query("UPDATE annotations SET responsibility = 'system'")
+        .execute(app.db.pool())
+        .await
+        .expect("edit");
+    let found = problems(&app).await;
+    assert!(
+        found.iter().any(|p| p.starts_with("annotations:")),
+        "{found:?}"
+    );
+    sqlx::query("UPDATE annotations SET responsibility = 'human_initiated'")
+        .execute(app.db.pool())
+        .await
+        .expect("restore");
+    assert!(problems(&app).await.is_empty());
+    // An entry's summary edited beside its signed envelope.
+    sqlx::query("UPDATE review_log SET summary = 'nothing happened' WHERE action = 'comment'")
+        .execute(app.db.pool())
+        .await
+        .expect("edit");
+    let found = problems(&app).await;
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("differ from what its signed entry says")),
+        "{found:?}"
+    );
+    // An entry deleted from the middle: the chain breaks and the record is orphaned.
+    sqlx::query("DELETE FROM review_log WHERE action = 'upload'")
+        .execute(app.db.pool())
+        .await
+        .expect("delete");
+    let found = problems(&app).await;
+    assert!(
+        found.iter().any(|p| p.contains("chain check failed")),
+        "{found:?}"
+    );
+    assert!(found.iter().any(|p| p.contains("is missing")), "{found:?}");
+}

@@ -1,0 +1,340 @@
+//! Sign-in, sessions and cross-site request forgery: cookies, rotation, logout,
+//! timeouts, rate limiting, accounts changed mid-session, and the security headers.
+
+use app::model::Role;
+use app::store::review_log::Actor;
+
+use crate::helpers::{spawn_app, PASSWORD};
+
+#[tokio::test]
+async fn a_sign_in_sets_a_locked_down_cookie_and_the_database_holds_only_its_hash() {
+    let app = spawn_app().await;
+    app.user("ana", Role::Auditor).await;
+    let response = app
+        .anonymous
+        .post(format!("{}/login", app.address))
+        .form(&[
+            ("username", "ana"),
+            ("password", PASSWORD),
+            ("next", "/incidents/3"),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/incidents/3");
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("custody_session="))
+        .expect("a session cookie")
+        .to_owned();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    let token = cookie
+        .trim_start_matches("custody_session=")
+        .split(';')
+        .next()
+        .expect("token");
+    let stored = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM sessions WHERE token_hash = '{token}'"
+        ))
+        .await;
+    assert_eq!(stored, 0, "the token itself is not stored");
+
+    // A `next` pointing to another site is not followed.
+    let response = app
+        .anonymous
+        .post(format!("{}/login", app.address))
+        .form(&[
+            ("username", "ana"),
+            ("password", PASSWORD),
+            ("next", "//evil.example/"),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(response.headers()["location"], "/");
+}
+
+#[tokio::test]
+async fn signing_in_rotates_the_session_and_signing_out_ends_it() {
+    let app = spawn_app().await;
+    app.user("ana", Role::Auditor).await;
+    let first = app.login("ana", PASSWORD).await.expect("signs in");
+    let session = |cookie: String| {
+        let address = app.address.clone();
+        let client = app.anonymous.clone();
+        async move {
+            client
+                .get(format!("{address}/api/session"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .expect("request")
+                .status()
+        }
+    };
+    assert_eq!(session(first.cookie.clone()).await, 200);
+
+    // Signing in with the old cookie: a new session, and the old one is gone.
+    let response = app
+        .anonymous
+        .post(format!("{}/login", app.address))
+        .header("cookie", &first.cookie)
+        .header("origin", &app.address)
+        .header("accept", "application/json")
+        .form(&[("username", "ana"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(response.status(), 200);
+    let second = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("custody_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("a new cookie")
+        .to_owned();
+    assert_ne!(second, first.cookie);
+    assert_eq!(
+        session(first.cookie.clone()).await,
+        401,
+        "the old session ended"
+    );
+    assert_eq!(session(second.clone()).await, 200);
+
+    // Signing out ends it, and clears the cookie.
+    let response = app
+        .anonymous
+        .post(format!("{}/logout", app.address))
+        .header("cookie", &second)
+        .header("origin", &app.address)
+        .send()
+        .await
+        .expect("sign out");
+    assert_eq!(response.status(), 303);
+    assert!(response.headers()["set-cookie"]
+        .to_str()
+        .expect("text")
+        .contains("Max-Age=0"));
+    assert_eq!(session(second).await, 401, "signed out");
+}
+
+#[tokio::test]
+async fn idle_and_absolute_timeouts_end_a_session() {
+    let app = spawn_app().await;
+    app.user("ana", Role::Auditor).await;
+    let get = |cookie: String| {
+        let address = app.address.clone();
+        let client = app.anonymous.clone();
+        async move {
+            client
+                .get(format!("{address}/api/session"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .expect("request")
+                .status()
+        }
+    };
+    let idle = app.login("ana", PASSWORD).await.expect("signs in");
+    let old = (chrono::Utc::now() - chrono::Duration::minutes(31))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    sqlx::query("UPDATE sessions SET last_seen_at = $1")
+        .bind(&old)
+        .execute(app.db.pool())
+        .await
+        .expect("age the session");
+    assert_eq!(get(idle.cookie).await, 401, "idle for 31 minutes");
+
+    let busy = app.login("ana", PASSWORD).await.expect("signs in");
+    let long_ago = (chrono::Utc::now() - chrono::Duration::hours(13))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    sqlx::query("UPDATE sessions SET created_at = $1")
+        .bind(&long_ago)
+        .execute(app.db.pool())
+        .await
+        .expect("age the session");
+    let before = app.count("SELECT COUNT(*) FROM sessions").await;
+    assert_eq!(get(busy.cookie).await, 401, "signed in 13 hours ago");
+    let after = app.count("SELECT COUNT(*) FROM sessions").await;
+    assert_eq!(
+        after,
+        before - 1,
+        "an expired session is deleted when it is next used"
+    );
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_for_a_while() {
+    let app = spawn_app().await;
+    app.user("ana", Role::Auditor).await;
+    for _ in 0..5 {
+        assert_eq!(
+            app.login("ana", "wrong password!").await.err(),
+            Some(reqwest::StatusCode::UNAUTHORIZED)
+        );
+    }
+    // Now even the right password is refused, with when to come back.
+    let response = app
+        .anonymous
+        .post(format!("{}/login", app.address))
+        .header("accept", "application/json")
+        .form(&[("username", "ana"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(response.status(), 429);
+    let wait: i64 = response.headers()["retry-after"]
+        .to_str()
+        .expect("text")
+        .parse()
+        .expect("seconds");
+    assert!((1..=900).contains(&wait), "{wait}");
+    // An unknown account answers exactly like a wrong password.
+    let unknown = app.login("nobody", PASSWORD).await.err();
+    assert_eq!(unknown, Some(reqwest::StatusCode::UNAUTHORIZED));
+}
+
+#[tokio::test]
+async fn a_role_change_or_a_disabled_account_applies_to_the_next_request() {
+    let app = spawn_app().await;
+    let ana = app.user("ana", Role::ComplianceReviewer).await;
+    let create = |client: reqwest::Client| {
+        let address = app.address.clone();
+        async move {
+            client
+                .post(format!("{address}/api/incidents"))
+                .json(&serde_json::json!({"title": "x"}))
+                .send()
+                .await
+                .expect("request")
+                .status()
+        }
+    };
+    assert_eq!(create(ana.clone()).await, 201);
+    app::store::users::set_role(&app.db, &app.key, Actor::Cli, "ana", Role::Auditor)
+        .await
+        .expect("role");
+    assert_eq!(create(ana.clone()).await, 403, "an auditor now");
+    app::store::users::set_disabled(&app.db, &app.key, Actor::Cli, "ana", true)
+        .await
+        .expect("disable");
+    let status = ana
+        .get(format!("{}/api/incidents", app.address))
+        .send()
+        .await
+        .expect("request")
+        .status();
+    assert_eq!(status, 401, "disabled");
+    assert!(
+        app.login("ana", PASSWORD).await.is_err(),
+        "a disabled account cannot sign in"
+    );
+}
+
+#[tokio::test]
+async fn a_state_changing_request_from_another_site_is_refused() {
+    let app = spawn_app().await;
+    let login = app.login("reviewer", PASSWORD).await.expect("signs in");
+    let post = |headers: Vec<(&'static str, String)>| {
+        let address = app.address.clone();
+        let client = app.anonymous.clone();
+        let cookie = login.cookie.clone();
+        async move {
+            let mut request = client
+                .post(format!("{address}/api/incidents"))
+                .header("cookie", cookie)
+                .json(&serde_json::json!({"title": "csrf"}));
+            for (name, value) in headers {
+                request = request.header(name, value);
+            }
+            request.send().await.expect("request").status()
+        }
+    };
+    assert_eq!(
+        post(vec![("origin", "http://evil.example".into())]).await,
+        403
+    );
+    assert_eq!(
+        post(vec![("sec-fetch-site", "cross-site".into())]).await,
+        403
+    );
+    assert_eq!(post(vec![]).await, 403, "no Origin and no token");
+    assert_eq!(
+        post(vec![("x-csrf-token", "0".repeat(64))]).await,
+        403,
+        "a wrong token"
+    );
+    assert_eq!(
+        post(vec![("origin", app.address.clone())]).await,
+        201,
+        "this site"
+    );
+    assert_eq!(
+        post(vec![("x-csrf-token", login.csrf.clone())]).await,
+        201,
+        "the session's token"
+    );
+    assert_eq!(
+        post(vec![
+            ("origin", "null".into()),
+            ("sec-fetch-site", "same-origin".into())
+        ])
+        .await,
+        201,
+        "a same-origin form under a strict referrer policy"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM incidents WHERE title = 'csrf'")
+            .await,
+        3
+    );
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    for path in ["/", "/login", "/api/incidents", "/healthz", "/pkg/none.js"] {
+        let response = app.get(path).await;
+        let h = response.headers();
+        let csp = h["content-security-policy"].to_str().expect("text");
+        for directive in [
+            "default-src 'self'",
+            "'wasm-unsafe-eval'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+        ] {
+            assert!(csp.contains(directive), "{path}: {directive} in {csp}");
+        }
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+    }
+    // The page's inline scripts carry the nonce its CSP names.
+    let response = app.get("/").await;
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .expect("text")
+        .to_owned();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce")
+        .to_owned();
+    let html = response.text().await.expect("html");
+    let scripts = html.matches("<script").count();
+    let with_nonce = html.matches(&format!("nonce=\"{nonce}\"")).count();
+    assert!(
+        scripts > 0 && with_nonce >= scripts,
+        "{with_nonce} of {scripts} scripts carry the nonce"
+    );
+}
