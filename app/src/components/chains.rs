@@ -15,6 +15,9 @@ const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-whi
 #[component]
 pub fn Chains(sha: String) -> impl IntoView {
     let action = ServerAction::<SignOffChain>::new();
+    // Loaded with the chains, not inside each form: resources made while a suspended
+    // view renders can be read back in another order when the page hydrates.
+    let others = Resource::new(|| (), |_| reviewers());
     let chains = Resource::new(move || action.version().get(), {
         let sha = sha.clone();
         move |_| fetch_bundle_chains(sha.clone())
@@ -37,7 +40,7 @@ pub fn Chains(sha: String) -> impl IntoView {
                 <ul class="space-y-4">
                     {found.chains.into_iter().map(|chain| {
                         let open = found.blocked.is_none() && chain.status == ChainStatus::Pending;
-                        view! { <li><ChainCard sha=sha.clone() chain open action/></li> }
+                        view! { <li><ChainCard sha=sha.clone() chain open action others/></li> }
                     }).collect_view()}
                 </ul>
             }.into_any(),
@@ -58,6 +61,7 @@ fn ChainCard(
     chain: ApprovalChain,
     open: bool,
     action: ServerAction<SignOffChain>,
+    others: Resource<Result<Vec<crate::model::Reviewer>, crate::error::ApiError>>,
 ) -> impl IntoView {
     let (tone, label) = match chain.status {
         ChainStatus::Pending => (Tone::Warn, "awaiting sign-off"),
@@ -105,7 +109,7 @@ fn ChainCard(
             })}
             {open.then(move || view! {
                 <IfCan what=Permission::SignOff>
-                    <SignOffForm sha=sha.clone() chain=form_chain.clone() action me=me.username()/>
+                    <SignOffForm sha=sha.clone() chain=form_chain.clone() action others me=me.username()/>
                 </IfCan>
             })}
         </article>
@@ -118,9 +122,9 @@ fn SignOffForm(
     sha: String,
     chain: ApprovalChain,
     action: ServerAction<SignOffChain>,
+    others: Resource<Result<Vec<crate::model::Reviewer>, crate::error::ApiError>>,
     me: Option<String>,
 ) -> impl IntoView {
-    let others = Resource::new(|| (), |_| reviewers());
     view! {
         <ActionForm action attr:class="mt-3 grid gap-2 sm:grid-cols-2" attr:data-testid="signoff-form">
             <input type="hidden" name="sha256" value=sha/>
@@ -131,20 +135,26 @@ fn SignOffForm(
                     {SignoffDecision::ALL.into_iter().map(|d| view! { <option value=d.as_str()>{d.as_str()}</option> }).collect_view()}
                 </select>
             </label>
-            <label class="block text-sm">"Reassign to (for reassign)"
-                <select name="reassign_to" class=INPUT>
-                    <option value="">"—"</option>
-                    <Transition fallback=|| ()>
-                        {move || others.get().and_then(Result::ok).map(|all| {
-                            let me = me.clone();
-                            all.into_iter()
-                                .filter(|r| r.role == Role::AccessReviewer && Some(&r.username) != me.as_ref())
-                                .map(|r| view! { <option value=r.username.clone()>{r.name().to_owned()}</option> })
-                                .collect_view()
-                        })}
-                    </Transition>
-                </select>
-            </label>
+            <Transition fallback=|| ()>
+                {let me = me.clone(); move || {
+                    // Options are built before the select, never as reactive nodes inside it.
+                    // One list, the empty choice first: a static node beside a list would
+                    // need a marker node, which a browser's parser drops inside a select.
+                    let options: Vec<(String, String)> = std::iter::once((String::new(), "—".to_owned()))
+                        .chain(others.get().and_then(Result::ok).unwrap_or_default()
+                            .into_iter()
+                            .filter(|r| r.role == Role::AccessReviewer && Some(&r.username) != me.as_ref())
+                            .map(|r| (r.username.clone(), r.name().to_owned())))
+                        .collect();
+                    view! {
+                        <label class="block text-sm">"Reassign to (for reassign)"
+                            <select name="reassign_to" class=INPUT>
+                                {options.into_iter().map(|(value, label)| view! { <option value=value>{label}</option> }).collect_view()}
+                            </select>
+                        </label>
+                    }
+                }}
+            </Transition>
             <label class="block text-sm sm:col-span-2">"Justification"
                 <textarea name="justification" required rows="2" class=INPUT></textarea>
             </label>

@@ -268,19 +268,25 @@ fn Workflow(id: i64, status: IncidentStatus, assignee: Option<String>) -> impl I
                     </ActionForm>
                     <ActionForm action=assign attr:class="flex items-end gap-2" attr:data-testid="assign-form">
                         <input type="hidden" name="id" value=id/>
-                        <label class="text-sm">"Assignee"<br/>
-                            <select name="assignee" class=INPUT>
-                                <option value="">"no one"</option>
-                                <Transition fallback=|| ()>
-                                    {let assignee_now = assignee_now.clone(); move || people.get().and_then(Result::ok).map(|all| {
-                                        all.into_iter().map(|r| {
-                                            let selected = r.username == assignee_now;
-                                            view! { <option value=r.username.clone() selected=selected>{format!("{} ({})", r.name(), r.role.label())}</option> }
-                                        }).collect_view()
-                                    })}
-                                </Transition>
-                            </select>
-                        </label>
+                        <Transition fallback=|| ()>
+                            {let assignee_now = assignee_now.clone(); move || {
+                                // Options are built before the select, never as reactive nodes inside it.
+                                // One list, the empty choice first: a static node beside a list
+                                // would need a marker node, which a browser drops inside a select.
+                                let options: Vec<(String, String, bool)> = std::iter::once((String::new(), "no one".to_owned(), assignee_now.is_empty()))
+                                    .chain(people.get().and_then(Result::ok).unwrap_or_default()
+                                        .into_iter()
+                                        .map(|r| (r.username.clone(), format!("{} ({})", r.name(), r.role.label()), r.username == assignee_now)))
+                                    .collect();
+                                view! {
+                                    <label class="text-sm">"Assignee"<br/>
+                                        <select name="assignee" class=INPUT>
+                                            {options.into_iter().map(|(value, label, selected)| view! { <option value=value selected=selected>{label}</option> }).collect_view()}
+                                        </select>
+                                    </label>
+                                }
+                            }}
+                        </Transition>
                         <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm dark:border-slate-700">"Assign"</button>
                     </ActionForm>
                 </div>

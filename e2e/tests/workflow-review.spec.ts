@@ -1,0 +1,133 @@
+import { test, expect, Browser, Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { authFile } from '../global-setup';
+import { sameSite, watchConsole } from './helpers';
+
+// The demo corpus and its root key, written by the custody binary under test.
+const bin = process.env.CUSTODY_BIN ?? 'custody';
+const demo = (() => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-review-'));
+  execFileSync(bin, ['demo', '--out', dir]);
+  return dir;
+})();
+const root = fs.readFileSync(path.join(demo, 'root.pub'), 'utf8').trim();
+
+async function as(browser: Browser, name: string): Promise<Page> {
+  const context = await browser.newContext({ storageState: authFile(name) });
+  return context.newPage();
+}
+
+async function verified(page: Page) {
+  await expect(page.getByTestId('browser-verdict')).toBeVisible({ timeout: 20_000 });
+}
+
+test('three reviewers, three duties: an admin trusts the root, a compliance reviewer annotates, an access reviewer signs off, an auditor verifies the log', async ({ browser, page, request }) => {
+  test.setTimeout(90_000);
+  const problems = watchConsole(page);
+
+  // The admin trusts the organisation's root key, in Settings.
+  const admin = await as(browser, 'admin');
+  await admin.goto('/settings');
+  await expect(admin.getByTestId('account')).toHaveAttribute('data-role', 'admin');
+  await admin.getByLabel('Public key (hex, base64 or PEM)').fill(root);
+  await admin.getByLabel('Label').fill('Fernhill root');
+  await admin.getByRole('button', { name: 'Trust this root' }).click();
+  await expect(admin.getByTestId('trust-roots')).toContainText('Fernhill root');
+  await expect(admin.getByRole('link', { name: 'Users' })).toBeVisible();
+
+  // The compliance reviewer (this test's own page) uploads a bundle: it verifies.
+  const stored = await request.post('/api/bundles?name=cicd-change-ticket.bundle.json', {
+    data: fs.readFileSync(path.join(demo, 'cicd-change-ticket.bundle.json')),
+    headers: { 'content-type': 'application/json', ...sameSite },
+  });
+  expect(stored.ok()).toBeTruthy();
+  const bundle = await stored.json();
+  expect(bundle.verdict).toBe('verified');
+
+  // They judge the side effect: agent-executed under a human approval; then
+  // change their mind, and the first judgement stays in the history.
+  await page.goto(`/bundles/${bundle.sha256}?event=7`);
+  await verified(page);
+  await expect(page.getByTestId('inspector')).toHaveAttribute('data-index', '7', { timeout: 20_000 });
+  await expect(page.getByRole('link', { name: 'Users' })).toHaveCount(0);
+  const form = page.getByTestId('annotate-form');
+  await form.getByLabel('Who is responsible').selectOption('agent_autonomous');
+  await form.getByLabel('Rationale').fill('The agent acted alone.');
+  await form.getByRole('button', { name: 'Record judgement' }).click();
+  await expect(page.getByTestId('responsibility')).toHaveAttribute('data-current', 'agent_autonomous');
+  await form.getByLabel('Who is responsible').selectOption('human_approved_agent_executed');
+  await form.getByLabel('Rationale').fill('The reviewer approved PR-1284 first: <b>not markup</b>');
+  await form.getByLabel('Tags (comma-separated)').fill('approval, jit');
+  await form.getByRole('button', { name: 'Record judgement' }).click();
+  const responsibility = page.getByTestId('responsibility');
+  await expect(responsibility).toHaveAttribute('data-current', 'human_approved_agent_executed');
+  await expect(responsibility).toContainText('<b>not markup</b>');
+  await expect(page.getByTestId('responsibility-history')).toContainText('1 earlier judgement');
+  await page.getByTestId('comment-form').getByLabel('Comment').fill('Ticket CHG-1182 matches.');
+  await page.getByRole('button', { name: 'Add comment' }).click();
+  await expect(page.getByTestId('comments')).toContainText('Ticket CHG-1182 matches.');
+  // A compliance reviewer does not sign off chains.
+  const chain = page.getByTestId('chain').first();
+  await expect(chain).toHaveAttribute('data-status', 'pending');
+  await expect(page.getByTestId('signoff-form')).toHaveCount(0);
+
+  // The incident page splits responsibility per side effect.
+  await page.goto(`/incidents/${bundle.incident_id}`);
+  await expect(page.getByTestId('side-effects')).toContainText('Human-approved, agent-executed');
+
+  // The access reviewer sees the chain but cannot annotate; they sign it off.
+  const access = await as(browser, 'access');
+  await access.goto(`/bundles/${bundle.sha256}?event=7`);
+  await verified(access);
+  await expect(access.getByTestId('inspector')).toHaveAttribute('data-index', '7', { timeout: 20_000 });
+  await expect(access.getByTestId('responsibility')).toHaveAttribute('data-current', 'human_approved_agent_executed');
+  await expect(access.getByTestId('annotate-form')).toHaveCount(0);
+  const signoff = access.getByTestId('signoff-form').first();
+  await signoff.getByLabel('Decision').selectOption('approve');
+  await signoff.getByLabel('Justification').fill('The request, the approval and the change agree.');
+  await signoff.getByRole('button', { name: 'Sign' }).click();
+  await expect(access.getByTestId('chain').first()).toHaveAttribute('data-status', 'approved');
+  await expect(access.getByTestId('signoffs').first()).toContainText('Step 1: approve by access');
+  const usersPage = await access.goto('/users');
+  expect(usersPage?.status()).toBe(403);
+
+  // The auditor reads everything and changes nothing: no forms, and the server refuses.
+  const auditor = await as(browser, 'auditor');
+  await auditor.goto(`/bundles/${bundle.sha256}?event=7`);
+  await verified(auditor);
+  await expect(auditor.getByTestId('inspector')).toHaveAttribute('data-index', '7', { timeout: 20_000 });
+  await expect(auditor.getByTestId('responsibility')).toBeVisible();
+  await expect(auditor.getByTestId('annotate-form')).toHaveCount(0);
+  await expect(auditor.getByTestId('signoff-form')).toHaveCount(0);
+  const refused = await auditor.request.post('/api/events/annotate', {
+    form: { sha256: bundle.sha256, index: '7', responsibility: 'system', rationale: 'x', tags: '' },
+    headers: sameSite,
+  });
+  expect(refused.status()).toBe(403);
+
+  // The review log holds every action, intact; the auditor exports it and the CLI
+  // verifies the export with the server's key alone.
+  await auditor.goto('/review-log');
+  await expect(auditor.getByTestId('log-integrity')).toHaveAttribute('data-intact', 'true');
+  const log = auditor.getByTestId('review-log');
+  for (const action of ['trust_root.add', 'upload', 'annotation', 'comment', 'signoff']) {
+    await expect(log.locator(`tr[data-action="${action}"]`).first()).toBeVisible();
+  }
+  await auditor.getByLabel('Action').selectOption('signoff');
+  await auditor.getByRole('button', { name: 'Filter' }).click();
+  await expect(auditor).toHaveURL(/action=signoff/);
+  await expect(log.locator('tbody tr')).toHaveCount(1);
+  const download = auditor.waitForEvent('download');
+  await auditor.getByTestId('export-log').click();
+  const exported = await (await download).path();
+  const key = await auditor.request.get('/api/review-log/key');
+  const keyFile = path.join(demo, 'server.pub');
+  fs.writeFileSync(keyFile, await key.text());
+  const out = execFileSync(bin, ['verify', exported!, '--trust', keyFile], { encoding: 'utf8' });
+  expect(out).toMatch(/verified/i);
+
+  expect(problems).toEqual([]);
+});
