@@ -3,9 +3,11 @@
 
 use leptos::prelude::*;
 
-use crate::api::{fetch_event_review, AnnotateEvent, CommentEvent};
+use crate::api::{fetch_event_review, incident_side_effects, AnnotateEvent, CommentEvent};
 use crate::components::account::IfCan;
+use crate::components::table::DataTable;
 use crate::model::{Annotation, Permission, Responsibility};
+use crate::pages::ErrorBox;
 
 const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900";
 const BUTTON: &str = "rounded-md bg-slate-900 px-3 py-1 text-sm font-medium text-white disabled:opacity-50 dark:bg-slate-100 dark:text-slate-900";
@@ -124,6 +126,59 @@ pub fn EventNotes(bundle: String, index: u64) -> impl IntoView {
                 </ActionForm>
                 }}
             </IfCan>
+        </section>
+    }
+    .into_any()
+}
+
+/// Per side effect: who intended it, who executed it, what changed, and who the
+/// reviewers hold responsible.
+/// With `bundle`, only that bundle's side effects.
+#[component]
+pub fn ResponsibilitySplit(
+    incident: i64,
+    #[prop(optional)] bundle: Option<String>,
+) -> impl IntoView {
+    let rows = Resource::new(|| (), move |_| incident_side_effects(incident));
+    view! {
+        <section class="my-8" aria-labelledby="split-title">
+            <h2 id="split-title" class="mb-3 text-lg font-semibold">"Responsibility per side effect"</h2>
+            <Transition fallback=|| ()>
+                {move || rows.get().map(|r| match r {
+                    Err(error) => view! { <ErrorBox error/> }.into_any(),
+                    Ok(mut rows) => {
+                        if let Some(b) = &bundle {
+                            rows.retain(|r| &r.bundle == b);
+                        }
+                        if rows.is_empty() {
+                            return view! { <p class="text-sm text-slate-500">"No side effects recorded."</p> }.into_any();
+                        }
+                        let annotated = rows.iter().filter(|r| r.annotation.is_some()).count();
+                        let total = rows.len();
+                        view! {
+                            <p class="mb-2 text-sm text-slate-600 dark:text-slate-400">{format!("{annotated} of {total} annotated.")}</p>
+                            <DataTable columns=&["When (UTC)", "Intended by", "Executed by", "What changed", "Responsibility"] testid="side-effects">
+                                {rows.into_iter().map(|r| view! {
+                                    <tr>
+                                        <td class="px-4 py-2 font-mono text-xs">{r.time.clone()}</td>
+                                        <td class="px-4 py-2 text-sm">{r.intended_by.clone()}</td>
+                                        <td class="px-4 py-2 text-sm">{format!("{} ({})", r.executed_by, r.executor_type)}</td>
+                                        <td class="px-4 py-2 text-sm break-all">
+                                            <a class="underline" href=format!("/bundles/{}?event={}", r.bundle, r.event)>{r.change.clone()}</a>
+                                        </td>
+                                        <td class="px-4 py-2 text-sm" data-testid="split-responsibility">
+                                            {match &r.annotation {
+                                                Some(a) => format!("{} ({})", a.responsibility.label(), a.author),
+                                                None => "not annotated".to_owned(),
+                                            }}
+                                        </td>
+                                    </tr>
+                                }).collect_view()}
+                            </DataTable>
+                        }.into_any()
+                    }
+                })}
+            </Transition>
         </section>
     }
     .into_any()

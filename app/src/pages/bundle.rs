@@ -4,6 +4,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{fetch_bundle, fetch_trust_roots};
 use crate::components::chains::Chains;
+use crate::components::notes::ResponsibilitySplit;
 use crate::components::review::{fit_once, timeline_state, Progress, Review};
 use crate::components::roots::RootsInput;
 use crate::components::verdict::VerdictBadge;
@@ -180,6 +181,7 @@ fn Bundle(bundle: BundleSummary) -> impl IntoView {
             _ => None,
         }}
         <Chains sha=sha.clone()/>
+        <ResponsibilitySplit incident=bundle.incident_id bundle=sha.clone()/>
     }
     .into_any()
 }

@@ -2,11 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{
-    fetch_incident, incident_side_effects, review_log, reviewers, AssignIncident, SetIncidentStatus,
-};
+use crate::api::{fetch_incident, review_log, reviewers, AssignIncident, SetIncidentStatus};
 use crate::components::account::IfCan;
-use crate::components::notes::{failed, ActionError};
+use crate::components::notes::{failed, ActionError, ResponsibilitySplit};
 use crate::components::table::DataTable;
 use crate::components::verdict::{Badge, Tone, VerdictBadge};
 use crate::model::{
@@ -78,7 +76,7 @@ fn Overview(overview: IncidentOverview) -> impl IntoView {
         </div>
         <Workflow id=incident.id status=incident.status assignee=incident.assignee.clone()/>
         <Facts facts/>
-        <SideEffects id=incident.id/>
+        <ResponsibilitySplit incident=incident.id/>
         <Bundles bundles=detail.bundles/>
     }
     .into_any()
@@ -309,50 +307,6 @@ fn Workflow(id: i64, status: IncidentStatus, assignee: Option<String>) -> impl I
                     })}
                 </Transition>
             </details>
-        </section>
-    }
-    .into_any()
-}
-
-/// Per side effect: who intended it, who executed it, what changed, and who the
-/// reviewers hold responsible.
-#[component]
-fn SideEffects(id: i64) -> impl IntoView {
-    let rows = Resource::new(|| (), move |_| incident_side_effects(id));
-    view! {
-        <section class="mb-8" aria-labelledby="split-title">
-            <h2 id="split-title" class="mb-3 text-lg font-semibold">"Responsibility per side effect"</h2>
-            <Transition fallback=|| ()>
-                {move || rows.get().map(|r| match r {
-                    Err(error) => view! { <ErrorBox error/> }.into_any(),
-                    Ok(rows) if rows.is_empty() => view! { <p class="text-sm text-slate-500">"No side effects recorded."</p> }.into_any(),
-                    Ok(rows) => {
-                        let annotated = rows.iter().filter(|r| r.annotation.is_some()).count();
-                        let total = rows.len();
-                        view! {
-                            <p class="mb-2 text-sm text-slate-600 dark:text-slate-400">{format!("{annotated} of {total} annotated.")}</p>
-                            <DataTable columns=&["When (UTC)", "Intended by", "Executed by", "What changed", "Responsibility"] testid="side-effects">
-                                {rows.into_iter().map(|r| view! {
-                                    <tr>
-                                        <td class="px-4 py-2 font-mono text-xs">{r.time.clone()}</td>
-                                        <td class="px-4 py-2 text-sm">{r.intended_by.clone()}</td>
-                                        <td class="px-4 py-2 text-sm">{format!("{} ({})", r.executed_by, r.executor_type)}</td>
-                                        <td class="px-4 py-2 text-sm break-all">
-                                            <a class="underline" href=format!("/bundles/{}?event={}", r.bundle, r.event)>{r.change.clone()}</a>
-                                        </td>
-                                        <td class="px-4 py-2 text-sm" data-testid="split-responsibility">
-                                            {match &r.annotation {
-                                                Some(a) => format!("{} ({})", a.responsibility.label(), a.author),
-                                                None => "not annotated".to_owned(),
-                                            }}
-                                        </td>
-                                    </tr>
-                                }).collect_view()}
-                            </DataTable>
-                        }.into_any()
-                    }
-                })}
-            </Transition>
         </section>
     }
     .into_any()
