@@ -262,8 +262,9 @@ pub struct LogEntry {
     pub at: String,
     /// Who (account name, or `custody-cli` for the command line).
     pub actor: String,
-    /// What (`upload`, `annotation`, `comment`, `signoff`, `status`, `assign`,
-    /// `user.add`, `role`, `user.disable`, `trust_root.add`, …).
+    /// What (`upload`, `incident.open`, `annotation`, `comment`, `signoff`, `status`,
+    /// `assign`, `export`, `user.add`, `role`, `user.disable`, `user.enable`,
+    /// `user.password`, `trust_root.add`, `trust_root.remove`, `setting`, `reverify`).
     pub action: String,
     /// The incident it concerns.
     pub incident: Option<i64>,

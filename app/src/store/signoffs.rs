@@ -454,3 +454,92 @@ pub async fn sign_off(
         log_seq: seq,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(
+        idx: i64,
+        id: &str,
+        kind: &str,
+        parent: Option<&str>,
+        approval: Option<&str>,
+    ) -> EventRow {
+        (
+            idx,
+            Some(id.to_owned()),
+            Some(kind.to_owned()),
+            parent.map(str::to_owned),
+            approval.map(str::to_owned),
+            Some("actor".to_owned()),
+            Some("2026-01-01T00:00:00Z".to_owned()),
+            Some(kind.to_owned()),
+            format!("{idx:064x}"),
+        )
+    }
+
+    #[test]
+    fn a_chain_is_an_approval_what_rests_on_it_and_the_side_effects_below() {
+        let rows = vec![
+            row(0, "req", "request", None, None),
+            row(1, "ask", "approval.request", Some("req"), Some("ap-1")),
+            row(2, "yes", "approval.decision", Some("ask"), Some("ap-1")),
+            row(3, "call", "tool.call", Some("yes"), Some("ap-1")),
+            row(4, "http", "http.request", Some("call"), None),
+            row(5, "change", "side_effect", Some("http"), None),
+            // Unrelated: no approval above it.
+            row(6, "other", "side_effect", Some("req"), None),
+            // An approval nothing rests on or decides is not a chain.
+            row(7, "lonely", "approval.request", None, Some("ap-2")),
+            // A parent loop ends the walk.
+            row(8, "a", "side_effect", Some("b"), None),
+            row(9, "b", "tool.call", Some("a"), None),
+        ];
+        let chains = chains_of(&rows);
+        assert_eq!(chains.len(), 1);
+        let (approval, links, decided) = &chains[0];
+        assert_eq!(approval, "ap-1");
+        let indexes: Vec<u64> = links.iter().map(|l| l.index).collect();
+        assert_eq!(indexes, vec![1, 2, 3, 5]);
+        assert_eq!(decided.as_deref(), Some("approval.decision"));
+        // The digest covers exactly these events, in order.
+        let other_order: Vec<ChainLink> = links.iter().rev().cloned().collect();
+        assert_ne!(chain_digest(links), chain_digest(&other_order));
+        assert_eq!(chain_digest(links).len(), 64);
+    }
+
+    #[test]
+    fn a_step_is_filled_by_approve_or_reject_only() {
+        let s = |decision| Signoff {
+            step: 1,
+            decision,
+            justification: String::new(),
+            reassigned_to: None,
+            reviewer: "r".into(),
+            created_at: String::new(),
+            chain_digest: String::new(),
+            log_seq: 0,
+        };
+        assert_eq!(status(&[], 1), ChainStatus::Pending);
+        assert_eq!(
+            status(&[s(SignoffDecision::Flag), s(SignoffDecision::Reassign)], 1),
+            ChainStatus::Pending
+        );
+        assert_eq!(
+            status(&[s(SignoffDecision::Approve)], 1),
+            ChainStatus::Approved
+        );
+        assert_eq!(
+            status(&[s(SignoffDecision::Approve)], 2),
+            ChainStatus::Pending
+        );
+        assert_eq!(
+            status(
+                &[s(SignoffDecision::Approve), s(SignoffDecision::Reject)],
+                2
+            ),
+            ChainStatus::Rejected
+        );
+    }
+}

@@ -25,6 +25,9 @@ pub enum AccountError {
     /// The name is not one Custody accepts.
     #[error("a user name is 1 to 64 letters, digits, '.', '-', '_' or '@'")]
     BadName,
+    /// The display name is too long.
+    #[error("a display name has at most 100 characters")]
+    LongDisplayName,
     /// The password is too short.
     #[error("a password has at least {MIN_PASSWORD_CHARS} characters")]
     WeakPassword,
@@ -107,6 +110,9 @@ pub async fn add(
 ) -> Result<Account, AccountError> {
     if !valid_name(username) {
         return Err(AccountError::BadName);
+    }
+    if display_name.trim().chars().count() > 100 {
+        return Err(AccountError::LongDisplayName);
     }
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AccountError::WeakPassword);
@@ -326,6 +332,11 @@ pub async fn authenticate(
     username: &str,
     password: &str,
 ) -> Result<(i64, Reviewer), LoginError> {
+    // A name no account can have is refused without a trace (and without filling
+    // the failure table with whatever is sent).
+    if !valid_name(username) {
+        return Err(LoginError::Wrong);
+    }
     let now_time = chrono::Utc::now();
     let since = (now_time - chrono::Duration::seconds(FAILURE_WINDOW_SECS))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -380,6 +391,11 @@ pub async fn authenticate(
             ))
         }
         _ => {
+            // Failures older than the window no longer count: they are dropped.
+            sqlx::query("DELETE FROM login_failures WHERE at <= $1")
+                .bind(&since)
+                .execute(db.pool())
+                .await?;
             sqlx::query("INSERT INTO login_failures (username, at) VALUES ($1, $2)")
                 .bind(username)
                 .bind(now())

@@ -87,7 +87,7 @@ fn medium() -> Severity {
     )
 )]
 async fn create(
-    _: Can<perm::Workflow>,
+    Can(reviewer, _): Can<perm::Workflow>,
     State(state): State<AppState>,
     Json(new): Json<NewIncidentBody>,
 ) -> Result<(StatusCode, Json<IncidentDetail>), HttpError> {
@@ -105,6 +105,20 @@ async fn create(
     )
     .await?;
     let detail = HttpError::found(incidents::get(&state.db, id).await?, "incident")?;
+    app::store::review_log::record(
+        &state.db,
+        &state.key,
+        app::store::review_log::Entry {
+            actor: app::store::review_log::Actor::Reviewer(&reviewer),
+            action: "incident.open",
+            incident: Some(id),
+            bundle: None,
+            event: None,
+            summary: format!("opened incident #{id}: {}", detail.incident.title),
+            details: serde_json::json!({ "title": detail.incident.title, "severity": new.severity.as_str() }),
+        },
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(detail)))
 }
 

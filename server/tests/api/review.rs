@@ -424,3 +424,79 @@ async fn log_tamper(backend: Backend) {
     );
     assert!(found.iter().any(|p| p.contains("is missing")), "{found:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_re_verifies_every_bundle_and_manages_roots_from_the_console() {
+    let app = spawn(Backend::Sqlite).await;
+    let sha = stored(&app, "prod-config-change").await;
+    let admin = app.user("root", Role::Admin).await;
+    let call = |path: &'static str, form: Vec<(&'static str, String)>| {
+        let (admin, address) = (admin.clone(), app.address.clone());
+        async move {
+            let response = admin
+                .post(format!("{address}{path}"))
+                .form(&form)
+                .send()
+                .await
+                .expect("request");
+            let status = response.status();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (status, results) = call("/api/bundles/reverify", vec![]).await;
+    assert_eq!(status, 200);
+    let results = results.as_array().expect("one result per bundle");
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["sha256"], sha.as_str());
+    assert_eq!(results[0]["ok"], true);
+
+    // Roots: added and removed through the console, each change in the log.
+    let key = evidence::producer::Signer::from_seed([77; 32])
+        .public_key()
+        .to_hex();
+    let (status, added) = call(
+        "/api/trust-roots/add",
+        vec![("key", key.clone()), ("label", "new root".into())],
+    )
+    .await;
+    assert_eq!((status.as_u16(), added), (200, Value::Bool(true)));
+    let (status, _) = call(
+        "/api/trust-roots/add",
+        vec![("key", "not a key".into()), ("label", String::new())],
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, removed) = call("/api/trust-roots/remove", vec![("key", key)]).await;
+    assert_eq!((status.as_u16(), removed), (200, Value::Bool(true)));
+    for action in ["reverify", "trust_root.add", "trust_root.remove", "upload"] {
+        let n = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM review_log WHERE action = '{action}'"
+            ))
+            .await;
+        assert!(n >= 1, "{action} is in the review log");
+    }
+    // Opening an incident through the API is recorded too.
+    let response = app
+        .client
+        .post(format!("{}/api/incidents", app.address))
+        .json(&serde_json::json!({"title": "Opened by hand"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 201);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM review_log WHERE action = 'incident.open'")
+            .await,
+        1
+    );
+    assert!(
+        review_log::check(&app.db, &app.key)
+            .await
+            .expect("check")
+            .intact
+    );
+}
