@@ -77,6 +77,16 @@ test('three reviewers, three duties: an admin trusts the root, a compliance revi
   // The incident page splits responsibility per side effect.
   await page.goto(`/incidents/${bundle.incident_id}`);
   await expect(page.getByTestId('side-effects')).toContainText('Human-approved, agent-executed');
+  // They take the incident into review and assign it to the access reviewer.
+  const status = page.getByTestId('status-form');
+  await status.getByLabel('Status').selectOption('in_review');
+  await status.getByRole('button', { name: 'Set status' }).click();
+  await expect(page.getByTestId('incident-history')).toContainText('status: Open → In review');
+  const assign = page.getByTestId('assign-form');
+  await assign.getByLabel('Assignee').selectOption('access');
+  await assign.getByRole('button', { name: 'Assign' }).click();
+  await expect(page.getByTestId('incident-history')).toContainText('assigned to access');
+  await expect(page.getByText('Assignee: access')).toBeVisible();
 
   // The access reviewer sees the chain but cannot annotate; they sign it off.
   const access = await as(browser, 'access');
@@ -96,6 +106,9 @@ test('three reviewers, three duties: an admin trusts the root, a compliance revi
 
   // The auditor reads everything and changes nothing: no forms, and the server refuses.
   const auditor = await as(browser, 'auditor');
+  await auditor.goto(`/incidents/${bundle.incident_id}`);
+  await expect(auditor.getByTestId('incident-history')).toContainText('assigned to access');
+  await expect(auditor.getByTestId('status-form')).toHaveCount(0);
   await auditor.goto(`/bundles/${bundle.sha256}?event=7`);
   await verified(auditor);
   await expect(auditor.getByTestId('inspector')).toHaveAttribute('data-index', '7', { timeout: 20_000 });
@@ -113,7 +126,7 @@ test('three reviewers, three duties: an admin trusts the root, a compliance revi
   await auditor.goto('/review-log');
   await expect(auditor.getByTestId('log-integrity')).toHaveAttribute('data-intact', 'true');
   const log = auditor.getByTestId('review-log');
-  for (const action of ['trust_root.add', 'upload', 'annotation', 'comment', 'signoff']) {
+  for (const action of ['trust_root.add', 'upload', 'annotation', 'comment', 'status', 'assign', 'signoff']) {
     await expect(log.locator(`tr[data-action="${action}"]`).first()).toBeVisible();
   }
   await auditor.getByLabel('Action').selectOption('signoff');

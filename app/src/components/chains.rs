@@ -5,11 +5,9 @@ use leptos::prelude::*;
 
 use crate::api::{fetch_bundle_chains, reviewers, SignOffChain};
 use crate::components::account::{use_me, IfCan};
-use crate::components::notes::{failed, ActionError};
+use crate::components::forms::{failed, ActionError, INPUT};
 use crate::components::verdict::{Badge, Tone};
 use crate::model::{ApprovalChain, ChainStatus, Permission, Role, SignoffDecision};
-
-const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900";
 
 /// The approval chains of bundle `sha`.
 #[component]

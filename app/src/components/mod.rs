@@ -3,6 +3,7 @@
 pub mod account;
 pub mod chains;
 pub mod files;
+pub mod forms;
 pub mod hydrated;
 pub mod notes;
 pub mod review;

@@ -9,23 +9,7 @@ use crate::components::table::DataTable;
 use crate::model::{Annotation, Permission, Responsibility};
 use crate::pages::ErrorBox;
 
-const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900";
-const BUTTON: &str = "rounded-md bg-slate-900 px-3 py-1 text-sm font-medium text-white disabled:opacity-50 dark:bg-slate-100 dark:text-slate-900";
-
-/// Why an action's last call failed, if it did.
-pub fn failed<T>(last: Option<Result<T, crate::error::ApiError>>) -> Option<String> {
-    last.and_then(Result::err).map(|e| e.to_string())
-}
-
-/// An action's error, said plainly.
-#[component]
-pub fn ActionError(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
-    move || {
-        error.get().map(|e| {
-            view! { <p role="alert" data-testid="action-error" class="mt-1 text-sm text-red-700 dark:text-red-400">{e}</p> }
-        })
-    }
-}
+use crate::components::forms::{failed, ActionError, BUTTON, INPUT};
 
 fn judgement(a: &Annotation) -> impl IntoView {
     let tags = (!a.tags.is_empty()).then(|| {

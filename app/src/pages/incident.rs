@@ -4,7 +4,8 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::{fetch_incident, review_log, reviewers, AssignIncident, SetIncidentStatus};
 use crate::components::account::IfCan;
-use crate::components::notes::{failed, ActionError, ResponsibilitySplit};
+use crate::components::forms::{failed, ActionError, INLINE_INPUT};
+use crate::components::notes::ResponsibilitySplit;
 use crate::components::table::DataTable;
 use crate::components::verdict::{Badge, Tone, VerdictBadge};
 use crate::model::{
@@ -23,17 +24,22 @@ pub fn IncidentPage() -> impl IntoView {
             .get("id")
             .and_then(|id| id.parse::<i64>().ok())
     };
-    let overview = Resource::new(id, |id| async move {
-        match id {
-            Some(id) => fetch_incident(id).await,
-            None => Ok(None),
-        }
-    });
+    // Bumped when the workflow changes the incident, so its header is read again.
+    let changed = RwSignal::new(0u32);
+    let overview = Resource::new(
+        move || (id(), changed.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => fetch_incident(id).await,
+                None => Ok(None),
+            }
+        },
+    );
     view! {
         <Suspense fallback=|| view! { <p class="text-slate-500">"Loading the incident…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
-                    Ok(Some(overview)) => view! { <Overview overview/> }.into_any(),
+                    Ok(Some(overview)) => view! { <Overview overview changed/> }.into_any(),
                     Ok(None) => view! {
                         <Title text="No such incident"/>
                         <h1 class="text-2xl font-semibold">"No such incident"</h1>
@@ -50,7 +56,7 @@ pub fn IncidentPage() -> impl IntoView {
 }
 
 #[component]
-fn Overview(overview: IncidentOverview) -> impl IntoView {
+fn Overview(overview: IncidentOverview, changed: RwSignal<u32>) -> impl IntoView {
     let IncidentOverview { detail, facts } = overview;
     let incident = detail.incident;
     view! {
@@ -74,7 +80,7 @@ fn Overview(overview: IncidentOverview) -> impl IntoView {
                 {detail.description}
             </p>
         </div>
-        <Workflow id=incident.id status=incident.status assignee=incident.assignee.clone()/>
+        <Workflow id=incident.id status=incident.status assignee=incident.assignee.clone() changed/>
         <Facts facts/>
         <ResponsibilitySplit incident=incident.id/>
         <Bundles bundles=detail.bundles/>
@@ -221,12 +227,15 @@ fn Bundles(bundles: Vec<BundleSummary>) -> impl IntoView {
     .into_any()
 }
 
-const INPUT: &str = "rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900";
-
 /// Status and assignee, changed by those whose role runs the workflow; every change
 /// is in the review log, and the incident's entries are listed below it.
 #[component]
-fn Workflow(id: i64, status: IncidentStatus, assignee: Option<String>) -> impl IntoView {
+fn Workflow(
+    id: i64,
+    status: IncidentStatus,
+    assignee: Option<String>,
+    changed: RwSignal<u32>,
+) -> impl IntoView {
     let set_status = ServerAction::<SetIncidentStatus>::new();
     let assign = ServerAction::<AssignIncident>::new();
     let people = Resource::new(|| (), |_| reviewers());
@@ -239,12 +248,13 @@ fn Workflow(id: i64, status: IncidentStatus, assignee: Option<String>) -> impl I
             })
         },
     );
-    // Reload the page's own copy of status and assignee after a change.
+    // After a change that succeeded, the page reads the incident again.
     Effect::new(move |prev: Option<(usize, usize)>| {
         let now = (set_status.version().get(), assign.version().get());
-        if prev.is_some_and(|p| p != now) {
-            #[cfg(feature = "hydrate")]
-            let _ = window().location().reload();
+        let ok = set_status.value().with(|v| !matches!(v, Some(Err(_))))
+            && assign.value().with(|v| !matches!(v, Some(Err(_))));
+        if prev.is_some_and(|p| p != now) && ok {
+            changed.update(|n| *n += 1);
         }
         now
     });
@@ -258,7 +268,7 @@ fn Workflow(id: i64, status: IncidentStatus, assignee: Option<String>) -> impl I
                     <ActionForm action=set_status attr:class="flex items-end gap-2" attr:data-testid="status-form">
                         <input type="hidden" name="id" value=id/>
                         <label class="text-sm">"Status"<br/>
-                            <select name="status" class=INPUT>
+                            <select name="status" class=INLINE_INPUT>
                                 {IncidentStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=s == status>{s.label()}</option> }).collect_view()}
                             </select>
                         </label>
@@ -278,7 +288,7 @@ fn Workflow(id: i64, status: IncidentStatus, assignee: Option<String>) -> impl I
                                     .collect();
                                 view! {
                                     <label class="text-sm">"Assignee"<br/>
-                                        <select name="assignee" class=INPUT>
+                                        <select name="assignee" class=INLINE_INPUT>
                                             {options.into_iter().map(|(value, label, selected)| view! { <option value=value selected=selected>{label}</option> }).collect_view()}
                                         </select>
                                     </label>

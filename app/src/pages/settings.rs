@@ -6,7 +6,7 @@ use crate::api::{
     ReverifyBundles, SetSignoffSteps,
 };
 use crate::components::account::IfCan;
-use crate::components::notes::{failed, ActionError};
+use crate::components::forms::{failed, ActionError, BUTTON, INLINE_INPUT};
 use crate::components::table::DataTable;
 use crate::components::verdict::{Badge, Tone};
 use crate::model::Permission;
@@ -33,9 +33,6 @@ pub fn SettingsPage() -> impl IntoView {
         <ReviewSettingsForm/>
     }
 }
-
-const INPUT: &str = "rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900";
-const BUTTON: &str = "rounded-md bg-slate-900 px-3 py-1 text-sm font-medium text-white disabled:opacity-50 dark:bg-slate-100 dark:text-slate-900";
 
 /// The trust roots bundles are verified against; admins add and remove them, and
 /// re-verify every stored bundle.
@@ -83,8 +80,8 @@ fn TrustRoots() -> impl IntoView {
             </Transition>
             <IfCan what=Permission::Administer>
                 <ActionForm action=add attr:class="mt-3 flex flex-wrap items-end gap-2" attr:data-testid="add-root">
-                    <label class="text-sm">"Public key (hex, base64 or PEM)"<br/><input name="key" required size="66" class=INPUT/></label>
-                    <label class="text-sm">"Label"<br/><input name="label" class=INPUT/></label>
+                    <label class="text-sm">"Public key (hex, base64 or PEM)"<br/><input name="key" required size="66" class=INLINE_INPUT/></label>
+                    <label class="text-sm">"Label"<br/><input name="label" class=INLINE_INPUT/></label>
                     <button type="submit" class=BUTTON>"Trust this root"</button>
                 </ActionForm>
                 <ActionError error=Signal::derive(move || failed(add.value().get()).or_else(|| failed(remove.value().get())))/>
@@ -127,7 +124,7 @@ fn ReviewSettingsForm() -> impl IntoView {
             <IfCan what=Permission::Administer>
                 <ActionForm action=set attr:class="mt-2 flex items-end gap-2">
                     <label class="text-sm">"Steps"<br/>
-                        <select name="steps" class=INPUT>
+                        <select name="steps" class=INLINE_INPUT>
                             {(1..=5u32).map(|n| view! { <option value=n>{n}</option> }).collect_view()}
                         </select>
                     </label>

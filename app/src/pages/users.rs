@@ -3,14 +3,11 @@ use leptos_meta::Title;
 
 use crate::api::{list_accounts, AddAccount, ChangeAccount};
 use crate::components::account::use_me;
-use crate::components::notes::{failed, ActionError};
+use crate::components::forms::{failed, ActionError, BUTTON, INPUT};
 use crate::components::table::DataTable;
 use crate::model::Role;
 
 use super::{ErrorBox, PageHeader};
-
-const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900";
-const BUTTON: &str = "rounded-md bg-slate-900 px-3 py-1 text-sm font-medium text-white disabled:opacity-50 dark:bg-slate-100 dark:text-slate-900";
 
 /// Accounts and roles, for admins (the server refuses everyone else).
 #[component]
