@@ -88,6 +88,29 @@ test('three reviewers, three duties: an admin trusts the root, a compliance revi
   await expect(page.getByTestId('incident-history')).toContainText('assigned to access');
   await expect(page.getByText('Assignee: access')).toBeVisible();
 
+  // They download the review in each format; the archive verifies with the key alone.
+  const keyFile = path.join(demo, 'server.pub');
+  fs.writeFileSync(keyFile, await (await request.get('/api/review-log/key')).text());
+  const save = async (testid: string) => {
+    const download = page.waitForEvent('download');
+    await page.getByTestId(testid).click();
+    return (await (await download).path())!;
+  };
+  const csv = fs.readFileSync(await save('export-events.csv'), 'utf8');
+  expect(csv.split('\n')[0]).toMatch(/^bundle_sha256,bundle_name,index,time,kind,/);
+  expect(csv).toContain('human_approved_agent_executed');
+  const review = JSON.parse(fs.readFileSync(await save('export-review.json'), 'utf8'));
+  expect(review.format).toBe('custody.review.v1');
+  expect(review.bundles[0].sha256).toBe(bundle.sha256);
+  const archive = await save('export-export.tar');
+  expect(execFileSync(bin, ['verify-report', archive, '--trust', keyFile], { encoding: 'utf8' })).toMatch(/^verified: incident/);
+  const popup = page.waitForEvent('popup');
+  await page.getByTestId('export-report.html').click();
+  const report = await popup;
+  await expect(report.getByRole('heading', { name: 'Per side effect: who intended, who executed, what changed' })).toBeVisible();
+  await expect(report.locator('body')).toContainText('<b>not markup</b>');
+  await report.close();
+
   // The access reviewer sees the chain but cannot annotate; they sign it off.
   const access = await as(browser, 'access');
   await access.goto(`/bundles/${bundle.sha256}?event=7`);
@@ -126,7 +149,7 @@ test('three reviewers, three duties: an admin trusts the root, a compliance revi
   await auditor.goto('/review-log');
   await expect(auditor.getByTestId('log-integrity')).toHaveAttribute('data-intact', 'true');
   const log = auditor.getByTestId('review-log');
-  for (const action of ['trust_root.add', 'upload', 'annotation', 'comment', 'status', 'assign', 'signoff']) {
+  for (const action of ['trust_root.add', 'upload', 'annotation', 'comment', 'status', 'assign', 'export', 'signoff']) {
     await expect(log.locator(`tr[data-action="${action}"]`).first()).toBeVisible();
   }
   await auditor.getByLabel('Action').selectOption('signoff');
@@ -136,9 +159,6 @@ test('three reviewers, three duties: an admin trusts the root, a compliance revi
   const download = auditor.waitForEvent('download');
   await auditor.getByTestId('export-log').click();
   const exported = await (await download).path();
-  const key = await auditor.request.get('/api/review-log/key');
-  const keyFile = path.join(demo, 'server.pub');
-  fs.writeFileSync(keyFile, await key.text());
   const out = execFileSync(bin, ['verify', exported!, '--trust', keyFile], { encoding: 'utf8' });
   expect(out).toMatch(/verified/i);
 

@@ -13,7 +13,8 @@
 //! - [`keys`]: reading an ed25519 public key from the forms people paste (hex, base64,
 //!   PEM) and the one strict signature check every verdict rests on;
 //! - [`json`]: strict JSON (no duplicate keys, bounded depth) for signed payloads;
-//! - [`merkle`]: RFC 6962 Merkle roots and inclusion and consistency proofs.
+//! - [`merkle`]: RFC 6962 Merkle roots and inclusion and consistency proofs;
+//! - [`report`]: signed manifests of exports, and their verification.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(
@@ -32,6 +33,7 @@ pub mod keys;
 pub mod merkle;
 mod parallel;
 pub mod producer;
+pub mod report;
 pub mod time;
 
 mod b64;

@@ -10,6 +10,7 @@ pub mod annotations;
 pub mod bundles;
 mod db;
 pub mod events;
+pub mod exports;
 pub mod incidents;
 pub mod review_log;
 pub mod sessions;

@@ -49,6 +49,11 @@ impl ServerKey {
     pub fn public_key(&self) -> PublicKey {
         self.signer.public_key()
     }
+
+    /// `manifest`, signed: a DSSE envelope as JSON text.
+    pub fn sign_manifest(&self, manifest: &evidence::report::Manifest) -> String {
+        manifest.sign(&self.signer)
+    }
 }
 
 /// Who did a review action.
@@ -61,7 +66,8 @@ pub enum Actor<'a> {
 }
 
 impl Actor<'_> {
-    fn id(&self) -> &str {
+    /// The actor's name as logged.
+    pub fn id(&self) -> &str {
         match self {
             Actor::Reviewer(r) => &r.username,
             Actor::Cli => "custody-cli",

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use crate::config::ServeConfig;
 use crate::startup::Application;
 
+mod export;
 mod ingest;
 pub(crate) mod keys;
 mod progress;
@@ -44,6 +45,12 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// Manage the root keys the server verifies bundles against.
     TrustRoot(ingest::TrustRootArgs),
+    /// Export an incident's review (CSV, JSON, printable report) with a manifest
+    /// signed by the server's key.
+    Export(export::ExportArgs),
+    /// Check an export (a directory or export.tar) against the server's public key;
+    /// exit code 0 only when nothing in it was changed, added or removed.
+    VerifyReport(export::VerifyReportArgs),
     /// Manage reviewer accounts (`custody user add NAME --role admin` makes the
     /// first admin).
     User(users::UserArgs),
@@ -94,6 +101,8 @@ impl Cli {
             Command::Ingest(args) => ingest::ingest(&args),
             Command::TrustRoot(args) => ingest::trust_root(&args).into(),
             Command::User(args) => users::user(&args).into(),
+            Command::Export(args) => export::export(&args).into(),
+            Command::VerifyReport(args) => export::verify_report(&args),
             Command::Reverify(args) => ingest::reverify(&args),
         };
         match outcome {

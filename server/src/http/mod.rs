@@ -4,6 +4,7 @@
 pub mod auth;
 mod bundles;
 pub mod error;
+pub mod exports;
 mod health;
 mod incidents;
 pub mod openapi;
@@ -61,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(bundles::router())
         .merge(incidents::router())
         .merge(review_log::router())
+        .merge(exports::router())
         .merge(openapi::router())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();

@@ -14,7 +14,7 @@ use utoipa::openapi::OpenApi as Document;
 use utoipa::{OpenApi, ToSchema};
 
 use super::auth::{self, Documented};
-use super::{bundles, health, incidents, review_log, AppState};
+use super::{bundles, exports, health, incidents, review_log, AppState};
 
 /// The document's description of the API as a whole.
 const DESCRIPTION: &str = "\
@@ -88,6 +88,7 @@ JSON-encoded `ApiError`.";
         app::api::reverify_bundles,
         auth::session,
         review_log::export,
+        exports::export,
         review_log::key,
     ),
     modifiers(&Documented),

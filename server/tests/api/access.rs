@@ -81,6 +81,12 @@ fn routes() -> Vec<(&'static str, String, Option<&'static str>, Need)> {
         ),
         ("GET", "/api/incidents/999999".into(), None, Read),
         ("GET", "/api/review-log/export".into(), None, Export),
+        (
+            "GET",
+            "/api/incidents/999999/export/events.csv".into(),
+            None,
+            Export,
+        ),
         ("GET", "/api/review-log/key".into(), None, Read),
         // Server functions.
         ("POST", "/api/incidents/list".into(), Some(""), Read),

@@ -1,6 +1,7 @@
 //! Integration tests: the real server on a random port, a fresh database each.
 
 mod access;
+mod exports;
 mod health;
 mod helpers;
 mod incidents;

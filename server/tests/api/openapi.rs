@@ -22,6 +22,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/events", &["get"]),
     ("/api/incidents", &["get", "post"]),
     ("/api/incidents/{id}", &["get"]),
+    ("/api/incidents/{id}/export/{file}", &["get"]),
     ("/api/openapi.json", &["get"]),
     ("/api/review-log/export", &["get"]),
     ("/api/review-log/key", &["get"]),

@@ -1,0 +1,502 @@
+//! Exports of an incident's review: its events as CSV, the whole review as JSON and a
+//! printable report, with a manifest of every file's and source bundle's SHA-256,
+//! signed by the server's key ([`evidence::report`]). Each export is recorded in the
+//! review log.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use evidence::report::{Manifest, MANIFEST_FILE};
+use serde_json::json;
+
+use crate::model::{
+    Annotation, BundleChains, EventReview, IncidentDetail, LogQuery, SideEffectResponsibility,
+};
+
+use super::review_log::{Actor, Entry, ServerKey};
+use super::{annotations, incidents, now, review_log, signoffs, Db, StoreError};
+
+/// The CSV's columns, in order (documented in `docs/exports.md`).
+pub const CSV_COLUMNS: [&str; 26] = [
+    "bundle_sha256",
+    "bundle_name",
+    "index",
+    "time",
+    "kind",
+    "actor_type",
+    "actor_id",
+    "initiator_id",
+    "on_behalf_of",
+    "credential_id",
+    "policy_id",
+    "policy_decision",
+    "approval_id",
+    "resource",
+    "operation",
+    "outcome",
+    "summary",
+    "digest",
+    "verdict",
+    "integrity",
+    "trust",
+    "chain",
+    "inclusion",
+    "reason_codes",
+    "responsibility",
+    "responsibility_rationale_and_reviewer",
+];
+
+/// The files of an export, the signed manifest last.
+#[derive(Clone, Debug)]
+pub struct Export {
+    /// (name, bytes).
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl Export {
+    /// The file named `name`.
+    pub fn file(&self, name: &str) -> Option<&[u8]> {
+        self.files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.as_slice())
+    }
+}
+
+/// A cell a spreadsheet would run as a formula is made text: it gets a leading `'`.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    bundle_sha256: String,
+    name: String,
+    idx: i64,
+    time: Option<String>,
+    kind: Option<String>,
+    actor_type: Option<String>,
+    actor_id: Option<String>,
+    initiator_id: Option<String>,
+    on_behalf_of: Option<String>,
+    credential_id: Option<String>,
+    policy_id: Option<String>,
+    decision: Option<String>,
+    approval_id: Option<String>,
+    resource: Option<String>,
+    operation: Option<String>,
+    outcome: Option<String>,
+    summary: Option<String>,
+    digest: String,
+    verdict: String,
+    integrity: String,
+    trust: String,
+    chain: String,
+    inclusion: String,
+    findings: String,
+}
+
+/// Every event of incident `id`, with its current annotation, as CSV ([`CSV_COLUMNS`]).
+pub async fn events_csv(db: &Db, id: i64) -> Result<Vec<u8>, StoreError> {
+    let bundles: Vec<(String,)> =
+        sqlx::query_as("SELECT sha256 FROM bundles WHERE incident_id = $1")
+            .bind(id)
+            .fetch_all(db.pool())
+            .await?;
+    let mut current = HashMap::new();
+    for (sha,) in bundles {
+        let annotations = annotations::current_of_bundle(db, &sha).await?;
+        current.insert(sha, annotations);
+    }
+    csv(db, id, &current).await
+}
+
+/// Every event of incident `id`, in bundle then event order, as CSV.
+async fn csv(
+    db: &Db,
+    id: i64,
+    current: &HashMap<String, HashMap<u64, Annotation>>,
+) -> Result<Vec<u8>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT e.bundle_sha256, b.name, e.idx, e.time, e.kind, e.actor_type, e.actor_id, \
+         e.initiator_id, e.on_behalf_of, e.credential_id, e.policy_id, e.decision, e.approval_id, \
+         e.resource, e.operation, e.outcome, e.summary, e.digest, e.verdict, e.integrity, e.trust, \
+         e.chain, e.inclusion, e.findings \
+         FROM events e JOIN bundles b ON b.sha256 = e.bundle_sha256 \
+         WHERE b.incident_id = $1 ORDER BY b.ingested_at, e.bundle_sha256, e.idx",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(csv_of(&rows, current))
+}
+
+fn csv_of(rows: &[Row], current: &HashMap<String, HashMap<u64, Annotation>>) -> Vec<u8> {
+    let mut out = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 300));
+    let _ = out.write_record(CSV_COLUMNS);
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    for r in rows {
+        let annotation = current
+            .get(&r.bundle_sha256)
+            .and_then(|a| a.get(&u64::try_from(r.idx).unwrap_or_default()));
+        let cells: [String; 26] = [
+            r.bundle_sha256.clone(),
+            r.name.clone(),
+            r.idx.to_string(),
+            text(&r.time),
+            text(&r.kind),
+            text(&r.actor_type),
+            text(&r.actor_id),
+            text(&r.initiator_id),
+            text(&r.on_behalf_of),
+            text(&r.credential_id),
+            text(&r.policy_id),
+            text(&r.decision),
+            text(&r.approval_id),
+            text(&r.resource),
+            text(&r.operation),
+            text(&r.outcome),
+            text(&r.summary),
+            r.digest.clone(),
+            r.verdict.clone(),
+            r.integrity.clone(),
+            r.trust.clone(),
+            r.chain.clone(),
+            r.inclusion.clone(),
+            r.findings.clone(),
+            annotation
+                .map(|a| a.responsibility.as_str().to_owned())
+                .unwrap_or_default(),
+            annotation
+                .map(|a| format!("{} ({}, {})", a.rationale, a.author, a.created_at))
+                .unwrap_or_default(),
+        ];
+        let _ = out.write_record(cells.iter().map(|c| neutralise(c).into_owned()));
+    }
+    out.into_inner().unwrap_or_default()
+}
+
+/// HTML-escapes `text`: everything in a report is data, never markup.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Everything a report is made of.
+struct Review {
+    detail: IncidentDetail,
+    side_effects: Vec<SideEffectResponsibility>,
+    chains: Vec<(String, BundleChains)>,
+    notes: Vec<(String, u64, EventReview)>,
+    log: Vec<crate::model::LogEntry>,
+}
+
+async fn gather(db: &Db, id: i64) -> Result<Option<Review>, StoreError> {
+    let Some(detail) = incidents::get(db, id).await? else {
+        return Ok(None);
+    };
+    let side_effects = annotations::side_effects_of_incident(db, id).await?;
+    let mut chains = Vec::new();
+    let mut notes = Vec::new();
+    for b in &detail.bundles {
+        if let Some(c) = signoffs::of_bundle(db, &b.sha256).await? {
+            chains.push((b.sha256.clone(), c));
+        }
+        let annotated: Vec<(i64,)> = sqlx::query_as(
+            "SELECT event_idx FROM annotations WHERE bundle_sha256 = $1 \
+             UNION SELECT event_idx FROM comments WHERE bundle_sha256 = $1 ORDER BY 1",
+        )
+        .bind(&b.sha256)
+        .fetch_all(db.pool())
+        .await?;
+        for (idx,) in annotated {
+            let idx = u64::try_from(idx).unwrap_or_default();
+            notes.push((
+                b.sha256.clone(),
+                idx,
+                annotations::of_event(db, &b.sha256, idx).await?,
+            ));
+        }
+    }
+    let mut log = Vec::new();
+    let mut query = LogQuery {
+        incident: Some(id),
+        ..LogQuery::default()
+    };
+    loop {
+        let page = review_log::list(db, &query).await?;
+        let more = page.more;
+        query.before = page.entries.last().map(|e| e.seq);
+        log.extend(page.entries);
+        if !more {
+            break;
+        }
+    }
+    log.reverse();
+    Ok(Some(Review {
+        detail,
+        side_effects,
+        chains,
+        notes,
+        log,
+    }))
+}
+
+fn json_of(review: &Review, created_at: &str, by: &str) -> Vec<u8> {
+    let value = json!({
+        "format": "custody.review.v1",
+        "exportedAt": created_at,
+        "exportedBy": by,
+        "incident": review.detail,
+        "bundles": review.detail.bundles,
+        "responsibility": review.side_effects,
+        "approvalChains": review.chains.iter().map(|(sha, c)| json!({"bundle": sha, "chains": c})).collect::<Vec<_>>(),
+        "events": review.notes.iter().map(|(sha, idx, r)| json!({"bundle": sha, "event": idx, "annotations": r.annotations, "comments": r.comments})).collect::<Vec<_>>(),
+        "reviewLog": review.log,
+    });
+    serde_json::to_vec_pretty(&value).unwrap_or_default()
+}
+
+fn html_of(review: &Review, created_at: &str, by: &str, public_key: &str) -> Vec<u8> {
+    let i = &review.detail.incident;
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Incident {id}: {title} · Custody report</title>\
+         <style>body{{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#0f172a}}h1{{font-size:1.6rem}}h2{{margin-top:2rem;border-bottom:1px solid #cbd5e1}}\
+         table{{border-collapse:collapse;width:100%;margin:.5rem 0}}th,td{{border:1px solid #cbd5e1;padding:.25rem .4rem;text-align:left;vertical-align:top}}\
+         code,.mono{{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}}.bad{{color:#b91c1c;font-weight:600}}\
+         @media print{{body{{margin:0}}h2{{break-after:avoid}}tr{{break-inside:avoid}}a{{color:inherit;text-decoration:none}}}}</style></head><body>",
+        id = i.id,
+        title = esc(&i.title)
+    );
+    let _ = write!(
+        h,
+        "<h1>Incident #{} — {}</h1><p>Status: {} · Severity: {} · Assignee: {} · Opened {} · Exported {} by {}</p><p>{}</p>",
+        i.id,
+        esc(&i.title),
+        esc(i.status.label()),
+        esc(i.severity.label()),
+        esc(i.assignee.as_deref().unwrap_or("none")),
+        esc(&i.created_at),
+        esc(created_at),
+        esc(by),
+        esc(&review.detail.description)
+    );
+    h.push_str("<h2>Scope and verification</h2><table><tr><th>Bundle</th><th>SHA-256</th><th>Events</th><th>Verdict</th><th>Reasons</th></tr>");
+    for b in &review.detail.bundles {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"mono\">{}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"mono\">{}</td></tr>",
+            esc(&b.name),
+            esc(&b.sha256),
+            b.event_count,
+            if b.verdict.as_str() == "verified" { "" } else { "bad" },
+            esc(b.verdict.label()),
+            esc(&b.reasons.join(" "))
+        );
+    }
+    h.push_str("</table>");
+    h.push_str("<h2>Per side effect: who intended, who executed, what changed</h2><table><tr><th>When (UTC)</th><th>Intended by</th><th>Executed by</th><th>What changed</th><th>Responsibility</th></tr>");
+    for s in &review.side_effects {
+        let _ =
+            write!(
+            h,
+            "<tr><td class=\"mono\">{}</td><td>{}</td><td>{} ({})</td><td>{}</td><td>{}</td></tr>",
+            esc(&s.time),
+            esc(&s.intended_by),
+            esc(&s.executed_by),
+            esc(&s.executor_type),
+            esc(&s.change),
+            esc(&s.annotation.as_ref().map_or_else(
+                || "not annotated".to_owned(),
+                |a| format!("{} — {} ({})", a.responsibility.label(), a.rationale, a.author)
+            ))
+        );
+    }
+    h.push_str("</table><h2>Approval chains and sign-offs</h2>");
+    for (sha, c) in &review.chains {
+        for chain in &c.chains {
+            let _ = write!(
+                h,
+                "<h3>Approval {} <span class=\"mono\">(bundle {}…)</span>: {:?}</h3><ol>",
+                esc(&chain.approval_id),
+                esc(sha.get(..12).unwrap_or_default()),
+                chain.status
+            );
+            for l in &chain.links {
+                let _ = write!(
+                    h,
+                    "<li>#{} {} — {} <span class=\"mono\">{}</span></li>",
+                    l.index,
+                    esc(&l.kind),
+                    esc(&l.summary),
+                    esc(&l.digest)
+                );
+            }
+            h.push_str("</ol><ul>");
+            for s in &chain.signoffs {
+                let _ = write!(
+                    h,
+                    "<li>Step {}: {} by {} at {} — {}</li>",
+                    s.step,
+                    esc(s.decision.as_str()),
+                    esc(&s.reviewer),
+                    esc(&s.created_at),
+                    esc(&s.justification)
+                );
+            }
+            if chain.signoffs.is_empty() {
+                h.push_str("<li>Not signed off.</li>");
+            }
+            h.push_str("</ul>");
+        }
+    }
+    h.push_str("<h2>Annotations and comments</h2>");
+    for (sha, idx, r) in &review.notes {
+        let _ = write!(
+            h,
+            "<h3>Event #{idx} <span class=\"mono\">(bundle {}…)</span></h3><ul>",
+            esc(sha.get(..12).unwrap_or_default())
+        );
+        for a in &r.annotations {
+            let _ = write!(
+                h,
+                "<li>{} — {} ({}, {})</li>",
+                esc(a.responsibility.label()),
+                esc(&a.rationale),
+                esc(&a.author),
+                esc(&a.created_at)
+            );
+        }
+        for c in &r.comments {
+            let _ = write!(
+                h,
+                "<li>Comment: {} ({}, {})</li>",
+                esc(&c.body),
+                esc(&c.author),
+                esc(&c.created_at)
+            );
+        }
+        h.push_str("</ul>");
+    }
+    let mut reviewers: Vec<&str> = review.log.iter().map(|e| e.actor.as_str()).collect();
+    reviewers.sort_unstable();
+    reviewers.dedup();
+    let _ = write!(h, "<h2>Reviewers</h2><p>{}</p><h2>Review log for this incident</h2><table><tr><th>#</th><th>When</th><th>Who</th><th>What</th><th>Entry digest</th></tr>", esc(&reviewers.join(", ")));
+    for e in &review.log {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td></tr>",
+            e.seq,
+            esc(&e.at),
+            esc(&e.actor),
+            esc(&e.summary),
+            esc(&e.digest)
+        );
+    }
+    let _ = write!(
+        h,
+        "</table><h2>Appendix: event hashes</h2><p>Every event's digest is in <code>events.csv</code>. This report, the CSV and the JSON are listed with their SHA-256 in <code>{MANIFEST_FILE}</code>, signed by the server key <code>{}</code>: <code>custody verify-report DIR --trust server.pub</code> checks them.</p></body></html>",
+        esc(public_key)
+    );
+    h.into_bytes()
+}
+
+/// The export of incident `id` (None: no such incident), recorded in the review log
+/// as done by `by`: `events.csv`, `review.json`, `report.html` and the signed
+/// manifest of all three and of the source bundles.
+pub async fn incident(
+    db: &Db,
+    key: &ServerKey,
+    by: Actor<'_>,
+    id: i64,
+) -> Result<Option<Export>, StoreError> {
+    let Some(review) = gather(db, id).await? else {
+        return Ok(None);
+    };
+    let bundles: Vec<String> = review
+        .detail
+        .bundles
+        .iter()
+        .map(|b| b.sha256.clone())
+        .collect();
+    review_log::record(
+        db,
+        key,
+        Entry {
+            actor: by,
+            action: "export",
+            incident: Some(id),
+            bundle: None,
+            event: None,
+            summary: format!("exported incident #{id} (CSV, JSON, report)"),
+            details: json!({ "bundles": bundles }),
+        },
+    )
+    .await?;
+    let created_at = now();
+    let who = by.id().to_owned();
+    let files = vec![
+        ("events.csv".to_owned(), events_csv(db, id).await?),
+        (
+            "review.json".to_owned(),
+            json_of(&review, &created_at, &who),
+        ),
+        (
+            "report.html".to_owned(),
+            html_of(&review, &created_at, &who, &key.public_key().to_hex()),
+        ),
+    ];
+    let listed: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let manifest = Manifest::over(
+        &format!("incident {id}"),
+        &created_at,
+        &who,
+        &listed,
+        bundles,
+    );
+    let mut files = files;
+    files.push((
+        MANIFEST_FILE.to_owned(),
+        key.sign_manifest(&manifest).into_bytes(),
+    ));
+    Ok(Some(Export { files }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised_and_others_kept() {
+        for cell in ["=SUM(A1:A9)", "+1", "-2+3", "@cmd", "\tx", "\rx"] {
+            assert!(neutralise(cell).starts_with('\''), "{cell}");
+        }
+        for cell in ["plain", "a=b", "", "2026-01-01T00:00:00Z"] {
+            assert_eq!(neutralise(cell), cell);
+        }
+    }
+
+    #[test]
+    fn report_text_is_escaped() {
+        assert_eq!(esc("<script>&\"'"), "&lt;script&gt;&amp;&quot;&#39;");
+    }
+}

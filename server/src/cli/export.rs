@@ -1,0 +1,141 @@
+//! `custody export` and `custody verify-report`: an incident's review written to a
+//! directory with its signed manifest, and the check a third party runs on it with
+//! the organisation's key alone.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use app::store::review_log::Actor;
+use clap::Args;
+
+use super::ingest::StoreArgs;
+use super::Outcome;
+
+/// `custody export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The incident to export.
+    #[arg(long)]
+    pub incident: i64,
+    /// The directory to write (created; files in it are replaced).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `custody verify-report`.
+#[derive(Debug, Args)]
+pub struct VerifyReportArgs {
+    /// The export: a directory, or the `export.tar` the console downloads.
+    pub path: PathBuf,
+    /// The exporting server's public key (a file, or the key itself); repeatable.
+    #[arg(long, required = true)]
+    pub trust: Vec<String>,
+}
+
+/// Exit code when an export does not verify.
+const EXIT_CHANGED: u8 = 4;
+
+/// Runs `custody export`.
+pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let db = args.store.open().await?;
+        let key = args.store.key()?;
+        let made = app::store::exports::incident(&db, &key, Actor::Cli, args.incident)
+            .await?
+            .with_context(|| format!("no incident {}", args.incident))?;
+        std::fs::create_dir_all(&args.out)
+            .with_context(|| format!("creating {}", args.out.display()))?;
+        for (name, bytes) in &made.files {
+            let path = args.out.join(name);
+            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+            println!("{}  {} bytes", path.display(), bytes.len());
+        }
+        std::fs::write(
+            args.out.join("server.pub"),
+            format!("{}\n", key.public_key().to_hex()),
+        )?;
+        println!(
+            "verify with: custody verify-report {} --trust {}",
+            args.out.display(),
+            args.out.join("server.pub").display()
+        );
+        db.close().await;
+        Ok(())
+    })
+}
+
+/// The files of an export at `path` (a directory or a tar archive), by name.
+fn read_export(path: &Path) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
+    let mut files = BTreeMap::new();
+    if path.is_dir() {
+        for entry in
+            std::fs::read_dir(path).with_context(|| format!("reading {}", path.display()))?
+        {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            // The key the exporter wrote beside its export is not part of it.
+            if entry.file_type()?.is_file() && name != "server.pub" {
+                files.insert(name, std::fs::read(entry.path())?);
+            }
+        }
+    } else {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let mut archive = tar::Archive::new(bytes.as_slice());
+        for entry in archive.entries().context("not a tar archive")? {
+            let mut entry = entry.context("a damaged tar archive")?;
+            let name = entry.path()?.to_string_lossy().into_owned();
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut data)?;
+            files.insert(name, data);
+        }
+    }
+    Ok(files)
+}
+
+/// Runs `custody verify-report`: exit 0 when the export is exactly what was signed.
+pub fn verify_report(args: &VerifyReportArgs) -> Outcome {
+    let run = || -> anyhow::Result<u8> {
+        let keys = args
+            .trust
+            .iter()
+            .map(|t| super::keys::read_public_keys(t))
+            .collect::<anyhow::Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>();
+        let files = read_export(&args.path)?;
+        match evidence::report::verify_export(&files, &keys) {
+            Ok(manifest) => {
+                println!(
+                    "verified: {} ({} files, {} source bundles), exported {} by {}",
+                    manifest.scope,
+                    manifest.files.len(),
+                    manifest.bundles.len(),
+                    manifest.created_at,
+                    manifest.exported_by
+                );
+                for f in &manifest.files {
+                    println!("  {}  {}", f.sha256, f.name);
+                }
+                Ok(0)
+            }
+            Err(problems) => {
+                println!("NOT VERIFIED: {}", args.path.display());
+                for p in problems {
+                    println!("  {p}");
+                }
+                Ok(EXIT_CHANGED)
+            }
+        }
+    };
+    match run() {
+        Ok(code) => Outcome::Code(code),
+        Err(e) => Outcome::Failed(e),
+    }
+}

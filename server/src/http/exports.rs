@@ -1,0 +1,104 @@
+//! `/api/incidents/{id}/export/{file}`: an incident's review as CSV, JSON, a printable
+//! report, or all of them with their signed manifest in one tar file.
+
+use app::store::exports::{self, Export};
+use app::store::review_log::Actor;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use super::auth::{perm, Can};
+use super::error::{ErrorBody, HttpError};
+use super::AppState;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/api/incidents/{id}/export/{file}", get(export))
+}
+
+/// The files of `export` as one uncompressed tar archive.
+pub fn tar_of(export: &Export) -> std::io::Result<Vec<u8>> {
+    let mut archive = tar::Builder::new(Vec::new());
+    for (name, bytes) in &export.files {
+        let mut head = tar::Header::new_gnu();
+        head.set_size(bytes.len() as u64);
+        head.set_mode(0o644);
+        head.set_cksum();
+        archive.append_data(&mut head, name, bytes.as_slice())?;
+    }
+    archive.into_inner()
+}
+
+/// An incident's review, exported as CSV, JSON, a printable report, or all three signed.
+///
+/// `events.csv`, `review.json`, `report.html`, or `export.tar` with all three and
+/// `manifest.dsse.json`: their SHA-256 and the source bundles', signed by this server.
+/// Each call makes a new export, recorded in the review log. Verify a tar with
+/// `custody verify-report export.tar --trust server.pub`.
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}/export/{file}",
+    operation_id = "export_incident",
+    tag = "incidents",
+    params(
+        ("id" = i64, Path, description = "The incident's number."),
+        ("file" = String, Path, description = "`events.csv`, `review.json`, `report.html` or `export.tar`."),
+    ),
+    responses(
+        (status = 200, description = "The file, as an attachment.", body = String, content_type = "application/octet-stream"),
+        (status = 400, description = "`id` is not an integer (plain text).", body = String, content_type = "text/plain"),
+        (status = 403, description = "The reviewer's role cannot export.", body = ErrorBody),
+        (status = 404, description = "No such incident, or no such file.", body = ErrorBody),
+        (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
+    )
+)]
+async fn export(
+    Can(reviewer, _): Can<perm::Export>,
+    State(state): State<AppState>,
+    Path((id, file)): Path<(i64, String)>,
+) -> Result<Response, HttpError> {
+    let content_type = match file.as_str() {
+        "events.csv" => "text/csv; charset=utf-8",
+        "review.json" => "application/json",
+        "report.html" => "text/html; charset=utf-8",
+        "export.tar" => "application/x-tar",
+        _ => {
+            return Err(HttpError::not_found(
+                "export file (events.csv, review.json, report.html, export.tar)",
+            ))
+        }
+    };
+    let made = exports::incident(&state.db, &state.key, Actor::Reviewer(&reviewer), id).await?;
+    let made = HttpError::found(made, "incident")?;
+    let bytes = if file == "export.tar" {
+        tar_of(&made).map_err(|e| {
+            tracing::error!(error = %e, "cannot build the export archive");
+            HttpError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the export could not be built",
+            )
+        })?
+    } else {
+        made.file(&file).map(<[u8]>::to_vec).unwrap_or_default()
+    };
+    let name = format!("incident-{id}-{file}");
+    // The printable report opens in the browser, to be read and printed.
+    let disposition = if file == "report.html" {
+        "inline"
+    } else {
+        "attachment"
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("{disposition}; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

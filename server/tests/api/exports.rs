@@ -1,0 +1,250 @@
+//! Exports: every format downloads, the signed manifest proves nothing changed (and
+//! names the file when something did), the CSV reads back as the events stored, and
+//! cells a spreadsheet would run are neutralised.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use app::model::Role;
+use evidence::producer::{BundleBuilder, Signer};
+use serde_json::{json, Value};
+
+use crate::helpers::{demo, spawn_app, TestApp};
+
+/// A bundle whose signed payload holds text a spreadsheet would run.
+fn hostile_bundle() -> (String, Signer) {
+    let root = Signer::from_seed([31; 32]);
+    let agent = Signer::from_seed([32; 32]);
+    let collector = Signer::from_seed([33; 32]);
+    let mut b = BundleBuilder::new();
+    let (from, to) = ("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
+    b.bind(&root, &agent.public_key(), "=cmd|' /C calc'!A0", from, to);
+    b.bind(&root, &collector.public_key(), "collector", from, to);
+    let Value::Object(body) = json!({
+        "kind": "side_effect", "id": "e1",
+        "actor": { "type": "agent", "id": "@SUM(1+1)" },
+        "change": { "resource": "+1-555-0100", "operation": "=HYPERLINK(\"http://evil.example\")", "outcome": "success" },
+    }) else {
+        unreachable!()
+    };
+    b.event(&agent, "=cmd|' /C calc'!A0", "2026-11-20T10:00:00Z", body);
+    (
+        b.finish(&collector, "collector", "hostile", "2026-11-21T00:00:00Z"),
+        root,
+    )
+}
+
+async fn download(
+    app: &TestApp,
+    client: &reqwest::Client,
+    id: i64,
+    file: &str,
+) -> reqwest::Response {
+    client
+        .get(format!("{}/api/incidents/{id}/export/{file}", app.address))
+        .send()
+        .await
+        .expect("request")
+}
+
+fn untar(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
+    let mut archive = tar::Archive::new(bytes);
+    archive
+        .entries()
+        .expect("a tar archive")
+        .map(|e| {
+            let mut e = e.expect("an entry");
+            let name = e.path().expect("a name").to_string_lossy().into_owned();
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut e, &mut data).expect("read");
+            (name, data)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_round_trips_and_one_changed_byte_is_named() {
+    let app = spawn_app().await;
+    app.trust_demo_root().await;
+    let stored = app
+        .store(
+            "name=prod-config-change.bundle.json",
+            demo("prod-config-change"),
+        )
+        .await;
+    let id = stored["incident_id"].as_i64().expect("incident");
+
+    for (file, kind) in [
+        ("events.csv", "text/csv"),
+        ("review.json", "application/json"),
+        ("report.html", "text/html"),
+        ("export.tar", "application/x-tar"),
+    ] {
+        let response = download(&app, &app.client, id, file).await;
+        assert_eq!(response.status(), 200, "{file}");
+        assert!(response.headers()["content-type"]
+            .to_str()
+            .expect("text")
+            .starts_with(kind));
+        let disposition = response.headers()["content-disposition"]
+            .to_str()
+            .expect("text")
+            .to_owned();
+        let expected = if file == "report.html" {
+            "inline"
+        } else {
+            "attachment"
+        };
+        assert!(disposition.starts_with(expected), "{file}: {disposition}");
+    }
+    assert_eq!(
+        download(&app, &app.client, id, "other.txt").await.status(),
+        404
+    );
+    assert_eq!(
+        download(&app, &app.client, 999_999, "events.csv")
+            .await
+            .status(),
+        404
+    );
+    let access = app.user("signer", Role::AccessReviewer).await;
+    assert_eq!(
+        download(&app, &access, id, "events.csv").await.status(),
+        403
+    );
+
+    let tar = download(&app, &app.client, id, "export.tar")
+        .await
+        .bytes()
+        .await
+        .expect("bytes");
+    let files = untar(&tar);
+    let names: Vec<&str> = files.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "events.csv",
+            "manifest.dsse.json",
+            "report.html",
+            "review.json"
+        ]
+    );
+    let key = app.key.public_key();
+    let manifest = evidence::report::verify_export(&files, &[key]).expect("verifies");
+    assert_eq!(
+        manifest.bundles,
+        vec![stored["sha256"].as_str().expect("sha").to_owned()]
+    );
+    let mut changed = files.clone();
+    if let Some(report) = changed.get_mut("report.html") {
+        report[100] ^= 0x20;
+    }
+    assert_eq!(
+        evidence::report::verify_export(&changed, &[key]).expect_err("changed"),
+        vec![evidence::report::ExportProblem::Changed(
+            "report.html".into()
+        )]
+    );
+
+    // The same check from the command line, with the key alone.
+    let dir = tempfile::tempdir().expect("dir");
+    let tar_path = dir.path().join("export.tar");
+    std::fs::write(&tar_path, &tar).expect("write");
+    let key_path = dir.path().join("server.pub");
+    std::fs::write(&key_path, key.to_hex()).expect("write");
+    let verify = |path: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_custody"))
+            .arg("verify-report")
+            .arg(path)
+            .arg("--trust")
+            .arg(&key_path)
+            .output()
+            .expect("runs")
+    };
+    let out = verify(&tar_path);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let unpacked = dir.path().join("unpacked");
+    std::fs::create_dir(&unpacked).expect("dir");
+    for (name, bytes) in &changed {
+        std::fs::write(unpacked.join(name), bytes).expect("write");
+    }
+    let out = verify(&unpacked);
+    assert_eq!(out.status.code(), Some(4));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("report.html: changed"), "{text}");
+
+    // Each export is in the review log.
+    assert!(
+        app.count("SELECT COUNT(*) FROM review_log WHERE action = 'export'")
+            .await
+            >= 5
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_csv_reads_back_as_the_stored_events_with_formulas_neutralised() {
+    let app = spawn_app().await;
+    let (bundle, root) = hostile_bundle();
+    app::store::trust_roots::add(
+        &app.db,
+        &app.key,
+        app::store::review_log::Actor::Cli,
+        &root.public_key(),
+        "t",
+    )
+    .await
+    .expect("root");
+    let stored = app.store("name=hostile.bundle.json", bundle).await;
+    let id = stored["incident_id"].as_i64().expect("incident");
+    let sha = stored["sha256"].as_str().expect("sha").to_owned();
+    let csv_bytes = download(&app, &app.client, id, "events.csv")
+        .await
+        .bytes()
+        .await
+        .expect("bytes");
+    let mut reader = csv::Reader::from_reader(csv_bytes.as_ref());
+    let headers: Vec<String> = reader
+        .headers()
+        .expect("headers")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(headers, app::store::exports::CSV_COLUMNS);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
+    let events = app
+        .json(&format!("/api/events?bundle={sha}&per_page=500"))
+        .await;
+    let items = events["items"].as_array().expect("items");
+    assert_eq!(rows.len(), items.len());
+    let column = |name: &str| headers.iter().position(|h| h == name).expect("column");
+    for (row, event) in rows.iter().zip(items) {
+        assert_eq!(row.get(column("digest")), event["digest"].as_str());
+        assert_eq!(
+            row.get(column("index")).map(str::to_owned),
+            Some(event["index"].to_string())
+        );
+    }
+    let row = &rows[0];
+    assert_eq!(row.get(column("actor_id")), Some("'@SUM(1+1)"));
+    assert_eq!(row.get(column("resource")), Some("'+1-555-0100"));
+    assert_eq!(
+        row.get(column("operation")),
+        Some("'=HYPERLINK(\"http://evil.example\")")
+    );
+    // The report shows the same text as text.
+    let html = download(&app, &app.client, id, "report.html")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("=HYPERLINK(&quot;http://evil.example&quot;)"),
+        "escaped in the report"
+    );
+    assert!(!html.contains("<script"));
+}
