@@ -4,10 +4,11 @@
 //! 10000 100000). Bundles are written to files first; each ingest is then its own
 //! process, which reads one file and stores it, so its peak memory is its own.
 
+mod common;
+
 use std::process::Command;
 use std::time::Instant;
 
-use app::store::bundles::{ingest, IngestOptions, Target, Upload};
 use app::store::{trust_roots, Db};
 
 fn peak_rss_bytes() -> u64 {
@@ -39,21 +40,7 @@ async fn one(file: &str, root: &str, url: &str) {
     .expect("root");
     let before = peak_rss_bytes();
     let start = Instant::now();
-    let stored = ingest(
-        &db,
-        Upload {
-            bytes,
-            name: "bench".into(),
-            target: Target::New {
-                title: "bench".into(),
-                description: String::new(),
-                severity: app::model::Severity::Low,
-            },
-        },
-        IngestOptions::default(),
-    )
-    .await
-    .expect("stored");
+    let stored = common::store_in_new_incident(&db, bytes).await;
     let secs = start.elapsed().as_secs_f64();
     let peak = peak_rss_bytes();
     let events = stored.event_count;

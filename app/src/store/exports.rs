@@ -74,8 +74,6 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 
 #[derive(sqlx::FromRow)]
 struct Row {
-    bundle_sha256: String,
-    name: String,
     idx: i64,
     time: Option<String>,
     kind: Option<String>,
@@ -102,51 +100,51 @@ struct Row {
 
 /// Every event of incident `id`, with its current annotation, as CSV ([`CSV_COLUMNS`]).
 pub async fn events_csv(db: &Db, id: i64) -> Result<Vec<u8>, StoreError> {
-    let bundles: Vec<(String,)> =
-        sqlx::query_as("SELECT sha256 FROM bundles WHERE incident_id = $1")
-            .bind(id)
-            .fetch_all(db.pool())
-            .await?;
-    let mut current = HashMap::new();
-    for (sha,) in bundles {
-        let annotations = annotations::current_of_bundle(db, &sha).await?;
-        current.insert(sha, annotations);
-    }
-    csv(db, id, &current).await
-}
-
-/// Every event of incident `id`, in bundle then event order, as CSV.
-async fn csv(
-    db: &Db,
-    id: i64,
-    current: &HashMap<String, HashMap<u64, Annotation>>,
-) -> Result<Vec<u8>, StoreError> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT e.bundle_sha256, b.name, e.idx, e.time, e.kind, e.actor_type, e.actor_id, \
-         e.initiator_id, e.on_behalf_of, e.credential_id, e.policy_id, e.decision, e.approval_id, \
-         e.resource, e.operation, e.outcome, e.summary, e.digest, e.verdict, e.integrity, e.trust, \
-         e.chain, e.inclusion, e.findings \
-         FROM events e JOIN bundles b ON b.sha256 = e.bundle_sha256 \
-         WHERE b.incident_id = $1 ORDER BY b.ingested_at, e.bundle_sha256, e.idx",
+    let bundles: Vec<(String, String)> = sqlx::query_as(
+        "SELECT sha256, name FROM bundles WHERE incident_id = $1 ORDER BY ingested_at, sha256",
     )
     .bind(id)
     .fetch_all(db.pool())
     .await?;
-    Ok(csv_of(&rows, current))
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let _ = out.write_record(CSV_COLUMNS);
+    for (sha, name) in bundles {
+        let current = annotations::current_of_bundle(db, &sha).await?;
+        // One bundle at a time, in its own key order: no sort, and rows written as read.
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT idx, time, kind, actor_type, actor_id, initiator_id, on_behalf_of, \
+             credential_id, policy_id, decision, approval_id, resource, operation, outcome, \
+             summary, digest, verdict, integrity, trust, chain, inclusion, findings \
+             FROM events WHERE bundle_sha256 = $1 ORDER BY idx",
+        )
+        .bind(&sha)
+        .fetch_all(db.pool())
+        .await?;
+        write_rows(&mut out, &sha, &name, &rows, &current);
+    }
+    Ok(out.into_inner().unwrap_or_default())
 }
 
-fn csv_of(rows: &[Row], current: &HashMap<String, HashMap<u64, Annotation>>) -> Vec<u8> {
-    let mut out = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 300));
-    let _ = out.write_record(CSV_COLUMNS);
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+fn write_rows(
+    out: &mut csv::Writer<Vec<u8>>,
+    sha: &str,
+    name: &str,
+    rows: &[Row],
+    current: &HashMap<u64, Annotation>,
+) {
+    fn text(v: &Option<String>) -> &str {
+        v.as_deref().unwrap_or_default()
+    }
     for r in rows {
-        let annotation = current
-            .get(&r.bundle_sha256)
-            .and_then(|a| a.get(&u64::try_from(r.idx).unwrap_or_default()));
-        let cells: [String; 26] = [
-            r.bundle_sha256.clone(),
-            r.name.clone(),
-            r.idx.to_string(),
+        let annotation = current.get(&u64::try_from(r.idx).unwrap_or_default());
+        let index = r.idx.to_string();
+        let judged = annotation
+            .map(|a| format!("{} ({}, {})", a.rationale, a.author, a.created_at))
+            .unwrap_or_default();
+        let cells: [&str; 26] = [
+            sha,
+            name,
+            &index,
             text(&r.time),
             text(&r.kind),
             text(&r.actor_type),
@@ -161,23 +159,21 @@ fn csv_of(rows: &[Row], current: &HashMap<String, HashMap<u64, Annotation>>) -> 
             text(&r.operation),
             text(&r.outcome),
             text(&r.summary),
-            r.digest.clone(),
-            r.verdict.clone(),
-            r.integrity.clone(),
-            r.trust.clone(),
-            r.chain.clone(),
-            r.inclusion.clone(),
-            r.findings.clone(),
-            annotation
-                .map(|a| a.responsibility.as_str().to_owned())
-                .unwrap_or_default(),
-            annotation
-                .map(|a| format!("{} ({}, {})", a.rationale, a.author, a.created_at))
-                .unwrap_or_default(),
+            &r.digest,
+            &r.verdict,
+            &r.integrity,
+            &r.trust,
+            &r.chain,
+            &r.inclusion,
+            &r.findings,
+            annotation.map_or("", |a| a.responsibility.as_str()),
+            &judged,
         ];
-        let _ = out.write_record(cells.iter().map(|c| neutralise(c).into_owned()));
+        for cell in cells {
+            let _ = out.write_field(neutralise(cell).as_bytes());
+        }
+        let _ = out.write_record(None::<&[u8]>);
     }
-    out.into_inner().unwrap_or_default()
 }
 
 /// HTML-escapes `text`: everything in a report is data, never markup.

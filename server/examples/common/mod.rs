@@ -1,0 +1,24 @@
+//! What the benchmarks share.
+
+use app::model::BundleSummary;
+use app::store::bundles::{ingest, IngestOptions, Target, Upload};
+use app::store::Db;
+
+/// Stores `bytes` as a bundle in a new incident titled "bench", verified on every core.
+pub async fn store_in_new_incident(db: &Db, bytes: Vec<u8>) -> BundleSummary {
+    ingest(
+        db,
+        Upload {
+            bytes,
+            name: "bench".into(),
+            target: Target::New {
+                title: "bench".into(),
+                description: String::new(),
+                severity: app::model::Severity::Low,
+            },
+        },
+        IngestOptions::default(),
+    )
+    .await
+    .expect("stored")
+}
