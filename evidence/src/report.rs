@@ -162,7 +162,10 @@ mod tests {
 
     fn export() -> (BTreeMap<String, Vec<u8>>, PublicKey) {
         let signer = Signer::from_seed([5; 32]);
-        let files: [(&str, &[u8]); 2] = [("events.csv", b"a,b\n1,2\n"), ("review.json", b"{}")];
+        let files: [(&str, &[u8]); 2] = [
+            ("the-events.csv", b"a,b\n1,2\n"),
+            ("the-review.json", b"{}"),
+        ];
         let manifest = Manifest::over(
             "incident 1",
             "2026-11-23T00:00:00Z",
@@ -189,15 +192,15 @@ mod tests {
     #[test]
     fn each_change_is_named() {
         let (mut files, key) = export();
-        if let Some(csv) = files.get_mut("events.csv") {
+        if let Some(csv) = files.get_mut("the-events.csv") {
             csv[0] ^= 1;
         }
-        files.remove("review.json");
-        files.insert("extra.txt".into(), b"x".to_vec());
+        files.remove("the-review.json");
+        files.insert("an-extra.txt".into(), b"x".to_vec());
         let problems = verify_export(&files, &[key]).expect_err("changed");
-        assert!(problems.contains(&ExportProblem::Changed("events.csv".into())));
-        assert!(problems.contains(&ExportProblem::Missing("review.json".into())));
-        assert!(problems.contains(&ExportProblem::Extra("extra.txt".into())));
+        assert!(problems.contains(&ExportProblem::Changed("the-events.csv".into())));
+        assert!(problems.contains(&ExportProblem::Missing("the-review.json".into())));
+        assert!(problems.contains(&ExportProblem::Extra("an-extra.txt".into())));
     }
 
     #[test]

@@ -30,11 +30,7 @@ pub enum NoteError {
     Store(#[from] StoreError),
 }
 
-impl From<sqlx::Error> for NoteError {
-    fn from(e: sqlx::Error) -> Self {
-        NoteError::Store(e.into())
-    }
-}
+super::store_error!(NoteError);
 
 /// What a reviewer judges about an event.
 #[derive(Clone, Debug)]

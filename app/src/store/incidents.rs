@@ -493,11 +493,7 @@ pub enum WorkflowError {
     Store(#[from] StoreError),
 }
 
-impl From<sqlx::Error> for WorkflowError {
-    fn from(e: sqlx::Error) -> Self {
-        WorkflowError::Store(e.into())
-    }
-}
+super::store_error!(WorkflowError);
 
 /// Moves incident `id` to `status`, as `reviewer`, recorded in the review log.
 pub async fn set_status(

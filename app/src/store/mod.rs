@@ -21,6 +21,19 @@ pub mod users;
 
 pub use db::{Db, StoreError};
 
+/// For an error enum with a `Store(StoreError)` variant: a database error converts
+/// into it, so `?` works on sqlx calls.
+macro_rules! store_error {
+    ($error:ident) => {
+        impl From<sqlx::Error> for $error {
+            fn from(e: sqlx::Error) -> Self {
+                $error::Store(e.into())
+            }
+        }
+    };
+}
+pub(crate) use store_error;
+
 use crate::model::ServerInfo;
 
 /// What the Settings page shows about this server's storage.

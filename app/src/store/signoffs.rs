@@ -37,11 +37,7 @@ pub enum SignoffError {
     Store(#[from] StoreError),
 }
 
-impl From<sqlx::Error> for SignoffError {
-    fn from(e: sqlx::Error) -> Self {
-        SignoffError::Store(e.into())
-    }
-}
+super::store_error!(SignoffError);
 
 /// How many approving steps each chain needs (1 unless an admin set more).
 pub async fn steps(db: &Db) -> Result<u32, StoreError> {

@@ -45,11 +45,7 @@ pub enum AccountError {
     Store(#[from] StoreError),
 }
 
-impl From<sqlx::Error> for AccountError {
-    fn from(e: sqlx::Error) -> Self {
-        AccountError::Store(e.into())
-    }
-}
+super::store_error!(AccountError);
 
 /// Why a sign-in was refused. The text never says whether the account exists.
 #[derive(Debug, thiserror::Error)]
@@ -65,11 +61,7 @@ pub enum LoginError {
     Store(#[from] StoreError),
 }
 
-impl From<sqlx::Error> for LoginError {
-    fn from(e: sqlx::Error) -> Self {
-        LoginError::Store(e.into())
-    }
-}
+super::store_error!(LoginError);
 
 /// The argon2id hash (PHC string) of `password`, with a fresh random salt.
 pub fn hash_password(password: &str) -> Result<String, AccountError> {

@@ -192,6 +192,17 @@ impl TestApp {
         Ok(Login { cookie, csrf })
     }
 
+    /// The status `GET /api/session` answers with the session cookie `cookie` alone.
+    pub async fn session_status(&self, cookie: &str) -> reqwest::StatusCode {
+        self.anonymous
+            .get(format!("{}/api/session", self.address))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("request reaches the server")
+            .status()
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.address))

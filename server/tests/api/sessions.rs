@@ -66,20 +66,7 @@ async fn signing_in_rotates_the_session_and_signing_out_ends_it() {
     let app = spawn_app().await;
     app.user("ana", Role::Auditor).await;
     let first = app.login("ana", PASSWORD).await.expect("signs in");
-    let session = |cookie: String| {
-        let address = app.address.clone();
-        let client = app.anonymous.clone();
-        async move {
-            client
-                .get(format!("{address}/api/session"))
-                .header("cookie", cookie)
-                .send()
-                .await
-                .expect("request")
-                .status()
-        }
-    };
-    assert_eq!(session(first.cookie.clone()).await, 200);
+    assert_eq!(app.session_status(&first.cookie).await, 200);
 
     // Signing in with the old cookie: a new session, and the old one is gone.
     let response = app
@@ -104,11 +91,11 @@ async fn signing_in_rotates_the_session_and_signing_out_ends_it() {
         .to_owned();
     assert_ne!(second, first.cookie);
     assert_eq!(
-        session(first.cookie.clone()).await,
+        app.session_status(&first.cookie).await,
         401,
         "the old session ended"
     );
-    assert_eq!(session(second.clone()).await, 200);
+    assert_eq!(app.session_status(&second).await, 200);
 
     // Signing out ends it, and clears the cookie.
     let response = app
@@ -124,26 +111,13 @@ async fn signing_in_rotates_the_session_and_signing_out_ends_it() {
         .to_str()
         .expect("text")
         .contains("Max-Age=0"));
-    assert_eq!(session(second).await, 401, "signed out");
+    assert_eq!(app.session_status(&second).await, 401, "signed out");
 }
 
 #[tokio::test]
 async fn idle_and_absolute_timeouts_end_a_session() {
     let app = spawn_app().await;
     app.user("ana", Role::Auditor).await;
-    let get = |cookie: String| {
-        let address = app.address.clone();
-        let client = app.anonymous.clone();
-        async move {
-            client
-                .get(format!("{address}/api/session"))
-                .header("cookie", cookie)
-                .send()
-                .await
-                .expect("request")
-                .status()
-        }
-    };
     let idle = app.login("ana", PASSWORD).await.expect("signs in");
     let old = (chrono::Utc::now() - chrono::Duration::minutes(31))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -152,7 +126,11 @@ async fn idle_and_absolute_timeouts_end_a_session() {
         .execute(app.db.pool())
         .await
         .expect("age the session");
-    assert_eq!(get(idle.cookie).await, 401, "idle for 31 minutes");
+    assert_eq!(
+        app.session_status(&idle.cookie).await,
+        401,
+        "idle for 31 minutes"
+    );
 
     let busy = app.login("ana", PASSWORD).await.expect("signs in");
     let long_ago = (chrono::Utc::now() - chrono::Duration::hours(13))
@@ -163,7 +141,11 @@ async fn idle_and_absolute_timeouts_end_a_session() {
         .await
         .expect("age the session");
     let before = app.count("SELECT COUNT(*) FROM sessions").await;
-    assert_eq!(get(busy.cookie).await, 401, "signed in 13 hours ago");
+    assert_eq!(
+        app.session_status(&busy.cookie).await,
+        401,
+        "signed in 13 hours ago"
+    );
     let after = app.count("SELECT COUNT(*) FROM sessions").await;
     assert_eq!(
         after,
