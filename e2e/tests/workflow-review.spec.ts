@@ -118,6 +118,7 @@ test('three reviewers, three duties: an admin trusts the root, a compliance revi
   await expect(access.getByTestId('inspector')).toHaveAttribute('data-index', '7', { timeout: 20_000 });
   await expect(access.getByTestId('responsibility')).toHaveAttribute('data-current', 'human_approved_agent_executed');
   await expect(access.getByTestId('annotate-form')).toHaveCount(0);
+  await expect(access.getByTestId('export-export.tar')).toHaveCount(0);
   const signoff = access.getByTestId('signoff-form').first();
   await signoff.getByLabel('Decision').selectOption('approve');
   await signoff.getByLabel('Justification').fill('The request, the approval and the change agree.');
@@ -138,6 +139,11 @@ test('three reviewers, three duties: an admin trusts the root, a compliance revi
   await expect(auditor.getByTestId('responsibility')).toBeVisible();
   await expect(auditor.getByTestId('annotate-form')).toHaveCount(0);
   await expect(auditor.getByTestId('signoff-form')).toHaveCount(0);
+  // The auditor exports this bundle alone, and it verifies.
+  const bundleDownload = auditor.waitForEvent('download');
+  await auditor.getByTestId('export-export.tar').click();
+  const bundleArchive = (await (await bundleDownload).path())!;
+  expect(execFileSync(bin, ['verify-report', bundleArchive, '--trust', keyFile], { encoding: 'utf8' })).toMatch(/^verified: bundle /);
   const refused = await auditor.request.post('/api/events/annotate', {
     form: { sha256: bundle.sha256, index: '7', responsibility: 'system', rationale: 'x', tags: '' },
     headers: sameSite,

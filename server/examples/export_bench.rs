@@ -24,7 +24,9 @@ async fn bench(events: usize) {
     let stored = common::store_in_new_incident(&db, bundle.into_bytes()).await;
     let id = stored.incident_id;
     let start = Instant::now();
-    let csv = exports::events_csv(&db, id).await.expect("csv");
+    let csv = exports::events_csv(&db, exports::Scope::Incident(id))
+        .await
+        .expect("csv");
     let csv_secs = start.elapsed().as_secs_f64();
     let start = Instant::now();
     let all = exports::incident(&db, &key, Actor::Cli, id)

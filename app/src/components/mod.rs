@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod chains;
+pub mod exports;
 pub mod files;
 pub mod forms;
 pub mod hydrated;

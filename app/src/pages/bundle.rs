@@ -3,13 +3,16 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{fetch_bundle, fetch_trust_roots};
+use crate::components::account::IfCan;
 use crate::components::chains::Chains;
+use crate::components::exports::Exports;
 use crate::components::notes::ResponsibilitySplit;
 use crate::components::review::{fit_once, timeline_state, Progress, Review};
 use crate::components::roots::RootsInput;
 use crate::components::verdict::VerdictBadge;
 use crate::components::verifier::{Phase, Source, Verifier};
 use crate::model::BundleSummary;
+use crate::model::Permission;
 use crate::timeline::view::Viewport;
 
 use super::ErrorBox;
@@ -182,6 +185,9 @@ fn Bundle(bundle: BundleSummary) -> impl IntoView {
         }}
         <Chains sha=sha.clone()/>
         <ResponsibilitySplit incident=bundle.incident_id bundle=sha.clone()/>
+        <IfCan what=Permission::Export>
+            <Exports base=format!("/api/bundles/{sha}/export") stem=format!("bundle-{}", sha.get(..12).unwrap_or_default())/>
+        </IfCan>
     }
     .into_any()
 }

@@ -4,6 +4,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::{fetch_incident, review_log, reviewers, AssignIncident, SetIncidentStatus};
 use crate::components::account::IfCan;
+use crate::components::exports::Exports;
 use crate::components::forms::{failed, ActionError, INLINE_INPUT};
 use crate::components::notes::ResponsibilitySplit;
 use crate::components::table::DataTable;
@@ -84,7 +85,7 @@ fn Overview(overview: IncidentOverview, changed: RwSignal<u32>) -> impl IntoView
         <Facts facts/>
         <ResponsibilitySplit incident=incident.id/>
         <IfCan what=Permission::Export>
-            <Exports id=incident.id/>
+            <Exports base=format!("/api/incidents/{}/export", incident.id) stem=format!("incident-{}", incident.id)/>
         </IfCan>
         <Bundles bundles=detail.bundles/>
     }
@@ -323,29 +324,4 @@ fn Workflow(
         </section>
     }
     .into_any()
-}
-
-/// Downloads of the incident's review: each is a new export, recorded in the review log.
-#[component]
-fn Exports(id: i64) -> impl IntoView {
-    let link = move |file: &'static str, label: &'static str| {
-        view! {
-            <a href=format!("/api/incidents/{id}/export/{file}") download=format!("incident-{id}-{file}") rel="external" class="rounded-md border border-slate-300 px-3 py-1 text-sm font-medium dark:border-slate-700" data-testid=format!("export-{file}")>{label}</a>
-        }
-    };
-    view! {
-        <section class="mb-8" aria-labelledby="exports-title">
-            <h2 id="exports-title" class="mb-2 text-lg font-semibold">"Export"</h2>
-            <p class="mb-3 text-sm text-slate-600 dark:text-slate-400">
-                "The archive holds the CSV, the JSON and the printable report with a manifest of their SHA-256 and the source bundles', signed by this server: "
-                <code class="font-mono text-xs">"custody verify-report export.tar --trust server.pub"</code>" proves nothing in it changed."
-            </p>
-            <div class="flex flex-wrap gap-2">
-                {link("export.tar", "Verifiable export (.tar)")}
-                {link("events.csv", "Events (CSV)")}
-                {link("review.json", "Review (JSON)")}
-                <a href=format!("/api/incidents/{id}/export/report.html") target="_blank" rel="external" class="rounded-md border border-slate-300 px-3 py-1 text-sm font-medium dark:border-slate-700" data-testid="export-report.html">"Printable report"</a>
-            </div>
-        </section>
-    }
 }

@@ -98,12 +98,26 @@ struct Row {
     findings: String,
 }
 
-/// Every event of incident `id`, with its current annotation, as CSV ([`CSV_COLUMNS`]).
-pub async fn events_csv(db: &Db, id: i64) -> Result<Vec<u8>, StoreError> {
-    let bundles: Vec<(String, String)> = sqlx::query_as(
-        "SELECT sha256, name FROM bundles WHERE incident_id = $1 ORDER BY ingested_at, sha256",
-    )
-    .bind(id)
+/// What an export covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// An incident and all its bundles.
+    Incident(i64),
+    /// One bundle (its SHA-256), with what was recorded on it.
+    Bundle(&'a str),
+}
+
+/// Every event in `scope`, with its current annotation, as CSV ([`CSV_COLUMNS`]).
+pub async fn events_csv(db: &Db, scope: Scope<'_>) -> Result<Vec<u8>, StoreError> {
+    let bundles: Vec<(String, String)> = match scope {
+        Scope::Incident(id) => sqlx::query_as(
+            "SELECT sha256, name FROM bundles WHERE incident_id = $1 ORDER BY ingested_at, sha256",
+        )
+        .bind(id),
+        Scope::Bundle(sha) => {
+            sqlx::query_as("SELECT sha256, name FROM bundles WHERE sha256 = $1").bind(sha)
+        }
+    }
     .fetch_all(db.pool())
     .await?;
     let mut out = csv::Writer::from_writer(Vec::new());
@@ -201,11 +215,15 @@ struct Review {
     log: Vec<crate::model::LogEntry>,
 }
 
-async fn gather(db: &Db, id: i64) -> Result<Option<Review>, StoreError> {
-    let Some(detail) = incidents::get(db, id).await? else {
+async fn gather(db: &Db, id: i64, only: Option<&str>) -> Result<Option<Review>, StoreError> {
+    let Some(mut detail) = incidents::get(db, id).await? else {
         return Ok(None);
     };
-    let side_effects = annotations::side_effects_of_incident(db, id).await?;
+    let mut side_effects = annotations::side_effects_of_incident(db, id).await?;
+    if let Some(sha) = only {
+        detail.bundles.retain(|b| b.sha256 == sha);
+        side_effects.retain(|s| s.bundle == sha);
+    }
     let mut chains = Vec::new();
     let mut notes = Vec::new();
     for b in &detail.bundles {
@@ -229,9 +247,15 @@ async fn gather(db: &Db, id: i64) -> Result<Option<Review>, StoreError> {
         }
     }
     let mut log = Vec::new();
-    let mut query = LogQuery {
-        incident: Some(id),
-        ..LogQuery::default()
+    let mut query = match only {
+        Some(sha) => LogQuery {
+            bundle: Some(sha.to_owned()),
+            ..LogQuery::default()
+        },
+        None => LogQuery {
+            incident: Some(id),
+            ..LogQuery::default()
+        },
     };
     loop {
         let page = review_log::list(db, &query).await?;
@@ -422,8 +446,38 @@ pub async fn incident(
     by: Actor<'_>,
     id: i64,
 ) -> Result<Option<Export>, StoreError> {
-    let Some(review) = gather(db, id).await? else {
+    export(db, key, by, Scope::Incident(id)).await
+}
+
+/// The export of `scope` (None: no such incident or bundle), recorded in the review
+/// log as done by `by`. A bundle's export holds that bundle's events, chains,
+/// annotations and log entries only.
+pub async fn export(
+    db: &Db,
+    key: &ServerKey,
+    by: Actor<'_>,
+    scope: Scope<'_>,
+) -> Result<Option<Export>, StoreError> {
+    let (id, only) = match scope {
+        Scope::Incident(id) => (id, None),
+        Scope::Bundle(sha) => {
+            let found: Option<(i64,)> =
+                sqlx::query_as("SELECT incident_id FROM bundles WHERE sha256 = $1")
+                    .bind(sha)
+                    .fetch_optional(db.pool())
+                    .await?;
+            match found {
+                Some((id,)) => (id, Some(sha)),
+                None => return Ok(None),
+            }
+        }
+    };
+    let Some(review) = gather(db, id, only).await? else {
         return Ok(None);
+    };
+    let what = match only {
+        Some(sha) => format!("bundle {} of incident {id}", sha.get(..12).unwrap_or(sha)),
+        None => format!("incident {id}"),
     };
     let bundles: Vec<String> = review
         .detail
@@ -438,9 +492,9 @@ pub async fn incident(
             actor: by,
             action: "export",
             incident: Some(id),
-            bundle: None,
+            bundle: only,
             event: None,
-            summary: format!("exported incident #{id} (CSV, JSON, report)"),
+            summary: format!("exported {what} (CSV, JSON, report)"),
             details: json!({ "bundles": bundles }),
         },
     )
@@ -448,7 +502,7 @@ pub async fn incident(
     let created_at = now();
     let who = by.id().to_owned();
     let files = vec![
-        ("events.csv".to_owned(), events_csv(db, id).await?),
+        ("events.csv".to_owned(), events_csv(db, scope).await?),
         (
             "review.json".to_owned(),
             json_of(&review, &created_at, &who),
@@ -462,13 +516,7 @@ pub async fn incident(
         .iter()
         .map(|(n, b)| (n.as_str(), b.as_slice()))
         .collect();
-    let manifest = Manifest::over(
-        &format!("incident {id}"),
-        &created_at,
-        &who,
-        &listed,
-        bundles,
-    );
+    let manifest = Manifest::over(&what, &created_at, &who, &listed, bundles);
     let mut files = files;
     files.push((
         MANIFEST_FILE.to_owned(),

@@ -1,7 +1,7 @@
 //! `/api/incidents/{id}/export/{file}`: an incident's review as CSV, JSON, a printable
 //! report, or all of them with their signed manifest in one tar file.
 
-use app::store::exports::{self, Export};
+use app::store::exports::{self, Export, Scope};
 use app::store::review_log::Actor;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
@@ -14,7 +14,9 @@ use super::error::{ErrorBody, HttpError};
 use super::AppState;
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/api/incidents/{id}/export/{file}", get(export))
+    Router::new()
+        .route("/api/incidents/{id}/export/{file}", get(export))
+        .route("/api/bundles/{sha256}/export/{file}", get(export_bundle))
 }
 
 /// The files of `export` as one uncompressed tar archive.
@@ -58,7 +60,53 @@ async fn export(
     State(state): State<AppState>,
     Path((id, file)): Path<(i64, String)>,
 ) -> Result<Response, HttpError> {
-    let content_type = match file.as_str() {
+    answer(
+        &state,
+        &reviewer,
+        Scope::Incident(id),
+        &format!("incident-{id}"),
+        &file,
+    )
+    .await
+}
+
+/// One bundle's review, exported as CSV, JSON, a printable report, or all three signed.
+///
+/// As the incident's export, holding only this bundle's events, approval chains,
+/// annotations and review-log entries.
+#[utoipa::path(
+    get,
+    path = "/api/bundles/{sha256}/export/{file}",
+    operation_id = "export_bundle",
+    tag = "bundles",
+    params(
+        ("sha256" = String, Path, description = "The bundle's address."),
+        ("file" = String, Path, description = "`events.csv`, `review.json`, `report.html` or `export.tar`."),
+    ),
+    responses(
+        (status = 200, description = "The file, as an attachment (the report inline).", body = String, content_type = "application/octet-stream"),
+        (status = 403, description = "The reviewer's role cannot export.", body = ErrorBody),
+        (status = 404, description = "No such bundle, or no such file.", body = ErrorBody),
+        (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
+    )
+)]
+async fn export_bundle(
+    Can(reviewer, _): Can<perm::Export>,
+    State(state): State<AppState>,
+    Path((sha256, file)): Path<(String, String)>,
+) -> Result<Response, HttpError> {
+    let stem = format!("bundle-{}", sha256.get(..12).unwrap_or_default());
+    answer(&state, &reviewer, Scope::Bundle(&sha256), &stem, &file).await
+}
+
+async fn answer(
+    state: &AppState,
+    reviewer: &app::model::Reviewer,
+    scope: Scope<'_>,
+    stem: &str,
+    file: &str,
+) -> Result<Response, HttpError> {
+    let content_type = match file {
         "events.csv" => "text/csv; charset=utf-8",
         "review.json" => "application/json",
         "report.html" => "text/html; charset=utf-8",
@@ -69,8 +117,14 @@ async fn export(
             ))
         }
     };
-    let made = exports::incident(&state.db, &state.key, Actor::Reviewer(&reviewer), id).await?;
-    let made = HttpError::found(made, "incident")?;
+    let made = exports::export(&state.db, &state.key, Actor::Reviewer(reviewer), scope).await?;
+    let made = HttpError::found(
+        made,
+        match scope {
+            Scope::Incident(_) => "incident",
+            Scope::Bundle(_) => "bundle",
+        },
+    )?;
     let bytes = if file == "export.tar" {
         tar_of(&made).map_err(|e| {
             tracing::error!(error = %e, "cannot build the export archive");
@@ -81,9 +135,9 @@ async fn export(
             )
         })?
     } else {
-        made.file(&file).map(<[u8]>::to_vec).unwrap_or_default()
+        made.file(file).map(<[u8]>::to_vec).unwrap_or_default()
     };
-    let name = format!("incident-{id}-{file}");
+    let name = format!("{stem}-{file}");
     // The printable report opens in the browser, to be read and printed.
     let disposition = if file == "report.html" {
         "inline"

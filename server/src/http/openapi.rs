@@ -89,6 +89,7 @@ JSON-encoded `ApiError`.";
         auth::session,
         review_log::export,
         exports::export,
+        exports::export_bundle,
         review_log::key,
     ),
     modifiers(&Documented),

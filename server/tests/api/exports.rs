@@ -248,3 +248,66 @@ async fn the_csv_reads_back_as_the_stored_events_with_formulas_neutralised() {
     );
     assert!(!html.contains("<script"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bundle_is_exported_on_its_own() {
+    let app = spawn_app().await;
+    app.trust_demo_root().await;
+    let first = app
+        .store(
+            "name=prod-config-change.bundle.json",
+            demo("prod-config-change"),
+        )
+        .await;
+    let id = first["incident_id"].as_i64().expect("incident");
+    let second = app
+        .store(
+            &format!("name=secrets-export.bundle.json&incident={id}"),
+            demo("secrets-export"),
+        )
+        .await;
+    let sha = second["sha256"].as_str().expect("sha").to_owned();
+    let get = |file: &str| {
+        let url = format!("{}/api/bundles/{sha}/export/{file}", app.address);
+        let client = app.client.clone();
+        async move { client.get(url).send().await.expect("request") }
+    };
+    let tar = get("export.tar").await;
+    assert_eq!(tar.status(), 200);
+    assert!(tar.headers()["content-disposition"]
+        .to_str()
+        .expect("text")
+        .contains("bundle-"));
+    let files = untar(&tar.bytes().await.expect("bytes"));
+    let manifest =
+        evidence::report::verify_export(&files, &[app.key.public_key()]).expect("verifies");
+    assert_eq!(manifest.bundles, vec![sha.clone()], "only this bundle");
+    assert!(manifest.scope.starts_with("bundle "), "{}", manifest.scope);
+    let csv = files.get("events.csv").expect("csv");
+    let mut reader = csv::Reader::from_reader(csv.as_slice());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(
+        rows.len() as i64,
+        second["event_count"].as_i64().expect("count")
+    );
+    assert!(rows.iter().all(|r| r.get(0) == Some(sha.as_str())));
+    assert_eq!(get("report.html").await.status(), 200);
+    let missing = app
+        .client
+        .get(format!(
+            "{}/api/bundles/{}/export/events.csv",
+            app.address,
+            "0".repeat(64)
+        ))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(missing.status(), 404);
+    assert!(
+        app.count(
+            "SELECT COUNT(*) FROM review_log WHERE action = 'export' AND bundle_sha256 IS NOT NULL"
+        )
+        .await
+            >= 2
+    );
+}

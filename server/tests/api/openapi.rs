@@ -19,6 +19,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/bundles/{sha256}/events/{index}", &["get"]),
     ("/api/bundles/{sha256}/actors/{actor}", &["get"]),
     ("/api/bundles/{sha256}/credentials/{token}", &["get"]),
+    ("/api/bundles/{sha256}/export/{file}", &["get"]),
     ("/api/events", &["get"]),
     ("/api/incidents", &["get", "post"]),
     ("/api/incidents/{id}", &["get"]),
