@@ -331,10 +331,10 @@ fn bundle_of(rows: &[(Row, String)], key: &ServerKey) -> String {
     builder.finish(&key.signer, EMITTER, BUNDLE_ID, &now())
 }
 
-/// The review fields an entry's payload holds, read only when its signature holds.
-fn signed_fields(envelope: &str, key: &PublicKey) -> Option<(u64, String, String, Value)> {
-    let verified = evidence::dsse::verify(envelope.as_bytes(), Some(key)).ok()?;
-    let payload: Value = serde_json::from_slice(verified.payload()).ok()?;
+/// The review fields of an entry's payload (one the verifier handed over: its
+/// signature held).
+fn signed_fields(payload: &str) -> Option<(u64, String, String, Value)> {
+    let payload: Value = serde_json::from_str(payload).ok()?;
     Some((
         payload.get("seq")?.as_u64()?,
         payload.get("time")?.as_str()?.to_owned(),
@@ -351,12 +351,23 @@ pub async fn check(db: &Db, key: &ServerKey) -> Result<LogIntegrity, StoreError>
     let rows = all(db).await?;
     let public = key.public_key();
     let mut problems = Vec::new();
+    // Each entry's payload, by position, as the verifier reads it once its signature
+    // holds: signatures are checked once, here.
+    let payloads: std::sync::Mutex<std::collections::HashMap<usize, String>> =
+        std::sync::Mutex::default();
     if !rows.is_empty() {
         let bundle = bundle_of(&rows, key);
-        match evidence::bundle::verify(
+        match evidence::bundle::verify_and_read(
             bundle.as_bytes(),
             std::slice::from_ref(&public),
             &evidence::bundle::Limits::default(),
+            1,
+            &|_, _| {},
+            &|signed| {
+                if let Ok(mut read) = payloads.lock() {
+                    read.insert(signed.index, signed.payload.to_owned());
+                }
+            },
         ) {
             Ok(report) => {
                 for (i, event) in report.events().iter().enumerate() {
@@ -383,9 +394,10 @@ pub async fn check(db: &Db, key: &ServerKey) -> Result<LogIntegrity, StoreError>
             Err(e) => problems.push(format!("the log cannot be read as a bundle: {e}")),
         }
     }
+    let payloads = payloads.into_inner().unwrap_or_default();
     let mut signed: std::collections::HashMap<i64, (String, Value)> =
         std::collections::HashMap::new();
-    for (expected, ((seq, at, actor, action, incident, bundle, event, summary, _), envelope)) in
+    for (expected, ((seq, at, actor, action, incident, bundle, event, summary, _), _)) in
         rows.iter().enumerate()
     {
         if *seq != expected as i64 {
@@ -393,7 +405,7 @@ pub async fn check(db: &Db, key: &ServerKey) -> Result<LogIntegrity, StoreError>
                 "entry {expected} is missing (the next stored is {seq})"
             ));
         }
-        match signed_fields(envelope, &public) {
+        match payloads.get(&expected).and_then(|p| signed_fields(p)) {
             Some((s_seq, s_at, s_actor, review)) => {
                 let same = s_seq as i64 == *seq
                     && s_at == *at
