@@ -14,7 +14,8 @@
 //!   PEM) and the one strict signature check every verdict rests on;
 //! - [`json`]: strict JSON (no duplicate keys, bounded depth) for signed payloads;
 //! - [`merkle`]: RFC 6962 Merkle roots and inclusion and consistency proofs;
-//! - [`report`]: signed manifests of exports, and their verification.
+//! - [`report`]: signed manifests of exports, and their verification;
+//! - [`findings`]: attribution-gap findings, each naming the events that prove it.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(
@@ -28,6 +29,7 @@ pub mod batch;
 pub mod bundle;
 pub mod dsse;
 pub mod event;
+pub mod findings;
 pub mod json;
 pub mod keys;
 pub mod merkle;
