@@ -8,9 +8,11 @@ use crate::error::ApiError;
 use crate::model::{IncidentList, IncidentOverview, IncidentQuery, ServerInfo};
 
 mod admin;
+mod findings;
 mod review;
 
 pub use admin::*;
+pub use findings::*;
 pub use review::*;
 
 #[cfg(feature = "ssr")]

@@ -1,9 +1,11 @@
 //! The data the server and the browser exchange, defined once for both.
 
 mod accounts;
+mod findings;
 mod review;
 
 pub use accounts::*;
+pub use findings::*;
 pub use review::*;
 
 use serde::{Deserialize, Serialize};

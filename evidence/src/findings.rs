@@ -243,10 +243,9 @@ impl Rule {
             | Rule::ChainBroken
             | Rule::Unsigned
             | Rule::NoSeparation => Severity::High,
-            Rule::DecisionLate
-            | Rule::SequenceGap
-            | Rule::OutsideTimeRange
-            | Rule::Untrusted => Severity::Medium,
+            Rule::DecisionLate | Rule::SequenceGap | Rule::OutsideTimeRange | Rule::Untrusted => {
+                Severity::Medium
+            }
             Rule::ClockInversion => Severity::Low,
         }
     }

@@ -4,6 +4,7 @@ pub mod account;
 pub mod chains;
 pub mod exports;
 pub mod files;
+pub mod findings;
 pub mod forms;
 pub mod hydrated;
 pub mod notes;

@@ -478,6 +478,7 @@ pub fn timeline_state() -> TimelineState {
         viewport: RwSignal::new(Viewport { from: 0.0, to: 1.0 }),
         selected: RwSignal::new(None),
         tracing: RwSignal::new(false),
+        flagged: RwSignal::new(Default::default()),
     }
 }
 

@@ -262,7 +262,7 @@ pub struct LogEntry {
     pub at: String,
     /// Who (account name, or `custody-cli` for the command line).
     pub actor: String,
-    /// What (`upload`, `incident.open`, `annotation`, `comment`, `signoff`, `status`,
+    /// What (`upload`, `incident.open`, `annotation`, `comment`, `finding`, `signoff`, `status`,
     /// `assign`, `export`, `user.add`, `role`, `user.disable`, `user.enable`,
     /// `user.password`, `trust_root.add`, `trust_root.remove`, `setting`, `reverify`).
     pub action: String,

@@ -6,6 +6,7 @@ use crate::api::{fetch_bundle, fetch_trust_roots};
 use crate::components::account::IfCan;
 use crate::components::chains::Chains;
 use crate::components::exports::Exports;
+use crate::components::findings::BundleFindings;
 use crate::components::notes::ResponsibilitySplit;
 use crate::components::review::{fit_once, timeline_state, Progress, Review};
 use crate::components::roots::RootsInput;
@@ -183,6 +184,7 @@ fn Bundle(bundle: BundleSummary) -> impl IntoView {
             }),
             _ => None,
         }}
+        <BundleFindings sha=sha.clone() verifier state/>
         <Chains sha=sha.clone()/>
         <ResponsibilitySplit incident=bundle.incident_id bundle=sha.clone()/>
         <IfCan what=Permission::Export>

@@ -5,6 +5,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::{fetch_incident, review_log, reviewers, AssignIncident, SetIncidentStatus};
 use crate::components::account::IfCan;
 use crate::components::exports::Exports;
+use crate::components::findings::IncidentFindings;
 use crate::components::forms::{failed, ActionError, INLINE_INPUT};
 use crate::components::notes::ResponsibilitySplit;
 use crate::components::table::DataTable;
@@ -83,6 +84,7 @@ fn Overview(overview: IncidentOverview, changed: RwSignal<u32>) -> impl IntoView
         </div>
         <Workflow id=incident.id status=incident.status assignee=incident.assignee.clone() changed/>
         <Facts facts/>
+        <IncidentFindings incident=incident.id/>
         <ResponsibilitySplit incident=incident.id/>
         <IfCan what=Permission::Export>
             <Exports base=format!("/api/incidents/{}/export", incident.id) stem=format!("incident-{}", incident.id)/>

@@ -11,10 +11,11 @@ use crate::model::{LogQuery, Permission};
 use super::{ErrorBox, PageHeader};
 
 /// The actions the log records, for the filter.
-const ACTIONS: [&str; 15] = [
+const ACTIONS: [&str; 16] = [
     "upload",
     "annotation",
     "comment",
+    "finding",
     "signoff",
     "status",
     "assign",

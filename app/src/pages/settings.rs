@@ -2,11 +2,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{
-    fetch_review_settings, fetch_server_info, fetch_trust_roots, AddTrustRoot, RemoveTrustRoot,
-    ReverifyBundles, SetSignoffSteps,
+    fetch_finding_policy, fetch_review_settings, fetch_server_info, fetch_trust_roots,
+    AddTrustRoot, RemoveTrustRoot, ReverifyBundles, SetFindingPolicy, SetSignoffSteps,
 };
 use crate::components::account::IfCan;
-use crate::components::forms::{failed, ActionError, BUTTON, INLINE_INPUT};
+use crate::components::forms::{failed, ActionError, BUTTON, INLINE_INPUT, INPUT};
 use crate::components::table::DataTable;
 use crate::components::verdict::{Badge, Tone};
 use crate::model::Permission;
@@ -31,6 +31,7 @@ pub fn SettingsPage() -> impl IntoView {
         </Suspense>
         <TrustRoots/>
         <ReviewSettingsForm/>
+        <FindingPolicyForm/>
     }
 }
 
@@ -132,6 +133,43 @@ fn ReviewSettingsForm() -> impl IntoView {
                 </ActionForm>
                 <ActionError error=Signal::derive(move || failed(set.value().get()))/>
             </IfCan>
+        </section>
+    }
+    .into_any()
+}
+
+/// The organisation's finding rules: shared accounts, resources that need a human
+/// approval, and the clock skew allowed (see docs/findings.md).
+#[component]
+fn FindingPolicyForm() -> impl IntoView {
+    let set = ServerAction::<SetFindingPolicy>::new();
+    let policy = Resource::new(move || set.version().get(), |_| fetch_finding_policy());
+    view! {
+        <section class="mt-8" aria-labelledby="finding-policy-title" data-testid="finding-policy">
+            <h2 id="finding-policy-title" class="mb-2 text-lg font-semibold">"Attribution-gap rules"</h2>
+            <p class="text-sm text-slate-600 dark:text-slate-400">"Findings are computed from each bundle's evidence under these settings; changing them changes every bundle's findings at once. Patterns match account IDs or names and resources, with * for any run of characters."</p>
+            <Transition fallback=|| ()>
+                {move || policy.get().map(|p| match p {
+                    Err(error) => view! { <ErrorBox error/> }.into_any(),
+                    Ok(p) => view! {
+                        <ActionForm action=set attr:class="mt-2 grid gap-2 sm:grid-cols-2">
+                            <label class="block text-sm">"Shared accounts, one per line"
+                                <textarea name="shared_accounts" rows="4" class=INPUT data-testid="shared-accounts">{p.shared_accounts.join("\n")}</textarea>
+                            </label>
+                            <label class="block text-sm">"Resources whose changes need a human approval, one per line"
+                                <textarea name="approval_required" rows="4" class=INPUT data-testid="approval-required">{p.approval_required.join("\n")}</textarea>
+                            </label>
+                            <label class="block text-sm">"Clock skew allowed (seconds)"
+                                <input type="number" min="0" max="86400" name="clock_skew_seconds" class=INPUT value=p.clock_skew_seconds/>
+                            </label>
+                            <IfCan what=Permission::Administer>
+                                <div class="self-end"><button type="submit" class=BUTTON>"Save rules"</button></div>
+                            </IfCan>
+                        </ActionForm>
+                    }.into_any(),
+                })}
+            </Transition>
+            <ActionError error=Signal::derive(move || failed(set.value().get()))/>
         </section>
     }
     .into_any()

@@ -63,7 +63,7 @@ async fn event_incident(
         .ok_or_else(|| NoteError::NoEvent(bundle.to_owned(), index))
 }
 
-fn clean_text(text: &str, what: &str) -> Result<String, NoteError> {
+pub(crate) fn clean_text(text: &str, what: &str) -> Result<String, NoteError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(NoteError::Invalid(format!("a {what} is required")));
@@ -101,9 +101,23 @@ pub async fn annotate(
     index: u64,
     note: NewAnnotation,
 ) -> Result<Annotation, NoteError> {
+    let mut rec = Recorder::begin(db, key).await?;
+    let annotation = annotate_in(&mut rec, reviewer, bundle, index, note).await?;
+    rec.commit().await?;
+    Ok(annotation)
+}
+
+/// [`annotate`] inside `rec`'s transaction, for actions that record an annotation
+/// with something else.
+pub(crate) async fn annotate_in(
+    rec: &mut Recorder<'_>,
+    reviewer: &Reviewer,
+    bundle: &str,
+    index: u64,
+    note: NewAnnotation,
+) -> Result<Annotation, NoteError> {
     let rationale = clean_text(&note.rationale, "rationale")?;
     let tags = clean_tags(&note.tags)?;
-    let mut rec = Recorder::begin(db, key).await?;
     let incident = event_incident(rec.conn(), bundle, index).await?;
     let seq = rec
         .append(Entry {
@@ -138,7 +152,6 @@ pub async fn annotate(
     .bind(i64::try_from(seq).unwrap_or_default())
     .execute(rec.conn())
     .await?;
-    rec.commit().await?;
     Ok(Annotation {
         bundle: bundle.to_owned(),
         event: index,
@@ -316,6 +329,9 @@ pub(crate) async fn check_against_log(
             ));
         }
     };
+    for (seq, reviewer, fields) in super::findings::signed_records(db).await? {
+        compare("finding_dispositions", seq, &reviewer, fields);
+    }
     let annotations: Vec<AnnotationRow> =
         sqlx::query_as(&format!("SELECT {ANNOTATION_COLUMNS} FROM annotations"))
             .fetch_all(db.pool())

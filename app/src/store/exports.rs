@@ -10,14 +10,16 @@ use evidence::report::{Manifest, MANIFEST_FILE};
 use serde_json::json;
 
 use crate::model::{
-    Annotation, BundleChains, EventReview, IncidentDetail, LogQuery, SideEffectResponsibility,
+    Annotation, BundleChains, EventReview, Findings, IncidentDetail, LogQuery,
+    SideEffectResponsibility,
 };
 
+use super::bundles::IngestOptions;
 use super::review_log::{Actor, Entry, ServerKey};
-use super::{annotations, incidents, now, review_log, signoffs, Db, StoreError};
+use super::{annotations, findings, incidents, now, review_log, signoffs, Db, StoreError};
 
 /// The CSV's columns, in order (documented in `docs/exports.md`).
-pub const CSV_COLUMNS: [&str; 26] = [
+pub const CSV_COLUMNS: [&str; 27] = [
     "bundle_sha256",
     "bundle_name",
     "index",
@@ -44,6 +46,7 @@ pub const CSV_COLUMNS: [&str; 26] = [
     "reason_codes",
     "responsibility",
     "responsibility_rationale_and_reviewer",
+    "attribution_gaps",
 ];
 
 /// The files of an export, the signed manifest last.
@@ -124,6 +127,11 @@ pub async fn events_csv(db: &Db, scope: Scope<'_>) -> Result<Vec<u8>, StoreError
     let _ = out.write_record(CSV_COLUMNS);
     for (sha, name) in bundles {
         let current = annotations::current_of_bundle(db, &sha).await?;
+        let gaps = gaps_by_event(
+            &findings::of_bundle(db, &sha, IngestOptions::default())
+                .await?
+                .unwrap_or_default(),
+        );
         // One bundle at a time, in its own key order: no sort, and rows written as read.
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT idx, time, kind, actor_type, actor_id, initiator_id, on_behalf_of, \
@@ -134,9 +142,29 @@ pub async fn events_csv(db: &Db, scope: Scope<'_>) -> Result<Vec<u8>, StoreError
         .bind(&sha)
         .fetch_all(db.pool())
         .await?;
-        write_rows(&mut out, &sha, &name, &rows, &current);
+        write_rows(&mut out, &sha, &name, &rows, &current, &gaps);
     }
     Ok(out.into_inner().unwrap_or_default())
+}
+
+/// For each event a finding names, the findings' rule codes with their
+/// dispositions (`approval-late (accepted)`), `; `-separated.
+fn gaps_by_event(found: &Findings) -> HashMap<u64, String> {
+    let mut out: HashMap<u64, String> = HashMap::new();
+    for f in &found.items {
+        let state = f
+            .disposition
+            .as_ref()
+            .map_or("open", |d| d.decision.as_str());
+        for e in &f.events {
+            let cell = out.entry(e.index).or_default();
+            if !cell.is_empty() {
+                cell.push_str("; ");
+            }
+            let _ = write!(cell, "{} ({state})", f.rule);
+        }
+    }
+    out
 }
 
 fn write_rows(
@@ -145,6 +173,7 @@ fn write_rows(
     name: &str,
     rows: &[Row],
     current: &HashMap<u64, Annotation>,
+    gaps: &HashMap<u64, String>,
 ) {
     fn text(v: &Option<String>) -> &str {
         v.as_deref().unwrap_or_default()
@@ -155,7 +184,7 @@ fn write_rows(
         let judged = annotation
             .map(|a| format!("{} ({}, {})", a.rationale, a.author, a.created_at))
             .unwrap_or_default();
-        let cells: [&str; 26] = [
+        let cells: [&str; 27] = [
             sha,
             name,
             &index,
@@ -182,6 +211,8 @@ fn write_rows(
             &r.findings,
             annotation.map_or("", |a| a.responsibility.as_str()),
             &judged,
+            gaps.get(&u64::try_from(r.idx).unwrap_or_default())
+                .map_or("", String::as_str),
         ];
         for cell in cells {
             let _ = out.write_field(neutralise(cell).as_bytes());
@@ -212,6 +243,7 @@ struct Review {
     side_effects: Vec<SideEffectResponsibility>,
     chains: Vec<(String, BundleChains)>,
     notes: Vec<(String, u64, EventReview)>,
+    findings: Findings,
     log: Vec<crate::model::LogEntry>,
 }
 
@@ -226,7 +258,12 @@ async fn gather(db: &Db, id: i64, only: Option<&str>) -> Result<Option<Review>, 
     }
     let mut chains = Vec::new();
     let mut notes = Vec::new();
+    let mut found = Findings::default();
     for b in &detail.bundles {
+        if let Some(f) = findings::of_bundle(db, &b.sha256, IngestOptions::default()).await? {
+            found.items.extend(f.items);
+            found.unreadable.extend(f.unreadable);
+        }
         if let Some(c) = signoffs::of_bundle(db, &b.sha256).await? {
             chains.push((b.sha256.clone(), c));
         }
@@ -272,6 +309,7 @@ async fn gather(db: &Db, id: i64, only: Option<&str>) -> Result<Option<Review>, 
         side_effects,
         chains,
         notes,
+        findings: found,
         log,
     }))
 }
@@ -286,6 +324,7 @@ fn json_of(review: &Review, created_at: &str, by: &str) -> Vec<u8> {
         "responsibility": review.side_effects,
         "approvalChains": review.chains.iter().map(|(sha, c)| json!({"bundle": sha, "chains": c})).collect::<Vec<_>>(),
         "events": review.notes.iter().map(|(sha, idx, r)| json!({"bundle": sha, "event": idx, "annotations": r.annotations, "comments": r.comments})).collect::<Vec<_>>(),
+        "findings": review.findings.items,
         "reviewLog": review.log,
     });
     serde_json::to_vec_pretty(&value).unwrap_or_default()
@@ -348,7 +387,9 @@ fn html_of(review: &Review, created_at: &str, by: &str, public_key: &str) -> Vec
             ))
         );
     }
-    h.push_str("</table><h2>Approval chains and sign-offs</h2>");
+    h.push_str("</table>");
+    findings_html(&mut h, &review.findings);
+    h.push_str("<h2>Approval chains and sign-offs</h2>");
     for (sha, c) in &review.chains {
         for chain in &c.chains {
             let _ = write!(
@@ -435,6 +476,63 @@ fn html_of(review: &Review, created_at: &str, by: &str, public_key: &str) -> Vec
         esc(public_key)
     );
     h.into_bytes()
+}
+
+/// The report's findings section: each finding with its events, the framework
+/// controls it maps to and its disposition.
+fn findings_html(h: &mut String, found: &Findings) {
+    let _ = write!(
+        h,
+        "<h2>Attribution-gap findings</h2><p>{} high, {} medium, {} low.</p>",
+        found.count("high"),
+        found.count("medium"),
+        found.count("low")
+    );
+    if found.items.is_empty() {
+        h.push_str("<p>No rule found a gap in this evidence.</p>");
+    }
+    for u in &found.unreadable {
+        let _ = write!(h, "<p class=\"bad\">Could not be analysed: {}</p>", esc(u));
+    }
+    for f in &found.items {
+        let events: Vec<String> = f.events.iter().map(|e| format!("#{}", e.index)).collect();
+        let controls: Vec<String> = f
+            .controls
+            .iter()
+            .map(|c| format!("{} {} ({})", c.framework, c.id, c.title))
+            .collect();
+        let disposition = f.disposition.as_ref().map_or_else(
+            || "no disposition yet".to_owned(),
+            |d| {
+                format!(
+                    "{} by {} at {}: {}",
+                    d.decision.label(),
+                    d.reviewer,
+                    d.created_at,
+                    d.reason
+                )
+            },
+        );
+        let _ = write!(
+            h,
+            "<h3>{} <span class=\"{}\">[{}]</span> <span class=\"mono\">{} · bundle {}…</span></h3>\
+             <p>{}</p><p>Events: {}{}</p><p>Controls: {}</p><p>Disposition: {}</p>",
+            esc(&f.title),
+            if f.severity == "high" { "bad" } else { "" },
+            esc(&f.severity),
+            esc(&f.rule),
+            esc(f.bundle.get(..12).unwrap_or_default()),
+            esc(&f.detail),
+            esc(&events.join(", ")),
+            if f.event_count > f.events.len() as u64 {
+                format!(" and {} more", f.event_count - f.events.len() as u64)
+            } else {
+                String::new()
+            },
+            esc(&controls.join("; ")),
+            esc(&disposition)
+        );
+    }
 }
 
 /// The export of incident `id` (None: no such incident), recorded in the review log

@@ -11,6 +11,7 @@ pub mod bundles;
 mod db;
 pub mod events;
 pub mod exports;
+pub mod findings;
 pub mod incidents;
 pub mod review_log;
 pub mod sessions;

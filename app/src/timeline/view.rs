@@ -6,7 +6,7 @@
 //! marks are counted into columns a few pixels wide, so 100,000 events draw as
 //! fast as 1,000.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use leptos::prelude::*;
@@ -328,6 +328,9 @@ pub struct TimelineState {
     pub selected: RwSignal<Option<u32>>,
     /// Whether the selected mark's chain to its intent is highlighted.
     pub tracing: RwSignal<bool>,
+    /// Events (by bundle position) that attribution-gap findings name, with the
+    /// findings' titles: each gets a flag.
+    pub flagged: RwSignal<BTreeMap<u32, Vec<String>>>,
 }
 
 impl TimelineState {
@@ -359,6 +362,7 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
         viewport,
         selected,
         tracing,
+        flagged,
     } = state;
     #[cfg(feature = "hydrate")]
     {
@@ -490,6 +494,7 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
             let path = path.get();
             let s = scene(t, &by_lane, v, width.get(), &path);
             let selected_now = selected.get();
+            let flags = flagged.get();
             let ticks = s
                 .ticks
                 .into_iter()
@@ -565,14 +570,20 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
                     let ring = (is_selected || on_path).then(|| view! {
                         <circle cx=x cy=y r=if is_selected { "11" } else { "9" } fill="none" class=if is_selected { "stroke-slate-900 dark:stroke-white" } else { "stroke-yellow-500" } stroke-width="2.5"/>
                     });
+                    let found = flags.get(&mark.index);
                     let title = format!(
-                        "#{} {} — {} · {}{}",
+                        "#{} {} — {} · {}{}{}",
                         mark.index,
                         if mark.time.is_empty() { "(time unknown)" } else { &mark.time },
                         mark.summary,
                         mark.standing.label(),
-                        if mark.codes.is_empty() { String::new() } else { format!(" ({})", mark.codes.join(", ")) }
+                        if mark.codes.is_empty() { String::new() } else { format!(" ({})", mark.codes.join(", ")) },
+                        found.map(|f| format!(" · finding: {}", f.join("; "))).unwrap_or_default()
                     );
+                    let flag = found.map(|_| {
+                        let d = format!("M{} {} L{} {} L{} {} Z", x, y - 10.0, x - 5.0, y - 18.0, x + 5.0, y - 18.0);
+                        view! { <path d=d class="fill-orange-500 stroke-orange-700" data-testid="finding-flag"/> }
+                    });
                     view! {
                         <g
                             class="cursor-pointer"
@@ -581,12 +592,14 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
                             data-standing=format!("{:?}", mark.standing).to_lowercase()
                             data-selected=is_selected.to_string()
                             data-on-path=on_path.to_string()
+                            data-finding=found.is_some().to_string()
                             on:click=move |e| { e.stop_propagation(); selected.set(Some(m)); }
                             on:mouseenter=move |_| hovered.set(Some(m))
                             on:mouseleave=move |_| hovered.set(None)
                         >
                             {ring}
                             {mark_shape(mark, x, y, fill)}
+                            {flag}
                             <title>{title}</title>
                         </g>
                     }
@@ -672,6 +685,7 @@ fn Legend() -> impl IntoView {
             <span>"● autonomous action"</span>
             <span>"■ side effect"</span>
             <span class="text-red-600">"✕ tampered (chain or inclusion failed) or signature not verified"</span>
+            <span class="text-orange-600">"▼ named by an attribution-gap finding"</span>
             <span class="text-amber-600">"┅ key not trusted then"</span>
             <span class="text-violet-600">"┅ delegation"</span>
             <span class="text-emerald-700">"┅ approval"</span>

@@ -189,6 +189,31 @@ fn routes() -> Vec<(&'static str, String, Option<&'static str>, Need)> {
             Administer,
         ),
         ("POST", "/api/bundles/reverify".into(), Some(""), Administer),
+        (
+            "POST",
+            "/api/bundles/findings".into(),
+            Some("sha256=00"),
+            Read,
+        ),
+        (
+            "POST",
+            "/api/incidents/findings".into(),
+            Some("incident=999999"),
+            Read,
+        ),
+        (
+            "POST",
+            "/api/findings/dispose".into(),
+            Some("sha256=00&finding=f&decision=accepted&reason=r&responsibility="),
+            Annotate,
+        ),
+        ("POST", "/api/settings/findings".into(), Some(""), Read),
+        (
+            "POST",
+            "/api/settings/findings/set".into(),
+            Some("shared_accounts=&approval_required=&clock_skew_seconds=999999"),
+            Administer,
+        ),
     ]
 }
 

@@ -2,6 +2,7 @@
 
 mod access;
 mod exports;
+mod findings;
 mod health;
 mod helpers;
 mod incidents;

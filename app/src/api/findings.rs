@@ -1,0 +1,110 @@
+//! Server functions of attribution-gap findings: a bundle's or an incident's
+//! findings, a reviewer's disposition of one, and the organisation's finding policy.
+
+use leptos::prelude::*;
+
+use super::review::ui_function;
+#[cfg(feature = "ssr")]
+use super::{db, invalid, require, server_key};
+use crate::error::ApiError;
+#[cfg(feature = "ssr")]
+use crate::model::Permission;
+#[cfg(feature = "ssr")]
+use crate::model::Responsibility;
+use crate::model::{DispositionDecision, FindingPolicy, FindingView, Findings};
+
+#[cfg(feature = "ssr")]
+fn options() -> crate::store::bundles::IngestOptions {
+    use_context::<crate::store::bundles::IngestOptions>().unwrap_or_default()
+}
+
+#[cfg(feature = "ssr")]
+fn finding_error(e: crate::store::findings::FindingError) -> ApiError {
+    use crate::store::findings::FindingError;
+    match e {
+        FindingError::NotFound(why) | FindingError::Invalid(why) => invalid(why),
+        FindingError::Store(e) => e.into(),
+    }
+}
+
+ui_function! { "/api/bundles/findings", "ui_bundle_findings", Option<Findings>,
+/// The attribution-gap findings of a stored bundle (null without one), most severe first, with the
+/// events behind each, the framework controls and the reviewers' dispositions.
+#[server(endpoint = "bundles/findings")]
+pub async fn fetch_bundle_findings(sha256: String) -> Result<Option<Findings>, ApiError> {
+    require(Permission::Read)?;
+    Ok(crate::store::findings::of_bundle(&db()?, &sha256, options()).await?)
+}
+}
+
+ui_function! { "/api/incidents/findings", "ui_incident_findings", Findings,
+/// The attribution-gap findings of every bundle of an incident, most severe first.
+#[server(endpoint = "incidents/findings")]
+pub async fn fetch_incident_findings(incident: i64) -> Result<Findings, ApiError> {
+    require(Permission::Read)?;
+    Ok(crate::store::findings::of_incident(&db()?, incident, options()).await?)
+}
+}
+
+ui_function! { "/api/findings/dispose", "ui_dispose_finding", FindingView,
+/// Accepts or dismisses a finding, or turns it into a responsibility annotation on
+/// its first event (`responsibility` required then, by its stored name); `reason`
+/// is required. Recorded
+/// in the review log.
+#[server(endpoint = "findings/dispose")]
+pub async fn dispose_finding(
+    sha256: String,
+    finding: String,
+    decision: DispositionDecision,
+    reason: String,
+    #[server(default)] responsibility: String,
+) -> Result<FindingView, ApiError> {
+    let reviewer = require(Permission::Annotate)?;
+    let responsibility = match responsibility.trim() {
+        "" => None,
+        name => Some(Responsibility::parse(name).ok_or_else(|| {
+            invalid(format!("responsibility: no such value {name:?}"))
+        })?),
+    };
+    let new = crate::store::findings::NewDisposition {
+        finding,
+        decision,
+        reason,
+        responsibility,
+    };
+    crate::store::findings::dispose(&db()?, &server_key()?, &reviewer, &sha256, new, options())
+        .await
+        .map_err(finding_error)
+}
+}
+
+ui_function! { "/api/settings/findings", "ui_finding_policy", FindingPolicy,
+/// The organisation's finding policy.
+#[server(endpoint = "settings/findings")]
+pub async fn fetch_finding_policy() -> Result<FindingPolicy, ApiError> {
+    require(Permission::Read)?;
+    Ok(crate::store::findings::policy(&db()?).await?.into())
+}
+}
+
+ui_function! { "/api/settings/findings/set", "ui_set_finding_policy", FindingPolicy,
+/// Sets the finding policy: shared accounts and approval-required resources, one
+/// pattern per line (`*` matches any run of characters), and the clock skew allowed.
+#[server(endpoint = "settings/findings/set")]
+pub async fn set_finding_policy(
+    shared_accounts: String,
+    approval_required: String,
+    clock_skew_seconds: u32,
+) -> Result<FindingPolicy, ApiError> {
+    let admin = require(Permission::Administer)?;
+    let lines = |text: &str| text.lines().map(str::to_owned).collect::<Vec<_>>();
+    let policy = FindingPolicy {
+        shared_accounts: lines(&shared_accounts),
+        approval_required: lines(&approval_required),
+        clock_skew_seconds,
+    };
+    crate::store::findings::set_policy(&db()?, &server_key()?, &admin, policy)
+        .await
+        .map_err(finding_error)
+}
+}
