@@ -7,7 +7,7 @@
 //               {type: 'event', index}
 //               {type: 'transcript'}
 // Messages out: {type: 'progress', done, total}
-//               {type: 'done', summary, timeline, millis, size}   (JSON texts)
+//               {type: 'done', summary, timeline, findings, millis, size}   (JSON texts)
 //               {type: 'refused', code, message}
 //               {type: 'results', json} · {type: 'event', index, json} · {type: 'transcript', text}
 import init, { VerifiedBundle } from '/pkg/custody.js';
@@ -33,7 +33,7 @@ onmessage = async (event) => {
       postMessage({ type: 'progress', done: 0, total: 0 });
       current = VerifiedBundle.verify(bytes, message.roots, (done, total) => postMessage({ type: 'progress', done, total }));
       const millis = performance.now() - started;
-      postMessage({ type: 'done', summary: current.summary(), timeline: current.timeline(), millis, size: bytes.length });
+      postMessage({ type: 'done', summary: current.summary(), timeline: current.timeline(), findings: current.findings(), millis, size: bytes.length });
     } else if (!current) {
       // Nothing verified yet (or the last run was refused): nothing to answer.
     } else if (message.type === 'results') {

@@ -13,6 +13,7 @@ use std::sync::Mutex;
 
 use evidence::bundle::{self, Check, EventReport, Limits, Report, SignedEvent};
 use evidence::event::Event;
+use evidence::findings::{self, Finding, Policy};
 use evidence::keys::PublicKey;
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +27,8 @@ pub struct Verified {
     pub timeline: Timeline,
     /// Each event's payload as signed, by index; `None` where the signature failed.
     pub payloads: Vec<Option<String>>,
+    /// The attribution-gap findings under the default policy (`evidence::findings`).
+    pub findings: Vec<Finding>,
 }
 
 /// The bundle-level part of a transcript.
@@ -228,10 +231,13 @@ pub fn verify(
         }
         events.push((index, event));
     }
+    events.sort_by_key(|(index, _)| *index);
+    let findings = findings::analyse(&report, &events, &Policy::default());
     Ok(Verified {
         timeline: Timeline::build(events, &report),
         report,
         payloads,
+        findings,
     })
 }
 
@@ -369,6 +375,11 @@ mod worker {
         /// The timeline, as JSON text.
         pub fn timeline(&self) -> String {
             serde_json::to_string(&self.inner.timeline).unwrap_or_default()
+        }
+
+        /// The attribution-gap findings, as JSON text.
+        pub fn findings(&self) -> String {
+            serde_json::to_string(&self.inner.findings).unwrap_or_default()
         }
 
         /// The transcript, as JSON text.

@@ -142,6 +142,11 @@ test('a bundle file and a root file are verified offline on the Verify page; tam
   await expect(await verdictOf(page)).toHaveAttribute('data-status', 'verified');
   await expect(page.getByTestId('timeline').locator('[data-mark]').first()).toBeVisible();
   await expect(page.getByTestId('verdict-mismatch')).toHaveCount(0);
+  // The attribution gaps are found in the browser too, and flagged on the timeline.
+  const late = page.locator('[data-testid=finding][data-rule=approval-late]');
+  await expect(late).toBeVisible();
+  await expect(late.getByTestId('finding-disposition')).toHaveCount(0);
+  await expect(page.getByTestId('timeline').locator('[data-finding=true]').first()).toBeVisible();
 
   const tampered = index.find((s) => s.file === 'tampered-modified-payload.bundle.json')!;
   await page.locator('#bundle-file').setInputFiles(path.join(demo, tampered.file));

@@ -3,6 +3,9 @@
 //! an incident page.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use evidence::findings::Finding;
 
 use leptos::prelude::*;
 
@@ -10,9 +13,10 @@ use crate::api::{fetch_bundle_findings, fetch_incident_findings, DisposeFinding}
 use crate::components::account::IfCan;
 use crate::components::forms::{failed, ActionError, BUTTON, INPUT};
 use crate::components::verdict::{Badge, Tone};
-use crate::components::verifier::{Phase, Verifier};
+use crate::components::verifier::{Found, Phase, Verifier};
 use crate::model::{
-    Disposition, DispositionDecision, FindingView, Findings, Permission, Responsibility,
+    ControlRef, Disposition, DispositionDecision, FindingEvent, FindingView, Findings, Permission,
+    Responsibility,
 };
 use crate::timeline::view::TimelineState;
 
@@ -59,6 +63,114 @@ fn controls(f: &FindingView) -> impl IntoView {
     }
 }
 
+/// Each event the findings name, with the findings' titles, for the timeline's flags.
+fn flags(findings: &[FindingView]) -> BTreeMap<u32, Vec<String>> {
+    let mut flagged: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    for f in findings {
+        for e in &f.events {
+            flagged
+                .entry(e.index as u32)
+                .or_default()
+                .push(f.title.clone());
+        }
+    }
+    flagged
+}
+
+/// Selects event `index` on the timeline the browser verified, and scrolls to it.
+fn jump_to(verifier: Verifier, state: TimelineState, index: u64) {
+    if let Phase::Done(found) = verifier.phase.get_untracked() {
+        if let Some(&m) = found.mark_of.get(&(index as u32)) {
+            state.select(&found.timeline, m);
+            #[cfg(feature = "hydrate")]
+            if let Some(chart) = document()
+                .query_selector("[data-testid=timeline]")
+                .ok()
+                .flatten()
+            {
+                chart.scroll_into_view();
+            }
+        }
+    }
+}
+
+/// A finding this browser found, as the panel shows findings: its events described
+/// from the timeline.
+fn browser_view(f: &Finding, found: &Found) -> FindingView {
+    FindingView {
+        bundle: String::new(),
+        key: f.key(),
+        rule: f.rule.code().to_owned(),
+        title: f.rule.title().to_owned(),
+        severity: f.severity().as_str().to_owned(),
+        detail: f.detail.clone(),
+        event_count: f.events.len() as u64,
+        events: f
+            .events
+            .iter()
+            .take(50)
+            .map(|&i| {
+                let mark = found
+                    .mark_of
+                    .get(&(i as u32))
+                    .and_then(|&m| found.timeline.marks.get(m as usize));
+                FindingEvent {
+                    index: i as u64,
+                    event_id: None,
+                    kind: mark.map(|m| m.kind.clone()).filter(|k| !k.is_empty()),
+                    time: mark.map(|m| m.time.clone()).filter(|t| !t.is_empty()),
+                    summary: mark.map(|m| m.summary.clone()),
+                }
+            })
+            .collect(),
+        controls: f
+            .rule
+            .controls()
+            .iter()
+            .map(|c| ControlRef {
+                framework: c.framework.name().to_owned(),
+                id: c.id.to_owned(),
+                title: c.title.to_owned(),
+            })
+            .collect(),
+        disposition: None,
+        history: Vec::new(),
+    }
+}
+
+/// The findings this browser computed from a bundle it verified, under the default
+/// policy (the Verify page: nothing is asked of a server). Flags the timeline too.
+#[component]
+pub fn BrowserFindings(
+    found: Arc<Found>,
+    verifier: Verifier,
+    state: TimelineState,
+) -> impl IntoView {
+    let items: Vec<FindingView> = found
+        .findings
+        .iter()
+        .map(|f| browser_view(f, &found))
+        .collect();
+    state.flagged.set(flags(&items));
+    let jump = move |index: u64| jump_to(verifier, state, index);
+    view! {
+        <section class="mt-8" aria-labelledby="findings-title" data-testid="findings">
+            <h2 id="findings-title" class="mb-2 text-lg font-semibold">"Attribution gaps"</h2>
+            <p class="mb-3 text-sm text-slate-600 dark:text-slate-400">"Found in this browser with the default rules (production resources need a human approval; no shared accounts listed; 5 seconds of clock skew allowed)."</p>
+            {if items.is_empty() {
+                view! { <p class="text-sm text-slate-500" data-testid="no-findings">"No attribution gaps under the default rules."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="space-y-4">
+                        {items.into_iter().map(|f| view! { <li><FindingCard finding=f jump dispose=None/></li> }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+    .into_any()
+}
+
 /// The findings of bundle `sha`: each with its events (a click selects the event on
 /// the timeline once the browser has verified the bundle), its framework controls
 /// and its disposition. Marks the findings' events on the timeline.
@@ -72,33 +184,10 @@ pub fn BundleFindings(sha: String, verifier: Verifier, state: TimelineState) -> 
     // The timeline flags every event a finding names.
     Effect::new(move |_| {
         if let Some(Ok(Some(found))) = findings.get() {
-            let mut flagged: BTreeMap<u32, Vec<String>> = BTreeMap::new();
-            for f in &found.items {
-                for e in &f.events {
-                    flagged
-                        .entry(e.index as u32)
-                        .or_default()
-                        .push(f.title.clone());
-                }
-            }
-            state.flagged.set(flagged);
+            state.flagged.set(flags(&found.items));
         }
     });
-    let jump = move |index: u64| {
-        if let Phase::Done(found) = verifier.phase.get_untracked() {
-            if let Some(&m) = found.mark_of.get(&(index as u32)) {
-                state.select(&found.timeline, m);
-                #[cfg(feature = "hydrate")]
-                if let Some(chart) = document()
-                    .query_selector("[data-testid=timeline]")
-                    .ok()
-                    .flatten()
-                {
-                    chart.scroll_into_view();
-                }
-            }
-        }
-    };
+    let jump = move |index: u64| jump_to(verifier, state, index);
     let body = move || {
         let sha = sha.clone();
         findings.get().map(|r| match r {
@@ -112,7 +201,7 @@ pub fn BundleFindings(sha: String, verifier: Verifier, state: TimelineState) -> 
                 {found.unreadable.iter().map(|u| view! { <p role="alert" class="text-sm text-red-700">{format!("Could not be analysed: {u}")}</p> }).collect_view()}
                 <ul class="space-y-4">
                     {found.items.into_iter().map(|f| view! {
-                        <li><FindingCard sha=sha.clone() finding=f action jump/></li>
+                        <li><FindingCard finding=f jump dispose=Some((sha.clone(), action))/></li>
                     }).collect_view()}
                 </ul>
             }.into_any(),
@@ -127,12 +216,13 @@ pub fn BundleFindings(sha: String, verifier: Verifier, state: TimelineState) -> 
     .into_any()
 }
 
+/// One finding. With `dispose` (the bundle's SHA-256 and the action), it shows its
+/// disposition and, to those who annotate, the form to make one.
 #[component]
 fn FindingCard(
-    sha: String,
     finding: FindingView,
-    action: ServerAction<DisposeFinding>,
     jump: impl Fn(u64) + Copy + Send + Sync + 'static,
+    dispose: Option<(String, ServerAction<DisposeFinding>)>,
 ) -> impl IntoView {
     let f = finding;
     let status = f
@@ -167,23 +257,25 @@ fn FindingCard(
                 {(more > 0).then(|| view! { <li class="text-xs text-slate-500">{format!("and {more} more")}</li> })}
             </ol>
             {controls(&f)}
-            <div class="mt-3" data-testid="finding-disposition">
-                {match &f.disposition {
-                    Some(d) => disposition_line(d).into_any(),
-                    None => view! { <p class="text-sm text-slate-500">"No disposition yet."</p> }.into_any(),
-                }}
-                {(earlier > 0).then(|| view! {
-                    <details class="mt-1">
-                        <summary class="cursor-pointer text-xs text-slate-500">{format!("{earlier} earlier disposition{}", if earlier == 1 { "" } else { "s" })}</summary>
-                        <ul class="mt-1 space-y-2 border-l-2 border-slate-200 pl-2 dark:border-slate-700">
-                            {history.iter().map(|d| view! { <li>{disposition_line(d)}</li> }).collect_view()}
-                        </ul>
-                    </details>
-                })}
-            </div>
-            <IfCan what=Permission::Annotate>
-                <DispositionForm sha=sha.clone() finding=key.clone() action/>
-            </IfCan>
+            {dispose.map(|(sha, action)| view! {
+                <div class="mt-3" data-testid="finding-disposition">
+                    {match &f.disposition {
+                        Some(d) => disposition_line(d).into_any(),
+                        None => view! { <p class="text-sm text-slate-500">"No disposition yet."</p> }.into_any(),
+                    }}
+                    {(earlier > 0).then(|| view! {
+                        <details class="mt-1">
+                            <summary class="cursor-pointer text-xs text-slate-500">{format!("{earlier} earlier disposition{}", if earlier == 1 { "" } else { "s" })}</summary>
+                            <ul class="mt-1 space-y-2 border-l-2 border-slate-200 pl-2 dark:border-slate-700">
+                                {history.iter().map(|d| view! { <li>{disposition_line(d)}</li> }).collect_view()}
+                            </ul>
+                        </details>
+                    })}
+                </div>
+                <IfCan what=Permission::Annotate>
+                    <DispositionForm sha=sha.clone() finding=key.clone() action/>
+                </IfCan>
+            })}
         </article>
     }
     .into_any()

@@ -18,6 +18,8 @@ pub struct Found {
     pub timeline: Timeline,
     /// Where each event (by bundle index) sits in [`Timeline::marks`].
     pub mark_of: HashMap<u32, u32>,
+    /// The attribution-gap findings this browser found, under the default policy.
+    pub findings: Vec<evidence::findings::Finding>,
     /// How long verification took in the worker, in ms.
     pub millis: f64,
     /// The bundle's size in bytes.
@@ -216,6 +218,8 @@ mod client {
             serde_json::from_str(&text(data, "summary")).map_err(|e| unreadable("summary", e))?;
         let timeline: crate::timeline::Timeline =
             serde_json::from_str(&text(data, "timeline")).map_err(|e| unreadable("timeline", e))?;
+        let findings: Vec<evidence::findings::Finding> =
+            serde_json::from_str(&text(data, "findings")).map_err(|e| unreadable("findings", e))?;
         let mark_of = timeline
             .marks
             .iter()
@@ -226,6 +230,7 @@ mod client {
             summary,
             timeline,
             mark_of,
+            findings,
             millis: number(data, "millis"),
             size: number(data, "size"),
             received_at,

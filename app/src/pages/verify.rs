@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::files::TextDrop;
+use crate::components::findings::BrowserFindings;
 use crate::components::hydrated::use_hydrated;
 use crate::components::review::{fit_once, timeline_state, Progress, Review};
 use crate::components::roots::RootsInput;
@@ -156,7 +157,8 @@ fn BundleVerify() -> impl IntoView {
             {move || match verifier.phase.get() {
                 Phase::Done(found) => Some(view! {
                     <div class="mt-4">
-                        <Review found verifier server=None roots_note="Against the trust roots given above." state file_stem=stem()/>
+                        <Review found=found.clone() verifier server=None roots_note="Against the trust roots given above." state file_stem=stem()/>
+                        <BrowserFindings found verifier state/>
                     </div>
                 }),
                 _ => None,
