@@ -998,11 +998,16 @@ pub(super) fn no_separation(index: &Index<'_>) -> Vec<Finding> {
     for (slot, e) in successful_effects(index) {
         let ancestors = index.ancestors(slot);
         let event = |s: usize| index.event(s);
-        // Executions.
-        let mut executions = vec![slot];
-        executions.extend(ancestors.iter().copied().find(|&a| {
-            event(a).is_some_and(|a| matches!(a.kind, Kind::ToolCall | Kind::HttpRequest))
-        }));
+        // Executions: the nearest tool call or request, then the side effect.
+        let mut executions: Vec<usize> = ancestors
+            .iter()
+            .copied()
+            .find(|&a| {
+                event(a).is_some_and(|a| matches!(a.kind, Kind::ToolCall | Kind::HttpRequest))
+            })
+            .into_iter()
+            .collect();
+        executions.push(slot);
         // Validations, each with its validator.
         let ids = approval_ids(index, slot);
         let mut validations: Vec<(usize, &str)> = Vec::new();
