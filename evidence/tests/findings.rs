@@ -1135,6 +1135,51 @@ fn every_rule_maps_to_at_least_two_controls() {
 }
 
 #[test]
+fn the_document_lists_every_rule_with_its_severity_and_controls() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/findings.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/findings.md");
+    let rows: Vec<Vec<String>> = doc
+        .lines()
+        .skip_while(|l| l.trim() != "<!-- rules -->")
+        .skip(3)
+        .take_while(|l| l.starts_with('|'))
+        .map(|row| {
+            row.split('|')
+                .map(|c| c.trim().trim_matches('`').to_owned())
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .collect();
+    let expected: Vec<Vec<String>> = Rule::ALL
+        .iter()
+        .map(|r| {
+            let ids: Vec<&str> = r.controls().iter().map(|c| c.id).collect();
+            vec![
+                r.code().to_owned(),
+                r.severity().as_str().to_owned(),
+                ids.join(", "),
+            ]
+        })
+        .collect();
+    assert_eq!(rows, expected, "the rules table of docs/findings.md");
+    for rule in Rule::ALL {
+        assert!(
+            doc.matches(&format!("| `{}` | ", rule.code())).count() >= 2,
+            "{} has no row in a table of what triggers it",
+            rule.code()
+        );
+        for c in rule.controls() {
+            assert!(
+                doc.contains(&format!("| {} | {} |", c.id, c.title)),
+                "{} {} is not listed with its title",
+                c.id,
+                c.title
+            );
+        }
+    }
+}
+
+#[test]
 fn findings_come_by_severity_then_first_event_and_are_deterministic() {
     // A bundle with several findings: a shared account (high), a sequence gap
     // (medium) and a clock inversion (low).
