@@ -192,6 +192,7 @@ pub struct Report {
     reasons: Vec<&'static str>,
     events: Vec<EventReport>,
     bundle_id: Option<String>,
+    time_range: Option<(String, String)>,
 }
 
 impl Report {
@@ -210,6 +211,13 @@ impl Report {
     /// The bundle ID the manifest names, if the manifest could be read.
     pub fn bundle_id(&self) -> Option<&str> {
         self.bundle_id.as_deref()
+    }
+    /// The time range (from, to; RFC 3339) the manifest states for the events, if
+    /// the manifest could be read.
+    pub fn time_range(&self) -> Option<(&str, &str)> {
+        self.time_range
+            .as_ref()
+            .map(|(from, to)| (from.as_str(), to.as_str()))
     }
 
     /// The report as JSON (the verification transcript): `format`, `status`,
@@ -500,7 +508,7 @@ pub fn verify_and_read(
         .chain(&wire.revocations)
         .map(|e| merkle::leaf_hash(&envelope_digest(e)))
         .collect();
-    let bundle_id = check_manifest(
+    let read_manifest = check_manifest(
         &wire.manifest,
         &statements,
         &candidate_keys,
@@ -542,11 +550,16 @@ pub fn verify_and_read(
     } else {
         Status::Verified
     };
+    let (bundle_id, time_range) = match read_manifest {
+        Some(m) => (Some(m.bundle_id), Some((m.time_from, m.time_to))),
+        None => (None, None),
+    };
     Ok(Report {
         status,
         reasons: reasons.codes,
         events,
         bundle_id,
+        time_range,
     })
 }
 
@@ -1078,7 +1091,7 @@ fn check_manifest(
     times: &[Option<DateTime<Utc>>],
     events: &mut [EventReport],
     reasons: &mut Reasons,
-) -> Option<String> {
+) -> Option<ManifestRead> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct Payload {
@@ -1175,7 +1188,18 @@ fn check_manifest(
     if times.iter().flatten().any(|t| *t < from || *t > to) {
         reasons.tamper("manifest.time_range_mismatch");
     }
-    Some(m.bundle_id)
+    Some(ManifestRead {
+        bundle_id: m.bundle_id,
+        time_from: m.time_from,
+        time_to: m.time_to,
+    })
+}
+
+/// What the report keeps of a manifest that could be read.
+struct ManifestRead {
+    bundle_id: String,
+    time_from: String,
+    time_to: String,
 }
 
 /// The keyid Custody's producers write for a key: its first 16 hex digits.

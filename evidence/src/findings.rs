@@ -12,6 +12,15 @@ use serde::{Deserialize, Serialize};
 use crate::bundle::Report;
 use crate::event::Event;
 
+mod controls;
+mod grants;
+mod index;
+mod integrity;
+mod rules;
+
+pub use grants::{grants, Grant};
+pub use index::MAX_DEPTH;
+
 /// What an organisation configures about its rules.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -252,7 +261,7 @@ impl Rule {
 
     /// The framework controls a finding of this rule bears on.
     pub fn controls(self) -> &'static [Control] {
-        &[]
+        controls::controls(self)
     }
 }
 
@@ -285,7 +294,42 @@ pub struct Finding {
 /// The findings in a verified bundle: `report` is its verification report and
 /// `events` the events whose signatures held, each with its bundle position.
 /// Findings come ordered by severity, then by their first event.
+///
+/// Each rule is stated exactly in `docs/findings.md`. The same inputs always give
+/// the same findings in the same order: ties are broken by rule, then by the events
+/// named, then by the detail. A finding about the bundle as a whole (its manifest)
+/// names no event and comes first among those of its severity.
 pub fn analyse(report: &Report, events: &[(usize, Event)], policy: &Policy) -> Vec<Finding> {
-    let _ = (report, events, policy);
-    Vec::new()
+    let index = index::Index::new(events, policy.clock_skew_seconds);
+    let mut out = Vec::new();
+    out.extend(rules::shared_account(&index, policy));
+    out.extend(rules::approval_missing(&index, policy));
+    out.extend(rules::approval_late(&index, policy));
+    out.extend(rules::credential_before_issue(&index));
+    out.extend(rules::credential_expired(&index));
+    out.extend(rules::credential_revoked(&index));
+    out.extend(rules::credential_misused(&index));
+    out.extend(rules::scope_widened(&index));
+    out.extend(rules::decision_missing(&index, policy));
+    out.extend(rules::decision_late(&index));
+    out.extend(rules::decision_absent(&index));
+    out.extend(rules::no_executor(&index));
+    out.extend(integrity::chain_broken(report));
+    out.extend(integrity::sequence_gap(report, &index));
+    out.extend(rules::clock_inversion(&index));
+    out.extend(integrity::outside_time_range(report, &index));
+    out.extend(integrity::unsigned(report));
+    out.extend(integrity::untrusted(report));
+    out.extend(rules::no_separation(&index));
+    out.sort_by(|a, b| {
+        (a.severity(), a.events.first(), a.rule, &a.events, &a.detail).cmp(&(
+            b.severity(),
+            b.events.first(),
+            b.rule,
+            &b.events,
+            &b.detail,
+        ))
+    });
+    out.dedup();
+    out
 }
