@@ -34,6 +34,9 @@ pub struct Scenario {
     pub expected_status: &'static str,
     /// The reasons the verifier reports ([`evidence::bundle::Report::reasons`]), in its order.
     pub expected_reasons: Vec<&'static str>,
+    /// The rule codes of the attribution-gap findings [`evidence::findings::analyse`]
+    /// reports under the default policy, in its order (`docs/findings.md`).
+    pub expected_findings: Vec<&'static str>,
 }
 
 /// The demo organisation's root key (fixed seed; for demos only).
@@ -52,8 +55,72 @@ pub fn scenarios() -> Vec<Scenario> {
             bundle: build(def, &Twist::default()).json,
             expected_status: "verified",
             expected_reasons: Vec::new(),
+            expected_findings: expected_findings(def.slug),
         })
         .collect()
+}
+
+/// The attribution gaps each bundle of the corpus shows under the default policy:
+/// rule codes in the order `evidence::findings::analyse` reports them. The three
+/// well-evidenced incidents show none.
+fn expected_findings(slug: &str) -> Vec<&'static str> {
+    let found: &[&'static str] = match slug {
+        "late-approval" => &["approval-late"],
+        "multi-agent-pipeline" => &["scope-widened", "approval-missing"],
+        "prod-config-change" | "secrets-export" | "tampered-keyid-wrong-key" => {
+            &["approval-missing"]
+        }
+        "revoked-credential-use" => &["credential-revoked", "decision-missing"],
+        "shared-account-gap" => &["shared-account", "approval-missing"],
+        "tampered-deleted-event" => &["chain-broken", "approval-missing", "sequence-gap"],
+        "tampered-duplicated-event" => &[
+            "chain-broken",
+            "credential-revoked",
+            "decision-missing",
+            "decision-missing",
+            "chain-broken",
+        ],
+        "tampered-foreign-manifest" => &[
+            "chain-broken",
+            "scope-widened",
+            "approval-missing",
+            "untrusted",
+            "outside-time-range",
+        ],
+        "tampered-inserted-event" => &[
+            "chain-broken",
+            "chain-broken",
+            "outside-time-range",
+            "clock-inversion",
+        ],
+        "tampered-key-not-certified" => &[
+            "shared-account",
+            "approval-missing",
+            "untrusted",
+            "untrusted",
+        ],
+        "tampered-key-outside-validity" | "tampered-revoked-key" => &["untrusted"],
+        "tampered-malformed-base64" => &[
+            "chain-broken",
+            "unsigned",
+            "scope-widened",
+            "approval-missing",
+            "sequence-gap",
+        ],
+        "tampered-modified-payload" => &[
+            "chain-broken",
+            "unsigned",
+            "approval-missing",
+            "sequence-gap",
+        ],
+        "tampered-modified-signature" => &["unsigned", "approval-missing"],
+        "tampered-reordered-events" => &["chain-broken", "approval-late"],
+        "tampered-truncated-tail" => &["chain-broken", "approval-missing"],
+        "tampered-wrong-payload-type" => &["chain-broken", "unsigned"],
+        // privileged-api-jit, token-refresh-vault, cicd-change-ticket.
+        _ => &[],
+    };
+    found.to_vec()
 }
 
 /// One tampered (or untrusted / malformed) variant per tamper class.
@@ -63,7 +130,10 @@ pub fn tampered() -> Vec<Scenario> {
         .map(|variant| {
             // Each variant edits a bundle this module has just built, at an event its
             // scenario marked; the tests build every variant, so none returns `None`.
-            variant().expect("a demo variant is built from this module's own scenarios")
+            let mut scenario =
+                variant().expect("a demo variant is built from this module's own scenarios");
+            scenario.expected_findings = expected_findings(scenario.slug);
+            scenario
         })
         .collect()
 }
@@ -90,6 +160,7 @@ pub fn write(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             "file": file,
             "expectedStatus": scenario.expected_status,
             "expectedReasons": scenario.expected_reasons,
+            "expectedFindings": scenario.expected_findings,
         }));
     }
     let index_file = dir.join("index.json");
@@ -2404,6 +2475,7 @@ fn modified_payload() -> Option<Scenario> {
             "chain.not_checked",
             "chain.sequence_gap",
         ],
+        expected_findings: Vec::new(),
     })
 }
 
@@ -2430,6 +2502,7 @@ fn modified_signature() -> Option<Scenario> {
             "trust.key_not_certified",
             "chain.not_checked",
         ],
+        expected_findings: Vec::new(),
     })
 }
 
@@ -2453,6 +2526,7 @@ fn deleted_event() -> Option<Scenario> {
             "manifest.root_mismatch",
             "chain.sequence_gap",
         ],
+        expected_findings: Vec::new(),
     })
 }
 
@@ -2483,6 +2557,7 @@ fn inserted_event() -> Option<Scenario> {
             "chain.missing_start",
             "chain.out_of_order",
         ],
+        expected_findings: Vec::new(),
     })
 }
 
@@ -2505,6 +2580,7 @@ fn reordered_events() -> Option<Scenario> {
         bundle,
         expected_status: "tampered",
         expected_reasons: vec!["manifest.root_mismatch"],
+        expected_findings: Vec::new(),
     })
 }
 
@@ -2530,6 +2606,7 @@ fn duplicated_event() -> Option<Scenario> {
             "chain.duplicate_event",
             "event.duplicate_id",
         ],
+        expected_findings: Vec::new(),
     })
 }
 
@@ -2548,6 +2625,7 @@ fn truncated_tail() -> Option<Scenario> {
         bundle,
         expected_status: "tampered",
         expected_reasons: vec!["manifest.event_count_mismatch", "manifest.root_mismatch"],
+        expected_findings: Vec::new(),
     })
 }
 
@@ -2572,6 +2650,7 @@ fn foreign_manifest() -> Option<Scenario> {
             "manifest.root_mismatch",
             "manifest.time_range_mismatch",
         ],
+        expected_findings: Vec::new(),
     })
 }
 
@@ -2594,6 +2673,7 @@ fn key_not_certified() -> Option<Scenario> {
         bundle,
         expected_status: "untrusted",
         expected_reasons: vec!["trust.key_not_certified", "chain.not_checked"],
+        expected_findings: Vec::new(),
     })
 }
 
@@ -2616,6 +2696,7 @@ fn key_outside_validity() -> Option<Scenario> {
         bundle,
         expected_status: "untrusted",
         expected_reasons: vec!["trust.outside_validity"],
+        expected_findings: Vec::new(),
     })
 }
 
@@ -2638,6 +2719,7 @@ fn revoked_key() -> Option<Scenario> {
         bundle,
         expected_status: "untrusted",
         expected_reasons: vec!["trust.key_revoked"],
+        expected_findings: Vec::new(),
     })
 }
 
@@ -2658,6 +2740,7 @@ fn keyid_wrong_key() -> Option<Scenario> {
         bundle,
         expected_status: "verified_with_warnings",
         expected_reasons: vec!["signature.keyid_mismatch"],
+        expected_findings: Vec::new(),
     })
 }
 
@@ -2690,6 +2773,7 @@ fn malformed_base64() -> Option<Scenario> {
             "chain.not_checked",
             "chain.sequence_gap",
         ],
+        expected_findings: Vec::new(),
     })
 }
 
@@ -2715,6 +2799,7 @@ fn wrong_payload_type() -> Option<Scenario> {
             "trust.not_checked",
             "chain.not_checked",
         ],
+        expected_findings: Vec::new(),
     })
 }
 
@@ -2802,6 +2887,44 @@ mod tests {
             );
             assert_ne!(s.expected_status, "verified", "{}", s.slug);
         }
+    }
+
+    #[test]
+    fn every_bundle_shows_exactly_its_expected_attribution_gaps() {
+        use evidence::findings::{analyse, Policy};
+        for s in scenarios().into_iter().chain(tampered()) {
+            let read: std::sync::Mutex<Vec<(usize, Event)>> = std::sync::Mutex::default();
+            let report = evidence::bundle::verify_and_read(
+                s.bundle.as_bytes(),
+                &[root().public_key()],
+                &Limits::default(),
+                1,
+                &|_, _| {},
+                &|e| read.lock().expect("lock").push((e.index, e.event.clone())),
+            )
+            .expect("readable");
+            let mut events = read.into_inner().expect("events");
+            events.sort_by_key(|(i, _)| *i);
+            let found: Vec<&str> = analyse(&report, &events, &Policy::default())
+                .iter()
+                .map(|f| f.rule.code())
+                .collect();
+            assert_eq!(found, s.expected_findings, "{}", s.slug);
+        }
+        let clean: Vec<&str> = scenarios()
+            .iter()
+            .filter(|s| s.expected_findings.is_empty())
+            .map(|s| s.slug)
+            .collect();
+        assert_eq!(
+            clean,
+            [
+                "privileged-api-jit",
+                "token-refresh-vault",
+                "cicd-change-ticket"
+            ],
+            "the well-evidenced incidents show no gap"
+        );
     }
 
     #[test]
@@ -2976,6 +3099,7 @@ mod tests {
             assert_eq!(entry["summary"], s.summary);
             assert_eq!(entry["expectedStatus"], s.expected_status);
             assert_eq!(entry["expectedReasons"], json!(s.expected_reasons));
+            assert_eq!(entry["expectedFindings"], json!(s.expected_findings));
             let file = entry["file"].as_str().expect("file");
             assert_eq!(file, format!("{}.bundle.json", s.slug));
             let bytes = std::fs::read(dir.path().join(file)).expect("bundle file");
