@@ -279,16 +279,25 @@ const CODES: &[&str] = &[
     "trust.subject_mismatch",
 ];
 
-/// Every string literal in `evidence/src/*.rs` shaped like a reason code
+/// Every string literal in `evidence/src/**/*.rs` shaped like a reason code
 /// (`word.word`, lowercase, digits and `_`), event kind names aside.
 fn code_like_literals() -> BTreeSet<String> {
     let kinds: BTreeSet<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
     let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut found = BTreeSet::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&src)
-        .expect("evidence/src")
-        .map(|e| e.expect("entry").path())
-        .collect();
+    // Every file under src, its modules' folders (`findings/`) included.
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut folders = vec![src];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("evidence/src") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
     files.sort();
     for path in files {
         if path.extension().and_then(|e| e.to_str()) != Some("rs") {

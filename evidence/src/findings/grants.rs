@@ -1,7 +1,7 @@
 //! Delegations and the scope each delegator held when it delegated: what the
 //! `scope-widened` rule reads, and what a timeline shows on its delegation arrows.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -26,8 +26,9 @@ pub struct Grant {
     /// delegation (from the event or from the event that issued the token); `None`
     /// when the bundle does not show it.
     pub held: Option<Vec<String>>,
-    /// Bundle positions of the events that show what it held: the earlier
-    /// delegations to it, or the event carrying or issuing its credential.
+    /// Bundle positions of the events that show what it held: for each item, the
+    /// earliest delegation to it that granted it; or the event carrying or issuing
+    /// its credential.
     pub held_from: Vec<usize>,
     /// The items of `scope` the delegator did not hold (empty when `held` is unknown).
     /// An item is held when it is written the same, or when a held item with `*`
@@ -51,27 +52,60 @@ pub(super) fn grants_in(index: &Index<'_>) -> Vec<Grant> {
         .filter(|(_, _, e)| e.kind == Kind::TaskDelegate && e.delegation.is_some())
         .map(|(slot, _, e)| (slot, e))
         .collect();
+    let order = |a: &usize, b: &usize| {
+        if index.earlier(*a, *b) {
+            std::cmp::Ordering::Less
+        } else if index.earlier(*b, *a) {
+            std::cmp::Ordering::Greater
+        } else {
+            std::cmp::Ordering::Equal
+        }
+    };
+    // The delegations to each actor and by each actor, earliest first.
+    let mut to_actor: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut by_actor: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for &(slot, e) in &delegations {
+        if let Some(d) = &e.delegation {
+            to_actor.entry(d.to.id.as_str()).or_default().push(slot);
+            by_actor.entry(e.actor.id.as_str()).or_default().push(slot);
+        }
+    }
+    for slots in to_actor.values_mut().chain(by_actor.values_mut()) {
+        slots.sort_by(order);
+    }
+    // What each delegator held just before each of its delegations: every item
+    // delegated to it earlier, with the first delegation that granted it; `None`
+    // when nothing was delegated to it earlier.
+    let mut before: BTreeMap<usize, Option<BTreeMap<&str, usize>>> = BTreeMap::new();
+    for (actor, grants) in &by_actor {
+        let received = to_actor.get(actor).map_or(&[][..], Vec::as_slice);
+        let mut taken = 0;
+        let mut state: BTreeMap<&str, usize> = BTreeMap::new();
+        for &g in grants {
+            while let Some(&r) = received.get(taken).filter(|&&r| index.earlier(r, g)) {
+                if let Some(rd) = index.event(r).and_then(|e| e.delegation.as_ref()) {
+                    for item in &rd.scope {
+                        state.entry(item.as_str()).or_insert(r);
+                    }
+                }
+                taken += 1;
+            }
+            before.insert(g, (taken > 0).then(|| state.clone()));
+        }
+    }
     let mut out = Vec::with_capacity(delegations.len());
     for &(slot, e) in &delegations {
         let Some(d) = &e.delegation else {
             continue;
         };
         let from = e.actor.id.as_str();
-        let mut held: BTreeSet<&str> = BTreeSet::new();
         let mut held_from = Vec::new();
-        for &(other, o) in &delegations {
-            let Some(od) = &o.delegation else {
-                continue;
-            };
-            if od.to.id == from && index.earlier(other, slot) {
-                held.extend(od.scope.iter().map(String::as_str));
-                held_from.push(index.pos(other));
+        let held = match before.get(&slot).cloned().flatten() {
+            Some(state) => {
+                held_from.extend(state.values().map(|&r| index.pos(r)));
+                Some(state.into_keys().map(str::to_owned).collect::<Vec<_>>())
             }
-        }
-        let held = if held_from.is_empty() {
-            credential_scope(index, slot, &mut held_from)
-        } else {
-            Some(held.into_iter().map(str::to_owned).collect::<Vec<_>>())
+            None => credential_scope(index, slot, &mut held_from),
         };
         let (widened, narrowed) = match &held {
             Some(own) => {

@@ -17,6 +17,10 @@ pub const MAX_DEPTH: usize = 1024;
 pub(super) struct Index<'a> {
     events: Vec<(usize, &'a Event)>,
     times: Vec<Option<DateTime<Utc>>>,
+    /// Each event's parent's slot, when in the bundle (and not itself).
+    parents: Vec<Option<usize>>,
+    /// Whether each event lies on a cycle of parents.
+    on_cycle: Vec<bool>,
     by_id: BTreeMap<&'a str, usize>,
     decisions: BTreeMap<&'a str, Vec<usize>>,
     approval_decisions: BTreeMap<&'a str, Vec<usize>>,
@@ -38,6 +42,8 @@ impl<'a> Index<'a> {
         let mut index = Index {
             events: Vec::new(),
             times,
+            parents: Vec::new(),
+            on_cycle: Vec::new(),
             by_id: BTreeMap::new(),
             decisions: BTreeMap::new(),
             approval_decisions: BTreeMap::new(),
@@ -100,6 +106,17 @@ impl<'a> Index<'a> {
                 }
             }
         }
+        index.parents = sorted
+            .iter()
+            .enumerate()
+            .map(|(slot, (_, e))| {
+                e.parent
+                    .as_deref()
+                    .and_then(|p| index.by_id.get(p).copied())
+                    .filter(|&p| p != slot)
+            })
+            .collect();
+        index.on_cycle = cycles(&index.parents);
         index.events = sorted;
         index
     }
@@ -156,29 +173,26 @@ impl<'a> Index<'a> {
         }
     }
 
-    /// The slot of the event with this ID (the first, if several share it).
-    pub(super) fn by_id(&self, id: &str) -> Option<usize> {
-        self.by_id.get(id).copied()
-    }
-
     /// The slot of the event's parent, when it is in the bundle.
     pub(super) fn parent(&self, slot: usize) -> Option<usize> {
-        self.event(slot)
-            .and_then(|e| e.parent.as_deref())
-            .and_then(|p| self.by_id(p))
-            .filter(|&p| p != slot)
+        self.parents.get(slot).copied().flatten()
     }
 
     /// The event's causal ancestors, nearest first: its parent, the parent's
     /// parent, and so on, as far as they are in the bundle and at most
     /// [`MAX_DEPTH`] up. A cycle ends the walk.
     pub(super) fn ancestors(&self, slot: usize) -> Vec<usize> {
+        // Parents make a functional graph: a walk meets at most one cycle, and
+        // once on it, it ends where it entered it (or where it started).
         let mut out = Vec::new();
-        let mut seen = BTreeSet::from([slot]);
+        let mut entered: Option<usize> = None;
         let mut at = self.parent(slot);
         while let Some(p) = at {
-            if !seen.insert(p) || out.len() >= MAX_DEPTH {
+            if p == slot || entered == Some(p) || out.len() >= MAX_DEPTH {
                 break;
+            }
+            if entered.is_none() && self.on_cycle.get(p).copied().unwrap_or(false) {
+                entered = Some(p);
             }
             out.push(p);
             at = self.parent(p);
@@ -236,6 +250,45 @@ impl<'a> Index<'a> {
         }
         out
     }
+}
+
+/// Which nodes of the functional graph `parents` lie on a cycle.
+fn cycles(parents: &[Option<usize>]) -> Vec<bool> {
+    // 0: not visited, 1: on the path being walked, 2: done.
+    let mut state = vec![0u8; parents.len()];
+    let mut on_cycle = vec![false; parents.len()];
+    for start in 0..parents.len() {
+        let mut path = Vec::new();
+        let mut at = Some(start);
+        while let Some(n) = at {
+            match state.get(n).copied() {
+                Some(0) => {
+                    if let Some(s) = state.get_mut(n) {
+                        *s = 1;
+                    }
+                    path.push(n);
+                    at = parents.get(n).copied().flatten();
+                }
+                Some(1) => {
+                    // Back on the path: from `n` on, the path is a cycle.
+                    let from = path.iter().position(|&p| p == n).unwrap_or(path.len());
+                    for &p in path.get(from..).unwrap_or_default() {
+                        if let Some(c) = on_cycle.get_mut(p) {
+                            *c = true;
+                        }
+                    }
+                    break;
+                }
+                _ => break,
+            }
+        }
+        for p in path {
+            if let Some(s) = state.get_mut(p) {
+                *s = 2;
+            }
+        }
+    }
+    on_cycle
 }
 
 /// Every actor an event names.
@@ -299,7 +352,48 @@ pub(crate) fn glob(pattern: &str, text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::glob;
+    use super::{glob, Index};
+    use crate::event::Event;
+
+    fn events(parents: &[(&str, Option<&str>)]) -> Vec<(usize, Event)> {
+        parents
+            .iter()
+            .enumerate()
+            .map(|(n, (id, parent))| {
+                let mut v = serde_json::json!({
+                    "emitter": "e", "seq": n, "prev": null, "time": "2026-11-20T10:00:00Z",
+                    "id": id, "kind": "system", "actor": { "type": "system", "id": "s" },
+                });
+                if let Some(p) = parent {
+                    v["parent"] = (*p).into();
+                }
+                (n, Event::from_value(v).unwrap())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ancestors_stop_at_cycles_and_missing_parents() {
+        // a <- b <- c, c -> d -> e -> c (a cycle), f -> f, g -> nowhere.
+        let e = events(&[
+            ("a", None),
+            ("b", Some("a")),
+            ("c", Some("d")),
+            ("d", Some("e")),
+            ("e", Some("c")),
+            ("x", Some("d")),
+            ("f", Some("f")),
+            ("g", Some("nowhere")),
+            ("h", Some("b")),
+        ]);
+        let index = Index::new(&e, 0);
+        assert_eq!(index.ancestors(8), vec![1, 0]);
+        assert_eq!(index.ancestors(2), vec![3, 4]);
+        assert_eq!(index.ancestors(5), vec![3, 4, 2]);
+        assert_eq!(index.ancestors(6), Vec::<usize>::new());
+        assert_eq!(index.ancestors(7), Vec::<usize>::new());
+        assert_eq!(index.lineage(1), vec![1, 0]);
+    }
 
     #[test]
     fn globs_match_runs() {

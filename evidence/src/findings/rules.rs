@@ -64,10 +64,21 @@ fn successful_effects<'a>(index: &'a Index<'_>) -> impl Iterator<Item = (usize, 
 // ---------------------------------------------------------------------------------
 // shared-account
 
+/// An account's tokens, and per other identity the events carrying one of them.
+type Account<'a> = (BTreeSet<&'a str>, BTreeMap<&'a str, Vec<usize>>);
+
+/// How many other identities a shared-account finding names at most.
+const OTHERS_NAMED: usize = 10;
+
+/// An account as a shared-account finding reads it: its actor ID, its name, and the
+/// token on the action.
+type AccountKey<'a> = (&'a str, Option<&'a str>, Option<&'a str>);
+
 /// An action (side effect, tool call or outbound request) by a service account, or by
 /// an account the policy names as shared, with neither an initiator nor anyone it
-/// acts for. One finding per such action; it names the action, then the earlier
-/// events in which other identities read or used the account's credentials.
+/// acts for. One finding per such action; it names the action, then, for each other
+/// identity that earlier read or used the account's credentials (the most recent
+/// [`OTHERS_NAMED`]), its latest such event, in bundle order.
 pub(super) fn shared_account(index: &Index<'_>, policy: &Policy) -> Vec<Finding> {
     // Who carried which token, and which tokens each subject has.
     let mut by_token: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -83,6 +94,9 @@ pub(super) fn shared_account(index: &Index<'_>, policy: &Policy) -> Vec<Finding>
             }
         }
     }
+    // Per account (ID, name, token on the action): its tokens, and the events of
+    // other identities carrying one of them.
+    let mut accounts: BTreeMap<AccountKey<'_>, Account<'_>> = BTreeMap::new();
     let mut out = Vec::new();
     for (slot, pos, e) in index.iter() {
         if !matches!(
@@ -100,38 +114,52 @@ pub(super) fn shared_account(index: &Index<'_>, policy: &Policy) -> Vec<Finding>
         if e.actor.kind != ActorType::Service && !listed {
             continue;
         }
-        // The account's credentials: the one on the action, and every token whose
-        // subject is the account.
-        let mut tokens: BTreeSet<&str> = BTreeSet::new();
-        if let Some(c) = &e.credential {
-            tokens.insert(c.token_id.as_str());
-        }
-        for name in std::iter::once(e.actor.id.as_str()).chain(e.actor.name.as_deref()) {
-            if let Some(own) = by_subject.get(name) {
-                tokens.extend(own.iter().copied());
-            }
-        }
-        let mut others: Vec<usize> = tokens
-            .iter()
-            .flat_map(|t| by_token.get(t).map_or(&[][..], Vec::as_slice))
-            .copied()
-            .filter(|&o| {
-                o != slot
-                    && index.event(o).is_some_and(|o| o.actor.id != e.actor.id)
-                    && index.earlier(o, slot)
+        // The account's credentials (the one on the action, and every token whose
+        // subject is the account) and the events of other identities carrying them.
+        let own = e.credential.as_ref().map(|c| c.token_id.as_str());
+        let name = e.actor.name.as_deref();
+        let (tokens, carried) = accounts
+            .entry((e.actor.id.as_str(), name, own))
+            .or_insert_with(|| {
+                let mut tokens: BTreeSet<&str> = own.into_iter().collect();
+                for n in std::iter::once(e.actor.id.as_str()).chain(name) {
+                    if let Some(theirs) = by_subject.get(n) {
+                        tokens.extend(theirs.iter().copied());
+                    }
+                }
+                // Per other identity, its events carrying them, earliest first.
+                let mut carried: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+                for &o in tokens
+                    .iter()
+                    .flat_map(|t| by_token.get(t).map_or(&[][..], Vec::as_slice))
+                {
+                    if let Some(oe) = index.event(o).filter(|oe| oe.actor.id != e.actor.id) {
+                        carried.entry(oe.actor.id.as_str()).or_default().push(o);
+                    }
+                }
+                for slots in carried.values_mut() {
+                    slots.sort_by(|&a, &b| order(index, a, b));
+                    slots.dedup();
+                }
+                (tokens, carried)
+            });
+        // Per other identity, its latest such event before the action; the most
+        // recent identities, at most OTHERS_NAMED of them.
+        let mut others: Vec<usize> = carried
+            .values()
+            .filter_map(|slots| {
+                let before = slots.partition_point(|&o| index.earlier(o, slot));
+                slots.get(before.checked_sub(1)?).copied()
             })
             .collect();
+        others.sort_by(|&a, &b| order(index, b, a));
+        others.truncate(OTHERS_NAMED);
         others.sort_by_key(|&o| index.pos(o));
-        others.dedup();
-        let mut other_names: Vec<String> = Vec::new();
-        for &o in &others {
-            if let Some(o) = index.event(o) {
-                let name = who(&o.actor);
-                if !other_names.contains(&name) {
-                    other_names.push(name);
-                }
-            }
-        }
+        let other_names: Vec<String> = others
+            .iter()
+            .filter_map(|&o| index.event(o))
+            .map(|o| who(&o.actor))
+            .collect();
         let account = who(&e.actor);
         let why = if listed {
             "an account the policy lists as shared"
@@ -622,24 +650,36 @@ pub(super) fn credential_misused(index: &Index<'_>) -> Vec<Finding> {
     out
 }
 
-/// Every `task.delegate`: its slot, the delegator's and the delegate's actor IDs.
-fn delegation_edges<'a>(index: &Index<'a>) -> Vec<(usize, &'a str, &'a str)> {
-    index
-        .iter()
-        .filter(|(_, _, e)| e.kind == Kind::TaskDelegate)
-        .filter_map(|(slot, _, e)| {
-            let d = e.delegation.as_ref()?;
-            Some((slot, e.actor.id.as_str(), d.to.id.as_str()))
-        })
-        .collect()
+/// Every delegation between two actors (`task.delegate`: the delegator's and the
+/// delegate's actor IDs), each with the slot of its earliest event.
+fn delegation_edges<'a>(index: &Index<'a>) -> BTreeMap<&'a str, Vec<(&'a str, usize)>> {
+    let mut first: BTreeMap<(&'a str, &'a str), usize> = BTreeMap::new();
+    for (slot, _, e) in index.iter() {
+        if e.kind != Kind::TaskDelegate {
+            continue;
+        }
+        if let Some(d) = &e.delegation {
+            let at = first
+                .entry((e.actor.id.as_str(), d.to.id.as_str()))
+                .or_insert(slot);
+            if index.earlier(slot, *at) {
+                *at = slot;
+            }
+        }
+    }
+    let mut out: BTreeMap<&'a str, Vec<(&'a str, usize)>> = BTreeMap::new();
+    for ((from, to), slot) in first {
+        out.entry(from).or_default().push((to, slot));
+    }
+    out
 }
 
-/// Whether a chain of the delegations in `edges` timestamped no later than the
-/// event in `at` (within the clock skew) leads from one of the actor IDs `from` to
+/// Whether a chain of the delegations in `edges`, each recorded no later than the
+/// event in `at` (within the clock skew), leads from one of the actor IDs `from` to
 /// the actor `to`.
 fn delegated(
     index: &Index<'_>,
-    edges: &[(usize, &str, &str)],
+    edges: &BTreeMap<&str, Vec<(&str, usize)>>,
     from: &BTreeSet<&str>,
     to: &str,
     at: usize,
@@ -655,9 +695,9 @@ fn delegated(
         if node == to {
             return true;
         }
-        for &(slot, a, b) in edges {
-            if a == node && in_time(slot) && seen.insert(b) {
-                queue.push(b);
+        for &(next, slot) in edges.get(node).map_or(&[][..], Vec::as_slice) {
+            if in_time(slot) && seen.insert(next) {
+                queue.push(next);
             }
         }
     }
