@@ -228,7 +228,7 @@ async fn dispositions(
     db: &Db,
     bundle: &str,
 ) -> Result<HashMap<String, Vec<Disposition>>, StoreError> {
-    let rows: Vec<(String, String, String, String, String, Option<i64>, i64)> = sqlx::query_as(
+    let rows: Vec<DispositionRow> = sqlx::query_as(
         "SELECT finding_key, decision, reason, reviewer, created_at, annotation_seq, log_seq \
          FROM finding_dispositions WHERE bundle_sha256 = $1 ORDER BY log_seq",
     )
@@ -547,36 +547,36 @@ pub async fn dispose(
         .ok_or_else(|| FindingError::NotFound(format!("no finding {}", new.finding)))
 }
 
-/// Every disposition as the review-log check compares it with its entry: table,
-/// entry, reviewer and the fields the entry signed.
+/// Every disposition as the review-log check compares it with its entry: its
+/// entry, its reviewer and the fields the entry signed.
 pub(crate) async fn signed_records(db: &Db) -> Result<Vec<(i64, String, Value)>, StoreError> {
-    let rows: Vec<(
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        Option<i64>,
-        i64,
-    )> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Signed {
+        bundle_sha256: String,
+        finding_key: String,
+        rule: String,
+        decision: String,
+        reason: String,
+        reviewer: String,
+        annotation_seq: Option<i64>,
+        log_seq: i64,
+    }
+    let rows: Vec<Signed> = sqlx::query_as(
         "SELECT bundle_sha256, finding_key, rule, decision, reason, reviewer, \
-             annotation_seq, log_seq FROM finding_dispositions",
+         annotation_seq, log_seq FROM finding_dispositions",
     )
     .fetch_all(db.pool())
     .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(bundle, finding, rule, decision, reason, reviewer, annotation_seq, seq)| {
-                (
-                    seq,
-                    reviewer,
-                    json!({"bundle": bundle, "finding": finding, "rule": rule,
-                           "decision": decision, "reason": reason,
-                           "annotationSeq": annotation_seq}),
-                )
-            },
-        )
+        .map(|r| {
+            (
+                r.log_seq,
+                r.reviewer,
+                json!({"bundle": r.bundle_sha256, "finding": r.finding_key, "rule": r.rule,
+                       "decision": r.decision, "reason": r.reason,
+                       "annotationSeq": r.annotation_seq}),
+            )
+        })
         .collect())
 }

@@ -200,8 +200,8 @@ pub struct Grant {
     pub to: u32,
     /// The scope granted.
     pub scope: Vec<String>,
-    /// Scope items the grantor did not hold itself (by its own grants); empty
-    /// where it held them all or where its own authority is not recorded.
+    /// Scope items the grantor did not hold itself (see `evidence::findings::grants`);
+    /// empty where it held them all or where its own authority is not recorded.
     pub widened: Vec<String>,
     /// Whether the grant is narrower than what the grantor held.
     pub narrowed: bool,
@@ -474,22 +474,17 @@ impl Timeline {
                 marks[m].links.push(Link::Approved { mark: d as u32 });
             }
         }
-        // What each grantor held: the union of what was granted to it.
-        let mut held: HashMap<u32, BTreeSet<String>> = HashMap::new();
-        for g in &grants {
-            held.entry(g.to)
-                .or_default()
-                .extend(g.scope.iter().cloned());
-        }
+        // What each grantor held and what it widened, as the scope-widened finding
+        // reads it.
+        let compared: HashMap<usize, evidence::findings::Grant> =
+            evidence::findings::grants(&events)
+                .into_iter()
+                .map(|g| (g.position, g))
+                .collect();
         for g in &mut grants {
-            if let Some(own) = held.get(&g.from) {
-                g.widened = g
-                    .scope
-                    .iter()
-                    .filter(|s| !own.contains(*s))
-                    .cloned()
-                    .collect();
-                g.narrowed = g.widened.is_empty() && g.scope.len() < own.len();
+            if let Some(c) = compared.get(&(marks[g.mark as usize].index as usize)) {
+                g.widened = c.widened.clone();
+                g.narrowed = c.narrowed;
             }
         }
 
