@@ -559,6 +559,9 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
                     }
                 })
                 .collect_view();
+            // Drawn apart from the marks, and not clickable, so that a mark's shape
+            // alone is what a click or a hover finds.
+            let mut flagged_at = Vec::new();
             let marks = s
                 .marks
                 .into_iter()
@@ -580,10 +583,9 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
                         if mark.codes.is_empty() { String::new() } else { format!(" ({})", mark.codes.join(", ")) },
                         found.map(|f| format!(" · finding: {}", f.join("; "))).unwrap_or_default()
                     );
-                    let flag = found.map(|_| {
-                        let d = format!("M{} {} L{} {} L{} {} Z", x, y - 10.0, x - 5.0, y - 18.0, x + 5.0, y - 18.0);
-                        view! { <path d=d class="fill-orange-500 stroke-orange-700" data-testid="finding-flag"/> }
-                    });
+                    if found.is_some() {
+                        flagged_at.push((x, y, mark.index));
+                    }
                     view! {
                         <g
                             class="cursor-pointer"
@@ -599,10 +601,16 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
                         >
                             {ring}
                             {mark_shape(mark, x, y, fill)}
-                            {flag}
                             <title>{title}</title>
                         </g>
                     }
+                })
+                .collect_view();
+            let flags = flagged_at
+                .into_iter()
+                .map(|(x, y, index)| {
+                    let d = format!("M{} {} L{} {} L{} {} Z", x, y - 10.0, x - 5.0, y - 18.0, x + 5.0, y - 18.0);
+                    view! { <path d=d class="fill-orange-500 stroke-orange-700" data-testid="finding-flag" data-flag=index/> }
                 })
                 .collect_view();
             view! {
@@ -611,6 +619,7 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
                 <g>{edges}</g>
                 <g>{columns}</g>
                 <g>{marks}</g>
+                <g class="pointer-events-none">{flags}</g>
             }
         }
     };
