@@ -28,8 +28,10 @@ fn finding_error(e: crate::store::findings::FindingError) -> ApiError {
 }
 
 ui_function! { "/api/bundles/findings", "ui_bundle_findings", Option<Findings>,
-/// The attribution-gap findings of a stored bundle (null without one), most severe first, with the
-/// events behind each, the framework controls and the reviewers' dispositions.
+/// The attribution-gap findings of a stored bundle.
+///
+/// Most severe first, with the events behind each, the framework controls and the
+/// reviewers' dispositions; null without such a bundle.
 #[server(endpoint = "bundles/findings")]
 pub async fn fetch_bundle_findings(sha256: String) -> Result<Option<Findings>, ApiError> {
     require(Permission::Read)?;
@@ -47,10 +49,11 @@ pub async fn fetch_incident_findings(incident: i64) -> Result<Findings, ApiError
 }
 
 ui_function! { "/api/findings/dispose", "ui_dispose_finding", FindingView,
-/// Accepts or dismisses a finding, or turns it into a responsibility annotation on
-/// its first event (`responsibility` required then, by its stored name); `reason`
-/// is required. Recorded
-/// in the review log.
+/// Accepts, dismisses or annotates a finding.
+///
+/// `annotated` turns it into a responsibility annotation on its first event
+/// (`responsibility` required then, by its stored name); `reason` is always required.
+/// Recorded in the review log.
 #[server(endpoint = "findings/dispose")]
 pub async fn dispose_finding(
     sha256: String,
@@ -88,8 +91,10 @@ pub async fn fetch_finding_policy() -> Result<FindingPolicy, ApiError> {
 }
 
 ui_function! { "/api/settings/findings/set", "ui_set_finding_policy", FindingPolicy,
-/// Sets the finding policy: shared accounts and approval-required resources, one
-/// pattern per line (`*` matches any run of characters), and the clock skew allowed.
+/// Sets the finding policy.
+///
+/// Shared accounts and approval-required resources, one pattern per line (`*`
+/// matches any run of characters), and the clock skew allowed.
 #[server(endpoint = "settings/findings/set")]
 pub async fn set_finding_policy(
     shared_accounts: String,
