@@ -1,5 +1,5 @@
-import { test, expect, APIRequestContext, Browser, Page } from '@playwright/test';
 // Named workflow-*: it runs after the tests that expect an empty console.
+import { test, expect, APIRequestContext, Browser, Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
