@@ -300,7 +300,7 @@ fn chained_envelope(
 }
 
 /// A synthetic, cleanly signed bundle of `events` `tool.call` events from four
-/// agents, named `bundle_id`, with the root key that certifies it: what the
+/// agents (one a second, so up to 950,400 events in time order), named `bundle_id`, with the root key that certifies it: what the
 /// benchmarks and load tests verify and store. Keys come from fixed seeds, so the
 /// same arguments give the same bytes.
 pub fn synthetic(events: usize, bundle_id: &str) -> (String, PublicKey) {
@@ -332,18 +332,17 @@ pub fn synthetic(events: usize, bundle_id: &str) -> (String, PublicKey) {
         }) else {
             continue;
         };
-        b.event(
-            s,
-            id,
-            &format!(
-                "2026-11-20T{:02}:{:02}:{:02}Z",
-                (i / 3600) % 24,
-                (i / 60) % 60,
-                i % 60
-            ),
-            body,
+        // One event a second from 2026-11-20, over as many days as it takes.
+        let day = 20 + i / 86_400;
+        let time = format!(
+            "2026-11-{:02}T{:02}:{:02}:{:02}Z",
+            day.min(30),
+            (i / 3600) % 24,
+            (i / 60) % 60,
+            i % 60
         );
+        b.event(s, id, &time, body);
     }
-    let bundle = b.finish(&collector, "collector", bundle_id, "2026-11-21T00:00:00Z");
+    let bundle = b.finish(&collector, "collector", bundle_id, "2026-12-01T00:00:00Z");
     (bundle, root.public_key())
 }
