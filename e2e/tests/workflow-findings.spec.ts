@@ -72,6 +72,15 @@ async function reviewLateApproval(browser: Browser, page: Page, request: APIRequ
     await expect(page.locator(`[data-testid=timeline] [data-flag="${index}"]`)).toBeVisible();
   }
 
+  // The per-event list, filtered, downloads as the server stored it, findings included.
+  await page.getByTestId('results-filter').selectOption('passed');
+  await expect(page.getByTestId('results-csv')).toHaveAttribute('href', /verdict=pass/);
+  const download = page.waitForEvent('download');
+  await page.getByTestId('results-csv').click();
+  const csv = fs.readFileSync((await (await download).path())!, 'utf8');
+  expect(csv.split('\n')[0]).toMatch(/,attribution_gaps\r?$/);
+  expect(csv).toContain('approval-late (open)');
+
   // The compliance reviewer dismisses it, with a reason; a reason is required.
   await late.getByText('Dispose of this finding').click();
   const form = late.getByTestId('disposition-form');

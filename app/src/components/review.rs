@@ -7,10 +7,11 @@ use std::sync::Arc;
 use evidence::event::{Actor, Event};
 use leptos::prelude::*;
 
+use crate::components::account::IfCan;
 use crate::components::notes::EventNotes;
 use crate::components::verdict::{Badge, Tone};
 use crate::components::verifier::{Found, Phase, Verifier};
-use crate::model::Verdict;
+use crate::model::{Permission, Verdict};
 use crate::timeline::view::{TimelineChart, TimelineState, Viewport};
 use crate::timeline::{LaneKind, Link, Timeline};
 use crate::verification::{CheckOutcome, Filter};
@@ -100,6 +101,7 @@ pub fn Review(
     let download = move |_| verifier.download_transcript(format!("{file_stem}.verification.json"));
     let reasons = t.reasons.clone();
     let timeline = Arc::new(found.timeline.clone());
+    let bundle_for_results = bundle.clone();
     view! {
         <section data-testid="browser-verdict" data-status=status.clone() data-millis=found.millis data-received-at=found.received_at class="rounded-lg border border-slate-200 p-4 dark:border-slate-800">
             <div class="flex flex-wrap items-center gap-3">
@@ -131,7 +133,7 @@ pub fn Review(
             <Inspector found=found.clone() verifier state bundle/>
             <Authority timeline=timeline.clone() state/>
         </div>
-        <Results found verifier state/>
+        <Results found verifier state bundle=bundle_for_results/>
     }
     .into_any()
 }
@@ -407,7 +409,14 @@ fn Authority(timeline: Arc<Timeline>, state: TimelineState) -> impl IntoView {
 /// The verdict per event, filtered and paged (the worker filters; the page holds
 /// one page at a time).
 #[component]
-fn Results(found: Arc<Found>, verifier: Verifier, state: TimelineState) -> impl IntoView {
+fn Results(
+    found: Arc<Found>,
+    verifier: Verifier,
+    state: TimelineState,
+    /// The stored bundle's SHA-256, when it came from the server: the rows can then
+    /// be exported as the server stored them.
+    bundle: Option<String>,
+) -> impl IntoView {
     const PER_PAGE: usize = 50;
     let filter = RwSignal::new(Filter::All);
     let page = RwSignal::new(0usize);
@@ -465,6 +474,27 @@ fn Results(found: Arc<Found>, verifier: Verifier, state: TimelineState) -> impl 
                         {Filter::ALL.iter().map(|(f, label)| view! { <option value=f.as_str()>{*label}</option> }).collect_view()}
                     </select>
                 </label>
+                {bundle.map(|sha| view! {
+                    <IfCan what=Permission::Export>
+                        {let sha = sha.clone(); move || {
+                            // The server's stored verdict per event: pass, fail or unknown.
+                            let verdict = match filter.get() {
+                                Filter::All => Some(""),
+                                Filter::Failed => Some("&verdict=fail"),
+                                Filter::Unknown => Some("&verdict=unknown"),
+                                Filter::Passed => Some("&verdict=pass"),
+                                Filter::Warnings => None,
+                            };
+                            verdict.map(|v| view! {
+                                <a class="ml-auto text-sm underline" data-testid="results-csv" download
+                                    href=format!("/api/events/export/events.csv?bundle={sha}{v}&sort=index")
+                                    title="These events as the server stored them, with annotations and findings: CSV">
+                                    "Download as CSV"
+                                </a>
+                            })
+                        }}
+                    </IfCan>
+                })}
             </div>
             {rows}
         </section>

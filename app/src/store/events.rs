@@ -105,7 +105,8 @@ fn time_bound(name: &str, text: &str) -> Result<String, QueryError> {
     })
 }
 
-fn push_filters(q: &mut Sql<'_>, query: &EventQuery) -> Result<(), QueryError> {
+/// Adds `FROM events e JOIN bundles b …` and `query`'s filters to `q`.
+pub(crate) fn push_filters(q: &mut Sql<'_>, query: &EventQuery) -> Result<(), QueryError> {
     q.push(" FROM events e JOIN bundles b ON b.sha256 = e.bundle_sha256 WHERE 1 = 1");
     if let Some(incident) = query.incident {
         q.push(" AND b.incident_id = ").bind(incident);
@@ -170,6 +171,21 @@ fn push_filters(q: &mut Sql<'_>, query: &EventQuery) -> Result<(), QueryError> {
     Ok(())
 }
 
+/// The `ORDER BY` of `query`'s `sort`.
+pub(crate) fn order_of(query: &EventQuery) -> Result<&'static str, QueryError> {
+    Ok(match query.sort.as_deref().unwrap_or("time") {
+        "time" => "e.time ASC, e.bundle_sha256, e.idx",
+        "-time" => "e.time DESC, e.bundle_sha256, e.idx DESC",
+        "index" => "e.bundle_sha256, e.idx",
+        "-index" => "e.bundle_sha256 DESC, e.idx DESC",
+        _ => {
+            return Err(QueryError::Invalid(
+                "`sort` is one of time, -time, index, -index".into(),
+            ))
+        }
+    })
+}
+
 /// The events `query` selects, one page of them.
 pub async fn query(db: &Db, query: &EventQuery) -> Result<Page<EventRow>, QueryError> {
     let per_page = query.per_page.unwrap_or(DEFAULT_PER_PAGE);
@@ -182,17 +198,7 @@ pub async fn query(db: &Db, query: &EventQuery) -> Result<Page<EventRow>, QueryE
     if page == 0 {
         return Err(QueryError::Invalid("`page` counts from 1".into()));
     }
-    let order = match query.sort.as_deref().unwrap_or("time") {
-        "time" => "e.time ASC, e.bundle_sha256, e.idx",
-        "-time" => "e.time DESC, e.bundle_sha256, e.idx DESC",
-        "index" => "e.bundle_sha256, e.idx",
-        "-index" => "e.bundle_sha256 DESC, e.idx DESC",
-        _ => {
-            return Err(QueryError::Invalid(
-                "`sort` is one of time, -time, index, -index".into(),
-            ))
-        }
-    };
+    let order = order_of(query)?;
     let mut count = Sql::new(db.kind(), "SELECT CAST(COUNT(*) AS BIGINT)");
     push_filters(&mut count, query)?;
     let (text, args) = count.build()?;

@@ -10,12 +10,14 @@ use evidence::report::{Manifest, MANIFEST_FILE};
 use serde_json::json;
 
 use crate::model::{
-    Annotation, BundleChains, EventReview, Findings, IncidentDetail, LogQuery,
+    Annotation, BundleChains, EventQuery, EventReview, Findings, IncidentDetail, LogQuery,
     SideEffectResponsibility,
 };
 
 use super::bundles::IngestOptions;
+use super::events::{self, QueryError};
 use super::review_log::{Actor, Entry, ServerKey};
+use super::sql::Sql;
 use super::{annotations, findings, incidents, now, review_log, signoffs, Db, StoreError};
 
 /// The CSV's columns, in order (documented in `docs/exports.md`).
@@ -77,6 +79,8 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 
 #[derive(sqlx::FromRow)]
 struct Row {
+    bundle_sha256: String,
+    bundle_name: String,
     idx: i64,
     time: Option<String>,
     kind: Option<String>,
@@ -101,6 +105,32 @@ struct Row {
     findings: String,
 }
 
+/// The columns of [`Row`], from `events e JOIN bundles b`.
+const ROW_COLUMNS: &str = "e.bundle_sha256, b.name AS bundle_name, e.idx, e.time, e.kind, \
+    e.actor_type, e.actor_id, e.initiator_id, e.on_behalf_of, e.credential_id, e.policy_id, \
+    e.decision, e.approval_id, e.resource, e.operation, e.outcome, e.summary, e.digest, \
+    e.verdict, e.integrity, e.trust, e.chain, e.inclusion, e.findings";
+
+/// What reviewers recorded on one bundle's events, for its CSV rows: the current
+/// annotations and the findings naming each event.
+struct Recorded {
+    current: HashMap<u64, Annotation>,
+    gaps: HashMap<u64, String>,
+}
+
+impl Recorded {
+    async fn of(db: &Db, sha: &str) -> Result<Recorded, StoreError> {
+        Ok(Recorded {
+            current: annotations::current_of_bundle(db, sha).await?,
+            gaps: gaps_by_event(
+                &findings::of_bundle(db, sha, IngestOptions::default())
+                    .await?
+                    .unwrap_or_default(),
+            ),
+        })
+    }
+}
+
 /// What an export covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope<'a> {
@@ -112,39 +142,150 @@ pub enum Scope<'a> {
 
 /// Every event in `scope`, with its current annotation, as CSV ([`CSV_COLUMNS`]).
 pub async fn events_csv(db: &Db, scope: Scope<'_>) -> Result<Vec<u8>, StoreError> {
-    let bundles: Vec<(String, String)> = match scope {
+    let bundles: Vec<(String,)> = match scope {
         Scope::Incident(id) => sqlx::query_as(
-            "SELECT sha256, name FROM bundles WHERE incident_id = $1 ORDER BY ingested_at, sha256",
+            "SELECT sha256 FROM bundles WHERE incident_id = $1 ORDER BY ingested_at, sha256",
         )
         .bind(id),
         Scope::Bundle(sha) => {
-            sqlx::query_as("SELECT sha256, name FROM bundles WHERE sha256 = $1").bind(sha)
+            sqlx::query_as("SELECT sha256 FROM bundles WHERE sha256 = $1").bind(sha)
         }
     }
     .fetch_all(db.pool())
     .await?;
     let mut out = csv::Writer::from_writer(Vec::new());
     let _ = out.write_record(CSV_COLUMNS);
-    for (sha, name) in bundles {
-        let current = annotations::current_of_bundle(db, &sha).await?;
-        let gaps = gaps_by_event(
-            &findings::of_bundle(db, &sha, IngestOptions::default())
-                .await?
-                .unwrap_or_default(),
-        );
+    for (sha,) in bundles {
+        let recorded = Recorded::of(db, &sha).await?;
         // One bundle at a time, in its own key order: no sort, and rows written as read.
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT idx, time, kind, actor_type, actor_id, initiator_id, on_behalf_of, \
-             credential_id, policy_id, decision, approval_id, resource, operation, outcome, \
-             summary, digest, verdict, integrity, trust, chain, inclusion, findings \
-             FROM events WHERE bundle_sha256 = $1 ORDER BY idx",
-        )
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT {ROW_COLUMNS} FROM events e JOIN bundles b ON b.sha256 = e.bundle_sha256 \
+             WHERE e.bundle_sha256 = $1 ORDER BY e.idx"
+        ))
         .bind(&sha)
         .fetch_all(db.pool())
         .await?;
-        write_rows(&mut out, &sha, &name, &rows, &current, &gaps);
+        write_rows(&mut out, &rows, &recorded);
     }
     Ok(out.into_inner().unwrap_or_default())
+}
+
+/// The events `query` selects (every page, in its order) as CSV ([`CSV_COLUMNS`]),
+/// with the bundles they come from.
+async fn selected_csv(
+    db: &Db,
+    query: &EventQuery,
+) -> Result<(Vec<u8>, usize, Vec<String>), QueryError> {
+    let order = events::order_of(query)?;
+    let mut select = Sql::new(db.kind(), format!("SELECT {ROW_COLUMNS}"));
+    events::push_filters(&mut select, query)?;
+    select.push(&format!(" ORDER BY {order}"));
+    let (text, args) = select.build()?;
+    let rows: Vec<Row> = sqlx::query_as_with(&text, args)
+        .fetch_all(db.pool())
+        .await
+        .map_err(StoreError::from)?;
+    let mut bundles: Vec<String> = rows.iter().map(|r| r.bundle_sha256.clone()).collect();
+    bundles.sort_unstable();
+    bundles.dedup();
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let _ = out.write_record(CSV_COLUMNS);
+    let mut recorded: HashMap<String, Recorded> = HashMap::new();
+    for sha in &bundles {
+        recorded.insert(sha.clone(), Recorded::of(db, sha).await?);
+    }
+    for r in &rows {
+        if let Some(rec) = recorded.get(&r.bundle_sha256) {
+            write_rows(&mut out, std::slice::from_ref(r), rec);
+        }
+    }
+    Ok((out.into_inner().unwrap_or_default(), rows.len(), bundles))
+}
+
+/// An export of the events `query` selects (a filtered list): `events.csv` and the
+/// signed manifest over it and its source bundles, recorded in the review log as
+/// done by `by`.
+pub async fn selected(
+    db: &Db,
+    key: &ServerKey,
+    by: Actor<'_>,
+    query: &EventQuery,
+) -> Result<Export, QueryError> {
+    let (csv, count, bundles) = selected_csv(db, query).await?;
+    let filters = filters_of(query);
+    let what = format!("{count} events matching ?{filters}");
+    review_log::record(
+        db,
+        key,
+        Entry {
+            actor: by,
+            action: "export",
+            incident: query.incident,
+            bundle: query.bundle.as_deref(),
+            event: None,
+            summary: format!("exported {what} (CSV)"),
+            details: json!({ "bundles": bundles, "query": filters, "events": count }),
+        },
+    )
+    .await?;
+    let created_at = now();
+    let manifest = Manifest::over(
+        &what,
+        &created_at,
+        by.id(),
+        &[("events.csv", csv.as_slice())],
+        bundles,
+    );
+    Ok(Export {
+        files: vec![
+            ("events.csv".to_owned(), csv),
+            (
+                MANIFEST_FILE.to_owned(),
+                key.sign_manifest(&manifest).into_bytes(),
+            ),
+        ],
+    })
+}
+
+/// `query`'s filters as a query string, in [`EventQuery`]'s field order, paging left out.
+fn filters_of(query: &EventQuery) -> String {
+    let fields = [
+        ("incident", query.incident.map(|i| i.to_string())),
+        ("bundle", query.bundle.clone()),
+        ("actor_type", query.actor_type.clone()),
+        ("actor", query.actor.clone()),
+        ("kind", query.kind.clone()),
+        ("resource", query.resource.clone()),
+        ("credential", query.credential.clone()),
+        ("decision", query.decision.clone()),
+        ("from", query.from.clone()),
+        ("to", query.to.clone()),
+        ("verdict", query.verdict.clone()),
+        ("q", query.q.clone()),
+        ("sort", query.sort.clone()),
+    ];
+    fields
+        .into_iter()
+        .filter_map(|(name, value)| {
+            value
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{name}={}", urlencode(&v)))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Percent-encodes `text` for a query string (RFC 3986 unreserved characters kept).
+fn urlencode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
 }
 
 /// For each event a finding names, the findings' rule codes with their
@@ -167,26 +308,21 @@ fn gaps_by_event(found: &Findings) -> HashMap<u64, String> {
     out
 }
 
-fn write_rows(
-    out: &mut csv::Writer<Vec<u8>>,
-    sha: &str,
-    name: &str,
-    rows: &[Row],
-    current: &HashMap<u64, Annotation>,
-    gaps: &HashMap<u64, String>,
-) {
+fn write_rows(out: &mut csv::Writer<Vec<u8>>, rows: &[Row], recorded: &Recorded) {
     fn text(v: &Option<String>) -> &str {
         v.as_deref().unwrap_or_default()
     }
     for r in rows {
-        let annotation = current.get(&u64::try_from(r.idx).unwrap_or_default());
+        let annotation = recorded
+            .current
+            .get(&u64::try_from(r.idx).unwrap_or_default());
         let index = r.idx.to_string();
         let judged = annotation
             .map(|a| format!("{} ({}, {})", a.rationale, a.author, a.created_at))
             .unwrap_or_default();
         let cells: [&str; 27] = [
-            sha,
-            name,
+            &r.bundle_sha256,
+            &r.bundle_name,
             &index,
             text(&r.time),
             text(&r.kind),
@@ -211,7 +347,9 @@ fn write_rows(
             &r.findings,
             annotation.map_or("", |a| a.responsibility.as_str()),
             &judged,
-            gaps.get(&u64::try_from(r.idx).unwrap_or_default())
+            recorded
+                .gaps
+                .get(&u64::try_from(r.idx).unwrap_or_default())
                 .map_or("", String::as_str),
         ];
         for cell in cells {

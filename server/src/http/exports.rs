@@ -1,9 +1,10 @@
 //! `/api/incidents/{id}/export/{file}`: an incident's review as CSV, JSON, a printable
 //! report, or all of them with their signed manifest in one tar file.
 
+use app::model::EventQuery;
 use app::store::exports::{self, Export, Scope};
 use app::store::review_log::Actor;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -17,6 +18,7 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/incidents/{id}/export/{file}", get(export))
         .route("/api/bundles/{sha256}/export/{file}", get(export_bundle))
+        .route("/api/events/export/{file}", get(export_events))
 }
 
 /// The files of `export` as one uncompressed tar archive.
@@ -30,6 +32,21 @@ pub fn tar_of(export: &Export) -> std::io::Result<Vec<u8>> {
         archive.append_data(&mut head, name, bytes.as_slice())?;
     }
     archive.into_inner()
+}
+
+/// File `file` of `made`: one of its files, or all of them as `export.tar`.
+fn file_of(made: &Export, file: &str) -> Result<Vec<u8>, HttpError> {
+    if file != "export.tar" {
+        return Ok(made.file(file).map(<[u8]>::to_vec).unwrap_or_default());
+    }
+    tar_of(made).map_err(|e| {
+        tracing::error!(error = %e, "cannot build the export archive");
+        HttpError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the export could not be built",
+        )
+    })
 }
 
 /// An incident's review, exported as CSV, JSON, a printable report, or all three signed.
@@ -99,6 +116,54 @@ async fn export_bundle(
     answer(&state, &reviewer, Scope::Bundle(&sha256), &stem, &file).await
 }
 
+/// The events matching the filters (a filtered event list), exported as CSV.
+///
+/// The filters of `GET /api/events`, every page, in its order. `events.csv`, or
+/// `export.tar` with it and `manifest.dsse.json` (its SHA-256 and the source bundles',
+/// signed by this server). Each call is recorded in the review log.
+#[utoipa::path(
+    get,
+    path = "/api/events/export/{file}",
+    operation_id = "export_events",
+    tag = "events",
+    params(
+        ("file" = String, Path, description = "`events.csv` or `export.tar`."),
+        EventQuery,
+    ),
+    responses(
+        (status = 200, description = "The file, as an attachment.", body = String, content_type = "application/octet-stream"),
+        (status = 400, description = "A filter is malformed; the message names it.", body = ErrorBody),
+        (status = 403, description = "The reviewer's role cannot export.", body = ErrorBody),
+        (status = 404, description = "No such file.", body = ErrorBody),
+        (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
+    )
+)]
+async fn export_events(
+    Can(reviewer, _): Can<perm::Export>,
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    Query(query): Query<EventQuery>,
+) -> Result<Response, HttpError> {
+    let content_type = match file.as_str() {
+        "events.csv" => "text/csv; charset=utf-8",
+        "export.tar" => "application/x-tar",
+        _ => return Err(HttpError::not_found("export file (events.csv, export.tar)")),
+    };
+    let made = exports::selected(&state.db, &state.key, Actor::Reviewer(&reviewer), &query).await?;
+    let bytes = file_of(&made, &file)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"events-{file}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 async fn answer(
     state: &AppState,
     reviewer: &app::model::Reviewer,
@@ -125,18 +190,7 @@ async fn answer(
             Scope::Bundle(_) => "bundle",
         },
     )?;
-    let bytes = if file == "export.tar" {
-        tar_of(&made).map_err(|e| {
-            tracing::error!(error = %e, "cannot build the export archive");
-            HttpError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "the export could not be built",
-            )
-        })?
-    } else {
-        made.file(file).map(<[u8]>::to_vec).unwrap_or_default()
-    };
+    let bytes = file_of(&made, file)?;
     let name = format!("{stem}-{file}");
     // The printable report opens in the browser, to be read and printed.
     let disposition = if file == "report.html" {

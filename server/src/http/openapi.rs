@@ -95,6 +95,7 @@ JSON-encoded `ApiError`.";
         review_log::export,
         exports::export,
         exports::export_bundle,
+        exports::export_events,
         review_log::key,
     ),
     modifiers(&Documented),

@@ -87,6 +87,12 @@ fn routes() -> Vec<(&'static str, String, Option<&'static str>, Need)> {
             None,
             Export,
         ),
+        (
+            "GET",
+            "/api/events/export/events.csv?incident=999999".into(),
+            None,
+            Export,
+        ),
         ("GET", "/api/review-log/key".into(), None, Read),
         // Server functions.
         ("POST", "/api/incidents/list".into(), Some(""), Read),

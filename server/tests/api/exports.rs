@@ -311,3 +311,100 @@ async fn a_bundle_is_exported_on_its_own() {
             >= 2
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filtered_event_list_is_exported_with_a_signed_manifest() {
+    let app = spawn_app().await;
+    app.trust_demo_root().await;
+    let clean = app
+        .store(
+            "name=revoked-credential-use.bundle.json",
+            demo("revoked-credential-use"),
+        )
+        .await;
+    let tampered = app
+        .store(
+            "name=tampered-modified-payload.bundle.json",
+            demo("tampered-modified-payload"),
+        )
+        .await;
+    let get = |path: String| {
+        let (client, address) = (app.client.clone(), app.address.clone());
+        async move {
+            client
+                .get(format!("{address}{path}"))
+                .send()
+                .await
+                .expect("request")
+        }
+    };
+    // The same filters as the event list, every page of them.
+    let listed: Value = get("/api/events?verdict=fail&per_page=500".into())
+        .await
+        .json()
+        .await
+        .expect("json");
+    let response = get("/api/events/export/events.csv?verdict=fail&sort=index".into()).await;
+    assert_eq!(response.status(), 200);
+    let csv = response.bytes().await.expect("bytes");
+    let mut reader = csv::Reader::from_reader(csv.as_ref());
+    let headers = reader.headers().expect("headers").clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        app::store::exports::CSV_COLUMNS
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len() as i64, listed["total"].as_i64().expect("total"));
+    assert!(!rows.is_empty());
+    let verdict = headers
+        .iter()
+        .position(|h| h == "verdict")
+        .expect("verdict");
+    assert!(rows.iter().all(|r| &r[verdict] == "fail"));
+    let tampered_sha = tampered["sha256"].as_str().expect("sha");
+    assert!(rows.iter().all(|r| &r[0] == tampered_sha));
+
+    // As a signed export: the manifest names the CSV and the bundles it came from.
+    let clean_sha = clean["sha256"].as_str().expect("sha").to_owned();
+    let tar = get(format!(
+        "/api/events/export/export.tar?kind=side_effect&bundle={clean_sha}"
+    ))
+    .await;
+    assert_eq!(tar.status(), 200);
+    let files = untar(&tar.bytes().await.expect("bytes"));
+    assert_eq!(
+        files.keys().collect::<Vec<_>>(),
+        ["events.csv", "manifest.dsse.json"]
+    );
+    let manifest =
+        evidence::report::verify_export(&files, &[app.key.public_key()]).expect("verifies");
+    assert_eq!(manifest.bundles, vec![clean_sha.clone()]);
+    assert!(
+        manifest.scope.contains("kind=side_effect"),
+        "{}",
+        manifest.scope
+    );
+    let mut reader = csv::Reader::from_reader(files["events.csv"].as_slice());
+    let kinds: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("row")[4].to_owned())
+        .collect();
+    assert_eq!(kinds, ["side_effect"], "the refund, and nothing else");
+
+    // A filter it cannot use is refused, naming it; each export is in the log.
+    let bad = get("/api/events/export/events.csv?verdict=bogus".into()).await;
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.expect("text").contains("verdict"));
+    assert_eq!(
+        get("/api/events/export/review.json".into()).await.status(),
+        404
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM review_log WHERE action = 'export' \
+             AND summary LIKE '%events matching%'"
+        )
+        .await,
+        2
+    );
+}
