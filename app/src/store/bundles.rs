@@ -505,6 +505,63 @@ pub async fn reverify(db: &Db, options: IngestOptions) -> Result<Vec<Reverified>
     Ok(out)
 }
 
+/// A stored bundle read again from its raw bytes: verified against the trust roots
+/// its stored verdict was computed with, with the events whose signatures held (by
+/// bundle position). `None` without such a bundle; `Some(Err(why))` when the stored
+/// bytes can no longer be read as a bundle.
+#[allow(clippy::type_complexity)]
+pub async fn reread(
+    db: &Db,
+    sha256: &str,
+    options: IngestOptions,
+) -> Result<Option<Result<(Report, Vec<(usize, evidence::event::Event)>), String>>, StoreError> {
+    let roots: Option<(String,)> = sqlx::query_as("SELECT roots FROM bundles WHERE sha256 = $1")
+        .bind(sha256)
+        .fetch_optional(db.pool())
+        .await?;
+    let Some((roots,)) = roots else {
+        return Ok(None);
+    };
+    let Some(bytes) = raw(db, sha256).await? else {
+        return Ok(None);
+    };
+    let roots: Vec<String> = serde_json::from_str(&roots).unwrap_or_default();
+    let roots: Vec<evidence::keys::PublicKey> = roots
+        .iter()
+        .filter_map(|k| evidence::keys::PublicKey::from_text(k).ok())
+        .collect();
+    let read = tokio::task::spawn_blocking(move || {
+        let read: std::sync::Mutex<Vec<(usize, evidence::event::Event)>> =
+            std::sync::Mutex::default();
+        // The bundle was accepted when it was stored: it is read whole again.
+        let limits = Limits {
+            max_bundle_bytes: usize::MAX,
+            max_events: usize::MAX,
+            max_payload_bytes: usize::MAX,
+            max_depth: options.limits.max_depth.max(Limits::default().max_depth),
+        };
+        let report = bundle::verify_and_read(
+            &bytes,
+            &roots,
+            &limits,
+            options.threads,
+            &|_, _| {},
+            &|signed| {
+                if let Ok(mut read) = read.lock() {
+                    read.push((signed.index, signed.event.clone()));
+                }
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        let mut events = read.into_inner().unwrap_or_default();
+        events.sort_by_key(|(index, _)| *index);
+        Ok((report, events))
+    })
+    .await
+    .map_err(|e| StoreError::Task(e.to_string()))?;
+    Ok(Some(read))
+}
+
 /// What a check is stored as: `pass`, `fail:<code>` or `unknown:<code>`.
 fn check_text(check: &Check) -> String {
     match check {

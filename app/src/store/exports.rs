@@ -382,6 +382,8 @@ struct Review {
     chains: Vec<(String, BundleChains)>,
     notes: Vec<(String, u64, EventReview)>,
     findings: Findings,
+    /// Per bundle: its name and its timeline as SVG, or why it is not drawn.
+    pictures: Vec<(String, Result<String, String>)>,
     log: Vec<crate::model::LogEntry>,
 }
 
@@ -397,8 +399,18 @@ async fn gather(db: &Db, id: i64, only: Option<&str>) -> Result<Option<Review>, 
     let mut chains = Vec::new();
     let mut notes = Vec::new();
     let mut found = Findings::default();
+    let mut pictures = Vec::new();
     for b in &detail.bundles {
         if let Some(f) = findings::of_bundle(db, &b.sha256, IngestOptions::default()).await? {
+            let flagged = f
+                .items
+                .iter()
+                .flat_map(|i| i.events.iter().map(|e| e.index))
+                .collect();
+            pictures.push((
+                b.name.clone(),
+                picture(db, &b.sha256, b.event_count, &flagged).await?,
+            ));
             found.items.extend(f.items);
             found.unreadable.extend(f.unreadable);
         }
@@ -448,8 +460,36 @@ async fn gather(db: &Db, id: i64, only: Option<&str>) -> Result<Option<Review>, 
         chains,
         notes,
         findings: found,
+        pictures,
         log,
     }))
+}
+
+/// The most events a report draws in one bundle's timeline picture.
+pub const MAX_PICTURED: i64 = 5_000;
+
+/// Bundle `sha`'s timeline as SVG, `flagged` events ringed; or why it is not drawn.
+async fn picture(
+    db: &Db,
+    sha: &str,
+    events: i64,
+    flagged: &std::collections::BTreeSet<u64>,
+) -> Result<Result<String, String>, StoreError> {
+    if events > MAX_PICTURED {
+        return Ok(Err(format!(
+            "{events} events are too many to draw on paper (at most {MAX_PICTURED}): open the bundle in the console"
+        )));
+    }
+    Ok(
+        match super::bundles::reread(db, sha, IngestOptions::default()).await? {
+            Some(Ok((report, read))) => Ok(crate::timeline::picture::svg(
+                &crate::timeline::Timeline::build(read, &report),
+                flagged,
+            )),
+            Some(Err(why)) => Err(why),
+            None => Err("the bundle is not stored".to_owned()),
+        },
+    )
 }
 
 fn json_of(review: &Review, created_at: &str, by: &str) -> Vec<u8> {
@@ -477,7 +517,8 @@ fn html_of(review: &Review, created_at: &str, by: &str, public_key: &str) -> Vec
          <style>body{{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#0f172a}}h1{{font-size:1.6rem}}h2{{margin-top:2rem;border-bottom:1px solid #cbd5e1}}\
          table{{border-collapse:collapse;width:100%;margin:.5rem 0}}th,td{{border:1px solid #cbd5e1;padding:.25rem .4rem;text-align:left;vertical-align:top}}\
          code,.mono{{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}}.bad{{color:#b91c1c;font-weight:600}}\
-         @media print{{body{{margin:0}}h2{{break-after:avoid}}tr{{break-inside:avoid}}a{{color:inherit;text-decoration:none}}}}</style></head><body>",
+         .picture svg{{max-width:100%;height:auto}}\
+         @media print{{body{{margin:0}}.picture{{break-inside:avoid}}h2{{break-after:avoid}}tr{{break-inside:avoid}}a{{color:inherit;text-decoration:none}}}}</style></head><body>",
         id = i.id,
         title = esc(&i.title)
     );
@@ -507,7 +548,19 @@ fn html_of(review: &Review, created_at: &str, by: &str, public_key: &str) -> Vec
             esc(&b.reasons.join(" "))
         );
     }
-    h.push_str("</table>");
+    h.push_str("</table><h2>Delegation timeline</h2><p>One row per actor and credential; ◆ a human decision, ■ a side effect, ● another action; a line joins an event to what caused it; red: a check failed; ringed in orange: named by an attribution-gap finding.</p>");
+    for (name, picture) in &review.pictures {
+        let _ = write!(h, "<h3>{}</h3>", esc(name));
+        match picture {
+            // Built by `timeline::picture`, which escapes every text it holds.
+            Ok(svg) => {
+                let _ = write!(h, "<div class=\"picture\">{svg}</div>");
+            }
+            Err(why) => {
+                let _ = write!(h, "<p>Not drawn: {}.</p>", esc(why));
+            }
+        }
+    }
     h.push_str("<h2>Per side effect: who intended, who executed, what changed</h2><table><tr><th>When (UTC)</th><th>Intended by</th><th>Executed by</th><th>What changed</th><th>Responsibility</th></tr>");
     for s in &review.side_effects {
         let _ =

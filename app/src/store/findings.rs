@@ -10,8 +10,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use evidence::bundle::{self, Limits};
-use evidence::event::Event;
 use evidence::findings::{self, Finding, Policy};
 use serde_json::{json, Value};
 
@@ -167,47 +165,12 @@ async fn analyse(
     if let Some(hit) = cache().lock().ok().and_then(|c| c.get(&cache_key).cloned()) {
         return Ok(Some(hit));
     }
-    let roots: Option<(String,)> = sqlx::query_as("SELECT roots FROM bundles WHERE sha256 = $1")
-        .bind(sha256)
-        .fetch_optional(db.pool())
-        .await?;
-    let Some((roots,)) = roots else {
+    let Some(read) = super::bundles::reread(db, sha256, options).await? else {
         return Ok(None);
     };
-    let Some(bytes) = super::bundles::raw(db, sha256).await? else {
-        return Ok(None);
-    };
-    let roots: Vec<String> = serde_json::from_str(&roots).unwrap_or_default();
-    let roots: Vec<evidence::keys::PublicKey> = roots
-        .iter()
-        .filter_map(|k| evidence::keys::PublicKey::from_text(k).ok())
-        .collect();
     let policy = policy.clone();
     let found = tokio::task::spawn_blocking(move || {
-        let read: Mutex<Vec<(usize, Event)>> = Mutex::default();
-        // The bundle was accepted when it was stored: it is read whole again.
-        let limits = Limits {
-            max_bundle_bytes: usize::MAX,
-            max_events: usize::MAX,
-            max_payload_bytes: usize::MAX,
-            max_depth: options.limits.max_depth.max(Limits::default().max_depth),
-        };
-        let report = bundle::verify_and_read(
-            &bytes,
-            &roots,
-            &limits,
-            options.threads,
-            &|_, _| {},
-            &|signed| {
-                if let Ok(mut read) = read.lock() {
-                    read.push((signed.index, signed.event.clone()));
-                }
-            },
-        )
-        .map_err(|e| e.to_string())?;
-        let mut events = read.into_inner().unwrap_or_default();
-        events.sort_by_key(|(index, _)| *index);
-        Ok(findings::analyse(&report, &events, &policy))
+        read.map(|(report, events)| findings::analyse(&report, &events, &policy))
     })
     .await
     .map_err(|e| StoreError::Task(e.to_string()))?;

@@ -11,6 +11,7 @@ use evidence::bundle::{Check, Report};
 use evidence::event::{ActorType, Event, Kind};
 use serde::{Deserialize, Serialize};
 
+pub mod picture;
 pub mod view;
 
 /// What a lane stands for; lanes are grouped in this order.

@@ -396,5 +396,13 @@ async fn exports_carry_the_findings() {
 
     let report = String::from_utf8(get("report.html").await.to_vec()).expect("utf-8");
     assert!(report.contains("Attribution-gap findings"));
+    // The timeline is drawn, the finding's events ringed.
+    assert!(report.contains("<h2>Delegation timeline</h2>"));
+    assert_eq!(report.matches("<svg").count(), 1);
+    assert_eq!(
+        report.matches("stroke=\"#f97316\"").count(),
+        named.len(),
+        "one ring per event the finding names"
+    );
     assert!(report.contains("Credential used after it was revoked"));
 }
