@@ -15,7 +15,7 @@ use crate::components::forms::{failed, ActionError, BUTTON, INPUT};
 use crate::components::verdict::{Badge, Tone};
 use crate::components::verifier::{Found, Phase, Verifier};
 use crate::model::{
-    ControlRef, Disposition, DispositionDecision, FindingEvent, FindingView, Findings, Permission,
+    Disposition, DispositionDecision, FindingEvent, FindingView, Findings, Permission,
     Responsibility,
 };
 use crate::timeline::view::TimelineState;
@@ -97,45 +97,20 @@ fn jump_to(verifier: Verifier, state: TimelineState, index: u64) {
 /// A finding this browser found, as the panel shows findings: its events described
 /// from the timeline.
 fn browser_view(f: &Finding, found: &Found) -> FindingView {
-    FindingView {
-        bundle: String::new(),
-        key: f.key(),
-        rule: f.rule.code().to_owned(),
-        title: f.rule.title().to_owned(),
-        severity: f.severity().as_str().to_owned(),
-        detail: f.detail.clone(),
-        event_count: f.events.len() as u64,
-        events: f
-            .events
-            .iter()
-            .take(50)
-            .map(|&i| {
-                let mark = found
-                    .mark_of
-                    .get(&(i as u32))
-                    .and_then(|&m| found.timeline.marks.get(m as usize));
-                FindingEvent {
-                    index: i as u64,
-                    event_id: None,
-                    kind: mark.map(|m| m.kind.clone()).filter(|k| !k.is_empty()),
-                    time: mark.map(|m| m.time.clone()).filter(|t| !t.is_empty()),
-                    summary: mark.map(|m| m.summary.clone()),
-                }
-            })
-            .collect(),
-        controls: f
-            .rule
-            .controls()
-            .iter()
-            .map(|c| ControlRef {
-                framework: c.framework.name().to_owned(),
-                id: c.id.to_owned(),
-                title: c.title.to_owned(),
-            })
-            .collect(),
-        disposition: None,
-        history: Vec::new(),
-    }
+    let describe = |index: u64| {
+        let mark = found
+            .mark_of
+            .get(&(index as u32))
+            .and_then(|&m| found.timeline.marks.get(m as usize));
+        FindingEvent {
+            index,
+            event_id: None,
+            kind: mark.map(|m| m.kind.clone()).filter(|k| !k.is_empty()),
+            time: mark.map(|m| m.time.clone()).filter(|t| !t.is_empty()),
+            summary: mark.map(|m| m.summary.clone()),
+        }
+    };
+    FindingView::new("", f, describe, Vec::new())
 }
 
 /// The findings this browser computed from a bundle it verified, under the default

@@ -125,6 +125,49 @@ pub struct FindingView {
     pub history: Vec<Disposition>,
 }
 
+impl FindingView {
+    /// The most events listed with a finding (the rest are counted).
+    pub const LISTED_EVENTS: usize = 50;
+
+    /// `found` in `bundle` (empty when it was found in the browser), its first
+    /// [`Self::LISTED_EVENTS`] events described by `describe`.
+    pub fn new(
+        bundle: &str,
+        found: &evidence::findings::Finding,
+        describe: impl Fn(u64) -> FindingEvent,
+        mut history: Vec<Disposition>,
+    ) -> FindingView {
+        let disposition = history.pop();
+        FindingView {
+            bundle: bundle.to_owned(),
+            key: found.key(),
+            rule: found.rule.code().to_owned(),
+            title: found.rule.title().to_owned(),
+            severity: found.severity().as_str().to_owned(),
+            detail: found.detail.clone(),
+            event_count: found.events.len() as u64,
+            events: found
+                .events
+                .iter()
+                .take(Self::LISTED_EVENTS)
+                .map(|&i| describe(i as u64))
+                .collect(),
+            controls: found
+                .rule
+                .controls()
+                .iter()
+                .map(|c| ControlRef {
+                    framework: c.framework.name().to_owned(),
+                    id: c.id.to_owned(),
+                    title: c.title.to_owned(),
+                })
+                .collect(),
+            disposition,
+            history,
+        }
+    }
+}
+
 /// Findings of a bundle or an incident, most severe first.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

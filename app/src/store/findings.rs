@@ -14,8 +14,8 @@ use evidence::findings::{self, Finding, Policy};
 use serde_json::{json, Value};
 
 use crate::model::{
-    ControlRef, Disposition, DispositionDecision, FindingEvent, FindingPolicy, FindingView,
-    Findings, Responsibility, Reviewer,
+    Disposition, DispositionDecision, FindingEvent, FindingPolicy, FindingView, Findings,
+    Responsibility, Reviewer,
 };
 
 use super::annotations::{self, NewAnnotation, NoteError};
@@ -27,8 +27,6 @@ use super::{Db, StoreError};
 pub const POLICY_SETTING: &str = "findings_policy";
 /// The most patterns in one list of the policy.
 pub const MAX_PATTERNS: usize = 200;
-/// The most events of one finding listed with it (the rest are counted).
-pub const LISTED_EVENTS: usize = 50;
 
 /// Why a disposition or a policy was refused.
 #[derive(Debug, thiserror::Error)]
@@ -112,14 +110,7 @@ pub async fn set_policy(
     };
     let value = serde_json::to_value(Policy::from(policy.clone())).unwrap_or(Value::Null);
     let mut rec = Recorder::begin(db, key).await?;
-    sqlx::query(
-        "INSERT INTO settings (key, value) VALUES ($1, $2) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )
-    .bind(POLICY_SETTING)
-    .bind(value.to_string())
-    .execute(rec.conn())
-    .await?;
+    super::put_setting(rec.conn(), POLICY_SETTING, &value.to_string()).await?;
     rec.append(Entry {
         actor: Actor::Reviewer(admin),
         action: "setting",
@@ -278,45 +269,17 @@ fn view(
     events: &HashMap<u64, FindingEvent>,
     dispositions: &mut HashMap<String, Vec<Disposition>>,
 ) -> FindingView {
-    let key = found.key();
-    let mut history = dispositions.remove(&key).unwrap_or_default();
-    let disposition = history.pop();
-    FindingView {
-        bundle: bundle.to_owned(),
-        rule: found.rule.code().to_owned(),
-        title: found.rule.title().to_owned(),
-        severity: found.severity().as_str().to_owned(),
-        detail: found.detail.clone(),
-        event_count: found.events.len() as u64,
-        events: found
-            .events
-            .iter()
-            .take(LISTED_EVENTS)
-            .map(|&i| {
-                let index = i as u64;
-                events.get(&index).cloned().unwrap_or(FindingEvent {
-                    index,
-                    event_id: None,
-                    kind: None,
-                    time: None,
-                    summary: None,
-                })
-            })
-            .collect(),
-        controls: found
-            .rule
-            .controls()
-            .iter()
-            .map(|c| ControlRef {
-                framework: c.framework.name().to_owned(),
-                id: c.id.to_owned(),
-                title: c.title.to_owned(),
-            })
-            .collect(),
-        key,
-        disposition,
-        history,
-    }
+    let history = dispositions.remove(&found.key()).unwrap_or_default();
+    let describe = |index: u64| {
+        events.get(&index).cloned().unwrap_or(FindingEvent {
+            index,
+            event_id: None,
+            kind: None,
+            time: None,
+            summary: None,
+        })
+    };
+    FindingView::new(bundle, found, describe, history)
 }
 
 /// The findings of `bundle` with their dispositions, into `out`.
@@ -334,7 +297,7 @@ async fn add_bundle(
         Ok(found) => {
             let mut indices: Vec<usize> = found
                 .iter()
-                .flat_map(|f| f.events.iter().take(LISTED_EVENTS).copied())
+                .flat_map(|f| f.events.iter().take(FindingView::LISTED_EVENTS).copied())
                 .collect();
             indices.sort_unstable();
             indices.dedup();

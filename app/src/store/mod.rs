@@ -47,6 +47,24 @@ pub async fn server_info(db: &Db) -> Result<ServerInfo, StoreError> {
     })
 }
 
+/// Sets setting `name` to `value` on `conn` (inside an action's transaction, which
+/// records the change in the review log).
+pub(crate) async fn put_setting(
+    conn: &mut sqlx::AnyConnection,
+    name: &str,
+    value: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(name)
+    .bind(value)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Now, as stored: RFC 3339 in UTC with whole seconds, so that text order is time order.
 pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

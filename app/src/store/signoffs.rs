@@ -62,14 +62,7 @@ pub async fn set_steps(
         return Err(SignoffError::Invalid(format!("steps are 1 to {MAX_STEPS}")));
     }
     let mut rec = Recorder::begin(db, key).await?;
-    sqlx::query(
-        "INSERT INTO settings (key, value) VALUES ($1, $2) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )
-    .bind(STEPS_SETTING)
-    .bind(n.to_string())
-    .execute(rec.conn())
-    .await?;
+    super::put_setting(rec.conn(), STEPS_SETTING, &n.to_string()).await?;
     rec.append(Entry {
         actor: Actor::Reviewer(admin),
         action: "setting",
