@@ -1204,6 +1204,16 @@ pub(crate) struct Claims {
     statements_root: String,
 }
 
+impl Claims {
+    /// The Merkle root over the events, when it is hex for 32 bytes (in either case).
+    pub(crate) fn merkle_root(&self) -> Option<merkle::Hash> {
+        let mut root = [0u8; 32];
+        hex::decode_to_slice(&self.merkle_root, &mut root)
+            .ok()
+            .map(|()| root)
+    }
+}
+
 /// Section 11.6 steps 1 to 5: the manifest's type, its key among the candidate keys,
 /// its payload read and its certification. `Err` holds the code every event's
 /// inclusion is unknown with when the manifest cannot be used.
@@ -1416,6 +1426,14 @@ pub fn explain(code: &str) -> &'static str {
         "manifest.time_range_mismatch" => "An event's time lies outside the manifest's time range.",
         "manifest.statements_mismatch" => "The bindings and revocations differ from those the manifest covers: one was removed, added or changed after the bundle was assembled.",
         "event.duplicate_id" => "Two events share an id, so references to it are ambiguous.",
+        "chain.not_in_excerpt" => "The emitter's previous event is not in the excerpt, so this event's chain link could not be checked.",
+        "excerpt.too_large" => "The excerpt is larger, or has more events, than the verifier accepts.",
+        "excerpt.malformed" => "The file is not a Custody excerpt (not JSON of the excerpt's shape, or its positions do not increase).",
+        "excerpt.unsupported_version" => "The excerpt is of a format version this verifier does not know.",
+        "excerpt.empty_selection" => "No event was chosen for the excerpt.",
+        "excerpt.duplicate_position" => "The same event was chosen twice for the excerpt.",
+        "excerpt.position_out_of_range" => "The event's position is not inside the bundle: the bundle has fewer events.",
+        "excerpt.proof_invalid" => "The event's inclusion proof does not lead to the manifest's Merkle root: the event is not the one at this position of the signed bundle (it was changed, moved, or taken from elsewhere), or the proof was altered.",
         _ => "An unrecognised reason.",
     }
 }
