@@ -430,18 +430,15 @@ fn read_excerpt<'a>(bytes: &'a [u8], limits: &Limits) -> Result<WireExcerpt<'a>,
             "an excerpt has at least one event".into(),
         ));
     }
-    if let Some(pair) = wire
-        .events
-        .windows(2)
-        .find(|pair| matches!(pair, [a, b] if a.position >= b.position))
-    {
-        let [a, b] = pair else {
-            return Err(ExcerptError::Structure("positions out of order".into()));
-        };
-        return Err(ExcerptError::Structure(format!(
-            "positions must increase: {} is followed by {}",
-            a.position, b.position
-        )));
+    for pair in wire.events.windows(2) {
+        if let [a, b] = pair {
+            if a.position >= b.position {
+                return Err(ExcerptError::Structure(format!(
+                    "positions must increase: {} is followed by {}",
+                    a.position, b.position
+                )));
+            }
+        }
     }
     if let Some(detail) = bundle::too_many_signatures(
         std::iter::once(&wire.manifest)

@@ -657,6 +657,29 @@ fn every_code_an_excerpt_gives_is_explained() {
 }
 
 #[test]
+fn every_event_of_bundles_of_every_small_size_is_included() {
+    // Trees of every shape up to 17 leaves: each event alone, and all at once.
+    for n in 1..=17 {
+        let (bundle, root) = producer::synthetic(n, "sizes");
+        let all: Vec<usize> = (0..n).collect();
+        for positions in all.iter().map(|p| vec![*p]).chain([all.clone()]) {
+            let report = verify(&make(&bundle, &positions), &root);
+            assert_eq!(report.status(), Status::Verified, "n={n} {positions:?}");
+            assert!(
+                report.events().iter().all(|e| e.inclusion == Check::Pass),
+                "n={n} {positions:?}"
+            );
+        }
+        // All of a bundle's events: every chain link is checked, as in the bundle.
+        let report = verify(&make(&bundle, &all), &root);
+        assert!(
+            report.events().iter().all(|e| e.chain == Check::Pass),
+            "n={n}"
+        );
+    }
+}
+
+#[test]
 fn an_excerpt_of_a_one_event_bundle_has_an_empty_proof() {
     let (bundle, root) = producer::synthetic(1, "one");
     let text = make(&bundle, &[0]);
