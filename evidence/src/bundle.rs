@@ -267,22 +267,23 @@ const BUNDLE_SHAPE: json::Shape = json::Shape {
     free: &[],
 };
 
+/// A bundle as read from its bytes; envelopes are not yet checked.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct WireBundle<'a> {
+pub(crate) struct WireBundle<'a> {
     custody_bundle: u64,
     #[serde(borrow)]
-    manifest: WireEnvelope<'a>,
+    pub(crate) manifest: WireEnvelope<'a>,
     #[serde(default, borrow)]
-    bindings: Vec<WireEnvelope<'a>>,
+    pub(crate) bindings: Vec<WireEnvelope<'a>>,
     #[serde(default, borrow)]
-    revocations: Vec<WireEnvelope<'a>>,
+    pub(crate) revocations: Vec<WireEnvelope<'a>>,
     #[serde(borrow)]
-    events: Vec<WireEnvelope<'a>>,
+    pub(crate) events: Vec<WireEnvelope<'a>>,
 }
 
 /// A key certification read from a binding signed by a trusted root.
-struct Binding {
+pub(crate) struct Binding {
     key: PublicKey,
     subject: String,
     not_before: DateTime<Utc>,
@@ -322,19 +323,9 @@ pub struct SignedEvent<'a> {
     pub payload: &'a str,
 }
 
-/// [`verify_with`], also handing each event whose signature held and whose payload
-/// is a valid event to `read`. `read` runs on the verifying threads, in no
-/// particular order, while verification goes on, so that a store can write what it
-/// keeps meanwhile. Each event's verdict is in the report, which comes only at the
-/// end: until then nothing handed to `read` is verified.
-pub fn verify_and_read(
-    bytes: &[u8],
-    roots: &[PublicKey],
-    limits: &Limits,
-    threads: usize,
-    progress: &(dyn Fn(usize, usize) + Sync),
-    read: &(dyn Fn(SignedEvent<'_>) + Sync),
-) -> Result<Report, Malformed> {
+/// Reads a bundle's structure (section 11.1 of `docs/bundle-format.md`): its size,
+/// shape, version, event count and signatures per envelope. Nothing is verified.
+pub(crate) fn read_wire<'a>(bytes: &'a [u8], limits: &Limits) -> Result<WireBundle<'a>, Malformed> {
     if bytes.len() > limits.max_bundle_bytes {
         return Err(Malformed::TooLarge {
             size: bytes.len(),
@@ -374,36 +365,54 @@ pub fn verify_and_read(
             limit: limits.max_events,
         });
     }
-    // Every signature may be tried against several keys: their number per envelope
-    // is bounded so that the work stays linear in the bundle's size.
-    let most = std::iter::once(&wire.manifest)
-        .chain(&wire.bindings)
-        .chain(&wire.revocations)
-        .chain(&wire.events)
+    too_many_signatures(
+        std::iter::once(&wire.manifest)
+            .chain(&wire.bindings)
+            .chain(&wire.revocations)
+            .chain(&wire.events),
+    )
+    .map_or(Ok(wire), |e| Err(Malformed::Structure(e)))
+}
+
+/// Why one of `envelopes` carries more than [`MAX_SIGNATURES`] signatures, if one does.
+/// Every signature may be tried against several keys: their number per envelope is
+/// bounded so that the work stays linear in the input's size.
+pub(crate) fn too_many_signatures<'a, 'b: 'a>(
+    envelopes: impl IntoIterator<Item = &'a WireEnvelope<'b>>,
+) -> Option<String> {
+    let most = envelopes
+        .into_iter()
         .map(|e| e.signatures.len())
         .max()
         .unwrap_or(0);
-    if most > MAX_SIGNATURES {
-        return Err(Malformed::Structure(format!(
-            "an envelope carries {most} signatures; the limit is {MAX_SIGNATURES}"
-        )));
-    }
+    (most > MAX_SIGNATURES)
+        .then(|| format!("an envelope carries {most} signatures; the limit is {MAX_SIGNATURES}"))
+}
+
+/// [`verify_with`], also handing each event whose signature held and whose payload
+/// is a valid event to `read`. `read` runs on the verifying threads, in no
+/// particular order, while verification goes on, so that a store can write what it
+/// keeps meanwhile. Each event's verdict is in the report, which comes only at the
+/// end: until then nothing handed to `read` is verified.
+pub fn verify_and_read(
+    bytes: &[u8],
+    roots: &[PublicKey],
+    limits: &Limits,
+    threads: usize,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    read: &(dyn Fn(SignedEvent<'_>) + Sync),
+) -> Result<Report, Malformed> {
+    let wire = read_wire(bytes, limits)?;
     let mut reasons = Reasons::default();
+    let trust = Trust::read(
+        &wire.bindings,
+        &wire.revocations,
+        roots,
+        limits,
+        &mut reasons,
+    );
 
-    let (bindings, candidate_keys) = read_bindings(&wire.bindings, roots, limits, &mut reasons);
-    let revocations = read_revocations(&wire.revocations, roots, limits, &mut reasons);
-    let keyids: Vec<String> = candidate_keys.iter().map(keyid).collect();
-    // Keys a trusted root certified. Only these are tried without a keyid naming them:
-    // anyone can add uncertified bindings, and trying each against each event would
-    // let a bundle cost time quadratic in its size.
-    let certified: Vec<bool> = candidate_keys
-        .iter()
-        .map(|k| bindings.iter().any(|b| b.key == *k))
-        .collect();
-
-    // Events go in jobs, each on one thread from start to end: bytes prepared, the
-    // signatures checked in batches, then each event alone (its signature where the
-    // batch did not settle it, and its payload, read only once its signature held).
+    // Events go in jobs, each on one thread from start to end (see [`open_events`]).
     // Large jobs amortise a batch's fixed costs; several per thread keep all busy and
     // give the progress bar steps.
     let total = wire.events.len();
@@ -412,66 +421,179 @@ pub fn verify_and_read(
         .clamp(batch::BATCH.min(total.div_ceil(threads)), 16 * batch::BATCH)
         .max(1);
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let known = Known {
-        keys: &candidate_keys,
-        certified: &certified,
-        bindings: &bindings,
-        revocations: &revocations,
-    };
     let opened = parallel::map_ranges(total, threads, job, |range| {
         let events = wire.events.get(range.clone()).unwrap_or_default();
-        let prepared: Vec<Prepared> = events.iter().map(|e| prepare(e, &keyids)).collect();
-        let (at, items): (Vec<usize>, Vec<batch::Item<'_>>) = prepared
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| {
-                let (key, signature) = p.hinted.as_ref()?;
-                let message = p.pae.as_deref()?;
-                Some((
-                    i,
-                    batch::Item {
-                        key: *key,
-                        message,
-                        signature,
-                    },
-                ))
-            })
-            .unzip();
-        let mut verdicts: Vec<Option<bool>> = vec![None; events.len()];
-        for (i, ok) in at.iter().zip(batch::verify(&candidate_keys, &items)) {
-            if let Some(slot) = verdicts.get_mut(*i) {
-                *slot = Some(ok);
-            }
-        }
-        let out: Vec<Opened> = events
-            .iter()
-            .zip(&prepared)
-            .zip(verdicts)
-            .enumerate()
-            .map(|(i, ((envelope, prepared), verdict))| {
-                open_event(
-                    range.start + i,
-                    envelope,
-                    Some(prepared),
-                    verdict,
-                    &known,
-                    limits,
-                    read,
-                )
-            })
-            .collect();
+        let out = open_events(events, &|i| range.start + i, &trust, limits, read);
         let so_far = done.fetch_add(events.len(), std::sync::atomic::Ordering::Relaxed);
         progress(so_far + events.len(), total);
         out
     });
     progress(total, total);
 
-    let mut events: Vec<EventReport> = Vec::with_capacity(total);
-    let mut leaves = Vec::with_capacity(total);
-    let mut times: Vec<Option<DateTime<Utc>>> = Vec::with_capacity(total);
     let mut chains: HashMap<String, (u64, merkle::Hash)> = HashMap::new();
     let mut seen_digests: std::collections::HashSet<merkle::Hash, DigestHasher> =
         std::collections::HashSet::with_capacity_and_hasher(total, DigestHasher);
+    let Settled {
+        mut events,
+        leaves,
+        times,
+        malformed,
+    } = settle(opened, |header, digest| {
+        chain(header, digest, &mut chains, &mut seen_digests)
+    });
+
+    let read_manifest = check_manifest(
+        &wire,
+        &trust,
+        limits,
+        &leaves,
+        &times,
+        &mut events,
+        &mut reasons,
+    );
+    let (status, reasons) = conclude(reasons, malformed, &events, &[]);
+    let (bundle_id, time_range) = match read_manifest {
+        Some(m) => (Some(m.bundle_id), Some((m.time_from, m.time_to))),
+        None => (None, None),
+    };
+    Ok(Report {
+        status,
+        reasons,
+        events,
+        bundle_id,
+        time_range,
+    })
+}
+
+/// What the trust checks need, read from a bundle's bindings and revocations
+/// (sections 10.2, 10.3, 11.2 and 11.3 of `docs/bundle-format.md`).
+pub(crate) struct Trust {
+    /// Bindings certified by a trusted root.
+    bindings: Vec<Binding>,
+    /// The candidate keys: every key a readable binding names, in binding order.
+    keys: Vec<PublicKey>,
+    /// The keyid of each candidate key.
+    keyids: Vec<String>,
+    /// Per candidate key: whether a trusted root certified it.
+    certified: Vec<bool>,
+    /// Revocations signed by a trusted root: key → time from which it is revoked.
+    revocations: Vec<(PublicKey, DateTime<Utc>)>,
+}
+
+impl Trust {
+    pub(crate) fn read(
+        bindings: &[WireEnvelope<'_>],
+        revocations: &[WireEnvelope<'_>],
+        roots: &[PublicKey],
+        limits: &Limits,
+        reasons: &mut Reasons,
+    ) -> Trust {
+        let (bindings, keys) = read_bindings(bindings, roots, limits, reasons);
+        let revocations = read_revocations(revocations, roots, limits, reasons);
+        let keyids = keys.iter().map(keyid).collect();
+        // Keys a trusted root certified. Only these are tried without a keyid naming
+        // them: anyone can add uncertified bindings, and trying each against each
+        // event would let a bundle cost time quadratic in its size.
+        let certified = keys
+            .iter()
+            .map(|k| bindings.iter().any(|b| b.key == *k))
+            .collect();
+        Trust {
+            bindings,
+            keys,
+            keyids,
+            certified,
+            revocations,
+        }
+    }
+
+    fn known(&self) -> Known<'_> {
+        Known {
+            keys: &self.keys,
+            certified: &self.certified,
+            bindings: &self.bindings,
+            revocations: &self.revocations,
+        }
+    }
+}
+
+/// Opens `events` (section 11.4 and 11.5 steps 1 to 3), on the calling thread:
+/// their bytes prepared, their signatures checked in batches, then each event alone
+/// (its signature where the batch did not settle it, and its payload, read only
+/// once its signature held). `index(i)` is the position of `events[i]` in its bundle.
+pub(crate) fn open_events(
+    events: &[WireEnvelope<'_>],
+    index: &dyn Fn(usize) -> usize,
+    trust: &Trust,
+    limits: &Limits,
+    read: &(dyn Fn(SignedEvent<'_>) + Sync),
+) -> Vec<Opened> {
+    let known = trust.known();
+    let prepared: Vec<Prepared> = events.iter().map(|e| prepare(e, &trust.keyids)).collect();
+    let (at, items): (Vec<usize>, Vec<batch::Item<'_>>) = prepared
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let (key, signature) = p.hinted.as_ref()?;
+            let message = p.pae.as_deref()?;
+            Some((
+                i,
+                batch::Item {
+                    key: *key,
+                    message,
+                    signature,
+                },
+            ))
+        })
+        .unzip();
+    let mut verdicts: Vec<Option<bool>> = vec![None; events.len()];
+    for (i, ok) in at.iter().zip(batch::verify(&trust.keys, &items)) {
+        if let Some(slot) = verdicts.get_mut(*i) {
+            *slot = Some(ok);
+        }
+    }
+    events
+        .iter()
+        .zip(&prepared)
+        .zip(verdicts)
+        .enumerate()
+        .map(|(i, ((envelope, prepared), verdict))| {
+            open_event(
+                index(i),
+                envelope,
+                Some(prepared),
+                verdict,
+                &known,
+                limits,
+                read,
+            )
+        })
+        .collect()
+}
+
+/// Opened events, each with its chain checked by the caller's rule.
+pub(crate) struct Settled {
+    /// Their reports, in order.
+    pub(crate) events: Vec<EventReport>,
+    /// Their leaf hashes (section 9).
+    pub(crate) leaves: Vec<merkle::Hash>,
+    /// Their times, where their payloads were read.
+    pub(crate) times: Vec<Option<DateTime<Utc>>>,
+    /// Whether some event's signature held but its payload could not be read.
+    pub(crate) malformed: bool,
+}
+
+/// The events whose signature held and whose payload is valid, in order: `chain`
+/// gives each its chain check; the emitter is recorded and a repeated `id` is warned
+/// about (section 11.5 steps 3 to 5).
+pub(crate) fn settle(
+    opened: Vec<Opened>,
+    mut chain: impl FnMut(&Header, &merkle::Hash) -> Check,
+) -> Settled {
+    let total = opened.len();
+    let mut events: Vec<EventReport> = Vec::with_capacity(total);
+    let mut leaves = Vec::with_capacity(total);
+    let mut times: Vec<Option<DateTime<Utc>>> = Vec::with_capacity(total);
     let mut seen_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut malformed = false;
     for opened in opened {
@@ -483,7 +605,7 @@ pub fn verify_and_read(
         } = opened;
         match signed {
             Signed::Yes { header, time } => {
-                report.chain = chain(&header, &digest, &mut chains, &mut seen_digests);
+                report.chain = chain(&header, &digest);
                 // Events reference each other by id: a second event with the same id
                 // makes those references ambiguous.
                 if !seen_ids.insert(header.id) {
@@ -501,30 +623,29 @@ pub fn verify_and_read(
         leaves.push(leaf);
         events.push(report);
     }
+    Settled {
+        events,
+        leaves,
+        times,
+        malformed,
+    }
+}
 
-    let statements: Vec<merkle::Hash> = wire
-        .bindings
-        .iter()
-        .chain(&wire.revocations)
-        .map(|e| merkle::leaf_hash(&envelope_digest(e)))
-        .collect();
-    let read_manifest = check_manifest(
-        &wire.manifest,
-        &statements,
-        &candidate_keys,
-        &bindings,
-        &revocations,
-        limits,
-        &leaves,
-        &times,
-        &mut events,
-        &mut reasons,
-    );
-
-    for e in &events {
+/// The status and the reasons (sections 12.3 and 12.4): the bundle-level reasons
+/// raised, then each event's failed and unknown checks and its warnings; the codes in
+/// `scope` (statements of what a document leaves out, not findings) are not reasons.
+pub(crate) fn conclude(
+    mut reasons: Reasons,
+    malformed: bool,
+    events: &[EventReport],
+    scope: &[&str],
+) -> (Status, Vec<&'static str>) {
+    for e in events {
         for check in [&e.integrity, &e.trust, &e.chain, &e.inclusion] {
             if let Check::Fail(code) | Check::Unknown(code) = check {
-                reasons.add(code);
+                if !scope.contains(code) {
+                    reasons.add(code);
+                }
             }
         }
         for w in &e.warnings {
@@ -550,21 +671,12 @@ pub fn verify_and_read(
     } else {
         Status::Verified
     };
-    let (bundle_id, time_range) = match read_manifest {
-        Some(m) => (Some(m.bundle_id), Some((m.time_from, m.time_to))),
-        None => (None, None),
-    };
-    Ok(Report {
-        status,
-        reasons: reasons.codes,
-        events,
-        bundle_id,
-        time_range,
-    })
+    (status, reasons.codes)
 }
 
+/// Bundle-level reasons, each with its class (section 12.3).
 #[derive(Default)]
-struct Reasons {
+pub(crate) struct Reasons {
     codes: Vec<&'static str>,
     tampered: bool,
     untrusted: bool,
@@ -577,7 +689,7 @@ impl Reasons {
             self.codes.push(code);
         }
     }
-    fn tamper(&mut self, code: &'static str) {
+    pub(crate) fn tamper(&mut self, code: &'static str) {
         self.tampered = true;
         self.add(code);
     }
@@ -806,12 +918,12 @@ impl std::hash::Hasher for FirstBytes {
 }
 
 /// What the chain check needs of a valid event (the rest is not kept).
-struct Header {
-    emitter: String,
-    seq: u64,
+pub(crate) struct Header {
+    pub(crate) emitter: String,
+    pub(crate) seq: u64,
     /// `prev` when present, and its bytes when it is hex for 32 bytes.
-    prev: Option<Option<merkle::Hash>>,
-    id: String,
+    pub(crate) prev: Option<Option<merkle::Hash>>,
+    pub(crate) id: String,
 }
 
 /// The keys an event may be signed with, and what the trust check weighs them against.
@@ -825,14 +937,14 @@ struct Known<'a> {
 }
 
 /// An event whose signature was checked and, if it held, whose payload was read.
-struct Opened {
+pub(crate) struct Opened {
     report: EventReport,
     digest: merkle::Hash,
     leaf: merkle::Hash,
     signed: Signed,
 }
 
-enum Signed {
+pub(crate) enum Signed {
     /// The signature held and the payload is a valid event (its trust is checked).
     Yes { header: Header, time: DateTime<Utc> },
     /// The signature held but the payload is not a valid event.
@@ -923,7 +1035,7 @@ fn open_event(
     match parsed {
         Ok((header, time)) => {
             report.trust = match keys.get(signer) {
-                Some(key) => trust(key, &header.emitter, time, bindings, revocations),
+                Some(key) => trust_check(key, &header.emitter, time, bindings, revocations),
                 None => Check::Unknown("trust.not_checked"),
             };
             let prev = header.prev.as_deref().map(|p| {
@@ -1020,7 +1132,7 @@ fn signer_alone(
     None
 }
 
-fn trust(
+fn trust_check(
     key: &PublicKey,
     subject: &str,
     time: DateTime<Utc>,
@@ -1079,19 +1191,38 @@ fn chain(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn check_manifest(
+/// What a manifest that verified and could be read claims (section 6.3).
+pub(crate) struct Claims {
+    pub(crate) bundle_id: String,
+    pub(crate) event_count: u64,
+    pub(crate) time_from: String,
+    pub(crate) time_to: String,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    /// As written; compared without regard to case.
+    merkle_root: String,
+    statements_root: String,
+}
+
+impl Claims {
+    /// The Merkle root over the events, when it is hex for 32 bytes (in either case).
+    pub(crate) fn merkle_root(&self) -> Option<merkle::Hash> {
+        let mut root = [0u8; 32];
+        hex::decode_to_slice(&self.merkle_root, &mut root)
+            .ok()
+            .map(|()| root)
+    }
+}
+
+/// Section 11.6 steps 1 to 5: the manifest's type, its key among the candidate keys,
+/// its payload read and its certification. `Err` holds the code every event's
+/// inclusion is unknown with when the manifest cannot be used.
+pub(crate) fn open_manifest(
     envelope: &WireEnvelope<'_>,
-    statements: &[merkle::Hash],
-    keys: &[PublicKey],
-    bindings: &[Binding],
-    revocations: &[(PublicKey, DateTime<Utc>)],
+    trust: &Trust,
     limits: &Limits,
-    leaves: &[merkle::Hash],
-    times: &[Option<DateTime<Utc>>],
-    events: &mut [EventReport],
     reasons: &mut Reasons,
-) -> Option<ManifestRead> {
+) -> Result<Claims, &'static str> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct Payload {
@@ -1104,15 +1235,15 @@ fn check_manifest(
         statements_root: String,
         issued_at: String,
     }
-    let set_inclusion = |events: &mut [EventReport], check: Check| {
-        for e in events.iter_mut() {
-            e.inclusion = check.clone();
-        }
-    };
+    let Trust {
+        keys,
+        bindings,
+        revocations,
+        ..
+    } = trust;
     if envelope.payload_type != MANIFEST_TYPE {
         reasons.tamper("envelope.wrong_payload_type");
-        set_inclusion(events, Check::Unknown("manifest.unreadable"));
-        return None;
+        return Err("manifest.unreadable");
     }
     // As for events: the keys the keyids name, then the keys a trusted root certified.
     let named = |k: &PublicKey| {
@@ -1135,19 +1266,17 @@ fn check_manifest(
             keys.iter()
                 .any(|k| s.keyid.as_deref() == Some(keyid(k).as_str()))
         });
-        if hint_known {
+        return Err(if hint_known {
             reasons.tamper("manifest.signature_invalid");
-            set_inclusion(events, Check::Unknown("manifest.signature_invalid"));
+            "manifest.signature_invalid"
         } else {
             reasons.distrust("trust.manifest_not_certified");
-            set_inclusion(events, Check::Unknown("trust.manifest_not_certified"));
-        }
-        return None;
+            "trust.manifest_not_certified"
+        });
     };
     if verified.payload().len() > limits.max_payload_bytes {
         reasons.unreadable("payload.too_large");
-        set_inclusion(events, Check::Unknown("payload.too_large"));
-        return None;
+        return Err("payload.too_large");
     }
     let payload = json::has_shape(verified.payload(), &FLAT)
         .then(|| json::parse(verified.payload(), limits.max_depth).ok())
@@ -1155,8 +1284,7 @@ fn check_manifest(
         .and_then(|v| serde_json::from_value::<Payload>(v).ok());
     let Some(m) = payload else {
         reasons.unreadable("manifest.malformed");
-        set_inclusion(events, Check::Unknown("manifest.malformed"));
-        return None;
+        return Err("manifest.malformed");
     };
     let (Some(issued), Some(from), Some(to)) = (
         parse_time(&m.issued_at),
@@ -1164,42 +1292,88 @@ fn check_manifest(
         parse_time(&m.time_to),
     ) else {
         reasons.unreadable("manifest.malformed");
-        set_inclusion(events, Check::Unknown("manifest.malformed"));
-        return None;
+        return Err("manifest.malformed");
     };
-    if trust(&key, &m.collector, issued, bindings, revocations) != Check::Pass {
+    if trust_check(&key, &m.collector, issued, bindings, revocations) != Check::Pass {
         reasons.distrust("trust.manifest_not_certified");
     }
-    if m.event_count != leaves.len() as u64 {
-        reasons.tamper("manifest.event_count_mismatch");
-    }
-    let root = merkle::root(leaves);
-    // The bindings and revocations the collector assembled: removing a revocation
-    // (or adding a statement) after the manifest was signed is tampering.
-    if hex::encode(merkle::root(statements)) != m.statements_root.to_ascii_lowercase() {
+    Ok(Claims {
+        bundle_id: m.bundle_id,
+        event_count: m.event_count,
+        time_from: m.time_from,
+        time_to: m.time_to,
+        from,
+        to,
+        merkle_root: m.merkle_root,
+        statements_root: m.statements_root,
+    })
+}
+
+/// Section 11.6 step 7: the bindings and revocations the collector assembled, in
+/// order. Removing a revocation (or adding a statement) after the manifest was
+/// signed is tampering.
+pub(crate) fn check_statements(
+    bindings: &[WireEnvelope<'_>],
+    revocations: &[WireEnvelope<'_>],
+    claims: &Claims,
+    reasons: &mut Reasons,
+) {
+    let statements: Vec<merkle::Hash> = bindings
+        .iter()
+        .chain(revocations)
+        .map(|e| merkle::leaf_hash(&envelope_digest(e)))
+        .collect();
+    if hex::encode(merkle::root(&statements)) != claims.statements_root.to_ascii_lowercase() {
         reasons.tamper("manifest.statements_mismatch");
     }
-    if hex::encode(root) == m.merkle_root.to_ascii_lowercase() {
+}
+
+/// Section 11.6 step 9: every event time read lies within the manifest's range.
+pub(crate) fn check_times(times: &[Option<DateTime<Utc>>], claims: &Claims, reasons: &mut Reasons) {
+    if times
+        .iter()
+        .flatten()
+        .any(|t| *t < claims.from || *t > claims.to)
+    {
+        reasons.tamper("manifest.time_range_mismatch");
+    }
+}
+
+/// Section 11.6 over a whole bundle: the manifest read, then its event count, its
+/// statements root, its Merkle root over every event and its time range.
+fn check_manifest(
+    wire: &WireBundle<'_>,
+    trust: &Trust,
+    limits: &Limits,
+    leaves: &[merkle::Hash],
+    times: &[Option<DateTime<Utc>>],
+    events: &mut [EventReport],
+    reasons: &mut Reasons,
+) -> Option<Claims> {
+    let set_inclusion = |events: &mut [EventReport], check: Check| {
+        for e in events.iter_mut() {
+            e.inclusion = check.clone();
+        }
+    };
+    let claims = match open_manifest(&wire.manifest, trust, limits, reasons) {
+        Ok(claims) => claims,
+        Err(code) => {
+            set_inclusion(events, Check::Unknown(code));
+            return None;
+        }
+    };
+    if claims.event_count != leaves.len() as u64 {
+        reasons.tamper("manifest.event_count_mismatch");
+    }
+    check_statements(&wire.bindings, &wire.revocations, &claims, reasons);
+    if hex::encode(merkle::root(leaves)) == claims.merkle_root.to_ascii_lowercase() {
         set_inclusion(events, Check::Pass);
     } else {
         reasons.tamper("manifest.root_mismatch");
         set_inclusion(events, Check::Fail("manifest.root_mismatch"));
     }
-    if times.iter().flatten().any(|t| *t < from || *t > to) {
-        reasons.tamper("manifest.time_range_mismatch");
-    }
-    Some(ManifestRead {
-        bundle_id: m.bundle_id,
-        time_from: m.time_from,
-        time_to: m.time_to,
-    })
-}
-
-/// What the report keeps of a manifest that could be read.
-struct ManifestRead {
-    bundle_id: String,
-    time_from: String,
-    time_to: String,
+    check_times(times, &claims, reasons);
+    Some(claims)
 }
 
 /// The keyid Custody's producers write for a key: its first 16 hex digits.
@@ -1252,6 +1426,14 @@ pub fn explain(code: &str) -> &'static str {
         "manifest.time_range_mismatch" => "An event's time lies outside the manifest's time range.",
         "manifest.statements_mismatch" => "The bindings and revocations differ from those the manifest covers: one was removed, added or changed after the bundle was assembled.",
         "event.duplicate_id" => "Two events share an id, so references to it are ambiguous.",
+        "chain.not_in_excerpt" => "The emitter's previous event is not in the excerpt, so this event's chain link could not be checked.",
+        "excerpt.too_large" => "The excerpt is larger, or has more events, than the verifier accepts.",
+        "excerpt.malformed" => "The file is not a Custody excerpt (not JSON of the excerpt's shape, or its positions do not increase).",
+        "excerpt.unsupported_version" => "The excerpt is of a format version this verifier does not know.",
+        "excerpt.empty_selection" => "No event was chosen for the excerpt.",
+        "excerpt.duplicate_position" => "The same event was chosen twice for the excerpt.",
+        "excerpt.position_out_of_range" => "The event's position is not inside the bundle: the bundle has fewer events.",
+        "excerpt.proof_invalid" => "The event's inclusion proof does not lead to the manifest's Merkle root: the event is not the one at this position of the signed bundle (it was changed, moved, or taken from elsewhere), or the proof was altered.",
         _ => "An unrecognised reason.",
     }
 }

@@ -14,6 +14,8 @@
 //!   PEM) and the one strict signature check every verdict rests on;
 //! - [`json`]: strict JSON (no duplicate keys, bounded depth) for signed payloads;
 //! - [`merkle`]: RFC 6962 Merkle roots and inclusion and consistency proofs;
+//! - [`excerpt`]: chosen events of a bundle with inclusion proofs, and their
+//!   verification without the rest of the bundle;
 //! - [`report`]: signed manifests of exports, and their verification;
 //! - [`findings`]: attribution-gap findings, each naming the events that prove it.
 #![forbid(unsafe_code)]
@@ -29,6 +31,7 @@ pub mod batch;
 pub mod bundle;
 pub mod dsse;
 pub mod event;
+pub mod excerpt;
 pub mod findings;
 pub mod json;
 pub mod keys;

@@ -97,6 +97,49 @@ fn path(leaves: &[Hash], index: usize, proof: &mut Vec<Hash>) {
     }
 }
 
+/// The inclusion proofs of the leaves at `indexes` in the tree over `leaves`, in the
+/// order of `indexes`: each what [`inclusion_proof`] gives, computed in one pass over
+/// the tree (linear in its size, however many proofs). `None` when an index is
+/// outside the tree.
+pub fn inclusion_proofs(leaves: &[Hash], indexes: &[usize]) -> Option<Vec<Vec<Hash>>> {
+    if indexes.iter().any(|i| *i >= leaves.len()) {
+        return None;
+    }
+    let mut proofs = vec![Vec::new(); indexes.len()];
+    let wanted: Vec<(usize, usize)> = indexes.iter().copied().zip(0..).collect();
+    paths(leaves, &wanted, &mut proofs);
+    Some(proofs)
+}
+
+/// The root over `leaves`, pushing onto `proofs[slot]` the sibling hashes on the way
+/// for every `(index, slot)` in `wanted` (indexes inside `leaves`).
+fn paths(leaves: &[Hash], wanted: &[(usize, usize)], proofs: &mut [Vec<Hash>]) -> Hash {
+    if leaves.len() <= 1 || wanted.is_empty() {
+        return root(leaves);
+    }
+    let (left, right) = leaves.split_at(split_point(leaves.len()));
+    let in_left: Vec<(usize, usize)> = wanted
+        .iter()
+        .filter(|(index, _)| *index < left.len())
+        .copied()
+        .collect();
+    let in_right: Vec<(usize, usize)> = wanted
+        .iter()
+        .filter(|(index, _)| *index >= left.len())
+        .map(|(index, slot)| (index - left.len(), *slot))
+        .collect();
+    let left_root = paths(left, &in_left, proofs);
+    let right_root = paths(right, &in_right, proofs);
+    for (wanted, sibling) in [(&in_left, right_root), (&in_right, left_root)] {
+        for (_, slot) in wanted {
+            if let Some(proof) = proofs.get_mut(*slot) {
+                proof.push(sibling);
+            }
+        }
+    }
+    node_hash(&left_root, &right_root)
+}
+
 /// The largest power of two smaller than `n` (for `n` ≥ 2).
 fn split_point(n: usize) -> usize {
     let mut k = 1;
@@ -277,6 +320,16 @@ mod tests {
                 }
             }
             assert_eq!(inclusion_proof(&leaves, n), None);
+            let all: Vec<usize> = (0..n).rev().chain([0, n / 2]).collect();
+            let proofs = inclusion_proofs(&leaves, &all).unwrap();
+            for (i, proof) in all.iter().zip(&proofs) {
+                assert_eq!(
+                    Some(proof.clone()),
+                    inclusion_proof(&leaves, *i),
+                    "n={n} i={i}"
+                );
+            }
+            assert_eq!(inclusion_proofs(&leaves, &[0, n]), None);
         }
     }
 

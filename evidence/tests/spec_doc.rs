@@ -244,6 +244,7 @@ const CODES: &[&str] = &[
     "chain.link_broken",
     "chain.missing_start",
     "chain.not_checked",
+    "chain.not_in_excerpt",
     "chain.out_of_order",
     "chain.sequence_gap",
     "envelope.malformed",
@@ -251,6 +252,13 @@ const CODES: &[&str] = &[
     "envelope.payload_bad_base64",
     "envelope.wrong_payload_type",
     "event.duplicate_id",
+    "excerpt.duplicate_position",
+    "excerpt.empty_selection",
+    "excerpt.malformed",
+    "excerpt.position_out_of_range",
+    "excerpt.proof_invalid",
+    "excerpt.too_large",
+    "excerpt.unsupported_version",
     "inclusion.not_checked",
     "integrity.not_checked",
     "key.malformed",
@@ -360,6 +368,19 @@ fn the_reason_code_table_has_every_code_and_no_other() {
     assert!(
         extra.is_empty(),
         "codes in the table the crate cannot emit: {extra:?}"
+    );
+}
+
+#[test]
+fn every_code_is_explained() {
+    let unexplained: Vec<&str> = CODES
+        .iter()
+        .copied()
+        .filter(|c| bundle::explain(c) == bundle::explain("no.such_code"))
+        .collect();
+    assert!(
+        unexplained.is_empty(),
+        "codes bundle::explain does not explain: {unexplained:?}"
     );
 }
 

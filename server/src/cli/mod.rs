@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use crate::config::ServeConfig;
 use crate::startup::Application;
 
+mod excerpt;
 mod export;
 mod ingest;
 pub(crate) mod keys;
@@ -40,6 +41,12 @@ pub enum Command {
     Sign(sign::SignArgs),
     /// Verify a bundle against trusted root keys. Exit code 0 only when verified.
     Verify(verify::VerifyArgs),
+    /// Cut an excerpt from a bundle: the chosen events, each with its inclusion
+    /// proof against the bundle's signed manifest, checkable without the rest.
+    Excerpt(excerpt::ExcerptArgs),
+    /// Verify an excerpt against trusted root keys; exit codes as for `verify`
+    /// (0 only when verified).
+    VerifyExcerpt(excerpt::VerifyExcerptArgs),
     /// Store bundles: verified against the server's trust roots, kept as received.
     /// Exit code 5 when a bundle was refused as malformed.
     Ingest(ingest::IngestArgs),
@@ -97,6 +104,8 @@ impl Cli {
             Command::Trust(args) => keys::trust(&args).into(),
             Command::Sign(args) => sign::sign(&args).into(),
             Command::Verify(args) => verify::verify(&args),
+            Command::Excerpt(args) => excerpt::excerpt(&args).into(),
+            Command::VerifyExcerpt(args) => excerpt::verify_excerpt(&args),
             Command::Demo { out, synthetic } => demo(&out, synthetic).into(),
             Command::Ingest(args) => ingest::ingest(&args),
             Command::TrustRoot(args) => ingest::trust_root(&args).into(),

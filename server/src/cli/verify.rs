@@ -96,7 +96,8 @@ fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
     Ok(exit_code(report.status()))
 }
 
-fn exit_code(status: Status) -> u8 {
+/// The exit code for a status (see the module's documentation).
+pub(super) fn exit_code(status: Status) -> u8 {
     match status {
         Status::Verified => 0,
         Status::VerifiedWithWarnings => 1,

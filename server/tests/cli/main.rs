@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod excerpt;
+
 fn custody(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_custody"))
         .args(args)
