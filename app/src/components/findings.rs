@@ -233,6 +233,18 @@ fn FindingCard(
             </ol>
             {controls(&f)}
             {dispose.map(|(sha, action)| view! {
+                {let sha = sha.clone(); (!f.events.is_empty()).then(move || {
+                    let positions: Vec<String> = f.events.iter().map(|e| e.index.to_string()).collect();
+                    view! {
+                        <IfCan what=Permission::Export>
+                            <a class="mt-2 inline-block text-sm underline" data-testid="finding-excerpt" download
+                                href=format!("/api/bundles/{sha}/excerpt?events={}", positions.join(","))
+                                title="These events with their RFC 6962 inclusion proofs against the bundle's signed root: custody verify-excerpt checks them without the rest of the bundle">
+                                "Download these events as a verifiable excerpt"
+                            </a>
+                        </IfCan>
+                    }
+                })}
                 <div class="mt-3" data-testid="finding-disposition">
                     {match &f.disposition {
                         Some(d) => disposition_line(d).into_any(),

@@ -726,6 +726,62 @@ fn findings_html(h: &mut String, found: &Findings) {
     }
 }
 
+/// Why an excerpt could not be cut.
+#[derive(Debug, thiserror::Error)]
+pub enum ExcerptFailure {
+    /// The positions cannot be used (the text says why).
+    #[error("{0}")]
+    Invalid(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An excerpt of stored bundle `sha` (`evidence::excerpt`): the events at `positions`
+/// with their RFC 6962 inclusion proofs against the bundle's signed root, cut from
+/// the bytes as received; recorded in the review log as done by `by`. `None` without
+/// such a bundle.
+pub async fn excerpt(
+    db: &Db,
+    key: &ServerKey,
+    by: Actor<'_>,
+    sha: &str,
+    positions: &[usize],
+) -> Result<Option<String>, ExcerptFailure> {
+    let Some(bytes) = super::bundles::raw(db, sha).await? else {
+        return Ok(None);
+    };
+    let limits = evidence::bundle::Limits {
+        max_bundle_bytes: usize::MAX,
+        max_events: usize::MAX,
+        ..evidence::bundle::Limits::default()
+    };
+    let made = evidence::excerpt::make(&bytes, positions, &limits)
+        .map_err(|e| ExcerptFailure::Invalid(e.to_string()))?;
+    let incident: Option<(i64,)> =
+        sqlx::query_as("SELECT incident_id FROM bundles WHERE sha256 = $1")
+            .bind(sha)
+            .fetch_optional(db.pool())
+            .await
+            .map_err(StoreError::from)?;
+    let listed: Vec<String> = positions.iter().map(usize::to_string).collect();
+    review_log::record(
+        db,
+        key,
+        Entry {
+            actor: by,
+            action: "export",
+            incident: incident.map(|(i,)| i),
+            bundle: Some(sha),
+            event: None,
+            summary: format!("exported an excerpt of events {}", listed.join(", ")),
+            details: json!({ "excerpt": positions }),
+        },
+    )
+    .await?;
+    Ok(Some(made))
+}
+
 /// The export of incident `id` (None: no such incident), recorded in the review log
 /// as done by `by`: `events.csv`, `review.json`, `report.html` and the signed
 /// manifest of all three and of the source bundles.

@@ -19,6 +19,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/incidents/{id}/export/{file}", get(export))
         .route("/api/bundles/{sha256}/export/{file}", get(export_bundle))
         .route("/api/events/export/{file}", get(export_events))
+        .route("/api/bundles/{sha256}/excerpt", get(excerpt))
 }
 
 /// The files of `export` as one uncompressed tar archive.
@@ -160,6 +161,79 @@ async fn export_events(
             ),
         ],
         bytes,
+    )
+        .into_response())
+}
+
+/// Which events an excerpt holds.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct Chosen {
+    /// Bundle positions (from 0), comma-separated: `3,7,9`.
+    events: String,
+}
+
+/// An excerpt of a bundle: chosen events with RFC 6962 inclusion proofs.
+///
+/// The events at the positions given, each envelope exactly as received, with its
+/// inclusion proof against the Merkle root of the bundle's signed manifest, and the
+/// manifest, bindings and revocations: `custody verify-excerpt FILE --trust ROOTS`
+/// checks the events are genuine without the rest of the bundle. Recorded in the
+/// review log.
+#[utoipa::path(
+    get,
+    path = "/api/bundles/{sha256}/excerpt",
+    operation_id = "export_excerpt",
+    tag = "bundles",
+    params(
+        ("sha256" = String, Path, description = "The bundle's address."),
+        Chosen,
+    ),
+    responses(
+        (status = 200, description = "The excerpt (JSON), as an attachment.", body = String, content_type = "application/json"),
+        (status = 400, description = "The positions cannot be used; the message says why.", body = ErrorBody),
+        (status = 403, description = "The reviewer's role cannot export.", body = ErrorBody),
+        (status = 404, description = "No such bundle.", body = ErrorBody),
+        (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
+    )
+)]
+async fn excerpt(
+    Can(reviewer, _): Can<perm::Export>,
+    State(state): State<AppState>,
+    Path(sha256): Path<String>,
+    Query(chosen): Query<Chosen>,
+) -> Result<Response, HttpError> {
+    let positions = chosen
+        .events
+        .split(',')
+        .map(|p| p.trim().parse::<usize>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| {
+            HttpError::bad_request("`events` is a comma-separated list of positions, e.g. 3,7,9")
+        })?;
+    let made = exports::excerpt(
+        &state.db,
+        &state.key,
+        Actor::Reviewer(&reviewer),
+        &sha256,
+        &positions,
+    )
+    .await
+    .map_err(|e| match e {
+        exports::ExcerptFailure::Invalid(why) => HttpError::bad_request(why),
+        exports::ExcerptFailure::Store(e) => e.into(),
+    })?;
+    let made = HttpError::found(made, "bundle")?;
+    let stem = sha256.get(..12).unwrap_or_default();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"excerpt-{stem}.json\""),
+            ),
+        ],
+        made,
     )
         .into_response())
 }

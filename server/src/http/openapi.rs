@@ -96,6 +96,7 @@ JSON-encoded `ApiError`.";
         exports::export,
         exports::export_bundle,
         exports::export_events,
+        exports::excerpt,
         review_log::key,
     ),
     modifiers(&Documented),

@@ -93,6 +93,12 @@ fn routes() -> Vec<(&'static str, String, Option<&'static str>, Need)> {
             None,
             Export,
         ),
+        (
+            "GET",
+            format!("/api/bundles/{none}/excerpt?events=0"),
+            None,
+            Export,
+        ),
         ("GET", "/api/review-log/key".into(), None, Read),
         // Server functions.
         ("POST", "/api/incidents/list".into(), Some(""), Read),

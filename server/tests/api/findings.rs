@@ -406,3 +406,63 @@ async fn exports_carry_the_findings() {
     );
     assert!(report.contains("Credential used after it was revoked"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_findings_events_download_as_a_verifiable_excerpt() {
+    let app = spawn(Backend::Sqlite).await;
+    let summary = stored(&app, "late-approval").await;
+    let sha = summary["sha256"].as_str().expect("sha256");
+    let (_, found) = call(
+        &app,
+        &app.client,
+        "/api/bundles/findings",
+        &[("sha256", sha)],
+    )
+    .await;
+    let positions: Vec<String> = finding(&found, "approval-late")["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["index"].to_string())
+        .collect();
+    let get = |query: String| {
+        let (client, address, sha) = (app.client.clone(), app.address.clone(), sha.to_owned());
+        async move {
+            client
+                .get(format!("{address}/api/bundles/{sha}/excerpt?{query}"))
+                .send()
+                .await
+                .expect("request")
+        }
+    };
+    let response = get(format!("events={}", positions.join(","))).await;
+    assert_eq!(response.status(), 200);
+    let bytes = response.bytes().await.expect("bytes");
+    let root = server::demo::root().public_key();
+    let report = evidence::excerpt::verify(&bytes, &[root], &evidence::bundle::Limits::default())
+        .expect("an excerpt");
+    assert_eq!(report.status(), evidence::bundle::Status::Verified);
+    let mut verified: Vec<String> = report
+        .events()
+        .iter()
+        .map(|e| e.index.to_string())
+        .collect();
+    let mut wanted = positions.clone();
+    verified.sort();
+    wanted.sort();
+    assert_eq!(verified, wanted);
+    assert!(report
+        .events()
+        .iter()
+        .all(|e| e.inclusion == evidence::bundle::Check::Pass));
+    // Positions it cannot use are refused, naming why; an excerpt is an export, logged.
+    assert_eq!(get("events=one".into()).await.status(), 400);
+    let far = get("events=9999".into()).await;
+    assert_eq!(far.status(), 400);
+    assert!(far.text().await.expect("text").contains("9999"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM review_log WHERE summary LIKE 'exported an excerpt%'")
+            .await,
+        1
+    );
+}

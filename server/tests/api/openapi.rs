@@ -21,6 +21,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/bundles/{sha256}/credentials/{token}", &["get"]),
     ("/api/bundles/{sha256}/export/{file}", &["get"]),
     ("/api/events/export/{file}", &["get"]),
+    ("/api/bundles/{sha256}/excerpt", &["get"]),
     ("/api/events", &["get"]),
     ("/api/incidents", &["get", "post"]),
     ("/api/incidents/{id}", &["get"]),
