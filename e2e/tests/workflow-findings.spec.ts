@@ -81,6 +81,15 @@ async function reviewLateApproval(browser: Browser, page: Page, request: APIRequ
   expect(csv.split('\n')[0]).toMatch(/,attribution_gaps\r?$/);
   expect(csv).toContain('approval-late (open)');
 
+  // The finding's events download as an excerpt the command line verifies alone.
+  const excerptLink = late.getByTestId('finding-excerpt');
+  await expect(excerptLink).toHaveAttribute('href', new RegExp(`/api/bundles/${bundle.sha256}/excerpt\\?events=\\d`));
+  const excerptDownload = page.waitForEvent('download');
+  await excerptLink.click();
+  const excerpt = (await (await excerptDownload).path())!;
+  // Exit 0 only when every excerpted event verifies under the root alone.
+  execFileSync(bin, ['verify-excerpt', excerpt, '--trust', path.join(demo, 'root.pub')]);
+
   // The compliance reviewer dismisses it, with a reason; a reason is required.
   await late.getByText('Dispose of this finding').click();
   const form = late.getByTestId('disposition-form');
