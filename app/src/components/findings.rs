@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use crate::api::{fetch_bundle_findings, fetch_incident_findings, DisposeFinding};
 use crate::components::account::IfCan;
 use crate::components::forms::{failed, ActionError, BUTTON, INPUT};
+use crate::components::hydrated::use_hydrated;
 use crate::components::verdict::{Badge, Tone};
 use crate::components::verifier::{Found, Phase, Verifier};
 use crate::model::{
@@ -163,8 +164,14 @@ pub fn BundleFindings(sha: String, verifier: Verifier, state: TimelineState) -> 
         }
     });
     let jump = move |index: u64| jump_to(verifier, state, index);
+    // Drawn once the page is interactive: the list holds forms and links that act
+    // on the timeline, and is never part of what hydration has to match.
+    let hydrated = use_hydrated();
     let body = move || {
         let sha = sha.clone();
+        if !hydrated.get() {
+            return None;
+        }
         findings.get().map(|r| match r {
             Err(e) => view! { <p class="text-sm text-red-700">{e.to_string()}</p> }.into_any(),
             Ok(None) => ().into_any(),
@@ -311,7 +318,11 @@ fn DispositionForm(
 #[component]
 pub fn IncidentFindings(incident: i64) -> impl IntoView {
     let findings = Resource::new(move || incident, fetch_incident_findings);
+    let hydrated = use_hydrated();
     let body = move || {
+        if !hydrated.get() {
+            return None;
+        }
         findings.get().map(|r| match r {
             Err(e) => view! { <p class="text-sm text-red-700">{e.to_string()}</p> }.into_any(),
             Ok(found) if found.items.is_empty() && found.unreadable.is_empty() => view! {
