@@ -53,23 +53,24 @@ fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
     let size = std::fs::metadata(&args.bundle)
         .with_context(|| format!("reading {}", args.bundle.display()))?
         .len();
-    let bytes = if size > limits.max_bundle_bytes as u64 {
-        Vec::new()
+    let result = if size > limits.max_bundle_bytes as u64 {
+        Err(bundle::Malformed::TooLarge {
+            size: usize::try_from(size).unwrap_or(usize::MAX),
+            limit: limits.max_bundle_bytes,
+        })
     } else {
-        std::fs::read(&args.bundle).with_context(|| format!("reading {}", args.bundle.display()))?
+        let bytes = std::fs::read(&args.bundle)
+            .with_context(|| format!("reading {}", args.bundle.display()))?;
+        let threads = args
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let progress = Progress::new("verifying");
+        let result = bundle::verify_with(&bytes, &roots, &limits, threads, &|done, total| {
+            progress.update(done, total)
+        });
+        progress.finish();
+        result
     };
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let progress = Progress::new("verifying");
-    let result = bundle::verify_with(
-        &bytes,
-        &roots,
-        &Limits::default(),
-        threads,
-        &|done, total| progress.update(done, total),
-    );
-    progress.finish();
     let report = match result {
         Ok(report) => report,
         Err(refused) => {

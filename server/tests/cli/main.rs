@@ -193,6 +193,13 @@ fn exit_codes_tell_tampered_untrusted_and_malformed_apart() {
     let (exit, json) = report(dir.path(), "junk.json", "root.pub");
     assert_eq!((exit, json["status"].as_str()), (5, Some("malformed")));
     assert_eq!(json["reasons"][0], "bundle.malformed");
+    // Over the size limit: refused as too large, without being read (a sparse file).
+    let huge = std::fs::File::create(dir.path().join("huge.json")).expect("create");
+    huge.set_len(evidence::bundle::Limits::default().max_bundle_bytes as u64 + 1)
+        .expect("size");
+    let (exit, json) = report(dir.path(), "huge.json", "root.pub");
+    assert_eq!((exit, json["status"].as_str()), (5, Some("malformed")));
+    assert_eq!(json["reasons"][0], "bundle.too_large");
 
     // A missing file or a bad key is a usage error, not a verdict.
     assert_eq!(
