@@ -16,7 +16,7 @@ use evidence::bundle::{self, Check, EventReport, Limits, Status};
 use evidence::excerpt::{self, ExcerptError, ExcerptReport};
 
 use super::keys::read_public_keys;
-use super::verify::exit_code;
+use super::verify::{exit_code, refusal};
 use super::Outcome;
 
 /// `custody excerpt`.
@@ -161,19 +161,13 @@ fn run(args: &VerifyExcerptArgs) -> anyhow::Result<u8> {
     let (report, said) = match result {
         Ok(read) => read,
         Err(refused) => {
-            if args.json {
-                let json = serde_json::json!({
-                    "format": "custody.excerpt-verification.v1",
-                    "status": "malformed",
-                    "reasons": [refused.code()],
-                    "detail": refused.to_string(),
-                });
-                println!("{json:#}");
-            } else {
-                println!("MALFORMED  {}", args.excerpt.display());
-                println!("  {}: {refused}", refused.code());
-            }
-            return Ok(exit_code(Status::Malformed));
+            return Ok(refusal(
+                "custody.excerpt-verification.v1",
+                &args.excerpt,
+                refused.code(),
+                &refused.to_string(),
+                args.json,
+            ))
         }
     };
     if args.json {

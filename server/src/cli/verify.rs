@@ -74,19 +74,13 @@ fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
     let report = match result {
         Ok(report) => report,
         Err(refused) => {
-            if args.json {
-                let json = serde_json::json!({
-                    "format": "custody.verification.v1",
-                    "status": "malformed",
-                    "reasons": [refused.code()],
-                    "detail": refused.to_string(),
-                });
-                println!("{json:#}");
-            } else {
-                println!("MALFORMED  {}", args.bundle.display());
-                println!("  {}: {refused}", refused.code());
-            }
-            return Ok(exit_code(Status::Malformed));
+            return Ok(refusal(
+                "custody.verification.v1",
+                &args.bundle,
+                refused.code(),
+                &refused.to_string(),
+                args.json,
+            ))
         }
     };
     if args.json {
@@ -98,6 +92,30 @@ fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
 }
 
 /// The exit code for a status (see the module's documentation).
+/// Says that `file` was refused (`code`, `detail`), as JSON of `format` or as text,
+/// and gives the exit code of a malformed input.
+pub(super) fn refusal(
+    format: &str,
+    file: &std::path::Path,
+    code: &str,
+    detail: &str,
+    json: bool,
+) -> u8 {
+    if json {
+        let json = serde_json::json!({
+            "format": format,
+            "status": "malformed",
+            "reasons": [code],
+            "detail": detail,
+        });
+        println!("{json:#}");
+    } else {
+        println!("MALFORMED  {}", file.display());
+        println!("  {code}: {detail}");
+    }
+    exit_code(Status::Malformed)
+}
+
 pub(super) fn exit_code(status: Status) -> u8 {
     match status {
         Status::Verified => 0,

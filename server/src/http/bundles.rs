@@ -9,7 +9,7 @@ use app::store::events;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Json, Response};
+use axum::response::{Json, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
@@ -216,17 +216,12 @@ async fn raw(
     Path(sha256): Path<String>,
 ) -> Result<Response, HttpError> {
     let bytes = HttpError::found(bundles::raw(&state.db, &sha256).await?, "bundle")?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/json".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{sha256}.bundle.json\""),
-            ),
-        ],
+    Ok(super::download(
+        "application/json",
+        &format!("{sha256}.bundle.json"),
+        false,
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 /// A bundle's verification transcript, as `custody verify --json` prints it.

@@ -5,14 +5,14 @@ use app::model::EventQuery;
 use app::store::exports::{self, Export, Scope};
 use app::store::review_log::Actor;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
 use super::auth::{perm, Can};
 use super::error::{ErrorBody, HttpError};
-use super::AppState;
+use super::{download, AppState};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -152,17 +152,12 @@ async fn export_events(
     };
     let made = exports::selected(&state.db, &state.key, Actor::Reviewer(&reviewer), &query).await?;
     let bytes = file_of(&made, &file)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"events-{file}\""),
-            ),
-        ],
+    Ok(download(
+        content_type,
+        &format!("events-{file}"),
+        false,
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 /// Which events an excerpt holds.
@@ -225,17 +220,12 @@ async fn excerpt(
     })?;
     let made = HttpError::found(made, "bundle")?;
     let stem = sha256.get(..12).unwrap_or_default();
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/json".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"excerpt-{stem}.json\""),
-            ),
-        ],
+    Ok(download(
+        "application/json",
+        &format!("excerpt-{stem}.json"),
+        false,
         made,
-    )
-        .into_response())
+    ))
 }
 
 async fn answer(
@@ -265,22 +255,11 @@ async fn answer(
         },
     )?;
     let bytes = file_of(&made, file)?;
-    let name = format!("{stem}-{file}");
     // The printable report opens in the browser, to be read and printed.
-    let disposition = if file == "report.html" {
-        "inline"
-    } else {
-        "attachment"
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("{disposition}; filename=\"{name}\""),
-            ),
-        ],
+    Ok(download(
+        content_type,
+        &format!("{stem}-{file}"),
+        file == "report.html",
         bytes,
-    )
-        .into_response())
+    ))
 }

@@ -88,6 +88,30 @@ pub fn router(state: AppState) -> Router {
 /// resource loading suppressed process-wide (leptos-rs/leptos#4773): a request served
 /// meanwhile by another server in the same process (as in the tests) would wait on
 /// its resources forever. Once generated, no request can meet that window.
+/// A file to download: `bytes` as `content_type`, saved as `name` (or, `inline`, shown
+/// by the browser).
+pub(crate) fn download(
+    content_type: &str,
+    name: &str,
+    inline: bool,
+    bytes: impl axum::response::IntoResponse,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse as _;
+    let disposition = if inline { "inline" } else { "attachment" };
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("{disposition}; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 fn route_list() -> Vec<AxumRouteListing> {
     static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(app::App)).clone()

@@ -2,14 +2,13 @@
 
 use app::store::review_log::{self, Actor, Entry};
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
 use super::auth::{perm, Can};
 use super::error::{ErrorBody, HttpError};
-use super::AppState;
+use super::{download, AppState};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -53,17 +52,12 @@ async fn export(
     )
     .await?;
     let bundle = review_log::export(&state.db, &state.key).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"custody-review-log.bundle.json\"",
-            ),
-        ],
+    Ok(download(
+        "application/json",
+        "custody-review-log.bundle.json",
+        false,
         bundle,
-    )
-        .into_response())
+    ))
 }
 
 /// This server's public key (hex), which verifies the review log and exports.
@@ -79,15 +73,10 @@ async fn export(
     )
 )]
 async fn key(_: Can<perm::Read>, State(state): State<AppState>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"server.pub\"",
-            ),
-        ],
+    download(
+        "text/plain; charset=utf-8",
+        "server.pub",
+        false,
         format!("{}\n", state.key.public_key().to_hex()),
     )
-        .into_response()
 }
