@@ -9,7 +9,7 @@ use app::model::Role;
 use evidence::producer::{BundleBuilder, Signer};
 use serde_json::{json, Value};
 
-use crate::helpers::{demo, spawn_app, TestApp};
+use crate::helpers::{demo, spawn, spawn_app, Backend, TestApp};
 
 /// A bundle whose signed payload holds text a spreadsheet would run.
 fn hostile_bundle() -> (String, Signer) {
@@ -188,7 +188,16 @@ async fn an_export_round_trips_and_one_changed_byte_is_named() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_csv_reads_back_as_the_stored_events_with_formulas_neutralised() {
-    let app = spawn_app().await;
+    csv_reads_back(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_csv_reads_back_on_postgres() {
+    csv_reads_back(Backend::Postgres).await;
+}
+
+async fn csv_reads_back(backend: Backend) {
+    let app = spawn(backend).await;
     let (bundle, root) = hostile_bundle();
     app::store::trust_roots::add(
         &app.db,
@@ -223,11 +232,21 @@ async fn the_csv_reads_back_as_the_stored_events_with_formulas_neutralised() {
     assert_eq!(rows.len(), items.len());
     let column = |name: &str| headers.iter().position(|h| h == name).expect("column");
     for (row, event) in rows.iter().zip(items) {
-        assert_eq!(row.get(column("digest")), event["digest"].as_str());
+        assert_eq!(row.get(column("bundle_sha256")), Some(sha.as_str()));
+        assert_eq!(row.get(column("bundle_name")), Some("hostile.bundle.json"));
         assert_eq!(
             row.get(column("index")).map(str::to_owned),
             Some(event["index"].to_string())
         );
+        for (name, field) in [
+            ("digest", "digest"),
+            ("kind", "kind"),
+            ("time", "time"),
+            ("actor_type", "actor_type"),
+            ("verdict", "verdict"),
+        ] {
+            assert_eq!(row.get(column(name)), event[field].as_str(), "{name}");
+        }
     }
     let row = &rows[0];
     assert_eq!(row.get(column("actor_id")), Some("'@SUM(1+1)"));
@@ -407,4 +426,37 @@ async fn a_filtered_event_list_is_exported_with_a_signed_manifest() {
         .await,
         2
     );
+}
+
+/// A bundle larger than one read of the store: every event once, in order, on both
+/// databases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_bundle_exports_every_event_once_in_order() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = spawn(backend).await;
+        let events = 20_001;
+        let (bundle, root) = evidence::producer::synthetic(events, "large");
+        app::store::trust_roots::add(
+            &app.db,
+            &app.key,
+            app::store::review_log::Actor::Cli,
+            &root,
+            "t",
+        )
+        .await
+        .expect("root");
+        let stored = app.store("name=large.bundle.json", bundle).await;
+        let id = stored["incident_id"].as_i64().expect("incident");
+        let csv = download(&app, &app.client, id, "events.csv")
+            .await
+            .bytes()
+            .await
+            .expect("bytes");
+        let mut reader = csv::Reader::from_reader(csv.as_ref());
+        let indices: Vec<usize> = reader
+            .records()
+            .map(|r| r.expect("row")[2].parse().expect("an index"))
+            .collect();
+        assert_eq!(indices, (0..events).collect::<Vec<_>>(), "{backend:?}");
+    }
 }
