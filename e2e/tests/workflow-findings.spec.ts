@@ -76,10 +76,13 @@ async function reviewLateApproval(browser: Browser, page: Page, request: APIRequ
   await page.getByTestId('results-filter').selectOption('passed');
   await expect(page.getByTestId('results-csv')).toHaveAttribute('href', /verdict=pass/);
   const download = page.waitForEvent('download');
+  await expect(page.getByTestId('results-csv')).toHaveAttribute('data-ready', 'true');
   await page.getByTestId('results-csv').click();
   const csv = fs.readFileSync((await (await download).path())!, 'utf8');
   expect(csv.split('\n')[0]).toMatch(/,attribution_gaps\r?$/);
   expect(csv).toContain('approval-late (open)');
+  // The page fetched it itself and says what it saved.
+  await expect(page.getByTestId('results-csv-progress')).toContainText(/saved events-.*\.csv \(\d+\.\d MiB\)/);
 
   // The finding's events download as an excerpt the command line verifies alone.
   const excerptLink = late.getByTestId('finding-excerpt');

@@ -93,10 +93,14 @@ test('three reviewers, three duties: an admin trusts the root, a compliance revi
   fs.writeFileSync(keyFile, await (await request.get('/api/review-log/key')).text());
   const save = async (testid: string) => {
     const download = page.waitForEvent('download');
+    // Once the page is interactive, the page fetches the file itself, with progress.
+    await expect(page.getByTestId(testid)).toHaveAttribute('data-ready', 'true');
     await page.getByTestId(testid).click();
     return (await (await download).path())!;
   };
   const csv = fs.readFileSync(await save('export-events.csv'), 'utf8');
+  // The page fetches each export itself, and says how far it got.
+  await expect(page.getByTestId('export-events.csv-progress')).toContainText(/^saved incident-\d+-events\.csv \(\d+\.\d MiB\)$/);
   expect(csv.split('\n')[0]).toMatch(/^bundle_sha256,bundle_name,index,time,kind,/);
   expect(csv).toContain('human_approved_agent_executed');
   const review = JSON.parse(fs.readFileSync(await save('export-review.json'), 'utf8'));

@@ -25,21 +25,27 @@ async fn bench(events: usize) {
     let stored = common::store_in_new_incident(&db, bundle.into_bytes()).await;
     let id = stored.incident_id;
     let start = Instant::now();
-    let csv = exports::events_csv(&db, exports::Scope::Incident(id))
+    let csv = exports::events_csv(&db, exports::Scope::Incident(id), &|_, _| {})
         .await
         .expect("csv");
     let csv_secs = start.elapsed().as_secs_f64();
     // Again: the bundle's findings (one more verification of it) are now cached.
     let start = Instant::now();
-    exports::events_csv(&db, exports::Scope::Incident(id))
+    exports::events_csv(&db, exports::Scope::Incident(id), &|_, _| {})
         .await
         .expect("csv");
     let warm_secs = start.elapsed().as_secs_f64();
     let start = Instant::now();
-    let all = exports::incident(&db, &key, Actor::Cli, id)
-        .await
-        .expect("export")
-        .expect("the incident");
+    let all = exports::export(
+        &db,
+        &key,
+        Actor::Cli,
+        exports::Scope::Incident(id),
+        &|_, _| {},
+    )
+    .await
+    .expect("export")
+    .expect("the incident");
     let all_secs = start.elapsed().as_secs_f64();
     let total: usize = all.files.iter().map(|(_, b)| b.len()).sum();
     println!(

@@ -11,6 +11,7 @@ use leptos::prelude::*;
 
 use crate::api::{fetch_bundle_findings, fetch_incident_findings, DisposeFinding};
 use crate::components::account::IfCan;
+use crate::components::exports::Download;
 use crate::components::forms::{failed, ActionError, BUTTON, INPUT};
 use crate::components::hydrated::use_hydrated;
 use crate::components::verdict::{Badge, Tone};
@@ -244,11 +245,13 @@ fn FindingCard(
                     let positions: Vec<String> = f.events.iter().map(|e| e.index.to_string()).collect();
                     view! {
                         <IfCan what=Permission::Export>
-                            <a class="mt-2 inline-block text-sm underline" data-testid="finding-excerpt" download
-                                href=format!("/api/bundles/{sha}/excerpt?events={}", positions.join(","))
-                                title="These events with their RFC 6962 inclusion proofs against the bundle's signed root: custody verify-excerpt checks them without the rest of the bundle">
-                                "Download these events as a verifiable excerpt"
-                            </a>
+                            <div class="mt-2">
+                                <Download class="text-sm underline" testid="finding-excerpt" name=""
+                                    href=format!("/api/bundles/{sha}/excerpt?events={}", positions.join(","))
+                                    title="These events with their RFC 6962 inclusion proofs against the bundle's signed root: custody verify-excerpt checks them without the rest of the bundle">
+                                    "Download these events as a verifiable excerpt"
+                                </Download>
+                            </div>
                         </IfCan>
                     }
                 })}

@@ -8,6 +8,7 @@ use evidence::event::{Actor, Event};
 use leptos::prelude::*;
 
 use crate::components::account::IfCan;
+use crate::components::exports::Download;
 use crate::components::notes::EventNotes;
 use crate::components::verdict::{Badge, Tone};
 use crate::components::verifier::{Found, Phase, Verifier};
@@ -140,31 +141,12 @@ pub fn Review(
 
 /// Saves `text` as a download named `name`.
 pub fn save_text(name: &str, text: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast as _;
-        let parts = js_sys::Array::of1(&text.into());
-        let options = web_sys::BlobPropertyBag::new();
-        options.set_type("application/json");
-        let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
-            return;
-        };
-        let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-            return;
-        };
-        if let Some(a) = document()
-            .create_element("a")
-            .ok()
-            .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
-        {
-            a.set_href(&url);
-            a.set_download(name);
-            a.click();
-        }
-        let _ = web_sys::Url::revoke_object_url(&url);
+    let parts = js_sys::Array::of1(&text.into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    if let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) {
+        crate::components::files::save(name, &blob);
     }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (name, text);
 }
 
 /// A time in ms as RFC 3339 (UTC), as bundles write times.
@@ -486,11 +468,13 @@ fn Results(
                                 Filter::Warnings => None,
                             };
                             verdict.map(|v| view! {
-                                <a class="ml-auto text-sm underline" data-testid="results-csv" download
-                                    href=format!("/api/events/export/events.csv?bundle={sha}{v}&sort=index")
-                                    title="These events as the server stored them, with annotations and findings: CSV">
-                                    "Download as CSV"
-                                </a>
+                                <span class="ml-auto">
+                                    <Download class="text-sm underline" testid="results-csv" name=""
+                                        href=format!("/api/events/export/events.csv?bundle={sha}{v}&sort=index")
+                                        title="These events as the server stored them, with annotations and findings: CSV">
+                                        "Download as CSV"
+                                    </Download>
+                                </span>
                             })
                         }}
                     </IfCan>

@@ -142,24 +142,38 @@ pub enum Scope<'a> {
     Bundle(&'a str),
 }
 
-/// Every event in `scope`, with its current annotation, as CSV ([`CSV_COLUMNS`]).
-pub async fn events_csv(db: &Db, scope: Scope<'_>) -> Result<Vec<u8>, StoreError> {
-    let bundles: Vec<(String,)> = match scope {
+/// Every event in `scope`, with its current annotation, as CSV ([`CSV_COLUMNS`]),
+/// calling `progress(done, total)` as events are read.
+pub async fn events_csv(
+    db: &Db,
+    scope: Scope<'_>,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Vec<u8>, StoreError> {
+    let bundles: Vec<(String, i64)> = match scope {
         Scope::Incident(id) => sqlx::query_as(
-            "SELECT sha256 FROM bundles WHERE incident_id = $1 ORDER BY ingested_at, sha256",
+            "SELECT sha256, event_count FROM bundles WHERE incident_id = $1 \
+             ORDER BY ingested_at, sha256",
         )
         .bind(id),
         Scope::Bundle(sha) => {
-            sqlx::query_as("SELECT sha256 FROM bundles WHERE sha256 = $1").bind(sha)
+            sqlx::query_as("SELECT sha256, event_count FROM bundles WHERE sha256 = $1").bind(sha)
         }
     }
     .fetch_all(db.pool())
     .await?;
+    let total = bundles
+        .iter()
+        .map(|(_, n)| usize::try_from(*n).unwrap_or_default())
+        .sum();
+    let mut done = 0;
+    progress(done, total);
     let mut out = csv::Writer::from_writer(Vec::new());
     let _ = out.write_record(CSV_COLUMNS);
-    for (sha,) in bundles {
+    for (sha, count) in bundles {
         let recorded = Recorded::of(db, &sha).await?;
-        write_rows(&mut out, &rows_of(db, &sha).await?, &recorded);
+        let rows = rows_of(db, &sha, count, &|read| progress(done + read, total)).await?;
+        done += rows.len();
+        write_rows(&mut out, &rows, &recorded);
     }
     Ok(out.into_inner().unwrap_or_default())
 }
@@ -168,17 +182,19 @@ pub async fn events_csv(db: &Db, scope: Scope<'_>) -> Result<Vec<u8>, StoreError
 /// several ranges at once, on as many connections.
 const ROWS_PER_READ: i64 = 20_000;
 
-/// Bundle `sha`'s rows, in event order.
+/// The rows of bundle `sha` (`count` events), in event order, calling `read(rows)`
+/// as they come.
 ///
 /// The database hands each range over as one JSON array of rows (in the order of
 /// [`ROW_COLUMNS`]), built by the database itself: decoding rows one by one through
 /// the driver cost five times what reading them does. Ranges are read on their own
 /// tasks, so they are decoded on every core.
-async fn rows_of(db: &Db, sha: &str) -> Result<Vec<Row>, StoreError> {
-    let (count,): (i64,) = sqlx::query_as("SELECT event_count FROM bundles WHERE sha256 = $1")
-        .bind(sha)
-        .fetch_one(db.pool())
-        .await?;
+async fn rows_of(
+    db: &Db,
+    sha: &str,
+    count: i64,
+    read: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<Row>, StoreError> {
     let rows_as_json = match db.kind() {
         DatabaseKind::Sqlite => {
             format!("json_group_array(json_array({ROW_COLUMNS}) ORDER BY e.idx)")
@@ -213,8 +229,9 @@ async fn rows_of(db: &Db, sha: &str) -> Result<Vec<Row>, StoreError> {
         })
         .collect();
     let mut rows = Vec::with_capacity(usize::try_from(count).unwrap_or_default());
-    for read in reads {
-        rows.extend(read.await.map_err(|_| sqlx::Error::WorkerCrashed)??);
+    for range in reads {
+        rows.extend(range.await.map_err(|_| sqlx::Error::WorkerCrashed)??);
+        read(rows.len());
     }
     Ok(rows)
 }
@@ -831,26 +848,17 @@ pub async fn excerpt(
     Ok(Some(made))
 }
 
-/// The export of incident `id` (None: no such incident), recorded in the review log
-/// as done by `by`: `events.csv`, `review.json`, `report.html` and the signed
-/// manifest of all three and of the source bundles.
-pub async fn incident(
-    db: &Db,
-    key: &ServerKey,
-    by: Actor<'_>,
-    id: i64,
-) -> Result<Option<Export>, StoreError> {
-    export(db, key, by, Scope::Incident(id)).await
-}
-
 /// The export of `scope` (None: no such incident or bundle), recorded in the review
 /// log as done by `by`. A bundle's export holds that bundle's events, chains,
-/// annotations and log entries only.
+/// annotations and log entries only. An incident's export holds `events.csv`,
+/// `review.json`, `report.html` and the signed manifest of all three and of the
+/// source bundles. `progress(done, total)` follows the events written to the CSV.
 pub async fn export(
     db: &Db,
     key: &ServerKey,
     by: Actor<'_>,
     scope: Scope<'_>,
+    progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Option<Export>, StoreError> {
     let (id, only) = match scope {
         Scope::Incident(id) => (id, None),
@@ -896,7 +904,10 @@ pub async fn export(
     let created_at = now();
     let who = by.id().to_owned();
     let files = vec![
-        ("events.csv".to_owned(), events_csv(db, scope).await?),
+        (
+            "events.csv".to_owned(),
+            events_csv(db, scope, progress).await?,
+        ),
         (
             "review.json".to_owned(),
             json_of(&review, &created_at, &who),

@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use app::store::exports;
 use app::store::review_log::Actor;
 use clap::Args;
 
 use super::ingest::StoreArgs;
+use super::progress::Progress;
 use super::Outcome;
 
 /// `custody export`.
@@ -46,9 +48,17 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
     runtime.block_on(async {
         let db = args.store.open().await?;
         let key = args.store.key()?;
-        let made = app::store::exports::incident(&db, &key, Actor::Cli, args.incident)
-            .await?
-            .with_context(|| format!("no incident {}", args.incident))?;
+        let bar = Progress::new("exporting");
+        let made = exports::export(
+            &db,
+            &key,
+            Actor::Cli,
+            exports::Scope::Incident(args.incident),
+            &|done, total| bar.update(done, total),
+        )
+        .await?
+        .with_context(|| format!("no incident {}", args.incident))?;
+        bar.finish();
         std::fs::create_dir_all(&args.out)
             .with_context(|| format!("creating {}", args.out.display()))?;
         for (name, bytes) in &made.files {

@@ -246,7 +246,14 @@ async fn answer(
             ))
         }
     };
-    let made = exports::export(&state.db, &state.key, Actor::Reviewer(reviewer), scope).await?;
+    let made = exports::export(
+        &state.db,
+        &state.key,
+        Actor::Reviewer(reviewer),
+        scope,
+        &|_, _| {},
+    )
+    .await?;
     let made = HttpError::found(
         made,
         match scope {

@@ -20,6 +20,7 @@ use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes as _};
+use tower_http::compression::predicate::{DefaultPredicate, Predicate as _};
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -75,7 +76,18 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::guard,
         ))
-        .layer(CompressionLayer::new())
+        // A download goes out as made, with its length, so the browser can show how
+        // much of it has arrived.
+        .layer(
+            CompressionLayer::new().compress_when(DefaultPredicate::new().and(
+                |_: StatusCode,
+                 _: axum::http::Version,
+                 headers: &axum::http::HeaderMap,
+                 _: &axum::http::Extensions| {
+                    !headers.contains_key(axum::http::header::CONTENT_DISPOSITION)
+                },
+            )),
+        )
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(60),

@@ -460,3 +460,43 @@ async fn a_large_bundle_exports_every_event_once_in_order() {
         assert_eq!(indices, (0..events).collect::<Vec<_>>(), "{backend:?}");
     }
 }
+
+/// A download goes out uncompressed, with its length, so the browser can show how far
+/// it got; other answers are still compressed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_carry_their_length_and_other_answers_stay_compressed() {
+    let app = spawn_app().await;
+    app.trust_demo_root().await;
+    let stored = app
+        .store("name=late-approval.bundle.json", demo("late-approval"))
+        .await;
+    let id = stored["incident_id"].as_i64().expect("incident");
+    for file in ["events.csv", "review.json", "export.tar"] {
+        let answer = app
+            .client
+            .get(format!("{}/api/incidents/{id}/export/{file}", app.address))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(answer.status(), 200, "{file}");
+        assert!(
+            answer.headers().get("content-encoding").is_none(),
+            "{file} is not compressed"
+        );
+        let length: usize = answer.headers()["content-length"]
+            .to_str()
+            .expect("text")
+            .parse()
+            .expect("a length");
+        assert_eq!(length, answer.bytes().await.expect("bytes").len(), "{file}");
+    }
+    let document = app
+        .client
+        .get(format!("{}/api/openapi.json", app.address))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(document.headers()["content-encoding"], "gzip");
+}
