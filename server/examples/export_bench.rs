@@ -42,6 +42,7 @@ async fn bench(events: usize) {
         Actor::Cli,
         exports::Scope::Incident(id),
         &|_, _| {},
+        None,
     )
     .await
     .expect("export")

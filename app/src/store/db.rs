@@ -53,6 +53,9 @@ pub enum StoreError {
     /// A background task failed.
     #[error("background task failed: {0}")]
     Task(String),
+    /// The printable report could not be made into a PDF.
+    #[error("the report could not be made into a PDF: {0}")]
+    Render(String),
 }
 
 /// A pool of connections to Custody's database. Cheap to clone.

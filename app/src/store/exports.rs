@@ -581,7 +581,7 @@ fn html_of(review: &Review, created_at: &str, by: &str, public_key: &str) -> Vec
         h,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Incident {id}: {title} · Custody report</title>\
          <style>body{{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#0f172a}}h1{{font-size:1.6rem}}h2{{margin-top:2rem;border-bottom:1px solid #cbd5e1}}\
-         table{{border-collapse:collapse;width:100%;margin:.5rem 0}}th,td{{border:1px solid #cbd5e1;padding:.25rem .4rem;text-align:left;vertical-align:top}}\
+         table{{border-collapse:collapse;width:100%;margin:.5rem 0}}th,td{{border:1px solid #cbd5e1;padding:.25rem .4rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}}\
          code,.mono{{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}}.bad{{color:#b91c1c;font-weight:600}}\
          .picture svg{{max-width:100%;height:auto}}\
          @media print{{body{{margin:0}}.picture{{break-inside:avoid}}h2{{break-after:avoid}}tr{{break-inside:avoid}}a{{color:inherit;text-decoration:none}}}}</style></head><body>",
@@ -848,17 +848,23 @@ pub async fn excerpt(
     Ok(Some(made))
 }
 
+/// Makes a PDF of the printable report from its HTML, or says why it could not.
+pub type PdfMaker = dyn Fn(&[u8]) -> Result<Vec<u8>, String> + Sync;
+
 /// The export of `scope` (None: no such incident or bundle), recorded in the review
 /// log as done by `by`. A bundle's export holds that bundle's events, chains,
 /// annotations and log entries only. An incident's export holds `events.csv`,
 /// `review.json`, `report.html` and the signed manifest of all three and of the
 /// source bundles. `progress(done, total)` follows the events written to the CSV.
+/// With `pdf`, the printable report is also made into `report.pdf`, listed in the
+/// manifest like the rest; if it cannot be, nothing is exported.
 pub async fn export(
     db: &Db,
     key: &ServerKey,
     by: Actor<'_>,
     scope: Scope<'_>,
     progress: &(dyn Fn(usize, usize) + Sync),
+    pdf: Option<&PdfMaker>,
 ) -> Result<Option<Export>, StoreError> {
     let (id, only) = match scope {
         Scope::Incident(id) => (id, None),
@@ -887,6 +893,31 @@ pub async fn export(
         .iter()
         .map(|b| b.sha256.clone())
         .collect();
+    let created_at = now();
+    let who = by.id().to_owned();
+    let html = html_of(&review, &created_at, &who, &key.public_key().to_hex());
+    let mut files = vec![
+        (
+            "events.csv".to_owned(),
+            events_csv(db, scope, progress).await?,
+        ),
+        (
+            "review.json".to_owned(),
+            json_of(&review, &created_at, &who),
+        ),
+    ];
+    if let Some(pdf) = pdf {
+        files.push((
+            "report.pdf".to_owned(),
+            pdf(&html).map_err(StoreError::Render)?,
+        ));
+    }
+    files.push(("report.html".to_owned(), html));
+    let formats = if pdf.is_some() {
+        "CSV, JSON, report, PDF"
+    } else {
+        "CSV, JSON, report"
+    };
     review_log::record(
         db,
         key,
@@ -896,33 +927,16 @@ pub async fn export(
             incident: Some(id),
             bundle: only,
             event: None,
-            summary: format!("exported {what} (CSV, JSON, report)"),
+            summary: format!("exported {what} ({formats})"),
             details: json!({ "bundles": bundles }),
         },
     )
     .await?;
-    let created_at = now();
-    let who = by.id().to_owned();
-    let files = vec![
-        (
-            "events.csv".to_owned(),
-            events_csv(db, scope, progress).await?,
-        ),
-        (
-            "review.json".to_owned(),
-            json_of(&review, &created_at, &who),
-        ),
-        (
-            "report.html".to_owned(),
-            html_of(&review, &created_at, &who, &key.public_key().to_hex()),
-        ),
-    ];
     let listed: Vec<(&str, &[u8])> = files
         .iter()
         .map(|(n, b)| (n.as_str(), b.as_slice()))
         .collect();
     let manifest = Manifest::over(&what, &created_at, &who, &listed, bundles);
-    let mut files = files;
     files.push((
         MANIFEST_FILE.to_owned(),
         key.sign_manifest(&manifest).into_bytes(),

@@ -23,6 +23,10 @@ pub struct ExportArgs {
     /// The directory to write (created; files in it are replaced).
     #[arg(long)]
     pub out: PathBuf,
+    /// Also print the report to `report.pdf` (listed in the signed manifest), with
+    /// Debian's Chromium headless (`CUSTODY_CHROMIUM` names another browser binary).
+    #[arg(long)]
+    pub pdf: bool,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -40,6 +44,98 @@ pub struct VerifyReportArgs {
 /// Exit code when an export does not verify.
 const EXIT_CHANGED: u8 = 4;
 
+/// The printable report as a PDF, printed by a headless Chromium.
+mod pdf {
+    use std::path::PathBuf;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// The longest a print may take.
+    const TIME_LIMIT: Duration = Duration::from_secs(120);
+
+    /// The browser: `CUSTODY_CHROMIUM`, or the first of Chromium's usual names on `PATH`.
+    fn browser() -> Result<PathBuf, String> {
+        if let Some(path) = std::env::var_os("CUSTODY_CHROMIUM") {
+            return Ok(PathBuf::from(path));
+        }
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        ["chromium", "chromium-browser", "google-chrome"]
+            .iter()
+            .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+            .find(|candidate| candidate.is_file())
+            .ok_or_else(|| {
+                "no Chromium found to print it: install Debian's chromium (apt-get install \
+                 chromium) or set CUSTODY_CHROMIUM, or print report.html from a browser"
+                    .to_owned()
+            })
+    }
+
+    /// `html` (the report: no script, nothing fetched) printed to PDF, with scripts
+    /// off and a throwaway browser profile.
+    pub fn print(html: &[u8]) -> Result<Vec<u8>, String> {
+        let browser = browser()?;
+        let work = tempfile::tempdir().map_err(|e| format!("a temporary directory: {e}"))?;
+        let page = work.path().join("report.html");
+        let out = work.path().join("report.pdf");
+        std::fs::write(&page, html).map_err(|e| format!("writing the page: {e}"))?;
+        let mut child = Command::new(&browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-javascript",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-pdf-header-footer",
+            ])
+            .arg(format!(
+                "--user-data-dir={}",
+                work.path().join("profile").display()
+            ))
+            .arg(format!("--print-to-pdf={}", out.display()))
+            .arg(format!("file://{}", page.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("starting {}: {e}", browser.display()))?;
+        let started = Instant::now();
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if started.elapsed() < TIME_LIMIT => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Ok(None) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(format!(
+                        "{} did not print within {} s",
+                        browser.display(),
+                        TIME_LIMIT.as_secs()
+                    ));
+                }
+                Err(e) => return Err(format!("waiting for {}: {e}", browser.display())),
+            }
+        };
+        let pdf = std::fs::read(&out).map_err(|_| {
+            format!(
+                "{} printed no PDF (it exited with {status})",
+                browser.display()
+            )
+        })?;
+        if !pdf.starts_with(b"%PDF-") {
+            return Err(format!(
+                "{} wrote something that is not a PDF",
+                browser.display()
+            ));
+        }
+        Ok(pdf)
+    }
+}
+
 /// Runs `custody export`.
 pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -55,6 +151,7 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
             Actor::Cli,
             exports::Scope::Incident(args.incident),
             &|done, total| bar.update(done, total),
+            args.pdf.then_some(&pdf::print as &exports::PdfMaker),
         )
         .await?
         .with_context(|| format!("no incident {}", args.incident))?;

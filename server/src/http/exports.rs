@@ -252,6 +252,7 @@ async fn answer(
         Actor::Reviewer(reviewer),
         scope,
         &|_, _| {},
+        None,
     )
     .await?;
     let made = HttpError::found(

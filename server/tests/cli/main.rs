@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 mod excerpt;
+mod export;
 
 fn custody(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_custody"))
