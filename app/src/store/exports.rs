@@ -182,6 +182,9 @@ pub async fn events_csv(
 /// several ranges at once, on as many connections.
 const ROWS_PER_READ: i64 = 20_000;
 
+/// Ranges read at once: enough for every core, few enough to leave connections to others.
+const READS_AT_ONCE: usize = 4;
+
 /// The rows of bundle `sha` (`count` events), in event order, calling `read(rows)`
 /// as they come.
 ///
@@ -207,29 +210,35 @@ async fn rows_of(
         "SELECT {rows_as_json} FROM events e JOIN bundles b ON b.sha256 = e.bundle_sha256 \
          WHERE e.bundle_sha256 = $1 AND e.idx >= $2 AND e.idx < $3"
     );
-    let reads: Vec<_> = (0..count.max(1))
-        .step_by(usize::try_from(ROWS_PER_READ).unwrap_or(1))
-        .map(|start| {
-            let pool = db.pool().clone();
-            let (sha, select) = (sha.to_owned(), select.clone());
-            tokio::spawn(async move {
-                let (json,): (Option<String>,) = sqlx::query_as(&select)
-                    .bind(sha)
-                    .bind(start)
-                    .bind(start + ROWS_PER_READ)
-                    .fetch_one(&pool)
-                    .await?;
-                json.map_or(Ok(Vec::new()), |json| {
-                    serde_json::from_str::<Vec<Row>>(&json).map_err(|e| StoreError::Corrupt {
-                        column: "events",
-                        value: e.to_string(),
-                    })
+    let read_range = |start: i64| {
+        let pool = db.pool().clone();
+        let (sha, select) = (sha.to_owned(), select.clone());
+        tokio::spawn(async move {
+            let (json,): (Option<String>,) = sqlx::query_as(&select)
+                .bind(sha)
+                .bind(start)
+                .bind(start + ROWS_PER_READ)
+                .fetch_one(&pool)
+                .await?;
+            json.map_or(Ok(Vec::new()), |json| {
+                serde_json::from_str::<Vec<Row>>(&json).map_err(|e| StoreError::Corrupt {
+                    column: "events",
+                    value: e.to_string(),
                 })
             })
         })
-        .collect();
+    };
+    let mut starts = (0..count.max(1)).step_by(usize::try_from(ROWS_PER_READ).unwrap_or(1));
+    let mut reading = std::collections::VecDeque::new();
     let mut rows = Vec::with_capacity(usize::try_from(count).unwrap_or_default());
-    for range in reads {
+    loop {
+        while reading.len() < READS_AT_ONCE {
+            let Some(start) = starts.next() else { break };
+            reading.push_back(read_range(start));
+        }
+        let Some(range) = reading.pop_front() else {
+            break;
+        };
         rows.extend(range.await.map_err(|_| sqlx::Error::WorkerCrashed)??);
         read(rows.len());
     }

@@ -7,6 +7,18 @@ use serde_json::Value;
 
 use super::{base64_decode, code, custody, ok, tempdir};
 
+/// `custody export` of incident 1 of `db` into `out`, with `--pdf`.
+const EXPORT_PDF: [&str; 8] = [
+    "export",
+    "--data-dir",
+    "db",
+    "--incident",
+    "1",
+    "--out",
+    "out",
+    "--pdf",
+];
+
 /// A data directory holding the demo's late-approval incident (incident 1).
 fn stored(dir: &std::path::Path) {
     ok(dir, &["demo", "--out", "demo"]);
@@ -30,19 +42,7 @@ fn an_export_with_its_pdf_verifies_and_a_changed_pdf_is_named() {
     let dir = tempdir();
     let dir = dir.path();
     stored(dir);
-    let printed = ok(
-        dir,
-        &[
-            "export",
-            "--data-dir",
-            "db",
-            "--incident",
-            "1",
-            "--out",
-            "out",
-            "--pdf",
-        ],
-    );
+    let printed = ok(dir, &EXPORT_PDF);
     assert!(printed.contains("report.pdf"), "{printed}");
     let pdf = std::fs::read(dir.join("out/report.pdf")).expect("report.pdf");
     assert!(pdf.starts_with(b"%PDF-"));
@@ -83,16 +83,7 @@ fn without_a_browser_to_print_with_nothing_is_exported() {
     let dir = dir.path();
     stored(dir);
     let out = Command::new(env!("CARGO_BIN_EXE_custody"))
-        .args([
-            "export",
-            "--data-dir",
-            "db",
-            "--incident",
-            "1",
-            "--out",
-            "out",
-            "--pdf",
-        ])
+        .args(EXPORT_PDF)
         .env("CUSTODY_CHROMIUM", dir.join("no-such-browser"))
         .current_dir(dir)
         .output()
@@ -105,18 +96,7 @@ fn without_a_browser_to_print_with_nothing_is_exported() {
     );
     assert!(!dir.join("out").exists(), "nothing written");
     // Without --pdf the same export works, and holds no PDF.
-    ok(
-        dir,
-        &[
-            "export",
-            "--data-dir",
-            "db",
-            "--incident",
-            "1",
-            "--out",
-            "out",
-        ],
-    );
+    ok(dir, &EXPORT_PDF[..EXPORT_PDF.len() - 1]);
     assert!(dir.join("out/report.html").exists());
     assert!(!dir.join("out/report.pdf").exists());
 }
