@@ -82,7 +82,7 @@ async function reviewLateApproval(browser: Browser, page: Page, request: APIRequ
   expect(csv.split('\n')[0]).toMatch(/,attribution_gaps\r?$/);
   expect(csv).toContain('approval-late (open)');
   // The page fetched it itself and says what it saved.
-  await expect(page.getByTestId('results-csv-progress')).toContainText(/saved events-.*\.csv \(\d+\.\d MiB\)/);
+  await expect(page.getByTestId('results-csv-progress')).toContainText(/saved events-.*\.csv \(\d+\.\d [KM]iB\)/);
 
   // The finding's events download as an excerpt the command line verifies alone.
   const excerptLink = late.getByTestId('finding-excerpt');

@@ -100,7 +100,7 @@ test('three reviewers, three duties: an admin trusts the root, a compliance revi
   };
   const csv = fs.readFileSync(await save('export-events.csv'), 'utf8');
   // The page fetches each export itself, and says how far it got.
-  await expect(page.getByTestId('export-events.csv-progress')).toContainText(/^saved incident-\d+-events\.csv \(\d+\.\d MiB\)$/);
+  await expect(page.getByTestId('export-events.csv-progress')).toContainText(/^saved incident-\d+-events\.csv \(\d+\.\d [KM]iB\)$/);
   expect(csv.split('\n')[0]).toMatch(/^bundle_sha256,bundle_name,index,time,kind,/);
   expect(csv).toContain('human_approved_agent_executed');
   const review = JSON.parse(fs.readFileSync(await save('export-review.json'), 'utf8'));

@@ -27,8 +27,13 @@ enum Fetch {
     Failed(String),
 }
 
-fn mib(bytes: f64) -> String {
-    format!("{:.1} MiB", bytes / f64::from(1 << 20))
+/// A size as people read it: KiB under a MiB, MiB above.
+pub fn size(bytes: f64) -> String {
+    if bytes < f64::from(1 << 20) {
+        format!("{:.1} KiB", bytes / 1024.0)
+    } else {
+        format!("{:.1} MiB", bytes / f64::from(1 << 20))
+    }
 }
 
 /// The file name in a `Content-Disposition` header, if it gives one.
@@ -157,13 +162,13 @@ pub fn Download(
         }.into_any()),
         Fetch::Receiving { loaded, total: Some(total) } => Some(view! {
             <progress class="h-2 w-24 align-middle" max=total value=loaded aria-label="Downloading"></progress>
-            {format!(" {} of {}", mib(loaded), mib(total))}
+            {format!(" {} of {}", size(loaded), size(total))}
         }.into_any()),
         Fetch::Receiving { loaded, total: None } => Some(view! {
             <progress class="h-2 w-24 align-middle" aria-label="Downloading"></progress>
-            {format!(" {} received", mib(loaded))}
+            {format!(" {} received", size(loaded))}
         }.into_any()),
-        Fetch::Saved { name, bytes } => Some(format!("saved {name} ({})", mib(bytes)).into_any()),
+        Fetch::Saved { name, bytes } => Some(format!("saved {name} ({})", size(bytes)).into_any()),
         Fetch::Failed(why) => Some(view! {
             <span class="text-red-700 dark:text-red-400">{format!("not downloaded: {why}")}</span>
         }.into_any()),
@@ -207,5 +212,42 @@ pub fn Exports(base: String, stem: String) -> impl IntoView {
                 <a href=format!("{base}/report.html") target="_blank" rel="external" class=button data-testid="export-report.html">"Printable report"</a>
             </div>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_as_people_read_them() {
+        assert_eq!(size(512.0), "0.5 KiB");
+        assert_eq!(size(1_048_575.0), "1024.0 KiB");
+        assert_eq!(size(30_828_134.0), "29.4 MiB");
+    }
+
+    #[test]
+    fn the_server_s_file_name_is_read_from_its_disposition() {
+        assert_eq!(
+            disposition_name("attachment; filename=\"events-3.csv\"").as_deref(),
+            Some("events-3.csv")
+        );
+        assert_eq!(disposition_name("attachment"), None);
+        assert_eq!(disposition_name("attachment; filename=\"\""), None);
+    }
+
+    #[test]
+    fn a_refusal_says_the_server_s_reason_or_its_status() {
+        assert_eq!(
+            refusal(
+                403,
+                r#"{"error":{"code":"forbidden","message":"auditors only"}}"#
+            ),
+            "auditors only"
+        );
+        assert_eq!(
+            refusal(502, "<html>bad gateway</html>"),
+            "the server answered 502"
+        );
     }
 }

@@ -114,7 +114,7 @@ pub fn Review(
                 </button>
             </div>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
-                {format!("{} events, {:.1} MB, checked in {:.0} ms with the evidence verifier compiled to wasm. ", t.event_count, found.size / 1e6, found.millis)}
+                {format!("{} events, {}, checked in {:.0} ms with the evidence verifier compiled to wasm. ", t.event_count, crate::components::exports::size(found.size), found.millis)}
                 {roots_note}
             </p>
             {(!reasons.is_empty()).then(|| view! {
