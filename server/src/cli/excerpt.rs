@@ -15,8 +15,8 @@ use clap::Args;
 use evidence::bundle::{self, Check, EventReport, Limits, Status};
 use evidence::excerpt::{self, ExcerptError, ExcerptReport};
 
-use super::keys::read_public_keys;
-use super::verify::{exit_code, refusal};
+use super::keys::read_trusted;
+use super::verify::{exit_code, read_within, refusal};
 use super::Outcome;
 
 /// `custody excerpt`.
@@ -126,37 +126,29 @@ pub fn verify_excerpt(args: &VerifyExcerptArgs) -> Outcome {
 }
 
 fn run(args: &VerifyExcerptArgs) -> anyhow::Result<u8> {
-    let mut roots = Vec::new();
-    for spec in &args.trust {
-        roots.extend(read_public_keys(spec)?);
-    }
+    let roots = read_trusted(&args.trust)?;
     let limits = Limits::default();
-    let size = std::fs::metadata(&args.excerpt)
-        .with_context(|| format!("reading {}", args.excerpt.display()))?
-        .len();
-    // An excerpt over the size limit is refused before it is read into memory.
-    let result = if size > limits.max_bundle_bytes as u64 {
-        Err(ExcerptError::TooLarge {
-            size: usize::try_from(size).unwrap_or(usize::MAX),
+    let result = match read_within(&args.excerpt, &limits)? {
+        Err(size) => Err(ExcerptError::TooLarge {
+            size,
             limit: limits.max_bundle_bytes,
-        })
-    } else {
-        let bytes = std::fs::read(&args.excerpt)
-            .with_context(|| format!("reading {}", args.excerpt.display()))?;
-        // What each event says, for the person reading the report.
-        let said: Mutex<BTreeMap<usize, String>> = Mutex::new(BTreeMap::new());
-        let result = excerpt::verify_and_read(&bytes, &roots, &limits, &|e| {
-            let line = format!(
-                "{} {} at {}",
-                e.event.kind.as_str(),
-                e.event.id,
-                e.event.time
-            );
-            if let Ok(mut said) = said.lock() {
-                said.insert(e.index, line);
-            }
-        });
-        result.map(|report| (report, said.into_inner().unwrap_or_default()))
+        }),
+        Ok(bytes) => {
+            // What each event says, for the person reading the report.
+            let said: Mutex<BTreeMap<usize, String>> = Mutex::new(BTreeMap::new());
+            let result = excerpt::verify_and_read(&bytes, &roots, &limits, &|e| {
+                let line = format!(
+                    "{} {} at {}",
+                    e.event.kind.as_str(),
+                    e.event.id,
+                    e.event.time
+                );
+                if let Ok(mut said) = said.lock() {
+                    said.insert(e.index, line);
+                }
+            });
+            result.map(|report| (report, said.into_inner().unwrap_or_default()))
+        }
     };
     let (report, said) = match result {
         Ok(read) => read,

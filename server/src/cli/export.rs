@@ -208,14 +208,7 @@ fn read_export(path: &Path) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
 /// Runs `custody verify-report`: exit 0 when the export is exactly what was signed.
 pub fn verify_report(args: &VerifyReportArgs) -> Outcome {
     let run = || -> anyhow::Result<u8> {
-        let keys = args
-            .trust
-            .iter()
-            .map(|t| super::keys::read_public_keys(t))
-            .collect::<anyhow::Result<Vec<_>>>()?
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>();
+        let keys = super::keys::read_trusted(&args.trust)?;
         let files = read_export(&args.path)?;
         match evidence::report::verify_export(&files, &keys) {
             Ok(manifest) => {

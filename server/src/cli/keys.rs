@@ -164,6 +164,15 @@ pub fn read_public_keys(file_or_text: &str) -> anyhow::Result<Vec<PublicKey>> {
     PublicKey::list_from_text(&text).with_context(|| format!("{}", path.display()))
 }
 
+/// Every key that `--trust` options name, each a file of keys or a key itself.
+pub fn read_trusted(specs: &[String]) -> anyhow::Result<Vec<PublicKey>> {
+    let mut keys = Vec::new();
+    for spec in specs {
+        keys.extend(read_public_keys(spec)?);
+    }
+    Ok(keys)
+}
+
 /// `text` if it is a timestamp bundles accept.
 pub fn checked_time(text: &str) -> anyhow::Result<String> {
     match evidence::time::parse(text) {

@@ -3,15 +3,29 @@
 //! Exit codes: 0 verified; 1 verified with warnings; 3 untrusted; 4 tampered;
 //! 5 malformed (including a bundle refused as unreadable); 2 a usage or I/O error.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::Args;
 use evidence::bundle::{self, Check, Limits, Report, Status};
 
-use super::keys::read_public_keys;
+use super::keys::read_trusted;
 use super::progress::Progress;
 use super::Outcome;
+
+/// The file at `path`, or (`Err`) its size when it is over the limit: such a file is
+/// refused before it is read into memory.
+pub(super) fn read_within(path: &Path, limits: &Limits) -> anyhow::Result<Result<Vec<u8>, usize>> {
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .len();
+    if size > limits.max_bundle_bytes as u64 {
+        return Ok(Err(usize::try_from(size).unwrap_or(usize::MAX)));
+    }
+    Ok(Ok(
+        std::fs::read(path).with_context(|| format!("reading {}", path.display()))?
+    ))
+}
 
 /// A usage or I/O error (also clap's code for a bad command line).
 pub const EXIT_ERROR: u8 = 2;
@@ -44,32 +58,24 @@ pub fn verify(args: &VerifyArgs) -> Outcome {
 }
 
 fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
-    let mut roots = Vec::new();
-    for spec in &args.trust {
-        roots.extend(read_public_keys(spec)?);
-    }
-    // A bundle over the size limit is refused before it is read into memory.
+    let roots = read_trusted(&args.trust)?;
     let limits = Limits::default();
-    let size = std::fs::metadata(&args.bundle)
-        .with_context(|| format!("reading {}", args.bundle.display()))?
-        .len();
-    let result = if size > limits.max_bundle_bytes as u64 {
-        Err(bundle::Malformed::TooLarge {
-            size: usize::try_from(size).unwrap_or(usize::MAX),
+    let result = match read_within(&args.bundle, &limits)? {
+        Err(size) => Err(bundle::Malformed::TooLarge {
+            size,
             limit: limits.max_bundle_bytes,
-        })
-    } else {
-        let bytes = std::fs::read(&args.bundle)
-            .with_context(|| format!("reading {}", args.bundle.display()))?;
-        let threads = args
-            .threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let progress = Progress::new("verifying");
-        let result = bundle::verify_with(&bytes, &roots, &limits, threads, &|done, total| {
-            progress.update(done, total)
-        });
-        progress.finish();
-        result
+        }),
+        Ok(bytes) => {
+            let threads = args
+                .threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let progress = Progress::new("verifying");
+            let result = bundle::verify_with(&bytes, &roots, &limits, threads, &|done, total| {
+                progress.update(done, total)
+            });
+            progress.finish();
+            result
+        }
     };
     let report = match result {
         Ok(report) => report,
