@@ -93,6 +93,64 @@ pub fn verify(keys: &[PublicKey], items: &[Item<'_>]) -> Vec<bool> {
     out
 }
 
+/// `items` and their `keys` as one run of bytes, for a worker that shares no memory
+/// with this one (in a browser, where threads cannot start) to check with
+/// [`verify_packed`]: the key count (u32, little-endian) and each key's 32 bytes, then
+/// the item count and each item's key index, 64 signature bytes, message length and
+/// message. An item whose key index is out of range keeps it: it stays `false`.
+pub fn pack(keys: &[PublicKey], items: &[Item<'_>]) -> Vec<u8> {
+    let size = 8 + 32 * keys.len() + items.iter().map(|i| 72 + i.message.len()).sum::<usize>();
+    let mut out = Vec::with_capacity(size);
+    let len = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes();
+    out.extend_from_slice(&len(keys.len()));
+    for key in keys {
+        out.extend_from_slice(&key.to_bytes());
+    }
+    out.extend_from_slice(&len(items.len()));
+    for item in items {
+        out.extend_from_slice(&len(item.key));
+        out.extend_from_slice(item.signature);
+        out.extend_from_slice(&len(item.message.len()));
+        out.extend_from_slice(item.message);
+    }
+    out
+}
+
+/// Checks a batch [`pack`] made, as [`verify`] does: one byte per item, 1 where its
+/// signature holds and 0 where it does not; `None` when `packed` is not such a batch.
+pub fn verify_packed(packed: &[u8]) -> Option<Vec<u8>> {
+    let mut rest = packed;
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let (head, tail) = rest.split_at_checked(n)?;
+        rest = tail;
+        Some(head)
+    };
+    let number = |bytes: &[u8]| -> Option<usize> {
+        usize::try_from(u32::from_le_bytes(bytes.try_into().ok()?)).ok()
+    };
+    let key_count = number(take(4)?)?;
+    let mut keys = Vec::with_capacity(key_count.min(packed.len() / 32));
+    for _ in 0..key_count {
+        keys.push(PublicKey::from_slice(take(32)?).ok()?);
+    }
+    let count = number(take(4)?)?;
+    let mut items = Vec::with_capacity(count.min(packed.len() / 72));
+    for _ in 0..count {
+        let key = number(take(4)?)?;
+        let signature = take(64)?.try_into().ok()?;
+        let len = number(take(4)?)?;
+        items.push(Item {
+            key,
+            signature,
+            message: take(len)?,
+        });
+    }
+    if !rest.is_empty() {
+        return None;
+    }
+    Some(verify(&keys, &items).into_iter().map(u8::from).collect())
+}
+
 /// A key fit for batching: not of small order and torsion-free.
 #[derive(Clone, Copy)]
 struct KeyPoint {

@@ -402,6 +402,50 @@ pub fn verify_and_read(
     progress: &(dyn Fn(usize, usize) + Sync),
     read: &(dyn Fn(SignedEvent<'_>) + Sync),
 ) -> Result<Report, Malformed> {
+    verify_opening(bytes, roots, limits, progress, |events, trust| {
+        // Events go in jobs, each on one thread from start to end (see
+        // [`open_events`]). Large jobs amortise a batch's fixed costs; several per
+        // thread keep all busy and give the progress bar steps.
+        let total = events.len();
+        let threads = threads.max(1);
+        let job = (total / (threads * 4))
+            .clamp(batch::BATCH.min(total.div_ceil(threads)), 16 * batch::BATCH)
+            .max(1);
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        parallel::map_ranges(total, threads, job, |range| {
+            let part = events.get(range.clone()).unwrap_or_default();
+            let out = open_events(part, &|i| range.start + i, trust, limits, read);
+            let so_far = done.fetch_add(part.len(), std::sync::atomic::Ordering::Relaxed);
+            progress(so_far + part.len(), total);
+            out
+        })
+    })
+}
+
+/// [`verify_and_read`] on the calling thread, with batches of signatures checked by
+/// `helper` meanwhile (see [`Helper`]). The report is the one [`verify_and_read`]
+/// gives: whatever the helper does not answer is checked here.
+pub fn verify_and_read_helped(
+    bytes: &[u8],
+    roots: &[PublicKey],
+    limits: &Limits,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    read: &(dyn Fn(SignedEvent<'_>) + Sync),
+    helper: &dyn Helper,
+) -> Result<Report, Malformed> {
+    verify_opening(bytes, roots, limits, progress, |events, trust| {
+        open_helped(events, trust, limits, progress, read, helper)
+    })
+}
+
+/// Verification with the events opened by `open`.
+fn verify_opening(
+    bytes: &[u8],
+    roots: &[PublicKey],
+    limits: &Limits,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    open: impl FnOnce(&[WireEnvelope<'_>], &Trust) -> Vec<Opened>,
+) -> Result<Report, Malformed> {
     let wire = read_wire(bytes, limits)?;
     let mut reasons = Reasons::default();
     let trust = Trust::read(
@@ -411,23 +455,8 @@ pub fn verify_and_read(
         limits,
         &mut reasons,
     );
-
-    // Events go in jobs, each on one thread from start to end (see [`open_events`]).
-    // Large jobs amortise a batch's fixed costs; several per thread keep all busy and
-    // give the progress bar steps.
     let total = wire.events.len();
-    let threads = threads.max(1);
-    let job = (total / (threads * 4))
-        .clamp(batch::BATCH.min(total.div_ceil(threads)), 16 * batch::BATCH)
-        .max(1);
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let opened = parallel::map_ranges(total, threads, job, |range| {
-        let events = wire.events.get(range.clone()).unwrap_or_default();
-        let out = open_events(events, &|i| range.start + i, &trust, limits, read);
-        let so_far = done.fetch_add(events.len(), std::sync::atomic::Ordering::Relaxed);
-        progress(so_far + events.len(), total);
-        out
-    });
+    let opened = open(&wire.events, &trust);
     progress(total, total);
 
     let mut chains: HashMap<String, (u64, merkle::Hash)> = HashMap::new();
@@ -528,9 +557,16 @@ pub(crate) fn open_events(
     limits: &Limits,
     read: &(dyn Fn(SignedEvent<'_>) + Sync),
 ) -> Vec<Opened> {
-    let known = trust.known();
     let prepared: Vec<Prepared> = events.iter().map(|e| prepare(e, &trust.keyids)).collect();
-    let (at, items): (Vec<usize>, Vec<batch::Item<'_>>) = prepared
+    let (at, items) = batch_items(&prepared);
+    let holds = batch::verify(&trust.keys, &items);
+    open_prepared(events, index, trust, limits, read, &prepared, &at, &holds)
+}
+
+/// The signatures of `prepared` that the batch checks (those whose keyid names a
+/// known key), and where each is in `prepared`.
+fn batch_items<'p>(prepared: &'p [Prepared]) -> (Vec<usize>, Vec<batch::Item<'p>>) {
+    prepared
         .iter()
         .enumerate()
         .filter_map(|(i, p)| {
@@ -545,16 +581,31 @@ pub(crate) fn open_events(
                 },
             ))
         })
-        .unzip();
+        .unzip()
+}
+
+/// Opens `events`, prepared, with the batch's answer `holds` for the items at `at`.
+#[allow(clippy::too_many_arguments)]
+fn open_prepared(
+    events: &[WireEnvelope<'_>],
+    index: &dyn Fn(usize) -> usize,
+    trust: &Trust,
+    limits: &Limits,
+    read: &(dyn Fn(SignedEvent<'_>) + Sync),
+    prepared: &[Prepared],
+    at: &[usize],
+    holds: &[bool],
+) -> Vec<Opened> {
+    let known = trust.known();
     let mut verdicts: Vec<Option<bool>> = vec![None; events.len()];
-    for (i, ok) in at.iter().zip(batch::verify(&trust.keys, &items)) {
+    for (i, ok) in at.iter().zip(holds) {
         if let Some(slot) = verdicts.get_mut(*i) {
-            *slot = Some(ok);
+            *slot = Some(*ok);
         }
     }
     events
         .iter()
-        .zip(&prepared)
+        .zip(prepared)
         .zip(verdicts)
         .enumerate()
         .map(|(i, ((envelope, prepared), verdict))| {
@@ -569,6 +620,115 @@ pub(crate) fn open_events(
             )
         })
         .collect()
+}
+
+/// Opens `events` on the calling thread, handing each batch of signatures to
+/// `helper` while it has fewer than two to answer, and checking the others here.
+/// Whatever the helper cannot take, or loses, or answers with the wrong length, is
+/// checked here: the helper speeds verification up and never decides what was not
+/// asked of it.
+fn open_helped(
+    events: &[WireEnvelope<'_>],
+    trust: &Trust,
+    limits: &Limits,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    read: &(dyn Fn(SignedEvent<'_>) + Sync),
+    helper: &dyn Helper,
+) -> Vec<Opened> {
+    let total = events.len();
+    let ranges: Vec<std::ops::Range<usize>> = (0..total)
+        .step_by(batch::BATCH)
+        .map(|start| start..(start + batch::BATCH).min(total))
+        .collect();
+    let mut opened: Vec<Vec<Opened>> = (0..ranges.len()).map(|_| Vec::new()).collect();
+    let mut waiting: std::collections::VecDeque<(usize, Vec<Prepared>)> =
+        std::collections::VecDeque::new();
+    let mut done = 0;
+    let mut finish = |job: usize, prepared: &[Prepared], answer: Option<Vec<u8>>| {
+        let range = ranges.get(job).cloned().unwrap_or_default();
+        let part = events.get(range.clone()).unwrap_or_default();
+        let (at, items) = batch_items(prepared);
+        let holds = match answer {
+            Some(answer) if answer.len() == items.len() => {
+                answer.into_iter().map(|b| b == 1).collect()
+            }
+            _ => batch::verify(&trust.keys, &items),
+        };
+        let out = open_prepared(
+            part,
+            &|i| range.start + i,
+            trust,
+            limits,
+            read,
+            prepared,
+            &at,
+            &holds,
+        );
+        if let Some(slot) = opened.get_mut(job) {
+            *slot = out;
+        }
+        done += part.len();
+        progress(done, total);
+    };
+    for (job, range) in ranges.iter().enumerate() {
+        let part = events.get(range.clone()).unwrap_or_default();
+        let prepared: Vec<Prepared> = part.iter().map(|e| prepare(e, &trust.keyids)).collect();
+        let sent = waiting.len() < 2 && {
+            let (_, items) = batch_items(&prepared);
+            helper.send(batch::pack(&trust.keys, &items), items.len())
+        };
+        if sent {
+            waiting.push_back((job, prepared));
+        } else {
+            finish(job, &prepared, None);
+        }
+        // Open what the helper has answered meanwhile.
+        while !waiting.is_empty() {
+            match helper.receive(false) {
+                Received::NotYet => break,
+                received => {
+                    if let Some((job, prepared)) = waiting.pop_front() {
+                        finish(job, &prepared, received.answer());
+                    }
+                }
+            }
+        }
+    }
+    while let Some((job, prepared)) = waiting.pop_front() {
+        finish(job, &prepared, helper.receive(true).answer());
+    }
+    opened.into_iter().flatten().collect()
+}
+
+/// Another worker that checks batches of signatures ([`batch::verify_packed`]) while
+/// this one goes on: how [`verify_and_read_helped`] spreads verification where
+/// threads cannot start (a browser's workers share no memory).
+pub trait Helper {
+    /// Hands over a batch of `count` signatures ([`batch::pack`]); `false` when it
+    /// cannot be taken.
+    fn send(&self, packed: Vec<u8>, count: usize) -> bool;
+    /// The answer to the oldest batch not yet received, waiting for it when `wait`.
+    fn receive(&self, wait: bool) -> Received;
+}
+
+/// What a [`Helper`] answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Received {
+    /// What [`batch::verify_packed`] gave for the batch.
+    Answer(Vec<u8>),
+    /// Not answered yet.
+    NotYet,
+    /// The batch is lost (the helper failed or gave up): it is checked here.
+    Lost,
+}
+
+impl Received {
+    fn answer(self) -> Option<Vec<u8>> {
+        match self {
+            Received::Answer(answer) => Some(answer),
+            Received::NotYet | Received::Lost => None,
+        }
+    }
 }
 
 /// Opened events, each with its chain checked by the caller's rule.
