@@ -80,11 +80,14 @@ fn outcome(
     let read = Mutex::new(BTreeSet::new());
     let last = Mutex::new(0);
     let on_read = |e: bundle::SignedEvent<'_>| {
-        assert!(read.lock().unwrap().insert(e.index), "each event read once");
+        assert!(
+            read.lock().expect("test value").insert(e.index),
+            "each event read once"
+        );
     };
     let progress = |done: usize, total: usize| {
         assert!(done <= total);
-        *last.lock().unwrap() = done;
+        *last.lock().expect("test value") = done;
     };
     let report = match helper {
         Some(h) => {
@@ -94,9 +97,9 @@ fn outcome(
     }
     .expect("readable");
     (
-        serde_json::to_string(&report).unwrap(),
-        read.into_inner().unwrap(),
-        last.into_inner().unwrap(),
+        serde_json::to_string(&report).expect("test value"),
+        read.into_inner().expect("test value"),
+        last.into_inner().expect("test value"),
     )
 }
 
@@ -104,13 +107,16 @@ fn outcome(
 /// 17,000's payload was changed.
 fn tampered() -> (String, PublicKey) {
     let (bundle, root) = evidence::producer::synthetic(2 * batch::BATCH + 3000, "helped");
-    let mut v: Value = serde_json::from_str(&bundle).unwrap();
-    let events = v["events"].as_array_mut().unwrap();
+    let mut v: Value = serde_json::from_str(&bundle).expect("test value");
+    let events = v["events"].as_array_mut().expect("test value");
     let other = events[10]["signatures"][0]["sig"].clone();
     events[9000]["signatures"][0]["sig"] = other;
-    let payload = events[17_000]["payload"].as_str().unwrap().to_owned();
+    let payload = events[17_000]["payload"]
+        .as_str()
+        .expect("test value")
+        .to_owned();
     events[17_000]["payload"] = Value::String(payload.replacen('e', "f", 1));
-    (serde_json::to_string(&v).unwrap(), root)
+    (serde_json::to_string(&v).expect("test value"), root)
 }
 
 #[test]
@@ -118,7 +124,7 @@ fn every_manner_of_helper_gives_the_report_of_one_thread() {
     let (bundle, root) = tampered();
     let roots = [root];
     let alone = outcome(bundle.as_bytes(), &roots, None);
-    let report: Value = serde_json::from_str(&alone.0).unwrap();
+    let report: Value = serde_json::from_str(&alone.0).expect("test value");
     assert_eq!(report["status"], "tampered");
     assert_eq!(report["events"][9000]["integrity"]["result"], "fail");
     assert_eq!(report["events"][17_000]["integrity"]["result"], "fail");
