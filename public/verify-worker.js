@@ -2,18 +2,87 @@
 // compiled to wasm (the code the server and the CLI run), off the page's thread,
 // and keeps what it found for the page to ask for, a little at a time.
 //
+// Where the page is cross-origin isolated and the machine has a second core, it
+// starts a helper (this script again, as `verify-worker.js?helper`) that checks
+// batches of signatures while this worker reads the rest: `evidence::bundle::
+// verify_and_read_helped`. Answers come back through shared memory, so this worker
+// can wait for one in the middle of a verification, where no message could reach it.
+//
 // Messages in:  {type: 'verify', url | file, roots}   (roots: PEM or one key per line)
 //               {type: 'results', filter, page, perPage}
 //               {type: 'event', index}
 //               {type: 'transcript'}
 // Messages out: {type: 'progress', done, total}
-//               {type: 'done', summary, timeline, findings, millis, size}   (JSON texts)
+//               {type: 'done', summary, timeline, findings, millis, size, helped}   (JSON texts; helped: batches the helper checked)
 //               {type: 'refused', code, message}
 //               {type: 'results', json} · {type: 'event', index, json} · {type: 'transcript', text}
-import init, { VerifiedBundle } from '/pkg/custody.js';
+// The helper takes {type: 'hello', ready} and {type: 'batch', packed, answer}: it
+// sets `ready[0]` to 1 once it can check, and answers each batch in `answer`
+// (Int32 state: 1 checked, 2 failed; then one byte per signature).
+import init, { VerifiedBundle, checkBatch } from '/pkg/custody.js';
 
 const ready = init();
-let current = null;
+const isHelper = new URL(self.location.href).searchParams.has('helper');
+
+if (isHelper) {
+  onmessage = async ({ data }) => {
+    if (data.type === 'hello') {
+      await ready;
+      Atomics.store(new Int32Array(data.ready), 0, 1);
+    } else if (data.type === 'batch') {
+      const state = new Int32Array(data.answer, 0, 1);
+      const out = new Uint8Array(data.answer, 4);
+      let result = 2;
+      try {
+        await ready;
+        const verdicts = checkBatch(data.packed);
+        if (verdicts && verdicts.length === out.length) {
+          out.set(verdicts);
+          result = 1;
+        }
+      } finally {
+        Atomics.store(state, 0, result);
+        Atomics.notify(state, 0);
+      }
+    }
+  };
+} else {
+  // Started with this worker, so that it is ready by the time a bundle is.
+  const helper = startHelper();
+  let current = null;
+
+  onmessage = async (event) => {
+    const message = event.data;
+    try {
+      await ready;
+      if (message.type === 'verify') {
+        if (current) { current.free(); current = null; }
+        const bytes = await bytesOf(message);
+        const started = performance.now();
+        postMessage({ type: 'progress', done: 0, total: 0 });
+        const batches = helper ? batchesFor(helper) : undefined;
+        current = VerifiedBundle.verify(bytes, message.roots, (done, total) => postMessage({ type: 'progress', done, total }), batches);
+        const millis = performance.now() - started;
+        postMessage({ type: 'done', summary: current.summary(), timeline: current.timeline(), findings: current.findings(), millis, size: bytes.length, helped: batches ? batches.checked : 0 });
+      } else if (!current) {
+        // Nothing verified yet (or the last run was refused): nothing to answer.
+      } else if (message.type === 'results') {
+        postMessage({ type: 'results', json: current.results(message.filter, message.page, message.perPage) });
+      } else if (message.type === 'event') {
+        postMessage({ type: 'event', index: message.index, json: current.event(message.index) });
+      } else if (message.type === 'transcript') {
+        postMessage({ type: 'transcript', text: current.transcript() });
+      }
+    } catch (error) {
+      if (message.type !== 'verify') throw error;
+      let refusal = error;
+      if (typeof error === 'string') {
+        try { refusal = JSON.parse(error); } catch { refusal = { code: 'worker.failed', message: error }; }
+      }
+      postMessage({ type: 'refused', code: refusal.code ?? 'worker.failed', message: refusal.message ?? String(error) });
+    }
+  };
+}
 
 async function bytesOf(message) {
   if (message.file) return new Uint8Array(await message.file.arrayBuffer());
@@ -22,33 +91,50 @@ async function bytesOf(message) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-onmessage = async (event) => {
-  const message = event.data;
+// The helper worker, where it can help: shared memory, and a second core.
+function startHelper() {
+  if (!self.crossOriginIsolated || (navigator.hardwareConcurrency || 1) < 2) return null;
   try {
-    await ready;
-    if (message.type === 'verify') {
-      if (current) { current.free(); current = null; }
-      const bytes = await bytesOf(message);
-      const started = performance.now();
-      postMessage({ type: 'progress', done: 0, total: 0 });
-      current = VerifiedBundle.verify(bytes, message.roots, (done, total) => postMessage({ type: 'progress', done, total }));
-      const millis = performance.now() - started;
-      postMessage({ type: 'done', summary: current.summary(), timeline: current.timeline(), findings: current.findings(), millis, size: bytes.length });
-    } else if (!current) {
-      // Nothing verified yet (or the last run was refused): nothing to answer.
-    } else if (message.type === 'results') {
-      postMessage({ type: 'results', json: current.results(message.filter, message.page, message.perPage) });
-    } else if (message.type === 'event') {
-      postMessage({ type: 'event', index: message.index, json: current.event(message.index) });
-    } else if (message.type === 'transcript') {
-      postMessage({ type: 'transcript', text: current.transcript() });
-    }
-  } catch (error) {
-    if (message.type !== 'verify') throw error;
-    let refusal = error;
-    if (typeof error === 'string') {
-      try { refusal = JSON.parse(error); } catch { refusal = { code: 'worker.failed', message: error }; }
-    }
-    postMessage({ type: 'refused', code: refusal.code ?? 'worker.failed', message: refusal.message ?? String(error) });
+    const worker = new Worker('/verify-worker.js?helper', { type: 'module' });
+    const ready = new SharedArrayBuffer(4);
+    worker.postMessage({ type: 'hello', ready });
+    return { worker, ready: new Int32Array(ready) };
+  } catch {
+    return null;
   }
-};
+}
+
+// One run's side of `evidence::bundle::Helper` (see `JsHelper` in app/src/verification.rs).
+function batchesFor(helper) {
+  const waiting = [];
+  const batches = {
+    checked: 0,
+    send(packed, count) {
+      if (Atomics.load(helper.ready, 0) !== 1) return false;
+      const answer = new SharedArrayBuffer(4 + count);
+      try {
+        helper.worker.postMessage({ type: 'batch', packed, answer }, [packed.buffer]);
+      } catch {
+        return false;
+      }
+      waiting.push(answer);
+      return true;
+    },
+    // The oldest answer: its bytes; undefined while it has not come; null when lost
+    // (the helper failed, or took longer than a minute): that batch is checked here.
+    receive(wait) {
+      const answer = waiting[0];
+      if (!answer) return null;
+      const state = new Int32Array(answer, 0, 1);
+      if (Atomics.load(state, 0) === 0) {
+        if (!wait) return undefined;
+        Atomics.wait(state, 0, 0, 60_000);
+      }
+      waiting.shift();
+      if (Atomics.load(state, 0) !== 1) return null;
+      batches.checked += 1;
+      return new Uint8Array(answer, 4).slice();
+    },
+  };
+  return batches;
+}

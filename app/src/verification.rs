@@ -191,11 +191,13 @@ pub struct Refusal {
 }
 
 /// Verifies `bytes` against the trust roots listed in `roots` (PEM blocks or one
-/// key per line; none at all leaves every key untrusted), calling `progress(done, total)` as signatures are checked.
+/// key per line; none at all leaves every key untrusted), calling `progress(done, total)` as signatures are checked;
+/// with a `helper` (a second worker), batches of signatures are checked there meanwhile.
 pub fn verify(
     bytes: &[u8],
     roots: &str,
     progress: &(dyn Fn(usize, usize) + Sync),
+    helper: Option<&dyn bundle::Helper>,
 ) -> Result<Verified, Refusal> {
     let roots = if roots.trim().is_empty() {
         Vec::new()
@@ -206,18 +208,18 @@ pub fn verify(
         })?
     };
     let read: Mutex<Vec<(usize, Event, String)>> = Mutex::new(Vec::new());
-    let report = bundle::verify_and_read(
-        bytes,
-        &roots,
-        &Limits::default(),
-        1,
-        progress,
-        &|e: SignedEvent<'_>| {
-            if let Ok(mut read) = read.lock() {
-                read.push((e.index, e.event.clone(), e.payload.to_owned()));
-            }
-        },
-    )
+    let keep = |e: SignedEvent<'_>| {
+        if let Ok(mut read) = read.lock() {
+            read.push((e.index, e.event.clone(), e.payload.to_owned()));
+        }
+    };
+    let limits = Limits::default();
+    let report = match helper {
+        Some(helper) => {
+            bundle::verify_and_read_helped(bytes, &roots, &limits, progress, &keep, helper)
+        }
+        None => bundle::verify_and_read(bytes, &roots, &limits, 1, progress, &keep),
+    }
     .map_err(|m| Refusal {
         code: m.code().to_owned(),
         message: m.to_string(),
@@ -341,6 +343,54 @@ mod worker {
         });
     }
 
+    /// The second worker's side of [`evidence::bundle::Helper`], in JavaScript:
+    /// `send(packed, count)` posts a batch and says whether it was taken;
+    /// `receive(wait)` gives the oldest answer (bytes), `undefined` when it has not
+    /// come yet, `null` when it is lost.
+    struct JsHelper {
+        helper: JsValue,
+    }
+
+    impl JsHelper {
+        fn call(&self, name: &str, args: &[JsValue]) -> JsValue {
+            let Ok(f) = js_sys::Reflect::get(&self.helper, &name.into())
+                .and_then(|f| f.dyn_into::<js_sys::Function>())
+            else {
+                return JsValue::NULL;
+            };
+            let args: js_sys::Array = args.iter().collect();
+            f.apply(&self.helper, &args).unwrap_or(JsValue::NULL)
+        }
+    }
+
+    impl evidence::bundle::Helper for JsHelper {
+        fn send(&self, packed: Vec<u8>, count: usize) -> bool {
+            let packed = js_sys::Uint8Array::from(packed.as_slice());
+            self.call("send", &[packed.into(), (count as f64).into()])
+                .as_bool()
+                .unwrap_or(false)
+        }
+
+        fn receive(&self, wait: bool) -> evidence::bundle::Received {
+            let answer = self.call("receive", &[wait.into()]);
+            if answer.is_undefined() {
+                evidence::bundle::Received::NotYet
+            } else if let Some(bytes) = answer.dyn_ref::<js_sys::Uint8Array>() {
+                evidence::bundle::Received::Answer(bytes.to_vec())
+            } else {
+                evidence::bundle::Received::Lost
+            }
+        }
+    }
+
+    /// Checks a batch of signatures another worker packed
+    /// ([`evidence::batch::verify_packed`]): one byte per signature, 1 where it holds;
+    /// nothing when the bytes are not a batch.
+    #[wasm_bindgen(js_name = checkBatch)]
+    pub fn check_batch(packed: &[u8]) -> Option<Vec<u8>> {
+        evidence::batch::verify_packed(packed)
+    }
+
     /// A bundle verified in this worker, held for the page's questions.
     #[wasm_bindgen]
     pub struct VerifiedBundle {
@@ -349,15 +399,24 @@ mod worker {
 
     #[wasm_bindgen]
     impl VerifiedBundle {
-        /// Verifies `bytes` against `roots`, calling `progress(done, total)`; throws
-        /// a JSON `{code, message}` when the bundle or the roots are refused.
+        /// Verifies `bytes` against `roots`, calling `progress(done, total)`, with
+        /// batches of signatures handed to `helper` when it is an object (see
+        /// `JsHelper`); throws a JSON `{code, message}` when the bundle or the roots
+        /// are refused.
         pub fn verify(
             bytes: &[u8],
             roots: &str,
             progress: js_sys::Function,
+            helper: JsValue,
         ) -> Result<VerifiedBundle, JsValue> {
             PROGRESS.with(|p| *p.borrow_mut() = Some((progress, 0)));
-            let outcome = super::verify(bytes, roots, &report_progress);
+            let helper = helper.is_object().then_some(JsHelper { helper });
+            let outcome = super::verify(
+                bytes,
+                roots,
+                &report_progress,
+                helper.as_ref().map(|h| h as &dyn evidence::bundle::Helper),
+            );
             PROGRESS.with(|p| *p.borrow_mut() = None);
             match outcome {
                 Ok(inner) => Ok(VerifiedBundle { inner }),
@@ -412,7 +471,13 @@ mod tests {
     #[test]
     fn a_bundle_verifies_with_pasted_roots_and_pages_its_results() {
         let (bundle, root) = synthetic(7);
-        let v = verify(bundle.as_bytes(), &format!("# ours\n{root}\n"), &|_, _| {}).unwrap();
+        let v = verify(
+            bundle.as_bytes(),
+            &format!("# ours\n{root}\n"),
+            &|_, _| {},
+            None,
+        )
+        .unwrap();
         let summary = v.summary();
         assert_eq!(summary.status, "verified");
         assert_eq!(summary.event_count, 7);
@@ -438,7 +503,7 @@ mod tests {
     #[test]
     fn without_roots_every_key_is_untrusted_and_bad_roots_are_refused() {
         let (bundle, _) = synthetic(2);
-        let v = verify(bundle.as_bytes(), " \n", &|_, _| {}).unwrap();
+        let v = verify(bundle.as_bytes(), " \n", &|_, _| {}, None).unwrap();
         assert_eq!(v.summary().status, "untrusted");
         // Each event's trust check names why: no root certified its key.
         let first = v.event(0).result.unwrap();
@@ -448,7 +513,7 @@ mod tests {
             .marks
             .iter()
             .all(|m| m.standing == crate::timeline::Standing::Untrusted));
-        let refused = verify(bundle.as_bytes(), "not a key", &|_, _| {})
+        let refused = verify(bundle.as_bytes(), "not a key", &|_, _| {}, None)
             .err()
             .unwrap();
         assert_eq!(refused.code, "roots.invalid");
@@ -457,7 +522,7 @@ mod tests {
 
     #[test]
     fn a_bundle_that_is_not_one_is_refused_with_its_code() {
-        let refused = verify(b"{\"not\": \"a bundle\"}", "", &|_, _| {})
+        let refused = verify(b"{\"not\": \"a bundle\"}", "", &|_, _| {}, None)
             .err()
             .unwrap();
         assert_eq!(refused.code, "bundle.malformed");

@@ -24,6 +24,8 @@ pub struct Found {
     pub millis: f64,
     /// The bundle's size in bytes.
     pub size: f64,
+    /// How many batches of signatures the worker's helper checked (0: it checked alone).
+    pub helped: u32,
     /// When the page received the result, before reading it (ms since the epoch),
     /// for benchmarks.
     pub received_at: f64,
@@ -233,6 +235,7 @@ mod client {
             findings,
             millis: number(data, "millis"),
             size: number(data, "size"),
+            helped: number(data, "helped") as u32,
             received_at,
         })
     }

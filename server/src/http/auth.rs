@@ -216,7 +216,10 @@ fn with_headers(mut response: Response, nonce: &str) -> Response {
     // Not `no-referrer`: under it a browser sends `Origin: null` on this site's own forms.
     set("referrer-policy", "same-origin");
     set("x-frame-options", "DENY");
+    // Both make the console cross-origin isolated: the verification worker's helper
+    // answers through shared memory (SharedArrayBuffer), which only such pages get.
     set("cross-origin-opener-policy", "same-origin");
+    set("cross-origin-embedder-policy", "require-corp");
     set(
         "permissions-policy",
         "camera=(), microphone=(), geolocation=()",

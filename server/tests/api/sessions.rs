@@ -299,6 +299,8 @@ async fn every_response_carries_the_security_headers() {
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["referrer-policy"], "same-origin", "{path}");
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["cross-origin-opener-policy"], "same-origin", "{path}");
+        assert_eq!(h["cross-origin-embedder-policy"], "require-corp", "{path}");
     }
     // The page's inline scripts carry the nonce its CSP names.
     let response = app.get("/").await;
