@@ -210,7 +210,7 @@ pub fn verify(
     let read: Mutex<Vec<(usize, Event, String)>> = Mutex::new(Vec::new());
     let keep = |e: SignedEvent<'_>| {
         if let Ok(mut read) = read.lock() {
-            read.push((e.index, e.event.clone(), e.payload.to_owned()));
+            read.push((e.index, e.event, e.payload.to_owned()));
         }
     };
     let limits = Limits::default();

@@ -311,14 +311,14 @@ pub fn verify_with(
 
 /// An event whose signature held and whose payload is a valid event, as
 /// [`verify_and_read`] hands it over.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct SignedEvent<'a> {
     /// Its position in the bundle, from 0.
     pub index: usize,
     /// SHA-256 of its signed bytes (its PAE), as in its [`EventReport`].
     pub digest: &'a merkle::Hash,
-    /// The payload, read.
-    pub event: &'a Event,
+    /// The payload, read (handed over: nothing else keeps it).
+    pub event: Event,
     /// The payload's bytes as signed (valid JSON, so text).
     pub payload: &'a str,
 }
@@ -1202,25 +1202,25 @@ fn open_event(
                 let mut bytes = [0u8; 32];
                 hex::decode_to_slice(p, &mut bytes).ok().map(|()| bytes)
             });
+            let chained = Header {
+                emitter: header.emitter.clone(),
+                seq: header.seq,
+                prev,
+                id: header.id.clone(),
+            };
             // A payload that parsed is valid JSON, hence UTF-8.
             if let Ok(text) = std::str::from_utf8(payload) {
                 read(SignedEvent {
                     index,
                     digest: &digest,
-                    event: &header,
+                    event: header,
                     payload: text,
                 });
             }
-            let (emitter, id) = (header.emitter, header.id);
             done(
                 report,
                 Signed::Yes {
-                    header: Header {
-                        emitter,
-                        seq: header.seq,
-                        prev,
-                        id,
-                    },
+                    header: chained,
                     time,
                 },
             )

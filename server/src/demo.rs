@@ -2900,7 +2900,7 @@ mod tests {
                 &Limits::default(),
                 1,
                 &|_, _| {},
-                &|e| read.lock().expect("lock").push((e.index, e.event.clone())),
+                &|e| read.lock().expect("lock").push((e.index, e.event)),
             )
             .expect("readable");
             let mut events = read.into_inner().expect("events");

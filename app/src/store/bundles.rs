@@ -548,7 +548,7 @@ pub async fn reread(
             &|_, _| {},
             &|signed| {
                 if let Ok(mut read) = read.lock() {
-                    read.push((signed.index, signed.event.clone()));
+                    read.push((signed.index, signed.event));
                 }
             },
         )
@@ -738,7 +738,7 @@ impl ReadEvent {
     /// The columns of a signed event; `None` when its time cannot be stored
     /// (verification refuses such an event first).
     fn read(signed: bundle::SignedEvent<'_>) -> Option<Box<ReadEvent>> {
-        let e = signed.event;
+        let e = &signed.event;
         let time = stored_time(&e.time)?;
         let mut named: Vec<(String, &'static str, Option<String>)> = Vec::new();
         let mut name = |actor: &Actor| {

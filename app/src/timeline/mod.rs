@@ -683,7 +683,7 @@ mod tests {
             1,
             &|_, _| {},
             &|e| {
-                read.lock().unwrap().push((e.index, e.event.clone()));
+                read.lock().unwrap().push((e.index, e.event));
             },
         )
         .unwrap();
@@ -806,7 +806,7 @@ mod tests {
             1,
             &|_, _| {},
             &|e| {
-                read.lock().unwrap().push((e.index, e.event.clone()));
+                read.lock().unwrap().push((e.index, e.event));
             },
         )
         .unwrap();

@@ -162,7 +162,7 @@ mod tests {
             &evidence::bundle::Limits::default(),
             1,
             &|_, _| {},
-            &|e| read.lock().unwrap().push((e.index, e.event.clone())),
+            &|e| read.lock().unwrap().push((e.index, e.event)),
         )
         .unwrap();
         let t = Timeline::build(read.into_inner().unwrap(), &report);
