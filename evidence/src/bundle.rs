@@ -636,9 +636,12 @@ fn open_helped(
     helper: &dyn Helper,
 ) -> Vec<Opened> {
     let total = events.len();
+    // At least eight jobs where batches of 1,024 allow, so that both sides stay busy
+    // on small bundles too.
+    let job = (total / 8).clamp(1024, batch::BATCH);
     let ranges: Vec<std::ops::Range<usize>> = (0..total)
-        .step_by(batch::BATCH)
-        .map(|start| start..(start + batch::BATCH).min(total))
+        .step_by(job)
+        .map(|start| start..(start + job).min(total))
         .collect();
     let mut opened: Vec<Vec<Opened>> = (0..ranges.len()).map(|_| Vec::new()).collect();
     let mut waiting: std::collections::VecDeque<(usize, Vec<Prepared>)> =
