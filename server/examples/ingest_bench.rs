@@ -38,14 +38,6 @@ async fn one(file: &str, root: &str, url: &str) {
     )
     .await
     .expect("root");
-    if let Ok(list) = std::env::var("DROPIDX") {
-        for i in list.split(',') {
-            sqlx::query(&format!("DROP INDEX {i}"))
-                .execute(db.pool())
-                .await
-                .expect("drop");
-        }
-    }
     let before = peak_rss_bytes();
     let start = Instant::now();
     let stored = common::store_in_new_incident(&db, bytes).await;
