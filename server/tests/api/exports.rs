@@ -471,12 +471,14 @@ async fn downloads_carry_their_length_and_other_answers_stay_compressed() {
         .store("name=late-approval.bundle.json", demo("late-approval"))
         .await;
     let id = stored["incident_id"].as_i64().expect("incident");
-    for file in ["events.csv", "review.json", "export.tar"] {
-        let answer = app
-            .client
-            .get(format!("{}/api/incidents/{id}/export/{file}", app.address))
+    let gzip_accepted = |path: String| {
+        app.client
+            .get(format!("{}{path}", app.address))
             .header("accept-encoding", "gzip")
             .send()
+    };
+    for file in ["events.csv", "review.json", "export.tar"] {
+        let answer = gzip_accepted(format!("/api/incidents/{id}/export/{file}"))
             .await
             .expect("request");
         assert_eq!(answer.status(), 200, "{file}");
@@ -491,11 +493,7 @@ async fn downloads_carry_their_length_and_other_answers_stay_compressed() {
             .expect("a length");
         assert_eq!(length, answer.bytes().await.expect("bytes").len(), "{file}");
     }
-    let document = app
-        .client
-        .get(format!("{}/api/openapi.json", app.address))
-        .header("accept-encoding", "gzip")
-        .send()
+    let document = gzip_accepted("/api/openapi.json".into())
         .await
         .expect("request");
     assert_eq!(document.headers()["content-encoding"], "gzip");
