@@ -54,6 +54,7 @@ for (const n of counts) {
   await page.waitForFunction(() => window.__drawnAt !== null);
   const status = await verdict.getAttribute('data-status');
   const workerMs = Number(await verdict.getAttribute('data-millis'));
+  const analysisMs = Number(await verdict.getAttribute('data-analysis-millis'));
   const helped = Number(await verdict.getAttribute('data-helped'));
   const receivedAt = Number(await verdict.getAttribute('data-received-at'));
   const drawnAt = await page.evaluate(() => window.__drawnAt);
@@ -89,7 +90,7 @@ for (const n of counts) {
     times.step.push(await act({ key: 'j' }));
   }
   for (let i = 0; i < 3; i++) times.zoomOut.push(await act({ key: '0' }));
-  rows.push({ n, status, native: Math.min(...native), workerMs, helped, render: drawnAt - receivedAt, total, times });
+  rows.push({ n, status, native: Math.min(...native), workerMs, analysisMs, helped, render: drawnAt - receivedAt, total, times });
   await page.close();
 }
 await browser.close();
@@ -99,6 +100,7 @@ for (const r of rows) {
   console.log(`${r.n.toLocaleString('en')} events (${r.status}):`);
   console.log(`  native CLI verify (best of 3):        ${fmt(r.native)}`);
   console.log(`  browser verify in the worker (wasm):  ${fmt(r.workerMs)}  = ${(r.workerMs / r.native).toFixed(2)}x native (${r.helped} batches checked by its helper)`);
+  console.log(`  then findings and timeline layout:    ${fmt(r.analysisMs)}  (both: ${((r.workerMs + r.analysisMs) / r.native).toFixed(2)}x native)`);
   console.log(`  timeline first render after result:  ${fmt(r.render)}`);
   console.log(`  click to timeline on screen:          ${fmt(r.total)}`);
   for (const [name, xs] of Object.entries(r.times)) {

@@ -13,7 +13,9 @@
 //               {type: 'event', index}
 //               {type: 'transcript'}
 // Messages out: {type: 'progress', done, total}
-//               {type: 'done', summary, timeline, findings, millis, size, helped}   (JSON texts; helped: batches the helper checked)
+//               {type: 'done', summary, timeline, findings, millis, analysisMillis, size, helped}
+//                 (JSON texts; millis: verification; analysisMillis: findings and timeline after it;
+//                 helped: batches the helper checked)
 //               {type: 'refused', code, message}
 //               {type: 'results', json} · {type: 'event', index, json} · {type: 'transcript', text}
 // The helper takes {type: 'hello', ready} and {type: 'batch', packed, answer}: it
@@ -58,12 +60,10 @@ if (isHelper) {
       if (message.type === 'verify') {
         if (current) { current.free(); current = null; }
         const bytes = await bytesOf(message);
-        const started = performance.now();
         postMessage({ type: 'progress', done: 0, total: 0 });
         const batches = helper ? batchesFor(helper) : undefined;
         current = VerifiedBundle.verify(bytes, message.roots, (done, total) => postMessage({ type: 'progress', done, total }), batches);
-        const millis = performance.now() - started;
-        postMessage({ type: 'done', summary: current.summary(), timeline: current.timeline(), findings: current.findings(), millis, size: bytes.length, helped: batches ? batches.checked : 0 });
+        postMessage({ type: 'done', summary: current.summary(), timeline: current.timeline(), findings: current.findings(), millis: current.checkedMillis(), analysisMillis: current.analysisMillis(), size: bytes.length, helped: batches ? batches.checked : 0 });
       } else if (!current) {
         // Nothing verified yet (or the last run was refused): nothing to answer.
       } else if (message.type === 'results') {

@@ -190,6 +190,14 @@ pub struct Refusal {
     pub message: String,
 }
 
+/// A bundle checked here and not yet read for review: the report, and each event
+/// read from it. This is what `custody verify` computes.
+pub struct Checked {
+    report: Report,
+    events: Vec<(usize, Event)>,
+    payloads: Vec<Option<String>>,
+}
+
 /// Verifies `bytes` against the trust roots listed in `roots` (PEM blocks or one
 /// key per line; none at all leaves every key untrusted), calling `progress(done, total)` as signatures are checked;
 /// with a `helper` (a second worker), batches of signatures are checked there meanwhile.
@@ -199,6 +207,17 @@ pub fn verify(
     progress: &(dyn Fn(usize, usize) + Sync),
     helper: Option<&dyn bundle::Helper>,
 ) -> Result<Verified, Refusal> {
+    check(bytes, roots, progress, helper).map(Checked::analyse)
+}
+
+/// The verification part of [`verify`]: the report and the events read, without
+/// the findings and the timeline.
+pub fn check(
+    bytes: &[u8],
+    roots: &str,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    helper: Option<&dyn bundle::Helper>,
+) -> Result<Checked, Refusal> {
     let roots = if roots.trim().is_empty() {
         Vec::new()
     } else {
@@ -234,13 +253,29 @@ pub fn verify(
         events.push((index, event));
     }
     events.sort_by_key(|(index, _)| *index);
-    let findings = findings::analyse(&report, &events, &Policy::default());
-    Ok(Verified {
-        timeline: Timeline::build(events, &report),
+    Ok(Checked {
         report,
+        events,
         payloads,
-        findings,
     })
+}
+
+impl Checked {
+    /// The findings under the default policy, and the timeline.
+    pub fn analyse(self) -> Verified {
+        let Checked {
+            report,
+            events,
+            payloads,
+        } = self;
+        let findings = findings::analyse(&report, &events, &Policy::default());
+        Verified {
+            timeline: Timeline::build(events, &report),
+            report,
+            payloads,
+            findings,
+        }
+    }
 }
 
 /// Whether a check held.
@@ -395,6 +430,8 @@ mod worker {
     #[wasm_bindgen]
     pub struct VerifiedBundle {
         inner: super::Verified,
+        checked_millis: f64,
+        analysis_millis: f64,
     }
 
     #[wasm_bindgen]
@@ -411,19 +448,40 @@ mod worker {
         ) -> Result<VerifiedBundle, JsValue> {
             PROGRESS.with(|p| *p.borrow_mut() = Some((progress, 0)));
             let helper = helper.is_object().then_some(JsHelper { helper });
-            let outcome = super::verify(
+            let started = js_sys::Date::now();
+            let outcome = super::check(
                 bytes,
                 roots,
                 &report_progress,
                 helper.as_ref().map(|h| h as &dyn evidence::bundle::Helper),
             );
             PROGRESS.with(|p| *p.borrow_mut() = None);
+            let checked = js_sys::Date::now();
             match outcome {
-                Ok(inner) => Ok(VerifiedBundle { inner }),
+                Ok(checked_bundle) => {
+                    let inner = checked_bundle.analyse();
+                    Ok(VerifiedBundle {
+                        inner,
+                        checked_millis: checked - started,
+                        analysis_millis: js_sys::Date::now() - checked,
+                    })
+                }
                 Err(refusal) => Err(JsValue::from_str(
                     &serde_json::to_string(&refusal).unwrap_or_default(),
                 )),
             }
+        }
+
+        /// How long verification took, in ms: what `custody verify` does.
+        #[wasm_bindgen(js_name = checkedMillis)]
+        pub fn checked_millis(&self) -> f64 {
+            self.checked_millis
+        }
+
+        /// How long the findings and the timeline took after it, in ms.
+        #[wasm_bindgen(js_name = analysisMillis)]
+        pub fn analysis_millis(&self) -> f64 {
+            self.analysis_millis
         }
 
         /// The summary, as JSON text.

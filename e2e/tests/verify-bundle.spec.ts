@@ -63,6 +63,10 @@ test('a stored bundle is verified again in the browser, with roots the reviewer 
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
   await expect(verdict).toHaveAttribute('data-helped', cores >= 2 ? '1' : '0');
   if (cores >= 2) await expect(verdict).toContainText('on two workers');
+  // Verification and the reading for review after it are timed apart.
+  await expect(verdict).toContainText(/checked in \d+ ms .*; findings and timeline in \d+ ms more/);
+  expect(Number(await verdict.getAttribute('data-millis'))).toBeGreaterThan(0);
+  expect(Number.isFinite(Number(await verdict.getAttribute('data-analysis-millis')))).toBe(true);
 
   // The transcript downloads as the verifier wrote it.
   const download = page.waitForEvent('download');

@@ -264,8 +264,10 @@ fn equation_holds(prepared: &[Option<KeyPoint>], pending: &[Pending]) -> bool {
         if let Some(c) = key_coefficients.get_mut(p.key) {
             *c += z * p.k;
         }
-        scalars.push(-z);
-        points.push(p.r);
+        // `z` times `−R` rather than `−z` times `R`: `z` is 128 bits, `−z` 253, and
+        // the multiscalar multiplication skips a scalar's zero digits.
+        scalars.push(z);
+        points.push(-p.r);
     }
     for (c, key) in key_coefficients.iter().zip(prepared) {
         if let (Some(key), false) = (key, *c == Scalar::ZERO) {

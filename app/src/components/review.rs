@@ -104,7 +104,7 @@ pub fn Review(
     let timeline = Arc::new(found.timeline.clone());
     let bundle_for_results = bundle.clone();
     view! {
-        <section data-testid="browser-verdict" data-status=status.clone() data-millis=found.millis data-helped=found.helped data-received-at=found.received_at class="rounded-lg border border-slate-200 p-4 dark:border-slate-800">
+        <section data-testid="browser-verdict" data-status=status.clone() data-millis=found.millis data-analysis-millis=found.analysis_millis data-helped=found.helped data-received-at=found.received_at class="rounded-lg border border-slate-200 p-4 dark:border-slate-800">
             <div class="flex flex-wrap items-center gap-3">
                 <Badge tone=tone_of(&status) text=status_label(&status)/>
                 <h2 class="font-semibold">"Verified in this browser"</h2>
@@ -114,7 +114,7 @@ pub fn Review(
                 </button>
             </div>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
-                {format!("{} events, {}, checked in {:.0} ms with the evidence verifier compiled to wasm{}. ", t.event_count, crate::components::exports::size(found.size), found.millis, helped_note(found.helped))}
+                {format!("{} events, {}, checked in {:.0} ms with the evidence verifier compiled to wasm{}; findings and timeline in {:.0} ms more. ", t.event_count, crate::components::exports::size(found.size), found.millis, helped_note(found.helped), found.analysis_millis)}
                 {roots_note}
             </p>
             {(!reasons.is_empty()).then(|| view! {

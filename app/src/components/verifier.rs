@@ -22,6 +22,8 @@ pub struct Found {
     pub findings: Vec<evidence::findings::Finding>,
     /// How long verification took in the worker, in ms.
     pub millis: f64,
+    /// How long the findings and the timeline took after it, in ms.
+    pub analysis_millis: f64,
     /// The bundle's size in bytes.
     pub size: f64,
     /// How many batches of signatures the worker's helper checked (0: it checked alone).
@@ -234,6 +236,7 @@ mod client {
             mark_of,
             findings,
             millis: number(data, "millis"),
+            analysis_millis: number(data, "analysisMillis"),
             size: number(data, "size"),
             helped: number(data, "helped") as u32,
             received_at,
