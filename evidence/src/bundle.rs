@@ -622,11 +622,11 @@ fn open_prepared(
         .collect()
 }
 
-/// Opens `events` on the calling thread, handing each batch of signatures to
-/// `helper` while it has fewer than two to answer, and checking the others here.
-/// Whatever the helper cannot take, or loses, or answers with the wrong length, is
-/// checked here: the helper speeds verification up and never decides what was not
-/// asked of it.
+/// Opens `events` on the calling thread, handing batches of signatures to `helper`
+/// (up to [`HELPER_SHARE`] of them, while it has fewer than three to answer) and
+/// checking the others here. Whatever the helper cannot take, or loses, or answers
+/// with the wrong length, is checked here: the helper speeds verification up and
+/// never decides what was not asked of it.
 fn open_helped(
     events: &[WireEnvelope<'_>],
     trust: &Trust,
@@ -646,6 +646,8 @@ fn open_helped(
     let mut opened: Vec<Vec<Opened>> = (0..ranges.len()).map(|_| Vec::new()).collect();
     let mut waiting: std::collections::VecDeque<(usize, Vec<Prepared>)> =
         std::collections::VecDeque::new();
+    let share = total * HELPER_SHARE.0 / HELPER_SHARE.1;
+    let mut handed = 0;
     let mut done = 0;
     let mut finish = |job: usize, prepared: &[Prepared], answer: Option<Vec<u8>>| {
         let range = ranges.get(job).cloned().unwrap_or_default();
@@ -676,11 +678,12 @@ fn open_helped(
     for (job, range) in ranges.iter().enumerate() {
         let part = events.get(range.clone()).unwrap_or_default();
         let prepared: Vec<Prepared> = part.iter().map(|e| prepare(e, &trust.keyids)).collect();
-        let sent = waiting.len() < 2 && {
+        let sent = waiting.len() < 3 && handed + part.len() / 2 <= share && {
             let (_, items) = batch_items(&prepared);
             helper.send(batch::pack(&trust.keys, &items), items.len())
         };
         if sent {
+            handed += part.len();
             waiting.push_back((job, prepared));
         } else {
             finish(job, &prepared, None);
@@ -702,6 +705,12 @@ fn open_helped(
     }
     opened.into_iter().flatten().collect()
 }
+
+/// The part of the signatures [`open_helped`] hands to its helper, as a fraction:
+/// the rest of each event's work (reading, hashing, parsing, the report) stays with
+/// the caller, and in wasm costs about half what checking its signature does, so the
+/// two sides finish together when the helper checks about 70% of the signatures.
+const HELPER_SHARE: (usize, usize) = (2, 3);
 
 /// Another worker that checks batches of signatures ([`batch::verify_packed`]) while
 /// this one goes on: how [`verify_and_read_helped`] spreads verification where
