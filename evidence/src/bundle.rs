@@ -709,7 +709,7 @@ fn open_helped(
 /// The part of the signatures [`open_helped`] hands to its helper, as a fraction:
 /// the rest of each event's work (reading, hashing, parsing, the report) stays with
 /// the caller, and in wasm costs about half what checking its signature does, so the
-/// two sides finish together when the helper checks about 70% of the signatures.
+/// two sides finish together when the helper checks about two thirds of them.
 const HELPER_SHARE: (usize, usize) = (2, 3);
 
 /// Another worker that checks batches of signatures ([`batch::verify_packed`]) while
