@@ -377,7 +377,7 @@ pub struct Event {
     pub actor: Actor,
     /// Who intended it, when not the actor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub initiator: Option<Actor>,
+    pub initiator: Option<Box<Actor>>,
     /// On whose behalf the actor acted, nearest first (like RFC 8693 nested `act`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub on_behalf_of: Vec<Actor>,
@@ -395,37 +395,37 @@ pub struct Event {
     pub correlation_id: Option<String>,
     /// The delegation made (`task.delegate`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delegation: Option<Delegation>,
+    pub delegation: Option<Box<Delegation>>,
     /// The credential issued, exchanged, used or revoked, or under which the actor acted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub credential: Option<Credential>,
+    pub credential: Option<Box<Credential>>,
     /// The decision made (`policy.decision`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub decision: Option<Decision>,
+    pub decision: Option<Box<Decision>>,
     /// The policy decision this action rests on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision_ref: Option<String>,
     /// The approval asked for or decided (`approval.*`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub approval: Option<Approval>,
+    pub approval: Option<Box<Approval>>,
     /// The approval this action rests on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_ref: Option<String>,
     /// What the actor received.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub input: Option<Content>,
+    pub input: Option<Box<Content>>,
     /// What the actor produced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub output: Option<Content>,
+    pub output: Option<Box<Content>>,
     /// The tool called (`tool.call`, `tool.result`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tool: Option<Tool>,
+    pub tool: Option<Box<Tool>>,
     /// The outbound request (`http.request`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request: Option<Request>,
+    pub request: Option<Box<Request>>,
     /// The change made (`side_effect`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub change: Option<Change>,
+    pub change: Option<Box<Change>>,
     /// The producer's own fields, which Custody keeps and shows but does not interpret.
     #[serde(
         default,

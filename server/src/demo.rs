@@ -2957,7 +2957,7 @@ mod tests {
                     );
                 }
                 assert!(seen.insert(e.id.clone()), "{}: id {} twice", s.slug, e.id);
-                if let Some(initiator) = &e.initiator {
+                if let Some(initiator) = e.initiator.as_deref() {
                     assert_ne!(initiator, &e.actor, "{}: {}", s.slug, e.id);
                 }
             }

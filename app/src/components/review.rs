@@ -275,7 +275,7 @@ fn Inspector(
                 {row("Session", e.actor.session.clone())}
                 {row("Instance", e.actor.instance.clone())}
                 {row("Model", e.actor.model.clone().map(|m| format!("{m} {}", e.actor.model_version.clone().unwrap_or_default())))}
-                {row("Initiated by", e.initiator.as_ref().map(who))}
+                {row("Initiated by", e.initiator.as_deref().map(who))}
                 {row("On behalf of", chain)}
                 {row("Delegation", delegation)}
                 {row("Credential", credential)}

@@ -747,7 +747,7 @@ impl ReadEvent {
             }
         };
         name(&e.actor);
-        e.initiator.iter().for_each(&mut name);
+        e.initiator.as_deref().into_iter().for_each(&mut name);
         e.on_behalf_of.iter().for_each(&mut name);
         if let Some(d) = &e.delegation {
             name(&d.to);

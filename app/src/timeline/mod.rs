@@ -366,7 +366,12 @@ impl Timeline {
         // Lanes for everyone named (initiators, principals, delegates, approvers),
         // so a delegation or approval always has a lane to point at.
         for (_, event) in &pending {
-            for a in event.initiator.iter().chain(&event.on_behalf_of) {
+            for a in event
+                .initiator
+                .as_deref()
+                .into_iter()
+                .chain(&event.on_behalf_of)
+            {
                 actor_lane(&mut lanes, a);
             }
             if let Some(d) = &event.delegation {

@@ -294,7 +294,7 @@ fn cycles(parents: &[Option<usize>]) -> Vec<bool> {
 /// Every actor an event names.
 fn actors_of(e: &Event) -> Vec<&Actor> {
     let mut out = vec![&e.actor];
-    out.extend(e.initiator.as_ref());
+    out.extend(e.initiator.as_deref());
     out.extend(e.on_behalf_of.iter());
     if let Some(d) = &e.delegation {
         out.push(&d.to);

@@ -438,7 +438,7 @@ fn token_time<'a>(
     let issued = index.issuing(u.token);
     let from_issue = issued
         .and_then(|i| index.event(i))
-        .and_then(|e| e.credential.as_ref())
+        .and_then(|e| e.credential.as_deref())
         .and_then(field)
         .map(|t| (t.clone(), issued));
     let from_own = || {
@@ -447,7 +447,7 @@ fn token_time<'a>(
         }
         index
             .event(u.slot)
-            .and_then(|e| e.credential.as_ref())
+            .and_then(|e| e.credential.as_deref())
             .and_then(field)
             .map(|t| (t.clone(), None))
     };
