@@ -409,6 +409,28 @@ impl Verdict {
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.as_str() == name)
     }
+
+    /// The verifier's status this verdict stores.
+    pub fn status(self) -> evidence::bundle::Status {
+        use evidence::bundle::Status;
+        match self {
+            Self::Verified => Status::Verified,
+            Self::VerifiedWithWarnings => Status::VerifiedWithWarnings,
+            Self::Tampered => Status::Tampered,
+            Self::Untrusted => Status::Untrusted,
+        }
+    }
+
+    /// The verdict a status is stored as; `None` for a malformed bundle, which is
+    /// refused and never stored.
+    pub fn of_status(status: evidence::bundle::Status) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.status() == status)
+    }
+
+    /// Whether the bundle verified (with or without warnings).
+    pub fn holds(self) -> bool {
+        self.status().holds()
+    }
 }
 
 /// A stored bundle, without its bytes.

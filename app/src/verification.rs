@@ -11,9 +11,10 @@
 
 use std::sync::Mutex;
 
+use evidence::bundle::Status;
 use evidence::bundle::{self, Check, EventReport, Limits, Report, SignedEvent};
 use evidence::event::Event;
-use evidence::findings::{self, Finding, Policy};
+use evidence::findings::{self, Account, Finding, Policy};
 use evidence::keys::PublicKey;
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +30,8 @@ pub struct Verified {
     pub payloads: Vec<Option<String>>,
     /// The attribution-gap findings under the default policy (`evidence::findings`).
     pub findings: Vec<Finding>,
+    /// The account of each side effect (`evidence::findings::account`), by position.
+    pub accounts: std::collections::BTreeMap<usize, Account>,
 }
 
 /// The bundle-level part of a transcript.
@@ -36,7 +39,7 @@ pub struct Verified {
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     /// The bundle's status.
-    pub status: String,
+    pub status: Status,
     /// The bundle ID its manifest names.
     pub bundle_id: Option<String>,
     /// Every reason code found.
@@ -126,6 +129,9 @@ pub struct EventDetail {
     pub result: Option<EventResult>,
     /// Its payload as signed, if its signature held.
     pub payload: Option<String>,
+    /// The account of it, when it is a side effect whose signature held.
+    #[serde(default)]
+    pub account: Option<Account>,
 }
 
 fn as_result(event: &EventReport) -> Option<EventResult> {
@@ -138,7 +144,7 @@ impl Verified {
     /// The bundle-level part of the transcript.
     pub fn summary(&self) -> Summary {
         Summary {
-            status: self.report.status().code().to_owned(),
+            status: self.report.status(),
             bundle_id: self.report.bundle_id().map(str::to_owned),
             reasons: self
                 .report
@@ -177,6 +183,7 @@ impl Verified {
         EventDetail {
             result: self.report.events().get(index).and_then(as_result),
             payload: self.payloads.get(index).cloned().flatten(),
+            account: self.accounts.get(&index).cloned(),
         }
     }
 }
@@ -270,8 +277,14 @@ impl Checked {
             events,
             payloads,
         } = self;
-        let findings = findings::analyse(&report, &events, &Policy::default());
+        let policy = Policy::default();
+        let findings = findings::analyse(&report, &events, &policy);
+        let accounts = findings::accounts(&report, &events, &policy)
+            .into_iter()
+            .map(|a| (a.position, a))
+            .collect();
         Verified {
+            accounts,
             timeline: Timeline::build(events, &report),
             report,
             payloads,
@@ -568,7 +581,7 @@ mod tests {
         )
         .unwrap();
         let summary = v.summary();
-        assert_eq!(summary.status, "verified");
+        assert_eq!(summary.status, Status::Verified);
         assert_eq!(summary.event_count, 7);
         let page = v.results(Filter::All, 1, 3);
         assert_eq!((page.total, page.page), (7, 1));
@@ -593,7 +606,7 @@ mod tests {
     fn without_roots_every_key_is_untrusted_and_bad_roots_are_refused() {
         let (bundle, _) = synthetic(2);
         let v = verify(bundle.as_bytes(), " \n", &|_, _| {}, None).unwrap();
-        assert_eq!(v.summary().status, "untrusted");
+        assert_eq!(v.summary().status, Status::Untrusted);
         // Each event's trust check names why: no root certified its key.
         let first = v.event(0).result.unwrap();
         assert_eq!(first.trust.code.as_deref(), Some("trust.key_not_certified"));

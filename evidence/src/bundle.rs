@@ -157,7 +157,7 @@ pub struct EventReport {
 }
 
 /// The bundle's one status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Every check on every event and on the manifest passed.
@@ -182,6 +182,23 @@ impl Status {
             Status::Untrusted => "untrusted",
             Status::Malformed => "malformed",
         }
+    }
+
+    /// The status as people read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Verified => "Verified",
+            Status::VerifiedWithWarnings => "Verified with warnings",
+            Status::Tampered => "Tampered",
+            Status::Untrusted => "Untrusted",
+            Status::Malformed => "Malformed",
+        }
+    }
+
+    /// Whether every signature, link, binding and inclusion held and every key is
+    /// certified by a trusted root (with or without warnings).
+    pub fn holds(self) -> bool {
+        matches!(self, Status::Verified | Status::VerifiedWithWarnings)
     }
 }
 

@@ -12,12 +12,14 @@ use serde::{Deserialize, Serialize};
 use crate::bundle::Report;
 use crate::event::Event;
 
+pub mod account;
 mod controls;
 mod grants;
 mod index;
 mod integrity;
 mod rules;
 
+pub use account::{accounts, Account};
 pub use grants::{grants, Grant};
 pub use index::MAX_DEPTH;
 

@@ -45,9 +45,42 @@ pub fn parse(text: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// A time as people read it: `2026-11-17 14:03:44 UTC`, with the fraction of a
+/// second only where the written time has a non-zero one. A text that is not a
+/// bundle time is returned as it is.
+pub fn readable(text: &str) -> String {
+    let Some(t) = parse(text) else {
+        return text.to_owned();
+    };
+    if t.timestamp_subsec_nanos() == 0 {
+        t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    } else {
+        let fraction = format!("{:09}", t.timestamp_subsec_nanos());
+        format!(
+            "{}.{} UTC",
+            t.format("%Y-%m-%d %H:%M:%S"),
+            fraction.trim_end_matches('0')
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{parse, readable};
+
+    #[test]
+    fn readable_times_name_the_date_and_zone() {
+        assert_eq!(readable("2026-11-17T14:03:44Z"), "2026-11-17 14:03:44 UTC");
+        assert_eq!(
+            readable("2026-11-17T14:03:44.250+00:00"),
+            "2026-11-17 14:03:44.25 UTC"
+        );
+        assert_eq!(
+            readable("2026-11-17T14:03:44.000Z"),
+            "2026-11-17 14:03:44 UTC"
+        );
+        assert_eq!(readable("yesterday"), "yesterday");
+    }
 
     #[test]
     fn only_the_one_utc_spelling_is_read() {

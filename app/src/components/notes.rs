@@ -115,8 +115,9 @@ pub fn EventNotes(bundle: String, index: u64) -> impl IntoView {
     .into_any()
 }
 
-/// Per side effect: who intended it, who executed it, what changed, and who the
-/// reviewers hold responsible.
+/// Per side effect: its account (who intended and executed it, under which
+/// credential, authority and approval, what changed) and who the reviewers hold
+/// responsible.
 /// With `bundle`, only that bundle's side effects.
 #[component]
 pub fn ResponsibilitySplit(
@@ -141,23 +142,32 @@ pub fn ResponsibilitySplit(
                         let total = rows.len();
                         view! {
                             <p class="mb-2 text-sm text-slate-600 dark:text-slate-400">{format!("{annotated} of {total} annotated.")}</p>
-                            <DataTable columns=&["When (UTC)", "Intended by", "Executed by", "What changed", "Responsibility"] testid="side-effects">
-                                {rows.into_iter().map(|r| view! {
-                                    <tr>
-                                        <td class="px-4 py-2 font-mono text-xs">{r.time.clone()}</td>
-                                        <td class="px-4 py-2 text-sm">{r.intended_by.clone()}</td>
-                                        <td class="px-4 py-2 text-sm">{format!("{} ({})", r.executed_by, r.executor_type)}</td>
-                                        <td class="px-4 py-2 text-sm break-all">
-                                            <a class="underline" href=format!("/bundles/{}?event={}", r.bundle, r.event)>{r.change.clone()}</a>
+                            <DataTable columns=&["Side effect", "Intended by", "Executed by", "Credential, authority, approval", "Responsibility"] testid="side-effects">
+                                {rows.into_iter().map(|r| {
+                                    let t = r.sentences.clone();
+                                    view! {
+                                    <tr data-bundle=r.bundle.clone() data-event=r.event>
+                                        <td class="px-4 py-2 align-top text-sm break-words">
+                                            <div class="font-mono text-xs">{format!("#{} · {}", r.event, evidence::time::readable(&r.time))}</div>
+                                            <a class="underline" data-account="What changed" href=format!("/bundles/{}?event={}", r.bundle, r.event)>{t.change}</a>
                                         </td>
-                                        <td class="px-4 py-2 text-sm" data-testid="split-responsibility">
+                                        <td class="px-4 py-2 align-top text-sm break-words" data-account="Intended by">{t.intended}</td>
+                                        <td class="px-4 py-2 align-top text-sm break-words" data-account="Executed by">{t.executed}</td>
+                                        <td class="px-4 py-2 align-top text-sm break-words">
+                                            <dl class="grid grid-cols-[max-content_1fr] gap-x-2 gap-y-1">
+                                                <dt class="text-slate-500">"Credential"</dt><dd data-account="Credential">{t.credential}</dd>
+                                                <dt class="text-slate-500">"Authority"</dt><dd data-account="Authority">{t.authority}</dd>
+                                                <dt class="text-slate-500">"Approval"</dt><dd data-account="Approval">{t.approval}</dd>
+                                            </dl>
+                                        </td>
+                                        <td class="px-4 py-2 align-top text-sm" data-testid="split-responsibility">
                                             {match &r.annotation {
                                                 Some(a) => format!("{} ({})", a.responsibility.label(), a.author),
                                                 None => "not annotated".to_owned(),
                                             }}
                                         </td>
                                     </tr>
-                                }).collect_view()}
+                                }}).collect_view()}
                             </DataTable>
                         }.into_any()
                     }

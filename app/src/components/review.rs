@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
+use evidence::bundle::Status;
 use evidence::event::{Actor, Event};
+use evidence::findings::account::Account;
 use leptos::prelude::*;
 
 use crate::components::account::IfCan;
@@ -17,16 +19,27 @@ use crate::timeline::view::{TimelineChart, TimelineState, Viewport};
 use crate::timeline::{LaneKind, Link, Timeline};
 use crate::verification::{CheckOutcome, Filter};
 
-fn tone_of(status: &str) -> Tone {
+/// The badge's tone for a bundle's status.
+pub fn tone_of(status: Status) -> Tone {
     match status {
-        "verified" => Tone::Good,
-        "verified_with_warnings" | "untrusted" => Tone::Warn,
-        _ => Tone::Bad,
+        Status::Verified => Tone::Good,
+        Status::VerifiedWithWarnings | Status::Untrusted => Tone::Warn,
+        Status::Tampered | Status::Malformed => Tone::Bad,
     }
 }
 
-fn status_label(status: &str) -> String {
-    Verdict::parse(status).map_or_else(|| status.to_owned(), |v| v.label().to_owned())
+/// The heading beside the badge: derived from the same status, so the two cannot
+/// contradict each other.
+pub fn heading_of(status: Status) -> &'static str {
+    match status {
+        Status::Verified => "Verified in this browser",
+        Status::VerifiedWithWarnings => "Verified in this browser, with warnings",
+        Status::Untrusted => {
+            "Checked in this browser: intact as far as checked, but not tied to a root you trust"
+        }
+        Status::Tampered => "Checked in this browser: it does not verify",
+        Status::Malformed => "Checked in this browser: a signed payload cannot be read",
+    }
 }
 
 /// The progress bar while the worker checks signatures.
@@ -86,17 +99,17 @@ pub fn Review(
     bundle: Option<String>,
 ) -> impl IntoView {
     let t = &found.summary;
-    let status = t.status.clone();
-    let mismatch = server.filter(|s| s.as_str() != status).map(|s| view! {
+    let status = t.status;
+    let mismatch = server.filter(|s| s.status() != status).map(|s| view! {
         <div role="alert" data-testid="verdict-mismatch" class="mt-3 rounded-md border-2 border-red-600 bg-red-100 p-3 font-semibold text-red-900 dark:bg-red-950 dark:text-red-100">
             {format!(
                 "Your browser and the server disagree: the server stored \"{}\", your browser found \"{}\". Trust what your browser found with roots you chose, and find out why.",
                 s.label(),
-                status_label(&status)
+                status.label()
             )}
         </div>
     });
-    let agreement = server.filter(|s| s.as_str() == status).map(|_| view! {
+    let agreement = server.filter(|s| s.status() == status).map(|_| view! {
         <span class="text-sm text-emerald-700 dark:text-emerald-400" data-testid="verdict-agrees">"Agrees with the server's stored verdict."</span>
     });
     let download = move |_| verifier.download_transcript(format!("{file_stem}.verification.json"));
@@ -104,10 +117,10 @@ pub fn Review(
     let timeline = Arc::new(found.timeline.clone());
     let bundle_for_results = bundle.clone();
     view! {
-        <section data-testid="browser-verdict" data-status=status.clone() data-millis=found.millis data-analysis-millis=found.analysis_millis data-helped=found.helped data-received-at=found.received_at class="rounded-lg border border-slate-200 p-4 dark:border-slate-800">
+        <section data-testid="browser-verdict" data-status=status.code() data-millis=found.millis data-analysis-millis=found.analysis_millis data-helped=found.helped data-received-at=found.received_at class="rounded-lg border border-slate-200 p-4 dark:border-slate-800">
             <div class="flex flex-wrap items-center gap-3">
-                <Badge tone=tone_of(&status) text=status_label(&status)/>
-                <h2 class="font-semibold">"Verified in this browser"</h2>
+                <Badge tone=tone_of(status) text=status.label()/>
+                <h2 class="font-semibold" data-testid="verdict-heading">{heading_of(status)}</h2>
                 {agreement}
                 <button type="button" data-testid="download-transcript" on:click=download class="ml-auto rounded-md border border-slate-300 px-3 py-1 text-sm dark:border-slate-700">
                     "Download transcript (JSON)"
@@ -149,12 +162,28 @@ pub fn save_text(name: &str, text: &str) {
     }
 }
 
-/// A time in ms as RFC 3339 (UTC), as bundles write times.
+/// A time in ms as people read it (`2026-11-17 14:03:44 UTC`).
 fn stamp(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).map_or_else(
         || format!("{ms} ms"),
-        |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        |t| evidence::time::readable(&t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
     )
+}
+
+/// The account of a side effect (`evidence::findings::account`), one row per answer.
+fn account_rows(account: &Account) -> impl IntoView {
+    account
+        .sentences()
+        .fields()
+        .into_iter()
+        .map(|(field, text)| {
+            let text = text.to_owned();
+            view! {
+                <dt class="text-slate-500">{field}</dt>
+                <dd class="break-words" data-account=field>{text}</dd>
+            }
+        })
+        .collect_view()
 }
 
 fn who(actor: &Actor) -> String {
@@ -205,6 +234,7 @@ fn Inspector(
         let t = &found.timeline;
         let detail = verifier.events.with(|e| e.get(&mark.index).cloned());
         let result = detail.as_ref().and_then(|d| d.result.clone());
+        let detail_account = detail.as_ref().and_then(|d| d.account.clone());
         let payload = detail.map(|d| d.payload);
         let event = payload
             .as_ref()
@@ -224,23 +254,24 @@ fn Inspector(
                 }
             }).collect_view()
         });
-        let details = event.as_ref().map(|e| {
+        let account = detail_account.clone();
+        let details = event.as_ref().filter(|_| account.is_none()).map(|e| {
             let chain = (!e.on_behalf_of.is_empty()).then(|| e.on_behalf_of.iter().map(who).collect::<Vec<_>>().join(" → "));
             let credential = e.credential.as_ref().map(|c| {
                 let span = t.lanes.iter().find(|l| l.kind == LaneKind::Credential && l.id == c.token_id).and_then(|l| l.credential.clone()).unwrap_or_default();
                 let revoked = span.revoked.map(|r| {
-                    if r <= mark.at { format!("REVOKED at {} — this event is after the revocation", crate::timeline::view::clock(r as f64, false)) }
-                    else { format!("revoked later, at {}", crate::timeline::view::clock(r as f64, false)) }
+                    if r <= mark.at { format!("REVOKED at {} — this event is after the revocation", stamp(r)) }
+                    else { format!("revoked later, at {}", stamp(r)) }
                 });
                 let expired = span.expires.filter(|x| *x < mark.at).map(|_| "EXPIRED before this event".to_owned());
                 format!(
                     "{} · issuer {} · subject {} · scope [{}] · valid {} to {}{}{}",
                     c.token_id,
-                    c.issuer.as_deref().or(span.issuer.as_deref()).unwrap_or("?"),
-                    c.subject.as_deref().or(span.subject.as_deref()).unwrap_or("?"),
+                    c.issuer.as_deref().or(span.issuer.as_deref()).unwrap_or("not recorded"),
+                    c.subject.as_deref().or(span.subject.as_deref()).unwrap_or("not recorded"),
                     c.scope.clone().unwrap_or(span.scope.clone()).join(", "),
-                    c.issued_at.clone().or_else(|| span.issued.map(stamp)).unwrap_or_else(|| "(not stated)".into()),
-                    c.expires_at.clone().or_else(|| span.expires.map(stamp)).unwrap_or_else(|| "(not stated)".into()),
+                    c.issued_at.as_deref().map(evidence::time::readable).or_else(|| span.issued.map(stamp)).unwrap_or_else(|| "not recorded".into()),
+                    c.expires_at.as_deref().map(evidence::time::readable).or_else(|| span.expires.map(stamp)).unwrap_or_else(|| "not recorded".into()),
                     revoked.map(|r| format!(" · {r}")).unwrap_or_default(),
                     expired.map(|x| format!(" · {x}")).unwrap_or_default(),
                 )
@@ -311,6 +342,19 @@ fn Inspector(
                     {row("Digest", result.map(|r| r.digest))}
                     {details}
                 </dl>
+                {account.map(|a| view! {
+                    <h4 class="mt-3 text-sm font-semibold">"Account of this side effect"</h4>
+                    <dl data-testid="account" class="mt-1 grid grid-cols-[max-content_1fr] gap-x-3 gap-y-1 text-sm">
+                        {account_rows(&a)}
+                    </dl>
+                    {event.as_ref().map(|e| view! {
+                        <dl class="mt-2 grid grid-cols-[max-content_1fr] gap-x-3 gap-y-1 text-sm">
+                            {row("Emitter", Some(format!("{} seq {}", e.emitter, e.seq)))}
+                            {row("Event ID", Some(e.id.clone()))}
+                            {row("Previous", e.prev.clone())}
+                        </dl>
+                    })}
+                })}
                 {raw}
                 {bundle.clone().map(|bundle| view! { <EventNotes bundle index=u64::from(mark.index)/> })}
             </div>

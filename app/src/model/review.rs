@@ -326,8 +326,9 @@ pub struct LogIntegrity {
     pub public_key: String,
 }
 
-/// Who intended, who executed and what changed, for one side effect, with the
-/// reviewers' current judgement.
+/// The account of one side effect (`evidence::findings::account`): who intended
+/// it, who executed it, under which credential, on which authority, with which
+/// approval, and what changed; with the reviewers' current judgement.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SideEffectResponsibility {
@@ -335,17 +336,14 @@ pub struct SideEffectResponsibility {
     pub bundle: String,
     /// The event's index.
     pub event: u64,
-    /// When.
+    /// When, as written in the event (RFC 3339, UTC).
     pub time: String,
-    /// Who intended it: the initiator, else the origin of the on-behalf-of chain,
-    /// else the actor itself.
-    pub intended_by: String,
-    /// Who executed it.
-    pub executed_by: String,
-    /// What kind of actor executed it.
-    pub executor_type: String,
-    /// The resource changed and how.
-    pub change: String,
+    /// The account, typed: every field has an explicit "not recorded" state.
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub account: evidence::findings::Account,
+    /// The account in words: the sentences every screen and export shows.
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub sentences: evidence::findings::account::Sentences,
     /// The current annotation, if any.
     pub annotation: Option<Annotation>,
 }

@@ -400,75 +400,43 @@ pub(crate) async fn check_against_log(
     Ok(())
 }
 
-/// Every side effect in incident `id`'s bundles, with who intended it, who executed
-/// it, what changed, and its current annotation; in time order.
+/// The account of every side effect in incident `id`'s bundles whose signature held
+/// (`evidence::findings::accounts`, under the organisation's policy), with its current
+/// annotation; in time order. A bundle whose bytes can no longer be read adds none.
 pub async fn side_effects_of_incident(
     db: &Db,
     id: i64,
 ) -> Result<Vec<crate::model::SideEffectResponsibility>, StoreError> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        bundle_sha256: String,
-        idx: i64,
-        time: Option<String>,
-        actor_id: Option<String>,
-        actor_type: Option<String>,
-        initiator_id: Option<String>,
-        on_behalf_of: Option<String>,
-        resource: Option<String>,
-        operation: Option<String>,
-        summary: Option<String>,
-    }
-    let rows: Vec<Row> =
-        sqlx::query_as(
-            "SELECT e.bundle_sha256, e.idx, e.time, e.actor_id, e.actor_type, e.initiator_id, \
-             e.on_behalf_of, e.resource, e.operation, e.summary \
-             FROM events e JOIN bundles b ON b.sha256 = e.bundle_sha256 \
-             WHERE b.incident_id = $1 AND e.kind = 'side_effect' ORDER BY e.time, e.bundle_sha256, e.idx",
-        )
-        .bind(id)
-        .fetch_all(db.pool())
-        .await?;
-    let mut current: HashMap<String, HashMap<u64, Annotation>> = HashMap::new();
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let Row {
-            bundle_sha256: bundle,
-            idx,
-            time,
-            actor_id: actor,
-            actor_type,
-            initiator_id: initiator,
-            on_behalf_of,
-            resource,
-            operation,
-            summary,
-        } = row;
-        if !current.contains_key(&bundle) {
-            let annotations = current_of_bundle(db, &bundle).await?;
-            current.insert(bundle.clone(), annotations);
-        }
-        let event = u64::try_from(idx).unwrap_or_default();
-        let executed_by = actor.unwrap_or_default();
-        let origin = on_behalf_of
-            .as_deref()
-            .and_then(|chain| chain.split_whitespace().last())
-            .map(str::to_owned);
-        let change = match (resource, operation) {
-            (Some(r), Some(o)) => format!("{o} {r}"),
-            (Some(r), None) => r,
-            _ => summary.unwrap_or_default(),
+    let bundles: Vec<(String,)> = sqlx::query_as(
+        "SELECT sha256 FROM bundles WHERE incident_id = $1 ORDER BY ingested_at, sha256",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = Vec::new();
+    for (bundle,) in bundles {
+        let Some(analysed) = super::findings::analysis_of_bundle(db, &bundle).await? else {
+            continue;
         };
-        out.push(crate::model::SideEffectResponsibility {
-            annotation: current.get(&bundle).and_then(|a| a.get(&event)).cloned(),
-            bundle,
-            event,
-            time: time.unwrap_or_default(),
-            intended_by: initiator.or(origin).unwrap_or_else(|| executed_by.clone()),
-            executed_by,
-            executor_type: actor_type.unwrap_or_default(),
-            change,
-        });
+        let Ok(analysis) = analysed.as_ref() else {
+            continue;
+        };
+        let current = current_of_bundle(db, &bundle).await?;
+        for account in &analysis.accounts {
+            let event = account.position as u64;
+            out.push(crate::model::SideEffectResponsibility {
+                bundle: bundle.clone(),
+                event,
+                time: account.time.clone(),
+                sentences: account.sentences(),
+                account: account.clone(),
+                annotation: current.get(&event).cloned(),
+            });
+        }
     }
+    out.sort_by(|a, b| {
+        let at = |s: &crate::model::SideEffectResponsibility| evidence::time::parse(&s.time);
+        (at(a), &a.bundle, a.event).cmp(&(at(b), &b.bundle, b.event))
+    });
     Ok(out)
 }

@@ -6,12 +6,14 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use evidence::findings::account::{ApprovalFacts, Authority};
+use evidence::findings::Account;
 use evidence::report::{Manifest, MANIFEST_FILE};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::model::{
     Annotation, BundleChains, DatabaseKind, EventQuery, EventReview, Findings, IncidentDetail,
-    LogQuery, SideEffectResponsibility,
+    LogQuery, SideEffectResponsibility, Verdict,
 };
 
 use super::bundles::IngestOptions;
@@ -21,7 +23,7 @@ use super::sql::Sql;
 use super::{annotations, findings, incidents, now, review_log, signoffs, Db, StoreError};
 
 /// The CSV's columns, in order (documented in `docs/exports.md`).
-pub const CSV_COLUMNS: [&str; 27] = [
+pub const CSV_COLUMNS: [&str; 35] = [
     "bundle_sha256",
     "bundle_name",
     "index",
@@ -49,6 +51,14 @@ pub const CSV_COLUMNS: [&str; 27] = [
     "responsibility",
     "responsibility_rationale_and_reviewer",
     "attribution_gaps",
+    "intended_by",
+    "executed_by",
+    "credential",
+    "authority",
+    "approval",
+    "what_changed",
+    "approver",
+    "approval_decided_at",
 ];
 
 /// The files of an export, the signed manifest last.
@@ -118,6 +128,8 @@ const ROW_COLUMNS: &str = "e.bundle_sha256, b.name, e.idx, e.time, e.kind, \
 struct Recorded {
     current: HashMap<u64, Annotation>,
     gaps: HashMap<u64, String>,
+    /// The account of each side effect whose signature held, by index.
+    accounts: HashMap<u64, Account>,
 }
 
 impl Recorded {
@@ -129,6 +141,17 @@ impl Recorded {
                     .await?
                     .unwrap_or_default(),
             ),
+            accounts: match findings::analysis_of_bundle(db, sha).await? {
+                Some(analysed) => match analysed.as_ref() {
+                    Ok(a) => a
+                        .accounts
+                        .iter()
+                        .map(|a| (a.position as u64, a.clone()))
+                        .collect(),
+                    Err(_) => HashMap::new(),
+                },
+                None => HashMap::new(),
+            },
         })
     }
 }
@@ -395,7 +418,33 @@ fn write_rows(out: &mut csv::Writer<Vec<u8>>, rows: &[Row], recorded: &Recorded)
         let judged = annotation
             .map(|a| format!("{} ({}, {})", a.rationale, a.author, a.created_at))
             .unwrap_or_default();
-        let cells: [&str; 27] = [
+        // A side effect's row carries its account; the policy columns then name the
+        // decision it rests on, which may be another event's.
+        let account = recorded
+            .accounts
+            .get(&u64::try_from(r.idx).unwrap_or_default());
+        let said = account.map(Account::sentences);
+        let (policy_id, policy_decision) = match account.map(|a| &a.authority) {
+            Some(Authority::Decision {
+                policy_id,
+                decision,
+                ..
+            }) => (policy_id.as_str(), decision.as_str()),
+            Some(_) => ("", ""),
+            None => (text(&r.policy_id), text(&r.decision)),
+        };
+        let (approver, decided_at) = match account.map(|a| &a.approval) {
+            Some(ApprovalFacts::Approved {
+                approver,
+                decided_at,
+                ..
+            }) => (approver.id.as_str(), decided_at.as_str()),
+            Some(ApprovalFacts::Rejected { by, decided_at, .. }) => {
+                (by.id.as_str(), decided_at.as_str())
+            }
+            _ => ("", ""),
+        };
+        let cells: [&str; 35] = [
             &r.bundle_sha256,
             &r.bundle_name,
             &index,
@@ -406,8 +455,8 @@ fn write_rows(out: &mut csv::Writer<Vec<u8>>, rows: &[Row], recorded: &Recorded)
             text(&r.initiator_id),
             text(&r.on_behalf_of),
             text(&r.credential_id),
-            text(&r.policy_id),
-            text(&r.decision),
+            policy_id,
+            policy_decision,
             text(&r.approval_id),
             text(&r.resource),
             text(&r.operation),
@@ -426,6 +475,14 @@ fn write_rows(out: &mut csv::Writer<Vec<u8>>, rows: &[Row], recorded: &Recorded)
                 .gaps
                 .get(&u64::try_from(r.idx).unwrap_or_default())
                 .map_or("", String::as_str),
+            said.as_ref().map_or("", |s| s.intended.as_str()),
+            said.as_ref().map_or("", |s| s.executed.as_str()),
+            said.as_ref().map_or("", |s| s.credential.as_str()),
+            said.as_ref().map_or("", |s| s.authority.as_str()),
+            said.as_ref().map_or("", |s| s.approval.as_str()),
+            said.as_ref().map_or("", |s| s.change.as_str()),
+            approver,
+            decided_at,
         ];
         for cell in cells {
             let _ = out.write_field(neutralise(cell).as_bytes());
@@ -567,6 +624,41 @@ async fn picture(
     )
 }
 
+/// `snake_case` as `camelCase`.
+fn camel(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        if c == '_' && !out.is_empty() {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Every member name in `value` in camelCase, as the bundle format writes them
+/// (the API's models are snake_case): `review.json` has one key style.
+fn camel_keys(value: Value) -> Value {
+    match value {
+        // A review-log entry's details stay as the log recorded (and signed) them.
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let v = if k == "details" { v } else { camel_keys(v) };
+                    (camel(&k), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(camel_keys).collect()),
+        other => other,
+    }
+}
+
 fn json_of(review: &Review, created_at: &str, by: &str) -> Vec<u8> {
     let value = json!({
         "format": "custody.review.v1",
@@ -580,7 +672,7 @@ fn json_of(review: &Review, created_at: &str, by: &str) -> Vec<u8> {
         "findings": review.findings.items,
         "reviewLog": review.log,
     });
-    serde_json::to_vec_pretty(&value).unwrap_or_default()
+    serde_json::to_vec_pretty(&camel_keys(value)).unwrap_or_default()
 }
 
 fn html_of(review: &Review, created_at: &str, by: &str, public_key: &str) -> Vec<u8> {
@@ -590,7 +682,7 @@ fn html_of(review: &Review, created_at: &str, by: &str, public_key: &str) -> Vec
         h,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Incident {id}: {title} · Custody report</title>\
          <style>body{{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#0f172a}}h1{{font-size:1.6rem}}h2{{margin-top:2rem;border-bottom:1px solid #cbd5e1}}\
-         table{{border-collapse:collapse;width:100%;margin:.5rem 0}}th,td{{border:1px solid #cbd5e1;padding:.25rem .4rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}}\
+         table{{border-collapse:collapse;width:100%;margin:.5rem 0}}th,td{{border:1px solid #cbd5e1;padding:.25rem .4rem;text-align:left;vertical-align:top;overflow-wrap:break-word;hyphens:none}}table.account th{{width:9rem;white-space:nowrap}}\
          code,.mono{{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}}.bad{{color:#b91c1c;font-weight:600}}\
          .picture svg{{max-width:100%;height:auto}}\
          @media print{{body{{margin:0}}.picture{{break-inside:avoid}}h2{{break-after:avoid}}tr{{break-inside:avoid}}a{{color:inherit;text-decoration:none}}}}</style></head><body>",
@@ -618,7 +710,7 @@ fn html_of(review: &Review, created_at: &str, by: &str, public_key: &str) -> Vec
             esc(&b.name),
             esc(&b.sha256),
             b.event_count,
-            if b.verdict.as_str() == "verified" { "" } else { "bad" },
+            if b.verdict == Verdict::Verified { "" } else { "bad" },
             esc(b.verdict.label()),
             esc(&b.reasons.join(" "))
         );
@@ -636,24 +728,44 @@ fn html_of(review: &Review, created_at: &str, by: &str, public_key: &str) -> Vec
             }
         }
     }
-    h.push_str("<h2>Per side effect: who intended, who executed, what changed</h2><table><tr><th>When (UTC)</th><th>Intended by</th><th>Executed by</th><th>What changed</th><th>Responsibility</th></tr>");
+    h.push_str("<h2>Per side effect: its account</h2><p>Derived from the events whose signatures held; where the evidence is silent the account says \"not recorded\" and why. #n is an event's position in its bundle, as on the timeline.</p>");
+    if review.side_effects.is_empty() {
+        h.push_str("<p>No side effect whose signature held.</p>");
+    }
     for s in &review.side_effects {
-        let _ =
-            write!(
+        let _ = write!(
             h,
-            "<tr><td class=\"mono\">{}</td><td>{}</td><td>{} ({})</td><td>{}</td><td>{}</td></tr>",
-            esc(&s.time),
-            esc(&s.intended_by),
-            esc(&s.executed_by),
-            esc(&s.executor_type),
-            esc(&s.change),
+            "<h3 class=\"account\">#{} · {} · <span class=\"mono\">{}</span></h3><table class=\"account\" data-bundle=\"{}\" data-event=\"{}\">",
+            s.event,
+            esc(&evidence::time::readable(&s.time)),
+            esc(&s.bundle),
+            esc(&s.bundle),
+            s.event
+        );
+        for (field, text) in s.sentences.fields() {
+            let _ = write!(
+                h,
+                "<tr><th>{}</th><td data-account=\"{}\">{}</td></tr>",
+                esc(field),
+                esc(field),
+                esc(text)
+            );
+        }
+        let _ = write!(
+            h,
+            "<tr><th>Responsibility</th><td>{}</td></tr>",
             esc(&s.annotation.as_ref().map_or_else(
                 || "not annotated".to_owned(),
-                |a| format!("{} — {} ({})", a.responsibility.label(), a.rationale, a.author)
+                |a| format!(
+                    "{} — {} ({})",
+                    a.responsibility.label(),
+                    a.rationale,
+                    a.author
+                )
             ))
         );
+        h.push_str("</table>");
     }
-    h.push_str("</table>");
     findings_html(&mut h, &review.findings);
     h.push_str("<h2>Approval chains and sign-offs</h2>");
     for (sha, c) in &review.chains {

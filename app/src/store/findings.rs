@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use evidence::findings::{self, Finding, Policy};
+use evidence::findings::{self, Account, Finding, Policy};
 use serde_json::{json, Value};
 
 use crate::model::{
@@ -131,9 +131,19 @@ pub async fn set_policy(
     Ok(policy)
 }
 
-/// Findings already computed, by bundle and policy: the analysis verifies the whole
+/// What the analysis of one bundle under one policy gives: its findings and the
+/// account of each side effect, derived together from the same verified events.
+#[derive(Debug)]
+pub struct Analysis {
+    /// The attribution-gap findings.
+    pub findings: Vec<Finding>,
+    /// The account of each side effect, in bundle order.
+    pub accounts: Vec<Account>,
+}
+
+/// Analyses already made, by bundle and policy: the analysis verifies the whole
 /// bundle again, which for a large bundle is worth keeping.
-type Analysed = Arc<Result<Vec<Finding>, String>>;
+pub type Analysed = Arc<Result<Analysis, String>>;
 
 fn cache() -> &'static Mutex<HashMap<(String, String), Analysed>> {
     static CACHE: OnceLock<Mutex<HashMap<(String, String), Analysed>>> = OnceLock::new();
@@ -161,7 +171,10 @@ async fn analyse(
     };
     let policy = policy.clone();
     let found = tokio::task::spawn_blocking(move || {
-        read.map(|(report, events)| findings::analyse(&report, &events, &policy))
+        read.map(|(report, events)| Analysis {
+            findings: findings::analyse(&report, &events, &policy),
+            accounts: findings::accounts(&report, &events, &policy),
+        })
     })
     .await
     .map_err(|e| StoreError::Task(e.to_string()))?;
@@ -294,7 +307,9 @@ async fn add_bundle(
         return Ok(false);
     };
     match analysed.as_ref() {
-        Ok(found) => {
+        Ok(Analysis {
+            findings: found, ..
+        }) => {
             let mut indices: Vec<usize> = found
                 .iter()
                 .flat_map(|f| f.events.iter().take(FindingView::LISTED_EVENTS).copied())
@@ -312,6 +327,13 @@ async fn add_bundle(
         Err(why) => out.unreadable.push(format!("{bundle}: {why}")),
     }
     Ok(true)
+}
+
+/// The analysis of stored bundle `bundle` under the organisation's policy: `None`
+/// without such a bundle, `Some(Err(why))` when its bytes can no longer be read.
+pub async fn analysis_of_bundle(db: &Db, bundle: &str) -> Result<Option<Analysed>, StoreError> {
+    let policy = policy(db).await?;
+    analyse(db, bundle, &policy, IngestOptions::default()).await
 }
 
 /// The findings of stored bundle `bundle`; `None` without such a bundle.
@@ -388,7 +410,7 @@ pub async fn dispose(
         .await?
         .ok_or_else(|| FindingError::NotFound(format!("no bundle {bundle}")))?;
     let found = match analysed.as_ref() {
-        Ok(found) => found.iter().find(|f| f.key() == new.finding).cloned(),
+        Ok(a) => a.findings.iter().find(|f| f.key() == new.finding).cloned(),
         Err(_) => None,
     }
     .ok_or_else(|| {

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{
     ApprovalChain, BundleChains, ChainLink, ChainStatus, Reviewer, Role, Signoff, SignoffDecision,
+    Verdict,
 };
 
 use super::review_log::{Actor, Entry, Recorder, ServerKey};
@@ -250,12 +251,15 @@ pub async fn of_bundle(db: &Db, bundle: &str) -> Result<Option<BundleChains>, St
             }
         })
         .collect();
-    let blocked = (!matches!(
-        bundle_status.as_str(),
-        "verified" | "verified_with_warnings"
-    ))
-    .then(|| {
-        format!("this bundle did not verify ({bundle_status}): nothing in it can be signed off")
+    let verdict = Verdict::parse(&bundle_status).ok_or(StoreError::Corrupt {
+        column: "bundles.status",
+        value: bundle_status.clone(),
+    })?;
+    let blocked = (!verdict.holds()).then(|| {
+        format!(
+            "this bundle did not verify ({}): nothing in it can be signed off",
+            verdict.label()
+        )
     });
     Ok(Some(BundleChains {
         chains,

@@ -17,7 +17,7 @@ fn finding(rule: Rule, events: Vec<usize>, detail: String) -> Finding {
 }
 
 /// What an action did, in a few words.
-fn what(e: &Event) -> String {
+pub(super) fn what(e: &Event) -> String {
     match e.kind {
         Kind::SideEffect => match &e.change {
             Some(c) => format!("changed {} ({})", c.resource, c.operation),
@@ -36,7 +36,7 @@ fn what(e: &Event) -> String {
 }
 
 /// A list of names, `a, b and c`.
-fn list(items: &[String]) -> String {
+pub(super) fn list(items: &[String]) -> String {
     match items {
         [] => String::new(),
         [one] => one.clone(),
@@ -74,51 +74,67 @@ const OTHERS_NAMED: usize = 10;
 /// token on the action.
 type AccountKey<'a> = (&'a str, Option<&'a str>, Option<&'a str>);
 
-/// An action (side effect, tool call or outbound request) by a service account, or by
-/// an account the policy names as shared, with neither an initiator nor anyone it
-/// acts for. One finding per such action; it names the action, then, for each other
-/// identity that earlier read or used the account's credentials (the most recent
-/// [`OTHERS_NAMED`]), its latest such event, in bundle order.
-pub(super) fn shared_account(index: &Index<'_>, policy: &Policy) -> Vec<Finding> {
-    // Who carried which token, and which tokens each subject has.
-    let mut by_token: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    let mut by_subject: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for (slot, _, e) in index.iter() {
-        if let Some(c) = &e.credential {
-            by_token.entry(c.token_id.as_str()).or_default().push(slot);
-            if let Some(subject) = c.subject.as_deref() {
-                by_subject
-                    .entry(subject)
-                    .or_default()
-                    .insert(c.token_id.as_str());
+/// Who else used a shared account's credentials before one of its actions.
+pub(super) struct SharedUse {
+    /// Whether the policy lists the account as shared (else it is a service account).
+    pub(super) listed: bool,
+    /// The account's credentials: the token on the action and every token whose
+    /// subject is the account.
+    pub(super) tokens: Vec<String>,
+    /// For each other identity that read or used them before the action (the most
+    /// recent [`OTHERS_NAMED`]), the slot of its latest such event, in bundle order.
+    pub(super) others: Vec<usize>,
+}
+
+/// What [`SharedUse`] reads, built once per bundle.
+pub(super) struct Shared<'i, 'a> {
+    index: &'i Index<'a>,
+    by_token: BTreeMap<&'a str, Vec<usize>>,
+    by_subject: BTreeMap<&'a str, BTreeSet<&'a str>>,
+    accounts: BTreeMap<AccountKey<'a>, Account<'a>>,
+}
+
+impl<'i, 'a> Shared<'i, 'a> {
+    pub(super) fn new(index: &'i Index<'a>) -> Shared<'i, 'a> {
+        // Who carried which token, and which tokens each subject has.
+        let mut by_token: BTreeMap<&'a str, Vec<usize>> = BTreeMap::new();
+        let mut by_subject: BTreeMap<&'a str, BTreeSet<&'a str>> = BTreeMap::new();
+        for (slot, _, e) in index.iter() {
+            if let Some(c) = &e.credential {
+                by_token.entry(c.token_id.as_str()).or_default().push(slot);
+                if let Some(subject) = c.subject.as_deref() {
+                    by_subject
+                        .entry(subject)
+                        .or_default()
+                        .insert(c.token_id.as_str());
+                }
             }
         }
-    }
-    // Per account (ID, name, token on the action): its tokens, and the events of
-    // other identities carrying one of them.
-    let mut accounts: BTreeMap<AccountKey<'_>, Account<'_>> = BTreeMap::new();
-    let mut out = Vec::new();
-    for (slot, pos, e) in index.iter() {
-        if !matches!(
-            e.kind,
-            Kind::SideEffect | Kind::ToolCall | Kind::HttpRequest
-        ) || e.initiator.is_some()
-            || !e.on_behalf_of.is_empty()
-        {
-            continue;
+        Shared {
+            index,
+            by_token,
+            by_subject,
+            accounts: BTreeMap::new(),
         }
+    }
+
+    /// The shared use of the action in `slot`: `None` unless its actor is a service
+    /// account or an account `policy` lists as shared.
+    pub(super) fn of(&mut self, policy: &Policy, slot: usize) -> Option<SharedUse> {
+        let index = self.index;
+        let e = index.event(slot)?;
         let listed = policy
             .shared_accounts
             .iter()
             .any(|p| glob(p, &e.actor.id) || e.actor.name.as_deref().is_some_and(|n| glob(p, n)));
         if e.actor.kind != ActorType::Service && !listed {
-            continue;
+            return None;
         }
-        // The account's credentials (the one on the action, and every token whose
-        // subject is the account) and the events of other identities carrying them.
         let own = e.credential.as_ref().map(|c| c.token_id.as_str());
         let name = e.actor.name.as_deref();
-        let (tokens, carried) = accounts
+        let (by_token, by_subject) = (&self.by_token, &self.by_subject);
+        let (tokens, carried) = self
+            .accounts
             .entry((e.actor.id.as_str(), name, own))
             .or_insert_with(|| {
                 let mut tokens: BTreeSet<&str> = own.into_iter().collect();
@@ -155,13 +171,43 @@ pub(super) fn shared_account(index: &Index<'_>, policy: &Policy) -> Vec<Finding>
         others.sort_by(|&a, &b| order(index, b, a));
         others.truncate(OTHERS_NAMED);
         others.sort_by_key(|&o| index.pos(o));
-        let other_names: Vec<String> = others
+        Some(SharedUse {
+            listed,
+            tokens: tokens.iter().map(|t| (*t).to_owned()).collect(),
+            others,
+        })
+    }
+}
+
+/// An action (side effect, tool call or outbound request) by a service account, or by
+/// an account the policy names as shared, whose intent is not recorded: neither it
+/// nor any event it follows from names an initiator, anyone it acts for, or a
+/// human's request (see [`super::account::intent`]). One finding per such action; it
+/// names the action, then, for each other identity that earlier read or used the
+/// account's credentials (the most recent [`OTHERS_NAMED`]), its latest such event,
+/// in bundle order.
+pub(super) fn shared_account(index: &Index<'_>, policy: &Policy) -> Vec<Finding> {
+    let mut shared = Shared::new(index);
+    let mut out = Vec::new();
+    for (slot, pos, e) in index.iter() {
+        if !matches!(
+            e.kind,
+            Kind::SideEffect | Kind::ToolCall | Kind::HttpRequest
+        ) || super::account::intent(index, slot).is_recorded()
+        {
+            continue;
+        }
+        let Some(used) = shared.of(policy, slot) else {
+            continue;
+        };
+        let other_names: Vec<String> = used
+            .others
             .iter()
             .filter_map(|&o| index.event(o))
             .map(|o| who(&o.actor))
             .collect();
         let account = who(&e.actor);
-        let why = if listed {
+        let why = if used.listed {
             "an account the policy lists as shared"
         } else {
             "a service account"
@@ -172,15 +218,14 @@ pub(super) fn shared_account(index: &Index<'_>, policy: &Policy) -> Vec<Finding>
             e.time
         );
         if !other_names.is_empty() {
-            let tokens: Vec<String> = tokens.iter().map(|t| (*t).to_owned()).collect();
             detail.push_str(&format!(
                 " Before it, {} read or used its credential {}.",
                 list(&other_names),
-                list(&tokens)
+                list(&used.tokens)
             ));
         }
         let mut events = vec![pos];
-        events.extend(others.iter().map(|&o| index.pos(o)));
+        events.extend(used.others.iter().map(|&o| index.pos(o)));
         out.push(finding(Rule::SharedAccount, events, detail));
     }
     out
@@ -190,11 +235,12 @@ pub(super) fn shared_account(index: &Index<'_>, policy: &Policy) -> Vec<Finding>
 // approval-missing, approval-late
 
 /// What a side effect's approval comes to.
-enum Approval<'a> {
+pub(super) enum Approval<'a> {
     /// Its resource needs no approval and it cites or follows from none.
     NotNeeded,
-    /// Approved before it (within the clock skew).
-    Granted,
+    /// Approved before it (within the clock skew): the decision's slot and the
+    /// approval ID.
+    Granted(usize, &'a str),
     /// Approved, but only after it: the decision's slot and the approval ID.
     Late(usize, &'a str),
     /// Rejected, and approved nowhere: the decision's slot and the approval ID.
@@ -207,7 +253,7 @@ enum Approval<'a> {
 /// The approval IDs a side effect rests on: the `approvalRef` of it and of its
 /// ancestors, and the IDs of the approval requests and decisions among its
 /// ancestors, nearest first.
-fn approval_ids<'a>(index: &Index<'a>, slot: usize) -> Vec<&'a str> {
+pub(super) fn approval_ids<'a>(index: &Index<'a>, slot: usize) -> Vec<&'a str> {
     let mut ids: Vec<&'a str> = Vec::new();
     for s in index.lineage(slot) {
         let Some(e) = index.event(s) else {
@@ -228,7 +274,7 @@ fn approval_ids<'a>(index: &Index<'a>, slot: usize) -> Vec<&'a str> {
     ids
 }
 
-fn approval<'a>(index: &Index<'a>, policy: &Policy, slot: usize) -> Approval<'a> {
+pub(super) fn approval<'a>(index: &Index<'a>, policy: &Policy, slot: usize) -> Approval<'a> {
     let Some(e) = index.event(slot) else {
         return Approval::NotNeeded;
     };
@@ -268,8 +314,12 @@ fn approval<'a>(index: &Index<'a>, policy: &Policy, slot: usize) -> Approval<'a>
         (Some(td), Some(ts)) => td <= ts + index.skew(),
         _ => index.pos(d) < index.pos(slot),
     };
-    if approved.iter().any(|&(d, _)| in_time(d)) {
-        return Approval::Granted;
+    if let Some(&(d, id)) = approved
+        .iter()
+        .filter(|&&(d, _)| in_time(d))
+        .min_by(|a, b| order(index, a.0, b.0))
+    {
+        return Approval::Granted(d, id);
     }
     if let Some(&(d, id)) = approved.iter().min_by(|a, b| order(index, a.0, b.0)) {
         return Approval::Late(d, id);
@@ -291,7 +341,7 @@ fn approval<'a>(index: &Index<'a>, policy: &Policy, slot: usize) -> Approval<'a>
     Approval::Undecided(why, ids, requests)
 }
 
-fn order(index: &Index<'_>, a: usize, b: usize) -> std::cmp::Ordering {
+pub(super) fn order(index: &Index<'_>, a: usize, b: usize) -> std::cmp::Ordering {
     if index.earlier(a, b) {
         std::cmp::Ordering::Less
     } else if index.earlier(b, a) {
@@ -352,7 +402,7 @@ pub(super) fn approval_missing(index: &Index<'_>, policy: &Policy) -> Vec<Findin
                     format!("{head}; {why}, but {cited}."),
                 ));
             }
-            Approval::NotNeeded | Approval::Granted | Approval::Late(..) => {}
+            Approval::NotNeeded | Approval::Granted(..) | Approval::Late(..) => {}
         }
     }
     out
@@ -389,18 +439,20 @@ pub(super) fn approval_late(index: &Index<'_>, policy: &Policy) -> Vec<Finding> 
 // credential-before-issue, credential-expired, credential-revoked
 
 /// One event presenting a token: the event's slot and the token.
-struct Use<'a> {
-    slot: usize,
-    token: &'a str,
+pub(super) struct Use<'a> {
+    /// The using event's slot.
+    pub(super) slot: usize,
+    /// The token.
+    pub(super) token: &'a str,
     /// Whether the event carries the token as its own `credential` (rather than
     /// as the `exchangedFrom` of a new one).
-    own: bool,
+    pub(super) own: bool,
 }
 
 /// Every event that uses a token: any event carrying a credential, except the
 /// revocation and the issue or exchange that makes it; an exchange uses the token
 /// it was exchanged from.
-fn uses<'a>(index: &Index<'a>) -> Vec<Use<'a>> {
+pub(super) fn uses<'a>(index: &Index<'a>) -> Vec<Use<'a>> {
     let mut out = Vec::new();
     for (slot, _, e) in index.iter() {
         let Some(c) = &e.credential else {
@@ -506,22 +558,64 @@ fn per_token(
     out
 }
 
+/// What the bundle shows of a token's validity at the moment of one use: when it
+/// was issued and expires (each with the text written and the issuing event, when
+/// it comes from one), and the earliest revocation at or before the use.
+pub(super) struct Limits {
+    /// When it was issued.
+    pub(super) issued: Option<(chrono::DateTime<chrono::Utc>, String, Option<usize>)>,
+    /// When it expires.
+    pub(super) expires: Option<(chrono::DateTime<chrono::Utc>, String, Option<usize>)>,
+    /// The slot of the earliest revocation at or before the use.
+    pub(super) revoked: Option<usize>,
+    /// Used before it was issued (beyond the clock skew).
+    pub(super) before_issue: bool,
+    /// Used after it expired (beyond the clock skew).
+    pub(super) expired: bool,
+}
+
+/// The limits of the token used in `u`, read as the credential rules read them.
+pub(super) fn limits<'a>(index: &Index<'a>, u: &Use<'a>) -> Limits {
+    let t = index.time(u.slot);
+    let issued = token_time(index, u, |c| c.issued_at.as_ref());
+    let expires = token_time(index, u, |c| c.expires_at.as_ref());
+    let revoked = t.and_then(|t| {
+        index
+            .revokes(u.token)
+            .iter()
+            .copied()
+            .filter(|&r| index.time(r).is_some_and(|tr| tr <= t))
+            .min_by(|a, b| order(index, *a, *b))
+    });
+    let before_issue = match (t, &issued) {
+        (Some(t), Some((at, ..))) => t + index.skew() < *at,
+        _ => false,
+    };
+    let expired = match (t, &expires) {
+        (Some(t), Some((at, ..))) => t > *at + index.skew(),
+        _ => false,
+    };
+    Limits {
+        issued,
+        expires,
+        revoked,
+        before_issue,
+        expired,
+    }
+}
+
 /// A token used before the time it was issued (beyond the clock skew).
 pub(super) fn credential_before_issue(index: &Index<'_>) -> Vec<Finding> {
     let mut offending = Vec::new();
     for u in uses(index) {
-        let Some(t) = index.time(u.slot) else {
-            continue;
-        };
-        if let Some((issued, text, by)) = token_time(index, &u, |c| c.issued_at.as_ref()) {
-            if t + index.skew() < issued {
-                offending.push((
-                    u.slot,
-                    u.token.to_owned(),
-                    by,
-                    format!("before it was issued at {text}"),
-                ));
-            }
+        let l = limits(index, &u);
+        if let (true, Some((_, text, by))) = (l.before_issue, l.issued) {
+            offending.push((
+                u.slot,
+                u.token.to_owned(),
+                by,
+                format!("before it was issued at {text}"),
+            ));
         }
     }
     per_token(Rule::CredentialBeforeIssue, index, offending)
@@ -531,18 +625,14 @@ pub(super) fn credential_before_issue(index: &Index<'_>) -> Vec<Finding> {
 pub(super) fn credential_expired(index: &Index<'_>) -> Vec<Finding> {
     let mut offending = Vec::new();
     for u in uses(index) {
-        let Some(t) = index.time(u.slot) else {
-            continue;
-        };
-        if let Some((expires, text, by)) = token_time(index, &u, |c| c.expires_at.as_ref()) {
-            if t > expires + index.skew() {
-                offending.push((
-                    u.slot,
-                    u.token.to_owned(),
-                    by,
-                    format!("after it expired at {text}"),
-                ));
-            }
+        let l = limits(index, &u);
+        if let (true, Some((_, text, by))) = (l.expired, l.expires) {
+            offending.push((
+                u.slot,
+                u.token.to_owned(),
+                by,
+                format!("after it expired at {text}"),
+            ));
         }
     }
     per_token(Rule::CredentialExpired, index, offending)
@@ -552,16 +642,7 @@ pub(super) fn credential_expired(index: &Index<'_>) -> Vec<Finding> {
 pub(super) fn credential_revoked(index: &Index<'_>) -> Vec<Finding> {
     let mut offending = Vec::new();
     for u in uses(index) {
-        let Some(t) = index.time(u.slot) else {
-            continue;
-        };
-        let revoke = index
-            .revokes(u.token)
-            .iter()
-            .copied()
-            .filter(|&r| index.time(r).is_some_and(|tr| tr <= t))
-            .min_by(|a, b| order(index, *a, *b));
-        if let Some(r) = revoke {
+        if let Some(r) = limits(index, &u).revoked {
             let by = index.event(r).map_or_else(String::new, |e| who(&e.actor));
             offending.push((
                 u.slot,
@@ -746,7 +827,7 @@ pub(super) fn scope_widened(index: &Index<'_>) -> Vec<Finding> {
 /// ancestors, the first `decisionRef` that names a decision in the bundle, or the
 /// first `policy.decision` event itself. Also says whether any reference (resolved
 /// or not) or decision event was seen.
-fn rests_on(index: &Index<'_>, slot: usize) -> (Option<usize>, bool) {
+pub(super) fn rests_on(index: &Index<'_>, slot: usize) -> (Option<usize>, bool) {
     let mut cited = false;
     for s in index.lineage(slot) {
         let Some(e) = index.event(s) else {
@@ -768,10 +849,10 @@ fn rests_on(index: &Index<'_>, slot: usize) -> (Option<usize>, bool) {
 /// Whether a side effect rests on an authority other than a policy decision: an
 /// approval granted (in time or not: lateness is `approval-late`'s), or a task a
 /// human delegated, among its ancestors.
-fn otherwise_authorised(index: &Index<'_>, policy: &Policy, slot: usize) -> bool {
+pub(super) fn otherwise_authorised(index: &Index<'_>, policy: &Policy, slot: usize) -> bool {
     if matches!(
         approval(index, policy, slot),
-        Approval::Granted | Approval::Late(..)
+        Approval::Granted(..) | Approval::Late(..)
     ) {
         return true;
     }

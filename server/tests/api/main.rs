@@ -1,6 +1,7 @@
 //! Integration tests: the real server on a random port, a fresh database each.
 
 mod access;
+mod accounts;
 mod exports;
 mod findings;
 mod health;
