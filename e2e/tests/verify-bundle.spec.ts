@@ -105,10 +105,10 @@ test('the timeline: lanes by kind, select an event, follow a side effect back to
   const index = await effect.getAttribute('data-mark');
   const inspector = page.getByTestId('inspector');
   await expect(inspector).toHaveAttribute('data-index', index!);
-  await expect(inspector).toContainText('Change');
-  await expect(inspector).toContainText('upstream.timeout_ms');
-  await expect(inspector).toContainText('On behalf of');
-  await expect(inspector).toContainText('Priya Raman');
+  const account = inspector.getByTestId('account');
+  await expect(account.locator('[data-account="What changed"]')).toContainText('upstream.timeout_ms');
+  await expect(account.locator('[data-account="Intended by"]')).toContainText('Priya Raman');
+  await expect(account.locator('[data-account="Approval"]')).toContainText('MISSING');
   await expect(inspector.locator('[data-check="signature"]')).toHaveAttribute('data-result', 'pass');
   // The payload is shown as text, never as markup (the prompt quotes markup).
   await inspector.getByText('Payload as signed').click();
@@ -199,7 +199,8 @@ test('a token used after its revocation is unmistakable: the credential lane tur
   await timeline.locator('[data-kind="side_effect"]').last().click();
   const inspector = page.getByTestId('inspector');
   await expect(inspector).toContainText('at-support-9d3e71');
-  await expect(inspector).toContainText('REVOKED at 16:40:00');
-  await expect(inspector).toContainText('this event is after the revocation');
+  await expect(inspector.locator('[data-account="Credential"]')).toContainText(
+    'REVOKED at 2026-11-19 16:40:00 UTC by Omar Haddad',
+  );
   expect(problems).toEqual([]);
 });

@@ -111,7 +111,7 @@ test('three reviewers, three duties: an admin trusts the root, a compliance revi
   const popup = page.waitForEvent('popup');
   await page.getByTestId('export-report.html').click();
   const report = await popup;
-  await expect(report.getByRole('heading', { name: 'Per side effect: who intended, who executed, what changed' })).toBeVisible();
+  await expect(report.getByRole('heading', { name: 'Per side effect: its account' })).toBeVisible();
   await expect(report.locator('body')).toContainText('<b>not markup</b>');
   await report.close();
 

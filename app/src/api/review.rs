@@ -150,6 +150,7 @@ fn workflow_error(e: crate::store::incidents::WorkflowError) -> ApiError {
     use crate::store::incidents::WorkflowError;
     match e {
         WorkflowError::NoIncident(_) | WorkflowError::NoAssignee(_) => invalid(e.to_string()),
+        WorkflowError::Refused(why) => invalid(why),
         WorkflowError::Store(e) => e.into(),
     }
 }

@@ -336,7 +336,7 @@ pub fn IncidentFindings(incident: i64) -> impl IntoView {
                 {found.unreadable.iter().map(|u| view! { <p role="alert" class="text-sm text-red-700">{format!("Could not be analysed: {u}")}</p> }).collect_view()}
                 <ul class="space-y-3">
                     {found.items.into_iter().map(|f| {
-                        let first = f.events.first().map_or(0, |e| e.index);
+                        let first = f.primary;
                         let status = f.disposition.as_ref().map_or("open", |d| d.decision.as_str());
                         view! {
                             <li class="rounded-lg border border-slate-200 p-3 dark:border-slate-800" data-testid="finding" data-rule=f.rule.clone() data-disposition=status>

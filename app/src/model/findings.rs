@@ -117,6 +117,10 @@ pub struct FindingView {
     pub event_count: u64,
     /// The events that prove it, the one it is about first (at most 50).
     pub events: Vec<FindingEvent>,
+    /// The event a link to the finding opens: the first side effect it names, else
+    /// the first event it names.
+    #[serde(default)]
+    pub primary: u64,
     /// The framework controls it bears on.
     pub controls: Vec<ControlRef>,
     /// The current disposition, if a reviewer made one.
@@ -138,7 +142,19 @@ impl FindingView {
         mut history: Vec<Disposition>,
     ) -> FindingView {
         let disposition = history.pop();
+        let events: Vec<FindingEvent> = found
+            .events
+            .iter()
+            .take(Self::LISTED_EVENTS)
+            .map(|&i| describe(i as u64))
+            .collect();
+        let primary = events
+            .iter()
+            .find(|e| e.kind.as_deref() == Some(evidence::event::Kind::SideEffect.as_str()))
+            .or(events.first())
+            .map_or(0, |e| e.index);
         FindingView {
+            primary,
             bundle: bundle.to_owned(),
             key: found.key(),
             rule: found.rule.code().to_owned(),
@@ -146,12 +162,7 @@ impl FindingView {
             severity: found.severity().as_str().to_owned(),
             detail: found.detail.clone(),
             event_count: found.events.len() as u64,
-            events: found
-                .events
-                .iter()
-                .take(Self::LISTED_EVENTS)
-                .map(|&i| describe(i as u64))
-                .collect(),
+            events,
             controls: found
                 .rule
                 .controls()

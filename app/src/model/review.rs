@@ -186,6 +186,10 @@ pub struct Signoff {
     pub chain_digest: String,
     /// The review-log entry that records it.
     pub log_seq: u64,
+    /// How many approving steps the chain needed when it was recorded; `None` for
+    /// sign-offs recorded before Custody kept it.
+    #[serde(default)]
+    pub steps_required: Option<u32>,
 }
 
 /// One event of an approval chain.
@@ -232,7 +236,8 @@ pub struct ApprovalChain {
     pub decided: Option<String>,
     /// SHA-256 over the links' digests, in order: what a sign-off binds.
     pub digest: String,
-    /// How many approving steps the chain needs.
+    /// How many approving steps the chain needs: fixed by its first sign-off (the
+    /// setting in force then), else the setting in force now.
     pub steps: u32,
     /// Its sign-offs, oldest first.
     pub signoffs: Vec<Signoff>,

@@ -369,22 +369,23 @@ pub(crate) async fn check_against_log(
         reassigned_to: Option<String>,
         reviewer: String,
         log_seq: i64,
+        steps_required: Option<i64>,
     }
     let signoffs: Vec<Signed> = sqlx::query_as(
         "SELECT bundle_sha256, chain, chain_digest, step, decision, justification, \
-             reassigned_to, reviewer, log_seq FROM signoffs",
+             reassigned_to, reviewer, log_seq, steps_required FROM signoffs",
     )
     .fetch_all(db.pool())
     .await?;
     for s in signoffs {
-        compare(
-            "signoffs",
-            s.log_seq,
-            &s.reviewer,
-            json!({"bundle": s.bundle_sha256, "chain": s.chain, "chainDigest": s.chain_digest,
-                   "step": s.step, "decision": s.decision, "justification": s.justification,
-                   "reassignedTo": s.reassigned_to}),
-        );
+        let mut fields = json!({"bundle": s.bundle_sha256, "chain": s.chain,
+               "chainDigest": s.chain_digest, "step": s.step, "decision": s.decision,
+               "justification": s.justification, "reassignedTo": s.reassigned_to});
+        // Kept (and signed) since migration 0006; absent from older entries.
+        if let (Some(n), Some(obj)) = (s.steps_required, fields.as_object_mut()) {
+            obj.insert("stepsRequired".into(), json!(n));
+        }
+        compare("signoffs", s.log_seq, &s.reviewer, fields);
     }
     for (seq, (_, review)) in signed {
         let action = review

@@ -488,6 +488,9 @@ pub enum WorkflowError {
     /// The assignee is not an enabled account.
     #[error("{0:?} is not an enabled account")]
     NoAssignee(String),
+    /// The change would state something the evidence's review does not support.
+    #[error("{0}")]
+    Refused(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -511,6 +514,16 @@ pub async fn set_status(
     let Some((old,)) = old else {
         return Err(WorkflowError::NoIncident(id));
     };
+    if status == IncidentStatus::SignedOff {
+        let waiting = awaiting_signoff(db, id).await?;
+        if !waiting.is_empty() {
+            return Err(WorkflowError::Refused(format!(
+                "not signed off: {} still await{} sign-off",
+                waiting.join(", "),
+                if waiting.len() == 1 { "s" } else { "" }
+            )));
+        }
+    }
     sqlx::query("UPDATE incidents SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(status.as_str())
         .bind(now())
@@ -533,6 +546,43 @@ pub async fn set_status(
     .await?;
     rec.commit().await?;
     Ok(())
+}
+
+/// The approval chains of incident `id`'s bundles that await sign-off (in bundles
+/// that verified: a bundle that did not has nothing to sign), each as
+/// `chain APPROVAL (n of m steps)`.
+pub async fn awaiting_signoff(db: &Db, id: i64) -> Result<Vec<String>, StoreError> {
+    let bundles: Vec<(String,)> = sqlx::query_as(
+        "SELECT sha256 FROM bundles WHERE incident_id = $1 ORDER BY ingested_at, sha256",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = Vec::new();
+    for (sha,) in bundles {
+        let Some(found) = super::signoffs::of_bundle(db, &sha).await? else {
+            continue;
+        };
+        if found.blocked.is_some() {
+            continue;
+        }
+        for chain in found
+            .chains
+            .iter()
+            .filter(|c| c.status == crate::model::ChainStatus::Pending)
+        {
+            let filled = chain
+                .signoffs
+                .iter()
+                .filter(|s| s.decision.fills_step())
+                .count();
+            out.push(format!(
+                "chain {} ({filled} of {} steps)",
+                chain.approval_id, chain.steps
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// Assigns incident `id` to account `assignee` (or to no one), as `reviewer`.

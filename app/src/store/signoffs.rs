@@ -196,6 +196,7 @@ type SignoffRow = (
     String,
     String,
     i64,
+    Option<i64>,
 );
 
 /// A bundle's approval chains with their sign-offs; `None` when there is no such bundle.
@@ -211,14 +212,25 @@ pub async fn of_bundle(db: &Db, bundle: &str) -> Result<Option<BundleChains>, St
     let steps = steps(db).await?;
     let rows: Vec<SignoffRow> = sqlx::query_as(
         "SELECT chain, step, decision, justification, reassigned_to, reviewer, created_at, \
-         chain_digest, log_seq FROM signoffs WHERE bundle_sha256 = $1 ORDER BY log_seq",
+         chain_digest, log_seq, steps_required FROM signoffs WHERE bundle_sha256 = $1 \
+         ORDER BY log_seq",
     )
     .bind(bundle)
     .fetch_all(db.pool())
     .await?;
     let mut by_chain: HashMap<String, Vec<Signoff>> = HashMap::new();
-    for (chain, step, decision, justification, reassigned_to, reviewer, created_at, digest, seq) in
-        rows
+    for (
+        chain,
+        step,
+        decision,
+        justification,
+        reassigned_to,
+        reviewer,
+        created_at,
+        digest,
+        seq,
+        steps_required,
+    ) in rows
     {
         let decision = SignoffDecision::parse(&decision).ok_or(StoreError::Corrupt {
             column: "signoffs.decision",
@@ -233,6 +245,7 @@ pub async fn of_bundle(db: &Db, bundle: &str) -> Result<Option<BundleChains>, St
             created_at,
             chain_digest: digest,
             log_seq: u64::try_from(seq).unwrap_or_default(),
+            steps_required: steps_required.and_then(|n| u32::try_from(n).ok()),
         });
     }
     let chains = find_chains(db, bundle)
@@ -240,6 +253,11 @@ pub async fn of_bundle(db: &Db, bundle: &str) -> Result<Option<BundleChains>, St
         .into_iter()
         .map(|(approval_id, links, decided)| {
             let signoffs = by_chain.remove(&approval_id).unwrap_or_default();
+            // Fixed by the chain's first sign-off; the setting in force for the rest.
+            let steps = signoffs
+                .first()
+                .and_then(|s| s.steps_required)
+                .unwrap_or(steps);
             ApprovalChain {
                 digest: chain_digest(&links),
                 status: status(&signoffs, steps),
@@ -414,14 +432,15 @@ pub async fn sign_off(
                 "decision": new.decision.as_str(),
                 "justification": justification,
                 "reassignedTo": reassign_to,
+                "stepsRequired": chain.steps,
             }),
         })
         .await?;
     let at = super::now();
     sqlx::query(
         "INSERT INTO signoffs (bundle_sha256, chain, chain_digest, step, decision, justification, \
-         reassigned_to, reviewer, created_at, log_seq) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         reassigned_to, reviewer, created_at, log_seq, steps_required) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(bundle)
     .bind(&chain.approval_id)
@@ -433,6 +452,7 @@ pub async fn sign_off(
     .bind(&reviewer.username)
     .bind(&at)
     .bind(i64::try_from(seq).unwrap_or_default())
+    .bind(i64::from(chain.steps))
     .execute(rec.conn())
     .await?;
     rec.commit().await?;
@@ -445,6 +465,7 @@ pub async fn sign_off(
         created_at: at,
         chain_digest: chain.digest,
         log_seq: seq,
+        steps_required: Some(chain.steps),
     })
 }
 
@@ -513,6 +534,7 @@ mod tests {
             created_at: String::new(),
             chain_digest: String::new(),
             log_seq: 0,
+            steps_required: None,
         };
         assert_eq!(status(&[], 1), ChainStatus::Pending);
         assert_eq!(

@@ -109,12 +109,29 @@ pub fn clock(ms: f64, fine: bool) -> String {
 
 /// Tick step for a window of `span` ms across about `px` pixels.
 fn tick_step(span: f64, px: f64) -> f64 {
-    const STEPS: [f64; 20] = [
+    const STEPS: [f64; 25] = [
         10.0, 50.0, 100.0, 250.0, 500.0, 1e3, 2e3, 5e3, 1e4, 15e3, 3e4, 6e4, 12e4, 3e5, 6e5, 9e5,
-        18e5, 36e5, 216e5, 864e5,
+        18e5, 36e5, 108e5, 216e5, 432e5, 864e5, 1728e5, 6048e5, 2592e6,
     ];
     let want = span / (px / 110.0).max(1.0);
-    STEPS.iter().copied().find(|s| *s >= want).unwrap_or(864e5)
+    STEPS.iter().copied().find(|s| *s >= want).unwrap_or(2592e6)
+}
+
+/// A tick's label: the time of day while the window lies within one UTC day; the
+/// date and time when it spans days; the date alone for steps of a day or more.
+pub fn tick_label(at: f64, step: f64, v: Viewport) -> String {
+    let day = |ms: f64| (ms / 864e5).floor() as i64;
+    let date = |ms: f64, format: &str| {
+        chrono::DateTime::from_timestamp_millis(ms.round() as i64)
+            .map_or_else(|| clock(ms, false), |t| t.format(format).to_string())
+    };
+    if step >= 864e5 {
+        date(at, "%Y-%m-%d")
+    } else if day(v.from) != day(v.to) {
+        date(at, "%m-%d %H:%M")
+    } else {
+        clock(at, step < 1000.0)
+    }
 }
 
 /// What the timeline draws for a viewport.
@@ -143,7 +160,7 @@ fn scene(
     let mut ticks = Vec::new();
     let mut at = (v.from / step).ceil() * step;
     while at <= v.to {
-        ticks.push((x(at), clock(at, step < 1000.0)));
+        ticks.push((x(at), tick_label(at, step, v)));
         at += step;
     }
     let visible = |lane: &Vec<u32>| {
@@ -159,14 +176,30 @@ fn scene(
         // Marks closer than MIN_GAP in a lane (events in the same second) are set
         // side by side, in time order, so each can be seen and clicked.
         let mut placed = std::collections::HashMap::new();
+        // Set apart to the right, then pulled back left where that pushed marks past
+        // the plot's right edge, so that every mark in view can be seen and clicked.
+        let right = LABEL_W + plot + RIGHT_PAD / 2.0;
         for lane in by_lane {
             let mut last = f64::NEG_INFINITY;
+            let mut row: Vec<(f64, u32)> = Vec::new();
             for &m in &lane[visible(lane)] {
                 let mark = &t.marks[m as usize];
                 let at = x(mark.at as f64).max(last + MIN_GAP);
                 last = at;
-                placed.insert(m, (at, lane_y(mark.lane)));
-                marks.push((at, lane_y(mark.lane), m));
+                row.push((at, m));
+            }
+            let mut limit = right;
+            for (at, _) in row.iter_mut().rev() {
+                if *at <= limit {
+                    break;
+                }
+                *at = limit;
+                limit -= MIN_GAP;
+            }
+            for (at, m) in row {
+                let y = lane_y(t.marks[m as usize].lane);
+                placed.insert(m, (at, y));
+                marks.push((at, y, m));
             }
         }
         let point = |m: u32| {
@@ -399,8 +432,13 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
         let plot = (width.get_untracked() - LABEL_W - RIGHT_PAD).max(50.0);
         Some(v.from + (client_x - left - LABEL_W) / plot * v.span())
     };
-    // Drag to pan: where the pointer went down, and the viewport then.
+    // Drag to pan: where the pointer went down, and the viewport then; and whether
+    // the pointer moved since it went down (then the click that ends it selects
+    // nothing).
     let drag = StoredValue::new(None::<(f64, Viewport)>);
+    let dragged = StoredValue::new(false);
+    // Where the marks of the current drawing stand, for hit-testing a click.
+    let placed = StoredValue::new(Vec::<(f64, f64, u32)>::new());
     let on_wheel = move |e: leptos::ev::WheelEvent| {
         e.prevent_default();
         let (dx, dy) = (e.delta_x(), e.delta_y());
@@ -418,15 +456,35 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
     let on_down = move |e: leptos::ev::PointerEvent| {
         if e.button() == 0 {
             drag.set_value(Some((f64::from(e.client_x()), viewport.get_untracked())));
+            dragged.set_value(false);
         }
     };
     let on_move = move |e: leptos::ev::PointerEvent| {
         if let Some((x0, v0)) = drag.get_value() {
             let dx = f64::from(e.client_x()) - x0;
             if dx.abs() >= 3.0 {
+                dragged.set_value(true);
                 let plot = (width.get_untracked() - LABEL_W - RIGHT_PAD).max(50.0);
                 viewport.set(v0.pan(-dx / plot));
             }
+        }
+    };
+    // A click selects the mark whose centre is nearest the pointer, within
+    // HIT_RADIUS: the same answer at every zoom level, whatever shapes overlap.
+    let on_click = move |e: leptos::ev::MouseEvent| {
+        if dragged.get_value() {
+            dragged.set_value(false);
+            return;
+        }
+        let Some(el) = container.get_untracked() else {
+            return;
+        };
+        let rect = el.get_bounding_client_rect();
+        let px = f64::from(e.client_x()) - rect.left();
+        let py = f64::from(e.client_y()) - rect.top();
+        let hit = placed.with_value(|marks| nearest(marks, px, py));
+        if let Some(m) = hit {
+            selected.set(Some(m));
         }
     };
     let on_up = move |_: leptos::ev::PointerEvent| drag.set_value(None);
@@ -493,6 +551,7 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
             let v = viewport.get();
             let path = path.get();
             let s = scene(t, &by_lane, v, width.get(), &path);
+            placed.set_value(s.marks.clone());
             let selected_now = selected.get();
             let flags = flagged.get();
             let ticks = s
@@ -595,7 +654,6 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
                             data-selected=is_selected.to_string()
                             data-on-path=on_path.to_string()
                             data-finding=found.is_some().to_string()
-                            on:click=move |e| { e.stop_propagation(); selected.set(Some(m)); }
                             on:mouseenter=move |_| hovered.set(Some(m))
                             on:mouseleave=move |_| hovered.set(None)
                         >
@@ -658,8 +716,9 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
                 >
                     {move || if tracing.get() { "Hide the chain to intent" } else { "Trace to intent" }}
                 </button>
-                <span class="text-xs text-slate-500">{timeline.marks.iter().find(|m| m.time.len() >= 10).map(|m| format!("{} (times in UTC)", &m.time[..10]))}</span>
-                <span class="ml-auto truncate text-xs text-slate-500" data-testid="hover-summary">{hover_line}</span>
+                <span class="text-xs text-slate-500" data-testid="timeline-dates">{dates_of(&timeline)}</span>
+                // A line of its own, always there: what the pointer is over never moves the chart.
+                <span class="block h-4 w-full truncate text-xs text-slate-500" data-testid="hover-summary">{hover_line}</span>
             </div>
             <div
                 node_ref=container
@@ -673,6 +732,7 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
                 on:pointermove=on_move
                 on:pointerup=on_up
                 on:pointerleave=on_up
+                on:click=on_click
                 on:keydown=keys
             >
                 <svg width="100%" height=height class="block">
@@ -684,6 +744,37 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
         </div>
     }
     .into_any()
+}
+
+/// The days the timeline's events fall on: `2026-11-17 (times in UTC)`, or
+/// `2026-11-17 to 2026-11-19 (times in UTC)`.
+fn dates_of(timeline: &Timeline) -> Option<String> {
+    let days: Vec<&str> = timeline
+        .marks
+        .iter()
+        .filter_map(|m| m.time.get(..10))
+        .collect();
+    let first = days.iter().min()?;
+    let last = days.iter().max()?;
+    Some(if first == last {
+        format!("{first} (times in UTC)")
+    } else {
+        format!("{first} to {last} (times in UTC)")
+    })
+}
+
+/// How far from a mark's centre a click still selects it (px).
+const HIT_RADIUS: f64 = 14.0;
+
+/// The mark of `marks` (x, y, mark) whose centre is nearest (`px`, `py`), within
+/// [`HIT_RADIUS`]; of marks equally near, the first drawn.
+pub fn nearest(marks: &[(f64, f64, u32)], px: f64, py: f64) -> Option<u32> {
+    marks
+        .iter()
+        .map(|&(x, y, m)| ((x - px).hypot(y - py), m))
+        .filter(|(d, _)| *d <= HIT_RADIUS)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, m)| m)
 }
 
 #[component]
@@ -703,4 +794,41 @@ fn Legend() -> impl IntoView {
         </p>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{nearest, tick_label, Viewport};
+
+    #[test]
+    fn a_click_selects_the_nearest_mark_within_reach() {
+        let marks = [(100.0, 40.0, 1), (113.0, 40.0, 2), (100.0, 70.0, 3)];
+        assert_eq!(nearest(&marks, 100.0, 40.0), Some(1));
+        assert_eq!(nearest(&marks, 108.0, 41.0), Some(2));
+        assert_eq!(nearest(&marks, 101.0, 66.0), Some(3));
+        assert_eq!(nearest(&marks, 160.0, 40.0), None);
+        // Equally near: the first drawn.
+        assert_eq!(nearest(&marks, 106.5, 40.0), Some(1));
+    }
+
+    #[test]
+    fn ticks_name_the_day_when_the_window_spans_days() {
+        let day = 864e5;
+        // 2026-11-17T00:00:00Z.
+        let at = 1_794_873_600_000.0;
+        let within = Viewport {
+            from: at + 3_600_000.0,
+            to: at + 7_200_000.0,
+        };
+        assert_eq!(tick_label(at + 3_600_000.0, 6e5, within), "01:00:00");
+        let across = Viewport {
+            from: at - 3_600_000.0,
+            to: at + 2.0 * day,
+        };
+        assert_eq!(
+            tick_label(at + 6.0 * 3_600_000.0, 216e5, across),
+            "11-17 06:00"
+        );
+        assert_eq!(tick_label(at + day, day, across), "2026-11-18");
+    }
 }

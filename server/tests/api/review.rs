@@ -500,3 +500,132 @@ async fn an_admin_re_verifies_every_bundle_and_manages_roots_from_the_console() 
             .intact
     );
 }
+
+/// Marking the incident signed off, signing its chain, raising and lowering the
+/// required steps, in every order: the incident is never "signed off" while its chain
+/// awaits sign-off, a chain's steps are fixed by its first sign-off, and the report
+/// states what the chain and the incident say.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_off_state_holds_together_in_every_order() {
+    #[derive(Clone, Copy, Debug)]
+    enum Op {
+        Mark,
+        Sign,
+        Raise,
+        Lower,
+    }
+    fn orders(items: &[Op]) -> Vec<Vec<Op>> {
+        if items.len() <= 1 {
+            return vec![items.to_vec()];
+        }
+        let mut out = Vec::new();
+        for (i, first) in items.iter().enumerate() {
+            let mut rest = items.to_vec();
+            rest.remove(i);
+            for mut tail in orders(&rest) {
+                tail.insert(0, *first);
+                out.push(tail);
+            }
+        }
+        out
+    }
+    let all = orders(&[Op::Mark, Op::Sign, Op::Raise, Op::Lower]);
+    assert_eq!(all.len(), 24);
+    for order in all {
+        let app = spawn(Backend::Sqlite).await;
+        let sha = stored(&app, "privileged-api-jit").await;
+        let incident: (i64,) = sqlx::query_as("SELECT incident_id FROM bundles WHERE sha256 = $1")
+            .bind(&sha)
+            .fetch_one(app.db.pool())
+            .await
+            .expect("incident");
+        let admin = reviewer(&app, "root", Role::Admin).await;
+        let signer = reviewer(&app, "signer", Role::AccessReviewer).await;
+        let lead = reviewer(&app, "lead", Role::ComplianceReviewer).await;
+        // What the chain should be: steps fixed by its first sign-off.
+        let (mut setting, mut fixed, mut signed, mut marked) = (1u32, None, false, false);
+        for op in &order {
+            match op {
+                Op::Raise | Op::Lower => {
+                    setting = if matches!(op, Op::Raise) { 2 } else { 1 };
+                    signoffs::set_steps(&app.db, &app.key, &admin, setting)
+                        .await
+                        .expect("steps");
+                }
+                Op::Sign => {
+                    let found = chain(&app, &sha).await;
+                    signoffs::sign_off(
+                        &app.db,
+                        &app.key,
+                        &signer,
+                        &sha,
+                        answer(&found, SignoffDecision::Approve),
+                    )
+                    .await
+                    .expect("signed");
+                    fixed = fixed.or(Some(setting));
+                    signed = true;
+                }
+                Op::Mark => {
+                    let steps = fixed.unwrap_or(setting);
+                    let pending = !(signed && steps <= 1);
+                    let result = app::store::incidents::set_status(
+                        &app.db,
+                        &app.key,
+                        &lead,
+                        incident.0,
+                        app::model::IncidentStatus::SignedOff,
+                    )
+                    .await;
+                    match (pending, result) {
+                        (true, Err(app::store::incidents::WorkflowError::Refused(why))) => {
+                            assert!(why.contains("await"), "{order:?}: {why}")
+                        }
+                        (false, Ok(())) => marked = true,
+                        (pending, other) => {
+                            panic!("{order:?}: pending {pending}, marking gave {other:?}")
+                        }
+                    }
+                }
+            }
+            let found = chain(&app, &sha).await;
+            let steps = fixed.unwrap_or(setting);
+            assert_eq!(found.steps, steps, "{order:?} after {op:?}");
+            let want = if signed && steps <= 1 {
+                app::model::ChainStatus::Approved
+            } else {
+                app::model::ChainStatus::Pending
+            };
+            assert_eq!(found.status, want, "{order:?} after {op:?}");
+            let detail = app::store::incidents::get(&app.db, incident.0)
+                .await
+                .expect("incident")
+                .expect("exists");
+            let incident_signed = detail.incident.status == app::model::IncidentStatus::SignedOff;
+            assert_eq!(incident_signed, marked, "{order:?} after {op:?}");
+            assert!(
+                !(incident_signed && found.status == app::model::ChainStatus::Pending),
+                "{order:?} after {op:?}: signed off while the chain awaits sign-off"
+            );
+        }
+        // The report says what the chain and the incident say.
+        let report = app
+            .get(&format!("/api/incidents/{}/export/report.html", incident.0))
+            .await
+            .text()
+            .await
+            .expect("report");
+        let found = chain(&app, &sha).await;
+        assert!(
+            report.contains(&format!(": {:?}</h3>", found.status)),
+            "{order:?}: the report states the chain's status"
+        );
+        assert_eq!(
+            report.contains("Status: Signed off"),
+            marked,
+            "{order:?}: the report states the incident's status"
+        );
+        let integrity = review_log::check(&app.db, &app.key).await.expect("check");
+        assert!(integrity.intact, "{:?}", integrity.problems);
+    }
+}
