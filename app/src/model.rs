@@ -126,6 +126,13 @@ pub struct IncidentSummary {
     /// The worst verdict among its bundles (tampered, untrusted, with warnings,
     /// verified), `None` without bundles.
     pub verdict: Option<Verdict>,
+    /// When its evidence begins: the earliest event time of its bundles (RFC 3339,
+    /// UTC), `None` without bundles (or none whose events could be read).
+    #[serde(default)]
+    pub first_event_at: Option<String>,
+    /// When its evidence ends: the latest event time of its bundles.
+    #[serde(default)]
+    pub last_event_at: Option<String>,
 }
 
 /// Which incidents the incident list shows, and in which order: the list's filters

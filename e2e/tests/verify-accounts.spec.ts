@@ -164,3 +164,32 @@ test('a finding link on the incident page opens the side effect it is about', as
   }
   expect(problems).toEqual([]);
 });
+
+test('the pages that state accounts pass axe-core (WCAG 2 A and AA)', async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const { default: AxeBuilder } = await import('@axe-core/playwright');
+  const audit = async (what: string) => {
+    const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+    const found = result.violations.map((v) => `${what}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
+    expect(found, found.join('\n')).toEqual([]);
+  };
+  const stored = await request.post('/api/bundles?name=token-refresh-vault.bundle.json', {
+    data: fs.readFileSync(path.join(demo, 'token-refresh-vault.bundle.json')),
+    headers: { 'content-type': 'application/json', ...sameSite },
+  });
+  const bundle = await stored.json();
+  await page.goto('/');
+  await expect(page.getByTestId('incident-table')).toBeVisible();
+  await expect(page.getByTestId('evidence-span').first()).toBeVisible();
+  await audit('incidents');
+  await page.goto(`/incidents/${bundle.incident_id}`);
+  await expect(page.getByTestId('side-effects').locator('[data-account="Intended by"]').first()).toBeVisible({ timeout: 20_000 });
+  await audit('incident');
+  await page.goto(`/bundles/${bundle.sha256}?event=8`);
+  await expect(page.getByTestId('inspector').getByTestId('account')).toBeVisible({ timeout: 20_000 });
+  await audit('bundle');
+  await verifyOffline(page, path.join(demo, 'late-approval.bundle.json'), root);
+  await clickMark(page, '7');
+  await expect(page.getByTestId('inspector').getByTestId('account')).toBeVisible({ timeout: 20_000 });
+  await audit('verify');
+});

@@ -58,7 +58,7 @@ fn controls(f: &FindingView) -> impl IntoView {
         <ul class="mt-2 flex flex-wrap gap-1" data-testid="finding-controls" aria-label="Framework controls">
             {f.controls.iter().map(|c| view! {
                 <li class="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800" title=format!("{}: {} {}", c.framework, c.id, c.title)>
-                    <span class="text-slate-500">{c.framework.clone()}</span>" "<span class="font-medium">{c.id.clone()}</span>" "{c.title.clone()}
+                    <span class="text-slate-600 dark:text-slate-400">{c.framework.clone()}</span>" "<span class="font-medium">{c.id.clone()}</span>" "{c.title.clone()}
                 </li>
             }).collect_view()}
         </ul>

@@ -5,7 +5,6 @@ use leptos::prelude::*;
 
 use crate::api::{fetch_event_review, incident_side_effects, AnnotateEvent, CommentEvent};
 use crate::components::account::IfCan;
-use crate::components::table::DataTable;
 use crate::model::{Annotation, Permission, Responsibility};
 use crate::pages::ErrorBox;
 
@@ -142,33 +141,32 @@ pub fn ResponsibilitySplit(
                         let total = rows.len();
                         view! {
                             <p class="mb-2 text-sm text-slate-600 dark:text-slate-400">{format!("{annotated} of {total} annotated.")}</p>
-                            <DataTable columns=&["Side effect", "Intended by", "Executed by", "Credential, authority, approval", "Responsibility"] testid="side-effects">
+                            <ul class="space-y-3" data-testid="side-effects">
                                 {rows.into_iter().map(|r| {
                                     let t = r.sentences.clone();
+                                    let judged = match &r.annotation {
+                                        Some(a) => format!("{} ({})", a.responsibility.label(), a.author),
+                                        None => "not annotated".to_owned(),
+                                    };
                                     view! {
-                                    <tr data-bundle=r.bundle.clone() data-event=r.event>
-                                        <td class="px-4 py-2 align-top text-sm break-words">
-                                            <div class="font-mono text-xs">{format!("#{} · {}", r.event, evidence::time::readable(&r.time))}</div>
-                                            <a class="underline" data-account="What changed" href=format!("/bundles/{}?event={}", r.bundle, r.event)>{t.change}</a>
-                                        </td>
-                                        <td class="px-4 py-2 align-top text-sm break-words" data-account="Intended by">{t.intended}</td>
-                                        <td class="px-4 py-2 align-top text-sm break-words" data-account="Executed by">{t.executed}</td>
-                                        <td class="px-4 py-2 align-top text-sm break-words">
-                                            <dl class="grid grid-cols-[max-content_1fr] gap-x-2 gap-y-1">
-                                                <dt class="text-slate-500">"Credential"</dt><dd data-account="Credential">{t.credential}</dd>
-                                                <dt class="text-slate-500">"Authority"</dt><dd data-account="Authority">{t.authority}</dd>
-                                                <dt class="text-slate-500">"Approval"</dt><dd data-account="Approval">{t.approval}</dd>
-                                            </dl>
-                                        </td>
-                                        <td class="px-4 py-2 align-top text-sm" data-testid="split-responsibility">
-                                            {match &r.annotation {
-                                                Some(a) => format!("{} ({})", a.responsibility.label(), a.author),
-                                                None => "not annotated".to_owned(),
-                                            }}
-                                        </td>
-                                    </tr>
+                                    <li class="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-950" data-bundle=r.bundle.clone() data-event=r.event>
+                                        <div class="flex flex-wrap items-baseline gap-x-3 gap-y-1 text-sm">
+                                            <a class="font-semibold underline" href=format!("/bundles/{}?event={}", r.bundle, r.event)>{format!("Side effect #{}", r.event)}</a>
+                                            <span class="font-mono text-xs text-slate-600 dark:text-slate-400">{evidence::time::readable(&r.time)}</span>
+                                            <span class="ml-auto text-slate-600 dark:text-slate-400">"Responsibility: "<span data-testid="split-responsibility">{judged}</span></span>
+                                        </div>
+                                        <dl class="mt-2 grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
+                                            {t.fields().into_iter().map(|(field, text)| {
+                                                let text = text.to_owned();
+                                                view! {
+                                                    <dt class="text-slate-500 dark:text-slate-400">{field}</dt>
+                                                    <dd class="min-w-0 break-words" data-account=field>{text}</dd>
+                                                }
+                                            }).collect_view()}
+                                        </dl>
+                                    </li>
                                 }}).collect_view()}
-                            </DataTable>
+                            </ul>
                         }.into_any()
                     }
                 })}

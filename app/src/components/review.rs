@@ -336,7 +336,7 @@ fn Inspector(
         view! {
             <div data-testid="inspector" data-index=mark.index data-standing=format!("{:?}", mark.standing).to_lowercase()>
                 <h3 class="font-semibold">{format!("#{} · {}", mark.index, mark.summary)}</h3>
-                <p class="text-sm text-slate-500">{format!("{} · {} in the lane of {} ({})", if mark.time.is_empty() { "time unknown" } else { &mark.time }, if mark.kind.is_empty() { "unreadable" } else { &mark.kind }, lane.label, lane.kind.label())}{mark.human.then_some(" · a human decision")}</p>
+                <p class="text-sm text-slate-500">{format!("{} · {} in the lane of {} ({})", if mark.time.is_empty() { "time unknown".to_owned() } else { evidence::time::readable(&mark.time) }, if mark.kind.is_empty() { "unreadable" } else { &mark.kind }, lane.label, lane.kind.label())}{mark.human.then_some(" · a human decision")}</p>
                 <ul class="mt-3 space-y-1 text-sm">{checks}</ul>
                 <dl class="mt-3 grid grid-cols-[max-content_1fr] gap-x-3 gap-y-1 text-sm">
                     {row("Digest", result.map(|r| r.digest))}
@@ -375,7 +375,8 @@ fn Inspector(
 fn Authority(timeline: Arc<Timeline>, state: TimelineState) -> impl IntoView {
     let grants = timeline.grants.clone();
     let items = if grants.is_empty() {
-        view! { <p class="text-sm text-slate-500">"No delegations in this bundle."</p> }.into_any()
+        view! { <li class="text-sm text-slate-500">"No delegations in this bundle."</li> }
+            .into_any()
     } else {
         let receivers: std::collections::BTreeSet<u32> = grants.iter().map(|g| g.to).collect();
         let roots: Vec<u32> = {

@@ -66,7 +66,7 @@ fn Overview(overview: IncidentOverview, changed: RwSignal<u32>) -> impl IntoView
         <nav class="mb-2 text-sm"><a href="/" class="text-slate-500 underline">"Incidents"</a></nav>
         <div class="mb-6">
             <h1 class="text-2xl font-semibold tracking-tight" data-testid="incident-title">
-                <span class="mr-2 font-mono text-slate-400">{format!("#{}", incident.id)}</span>
+                <span class="mr-2 font-mono text-slate-500 dark:text-slate-400">{format!("#{}", incident.id)}</span>
                 {incident.title}
             </h1>
             <p class="mt-2 flex flex-wrap items-center gap-2 text-sm">

@@ -318,11 +318,30 @@ fn InvalidFilters(message: String) -> impl IntoView {
     }
 }
 
+/// When an incident's evidence happened, as its bundles' events date it.
+fn evidence_span(bundles: i64, first: Option<&str>, last: Option<&str>) -> String {
+    match (first, last) {
+        _ if bundles == 0 => "no evidence yet".to_owned(),
+        (Some(a), Some(b)) if a == b => evidence::time::readable(a),
+        (Some(a), Some(b)) => {
+            let (a, b) = (evidence::time::readable(a), evidence::time::readable(b));
+            // The same day once: `2026-11-17 13:58:02 to 14:19:27 UTC`.
+            match (a.get(..10), b.get(..10), b.get(11..)) {
+                (Some(da), Some(db), Some(rest)) if da == db => {
+                    format!("{} to {rest}", a.trim_end_matches(" UTC"))
+                }
+                _ => format!("{a} to {b}"),
+            }
+        }
+        _ => "not recorded: no event of its bundles could be read".to_owned(),
+    }
+}
+
 #[component]
 fn IncidentTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
     view! {
         <DataTable
-            columns=&["#", "Title", "Evidence", "Status", "Severity", "Assignee", "Opened (UTC)", "Updated (UTC)"]
+            columns=&["#", "Title", "Evidence", "Evidence happened", "Status", "Severity", "Assignee", "Opened in Custody", "Updated"]
             testid="incident-table"
         >
             {incidents
@@ -348,11 +367,12 @@ fn IncidentTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
                                     )}
                                 </span>
                             </td>
+                            <td class="px-4 py-2 text-xs" data-testid="evidence-span">{evidence_span(i.bundle_count, i.first_event_at.as_deref(), i.last_event_at.as_deref())}</td>
                             <td class="px-4 py-2"><Badge tone text=i.status.label()/></td>
                             <td class="px-4 py-2">{i.severity.label()}</td>
                             <td class="px-4 py-2">{i.assignee.unwrap_or_else(|| "—".into())}</td>
-                            <td class="px-4 py-2 font-mono text-xs">{i.created_at}</td>
-                            <td class="px-4 py-2 font-mono text-xs">{i.updated_at}</td>
+                            <td class="px-4 py-2 text-xs whitespace-nowrap">{evidence::time::readable(&i.created_at)}</td>
+                            <td class="px-4 py-2 text-xs whitespace-nowrap">{evidence::time::readable(&i.updated_at)}</td>
                         </tr>
                     }
                 })

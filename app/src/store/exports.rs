@@ -697,8 +697,8 @@ fn html_of(review: &Review, created_at: &str, by: &str, public_key: &str) -> Vec
         esc(i.status.label()),
         esc(i.severity.label()),
         esc(i.assignee.as_deref().unwrap_or("none")),
-        esc(&i.created_at),
-        esc(created_at),
+        esc(&evidence::time::readable(&i.created_at)),
+        esc(&evidence::time::readable(created_at)),
         esc(by),
         esc(&review.detail.description)
     );

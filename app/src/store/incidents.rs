@@ -35,6 +35,8 @@ type Row = (
     i64,
     i64,
     i64,
+    Option<String>,
+    Option<String>,
 );
 
 /// The columns of [`Row`]: the incident `i`, then its counts (sums cast so that
@@ -46,7 +48,9 @@ const COLUMNS: &str = "SELECT i.id, i.title, i.status, i.severity, i.assignee, i
      CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id AND b.status = 'tampered') AS BIGINT), \
      CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id AND b.status = 'untrusted') AS BIGINT), \
      CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id \
-           AND b.status = 'verified_with_warnings') AS BIGINT)";
+           AND b.status = 'verified_with_warnings') AS BIGINT), \
+     (SELECT MIN(b.first_event_at) FROM bundles b WHERE b.incident_id = i.id), \
+     (SELECT MAX(b.last_event_at) FROM bundles b WHERE b.incident_id = i.id)";
 
 /// Opens an incident and returns its number.
 pub async fn create(db: &Db, new: &NewIncident) -> Result<i64, StoreError> {
@@ -380,6 +384,8 @@ fn summary(
         tampered,
         untrusted,
         warned,
+        first_event_at,
+        last_event_at,
     ): Row,
 ) -> Result<IncidentSummary, StoreError> {
     let verdict = if bundle_count == 0 {
@@ -410,6 +416,8 @@ fn summary(
         bundle_count,
         event_count,
         verdict,
+        first_event_at,
+        last_event_at,
     })
 }
 

@@ -11,7 +11,7 @@ use super::{LaneKind, Standing, Timeline};
 const LABEL_W: f64 = 230.0;
 const PLOT_W: f64 = 700.0;
 const ROW_H: f64 = 22.0;
-const TOP: f64 = 24.0;
+const TOP: f64 = 34.0;
 
 fn colour(kind: LaneKind) -> &'static str {
     match kind {
@@ -34,15 +34,48 @@ fn escape(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-/// `t` drawn as SVG, `flagged` (bundle positions) ringed.
+/// Least distance between two marks of a row, so each can be told apart.
+const MIN_GAP: f64 = 12.0;
+
+/// `t` drawn as SVG, `flagged` (bundle positions) ringed: each mark numbered with
+/// its bundle position (as findings and accounts name events), time ticks along the
+/// top (dated when the events span days), and each credential's validity drawn in
+/// its lane (red from a revocation on).
 pub fn svg(t: &Timeline, flagged: &BTreeSet<u64>) -> String {
     let (lo, hi) = t.marks.iter().fold((i64::MAX, i64::MIN), |(lo, hi), m| {
         (lo.min(m.at), hi.max(m.at))
     });
+    let (lo, hi) = if lo > hi { (0, 1) } else { (lo, hi) };
     let span = if hi > lo { (hi - lo) as f64 } else { 1.0 };
-    let x = |at: i64| LABEL_W + 10.0 + (at - lo.min(at)) as f64 / span * (PLOT_W - 20.0);
+    let left = LABEL_W + 10.0;
+    let right = LABEL_W + PLOT_W - 10.0;
+    let x = |at: i64| left + (at.clamp(lo, hi) - lo) as f64 / span * (right - left);
     let y = |lane: u32| TOP + f64::from(lane) * ROW_H + ROW_H / 2.0;
     let height = TOP + t.lanes.len() as f64 * ROW_H + 8.0;
+    // Each mark's place: at its time, set apart from the one before it in its row,
+    // and pulled back left where that would pass the right edge.
+    let mut placed = vec![0.0; t.marks.len()];
+    let mut rows: std::collections::BTreeMap<u32, Vec<usize>> = std::collections::BTreeMap::new();
+    for (n, m) in t.marks.iter().enumerate() {
+        rows.entry(m.lane).or_default().push(n);
+    }
+    for row in rows.values_mut() {
+        row.sort_by_key(|&n| (t.marks[n].at, t.marks[n].index));
+        let mut last = f64::NEG_INFINITY;
+        for &n in row.iter() {
+            let at = x(t.marks[n].at).max(last + MIN_GAP);
+            placed[n] = at;
+            last = at;
+        }
+        let mut limit = right;
+        for &n in row.iter().rev() {
+            if placed[n] <= limit {
+                break;
+            }
+            placed[n] = limit;
+            limit -= MIN_GAP;
+        }
+    }
     let mut s = String::new();
     let _ = write!(
         s,
@@ -61,17 +94,39 @@ pub fn svg(t: &Timeline, flagged: &BTreeSet<u64>) -> String {
     ) {
         let _ = write!(
             s,
-            "<text x=\"{LABEL_W}\" y=\"14\" fill=\"#64748b\">{} → {} (UTC)</text>",
-            escape(first),
-            escape(last)
+            "<text x=\"4\" y=\"11\" fill=\"#64748b\">{} → {}</text>",
+            escape(&evidence::time::readable(first)),
+            escape(&evidence::time::readable(last))
         );
+    }
+    // Time ticks, as the console's timeline draws them.
+    let v = super::view::Viewport {
+        from: lo as f64,
+        to: hi as f64,
+    };
+    let step = super::view::tick_step(span, right - left);
+    let mut at = (lo as f64 / step).ceil() * step;
+    let mut ticks = 0;
+    while at <= hi as f64 && ticks < 40 {
+        let tx = x(at as i64);
+        let _ = write!(
+            s,
+            "<line x1=\"{tx:.1}\" x2=\"{tx:.1}\" y1=\"{}\" y2=\"{height}\" stroke=\"#e2e8f0\" stroke-width=\"1\"/>\
+             <text x=\"{:.1}\" y=\"{}\" fill=\"#64748b\" font-size=\"9\" data-tick=\"\">{}</text>",
+            TOP - 4.0,
+            tx + 2.0,
+            TOP - 6.0,
+            escape(&super::view::tick_label(at, step, v))
+        );
+        at += step;
+        ticks += 1;
     }
     for (n, lane) in t.lanes.iter().enumerate() {
         let row = y(n as u32);
         if n % 2 == 0 {
             let _ = write!(
                 s,
-                "<rect x=\"0\" y=\"{}\" width=\"{}\" height=\"{ROW_H}\" fill=\"#f8fafc\"/>",
+                "<rect x=\"0\" y=\"{}\" width=\"{}\" height=\"{ROW_H}\" fill=\"#f8fafc\" fill-opacity=\"0.7\"/>",
                 row - ROW_H / 2.0,
                 LABEL_W + PLOT_W
             );
@@ -85,21 +140,48 @@ pub fn svg(t: &Timeline, flagged: &BTreeSet<u64>) -> String {
             lane.kind.label(),
             escape(&label)
         );
-    }
-    for m in &t.marks {
-        if let Some(parent) = m.parent.and_then(|p| t.marks.get(p as usize)) {
-            let _ = write!(
-                s,
-                "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#94a3b8\" stroke-width=\"1\"/>",
-                x(parent.at),
-                y(parent.lane),
-                x(m.at),
-                y(m.lane)
-            );
+        // The credential's validity: amber while valid, red from its revocation.
+        if let Some(c) = &lane.credential {
+            if let Some(from) = c.issued.or(c.first_seen) {
+                let (x1, x2) = (x(from), c.expires.map_or(right, x));
+                let _ = write!(
+                    s,
+                    "<rect x=\"{x1:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"6\" rx=\"3\" fill=\"#fcd34d\" data-credential=\"{}\"/>",
+                    row - 3.0,
+                    (x2 - x1).max(1.0),
+                    escape(&lane.id)
+                );
+                if let Some(r) = c.revoked {
+                    let xr = x(r);
+                    let _ = write!(
+                        s,
+                        "<rect x=\"{xr:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"6\" fill=\"#dc2626\" fill-opacity=\"0.6\" data-revoked=\"\"/>\
+                         <line x1=\"{xr:.1}\" x2=\"{xr:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#dc2626\" stroke-width=\"2\"/>",
+                        row - 3.0,
+                        (x2.max(xr) - xr).max(1.0),
+                        row - 8.0,
+                        row + 8.0
+                    );
+                }
+            }
         }
     }
-    for m in &t.marks {
-        let (cx, cy) = (x(m.at), y(m.lane));
+    for (n, m) in t.marks.iter().enumerate() {
+        if let Some(parent) = m.parent {
+            if let Some(pm) = t.marks.get(parent as usize) {
+                let _ = write!(
+                    s,
+                    "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#94a3b8\" stroke-width=\"1\"/>",
+                    placed.get(parent as usize).copied().unwrap_or(x(pm.at)),
+                    y(pm.lane),
+                    placed[n],
+                    y(m.lane)
+                );
+            }
+        }
+    }
+    for (n, m) in t.marks.iter().enumerate() {
+        let (cx, cy) = (placed[n], y(m.lane));
         let fill = match m.standing {
             Standing::Failed | Standing::Unreadable => "#dc2626",
             _ => t
@@ -133,9 +215,13 @@ pub fn svg(t: &Timeline, flagged: &BTreeSet<u64>) -> String {
         };
         let _ = write!(
             s,
-            "{shape}<title>#{} {}</title>{close}",
+            "{shape}<title>#{} {}</title>{close}\
+             <text x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"8\" fill=\"#334155\" data-event=\"{}\">{}</text>",
             m.index,
-            escape(&m.summary)
+            escape(&m.summary),
+            cy - 7.0,
+            m.index,
+            m.index
         );
         if flagged.contains(&u64::from(m.index)) {
             let _ = write!(
@@ -173,6 +259,15 @@ mod tests {
             assert!(picture.contains(lane.kind.label()));
         }
         assert_eq!(picture.matches("stroke=\"#f97316\"").count(), 1);
+        // Every event is numbered as findings name it, and the axis has ticks.
+        for m in &t.marks {
+            assert!(
+                picture.contains(&format!("data-event=\"{0}\">{0}</text>", m.index)),
+                "#{}",
+                m.index
+            );
+        }
+        assert!(picture.matches("data-tick").count() >= 2, "{picture}");
         assert_eq!(escape("<b>'&\""), "&lt;b&gt;&#39;&amp;&quot;");
     }
 }

@@ -108,7 +108,7 @@ pub fn clock(ms: f64, fine: bool) -> String {
 }
 
 /// Tick step for a window of `span` ms across about `px` pixels.
-fn tick_step(span: f64, px: f64) -> f64 {
+pub(crate) fn tick_step(span: f64, px: f64) -> f64 {
     const STEPS: [f64; 25] = [
         10.0, 50.0, 100.0, 250.0, 500.0, 1e3, 2e3, 5e3, 1e4, 15e3, 3e4, 6e4, 12e4, 3e5, 6e5, 9e5,
         18e5, 36e5, 108e5, 216e5, 432e5, 864e5, 1728e5, 6048e5, 2592e6,
@@ -784,13 +784,13 @@ fn Legend() -> impl IntoView {
             <span>"◆ human decision"</span>
             <span>"● autonomous action"</span>
             <span>"■ side effect"</span>
-            <span class="text-red-600">"✕ tampered (chain or inclusion failed) or signature not verified"</span>
-            <span class="text-orange-600">"▼ named by an attribution-gap finding"</span>
-            <span class="text-amber-600">"┅ key not trusted then"</span>
-            <span class="text-violet-600">"┅ delegation"</span>
+            <span class="text-red-700 dark:text-red-400">"✕ tampered (chain or inclusion failed) or signature not verified"</span>
+            <span class="text-orange-700 dark:text-orange-400">"▼ named by an attribution-gap finding"</span>
+            <span class="text-amber-700 dark:text-amber-400">"┅ key not trusted then"</span>
+            <span class="text-violet-700 dark:text-violet-400">"┅ delegation"</span>
             <span class="text-emerald-700">"┅ approval"</span>
             <span>"— caused by"</span>
-            <span class="text-amber-600">"▬ credential valid, "</span><span class="text-red-600">"▬ revoked"</span>
+            <span class="text-amber-700 dark:text-amber-400">"▬ credential valid, "</span><span class="text-red-700 dark:text-red-400">"▬ revoked"</span>
         </p>
     }
     .into_any()

@@ -154,9 +154,11 @@ impl<'a> Index<'a> {
         self.times.get(slot).copied().flatten()
     }
 
-    /// The time the event in `slot` states, as written.
-    pub(super) fn time_text(&self, slot: usize) -> &'a str {
-        self.event(slot).map_or("", |e| e.time.as_str())
+    /// The time the event in `slot` states, as people read it
+    /// (`2026-11-17 14:03:44 UTC`, see [`crate::time::readable`]).
+    pub(super) fn time_text(&self, slot: usize) -> String {
+        self.event(slot)
+            .map_or_else(String::new, |e| crate::time::readable(&e.time))
     }
 
     /// The tolerated clock skew.

@@ -238,6 +238,10 @@ pub(super) fn outside_time_range(report: &Report, index: &Index<'_>) -> Vec<Find
     });
     let mut out = Vec::new();
     if let Some((from, to, from_text, to_text)) = &range {
+        let (from_text, to_text) = (
+            crate::time::readable(from_text),
+            crate::time::readable(to_text),
+        );
         let mut by_emitter: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         let mut outside = Vec::new();
         for (slot, pos, e) in index.iter() {
@@ -261,7 +265,7 @@ pub(super) fn outside_time_range(report: &Report, index: &Index<'_>) -> Vec<Find
             let times: Vec<String> = events
                 .iter()
                 .filter_map(|&p| index.slot_at(p))
-                .map(|s| index.time_text(s).to_owned())
+                .map(|s| index.time_text(s))
                 .collect();
             out.push(Finding {
                 rule: Rule::OutsideTimeRange,

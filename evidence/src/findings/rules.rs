@@ -215,7 +215,7 @@ pub(super) fn shared_account(index: &Index<'_>, policy: &Policy) -> Vec<Finding>
         let mut detail = format!(
             "{account}, {why}, {} at {} with neither an initiator nor onBehalfOf: the evidence does not say who acted through it.",
             what(e),
-            e.time
+            crate::time::readable(&e.time)
         );
         if !other_names.is_empty() {
             detail.push_str(&format!(
@@ -374,7 +374,7 @@ pub(super) fn approval_missing(index: &Index<'_>, policy: &Policy) -> Vec<Findin
     let mut out = Vec::new();
     for (slot, e) in successful_effects(index) {
         let actor = who(&e.actor);
-        let head = format!("{actor} {} at {}", what(e), e.time);
+        let head = format!("{actor} {} at {}", what(e), crate::time::readable(&e.time));
         match approval(index, policy, slot) {
             Approval::Rejected(d, id) => out.push(finding(
                 Rule::ApprovalMissing,
@@ -425,7 +425,7 @@ pub(super) fn approval_late(index: &Index<'_>, policy: &Policy) -> Vec<Finding> 
                     "{} {} at {}; approval {id} was granted by {} only at {}{gap}.",
                     who(&e.actor),
                     what(e),
-                    e.time,
+                    crate::time::readable(&e.time),
                     decider(index, d),
                     index.time_text(d)
                 ),
@@ -551,7 +551,7 @@ fn per_token(
                 "{}'s {} at {} used token {token}{more} {limit}.",
                 who(&e.actor),
                 e.kind.as_str(),
-                e.time
+                crate::time::readable(&e.time)
             ),
         ));
     }
@@ -614,7 +614,7 @@ pub(super) fn credential_before_issue(index: &Index<'_>) -> Vec<Finding> {
                 u.slot,
                 u.token.to_owned(),
                 by,
-                format!("before it was issued at {text}"),
+                format!("before it was issued at {}", crate::time::readable(&text)),
             ));
         }
     }
@@ -631,7 +631,7 @@ pub(super) fn credential_expired(index: &Index<'_>) -> Vec<Finding> {
                 u.slot,
                 u.token.to_owned(),
                 by,
-                format!("after it expired at {text}"),
+                format!("after it expired at {}", crate::time::readable(&text)),
             ));
         }
     }
@@ -724,7 +724,7 @@ pub(super) fn credential_misused(index: &Index<'_>) -> Vec<Finding> {
                 "{}'s {} at {} used token {token}, whose subject is {subject}; no delegation from {subject} to it is recorded and it does not act on {subject}'s behalf.",
                 who(&e.actor),
                 e.kind.as_str(),
-                e.time
+                crate::time::readable(&e.time)
             ),
         ));
     }
@@ -798,7 +798,9 @@ pub(super) fn scope_widened(index: &Index<'_>) -> Vec<Finding> {
             continue;
         }
         let held = g.held.clone().unwrap_or_default();
-        let time = index.slot_at(g.position).map_or("", |s| index.time_text(s));
+        let time = index
+            .slot_at(g.position)
+            .map_or(String::new(), |s| index.time_text(s));
         let mut events = vec![g.position];
         events.extend(g.held_from.iter().copied().filter(|&p| p != g.position));
         out.push(finding(
@@ -870,7 +872,12 @@ pub(super) fn otherwise_authorised(index: &Index<'_>, policy: &Policy, slot: usi
 pub(super) fn decision_missing(index: &Index<'_>, policy: &Policy) -> Vec<Finding> {
     let mut out = Vec::new();
     for (slot, e) in successful_effects(index) {
-        let head = format!("{} {} at {}", who(&e.actor), what(e), e.time);
+        let head = format!(
+            "{} {} at {}",
+            who(&e.actor),
+            what(e),
+            crate::time::readable(&e.time)
+        );
         match rests_on(index, slot) {
             (Some(d), _) => {
                 let denied = index
@@ -935,7 +942,7 @@ pub(super) fn decision_absent(index: &Index<'_>) -> Vec<Finding> {
                 "Policy decision {r}, cited by {}'s {} at {}{more}, is not in the bundle.",
                 who(&e.actor),
                 e.kind.as_str(),
-                e.time
+                crate::time::readable(&e.time)
             ),
         ));
     }
@@ -987,7 +994,7 @@ pub(super) fn decision_late(index: &Index<'_>) -> Vec<Finding> {
                 "{}'s {} at {} rests on policy decision {r}, which was made only at {}{gap}.",
                 who(&e.actor),
                 e.kind.as_str(),
-                e.time,
+                crate::time::readable(&e.time),
                 index.time_text(d)
             ),
         ));
@@ -1018,9 +1025,9 @@ pub(super) fn no_executor(index: &Index<'_>) -> Vec<Finding> {
             format!(
                 "{} at {} follows directly from {}'s model output at {}, with no tool call or request between and no credential: the model's output was taken as the action.",
                 what(e),
-                e.time,
+                crate::time::readable(&e.time),
                 who(&parent.actor),
-                parent.time
+                crate::time::readable(&parent.time)
             ),
         ));
     }
@@ -1090,7 +1097,7 @@ pub(super) fn clock_inversion(index: &Index<'_>) -> Vec<Finding> {
                 e.kind.as_str(),
                 e.seq,
                 e.emitter,
-                e.time,
+                crate::time::readable(&e.time),
                 list(&reasons)
             ),
         ));
@@ -1201,7 +1208,7 @@ pub(super) fn no_separation(index: &Index<'_>) -> Vec<Finding> {
                 event(validation).map_or("", |e| e.kind.as_str()),
                 index.time_text(validation),
                 what(e),
-                e.time
+                crate::time::readable(&e.time)
             ),
         ));
     }

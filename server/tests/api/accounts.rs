@@ -156,6 +156,17 @@ async fn every_representation_agrees(backend: Backend) {
         // report.html and the incident page: the same sentences, escaped.
         let report = text(&app, &format!("/api/incidents/{id}/export/report.html")).await;
         let page = text(&app, &format!("/incidents/{id}")).await;
+        // The report's picture numbers every event, so "#n" can be found on it.
+        for index in want.keys() {
+            assert!(
+                report.contains(&format!("data-event=\"{index}\">{index}</text>")),
+                "{slug}: #{index} is numbered in the report's picture"
+            );
+        }
+        if slug == "revoked-credential-use" {
+            assert!(report.contains("data-credential=\"at-support-9d3e71\""));
+            assert!(report.contains("data-revoked"), "the revocation is drawn");
+        }
         for (index, fields) in &want {
             for field in FIELDS {
                 let cell = format!("data-account=\"{field}\">{}</td>", esc(&fields[field]));
