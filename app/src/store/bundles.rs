@@ -44,8 +44,13 @@ pub struct Upload {
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// Larger than a limit allows (nothing stored).
-    #[error("{0}")]
-    TooLarge(String),
+    #[error("{message}")]
+    TooLarge {
+        /// The reason code, `bundle.too_large` or `bundle.too_many_events`.
+        code: &'static str,
+        /// What is wrong, naming the limit.
+        message: String,
+    },
     /// Not a bundle Custody can read (nothing stored).
     #[error("{message}")]
     Malformed {
@@ -328,7 +333,10 @@ async fn store(
 fn refuse_malformed(verified: Result<Report, bundle::Malformed>) -> Result<Report, IngestError> {
     match verified {
         Err(e @ (bundle::Malformed::TooLarge { .. } | bundle::Malformed::TooManyEvents { .. })) => {
-            Err(IngestError::TooLarge(format!("{} ({e})", e.code())))
+            Err(IngestError::TooLarge {
+                code: e.code(),
+                message: format!("{} ({e})", e.code()),
+            })
         }
         Err(e) => Err(IngestError::Malformed {
             code: e.code().into(),

@@ -87,13 +87,8 @@ impl From<StoreError> for HttpError {
 impl From<IngestError> for HttpError {
     fn from(err: IngestError) -> Self {
         match err {
-            IngestError::TooLarge(message) => {
-                let code = message
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or("too_large")
-                    .to_owned();
-                HttpError::new(StatusCode::PAYLOAD_TOO_LARGE, &code, message)
+            IngestError::TooLarge { code, message } => {
+                HttpError::new(StatusCode::PAYLOAD_TOO_LARGE, code, message)
             }
             IngestError::Malformed { code, message } => {
                 HttpError::new(StatusCode::BAD_REQUEST, &code, message)

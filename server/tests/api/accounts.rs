@@ -192,3 +192,320 @@ async fn every_representation_states_the_golden_account() {
 async fn every_representation_states_the_golden_account_on_postgres() {
     every_representation_agrees(Backend::Postgres).await;
 }
+
+/// A small deterministic generator (xorshift), so a failing case can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+/// A random valid bundle: delegations, tool calls, policy decisions (some denying),
+/// approvals (some rejected, some late), credentials (some revoked, some expired) and
+/// side effects citing any of them, or nothing; and its root.
+fn random_bundle(seed: u64) -> (String, evidence::producer::Signer) {
+    use evidence::producer::{BundleBuilder, Signer};
+    use serde_json::{json, Value};
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let root = Signer::from_seed([71; 32]);
+    let emitters = [Signer::from_seed([72; 32]), Signer::from_seed([73; 32])];
+    let names = ["spiffe://p.example/gw", "spiffe://p.example/db"];
+    let collector = Signer::from_seed([74; 32]);
+    let mut b = BundleBuilder::new();
+    let (from, to) = ("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
+    for (s, n) in emitters.iter().zip(names) {
+        b.bind(&root, &s.public_key(), n, from, to);
+    }
+    b.bind(&root, &collector.public_key(), "collector", from, to);
+    let actors = [
+        json!({"type": "human", "id": "ana@p.example", "name": "Ana"}),
+        json!({"type": "human", "id": "ben@p.example"}),
+        json!({"type": "agent", "id": "spiffe://p.example/agent/a", "name": "agent-a"}),
+        json!({"type": "agent", "id": "spiffe://p.example/agent/b"}),
+        json!({"type": "service", "id": "svc-shared"}),
+    ];
+    let hash = |s: &str| evidence::event::hash_of(s.as_bytes());
+    let n = 8 + rng.below(14);
+    let mut t = 1_794_906_000i64; // 2026-11-17T09:00:00Z
+    let mut ids: Vec<String> = Vec::new();
+    let mut effects = 0;
+    for i in 0..n {
+        t += rng.below(400) as i64;
+        let time = chrono::DateTime::from_timestamp(t, 0)
+            .expect("a time")
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let id = format!("e{i}");
+        let actor = actors[rng.below(actors.len())].clone();
+        let kind = if i + 2 >= n && effects < 2 {
+            "side_effect"
+        } else {
+            [
+                "request",
+                "task.delegate",
+                "tool.call",
+                "policy.decision",
+                "approval.request",
+                "approval.decision",
+                "credential.issue",
+                "credential.revoke",
+                "side_effect",
+                "side_effect",
+            ][rng.below(10)]
+        };
+        let mut body = json!({ "kind": kind, "id": id, "actor": actor });
+        if !ids.is_empty() && rng.chance(70) {
+            body["parent"] = ids[rng.below(ids.len())].clone().into();
+        }
+        if rng.chance(30) {
+            body["initiator"] = actors[rng.below(2)].clone();
+        }
+        if rng.chance(25) {
+            body["onBehalfOf"] = json!([
+                actors[2 + rng.below(2)].clone(),
+                actors[rng.below(2)].clone()
+            ]);
+        }
+        let token = format!("tok-{}", rng.below(3));
+        let approval = format!("ap-{}", rng.below(3));
+        match kind {
+            "task.delegate" => {
+                body["delegation"] =
+                    json!({"to": actors[2 + rng.below(3)].clone(), "scope": ["s:read"]})
+            }
+            "tool.call" => body["tool"] = json!({"name": "deploy", "argumentsHash": hash(&id)}),
+            "policy.decision" => {
+                body["decision"] = json!({"engine": "opa", "policyId": "p", "policyVersion": "1",
+                    "decision": if rng.chance(25) { "deny" } else { "allow" },
+                    "decisionId": format!("d-{}", rng.below(3)), "inputHash": hash(&id)})
+            }
+            "approval.request" => {
+                body["approval"] = json!({"approvalId": approval, "askedOf": [actors[1].clone()]})
+            }
+            "approval.decision" => {
+                body["approval"] = json!({"approvalId": approval, "decidedBy": actors[rng.below(4)].clone(),
+                    "decision": if rng.chance(25) { "rejected" } else { "approved" }})
+            }
+            "credential.issue" => {
+                let expires = chrono::DateTime::from_timestamp(t + 300 + rng.below(3000) as i64, 0)
+                    .expect("a time")
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                body["credential"] = json!({"tokenId": token, "issuer": "https://sts.p.example",
+                    "subject": actors[2 + rng.below(3)]["id"].clone(), "scope": ["s:write"],
+                    "issuedAt": time, "expiresAt": expires})
+            }
+            "credential.revoke" => body["credential"] = json!({"tokenId": token}),
+            "side_effect" => {
+                effects += 1;
+                body["change"] = json!({
+                    "resource": if rng.chance(50) { "db://prod/t" } else { "db://dev/t" },
+                    "operation": "update",
+                    "outcome": if rng.chance(85) { "success" } else { "failure" },
+                });
+                if rng.chance(50) {
+                    body["change"]["afterHash"] = hash(&time).into();
+                }
+                if rng.chance(50) {
+                    body["decisionRef"] = format!("d-{}", rng.below(4)).into();
+                }
+                if rng.chance(40) {
+                    body["approvalRef"] = approval.into();
+                }
+                if rng.chance(60) {
+                    body["credential"] = json!({"tokenId": token});
+                }
+            }
+            _ => {}
+        }
+        let Value::Object(body) = body else {
+            unreachable!()
+        };
+        let e = rng.below(2);
+        b.event(&emitters[e], names[e], &time, body);
+        ids.push(id);
+    }
+    let end = chrono::DateTime::from_timestamp(t + 60, 0)
+        .expect("a time")
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    (
+        b.finish(&collector, "collector", &format!("random-{seed}"), &end),
+        root,
+    )
+}
+
+/// For random valid bundles, `events.csv`, `review.json` and `report.html` state, field
+/// for field, what `evidence::findings::accounts` derives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_bundles_are_stated_as_the_account_function_derives_them() {
+    use evidence::findings::account::{ApprovalFacts, Authority, CredentialFacts, CredentialState};
+    let app = spawn(Backend::Sqlite).await;
+    let mut checked = 0;
+    // Which states the random bundles reached, so the property covers them.
+    let mut seen = std::collections::BTreeSet::new();
+    for seed in 1..=24u64 {
+        let (bundle, root) = random_bundle(seed);
+        app::store::trust_roots::add(
+            &app.db,
+            &app.key,
+            app::store::review_log::Actor::Cli,
+            &root.public_key(),
+            "random",
+        )
+        .await
+        .ok();
+        // What the account function says, from the bytes alone.
+        let events = std::sync::Mutex::new(Vec::new());
+        let report = evidence::bundle::verify_and_read(
+            bundle.as_bytes(),
+            &[root.public_key()],
+            &evidence::bundle::Limits::default(),
+            1,
+            &|_, _| {},
+            &|e| {
+                events
+                    .lock()
+                    .expect("not poisoned")
+                    .push((e.index, e.event.clone()))
+            },
+        )
+        .expect("a valid bundle");
+        assert_eq!(
+            report.status(),
+            evidence::bundle::Status::Verified,
+            "seed {seed}"
+        );
+        let mut events = events.into_inner().expect("not poisoned");
+        events.sort_by_key(|(i, _)| *i);
+        let want = evidence::findings::accounts(&report, &events, &Default::default());
+        assert!(want.len() >= 2, "seed {seed}: side effects");
+
+        let stored = app
+            .store(&format!("name=random-{seed}.bundle.json"), bundle)
+            .await;
+        let id = stored["incident_id"].as_i64().expect("incident");
+        let csv = text(&app, &format!("/api/incidents/{id}/export/events.csv")).await;
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let headers: Vec<String> = reader
+            .headers()
+            .expect("headers")
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        let column = |name: &str| headers.iter().position(|h| h == name).expect("column");
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+        let review: serde_json::Value = serde_json::from_str(
+            &text(&app, &format!("/api/incidents/{id}/export/review.json")).await,
+        )
+        .expect("JSON");
+        let listed = review["responsibility"].as_array().expect("responsibility");
+        assert_eq!(listed.len(), want.len(), "seed {seed}");
+        let report_html = text(&app, &format!("/api/incidents/{id}/export/report.html")).await;
+        for account in &want {
+            let said = account.sentences();
+            let row = rows
+                .iter()
+                .find(|r| r[column("index")] == account.position.to_string())
+                .expect("a row per event");
+            for ((field, sentence), (key, csv_name)) in said.fields().into_iter().zip(KEYS) {
+                assert_eq!(
+                    &row[column(csv_name)],
+                    app::store::exports::neutralise(sentence).as_ref(),
+                    "seed {seed} #{} {field} in events.csv",
+                    account.position
+                );
+                let entry = listed
+                    .iter()
+                    .find(|e| e["event"].as_u64() == Some(account.position as u64))
+                    .expect("listed");
+                assert_eq!(entry["sentences"][key].as_str(), Some(sentence));
+                assert!(
+                    report_html
+                        .contains(&format!("data-account=\"{field}\">{}</td>", esc(sentence))),
+                    "seed {seed} #{} {field} in report.html",
+                    account.position
+                );
+            }
+            let entry = listed
+                .iter()
+                .find(|e| e["event"].as_u64() == Some(account.position as u64))
+                .expect("listed");
+            assert_eq!(
+                entry["account"],
+                serde_json::to_value(account).expect("JSON"),
+                "seed {seed} #{}: the typed account",
+                account.position
+            );
+            checked += 1;
+            seen.insert(if account.intended.is_recorded() {
+                "intended"
+            } else {
+                "intent not recorded"
+            });
+            seen.insert(match &account.authority {
+                Authority::Decision {
+                    denied_before: Some(_),
+                    ..
+                } => "deny before",
+                Authority::Decision { .. } => "decision",
+                Authority::Absent { .. } => "decision absent",
+                Authority::NotRecorded { .. } => "no decision",
+            });
+            seen.insert(match &account.approval {
+                ApprovalFacts::NotNeeded => "approval not needed",
+                ApprovalFacts::Approved {
+                    late_by_seconds: None,
+                    ..
+                } => "approved",
+                ApprovalFacts::Approved { .. } => "approved late",
+                ApprovalFacts::Rejected { .. } => "rejected",
+                ApprovalFacts::Missing { .. } => "approval missing",
+            });
+            match &account.credential {
+                CredentialFacts::NotRecorded => {
+                    seen.insert("no credential");
+                }
+                CredentialFacts::Presented { states, .. } => {
+                    for state in states {
+                        seen.insert(match state {
+                            CredentialState::Valid => "valid",
+                            CredentialState::Revoked { .. } => "revoked",
+                            CredentialState::Expired { .. } => "expired",
+                            CredentialState::NotYetIssued { .. } => "not yet issued",
+                            CredentialState::ValidityNotStated => "validity not stated",
+                        });
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked >= 48, "{checked} side effects checked");
+    for state in [
+        "intended",
+        "intent not recorded",
+        "decision",
+        "decision absent",
+        "no decision",
+        "approval not needed",
+        "approved",
+        "approval missing",
+        "no credential",
+        "valid",
+        "revoked",
+        "validity not stated",
+    ] {
+        assert!(
+            seen.contains(state),
+            "no random bundle reached {state}: {seen:?}"
+        );
+    }
+}
