@@ -8,20 +8,15 @@
 // verify_and_read_helped`. Answers come back through shared memory, so this worker
 // can wait for one in the middle of a verification, where no message could reach it.
 //
-// Messages in:  {type: 'verify', url | file, roots}   (roots: PEM or one key per line)
-//               {type: 'results', filter, page, perPage}
-//               {type: 'event', index}
-//               {type: 'transcript'}
-// Messages out: {type: 'progress', done, total}
-//               {type: 'done', summary, timeline, findings, millis, analysisMillis, size, helped}
-//                 (JSON texts; millis: verification; analysisMillis: findings and timeline after it;
-//                 helped: batches the helper checked)
-//               {type: 'refused', code, message}
-//               {type: 'results', json} · {type: 'event', index, json} · {type: 'transcript', text}
+// Messages in:  {json, file | url}: `json` is an `app::verification::WorkerRequest`
+//               (serde JSON); a `verify` carries the bundle beside it, as a file or a URL.
+// Messages out: {json}: an `app::verification::WorkerReply` (serde JSON), written by
+//               the wasm alone: progress, done, refused, results, event or transcript.
+// This script only moves bytes and messages: what they say is Rust's.
 // The helper takes {type: 'hello', ready} and {type: 'batch', packed, answer}: it
 // sets `ready[0]` to 1 once it can check, and answers each batch in `answer`
 // (Int32 state: 1 checked, 2 failed; then one byte per signature).
-import init, { VerifiedBundle, checkBatch } from '/pkg/custody.js';
+import init, { VerifiedBundle, checkBatch, refusal } from '/pkg/custody.js';
 
 const ready = init();
 const isHelper = new URL(self.location.href).searchParams.has('helper');
@@ -55,31 +50,26 @@ if (isHelper) {
 
   onmessage = async (event) => {
     const message = event.data;
+    const verify = Boolean(message.file || message.url);
     try {
       await ready;
-      if (message.type === 'verify') {
+      if (verify) {
         if (current) { current.free(); current = null; }
         const bytes = await bytesOf(message);
-        postMessage({ type: 'progress', done: 0, total: 0 });
         const batches = helper ? batchesFor(helper) : undefined;
-        current = VerifiedBundle.verify(bytes, message.roots, (done, total) => postMessage({ type: 'progress', done, total }), batches);
-        postMessage({ type: 'done', summary: current.summary(), timeline: current.timeline(), findings: current.findings(), millis: current.checkedMillis(), analysisMillis: current.analysisMillis(), size: bytes.length, helped: batches ? batches.checked : 0 });
-      } else if (!current) {
-        // Nothing verified yet (or the last run was refused): nothing to answer.
-      } else if (message.type === 'results') {
-        postMessage({ type: 'results', json: current.results(message.filter, message.page, message.perPage) });
-      } else if (message.type === 'event') {
-        postMessage({ type: 'event', index: message.index, json: current.event(message.index) });
-      } else if (message.type === 'transcript') {
-        postMessage({ type: 'transcript', text: current.transcript() });
+        current = VerifiedBundle.verify(bytes, message.json, (json) => postMessage({ json }), batches);
+        postMessage({ json: current.done(bytes.length, batches ? batches.checked : 0) });
+      } else if (current) {
+        postMessage({ json: current.answer(message.json) });
       }
+      // Else nothing is verified yet (or the last run was refused): nothing to answer.
     } catch (error) {
-      if (message.type !== 'verify') throw error;
-      let refusal = error;
-      if (typeof error === 'string') {
-        try { refusal = JSON.parse(error); } catch { refusal = { code: 'worker.failed', message: error }; }
-      }
-      postMessage({ type: 'refused', code: refusal.code ?? 'worker.failed', message: refusal.message ?? String(error) });
+      if (!verify) throw error;
+      // A refusal the wasm wrote, or one of this script's (the bundle could not be fetched).
+      const json = typeof error === 'string' && error.startsWith('{')
+        ? error
+        : refusal(error?.code ?? 'worker.failed', error?.message ?? String(error));
+      postMessage({ json });
     }
   };
 }

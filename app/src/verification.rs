@@ -197,6 +197,121 @@ pub struct Refusal {
     pub message: String,
 }
 
+/// What the page asks the verification worker (`public/verify-worker.js`), as JSON
+/// text in the message's `json`; a `verify` carries the bundle beside it, as the
+/// `file` the reviewer chose or the `url` to fetch it from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum WorkerRequest {
+    /// Verify the bundle beside this message against `roots` (PEM or one key per line).
+    Verify {
+        /// The trust roots.
+        roots: String,
+    },
+    /// A page of per-event results.
+    #[serde(rename_all = "camelCase")]
+    Results {
+        /// Which events.
+        filter: Filter,
+        /// The page, from 0.
+        page: usize,
+        /// How many a page.
+        per_page: usize,
+    },
+    /// One event, for the inspector.
+    Event {
+        /// Its position in the bundle.
+        index: usize,
+    },
+    /// The whole transcript, to save.
+    Transcript,
+}
+
+/// What the verification worker answers, as JSON text in the message's `json`: every
+/// value typed, the bundle's status an [`evidence::bundle::Status`], so the page
+/// never reads a verdict out of a string.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum WorkerReply {
+    /// Signatures checked so far.
+    Progress {
+        /// Checked.
+        done: u32,
+        /// Of.
+        total: u32,
+    },
+    /// The bundle is verified and read for review.
+    #[serde(rename_all = "camelCase")]
+    Done {
+        /// The bundle-level verdict.
+        summary: Summary,
+        /// The events laid out.
+        timeline: Box<Timeline>,
+        /// The attribution-gap findings under the default policy.
+        findings: Vec<Finding>,
+        /// How long verification took, in ms.
+        millis: f64,
+        /// How long the findings, accounts and timeline took after it, in ms.
+        analysis_millis: f64,
+        /// The bundle's size in bytes.
+        size: f64,
+        /// How many batches of signatures the helper worker checked.
+        helped: u32,
+    },
+    /// The bundle or the roots were refused.
+    Refused {
+        /// Why.
+        refusal: Refusal,
+    },
+    /// A page of results.
+    Results {
+        /// The page.
+        page: ResultsPage,
+    },
+    /// One event.
+    Event {
+        /// Its position in the bundle.
+        index: u32,
+        /// Its result, payload and account.
+        detail: Box<EventDetail>,
+    },
+    /// The transcript.
+    Transcript {
+        /// The report as JSON, as `custody verify --json` prints it.
+        text: String,
+    },
+}
+
+impl WorkerReply {
+    /// The reply as the JSON text the worker posts.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl Verified {
+    /// The answer to `request` (anything but a `verify`).
+    pub fn answer(&self, request: &WorkerRequest) -> Option<WorkerReply> {
+        match request {
+            WorkerRequest::Verify { .. } => None,
+            WorkerRequest::Results {
+                filter,
+                page,
+                per_page,
+            } => Some(WorkerReply::Results {
+                page: self.results(*filter, *page, *per_page),
+            }),
+            WorkerRequest::Event { index } => Some(WorkerReply::Event {
+                index: u32::try_from(*index).unwrap_or(u32::MAX),
+                detail: Box::new(self.event(*index)),
+            }),
+            WorkerRequest::Transcript => Some(WorkerReply::Transcript {
+                text: self.transcript(),
+            }),
+        }
+    }
+}
+
 /// A bundle checked here and not yet read for review: the report, and each event
 /// read from it. This is what `custody verify` computes.
 pub struct Checked {
@@ -383,11 +498,11 @@ mod worker {
                 let step = (total / 100).max(1);
                 if done == total || done >= *last + step {
                     *last = done;
-                    let _ = f.call2(
-                        &JsValue::NULL,
-                        &(done as f64).into(),
-                        &(total as f64).into(),
-                    );
+                    let reply = super::WorkerReply::Progress {
+                        done: u32::try_from(done).unwrap_or(u32::MAX),
+                        total: u32::try_from(total).unwrap_or(u32::MAX),
+                    };
+                    let _ = f.call1(&JsValue::NULL, &reply.to_json().into());
                 }
             }
         });
@@ -477,25 +592,49 @@ mod worker {
         analysis_millis: f64,
     }
 
+    /// A [`super::WorkerReply::Refused`] (JSON), for what the worker itself refuses
+    /// (a bundle it could not fetch, say).
+    #[wasm_bindgen]
+    pub fn refusal(code: &str, message: &str) -> String {
+        super::WorkerReply::Refused {
+            refusal: super::Refusal {
+                code: code.to_owned(),
+                message: message.to_owned(),
+            },
+        }
+        .to_json()
+    }
+
     #[wasm_bindgen]
     impl VerifiedBundle {
-        /// Verifies `bytes` against `roots`, calling `progress(done, total)`, with
-        /// batches of signatures handed to `helper` when it is an object (see
-        /// `JsHelper`); throws a JSON `{code, message}` when the bundle or the roots
-        /// are refused.
+        /// Verifies `bytes` as `request` (a [`super::WorkerRequest::Verify`], JSON)
+        /// asks, calling `progress` with each [`super::WorkerReply::Progress`] (JSON),
+        /// with batches of signatures handed to `helper` when it is an object (see
+        /// `JsHelper`); throws a [`super::WorkerReply::Refused`] (JSON) when the
+        /// request, the bundle or the roots are refused.
         pub fn verify(
             bytes: &[u8],
-            roots: &str,
+            request: &str,
             progress: js_sys::Function,
             helper: JsValue,
         ) -> Result<VerifiedBundle, JsValue> {
+            let refused = |code: &str, message: String| JsValue::from_str(&refusal(code, &message));
+            let roots = match serde_json::from_str::<super::WorkerRequest>(request) {
+                Ok(super::WorkerRequest::Verify { roots }) => roots,
+                _ => {
+                    return Err(refused(
+                        "worker.request",
+                        format!("The verifier was asked something it does not know: {request}"),
+                    ))
+                }
+            };
             PROGRESS.with(|p| *p.borrow_mut() = Some((progress, 0)));
             let helper = helper.is_object().then_some(JsHelper { helper });
             let started = js_sys::Date::now();
             make_room(bytes.len());
             let outcome = super::check(
                 bytes,
-                roots,
+                &roots,
                 &report_progress,
                 helper.as_ref().map(|h| h as &dyn evidence::bundle::Helper),
             );
@@ -510,53 +649,38 @@ mod worker {
                         analysis_millis: js_sys::Date::now() - checked,
                     })
                 }
-                Err(refusal) => Err(JsValue::from_str(
-                    &serde_json::to_string(&refusal).unwrap_or_default(),
-                )),
+                Err(r) => Err(refused(&r.code, r.message)),
             }
         }
 
-        /// How long verification took, in ms: what `custody verify` does.
-        #[wasm_bindgen(js_name = checkedMillis)]
-        pub fn checked_millis(&self) -> f64 {
-            self.checked_millis
+        /// The [`super::WorkerReply::Done`] for this bundle (JSON): `size` its bytes,
+        /// `helped` the batches the helper checked.
+        pub fn done(&self, size: f64, helped: u32) -> String {
+            super::WorkerReply::Done {
+                summary: self.inner.summary(),
+                timeline: Box::new(self.inner.timeline.clone()),
+                findings: self.inner.findings.clone(),
+                millis: self.checked_millis,
+                analysis_millis: self.analysis_millis,
+                size,
+                helped,
+            }
+            .to_json()
         }
 
-        /// How long the findings and the timeline took after it, in ms.
-        #[wasm_bindgen(js_name = analysisMillis)]
-        pub fn analysis_millis(&self) -> f64 {
-            self.analysis_millis
-        }
-
-        /// The summary, as JSON text.
-        pub fn summary(&self) -> String {
-            serde_json::to_string(&self.inner.summary()).unwrap_or_default()
-        }
-
-        /// The timeline, as JSON text.
-        pub fn timeline(&self) -> String {
-            serde_json::to_string(&self.inner.timeline).unwrap_or_default()
-        }
-
-        /// The attribution-gap findings, as JSON text.
-        pub fn findings(&self) -> String {
-            serde_json::to_string(&self.inner.findings).unwrap_or_default()
-        }
-
-        /// The transcript, as JSON text.
-        pub fn transcript(&self) -> String {
-            self.inner.transcript()
-        }
-
-        /// A page of results (JSON) for the filter named `filter`.
-        pub fn results(&self, filter: &str, page: usize, per_page: usize) -> String {
-            let filter = super::Filter::parse(filter).unwrap_or(super::Filter::All);
-            serde_json::to_string(&self.inner.results(filter, page, per_page)).unwrap_or_default()
-        }
-
-        /// Event `index` (JSON): its result and payload as signed.
-        pub fn event(&self, index: usize) -> String {
-            serde_json::to_string(&self.inner.event(index)).unwrap_or_default()
+        /// The reply (JSON) to `request`, a [`super::WorkerRequest`] (JSON) other
+        /// than `verify`; a refusal when it cannot be read.
+        pub fn answer(&self, request: &str) -> String {
+            match serde_json::from_str::<super::WorkerRequest>(request)
+                .ok()
+                .and_then(|r| self.inner.answer(&r))
+            {
+                Some(reply) => reply.to_json(),
+                None => refusal(
+                    "worker.request",
+                    &format!("The verifier was asked something it does not know: {request}"),
+                ),
+            }
         }
     }
 }
@@ -568,6 +692,42 @@ mod tests {
     fn synthetic(n: usize) -> (String, String) {
         let (bundle, root) = evidence::producer::synthetic(n, "s");
         (bundle, root.to_hex())
+    }
+
+    #[test]
+    fn the_worker_protocol_is_typed_end_to_end() {
+        let (bundle, root) = synthetic(5);
+        let v = verify(bundle.as_bytes(), &root, &|_, _| {}, None).unwrap();
+        // Requests and replies round-trip through their JSON.
+        for request in [
+            WorkerRequest::Verify {
+                roots: root.clone(),
+            },
+            WorkerRequest::Results {
+                filter: Filter::Failed,
+                page: 2,
+                per_page: 10,
+            },
+            WorkerRequest::Event { index: 3 },
+            WorkerRequest::Transcript,
+        ] {
+            let json = serde_json::to_string(&request).unwrap();
+            assert_eq!(
+                serde_json::from_str::<WorkerRequest>(&json).unwrap(),
+                request
+            );
+        }
+        let reply = v.answer(&WorkerRequest::Event { index: 3 }).unwrap();
+        let back: WorkerReply = serde_json::from_str(&reply.to_json()).unwrap();
+        assert_eq!(back, reply);
+        assert!(v.answer(&WorkerRequest::Verify { roots: root }).is_none());
+        // The status is an enum on the wire: a status no verifier reports is refused,
+        // never shown.
+        let summary = serde_json::to_value(v.summary()).unwrap();
+        assert_eq!(summary["status"], "verified");
+        let mut bogus = summary.clone();
+        bogus["status"] = "Verified in this browser".into();
+        assert!(serde_json::from_value::<Summary>(bogus).is_err());
     }
 
     #[test]

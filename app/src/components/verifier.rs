@@ -7,7 +7,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use crate::timeline::Timeline;
-use crate::verification::{EventDetail, Filter, Refusal, ResultsPage, Summary};
+use crate::verification::{EventDetail, Filter, Refusal, ResultsPage, Summary, WorkerRequest};
 
 /// What the browser found (the rest stays in the worker until asked for).
 #[derive(Debug)]
@@ -124,56 +124,37 @@ impl Verifier {
     /// Asks the worker for event `index` (it arrives in [`Self::events`]).
     pub fn want_event(&self, index: u32) {
         if !self.events.with_untracked(|e| e.contains_key(&index)) {
-            self.ask(&[("type", "event".into()), ("index", f64::from(index).into())]);
+            self.ask(WorkerRequest::Event {
+                index: index as usize,
+            });
         }
     }
 
     /// Asks the worker for page `page` of results `filter` keeps (it arrives in
     /// [`Self::results`]).
     pub fn want_results(&self, filter: Filter, page: usize, per_page: usize) {
-        self.ask(&[
-            ("type", "results".into()),
-            ("filter", filter.as_str().into()),
-            ("page", (page as f64).into()),
-            ("perPage", (per_page as f64).into()),
-        ]);
+        self.ask(WorkerRequest::Results {
+            filter,
+            page,
+            per_page,
+        });
     }
 
     /// Asks the worker for the transcript and saves it as `name` when it comes.
     pub fn download_transcript(&self, name: String) {
         self.download_as.set_value(Some(name));
-        self.ask(&[("type", "transcript".into())]);
+        self.ask(WorkerRequest::Transcript);
     }
 
-    fn ask(&self, fields: &[(&str, Field)]) {
+    fn ask(&self, request: WorkerRequest) {
         #[cfg(feature = "hydrate")]
         self.worker.with_value(|w| {
             if let Some(w) = w {
-                w.ask(fields);
+                w.ask(&request);
             }
         });
         #[cfg(not(feature = "hydrate"))]
-        let _ = fields;
-    }
-}
-
-/// A value in a message to the worker.
-pub enum Field {
-    /// Text.
-    Text(String),
-    /// A number.
-    Number(f64),
-}
-
-impl From<&str> for Field {
-    fn from(text: &str) -> Self {
-        Field::Text(text.to_owned())
-    }
-}
-
-impl From<f64> for Field {
-    fn from(n: f64) -> Self {
-        Field::Number(n)
+        let _ = request;
     }
 }
 
@@ -192,54 +173,25 @@ mod client {
     use leptos::prelude::*;
     use wasm_bindgen::prelude::*;
 
-    use super::{Field, Found, Phase, Source, Verifier};
-    use crate::verification::{EventDetail, Refusal, ResultsPage, Summary};
+    use super::{Found, Phase, Source, Verifier};
+    use crate::verification::{Refusal, WorkerReply, WorkerRequest};
 
     pub(super) struct Worker {
         worker: web_sys::Worker,
         _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
     }
 
-    fn field(data: &JsValue, name: &str) -> JsValue {
-        Reflect::get(data, &name.into()).unwrap_or(JsValue::UNDEFINED)
-    }
-
-    fn text(data: &JsValue, name: &str) -> String {
-        field(data, name).as_string().unwrap_or_default()
-    }
-
-    fn number(data: &JsValue, name: &str) -> f64 {
-        field(data, name).as_f64().unwrap_or(0.0)
-    }
-
-    fn found(data: &JsValue) -> Result<Found, Refusal> {
-        let received_at = js_sys::Date::now();
-        let unreadable = |what: &str, e: serde_json::Error| Refusal {
-            code: "worker.garbled".into(),
-            message: format!("The verifier's {what} could not be read: {e}"),
-        };
-        let summary: Summary =
-            serde_json::from_str(&text(data, "summary")).map_err(|e| unreadable("summary", e))?;
-        let timeline: crate::timeline::Timeline =
-            serde_json::from_str(&text(data, "timeline")).map_err(|e| unreadable("timeline", e))?;
-        let findings: Vec<evidence::findings::Finding> =
-            serde_json::from_str(&text(data, "findings")).map_err(|e| unreadable("findings", e))?;
-        let mark_of = timeline
-            .marks
-            .iter()
-            .enumerate()
-            .map(|(m, mark)| (mark.index, m as u32))
-            .collect::<HashMap<_, _>>();
-        Ok(Found {
-            summary,
-            timeline,
-            mark_of,
-            findings,
-            millis: number(data, "millis"),
-            analysis_millis: number(data, "analysisMillis"),
-            size: number(data, "size"),
-            helped: number(data, "helped") as u32,
-            received_at,
+    /// The worker's reply in `data.json`; a refusal when it cannot be read.
+    fn reply(data: &JsValue) -> WorkerReply {
+        let json = Reflect::get(data, &"json".into())
+            .ok()
+            .and_then(|j| j.as_string())
+            .unwrap_or_default();
+        serde_json::from_str(&json).unwrap_or_else(|e| WorkerReply::Refused {
+            refusal: Refusal {
+                code: "worker.garbled".into(),
+                message: format!("The verifier's answer could not be read: {e}"),
+            },
         })
     }
 
@@ -249,48 +201,51 @@ mod client {
             options.set_type(web_sys::WorkerType::Module);
             let worker = web_sys::Worker::new_with_options("/verify-worker.js", &options).ok()?;
             let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-                move |event: web_sys::MessageEvent| {
-                    let data = event.data();
-                    match text(&data, "type").as_str() {
-                        "progress" => verifier.phase.set(Phase::Checking(
-                            number(&data, "done") as u32,
-                            number(&data, "total") as u32,
-                        )),
-                        "done" => verifier.phase.set(match found(&data) {
-                            Ok(found) => Phase::Done(Arc::new(found)),
-                            Err(refusal) => Phase::Refused(refusal),
-                        }),
-                        "refused" => verifier.phase.set(Phase::Refused(Refusal {
-                            code: text(&data, "code"),
-                            message: text(&data, "message"),
-                        })),
-                        "event" => {
-                            let index = number(&data, "index") as u32;
-                            if let Ok(detail) =
-                                serde_json::from_str::<EventDetail>(&text(&data, "json"))
-                            {
-                                verifier.events.update(|e| {
-                                    e.insert(index, detail);
-                                });
-                            }
+                move |event: web_sys::MessageEvent| match reply(&event.data()) {
+                    WorkerReply::Progress { done, total } => {
+                        verifier.phase.set(Phase::Checking(done, total))
+                    }
+                    WorkerReply::Done {
+                        summary,
+                        timeline,
+                        findings,
+                        millis,
+                        analysis_millis,
+                        size,
+                        helped,
+                    } => {
+                        let received_at = js_sys::Date::now();
+                        let mark_of = timeline
+                            .marks
+                            .iter()
+                            .enumerate()
+                            .map(|(m, mark)| (mark.index, m as u32))
+                            .collect::<HashMap<_, _>>();
+                        verifier.phase.set(Phase::Done(Arc::new(Found {
+                            summary,
+                            timeline: *timeline,
+                            mark_of,
+                            findings,
+                            millis,
+                            analysis_millis,
+                            size,
+                            helped,
+                            received_at,
+                        })));
+                    }
+                    WorkerReply::Refused { refusal } => verifier.phase.set(Phase::Refused(refusal)),
+                    WorkerReply::Event { index, detail } => verifier.events.update(|e| {
+                        e.insert(index, *detail);
+                    }),
+                    WorkerReply::Results { page } => verifier.results.set(Some(page)),
+                    WorkerReply::Transcript { text } => {
+                        if let Some(name) = verifier
+                            .download_as
+                            .try_update_value(Option::take)
+                            .flatten()
+                        {
+                            crate::components::review::save_text(&name, &text);
                         }
-                        "results" => {
-                            if let Ok(page) =
-                                serde_json::from_str::<ResultsPage>(&text(&data, "json"))
-                            {
-                                verifier.results.set(Some(page));
-                            }
-                        }
-                        "transcript" => {
-                            if let Some(name) = verifier
-                                .download_as
-                                .try_update_value(Option::take)
-                                .flatten()
-                            {
-                                crate::components::review::save_text(&name, &text(&data, "text"));
-                            }
-                        }
-                        _ => {}
                     }
                 },
             );
@@ -301,27 +256,29 @@ mod client {
             })
         }
 
-        pub(super) fn verify(&self, source: Source<'_>, roots: &str) -> Result<(), JsValue> {
+        fn post(&self, request: &WorkerRequest, bundle: Option<Source<'_>>) -> Result<(), JsValue> {
             let message = Object::new();
-            Reflect::set(&message, &"type".into(), &"verify".into())?;
-            Reflect::set(&message, &"roots".into(), &roots.into())?;
-            match source {
-                Source::Url(url) => Reflect::set(&message, &"url".into(), &url.into())?,
-                Source::File(file) => Reflect::set(&message, &"file".into(), file)?,
+            let json = serde_json::to_string(request).unwrap_or_default();
+            Reflect::set(&message, &"json".into(), &json.into())?;
+            match bundle {
+                Some(Source::Url(url)) => Reflect::set(&message, &"url".into(), &url.into())?,
+                Some(Source::File(file)) => Reflect::set(&message, &"file".into(), file)?,
+                None => true,
             };
             self.worker.post_message(&message)
         }
 
-        pub(super) fn ask(&self, fields: &[(&str, Field)]) {
-            let message = Object::new();
-            for (name, value) in fields {
-                let value = match value {
-                    Field::Text(t) => JsValue::from_str(t),
-                    Field::Number(n) => JsValue::from_f64(*n),
-                };
-                let _ = Reflect::set(&message, &(*name).into(), &value);
-            }
-            let _ = self.worker.post_message(&message);
+        pub(super) fn verify(&self, source: Source<'_>, roots: &str) -> Result<(), JsValue> {
+            self.post(
+                &WorkerRequest::Verify {
+                    roots: roots.to_owned(),
+                },
+                Some(source),
+            )
+        }
+
+        pub(super) fn ask(&self, request: &WorkerRequest) {
+            let _ = self.post(request, None);
         }
 
         pub(super) fn terminate(&self) {
