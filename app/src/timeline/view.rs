@@ -560,7 +560,7 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
                 .map(|(x, label)| view! {
                     <g>
                         <line x1=x x2=x y1=AXIS_H - 4.0 y2=height class="stroke-slate-200 dark:stroke-slate-800"/>
-                        <text x=x + 3.0 y="14" class="fill-slate-500 text-[10px]">{label}</text>
+                        <text x=x + 3.0 y="14" class="fill-slate-500 text-[10px]" data-tick="">{label}</text>
                     </g>
                 })
                 .collect_view();
