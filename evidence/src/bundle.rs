@@ -406,6 +406,25 @@ pub(crate) fn too_many_signatures<'a, 'b: 'a>(
         .then(|| format!("an envelope carries {most} signatures; the limit is {MAX_SIGNATURES}"))
 }
 
+/// [`verify_and_read`] on one thread, without progress, keeping the events whose
+/// signatures held, in bundle order: what a reader of a whole bundle wants (the
+/// findings and accounts, a test).
+pub fn verify_and_collect(
+    bytes: &[u8],
+    roots: &[PublicKey],
+    limits: &Limits,
+) -> Result<(Report, Vec<(usize, Event)>), Malformed> {
+    let read = std::sync::Mutex::new(Vec::new());
+    let report = verify_and_read(bytes, roots, limits, 1, &|_, _| {}, &|e| {
+        if let Ok(mut read) = read.lock() {
+            read.push((e.index, e.event));
+        }
+    })?;
+    let mut events = read.into_inner().unwrap_or_default();
+    events.sort_by_key(|(i, _)| *i);
+    Ok((report, events))
+}
+
 /// [`verify_with`], also handing each event whose signature held and whose payload
 /// is a valid event to `read`. `read` runs on the verifying threads, in no
 /// particular order, while verification goes on, so that a store can write what it

@@ -7,32 +7,18 @@
 //! `CUSTODY_BLESS=1 cargo test -p server --test golden` rewrites the files from the
 //! code; read the difference against the story before committing it.
 
-use std::sync::Mutex;
-
 use evidence::bundle::{self, Limits};
 use evidence::findings::{accounts, Policy};
 use server::demo::{self, Scenario};
 
 /// The accounts of `scenario`'s bundle as the golden file writes them.
 fn golden_text(scenario: &Scenario) -> String {
-    let root = demo::root().public_key();
-    let events = Mutex::new(Vec::new());
-    let report = bundle::verify_and_read(
+    let (report, events) = bundle::verify_and_collect(
         scenario.bundle.as_bytes(),
-        &[root],
+        &[demo::root().public_key()],
         &Limits::default(),
-        1,
-        &|_, _| {},
-        &|e| {
-            events
-                .lock()
-                .expect("not poisoned")
-                .push((e.index, e.event.clone()))
-        },
     )
     .expect("the corpus is readable");
-    let mut events = events.into_inner().expect("not poisoned");
-    events.sort_by_key(|(i, _)| *i);
     let mut out = format!("# {}: {}\n", scenario.slug, scenario.title);
     let found = accounts(&report, &events, &Policy::default());
     if found.is_empty() {

@@ -408,14 +408,8 @@ pub async fn side_effects_of_incident(
     db: &Db,
     id: i64,
 ) -> Result<Vec<crate::model::SideEffectResponsibility>, StoreError> {
-    let bundles: Vec<(String,)> = sqlx::query_as(
-        "SELECT sha256 FROM bundles WHERE incident_id = $1 ORDER BY ingested_at, sha256",
-    )
-    .bind(id)
-    .fetch_all(db.pool())
-    .await?;
     let mut out = Vec::new();
-    for (bundle,) in bundles {
+    for bundle in super::bundles::shas_of_incident(db, id).await? {
         let Some(analysed) = super::findings::analysis_of_bundle(db, &bundle).await? else {
             continue;
         };

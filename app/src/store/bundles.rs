@@ -513,6 +513,17 @@ pub async fn reverify(db: &Db, options: IngestOptions) -> Result<Vec<Reverified>
     Ok(out)
 }
 
+/// The SHA-256 of every bundle of incident `id`, in the order they were stored.
+pub async fn shas_of_incident(db: &Db, id: i64) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT sha256 FROM bundles WHERE incident_id = $1 ORDER BY ingested_at, sha256",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(|(sha,)| sha).collect())
+}
+
 /// A stored bundle read again from its raw bytes: verified against the trust roots
 /// its stored verdict was computed with, with the events whose signatures held (by
 /// bundle position). `None` without such a bundle; `Some(Err(why))` when the stored

@@ -357,14 +357,8 @@ pub async fn of_incident(
     options: IngestOptions,
 ) -> Result<Findings, StoreError> {
     let policy = policy(db).await?;
-    let bundles: Vec<(String,)> = sqlx::query_as(
-        "SELECT sha256 FROM bundles WHERE incident_id = $1 ORDER BY ingested_at, sha256",
-    )
-    .bind(incident)
-    .fetch_all(db.pool())
-    .await?;
     let mut out = Findings::default();
-    for (bundle,) in bundles {
+    for bundle in super::bundles::shas_of_incident(db, incident).await? {
         add_bundle(db, &bundle, &policy, options, &mut out).await?;
     }
     // Stable: within a severity, bundles stay in order and findings in event order.

@@ -560,14 +560,8 @@ pub async fn set_status(
 /// that verified: a bundle that did not has nothing to sign), each as
 /// `chain APPROVAL (n of m steps)`.
 pub async fn awaiting_signoff(db: &Db, id: i64) -> Result<Vec<String>, StoreError> {
-    let bundles: Vec<(String,)> = sqlx::query_as(
-        "SELECT sha256 FROM bundles WHERE incident_id = $1 ORDER BY ingested_at, sha256",
-    )
-    .bind(id)
-    .fetch_all(db.pool())
-    .await?;
     let mut out = Vec::new();
-    for (sha,) in bundles {
+    for sha in super::bundles::shas_of_incident(db, id).await? {
         let Some(found) = super::signoffs::of_bundle(db, &sha).await? else {
             continue;
         };

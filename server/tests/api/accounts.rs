@@ -364,19 +364,10 @@ async fn random_bundles_are_stated_as_the_account_function_derives_them() {
         .await
         .ok();
         // What the account function says, from the bytes alone.
-        let events = std::sync::Mutex::new(Vec::new());
-        let report = evidence::bundle::verify_and_read(
+        let (report, events) = evidence::bundle::verify_and_collect(
             bundle.as_bytes(),
             &[root.public_key()],
             &evidence::bundle::Limits::default(),
-            1,
-            &|_, _| {},
-            &|e| {
-                events
-                    .lock()
-                    .expect("not poisoned")
-                    .push((e.index, e.event.clone()))
-            },
         )
         .expect("a valid bundle");
         assert_eq!(
@@ -384,8 +375,6 @@ async fn random_bundles_are_stated_as_the_account_function_derives_them() {
             evidence::bundle::Status::Verified,
             "seed {seed}"
         );
-        let mut events = events.into_inner().expect("not poisoned");
-        events.sort_by_key(|(i, _)| *i);
         let want = evidence::findings::accounts(&report, &events, &Default::default());
         assert!(want.len() >= 2, "seed {seed}: side effects");
 
