@@ -25,7 +25,7 @@ pub fn Badge(tone: Tone, #[prop(into)] text: String) -> impl IntoView {
         Tone::Neutral => "bg-slate-100 text-slate-700 ring-slate-500/30 dark:bg-slate-800 dark:text-slate-200",
     };
     view! {
-        <span class=format!("inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset {class}")>
+        <span class=format!("inline-flex items-center whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset {class}")>
             {text}
         </span>
     }

@@ -318,6 +318,17 @@ fn InvalidFilters(message: String) -> impl IntoView {
     }
 }
 
+/// A time as people read it, its date and its time each kept on one line.
+fn stamp(text: &str) -> impl IntoView {
+    let read = evidence::time::readable(text);
+    let (date, time) = read.split_once(' ').unwrap_or((read.as_str(), ""));
+    let (date, time) = (date.to_owned(), time.to_owned());
+    view! {
+        <span class="whitespace-nowrap">{date}</span>" "
+        <span class="whitespace-nowrap">{time}</span>
+    }
+}
+
 /// When an incident's evidence happened, as its bundles' events date it.
 fn evidence_span(bundles: i64, first: Option<&str>, last: Option<&str>) -> String {
     match (first, last) {
@@ -354,12 +365,12 @@ fn IncidentTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
                     view! {
                         <tr>
                             <td class="px-4 py-2 font-mono text-slate-500">{i.id}</td>
-                            <td class="px-4 py-2 font-medium">
+                            <td class="min-w-56 px-4 py-2 font-medium">
                                 <a href=format!("/incidents/{}", i.id) class="hover:underline">{i.title}</a>
                             </td>
-                            <td class="px-4 py-2 whitespace-nowrap">
+                            <td class="px-4 py-2">
                                 {i.verdict.map(|verdict| view! { <VerdictBadge verdict/> })}
-                                <span class="ml-2 text-xs text-slate-500">
+                                <span class="block whitespace-nowrap text-xs text-slate-500">
                                     {format!(
                                         "{}, {}",
                                         plural(i.bundle_count, "bundle"),
@@ -371,8 +382,8 @@ fn IncidentTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
                             <td class="px-4 py-2"><Badge tone text=i.status.label()/></td>
                             <td class="px-4 py-2">{i.severity.label()}</td>
                             <td class="px-4 py-2">{i.assignee.unwrap_or_else(|| "—".into())}</td>
-                            <td class="px-4 py-2 text-xs whitespace-nowrap">{evidence::time::readable(&i.created_at)}</td>
-                            <td class="px-4 py-2 text-xs whitespace-nowrap">{evidence::time::readable(&i.updated_at)}</td>
+                            <td class="px-4 py-2 text-xs">{stamp(&i.created_at)}</td>
+                            <td class="px-4 py-2 text-xs">{stamp(&i.updated_at)}</td>
                         </tr>
                     }
                 })
