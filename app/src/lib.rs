@@ -13,6 +13,7 @@
 pub mod api;
 pub mod components;
 pub mod error;
+pub mod escape;
 pub mod model;
 pub mod pages;
 pub mod shell;

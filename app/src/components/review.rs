@@ -264,14 +264,23 @@ fn Inspector(
                     else { format!("revoked later, at {}", stamp(r)) }
                 });
                 let expired = span.expires.filter(|x| *x < mark.at).map(|_| "EXPIRED before this event".to_owned());
+                let issued = c.issued_at.as_deref().map(evidence::time::readable).or_else(|| span.issued.map(stamp));
+                let expires = c.expires_at.as_deref().map(evidence::time::readable).or_else(|| span.expires.map(stamp));
+                let validity = match (issued, expires) {
+                    (None, None) => "validity not recorded (no event states when it was issued or expires)".to_owned(),
+                    (i, x) => format!(
+                        "issued {}, expires {}",
+                        i.unwrap_or_else(|| "not recorded".into()),
+                        x.unwrap_or_else(|| "not recorded".into())
+                    ),
+                };
+                let scope = c.scope.clone().or_else(|| (!span.scope.is_empty()).then(|| span.scope.clone()));
                 format!(
-                    "{} · issuer {} · subject {} · scope [{}] · valid {} to {}{}{}",
+                    "{} · issuer {} · subject {} · scope {} · {validity}{}{}",
                     c.token_id,
                     c.issuer.as_deref().or(span.issuer.as_deref()).unwrap_or("not recorded"),
                     c.subject.as_deref().or(span.subject.as_deref()).unwrap_or("not recorded"),
-                    c.scope.clone().unwrap_or(span.scope.clone()).join(", "),
-                    c.issued_at.as_deref().map(evidence::time::readable).or_else(|| span.issued.map(stamp)).unwrap_or_else(|| "not recorded".into()),
-                    c.expires_at.as_deref().map(evidence::time::readable).or_else(|| span.expires.map(stamp)).unwrap_or_else(|| "not recorded".into()),
+                    scope.map_or_else(|| "not recorded".to_owned(), |s| format!("[{}]", s.join(", "))),
                     revoked.map(|r| format!(" · {r}")).unwrap_or_default(),
                     expired.map(|x| format!(" · {x}")).unwrap_or_default(),
                 )

@@ -154,7 +154,7 @@ fn Bundle(bundle: BundleSummary) -> impl IntoView {
     };
     let file_stem = name.clone();
     view! {
-        <Title text=format!("Bundle {name}")/>
+        <Title text=crate::escape::page_title(&format!("Bundle {name}"))/>
         <nav class="mb-2 text-sm">
             <a href="/" class="text-slate-500 underline">"Incidents"</a>
             " / "

@@ -62,7 +62,7 @@ fn Overview(overview: IncidentOverview, changed: RwSignal<u32>) -> impl IntoView
     let IncidentOverview { detail, facts } = overview;
     let incident = detail.incident;
     view! {
-        <Title text=format!("Incident {}: {}", incident.id, incident.title)/>
+        <Title text=crate::escape::page_title(&format!("Incident {}: {}", incident.id, incident.title))/>
         <nav class="mb-2 text-sm"><a href="/" class="text-slate-500 underline">"Incidents"</a></nav>
         <div class="mb-6">
             <h1 class="text-2xl font-semibold tracking-tight" data-testid="incident-title">

@@ -21,6 +21,7 @@ use super::events::{self, QueryError};
 use super::review_log::{Actor, Entry, ServerKey};
 use super::sql::Sql;
 use super::{annotations, findings, incidents, now, review_log, signoffs, Db, StoreError};
+use crate::escape::html as esc;
 
 /// The CSV's columns, in order (documented in `docs/exports.md`).
 pub const CSV_COLUMNS: [&str; 35] = [
@@ -489,22 +490,6 @@ fn write_rows(out: &mut csv::Writer<Vec<u8>>, rows: &[Row], recorded: &Recorded)
         }
         let _ = out.write_record(None::<&[u8]>);
     }
-}
-
-/// HTML-escapes `text`: everything in a report is data, never markup.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Everything a report is made of.

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::{LaneKind, Standing, Timeline};
+use crate::escape::html as escape;
 
 const LABEL_W: f64 = 230.0;
 const PLOT_W: f64 = 700.0;
@@ -24,14 +25,6 @@ fn colour(kind: LaneKind) -> &'static str {
         LaneKind::Credential => "#d97706",
         LaneKind::Unreadable => "#dc2626",
     }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 /// Least distance between two marks of a row, so each can be told apart.

@@ -636,7 +636,7 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
                     let title = format!(
                         "#{} {} — {} · {}{}{}",
                         mark.index,
-                        if mark.time.is_empty() { "(time unknown)" } else { &mark.time },
+                        if mark.time.is_empty() { "(time unknown)".to_owned() } else { evidence::time::readable(&mark.time) },
                         mark.summary,
                         mark.standing.label(),
                         if mark.codes.is_empty() { String::new() } else { format!(" ({})", mark.codes.join(", ")) },
@@ -691,7 +691,11 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
                     format!(
                         "#{} {} {}",
                         mark.index,
-                        clock(mark.at as f64, false),
+                        if mark.time.is_empty() {
+                            "(time unknown)".to_owned()
+                        } else {
+                            evidence::time::readable(&mark.time)
+                        },
                         mark.summary
                     )
                 })

@@ -104,3 +104,43 @@ async fn a_bundle_page_is_server_rendered_with_the_stored_verdict_and_links_to_i
     let html = missing.text().await.expect("body");
     assert!(html.contains("No such bundle"), "{html}");
 }
+
+/// An incident title and a bundle name are the uploader's text: in the server-rendered
+/// `<title>` (which leptos_meta writes unescaped) they are escaped, so they can end
+/// neither the title nor start an element.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_titles_and_names_stay_text_in_the_page_title() {
+    let app = spawn_app().await;
+    app.trust_demo_root().await;
+    let hostile = "</title><meta http-equiv=\"refresh\" content=\"0;url=//evil.example\"><script>alert(1)</script><title>";
+    let query = format!(
+        "name={}&title={}",
+        urlencoding(hostile),
+        urlencoding(hostile)
+    );
+    let stored = app
+        .store(&query, crate::helpers::demo("late-approval"))
+        .await;
+    let id = stored["incident_id"].as_i64().expect("incident");
+    let sha = stored["sha256"].as_str().expect("sha").to_owned();
+    for path in [format!("/incidents/{id}"), format!("/bundles/{sha}")] {
+        let html = app.get(&path).await.text().await.expect("body");
+        let head = html.split("</head>").next().unwrap_or_default();
+        assert_eq!(head.matches("<title>").count(), 1, "{path}: {head}");
+        assert_eq!(head.matches("</title>").count(), 1, "{path}: {head}");
+        assert!(!html.contains("<meta http-equiv"), "{path}");
+        assert!(!html.contains("<script>alert(1)"), "{path}");
+        assert!(head.contains("&lt;/title&gt;&lt;meta"), "{path}: {head}");
+    }
+}
+
+fn urlencoding(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
