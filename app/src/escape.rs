@@ -30,9 +30,42 @@ pub fn page_title(text: &str) -> String {
     }
 }
 
+/// `text` for a terminal: every control character but the newline, and every
+/// character that reorders or hides text (bidirectional controls, zero-width
+/// characters), written as `\u{…}`, so that an identifier in evidence can neither
+/// drive the terminal nor disguise what it says.
+pub fn terminal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let hidden = matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{feff}'
+        );
+        if (c.is_control() && c != '\n') || hidden {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_terminal_is_shown_what_the_text_holds() {
+        assert_eq!(
+            terminal("VERIFIED\u{1b}[2K\rok\u{202e}txt.exe\n"),
+            "VERIFIED\\u{1b}[2K\\u{d}ok\\u{202e}txt.exe\n"
+        );
+        assert_eq!(terminal("plain: ünïcode ✓"), "plain: ünïcode ✓");
+    }
 
     #[test]
     fn markup_becomes_text() {

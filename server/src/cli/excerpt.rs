@@ -165,7 +165,10 @@ fn run(args: &VerifyExcerptArgs) -> anyhow::Result<u8> {
     if args.json {
         println!("{:#}", report.to_json());
     } else {
-        print!("{}", human(&report, &said, &args.excerpt));
+        print!(
+            "{}",
+            app::escape::terminal(&human(&report, &said, &args.excerpt))
+        );
     }
     Ok(exit_code(report.status()))
 }

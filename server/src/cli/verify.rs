@@ -92,7 +92,10 @@ fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
     if args.json {
         println!("{:#}", report.to_json());
     } else {
-        print!("{}", human(&report, &args.bundle, args.show));
+        print!(
+            "{}",
+            app::escape::terminal(&human(&report, &args.bundle, args.show))
+        );
     }
     Ok(exit_code(report.status()))
 }
@@ -116,8 +119,13 @@ pub(super) fn refusal(
         });
         println!("{json:#}");
     } else {
-        println!("MALFORMED  {}", file.display());
-        println!("  {code}: {detail}");
+        print!(
+            "{}",
+            app::escape::terminal(&format!(
+                "MALFORMED  {}\n  {code}: {detail}\n",
+                file.display()
+            ))
+        );
     }
     exit_code(Status::Malformed)
 }

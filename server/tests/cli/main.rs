@@ -337,3 +337,42 @@ fn base64_encode(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+/// An emitter ID is the producer's text: a bundle whose emitter holds terminal escapes
+/// and a right-to-left override is printed with them written out, so the screen
+/// shows what the bundle says and the status line cannot be overwritten.
+#[test]
+fn control_characters_in_a_bundle_are_printed_escaped() {
+    use evidence::producer::{BundleBuilder, Signer};
+    let dir = tempdir();
+    let root = Signer::from_seed([91; 32]);
+    let agent = Signer::from_seed([92; 32]);
+    let collector = Signer::from_seed([93; 32]);
+    let emitter = "evil\u{1b}[2K\rVERIFIED  invoice\u{202e}fdp.exe";
+    let (from, to) = ("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
+    let mut b = BundleBuilder::new();
+    b.bind(&root, &agent.public_key(), emitter, from, to);
+    b.bind(&root, &collector.public_key(), "collector", from, to);
+    let Value::Object(body) = serde_json::json!({
+        "kind": "system", "id": "e1", "actor": {"type": "agent", "id": "a"},
+    }) else {
+        unreachable!()
+    };
+    b.event(&agent, emitter, "2026-11-20T10:00:00Z", body);
+    let bundle = b.finish(&collector, "collector", "hostile", "2026-11-21T00:00:00Z");
+    std::fs::write(dir.path().join("hostile.json"), bundle).expect("write");
+    // Trusting another root: untrusted, and every event is listed with its emitter.
+    ok(dir.path(), &["keygen", "other"]);
+    let out = custody(
+        dir.path(),
+        &["verify", "hostile.json", "--trust", "other.pub"],
+    );
+    assert_eq!(code(&out), 3);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("UNTRUSTED"), "{text}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\r') && !text.contains('\u{202e}'),
+        "{text:?}"
+    );
+    assert!(text.contains("evil\\u{1b}[2K\\u{d}VERIFIED"), "{text}");
+}
