@@ -90,12 +90,13 @@ pub async fn add_trust_root(key: String, label: String) -> Result<bool, ApiError
     let admin = require(Permission::Administer)?;
     let public = evidence::keys::PublicKey::from_text(key.trim())
         .map_err(|e| invalid(format!("not an ed25519 public key: {e}")))?;
+    let label = crate::store::trust_roots::clean_label(&label).map_err(invalid)?;
     Ok(crate::store::trust_roots::add(
         &db()?,
         &server_key()?,
         Actor::Reviewer(&admin),
         &public,
-        label.trim(),
+        label,
     )
     .await?)
 }

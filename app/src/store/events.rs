@@ -106,7 +106,51 @@ fn time_bound(name: &str, text: &str) -> Result<String, QueryError> {
 }
 
 /// Adds `FROM events e JOIN bundles b …` and `query`'s filters to `q`.
+/// The most characters a text filter of an event query may have: enough for any
+/// identifier, resource or phrase; the review log records the filters of every
+/// export, so no request may make an entry larger than this allows.
+pub const MAX_FILTER_CHARS: usize = 256;
+
+/// Refuses an event query whose filters are longer than [`MAX_FILTER_CHARS`], or whose
+/// `bundle` is not a SHA-256: every filter is checked before anything is read or
+/// recorded.
+pub fn check_query(query: &EventQuery) -> Result<(), QueryError> {
+    let texts = [
+        ("bundle", &query.bundle),
+        ("actor_type", &query.actor_type),
+        ("actor", &query.actor),
+        ("kind", &query.kind),
+        ("resource", &query.resource),
+        ("credential", &query.credential),
+        ("decision", &query.decision),
+        ("from", &query.from),
+        ("to", &query.to),
+        ("verdict", &query.verdict),
+        ("q", &query.q),
+        ("sort", &query.sort),
+    ];
+    for (name, value) in texts {
+        if value
+            .as_ref()
+            .is_some_and(|v| v.chars().count() > MAX_FILTER_CHARS)
+        {
+            return Err(QueryError::Invalid(format!(
+                "`{name}` has at most {MAX_FILTER_CHARS} characters"
+            )));
+        }
+    }
+    if let Some(sha) = query.bundle.as_ref().filter(|b| !b.is_empty()) {
+        if sha.len() != 64 || !sha.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return Err(QueryError::Invalid(
+                "`bundle` is a bundle's SHA-256: 64 lowercase hex digits".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn push_filters(q: &mut Sql<'_>, query: &EventQuery) -> Result<(), QueryError> {
+    check_query(query)?;
     q.push(" FROM events e JOIN bundles b ON b.sha256 = e.bundle_sha256 WHERE 1 = 1");
     if let Some(incident) = query.incident {
         q.push(" AND b.incident_id = ").bind(incident);

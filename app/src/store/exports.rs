@@ -311,8 +311,11 @@ pub async fn selected(
     query: &EventQuery,
 ) -> Result<Export, QueryError> {
     let (csv, count, bundles) = selected_csv(db, query).await?;
+    // The filters were checked (`events::check_query`): each is bounded, and they
+    // are recorded once, in the details.
     let filters = filters_of(query);
     let what = format!("{count} events matching ?{filters}");
+    let named = filters.split('&').filter(|f| !f.is_empty()).count();
     review_log::record(
         db,
         key,
@@ -322,7 +325,10 @@ pub async fn selected(
             incident: query.incident,
             bundle: query.bundle.as_deref(),
             event: None,
-            summary: format!("exported {what} (CSV)"),
+            summary: format!(
+                "exported {count} events matching {named} filter{} (CSV)",
+                if named == 1 { "" } else { "s" }
+            ),
             details: json!({ "bundles": bundles, "query": filters, "events": count }),
         },
     )

@@ -7,6 +7,20 @@ use crate::model::TrustRoot;
 use super::review_log::{Actor, Entry, Recorder, ServerKey};
 use super::{now, Db, StoreError};
 
+/// The most characters a trust root's label may have.
+pub const MAX_LABEL_CHARS: usize = 200;
+
+/// `label` trimmed, or why it cannot be a trust root's label.
+pub fn clean_label(label: &str) -> Result<&str, String> {
+    let label = label.trim();
+    if label.chars().count() > MAX_LABEL_CHARS {
+        return Err(format!(
+            "a trust root's label has at most {MAX_LABEL_CHARS} characters"
+        ));
+    }
+    Ok(label)
+}
+
 /// Adds a root key (idempotent: adding a key already there keeps its label and date),
 /// recorded in the review log when it is new. Returns whether it was new.
 pub async fn add(

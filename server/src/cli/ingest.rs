@@ -391,6 +391,7 @@ pub fn trust_root(args: &TrustRootArgs) -> anyhow::Result<()> {
                 let text = std::fs::read_to_string(key).unwrap_or_else(|_| key.clone());
                 let key = PublicKey::from_text(&text)
                     .map_err(|e| anyhow::anyhow!("not an ed25519 public key: {e}"))?;
+                let label = trust_roots::clean_label(label).map_err(anyhow::Error::msg)?;
                 let new = trust_roots::add(&db, &server_key, Actor::Cli, &key, label).await?;
                 println!(
                     "{} {} ({})",

@@ -59,6 +59,9 @@ struct NewIncidentBody {
     severity: Severity,
 }
 
+/// The most characters an incident's description may have.
+const MAX_DESCRIPTION_CHARS: usize = 20_000;
+
 fn medium() -> Severity {
     Severity::Medium
 }
@@ -94,6 +97,11 @@ async fn create(
     let title = new.title.trim().to_owned();
     if title.is_empty() || title.chars().count() > 200 {
         return Err(HttpError::bad_request("`title` is 1 to 200 characters"));
+    }
+    if new.description.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(HttpError::bad_request(format!(
+            "`description` has at most {MAX_DESCRIPTION_CHARS} characters"
+        )));
     }
     let id = incidents::create(
         &state.db,

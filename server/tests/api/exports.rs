@@ -498,3 +498,50 @@ async fn downloads_carry_their_length_and_other_answers_stay_compressed() {
         .expect("request");
     assert_eq!(document.headers()["content-encoding"], "gzip");
 }
+
+/// What a reader can make the review log record is bounded: an export's filters are
+/// checked before anything is read or recorded, an over-long one is refused with a
+/// 400 and leaves the log as it was, and the largest entries a reader can cause leave
+/// a log that still checks and exports.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_cannot_grow_the_review_log_without_bound() {
+    let app = spawn_app().await;
+    app.trust_demo_root().await;
+    app.store("name=late-approval.bundle.json", demo("late-approval"))
+        .await;
+    let auditor = app.user("reader", app::model::Role::Auditor).await;
+    let entries = || app.count("SELECT COUNT(*) FROM review_log");
+    let before = entries().await;
+    let get = |query: String| {
+        let auditor = auditor.clone();
+        let url = format!("{}/api/events/export/events.csv?{query}", app.address);
+        async move { auditor.get(url).send().await.expect("request").status() }
+    };
+    assert_eq!(get(format!("bundle={}", "a".repeat(60_000))).await, 400);
+    assert_eq!(get(format!("bundle={}", "Z".repeat(64))).await, 400);
+    assert_eq!(get(format!("q={}", "x".repeat(1025))).await, 400);
+    assert_eq!(get(format!("actor={}", "x".repeat(5000))).await, 400);
+    assert_eq!(entries().await, before, "nothing refused is recorded");
+
+    // The largest filters a reader may send, many times over: every export is one
+    // bounded entry, and the log checks and exports.
+    let max = app::store::events::MAX_FILTER_CHARS;
+    let query = ["q", "actor", "resource", "credential", "decision", "kind"]
+        .iter()
+        .map(|name| format!("{name}={}", "%E2%9C%93".repeat(max)))
+        .collect::<Vec<_>>()
+        .join("&");
+    for _ in 0..40 {
+        assert_eq!(get(query.clone()).await, 200);
+    }
+    assert_eq!(entries().await, before + 40);
+    let largest: (i64,) = sqlx::query_as("SELECT MAX(LENGTH(envelope)) FROM review_log")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("sizes");
+    assert!(largest.0 < 64 * 1024, "an entry of {} bytes", largest.0);
+    let integrity = app::store::review_log::check(&app.db, &app.key)
+        .await
+        .expect("check");
+    assert!(integrity.intact, "{:?}", integrity.problems);
+}

@@ -469,6 +469,18 @@ async fn an_admin_re_verifies_every_bundle_and_manages_roots_from_the_console() 
     )
     .await;
     assert_eq!(status, 400);
+    // A label too long for the log is refused, and nothing is recorded.
+    let before = app.count("SELECT COUNT(*) FROM review_log").await;
+    let other = evidence::producer::Signer::from_seed([78; 32])
+        .public_key()
+        .to_hex();
+    let (status, _) = call(
+        "/api/trust-roots/add",
+        vec![("key", other), ("label", "x".repeat(600_000))],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(app.count("SELECT COUNT(*) FROM review_log").await, before);
     let (status, removed) = call("/api/trust-roots/remove", vec![("key", key)]).await;
     assert_eq!((status.as_u16(), removed), (200, Value::Bool(true)));
     for action in ["reverify", "trust_root.add", "trust_root.remove", "upload"] {
