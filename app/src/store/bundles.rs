@@ -117,11 +117,19 @@ pub async fn ingest(
     // Refused targets are refused before any verification starts (the transaction
     // checks the incident again).
     match &upload.target {
-        Target::New { title, .. } => {
+        Target::New {
+            title, description, ..
+        } => {
             if title.trim().is_empty() || title.chars().count() > 200 {
                 return Err(IngestError::BadTarget(
                     "an incident title is 1 to 200 characters".into(),
                 ));
+            }
+            if description.chars().count() > incidents::MAX_DESCRIPTION_CHARS {
+                return Err(IngestError::BadTarget(format!(
+                    "an incident description has at most {} characters",
+                    incidents::MAX_DESCRIPTION_CHARS
+                )));
             }
         }
         Target::Incident(id) => {

@@ -22,6 +22,9 @@ pub struct NewIncident {
     pub severity: Severity,
 }
 
+/// The most characters an incident's description may have.
+pub const MAX_DESCRIPTION_CHARS: usize = 20_000;
+
 type Row = (
     i64,
     String,

@@ -59,9 +59,6 @@ struct NewIncidentBody {
     severity: Severity,
 }
 
-/// The most characters an incident's description may have.
-const MAX_DESCRIPTION_CHARS: usize = 20_000;
-
 fn medium() -> Severity {
     Severity::Medium
 }
@@ -98,9 +95,10 @@ async fn create(
     if title.is_empty() || title.chars().count() > 200 {
         return Err(HttpError::bad_request("`title` is 1 to 200 characters"));
     }
-    if new.description.chars().count() > MAX_DESCRIPTION_CHARS {
+    if new.description.chars().count() > incidents::MAX_DESCRIPTION_CHARS {
         return Err(HttpError::bad_request(format!(
-            "`description` has at most {MAX_DESCRIPTION_CHARS} characters"
+            "`description` has at most {} characters",
+            incidents::MAX_DESCRIPTION_CHARS
         )));
     }
     let id = incidents::create(
