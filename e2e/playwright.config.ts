@@ -37,9 +37,9 @@ export default defineConfig({
     },
   },
   webServer: {
-    // --no-demo: the tests start from an empty console (the shell test checks its
-    // empty state) and load bundles themselves.
-    command: `"${bin}" serve --no-demo --addr 127.0.0.1:${port} --data-dir "${dataDir}" --site-root "${siteRoot}"`,
+    // Without --demo: the tests start from an empty console (the shell test checks
+    // its empty state) and load bundles themselves.
+    command: `"${bin}" serve --addr 127.0.0.1:${port} --data-dir "${dataDir}" --site-root "${siteRoot}"`,
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -1,5 +1,5 @@
 // Writes the README's screenshots from a running Custody: node e2e/screenshots.mjs URL OUT_DIR
-// (Start `custody serve` on a new data directory first: it loads the demo corpus and
+// (Start `custody serve --demo` on a new data directory first: it loads the demo corpus and
 // its demo accounts; this signs in as the demo compliance reviewer.)
 import { chromium } from '@playwright/test';
 import crypto from 'node:crypto';

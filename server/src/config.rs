@@ -31,10 +31,15 @@ pub struct ServeConfig {
     #[arg(long, env = "CUSTODY_OPEN")]
     pub open: bool,
 
-    /// Do not load the demo corpus into a new embedded database. (Without this
-    /// flag, the first start on an empty data directory loads the demo incidents
-    /// and their trust root.)
-    #[arg(long, env = "CUSTODY_NO_DEMO")]
+    /// On a new data directory, load the demo corpus (its incidents and trust root)
+    /// and make the demo accounts, whose passwords are in the README: for trying
+    /// Custody, never for real use. Without it a new server starts empty, with no
+    /// account.
+    #[arg(long, env = "CUSTODY_DEMO")]
+    pub demo: bool,
+
+    /// The default; kept so that older scripts still start (it wins over `--demo`).
+    #[arg(long, hide = true, env = "CUSTODY_NO_DEMO")]
     pub no_demo: bool,
 
     /// The server's ed25519 secret key file (64 hex digits), which signs the review
@@ -108,7 +113,7 @@ impl LimitsConfig {
 
 impl ServeConfig {
     /// The settings for a server on `addr` with its data under `data_dir`, default
-    /// limits, and no demo corpus (set `no_demo` to false for it).
+    /// limits, and no demo corpus (set `demo` for it).
     pub fn new(addr: SocketAddr, data_dir: PathBuf) -> Self {
         ServeConfig {
             addr,
@@ -116,7 +121,8 @@ impl ServeConfig {
             database_url: None,
             site_root: None,
             open: false,
-            no_demo: true,
+            demo: false,
+            no_demo: false,
             signing_key: None,
             session_idle_minutes: 30,
             session_max_hours: 12,

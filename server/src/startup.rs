@@ -36,13 +36,13 @@ impl Application {
         let key = crate::cli::keys::server_key(&config.signing_key())
             .context("cannot load the server's signing key")?;
         let ingest = config.limits.ingest_options();
-        if fresh && !config.no_demo {
+        if fresh && config.demo && !config.no_demo {
             let loaded = crate::demo::load(&db, &key, ingest)
                 .await
                 .context("cannot load the demo corpus")?;
             tracing::info!(
                 incidents = loaded,
-                "new data directory: loaded the demo corpus (--no-demo skips it)"
+                "new data directory: loaded the demo corpus (--demo)"
             );
             crate::demo::add_users(&db, &key)
                 .await

@@ -492,8 +492,8 @@ async fn raw_post(app: &crate::helpers::TestApp, headers: &str, body: &[u8]) -> 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_new_data_directory_starts_with_the_demo_corpus_and_no_demo_skips_it() {
-    let app = spawn_with(Backend::Sqlite, |c| c.no_demo = false).await;
+async fn a_new_data_directory_starts_empty_and_demo_loads_the_corpus() {
+    let app = spawn_with(Backend::Sqlite, |c| c.demo = true).await;
     let incidents = app.json("/api/incidents").await;
     let incidents = incidents.as_array().expect("array");
     let corpus = server::demo::scenarios().len() + server::demo::tampered().len();
@@ -523,8 +523,27 @@ async fn a_new_data_directory_starts_with_the_demo_corpus_and_no_demo_skips_it()
         );
     }
 
-    let empty = spawn_with(Backend::Sqlite, |c| c.no_demo = true).await;
+    // With --demo come the demo accounts; without it, none of them, and no incident.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE username = 'admin'")
+            .await,
+        1
+    );
+    let empty = spawn_with(Backend::Sqlite, |c| c.demo = false).await;
     assert_eq!(empty.json("/api/incidents").await, serde_json::json!([]));
+    assert_eq!(
+        empty
+            .count("SELECT COUNT(*) FROM users WHERE username = 'admin'")
+            .await,
+        0
+    );
+    // --no-demo (the default now, kept for older scripts) wins over --demo.
+    let both = spawn_with(Backend::Sqlite, |c| {
+        c.demo = true;
+        c.no_demo = true;
+    })
+    .await;
+    assert_eq!(both.json("/api/incidents").await, serde_json::json!([]));
 }
 
 on_both_databases!(

@@ -9,7 +9,7 @@ use crate::on_both_databases;
 
 fn start(database_url: &str, data_dir: &std::path::Path, port: u16) -> Child {
     Command::new(env!("CARGO_BIN_EXE_custody"))
-        .args(["serve", "--no-demo", "--addr"])
+        .args(["serve", "--addr"])
         .arg(format!("127.0.0.1:{port}"))
         .arg("--data-dir")
         .arg(data_dir)
