@@ -100,7 +100,10 @@ impl Application {
     /// Serves until ctrl-c or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let db = self.state.db.clone();
-        axum::serve(self.listener, http::router(self.state))
+        // Each request knows the address it came from: sign-in failures are counted
+        // per account and client.
+        let app = http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await?;
         db.close().await;

@@ -11,8 +11,9 @@ use super::review_log::{Actor, Entry, Recorder, ServerKey};
 
 use super::{now, Db, StoreError};
 
-/// Failed sign-ins to one account within [`FAILURE_WINDOW_SECS`] after which it is
-/// refused, even with the right password, until the window has passed.
+/// Failed sign-ins to one account from one client address within
+/// [`FAILURE_WINDOW_SECS`] after which that client is refused, even with the right
+/// password, until the window has passed.
 pub const MAX_FAILURES: i64 = 5;
 /// The window failed sign-ins are counted in.
 pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
@@ -317,38 +318,92 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password("not anyone's password").unwrap_or_default())
 }
 
-/// Checks a sign-in: the account's id and the reviewer when the password is right,
-/// the account enabled and not locked by recent failures.
+/// Failed sign-ins to one account, from all clients together, within
+/// [`FAILURE_WINDOW_SECS`] after which every further check is slowed by
+/// [`SLOWDOWN_MILLIS`]: many clients guessing at once are slowed, while the owner,
+/// from their own address, is never locked out by them.
+pub const SLOWDOWN_AFTER: i64 = 20;
+/// How long a check waits once an account is under attack from many clients.
+pub const SLOWDOWN_MILLIS: u64 = 2_000;
+
+/// Checks a sign-in from `client` (the caller's address): the account's id and the
+/// reviewer when the password is right, the account enabled, and `client` not locked
+/// out of it by its own recent failures.
+///
+/// Each check is reserved before the password is looked at, atomically (serialised
+/// across every server sharing the database), as a failure that a right password
+/// takes back: concurrent guesses cannot slip past [`MAX_FAILURES`] per account and
+/// client within the window. Failures from one client never lock another out.
 pub async fn authenticate(
     db: &Db,
     username: &str,
     password: &str,
+    client: &str,
 ) -> Result<(i64, Reviewer), LoginError> {
     // A name no account can have is refused without a trace (and without filling
     // the failure table with whatever is sent).
     if !valid_name(username) {
         return Err(LoginError::Wrong);
     }
+    let client: String = client.chars().take(64).collect();
     let now_time = chrono::Utc::now();
     let since = (now_time - chrono::Duration::seconds(FAILURE_WINDOW_SECS))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let (failures, oldest): (i64, Option<String>) = sqlx::query_as(
-        "SELECT CAST(COUNT(*) AS BIGINT), MIN(at) FROM login_failures WHERE username = $1 AND at > $2",
-    )
-    .bind(username)
-    .bind(&since)
-    .fetch_one(db.pool())
-    .await?;
-    if failures >= MAX_FAILURES {
-        let wait = oldest
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
-            .map(|t| {
-                (t.to_utc() + chrono::Duration::seconds(FAILURE_WINDOW_SECS) - now_time)
-                    .num_seconds()
-            })
-            .unwrap_or(FAILURE_WINDOW_SECS)
-            .max(1);
-        return Err(LoginError::Locked(wait));
+    let at = now();
+    let account_failures = {
+        let _writes = db.lock_writes().await;
+        let mut tx = db.pool().begin().await?;
+        if db.kind() == crate::model::DatabaseKind::Postgres {
+            // Held to the end of the transaction: one reservation at a time.
+            sqlx::query(
+                "SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock(727773)) AS l",
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        let (failures, oldest): (i64, Option<String>) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT), MIN(at) FROM login_failures \
+             WHERE username = $1 AND client = $2 AND at > $3",
+        )
+        .bind(username)
+        .bind(&client)
+        .bind(&since)
+        .fetch_one(&mut *tx)
+        .await?;
+        if failures >= MAX_FAILURES {
+            let wait = oldest
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+                .map(|t| {
+                    (t.to_utc() + chrono::Duration::seconds(FAILURE_WINDOW_SECS) - now_time)
+                        .num_seconds()
+                })
+                .unwrap_or(FAILURE_WINDOW_SECS)
+                .max(1);
+            return Err(LoginError::Locked(wait));
+        }
+        // Failures older than the window no longer count: they are dropped.
+        sqlx::query("DELETE FROM login_failures WHERE at <= $1")
+            .bind(&since)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO login_failures (username, client, at) VALUES ($1, $2, $3)")
+            .bind(username)
+            .bind(&client)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+        let (all,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM login_failures WHERE username = $1 AND at > $2",
+        )
+        .bind(username)
+        .bind(&since)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        all
+    };
+    if account_failures > SLOWDOWN_AFTER {
+        tokio::time::sleep(std::time::Duration::from_millis(SLOWDOWN_MILLIS)).await;
     }
     let row: Option<(i64, String, String, String, Option<String>)> = sqlx::query_as(
         "SELECT id, display_name, role, password_hash, disabled_at FROM users WHERE username = $1",
@@ -365,8 +420,11 @@ pub async fn authenticate(
         .map_err(|e| StoreError::Task(e.to_string()))?;
     match row {
         Some((id, display_name, role, _, None)) if matches => {
-            sqlx::query("DELETE FROM login_failures WHERE username = $1")
+            // The right password takes this client's failures back, the reserved
+            // check with them.
+            sqlx::query("DELETE FROM login_failures WHERE username = $1 AND client = $2")
                 .bind(username)
+                .bind(&client)
                 .execute(db.pool())
                 .await?;
             let role = Role::parse(&role).ok_or(StoreError::Corrupt {
@@ -382,19 +440,8 @@ pub async fn authenticate(
                 },
             ))
         }
-        _ => {
-            // Failures older than the window no longer count: they are dropped.
-            sqlx::query("DELETE FROM login_failures WHERE at <= $1")
-                .bind(&since)
-                .execute(db.pool())
-                .await?;
-            sqlx::query("INSERT INTO login_failures (username, at) VALUES ($1, $2)")
-                .bind(username)
-                .bind(now())
-                .execute(db.pool())
-                .await?;
-            Err(LoginError::Wrong)
-        }
+        // The reserved check stays, as the failure it was.
+        _ => Err(LoginError::Wrong),
     }
 }
 

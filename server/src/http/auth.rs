@@ -5,7 +5,7 @@
 use app::model::{Permission, Reviewer};
 use app::store::sessions::{self, Session, Timeouts};
 use app::store::users::{self, LoginError};
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
@@ -289,6 +289,7 @@ fn wants_json(headers: &HeaderMap) -> bool {
 
 async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -297,7 +298,8 @@ async fn login(
     let back = |error: &str| {
         Redirect::to(&format!("/login?error={error}&next={}", urlencode(&next))).into_response()
     };
-    match users::authenticate(&state.db, form.username.trim(), &form.password).await {
+    let client = peer.ip().to_string();
+    match users::authenticate(&state.db, form.username.trim(), &form.password, &client).await {
         Ok((id, reviewer)) => {
             let old = cookie_token(&headers);
             let started = match sessions::start(&state.db, id, old.as_deref()).await {

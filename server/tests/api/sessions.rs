@@ -322,3 +322,45 @@ async fn every_response_carries_the_security_headers() {
         "{with_nonce} of {scripts} scripts carry the nonce"
     );
 }
+
+/// Fifty wrong passwords sent at once from one address are checked at most five
+/// times (each check is reserved before the password is looked at); that address is
+/// then locked out, even with the right password, while the owner signs in from
+/// another address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sign_in_lock_is_atomic_and_locks_out_only_the_guessing_address() {
+    let app = spawn_app().await;
+    app.user("ana", Role::Auditor).await;
+    let from = |ip: [u8; 4]| {
+        reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from(ip))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    };
+    let attacker = from([127, 0, 0, 1]);
+    let attempt = |client: reqwest::Client, password: &'static str| {
+        let url = format!("{}/login", app.address);
+        async move {
+            client
+                .post(url)
+                .header("accept", "application/json")
+                .form(&[("username", "ana"), ("password", password)])
+                .send()
+                .await
+                .expect("request")
+                .status()
+        }
+    };
+    let answers = futures_util::future::join_all(
+        (0..50).map(|_| attempt(attacker.clone(), "a wrong password!")),
+    )
+    .await;
+    let checked = answers.iter().filter(|s| s.as_u16() == 401).count();
+    let locked = answers.iter().filter(|s| s.as_u16() == 429).count();
+    assert!(checked <= 5, "{checked} passwords were checked");
+    assert_eq!(checked + locked, 50, "{answers:?}");
+    assert_eq!(attempt(attacker, PASSWORD).await.as_u16(), 429);
+    // The owner, from elsewhere, is not locked out by the guesses.
+    assert_eq!(attempt(from([127, 0, 0, 2]), PASSWORD).await.as_u16(), 200);
+}
