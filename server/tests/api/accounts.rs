@@ -77,6 +77,20 @@ async fn text(app: &TestApp, path: &str) -> String {
     response.text().await.expect("body")
 }
 
+/// Incident `id`'s `events.csv`: its header and its rows.
+async fn events_csv(app: &TestApp, id: i64) -> (Vec<String>, Vec<csv::StringRecord>) {
+    let csv = text(app, &format!("/api/incidents/{id}/export/events.csv")).await;
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader
+        .headers()
+        .expect("headers")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = reader.records().map(|r| r.expect("a row")).collect();
+    (headers, rows)
+}
+
 async fn every_representation_agrees(backend: Backend) {
     let app = spawn(backend).await;
     app.trust_demo_root().await;
@@ -96,18 +110,10 @@ async fn every_representation_agrees(backend: Backend) {
         let slug = scenario.slug;
 
         // events.csv: the account columns on side-effect rows, empty elsewhere.
-        let csv = text(&app, &format!("/api/incidents/{id}/export/events.csv")).await;
-        let mut reader = csv::Reader::from_reader(csv.as_bytes());
-        let headers: Vec<String> = reader
-            .headers()
-            .expect("headers")
-            .iter()
-            .map(str::to_owned)
-            .collect();
+        let (headers, rows) = events_csv(&app, id).await;
         let column = |name: &str| headers.iter().position(|h| h == name).expect("column");
         let mut seen = 0;
-        for row in reader.records() {
-            let row = row.expect("a row");
+        for row in rows {
             let index: u64 = row[column("index")].parse().expect("index");
             match want.get(&index) {
                 Some(fields) => {
@@ -382,16 +388,8 @@ async fn random_bundles_are_stated_as_the_account_function_derives_them() {
             .store(&format!("name=random-{seed}.bundle.json"), bundle)
             .await;
         let id = stored["incident_id"].as_i64().expect("incident");
-        let csv = text(&app, &format!("/api/incidents/{id}/export/events.csv")).await;
-        let mut reader = csv::Reader::from_reader(csv.as_bytes());
-        let headers: Vec<String> = reader
-            .headers()
-            .expect("headers")
-            .iter()
-            .map(str::to_owned)
-            .collect();
+        let (headers, rows) = events_csv(&app, id).await;
         let column = |name: &str| headers.iter().position(|h| h == name).expect("column");
-        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
         let review: serde_json::Value = serde_json::from_str(
             &text(&app, &format!("/api/incidents/{id}/export/review.json")).await,
         )
