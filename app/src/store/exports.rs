@@ -81,7 +81,9 @@ impl Export {
 
 /// A cell a spreadsheet would run as a formula is made text: it gets a leading `'`.
 pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    // Spreadsheets skip leading spaces before a formula, so they are looked past.
+    let start = cell.trim_start_matches(' ');
+    if cell.starts_with(['\t', '\r']) || start.starts_with(['=', '+', '-', '@']) {
         std::borrow::Cow::Owned(format!("'{cell}"))
     } else {
         std::borrow::Cow::Borrowed(cell)
@@ -1062,7 +1064,16 @@ mod tests {
 
     #[test]
     fn formula_cells_are_neutralised_and_others_kept() {
-        for cell in ["=SUM(A1:A9)", "+1", "-2+3", "@cmd", "\tx", "\rx"] {
+        for cell in [
+            "=SUM(A1:A9)",
+            "+1",
+            "-2+3",
+            "@cmd",
+            "\tx",
+            "\rx",
+            " =1+1",
+            "   @x",
+        ] {
             assert!(neutralise(cell).starts_with('\''), "{cell}");
         }
         for cell in ["plain", "a=b", "", "2026-01-01T00:00:00Z"] {

@@ -255,7 +255,16 @@ fn clear_cookie(secure: bool) -> String {
 /// Where to go after signing in: a path on this site, never another site.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+        // A path on this site, and nothing a browser could read as another host:
+        // no `//` or `/\` start, no control character (a tab or newline is dropped
+        // by browsers, so `/\t/evil.example` would become `//evil.example`), no
+        // backslash.
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control) =>
+        {
             n.to_owned()
         }
         _ => "/".to_owned(),
@@ -410,6 +419,10 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example/")), "/");
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        // A tab or newline is dropped by browsers: `/\t/x` would be `//x`.
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/incidents\r\nSet-Cookie: x")), "/");
+        assert_eq!(safe_next(Some("/a\\b")), "/");
         assert_eq!(safe_next(None), "/");
     }
 
