@@ -145,7 +145,10 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         Some(token) => match sessions::resolve(&state.db, token, state.auth.timeouts).await {
             Ok(s) => s,
             Err(_) if is_public(&method, &path) => None,
-            Err(e) => return with_headers(HttpError::from(e).into_response(), &nonce),
+            Err(e) => {
+                let response = HttpError::from(e).into_response();
+                return with_headers(response, &nonce, &path, state.auth.secure_cookies);
+            }
         },
         None => None,
     };
@@ -184,7 +187,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         }
         next.run(req).await
     };
-    let mut response = with_headers(response, &nonce);
+    let mut response = with_headers(response, &nonce, &path, state.auth.secure_cookies);
     // A cookie naming no live session is cleared.
     if token.is_some() && session.is_none() && path != "/login" {
         if let Ok(v) = HeaderValue::from_str(&clear_cookie(state.auth.secure_cookies)) {
@@ -204,8 +207,21 @@ pub fn csp(nonce: &str) -> String {
     )
 }
 
-fn with_headers(mut response: Response, nonce: &str) -> Response {
+/// The security headers of every response; `path` is what was asked for, `tls`
+/// whether the server is meant to be reached over HTTPS (its cookies are `Secure`).
+fn with_headers(mut response: Response, nonce: &str, path: &str, tls: bool) -> Response {
     let headers = response.headers_mut();
+    // Evidence, reviews and sessions are never kept by a browser or a proxy cache;
+    // the built assets (`/pkg/`) may be.
+    if !path.starts_with("/pkg/") && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if tls {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     let mut set = |name: &'static str, value: &str| {
         if let Ok(v) = HeaderValue::from_str(value) {
             headers.insert(name, v);

@@ -301,6 +301,17 @@ async fn every_response_carries_the_security_headers() {
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
         assert_eq!(h["cross-origin-opener-policy"], "same-origin", "{path}");
         assert_eq!(h["cross-origin-embedder-policy"], "require-corp", "{path}");
+        assert!(
+            h["strict-transport-security"]
+                .to_str()
+                .expect("text")
+                .starts_with("max-age="),
+            "{path}"
+        );
+        // Pages and answers holding evidence are never kept by a cache.
+        if !path.starts_with("/pkg/") {
+            assert_eq!(h["cache-control"], "no-store", "{path}");
+        }
     }
     // The page's inline scripts carry the nonce its CSP names.
     let response = app.get("/").await;
