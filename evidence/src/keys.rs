@@ -35,8 +35,10 @@ pub enum KeyError {
     /// The text decodes, but not to the 32 bytes of an ed25519 key.
     #[error("an ed25519 public key is 32 bytes; this one is {0} bytes")]
     WrongLength(usize),
-    /// The 32 bytes are not the encoding of a curve point.
-    #[error("the 32 bytes are not an ed25519 public key (not a curve point)")]
+    /// The 32 bytes are not the canonical encoding of a curve point.
+    #[error(
+        "the 32 bytes are not an ed25519 public key (not the canonical encoding of a curve point)"
+    )]
     NotAPoint,
 }
 
@@ -113,11 +115,20 @@ impl PublicKey {
         Ok(keys)
     }
 
-    /// Reads a key from its 32 raw bytes.
+    /// Reads a key from its 32 raw bytes, decoded as RFC 8032 section 5.1.3 says:
+    /// an encoding that is not the canonical one of its point (a y of p or more, or
+    /// x = 0 with the sign bit set) is refused, as every other reader of the format
+    /// refuses it.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, KeyError> {
         let array: [u8; 32] = bytes
             .try_into()
             .map_err(|_| KeyError::WrongLength(bytes.len()))?;
+        let canonical = curve25519_dalek::edwards::CompressedEdwardsY(array)
+            .decompress()
+            .is_some_and(|point| point.compress().to_bytes() == array);
+        if !canonical {
+            return Err(KeyError::NotAPoint);
+        }
         VerifyingKey::from_bytes(&array)
             .map(PublicKey)
             .map_err(|_| KeyError::NotAPoint)
@@ -178,6 +189,25 @@ mod tests {
 
     // RFC 8032 §7.1 TEST 1.
     const RFC8032_PK: &str = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+
+    #[test]
+    fn non_canonical_point_encodings_are_refused() {
+        // y = p - 1 + 2^255 … y >= p, and x = 0 with the sign bit set (RFC 8032
+        // section 5.1.3): both decode to points, neither is how a point is written.
+        for bad in [
+            "f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+            "0100000000000000000000000000000000000000000000000000000000000080",
+            "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        ] {
+            assert_eq!(PublicKey::from_text(bad), Err(KeyError::NotAPoint), "{bad}");
+        }
+        // Their canonical forms are keys (the identity among them).
+        assert!(PublicKey::from_text(
+            "0100000000000000000000000000000000000000000000000000000000000000"
+        )
+        .is_ok());
+        assert!(PublicKey::from_text(RFC8032_PK).is_ok());
+    }
 
     #[test]
     fn a_key_reads_the_same_from_hex_base64_and_pem() {

@@ -184,7 +184,9 @@ fn batch_verification_agrees_with_verify_strict_on_every_vector() {
         });
         expected.push(verify_strict(&key, msg, sig).is_ok());
     }
-    assert!(items.len() > 1000, "{} cases", items.len());
+    // Keys written non-canonically (y >= p, or x = 0 with the sign bit set) are
+    // refused as keys (RFC 8032 section 5.1.3) and are not among the cases.
+    assert!(items.len() > 900, "{} cases", items.len());
     assert!(expected.iter().filter(|e| **e).count() > 200);
     let got = evidence::batch::verify(&keys, &items);
     for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
