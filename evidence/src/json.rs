@@ -90,8 +90,9 @@ pub fn has_shape(bytes: &[u8], shape: &Shape) -> bool {
         free: bool,
     }
     let mut stack: Vec<Frame> = Vec::new();
-    // The last key read in the innermost object, and whether the next string is a key.
-    let mut key: &[u8] = b"";
+    // The last key read in the innermost object (unescaped: `"\u0065vents"` is the
+    // name `events`), and whether the next string is a key.
+    let mut key: std::borrow::Cow<'_, [u8]> = std::borrow::Cow::Borrowed(b"");
     let mut expect_key = false;
     let mut i = 0;
     let first = bytes.iter().position(|b| !b.is_ascii_whitespace());
@@ -118,7 +119,19 @@ pub fn has_shape(bytes: &[u8], shape: &Shape) -> bool {
                     }
                 }
                 if expect_key {
-                    key = bytes.get(start..j).unwrap_or_default();
+                    let raw = bytes.get(start..j).unwrap_or_default();
+                    key = if raw.contains(&b'\\') {
+                        // Names compare after unescaping; text that does not unescape
+                        // is refused when the bytes are parsed.
+                        bytes
+                            .get(start.saturating_sub(1)..(j + 1).min(bytes.len()))
+                            .and_then(|quoted| serde_json::from_slice::<String>(quoted).ok())
+                            .map_or(std::borrow::Cow::Borrowed(raw), |name| {
+                                std::borrow::Cow::Owned(name.into_bytes())
+                            })
+                    } else {
+                        std::borrow::Cow::Borrowed(raw)
+                    };
                     expect_key = false;
                 }
                 i = j + 1;
@@ -130,11 +143,11 @@ pub fn has_shape(bytes: &[u8], shape: &Shape) -> bool {
                     None => false,
                     Some(p) if p.free => true,
                     Some(p) if p.array => false,
-                    Some(_) => shape.free.iter().any(|f| f.as_bytes() == key),
+                    Some(_) => shape.free.iter().any(|f| f.as_bytes() == &*key),
                 };
                 if b == b'[' && !free {
                     let allowed = match parent {
-                        Some(p) if !p.array => shape.arrays.iter().any(|a| a.as_bytes() == key),
+                        Some(p) if !p.array => shape.arrays.iter().any(|a| a.as_bytes() == &*key),
                         _ => false,
                     };
                     if !allowed {
@@ -309,6 +322,40 @@ mod tests {
     fn a_plain_document_parses() {
         let v = parse(br#"{"a":[1,2,{"b":null}],"c":"d"}"#, 8).unwrap();
         assert_eq!(v["a"][2]["b"], Value::Null);
+    }
+
+    #[test]
+    fn member_names_compare_after_unescaping() {
+        let shape = Shape {
+            arrays: &["events", "onBehalfOf"],
+            free: &["ext"],
+        };
+        for good in [
+            r#"{"events": [1]}"#,
+            r#"{"\u0065vents": [1]}"#,
+            r#"{"on\u0042ehalfOf": [{"a": 1}]}"#,
+            r#"{"\u0065xt": {"list": [1, [2]]}}"#,
+            r#"{"a\"b": {"c": 1}, "events": []}"#,
+        ] {
+            assert!(has_shape(good.as_bytes(), &shape), "{good}");
+        }
+        for bad in [r#"{"other": [1]}"#, r#"{"\u0065vent": [1]}"#] {
+            assert!(!has_shape(bad.as_bytes(), &shape), "{bad}");
+        }
+        // An event whose member names are written with escapes reads as the same event.
+        let plain = serde_json::json!({
+            "emitter": "e", "seq": 0, "prev": null, "time": "2026-11-20T10:00:00Z",
+            "id": "x", "kind": "system", "actor": {"type": "agent", "id": "a"},
+            "onBehalfOf": [{"type": "human", "id": "h"}],
+        })
+        .to_string();
+        let escaped = plain.replace("\"onBehalfOf\"", "\"on\\u0042ehalfOf\"");
+        assert_ne!(plain, escaped);
+        assert_eq!(
+            crate::event::Event::parse(escaped.as_bytes(), 16),
+            crate::event::Event::parse(plain.as_bytes(), 16)
+        );
+        assert!(crate::event::Event::parse(escaped.as_bytes(), 16).is_ok());
     }
 
     #[test]
