@@ -359,11 +359,8 @@ pub(crate) fn read_wire<'a>(bytes: &'a [u8], limits: &Limits) -> Result<WireBund
         Ok(Version { custody_bundle }) if custody_bundle != 1 => Some(custody_bundle),
         _ => None,
     };
-    if !json::has_shape(bytes, &BUNDLE_SHAPE) {
-        return Err(version().map_or_else(
-            || Malformed::Structure("an array stands where the format requires an object".into()),
-            Malformed::Version,
-        ));
+    if let Some(why) = json::shape_problem(bytes, &BUNDLE_SHAPE, "bundle") {
+        return Err(version().map_or_else(|| Malformed::Structure(why), Malformed::Version));
     }
     let wire: WireBundle = match serde_json::from_slice(bytes) {
         Ok(wire) => wire,

@@ -174,10 +174,8 @@ pub fn verify(envelope: &[u8], key: Option<&PublicKey>) -> Result<VerifiedEnvelo
         arrays: &["signatures"],
         free: &[],
     };
-    if !crate::json::has_shape(envelope, &shape) {
-        return Err(Reason::MalformedEnvelope(
-            "an array stands where an object is required".into(),
-        ));
+    if let Some(why) = crate::json::shape_problem(envelope, &shape, "envelope") {
+        return Err(Reason::MalformedEnvelope(why));
     }
     let wire: WireEnvelope =
         serde_json::from_slice(envelope).map_err(|e| Reason::MalformedEnvelope(e.to_string()))?;

@@ -410,10 +410,8 @@ fn read_excerpt<'a>(bytes: &'a [u8], limits: &Limits) -> Result<WireExcerpt<'a>,
             _ => ExcerptError::Structure(detail),
         }
     };
-    if !json::has_shape(bytes, &EXCERPT_SHAPE) {
-        return Err(refused(
-            "an array stands where the format requires an object".into(),
-        ));
+    if let Some(why) = json::shape_problem(bytes, &EXCERPT_SHAPE, "excerpt") {
+        return Err(refused(why));
     }
     let wire: WireExcerpt = serde_json::from_slice(bytes).map_err(|e| refused(e.to_string()))?;
     if wire.custody_excerpt != 1 {

@@ -81,6 +81,33 @@ pub struct Shape {
     pub free: &'static [&'static str],
 }
 
+/// Why `bytes` cannot be the `what` (a bundle, an envelope, …) by its shape alone:
+/// empty, opened with a byte order mark, not a JSON object, or with an array where
+/// `shape` allows none; `None` when its shape is right (its content is checked when
+/// it is parsed).
+pub fn shape_problem(bytes: &[u8], shape: &Shape, what: &str) -> Option<String> {
+    if bytes.starts_with(&[0xef, 0xbb, 0xbf]) {
+        return Some(format!(
+            "the {what} starts with a byte order mark (U+FEFF), which this JSON text must not have"
+        ));
+    }
+    let Some(&first) = bytes.iter().find(|b| !b.is_ascii_whitespace()) else {
+        return Some(format!("the {what} is empty"));
+    };
+    if first != b'{' {
+        let shown = if first.is_ascii_graphic() {
+            format!("`{}`", char::from(first))
+        } else {
+            format!("byte 0x{first:02x}")
+        };
+        return Some(format!(
+            "the {what} is not a JSON object: it starts with {shown}"
+        ));
+    }
+    (!has_shape(bytes, shape))
+        .then(|| "an array stands where the format requires an object".to_owned())
+}
+
 /// Whether `bytes` is an object whose arrays stand only where `shape` allows them.
 /// Reads without parsing; the bytes are parsed (and refused if not JSON) afterwards.
 pub fn has_shape(bytes: &[u8], shape: &Shape) -> bool {
@@ -322,6 +349,26 @@ mod tests {
     fn a_plain_document_parses() {
         let v = parse(br#"{"a":[1,2,{"b":null}],"c":"d"}"#, 8).unwrap();
         assert_eq!(v["a"][2]["b"], Value::Null);
+    }
+
+    #[test]
+    fn a_text_of_the_wrong_shape_is_named_for_what_it_is() {
+        let shape = Shape {
+            arrays: &["events"],
+            free: &[],
+        };
+        let problem = |bytes: &[u8]| shape_problem(bytes, &shape, "bundle").unwrap_or_default();
+        assert!(problem(b"\xef\xbb\xbf{}").contains("byte order mark"));
+        assert_eq!(problem(b" \n "), "the bundle is empty");
+        assert_eq!(problem(b""), "the bundle is empty");
+        assert!(
+            problem(b"[1]").contains("starts with `[`"),
+            "{}",
+            problem(b"[1]")
+        );
+        assert!(problem(b"\x00").contains("byte 0x00"));
+        assert!(problem(br#"{"other": [1]}"#).contains("an array stands"));
+        assert_eq!(shape_problem(br#"{"events": []}"#, &shape, "bundle"), None);
     }
 
     #[test]
