@@ -116,12 +116,55 @@ pub(crate) fn download(
             (header::CONTENT_TYPE, content_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("{disposition}; filename=\"{name}\""),
+                format!("{disposition}; filename=\"{}\"", file_name(name)),
             ),
         ],
         bytes,
     )
         .into_response()
+}
+
+/// `name` as a download's file name: letters, digits, `.`, `-` and `_` kept, every
+/// other character (a quote, a backslash, a control character, a path separator)
+/// written as `_`, so the header says one plain name.
+fn file_name(name: &str) -> String {
+    let kept: String = name
+        .chars()
+        .take(200)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let kept = kept.trim_start_matches('.');
+    if kept.is_empty() {
+        "download".to_owned()
+    } else {
+        kept.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod download_tests {
+    use super::file_name;
+
+    #[test]
+    fn a_download_is_named_plainly() {
+        assert_eq!(file_name("events.csv"), "events.csv");
+        assert_eq!(
+            file_name("incident-3.report.html"),
+            "incident-3.report.html"
+        );
+        assert_eq!(
+            file_name("a\"; filename=evil.exe\r\nX: y"),
+            "a___filename_evil.exe__X__y"
+        );
+        assert_eq!(file_name("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(file_name(""), "download");
+    }
 }
 
 fn route_list() -> Vec<AxumRouteListing> {
