@@ -147,6 +147,11 @@ fn file_name(name: &str) -> String {
     }
 }
 
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
+}
+
 #[cfg(test)]
 mod download_tests {
     use super::file_name;
@@ -165,9 +170,4 @@ mod download_tests {
         assert_eq!(file_name("../../etc/passwd"), "_.._etc_passwd");
         assert_eq!(file_name(""), "download");
     }
-}
-
-fn route_list() -> Vec<AxumRouteListing> {
-    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
-    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
 }
