@@ -428,12 +428,6 @@ impl Verdict {
         }
     }
 
-    /// The verdict a status is stored as; `None` for a malformed bundle, which is
-    /// refused and never stored.
-    pub fn of_status(status: evidence::bundle::Status) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.status() == status)
-    }
-
     /// Whether the bundle verified (with or without warnings).
     pub fn holds(self) -> bool {
         self.status().holds()

@@ -394,7 +394,7 @@ impl Checked {
         } = self;
         let policy = Policy::default();
         let findings = findings::analyse(&report, &events, &policy);
-        let accounts = findings::accounts(&report, &events, &policy)
+        let accounts = findings::accounts(&events, &policy)
             .into_iter()
             .map(|a| (a.position, a))
             .collect();

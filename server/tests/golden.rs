@@ -13,14 +13,14 @@ use server::demo::{self, Scenario};
 
 /// The accounts of `scenario`'s bundle as the golden file writes them.
 fn golden_text(scenario: &Scenario) -> String {
-    let (report, events) = bundle::verify_and_collect(
+    let (_, events) = bundle::verify_and_collect(
         scenario.bundle.as_bytes(),
         &[demo::root().public_key()],
         &Limits::default(),
     )
     .expect("the corpus is readable");
     let mut out = format!("# {}: {}\n", scenario.slug, scenario.title);
-    let found = accounts(&report, &events, &Policy::default());
+    let found = accounts(&events, &Policy::default());
     if found.is_empty() {
         out.push_str("\n(no side effect whose signature held)\n");
     }

@@ -173,7 +173,7 @@ async fn analyse(
     let found = tokio::task::spawn_blocking(move || {
         read.map(|(report, events)| Analysis {
             findings: findings::analyse(&report, &events, &policy),
-            accounts: findings::accounts(&report, &events, &policy),
+            accounts: findings::accounts(&events, &policy),
         })
     })
     .await

@@ -10,12 +10,13 @@
 //! left blank or guessed. `docs/findings.md` ("The account of a side effect") states
 //! each derivation.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::index::{names, Index};
 use super::rules::{self, Approval, Shared};
 use super::Policy;
-use crate::bundle::Report;
 use crate::event::{Actor, ActorType, Event, Kind, Outcome, Verdict};
 
 /// An identity as the account names it.
@@ -352,13 +353,22 @@ pub struct Account {
     pub change: Changed,
 }
 
+/// Per token, the credential of every event carrying it, in bundle order.
+type Carriers<'a> = BTreeMap<&'a str, Vec<&'a crate::event::Credential>>;
+
 /// The account of every side effect in a verified bundle: `events` are the events
 /// whose signatures held, each with its bundle position (as for
 /// [`super::analyse`]). In bundle order.
-pub fn accounts(_report: &Report, events: &[(usize, Event)], policy: &Policy) -> Vec<Account> {
+pub fn accounts(events: &[(usize, Event)], policy: &Policy) -> Vec<Account> {
     let index = Index::new(events, policy.clock_skew_seconds);
     let mut shared = Shared::new(&index);
-    let uses = rules::uses(&index);
+    // Every event carrying each token, in bundle order: read once for the bundle.
+    let mut carriers: Carriers<'_> = BTreeMap::new();
+    for (_, _, e) in index.iter() {
+        if let Some(c) = e.credential.as_deref() {
+            carriers.entry(c.token_id.as_str()).or_default().push(c);
+        }
+    }
     index
         .iter()
         .filter(|(_, _, e)| e.kind == Kind::SideEffect)
@@ -370,7 +380,7 @@ pub fn accounts(_report: &Report, events: &[(usize, Event)], policy: &Policy) ->
                 time: e.time.clone(),
                 intended: intended(&index, policy, &mut shared, slot),
                 executed: executed(&index, slot, e),
-                credential: credential(&index, &uses, slot, e),
+                credential: credential(&index, &carriers, slot, e),
                 authority: authority(&index, policy, slot),
                 approval: approval(&index, policy, slot, e),
                 change: Changed {
@@ -497,7 +507,7 @@ fn executed(index: &Index<'_>, slot: usize, e: &Event) -> Executed {
 
 fn credential(
     index: &Index<'_>,
-    uses: &[rules::Use<'_>],
+    carriers: &Carriers<'_>,
     slot: usize,
     e: &Event,
 ) -> CredentialFacts {
@@ -511,11 +521,7 @@ fn credential(
         .issuing(token)
         .and_then(|i| index.event(i))
         .and_then(|i| i.credential.as_deref());
-    let carriers: Vec<&crate::event::Credential> = index
-        .iter()
-        .filter_map(|(_, _, o)| o.credential.as_deref())
-        .filter(|oc| oc.token_id == token)
-        .collect();
+    let carriers = carriers.get(token).map_or(&[][..], Vec::as_slice);
     let pick = |f: fn(&crate::event::Credential) -> Option<&String>| {
         issuing
             .and_then(f)
@@ -528,30 +534,33 @@ fn credential(
         .or_else(|| c.scope.clone())
         .or_else(|| carriers.iter().find_map(|oc| oc.scope.clone()));
     let mut states = Vec::new();
-    let (mut issued_at, mut expires_at) = (None, None);
-    if let Some(u) = uses.iter().find(|u| u.slot == slot && u.own) {
-        let limits = rules::limits(index, u);
-        issued_at = limits.issued.as_ref().map(|(_, text, _)| text.clone());
-        expires_at = limits.expires.as_ref().map(|(_, text, _)| text.clone());
-        if let Some(r) = limits.revoked {
-            if let Some(re) = index.event(r) {
-                states.push(CredentialState::Revoked {
-                    revoked_at: re.time.clone(),
-                    by: Party::of(&re.actor),
-                    position: index.pos(r),
-                });
-            }
-        }
-        if let (true, Some(at)) = (limits.before_issue, &issued_at) {
-            states.push(CredentialState::NotYetIssued {
-                issued_at: at.clone(),
+    // A side effect uses the token it carries, as the credential rules read it.
+    let used = rules::Use {
+        slot,
+        token,
+        own: true,
+    };
+    let limits = rules::limits(index, &used);
+    let issued_at = limits.issued.as_ref().map(|(_, text, _)| text.clone());
+    let expires_at = limits.expires.as_ref().map(|(_, text, _)| text.clone());
+    if let Some(r) = limits.revoked {
+        if let Some(re) = index.event(r) {
+            states.push(CredentialState::Revoked {
+                revoked_at: re.time.clone(),
+                by: Party::of(&re.actor),
+                position: index.pos(r),
             });
         }
-        if let (true, Some(at)) = (limits.expired, &expires_at) {
-            states.push(CredentialState::Expired {
-                expired_at: at.clone(),
-            });
-        }
+    }
+    if let (true, Some(at)) = (limits.before_issue, &issued_at) {
+        states.push(CredentialState::NotYetIssued {
+            issued_at: at.clone(),
+        });
+    }
+    if let (true, Some(at)) = (limits.expired, &expires_at) {
+        states.push(CredentialState::Expired {
+            expired_at: at.clone(),
+        });
     }
     if states.is_empty() {
         states.push(if issued_at.is_none() && expires_at.is_none() {

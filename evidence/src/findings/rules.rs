@@ -193,13 +193,15 @@ pub(super) fn shared_account(index: &Index<'_>, policy: &Policy) -> Vec<Finding>
         if !matches!(
             e.kind,
             Kind::SideEffect | Kind::ToolCall | Kind::HttpRequest
-        ) || super::account::intent(index, slot).is_recorded()
-        {
+        ) {
             continue;
         }
         let Some(used) = shared.of(policy, slot) else {
             continue;
         };
+        if super::account::intent(index, slot).is_recorded() {
+            continue;
+        }
         let other_names: Vec<String> = used
             .others
             .iter()
@@ -452,7 +454,7 @@ pub(super) struct Use<'a> {
 /// Every event that uses a token: any event carrying a credential, except the
 /// revocation and the issue or exchange that makes it; an exchange uses the token
 /// it was exchanged from.
-pub(super) fn uses<'a>(index: &Index<'a>) -> Vec<Use<'a>> {
+fn uses<'a>(index: &Index<'a>) -> Vec<Use<'a>> {
     let mut out = Vec::new();
     for (slot, _, e) in index.iter() {
         let Some(c) = &e.credential else {

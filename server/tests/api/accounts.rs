@@ -381,7 +381,7 @@ async fn random_bundles_are_stated_as_the_account_function_derives_them() {
             evidence::bundle::Status::Verified,
             "seed {seed}"
         );
-        let want = evidence::findings::accounts(&report, &events, &Default::default());
+        let want = evidence::findings::accounts(&events, &Default::default());
         assert!(want.len() >= 2, "seed {seed}: side effects");
 
         let stored = app
