@@ -65,6 +65,16 @@ pub struct ServeConfig {
     /// Limits on uploaded bundles.
     #[command(flatten)]
     pub limits: LimitsConfig,
+
+    /// Memory, in MiB, that uploads being read, verified and stored may take
+    /// together; each reserves about six times its size (never more than all of it).
+    #[arg(long, env = "CUSTODY_UPLOAD_MEMORY_MIB", default_value_t = 2048)]
+    pub upload_memory_mib: u32,
+
+    /// Uploads that may wait for that memory; one more is answered 503 with
+    /// `Retry-After`.
+    #[arg(long, env = "CUSTODY_UPLOAD_QUEUE", default_value_t = 8)]
+    pub upload_queue: usize,
 }
 
 /// Limits on what an upload may hold; a breach is refused with 413 or 400 naming it.
@@ -128,6 +138,8 @@ impl ServeConfig {
             session_max_hours: 12,
             insecure_cookies: false,
             limits: LimitsConfig::default(),
+            upload_memory_mib: 2048,
+            upload_queue: 8,
         }
     }
 

@@ -179,7 +179,7 @@ pub async fn load(
     options: app::store::bundles::IngestOptions,
 ) -> Result<usize, app::store::bundles::IngestError> {
     use app::model::Severity;
-    use app::store::bundles::{ingest, record_upload, Target, Upload};
+    use app::store::bundles::{ingest, Target, Upload};
     use app::store::review_log::Actor;
     app::store::trust_roots::add(
         db,
@@ -199,8 +199,10 @@ pub async fn load(
         );
     let mut loaded = 0;
     for (scenario, severity, prefix) in all {
-        let stored = ingest(
+        ingest(
             db,
+            key,
+            Actor::Cli,
             Upload {
                 name: format!("{}.bundle.json", scenario.slug),
                 bytes: scenario.bundle.into_bytes(),
@@ -213,7 +215,6 @@ pub async fn load(
             options,
         )
         .await?;
-        record_upload(db, key, Actor::Cli, &stored).await?;
         loaded += 1;
     }
     Ok(loaded)

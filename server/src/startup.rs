@@ -76,6 +76,10 @@ impl Application {
                 ingest,
                 key,
                 auth: config.auth(),
+                uploads: http::budget::UploadBudget::new(
+                    config.upload_memory_mib,
+                    config.upload_queue,
+                ),
             },
         })
     }

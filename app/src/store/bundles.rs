@@ -1,7 +1,6 @@
 //! Bundles: evidence as received, verified and read into rows, one transaction each.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use evidence::bundle::{self, Check, EventReport, Limits, Report, Status};
 use evidence::event::{Actor, Kind};
@@ -10,6 +9,7 @@ use sqlx::Any;
 
 use crate::model::{BundleSummary, Reverified, Severity, Verdict};
 
+use super::review_log::{self, Actor as LogActor, ServerKey};
 use super::sql::Sql;
 use super::{incidents, now, trust_roots, Db, StoreError};
 
@@ -93,14 +93,18 @@ pub fn address(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// Stores a bundle: verifies it against the server's trust roots with the `evidence`
-/// crate while writing the raw bytes, its events, actors, credentials, decisions and
-/// the verdict in one transaction, committed only with the verdict. The same bytes
-/// stored again (even concurrently) give the bundle already stored. A malformed
+/// Stores a bundle uploaded by `who`: verifies it against the server's trust roots
+/// with the `evidence` crate, then writes the raw bytes, its events, actors,
+/// credentials, decisions, the verdict and the upload's entry in the review log in
+/// one transaction. Verification takes no lock on the database: only the write
+/// does, for as long as the rows take. The same bytes stored again (even
+/// concurrently) give the bundle already stored, and record nothing. A malformed
 /// bundle is refused and nothing is kept; a tampered or untrusted one is stored with
 /// its reasons.
 pub async fn ingest(
     db: &Db,
+    key: &ServerKey,
+    who: LogActor<'_>,
     upload: Upload,
     options: IngestOptions,
 ) -> Result<BundleSummary, IngestError> {
@@ -139,52 +143,42 @@ pub async fn ingest(
         }
     }
     let roots = trust_roots::keys(db).await?;
-    let roots_json = serde_json::to_string(&roots.iter().map(|k| k.to_hex()).collect::<Vec<_>>())
-        .unwrap_or_else(|_| "[]".into());
+    let roots_hex: Vec<String> = roots.iter().map(|k| k.to_hex()).collect();
     let Upload {
         bytes,
         name,
         target,
     } = upload;
-    let bytes = Arc::new(bytes);
 
-    // Verification runs on blocking threads and hands over each event it could read
-    // as it goes; those rows are written while it goes on. Nothing is committed
-    // before its verdict: a malformed bundle is refused and its rows rolled back.
-    let (sender, mut rows) = tokio::sync::mpsc::channel::<Box<ReadEvent>>(ROWS_IN_FLIGHT);
-    let verifying = {
-        let bytes = Arc::clone(&bytes);
-        tokio::task::spawn_blocking(move || {
-            bundle::verify_and_read(
-                &bytes,
-                &roots,
-                &options.limits,
-                options.threads,
-                &|_, _| {},
-                &|signed| {
-                    if let Some(row) = ReadEvent::read(signed) {
-                        // When ingest has given up, the rest is not wanted.
-                        let _ = sender.blocking_send(row);
-                    }
-                },
-            )
-        })
-    };
-    let mut verdict: Verifying = Box::pin(async move {
-        let report = verifying
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))?;
-        refuse_malformed(report)
-    });
-    let first = rows.recv().await;
-    if first.is_none() {
-        // Nothing could be read: verification has ended, and a malformed bundle is
-        // refused before anything is written.
-        let report = verdict.await?;
-        verdict = Box::pin(std::future::ready(Ok(report)));
-    }
+    // Verification runs on blocking threads, before anything is written, and keeps
+    // each event it could read; a malformed bundle is refused here.
+    let (bytes, report, rows) = tokio::task::spawn_blocking(move || {
+        let rows = std::sync::Mutex::new(Vec::new());
+        let report = bundle::verify_and_read(
+            &bytes,
+            &roots,
+            &options.limits,
+            options.threads,
+            &|_, _| {},
+            &|signed| {
+                if let Some(row) = ReadEvent::read(signed) {
+                    rows.lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(row);
+                }
+            },
+        );
+        let mut rows = rows
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        rows.sort_unstable_by_key(|r| r.idx);
+        (bytes, report, rows)
+    })
+    .await
+    .map_err(|e| StoreError::Task(e.to_string()))?;
+    let report = refuse_malformed(report)?;
 
-    let _writer = db.lock_writes().await;
+    let writer = db.lock_writes().await;
     let mut conn = db.large_write_connection().await?;
     let stored = store(
         &mut conn,
@@ -193,15 +187,17 @@ pub async fn ingest(
             sha256: &sha256,
             bytes,
             name,
-            roots_json: &roots_json,
+            roots: &roots_hex,
             target,
+            who,
+            key,
         },
-        first,
         rows,
-        verdict,
+        &report,
     )
     .await;
     db.after_large_write(conn).await;
+    drop(writer);
     // When another server stored the same bytes meanwhile, theirs is the answer.
     stored?;
     get(db, &sha256).await?.ok_or_else(|| {
@@ -212,67 +208,68 @@ pub async fn ingest(
     })
 }
 
-/// The report verification will give, malformed bundles refused.
-type Verifying =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Report, IngestError>> + Send>>;
-
 /// A bundle on its way into the store.
 struct Pending<'a> {
     sha256: &'a str,
-    bytes: Arc<Vec<u8>>,
+    bytes: Vec<u8>,
     name: String,
-    roots_json: &'a str,
+    roots: &'a [String],
     target: Target,
+    who: LogActor<'a>,
+    key: &'a ServerKey,
 }
 
-/// Writes a bundle in one transaction on `conn` while it is verified: its row
-/// (which claims the address), its bytes, each event `rows` hands over, then, with
-/// the report from `verifying`, the events that could not be read, the checks of
-/// those that did not pass and the verdict. `None` when the same bytes were stored
-/// meanwhile by another server (nothing is written).
+/// Writes a verified bundle in one transaction on `conn`: its row (which claims the
+/// address), its bytes, its events (`rows`, in bundle order), then, from `report`,
+/// the events that could not be read, the checks of those that did not pass, the
+/// verdict, and the upload's entry in the review log. `None` when the same bytes
+/// were stored meanwhile by another server (nothing is written).
 async fn store(
     conn: &mut sqlx::AnyConnection,
     kind: crate::model::DatabaseKind,
     pending: Pending<'_>,
-    first: Option<Box<ReadEvent>>,
-    mut rows: tokio::sync::mpsc::Receiver<Box<ReadEvent>>,
-    verdict: Verifying,
+    rows: Vec<ReadEvent>,
+    report: &Report,
 ) -> Result<Option<()>, IngestError> {
     let Pending {
         sha256,
         bytes,
         name,
-        roots_json,
+        roots,
         target,
+        who,
+        key,
     } = pending;
+    let roots_json = serde_json::to_string(roots).unwrap_or_else(|_| "[]".into());
     let mut tx = sqlx::Connection::begin(conn)
         .await
         .map_err(StoreError::from)?;
-    let incident_id = match target {
+    let (incident_id, opened) = match target {
         Target::Incident(id) => {
             if !incidents::exists(&mut *tx, id).await? {
                 return Err(IngestError::NoSuchIncident(id));
             }
-            id
+            (id, None)
         }
         Target::New {
             title,
             description,
             severity,
         } => {
-            incidents::insert(
+            let id = incidents::insert(
                 &mut *tx,
                 &incidents::NewIncident {
-                    title,
+                    title: title.clone(),
                     description,
                     severity,
                 },
             )
-            .await?
+            .await?;
+            (id, Some((title, severity)))
         }
     };
     let at = now();
-    // The row claims the address; its verdict is written with the report, below,
+    // The row claims the address; its verdict is written with the rest, below,
     // before anything is committed.
     let inserted: Option<(String,)> = sqlx::query_as(
         "INSERT INTO bundles (sha256, incident_id, name, size, status, reasons, report, roots, \
@@ -284,7 +281,7 @@ async fn store(
     .bind(incident_id)
     .bind(&name)
     .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
-    .bind(roots_json)
+    .bind(&roots_json)
     .bind(&at)
     .fetch_optional(&mut *tx)
     .await
@@ -302,38 +299,80 @@ async fn store(
             .await
             .map_err(StoreError::from)?;
     }
+    let size = bytes.len();
     drop(bytes);
 
     let mut gathered = Gathered::default();
     let mut chunk: Vec<ReadEvent> = Vec::with_capacity(ROWS_PER_STATEMENT);
-    let mut next = first;
-    while let Some(row) = next {
-        chunk.push(*gathered.gather(row));
+    for row in rows {
+        chunk.push(gathered.gather(row));
         if chunk.len() == ROWS_PER_STATEMENT {
             insert_read(&mut tx, kind, sha256, std::mem::take(&mut chunk)).await?;
         }
-        next = rows.recv().await;
     }
     insert_read(&mut tx, kind, sha256, chunk).await?;
-    let report = verdict.await?;
     let (first_at, last_at) = (gathered.first_at.take(), gathered.last_at.take());
-    gathered.finish(&mut tx, kind, sha256, &report).await?;
+    gathered.finish(&mut tx, kind, sha256, report).await?;
+    let events = report.events().len();
     sqlx::query(
         "UPDATE bundles SET bundle_id = $1, status = $2, reasons = $3, report = $4, \
-         event_count = $5, first_event_at = $6, last_event_at = $7 WHERE sha256 = $8",
+         event_count = $5, first_event_at = $6, last_event_at = $7, uploaded_by = $8 \
+         WHERE sha256 = $9",
     )
     .bind(report.bundle_id())
     .bind(report.status().code())
     .bind(serde_json::to_string(report.reasons()).unwrap_or_else(|_| "[]".into()))
-    .bind(serde_json::to_string(&report).unwrap_or_else(|_| "{}".into()))
-    .bind(i64::try_from(report.events().len()).unwrap_or(i64::MAX))
+    .bind(serde_json::to_string(report).unwrap_or_else(|_| "{}".into()))
+    .bind(i64::try_from(events).unwrap_or(i64::MAX))
     .bind(first_at)
     .bind(last_at)
+    .bind(match who {
+        LogActor::Reviewer(reviewer) => Some(reviewer.username.as_str()),
+        LogActor::Cli => None,
+    })
     .bind(sha256)
     .execute(&mut *tx)
     .await
     .map_err(StoreError::from)?;
     incidents::touch(&mut *tx, incident_id, &at).await?;
+    // The upload's entry is the last write, so the log's append lock is held only
+    // to the commit.
+    review_log::lock_appends(&mut tx, kind).await?;
+    let verdict = report.status().code();
+    let mut details = serde_json::json!({
+        "name": name,
+        "size": size,
+        "verdict": verdict,
+        "events": events,
+        "roots": roots,
+    });
+    if let Some((title, severity)) = opened {
+        details["openedIncident"] = serde_json::json!({
+            "title": title,
+            "severity": severity.as_str(),
+        });
+    }
+    review_log::append(
+        &mut tx,
+        key,
+        review_log::Entry {
+            actor: who,
+            action: "upload",
+            incident: Some(incident_id),
+            bundle: Some(sha256),
+            event: None,
+            summary: format!(
+                "uploaded {} ({events} events, {verdict})",
+                if name.is_empty() {
+                    &sha256[..12.min(sha256.len())]
+                } else {
+                    &name
+                },
+            ),
+            details,
+        },
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(Some(()))
 }
@@ -633,10 +672,6 @@ const BYTES_PER_PART: usize = 1 << 20;
 /// have would pass SQLite's limit of 32,766.
 const ROWS_PER_STATEMENT: usize = 1000;
 
-/// Events read but not yet written, at most: enough that verification goes on
-/// while a statement runs, few enough that a large bundle's rows are never all held.
-const ROWS_IN_FLIGHT: usize = 4 * ROWS_PER_STATEMENT;
-
 /// The event columns: `bundle_sha256`, then the verification, then what the payload says.
 const EVENT_COLUMNS: &str = "INSERT INTO events (bundle_sha256, idx, digest, integrity, trust, \
      chain, inclusion, verdict, findings, event_id, kind, time, emitter, seq, actor_type, \
@@ -764,7 +799,7 @@ fn span(first: &mut String, last: &mut String, time: &str) {
 impl ReadEvent {
     /// The columns of a signed event; `None` when its time cannot be stored
     /// (verification refuses such an event first).
-    fn read(signed: bundle::SignedEvent<'_>) -> Option<Box<ReadEvent>> {
+    fn read(signed: bundle::SignedEvent<'_>) -> Option<ReadEvent> {
         let e = &signed.event;
         let time = stored_time(&e.time)?;
         let mut named: Vec<(String, &'static str, Option<String>)> = Vec::new();
@@ -792,7 +827,7 @@ impl ReadEvent {
                     .join(" ")
             })
         };
-        Some(Box::new(ReadEvent {
+        Some(ReadEvent {
             idx: i64::try_from(signed.index).unwrap_or(i64::MAX),
             digest: hex::encode(signed.digest),
             event_id: e.id.clone(),
@@ -843,7 +878,7 @@ impl ReadEvent {
                 decision: d.decision.as_str(),
                 input_hash: d.input_hash.clone(),
             }),
-        }))
+        })
     }
 }
 
@@ -862,7 +897,7 @@ struct Gathered {
 impl Gathered {
     /// Adds what an event says of actors, its credential and its decision; gives
     /// back its columns to write.
-    fn gather(&mut self, mut e: Box<ReadEvent>) -> Box<ReadEvent> {
+    fn gather(&mut self, mut e: ReadEvent) -> ReadEvent {
         let idx = e.idx;
         self.written.insert(idx);
         let time = e.time.as_str();
@@ -1157,49 +1192,4 @@ async fn insert_read(
     let (text, args) = q.build()?;
     sqlx::query_with(&text, args).execute(&mut **tx).await?;
     Ok(())
-}
-
-/// Records that `who` uploaded the stored bundle `stored` (its first uploader is
-/// kept on the bundle), in the review log.
-pub async fn record_upload(
-    db: &Db,
-    key: &super::review_log::ServerKey,
-    who: super::review_log::Actor<'_>,
-    stored: &BundleSummary,
-) -> Result<(), StoreError> {
-    let mut rec = super::review_log::Recorder::begin(db, key).await?;
-    if let super::review_log::Actor::Reviewer(reviewer) = who {
-        sqlx::query(
-            "UPDATE bundles SET uploaded_by = $1 WHERE sha256 = $2 AND uploaded_by IS NULL",
-        )
-        .bind(&reviewer.username)
-        .bind(&stored.sha256)
-        .execute(rec.conn())
-        .await?;
-    }
-    rec.append(super::review_log::Entry {
-        actor: who,
-        action: "upload",
-        incident: Some(stored.incident_id),
-        bundle: Some(&stored.sha256),
-        event: None,
-        summary: format!(
-            "uploaded {} ({} events, {})",
-            if stored.name.is_empty() {
-                &stored.sha256[..12.min(stored.sha256.len())]
-            } else {
-                &stored.name
-            },
-            stored.event_count,
-            stored.verdict.as_str()
-        ),
-        details: serde_json::json!({
-            "name": stored.name,
-            "size": stored.size,
-            "verdict": stored.verdict.as_str(),
-            "events": stored.event_count,
-        }),
-    })
-    .await?;
-    rec.commit().await
 }

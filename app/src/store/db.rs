@@ -143,6 +143,15 @@ impl Db {
         }
     }
 
+    /// [`Db::lock_writes`] when no one else holds it, without waiting: `None` when
+    /// another write is under way. On Postgres, always `Some`.
+    pub(crate) fn try_lock_writes(&self) -> Option<Option<tokio::sync::MutexGuard<'_, ()>>> {
+        match self.kind {
+            DatabaseKind::Sqlite => self.writes.try_lock().ok().map(Some),
+            DatabaseKind::Postgres => Some(None),
+        }
+    }
+
     /// A connection for one large write. On SQLite, committing would also copy the
     /// whole write-ahead log into the database file (SQLite's automatic checkpoint),
     /// which the uploader would wait for: this connection does not, and

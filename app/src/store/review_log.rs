@@ -116,14 +116,7 @@ impl<'a> Recorder<'a> {
     pub(crate) async fn begin(db: &'a Db, key: &'a ServerKey) -> Result<Self, StoreError> {
         let writes = db.lock_writes().await;
         let mut tx = db.pool().begin().await?;
-        if db.kind() == DatabaseKind::Postgres {
-            // Held to the end of the transaction: one appender at a time.
-            sqlx::query(
-                "SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock(727772)) AS l",
-            )
-            .execute(&mut *tx)
-            .await?;
-        }
+        lock_appends(&mut tx, db.kind()).await?;
         Ok(Recorder {
             tx,
             key,
@@ -138,62 +131,87 @@ impl<'a> Recorder<'a> {
 
     /// Appends `entry` to the log; returns its sequence number.
     pub(crate) async fn append(&mut self, entry: Entry<'_>) -> Result<u64, StoreError> {
-        let last: Option<(i64, String)> =
-            sqlx::query_as("SELECT seq, digest FROM review_log ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut *self.tx)
-                .await?;
-        let seq = last.as_ref().map_or(0, |(seq, _)| seq + 1);
-        let at = now();
-        let mut review = Map::new();
-        review.insert("action".into(), entry.action.into());
-        review.insert("summary".into(), entry.summary.clone().into());
-        if let Some(incident) = entry.incident {
-            review.insert("incident".into(), incident.into());
-        }
-        if let Some(bundle) = entry.bundle {
-            review.insert("bundle".into(), bundle.into());
-        }
-        if let Some(event) = entry.event {
-            review.insert("event".into(), event.into());
-        }
-        review.insert("details".into(), entry.details.clone());
-        let mut body = Map::new();
-        body.insert("id".into(), format!("review-{seq}").into());
-        body.insert("kind".into(), "system".into());
-        body.insert("actor".into(), entry.actor.as_json());
-        body.insert("ext".into(), json!({ "custodyReview": review }));
-        let (envelope, digest) = sign_event(
-            &self.key.signer,
-            EMITTER,
-            u64::try_from(seq).unwrap_or_default(),
-            last.as_ref().map(|(_, d)| d.as_str()),
-            &at,
-            body,
-        );
-        sqlx::query(
-            "INSERT INTO review_log (seq, at, actor, action, incident_id, bundle_sha256, \
-             event_idx, summary, digest, envelope) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(seq)
-        .bind(&at)
-        .bind(entry.actor.id())
-        .bind(entry.action)
-        .bind(entry.incident)
-        .bind(entry.bundle)
-        .bind(entry.event.and_then(|e| i64::try_from(e).ok()))
-        .bind(&entry.summary)
-        .bind(&digest)
-        .bind(&envelope)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(u64::try_from(seq).unwrap_or_default())
+        append(&mut self.tx, self.key, entry).await
     }
 
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await?;
         Ok(())
     }
+}
+
+/// Appends `entry` to the log on `conn`, inside the caller's transaction, which holds
+/// the log's append lock ([`Recorder::begin`], or [`lock_appends`]); returns its
+/// sequence number.
+pub(crate) async fn append(
+    conn: &mut sqlx::AnyConnection,
+    key: &ServerKey,
+    entry: Entry<'_>,
+) -> Result<u64, StoreError> {
+    let last: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, digest FROM review_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let seq = last.as_ref().map_or(0, |(seq, _)| seq + 1);
+    let at = now();
+    let mut review = Map::new();
+    review.insert("action".into(), entry.action.into());
+    review.insert("summary".into(), entry.summary.clone().into());
+    if let Some(incident) = entry.incident {
+        review.insert("incident".into(), incident.into());
+    }
+    if let Some(bundle) = entry.bundle {
+        review.insert("bundle".into(), bundle.into());
+    }
+    if let Some(event) = entry.event {
+        review.insert("event".into(), event.into());
+    }
+    review.insert("details".into(), entry.details.clone());
+    let mut body = Map::new();
+    body.insert("id".into(), format!("review-{seq}").into());
+    body.insert("kind".into(), "system".into());
+    body.insert("actor".into(), entry.actor.as_json());
+    body.insert("ext".into(), json!({ "custodyReview": review }));
+    let (envelope, digest) = sign_event(
+        &key.signer,
+        EMITTER,
+        u64::try_from(seq).unwrap_or_default(),
+        last.as_ref().map(|(_, d)| d.as_str()),
+        &at,
+        body,
+    );
+    sqlx::query(
+        "INSERT INTO review_log (seq, at, actor, action, incident_id, bundle_sha256, \
+         event_idx, summary, digest, envelope) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(seq)
+    .bind(&at)
+    .bind(entry.actor.id())
+    .bind(entry.action)
+    .bind(entry.incident)
+    .bind(entry.bundle)
+    .bind(entry.event.and_then(|e| i64::try_from(e).ok()))
+    .bind(&entry.summary)
+    .bind(&digest)
+    .bind(&envelope)
+    .execute(&mut *conn)
+    .await?;
+    Ok(u64::try_from(seq).unwrap_or_default())
+}
+
+/// Inside a transaction on `conn`: waits until no other server appends to the log,
+/// and holds that to the transaction's end (on SQLite the one writer does it).
+pub(crate) async fn lock_appends(
+    conn: &mut sqlx::AnyConnection,
+    kind: DatabaseKind,
+) -> Result<(), StoreError> {
+    if kind == DatabaseKind::Postgres {
+        sqlx::query("SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock(727772)) AS l")
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Records one action that writes nothing else.

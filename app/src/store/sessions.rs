@@ -54,20 +54,34 @@ fn token_hash(token: &str) -> String {
 }
 
 /// Starts a session for account `user_id`, first ending `replacing` (the session the
-/// browser held before signing in, so that a session is never carried across sign-in).
+/// browser held before signing in, so that a session is never carried across sign-in)
+/// and every session past its timeouts.
 pub async fn start(
     db: &Db,
     user_id: i64,
     replacing: Option<&str>,
+    timeouts: Timeouts,
 ) -> Result<NewSession, StoreError> {
-    if let Some(old) = replacing {
-        end(db, old).await?;
-    }
     let session = NewSession {
         token: random_token()?,
         csrf: random_token()?,
     };
-    let at = now();
+    let at = chrono::Utc::now();
+    let stamp =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let _writes = db.lock_writes().await;
+    let mut tx = db.pool().begin().await?;
+    if let Some(old) = replacing {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash(old))
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM sessions WHERE created_at < $1 OR last_seen_at < $2")
+        .bind(stamp(at - timeouts.absolute))
+        .bind(stamp(at - timeouts.idle))
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at) \
          VALUES ($1, $2, $3, $4, $4)",
@@ -75,9 +89,10 @@ pub async fn start(
     .bind(token_hash(&session.token))
     .bind(user_id)
     .bind(&session.csrf)
-    .bind(&at)
-    .execute(db.pool())
+    .bind(stamp(at))
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(session)
 }
 
@@ -140,13 +155,17 @@ pub async fn resolve(
         end(db, token).await?;
         return Ok(None);
     }
-    // Written at most once a minute: a session is not a write per request.
+    // Written at most once a minute, and only when no other write is under way (a
+    // large upload's, say): a session is not a write per request, and a request never
+    // waits to say it was seen.
     if at - seen > chrono::Duration::seconds(60) {
-        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
-            .bind(now())
-            .bind(&hash)
-            .execute(db.pool())
-            .await?;
+        if let Some(_writes) = db.try_lock_writes() {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+                .bind(now())
+                .bind(&hash)
+                .execute(db.pool())
+                .await?;
+        }
     }
     Ok(role.map(|role| Session {
         reviewer: Reviewer {
@@ -160,6 +179,7 @@ pub async fn resolve(
 
 /// Ends the session with cookie token `token`.
 pub async fn end(db: &Db, token: &str) -> Result<(), StoreError> {
+    let _writes = db.lock_writes().await;
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash(token))
         .execute(db.pool())
@@ -169,6 +189,7 @@ pub async fn end(db: &Db, token: &str) -> Result<(), StoreError> {
 
 /// Ends every session of account `username`.
 pub async fn end_all(db: &Db, username: &str) -> Result<(), StoreError> {
+    let _writes = db.lock_writes().await;
     sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = $1)")
         .bind(username)
         .execute(db.pool())

@@ -422,11 +422,14 @@ pub async fn authenticate(
         Some((id, display_name, role, _, None)) if matches => {
             // The right password takes this client's failures back, the reserved
             // check with them.
-            sqlx::query("DELETE FROM login_failures WHERE username = $1 AND client = $2")
-                .bind(username)
-                .bind(&client)
-                .execute(db.pool())
-                .await?;
+            {
+                let _writes = db.lock_writes().await;
+                sqlx::query("DELETE FROM login_failures WHERE username = $1 AND client = $2")
+                    .bind(username)
+                    .bind(&client)
+                    .execute(db.pool())
+                    .await?;
+            }
             let role = Role::parse(&role).ok_or(StoreError::Corrupt {
                 column: "users.role",
                 value: role,

@@ -8,6 +8,8 @@ use app::store::Db;
 pub async fn store_in_new_incident(db: &Db, bytes: Vec<u8>) -> BundleSummary {
     ingest(
         db,
+        &app::store::review_log::ServerKey::from_seed([3; 32]),
+        app::store::review_log::Actor::Cli,
         Upload {
             bytes,
             name: "bench".into(),

@@ -206,8 +206,10 @@ pub fn ingest(args: &IngestArgs) -> Outcome {
                             severity: args.severity.into(),
                         },
                     };
-                    let stored = bundles::ingest(
+                    bundles::ingest(
                         db,
+                        key,
+                        Actor::Cli,
                         Upload {
                             bytes,
                             name: file_name(file),
@@ -219,14 +221,7 @@ pub fn ingest(args: &IngestArgs) -> Outcome {
                     .map_err(|e| match e {
                         IngestError::Store(e) => Err(anyhow::Error::new(e)),
                         refused => Ok(refused.to_string()),
-                    });
-                    match stored {
-                        Ok(stored) => bundles::record_upload(db, key, Actor::Cli, &stored)
-                            .await
-                            .map(|()| stored)
-                            .map_err(|e| Err(anyhow::Error::new(e))),
-                        Err(e) => Err(e),
-                    }
+                    })
                 }
                 (None, Some(server), Some(login)) => {
                     upload(&client, server, login, args, file, bytes).await

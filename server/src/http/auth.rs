@@ -327,10 +327,11 @@ async fn login(
     match users::authenticate(&state.db, form.username.trim(), &form.password, &client).await {
         Ok((id, reviewer)) => {
             let old = cookie_token(&headers);
-            let started = match sessions::start(&state.db, id, old.as_deref()).await {
-                Ok(s) => s,
-                Err(e) => return HttpError::from(e).into_response(),
-            };
+            let started =
+                match sessions::start(&state.db, id, old.as_deref(), state.auth.timeouts).await {
+                    Ok(s) => s,
+                    Err(e) => return HttpError::from(e).into_response(),
+                };
             tracing::info!(user = %reviewer.username, "signed in");
             let mut response = if json {
                 Json(SessionInfo {

@@ -88,6 +88,10 @@ pub struct UploadParams {
             (`bundle.too_large`) or more events than `--max-events` (`bundle.too_many_events`).",
             body = ErrorBody),
         (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
+        (status = 503, description = "`busy`: the uploads under way hold the memory set aside for \
+            uploads (`--upload-memory-mib`) and the queue (`--upload-queue`) is full, or the wait \
+            for memory passed a minute; nothing stored. `Retry-After` says when to try again.",
+            body = ErrorBody),
     )
 )]
 async fn upload(
@@ -112,9 +116,22 @@ async fn upload(
     if let Some(size) = declared.filter(|s| *s > limit as u64) {
         return Err(too_large(size.to_string()));
     }
+    // The memory it will take is set aside before the first byte is read (for the
+    // largest bundle allowed when the size is not declared).
+    let _memory = state
+        .uploads
+        .reserve(declared.unwrap_or(limit as u64))
+        .await
+        .map_err(|_| {
+            HttpError::busy(
+                super::budget::RETRY_AFTER_SECS,
+                "the server is storing as many uploads as its memory allows \
+                 (upload memory), and more are waiting: try again later",
+            )
+        })?;
     // Read as it arrives, and stop at the limit.
     let bytes = match Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes().to_vec(),
+        Ok(collected) => Vec::from(collected.to_bytes()),
         Err(err) if err.downcast_ref::<LengthLimitError>().is_some() => {
             return Err(too_large(format!("more than {limit}")))
         }
@@ -148,19 +165,14 @@ async fn upload(
     };
     let stored = bundles::ingest(
         &state.db,
+        &state.key,
+        app::store::review_log::Actor::Reviewer(&reviewer),
         Upload {
             bytes,
             name,
             target,
         },
         state.ingest,
-    )
-    .await?;
-    bundles::record_upload(
-        &state.db,
-        &state.key,
-        app::store::review_log::Actor::Reviewer(&reviewer),
-        &stored,
     )
     .await?;
     Ok(Json(stored))

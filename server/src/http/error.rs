@@ -33,6 +33,7 @@ pub struct ErrorDetail {
 pub struct HttpError {
     status: StatusCode,
     detail: ErrorDetail,
+    retry_after: Option<u64>,
 }
 
 impl HttpError {
@@ -44,6 +45,15 @@ impl HttpError {
                 code: code.to_owned(),
                 message: message.into(),
             },
+            retry_after: None,
+        }
+    }
+
+    /// 503 `busy` with `message`, telling the client to try again in `seconds`.
+    pub fn busy(seconds: u64, message: impl Into<String>) -> Self {
+        HttpError {
+            retry_after: Some(seconds),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message)
         }
     }
 
@@ -69,7 +79,13 @@ impl HttpError {
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        (self.status, Json(ErrorBody { error: self.detail })).into_response()
+        let mut response = (self.status, Json(ErrorBody { error: self.detail })).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

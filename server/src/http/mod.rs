@@ -2,6 +2,7 @@
 //! here with the UI's routes and the layers every response goes through.
 
 pub mod auth;
+pub mod budget;
 mod bundles;
 pub mod error;
 pub mod exports;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub key: app::store::review_log::ServerKey,
     /// Sessions and cookies.
     pub auth: auth::AuthConfig,
+    /// The memory uploads may take.
+    pub uploads: budget::UploadBudget,
 }
 
 /// The whole application as one router, without a socket (tests can `oneshot` it).

@@ -268,6 +268,33 @@ async fn concurrent_duplicates(backend: Backend) {
     assert_eq!(app.count("SELECT COUNT(*) FROM bundles").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM incidents").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM events").await, 17);
+    // One upload changed something: one entry, naming the roots it was verified with.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM review_log WHERE action = 'upload'")
+            .await,
+        1,
+        "an upload of bytes already stored records nothing"
+    );
+    let (envelope,): (String,) =
+        sqlx::query_as("SELECT envelope FROM review_log WHERE action = 'upload'")
+            .fetch_one(app.db.pool())
+            .await
+            .expect("the upload entry");
+    let envelope: serde_json::Value = serde_json::from_str(&envelope).expect("json");
+    let payload = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        envelope["payload"].as_str().expect("payload"),
+    )
+    .expect("base64");
+    let payload: serde_json::Value = serde_json::from_slice(&payload).expect("json");
+    let details = &payload["ext"]["custodyReview"]["details"];
+    assert_eq!(
+        details["roots"],
+        serde_json::json!([server::demo::root().public_key().to_hex()]),
+        "{details}"
+    );
+    assert_eq!(details["verdict"], "verified", "{details}");
+    assert_eq!(details["openedIncident"]["severity"], "medium", "{details}");
 }
 
 on_both_databases!(events_can_be_queried_graphed_and_followed, queries);
@@ -684,4 +711,108 @@ async fn incident_overview(backend: Backend) {
 
     // No such incident: null, not an error.
     assert!(overview("999999".into()).await.is_null());
+}
+
+on_both_databases!(
+    sign_ins_and_review_go_on_while_a_large_bundle_is_verified,
+    during_a_large_ingest
+);
+async fn during_a_large_ingest(backend: Backend) {
+    let app = std::sync::Arc::new(spawn(backend).await);
+    app.user("second", app::model::Role::ComplianceReviewer)
+        .await;
+    let (bundle, _) = evidence::producer::synthetic(40_000, "large-ingest");
+    let started = std::time::Instant::now();
+    let upload = {
+        let app = std::sync::Arc::clone(&app);
+        tokio::spawn(async move {
+            let response = app.upload("name=large.json", bundle).await;
+            let status = response.status();
+            (status, std::time::Instant::now())
+        })
+    };
+    // Sign-ins and a review action, one after another, while the upload goes on.
+    let mut answered = Vec::new();
+    while !upload.is_finished() {
+        let signed_in = app.login("second", crate::helpers::PASSWORD).await;
+        let opened = app
+            .client
+            .post(format!("{}/api/incidents", app.address))
+            .json(&serde_json::json!({"title": "opened during an ingest"}))
+            .send()
+            .await
+            .expect("request reaches the server")
+            .status();
+        answered.push((signed_in.is_ok(), opened, std::time::Instant::now()));
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (status, uploaded_at) = upload.await.expect("upload task");
+    assert_eq!(status, 200, "the large bundle is stored");
+    assert!(
+        answered.iter().all(|(ok, opened, _)| *ok && *opened == 201),
+        "every sign-in and review action succeeds: {:?}",
+        answered
+            .iter()
+            .map(|(ok, opened, at)| (*ok, *opened, *at - started))
+            .collect::<Vec<_>>()
+    );
+    // Verification holds no lock: sign-ins go on while it runs, not only before the
+    // server has the bytes (when the ingest held the database from the start, one
+    // round was answered before and the next only once the bundle was stored).
+    let early = answered
+        .iter()
+        .filter(|(_, _, at)| *at < uploaded_at)
+        .count();
+    assert!(
+        early >= 3,
+        "{early} rounds answered before the bundle was stored, which took {:?}",
+        uploaded_at - started
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_past_the_memory_budget_wait_then_are_answered_503_with_retry_after() {
+    // 6 MiB: one upload of 1 MiB takes all of it; no upload may wait.
+    let app = spawn_with(Backend::Sqlite, |c| {
+        c.upload_memory_mib = 6;
+        c.upload_queue = 0;
+    })
+    .await;
+    app.trust_demo_root().await;
+    let bytes = demo("multi-agent-pipeline").into_bytes();
+    // The first upload declares 1 MiB and sends its bytes slowly.
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+    let receiver = futures_util::stream::unfold(receiver, |mut r| async move {
+        r.recv().await.map(|part| (part, r))
+    });
+    let slow = {
+        let client = app.client.clone();
+        let url = format!("{}/api/bundles?name=slow.json", app.address);
+        tokio::spawn(async move {
+            client
+                .post(url)
+                .header("content-length", 1 << 20)
+                .body(reqwest::Body::wrap_stream(receiver))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let busy = app.upload("name=second.json", bytes.clone()).await;
+    assert_eq!(busy.status(), 503);
+    assert_eq!(
+        busy.headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("30")
+    );
+    let body: Value = busy.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "busy", "{body}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM bundles").await, 0);
+    // The first is cut short; its memory is handed back, and the next upload goes in.
+    drop(sender);
+    let _ = slow.await;
+    let stored = app.upload("name=second.json", bytes).await;
+    assert_eq!(stored.status(), 200);
 }

@@ -196,6 +196,18 @@ async fn kill_during_ingest(backend: Backend) {
         orphans, 0,
         "an incident was opened for a bundle that was not stored"
     );
+    let (unlogged,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM bundles b WHERE NOT EXISTS \
+         (SELECT 1 FROM review_log l WHERE l.action = 'upload' AND l.bundle_sha256 = b.sha256 \
+          AND l.actor = 'uploader' AND b.uploaded_by = 'uploader')",
+    )
+    .fetch_one(db.pool())
+    .await
+    .expect("count");
+    assert_eq!(
+        unlogged, 0,
+        "a stored bundle has no upload entry in the review log, or no uploader"
+    );
     db.close().await;
     let _ = child.kill();
     let _ = child.wait();
