@@ -75,6 +75,24 @@ pub struct ServeConfig {
     /// `Retry-After`.
     #[arg(long, env = "CUSTODY_UPLOAD_QUEUE", default_value_t = 8)]
     pub upload_queue: usize,
+
+    /// Open connections from all clients together; past it, new ones wait.
+    #[arg(long, env = "CUSTODY_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Open connections from one client address; past it, a new one is closed at
+    /// once. Behind a reverse proxy every client shares its address: raise it there.
+    #[arg(
+        long,
+        env = "CUSTODY_MAX_CONNECTIONS_PER_CLIENT",
+        default_value_t = 128
+    )]
+    pub max_connections_per_client: usize,
+
+    /// Seconds a client may take to send a request's headers; then its connection
+    /// is closed.
+    #[arg(long, env = "CUSTODY_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
 }
 
 /// Limits on what an upload may hold; a breach is refused with 413 or 400 naming it.
@@ -140,6 +158,9 @@ impl ServeConfig {
             limits: LimitsConfig::default(),
             upload_memory_mib: 2048,
             upload_queue: 8,
+            max_connections: 1024,
+            max_connections_per_client: 128,
+            header_timeout_secs: 10,
         }
     }
 
@@ -155,6 +176,15 @@ impl ServeConfig {
         self.signing_key
             .clone()
             .unwrap_or_else(|| self.data_dir.join("server.key"))
+    }
+
+    /// What the server accepts of connections.
+    pub fn connection_limits(&self) -> crate::connections::ConnectionLimits {
+        crate::connections::ConnectionLimits {
+            max: self.max_connections.max(1),
+            per_client: self.max_connections_per_client.max(1),
+            header_timeout: std::time::Duration::from_secs(self.header_timeout_secs.max(1)),
+        }
     }
 
     /// How sessions and cookies are set up.

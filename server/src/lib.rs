@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod demo;
 pub mod http;
 pub mod startup;

@@ -14,6 +14,7 @@ use crate::http::{self, AppState};
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    connections: crate::connections::ConnectionLimits,
 }
 
 impl Application {
@@ -70,6 +71,7 @@ impl Application {
             .build();
         Ok(Application {
             listener,
+            connections: config.connection_limits(),
             state: AppState {
                 leptos_options,
                 db,
@@ -106,10 +108,8 @@ impl Application {
         let db = self.state.db.clone();
         // Each request knows the address it came from: sign-in failures are counted
         // per account and client.
-        let app = http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        let app = http::router(self.state);
+        crate::connections::serve(self.listener, app, self.connections, shutdown_signal()).await;
         db.close().await;
         tracing::info!("stopped");
         Ok(())

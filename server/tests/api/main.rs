@@ -2,6 +2,7 @@
 
 mod access;
 mod accounts;
+mod connections;
 mod exports;
 mod findings;
 mod health;
