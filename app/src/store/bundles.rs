@@ -390,18 +390,28 @@ fn refuse_malformed(verified: Result<Report, bundle::Malformed>) -> Result<Repor
             message: format!("{}: {e}", e.code()),
         }),
         Ok(report) if report.status() == Status::Malformed => {
-            let code = report
-                .reasons()
-                .first()
-                .copied()
-                .unwrap_or("bundle.malformed");
-            let detail = report
-                .events()
-                .iter()
-                .find_map(|e| e.detail.as_ref().map(|d| format!("event {}: {d}", e.index)));
-            let message = match detail {
-                Some(detail) => format!("{code}: {detail}"),
-                None => format!("{code}: {}", bundle::explain(code)),
+            // The event that could not be read names the code with its detail; the
+            // bundle's first reason may be another (an untrusted key, say).
+            let unreadable = report.events().iter().find_map(|e| {
+                let detail = e.detail.as_ref()?;
+                let code = [&e.chain, &e.trust, &e.integrity, &e.inclusion]
+                    .into_iter()
+                    .find_map(|check| match check {
+                        Check::Fail(code) | Check::Unknown(code) => Some(*code),
+                        Check::Pass => None,
+                    })?;
+                Some((code, format!("event {}: {detail}", e.index)))
+            });
+            let (code, message) = match unreadable {
+                Some((code, detail)) => (code, format!("{code}: {detail}")),
+                None => {
+                    let code = report
+                        .reasons()
+                        .first()
+                        .copied()
+                        .unwrap_or("bundle.malformed");
+                    (code, format!("{code}: {}", bundle::explain(code)))
+                }
             };
             Err(IngestError::Malformed {
                 code: code.into(),

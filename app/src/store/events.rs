@@ -83,16 +83,24 @@ pub enum QueryError {
     Store(#[from] StoreError),
 }
 
-/// `LIKE` pattern for text containing `text`, with `\` escaping.
-pub(crate) fn contains(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for c in text.to_lowercase().chars() {
+/// `text` as a `LIKE` pattern matching itself only (`%`, `_` and `\` escaped with
+/// `\`; the statement says `ESCAPE '\'`).
+fn like_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {
             out.push('\\');
         }
         out.push(c);
     }
+    out
+}
+
+/// `LIKE` pattern for text containing `text`, with `\` escaping.
+pub(crate) fn contains(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    out.push_str(&like_literal(&text.to_lowercase()));
     out.push('%');
     out
 }
@@ -296,16 +304,17 @@ async fn named(
     db: &Db,
     bundle: &str,
     column_filter: &str,
-    value: &str,
+    values: &[&str],
 ) -> Result<Vec<EventRow>, StoreError> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    let text = format!(
         "SELECT {COLUMNS} FROM events e WHERE e.bundle_sha256 = $1 AND ({column_filter}) \
          ORDER BY e.time, e.idx"
-    ))
-    .bind(bundle)
-    .bind(value)
-    .fetch_all(db.pool())
-    .await?;
+    );
+    let mut query = sqlx::query_as(&text).bind(bundle);
+    for value in values {
+        query = query.bind(*value);
+    }
+    let rows: Vec<Row> = query.fetch_all(db.pool()).await?;
     Ok(rows.into_iter().map(EventRow::from).collect())
 }
 
@@ -329,9 +338,13 @@ pub async fn actor_lifecycle(
     let events = named(
         db,
         bundle,
-        "e.actor_id = $2 OR e.initiator_id = $2 OR (' ' || e.on_behalf_of || ' ') LIKE ('% ' || $2 || ' %') \
-         OR e.payload LIKE ('%\"id\":\"' || $2 || '\"%')",
-        actor_id,
+        "e.actor_id = $2 OR e.initiator_id = $2 OR (' ' || e.on_behalf_of || ' ') LIKE $3 ESCAPE '\\' \
+         OR e.payload LIKE $4 ESCAPE '\\'",
+        &[
+            actor_id,
+            &format!("% {} %", like_literal(actor_id)),
+            &format!("%\"id\":\"{}\"%", like_literal(actor_id)),
+        ],
     )
     .await?;
     Ok(Some(ActorLifecycle {
@@ -372,7 +385,7 @@ pub async fn credential_lifecycle(
     else {
         return Ok(None);
     };
-    let events = named(db, bundle, "e.credential_id = $2", token_id).await?;
+    let events = named(db, bundle, "e.credential_id = $2", &[token_id]).await?;
     Ok(Some(CredentialLifecycle {
         token_id: token_id.to_owned(),
         issuer,

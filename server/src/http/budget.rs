@@ -92,10 +92,12 @@ mod tests {
         };
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(budget.reserve(10 << 20).await.is_err(), "the queue is full");
-        // Small uploads still fit beside the first.
-        drop(budget.reserve(1 << 20).await.expect("6 MiB fit"));
+        // The queue is fair: a small upload does not pass the one waiting.
+        assert!(budget.reserve(1 << 20).await.is_err());
         drop(first);
         assert!(queued.await.expect("task"), "the queued upload goes in");
+        // With no one waiting, a small one fits in what is left.
+        drop(budget.reserve(1 << 20).await.expect("6 MiB fit"));
         // The largest bundle is capped at the whole budget, so it goes in alone.
         assert_eq!(budget.share(1 << 30), 100);
     }

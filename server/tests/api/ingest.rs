@@ -816,3 +816,80 @@ async fn uploads_past_the_memory_budget_wait_then_are_answered_503_with_retry_af
     let stored = app.upload("name=second.json", bytes).await;
     assert_eq!(stored.status(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_actor_named_with_wildcards_is_followed_alone() {
+    use evidence::producer::{BundleBuilder, Signer};
+    let app = spawn(Backend::Sqlite).await;
+    let root = Signer::from_seed([41; 32]);
+    let agent = Signer::from_seed([42; 32]);
+    let mut b = BundleBuilder::new();
+    b.bind(
+        &root,
+        &agent.public_key(),
+        "agent",
+        "2026-01-01T00:00:00Z",
+        "2027-01-01T00:00:00Z",
+    );
+    // `a_b%` names itself; `aXbY` would match it as a LIKE pattern.
+    for (i, (actor, on_behalf_of)) in [("a_b%", "a_b%"), ("aXbY", "aXbY"), ("zed", "aXbYY")]
+        .into_iter()
+        .enumerate()
+    {
+        let serde_json::Value::Object(body) = serde_json::json!({
+            "kind": "system", "id": format!("e{i}"),
+            "actor": { "type": "agent", "id": actor },
+            "onBehalfOf": [{ "type": "human", "id": on_behalf_of }],
+        }) else {
+            unreachable!()
+        };
+        b.event(&agent, "agent", &format!("2026-11-20T10:00:0{i}Z"), body);
+    }
+    let bundle = b.finish(&agent, "agent", "wildcards", "2026-11-21T00:00:00Z");
+    let response = app.upload("name=w.json", bundle).await;
+    let status = response.status();
+    let stored: Value = response.json().await.expect("json");
+    assert_eq!(status, 200, "{stored}");
+    let sha = stored["sha256"].as_str().expect("sha");
+    let lifecycle = app.json(&format!("/api/bundles/{sha}/actors/a_b%25")).await;
+    let ids: Vec<&str> = lifecycle["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["event_id"].as_str())
+        .collect();
+    assert_eq!(ids, ["e0"], "{lifecycle}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_event_is_named_with_its_own_code() {
+    use evidence::producer::{BundleBuilder, Signer};
+    let app = spawn(Backend::Sqlite).await;
+    // The root is not trusted here, and the event is not a valid tool call: the answer
+    // names why the bundle cannot be read, not the untrusted key.
+    let root = Signer::from_seed([43; 32]);
+    let agent = Signer::from_seed([44; 32]);
+    let mut b = BundleBuilder::new();
+    b.bind(
+        &root,
+        &agent.public_key(),
+        "agent",
+        "2026-01-01T00:00:00Z",
+        "2027-01-01T00:00:00Z",
+    );
+    let serde_json::Value::Object(body) = serde_json::json!({
+        "kind": "tool.call", "id": "e0", "actor": { "type": "agent", "id": "a" },
+    }) else {
+        unreachable!()
+    };
+    b.event(&agent, "agent", "2026-11-20T10:00:00Z", body);
+    let bundle = b.finish(&agent, "agent", "no-tool", "2026-11-21T00:00:00Z");
+    let response = app.upload("name=n.json", bundle).await;
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "payload.malformed", "{body}");
+    assert_eq!(
+        body["error"]["message"],
+        "payload.malformed: event 0: a tool.call event must have `tool`"
+    );
+}
