@@ -40,6 +40,10 @@ impl FromServerFnError for ApiError {
             | ServerFnErrorErr::MiddlewareError(_)
             | ServerFnErrorErr::Registration(_)
             | ServerFnErrorErr::Response(_) => ApiError::Internal,
+            // The request's arguments could not be read (a missing or mistyped field).
+            ServerFnErrorErr::Args(why) => {
+                ApiError::Invalid(format!("the request's arguments cannot be read: {why}"))
+            }
             other => ApiError::Transport(other.to_string()),
         }
     }

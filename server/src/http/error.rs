@@ -128,3 +128,42 @@ impl From<QueryError> for HttpError {
         }
     }
 }
+
+/// The header leptos sets on a server function's error answer.
+const SERVER_FN_ERROR: &str = "serverfnerror";
+
+/// A server function's error answer, which leptos always sends as 500, gets the
+/// status its [`app::error::ApiError`] means: 400 for an argument that cannot be
+/// used, 401, 403, 404; 500 only for the server's own failures.
+pub async fn server_fn_status(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(SERVER_FN_ERROR)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // An error answer is one small JSON value.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::ApiError>(&bytes) {
+        parts.status = status_of(&error);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// The HTTP status a server function's error means.
+fn status_of(error: &app::error::ApiError) -> StatusCode {
+    use app::error::ApiError;
+    match error {
+        ApiError::NotFound => StatusCode::NOT_FOUND,
+        ApiError::Invalid(_) | ApiError::Transport(_) => StatusCode::BAD_REQUEST,
+        ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+        ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+        ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}

@@ -75,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
+        .layer(axum::middleware::from_fn(error::server_fn_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::guard,

@@ -287,11 +287,14 @@ async fn every_route_answers_each_role_and_no_one_as_the_duties_say() {
         for (role, client) in &clients {
             let status = call(&app, client, method, path, *body).await;
             let ok = match (role, need) {
-                (_, Need::Public) => status != 401 && status != 403,
+                (_, Need::Public) => status != 401 && status != 403 && status < 500,
                 (None, _) if path.starts_with("/api/") => status == 401,
                 // A page sends the anonymous to sign in.
                 (None, _) => status == 303,
-                (Some(role), need) if allowed(*role, *need) => status != 401 && status != 403,
+                // Allowed, and answered: never a failure of the server's own.
+                (Some(role), need) if allowed(*role, *need) => {
+                    status != 401 && status != 403 && status < 500
+                }
                 (Some(_), _) => status == 403,
             };
             if !ok {
@@ -306,4 +309,34 @@ async fn every_route_answers_each_role_and_no_one_as_the_duties_say() {
         "answers that break the rules:\n{}",
         wrong.join("\n")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_function_answers_each_error_with_its_status() {
+    let app = crate::helpers::spawn(crate::helpers::Backend::Sqlite).await;
+    let admin = app.user("s-admin", Role::Admin).await;
+    let post = |client: &reqwest::Client, path: &str, body: &'static str| {
+        client
+            .post(format!("{}{path}", app.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    // An argument that cannot be read: 400, saying which.
+    let r = post(&admin, "/api/incidents/status", "id=abc&status=open")
+        .await
+        .expect("answered");
+    assert_eq!(r.status(), 400);
+    let text = r.text().await.expect("body");
+    assert!(text.contains("arguments cannot be read"), "{text}");
+    // A missing one: 400.
+    let r = post(&admin, "/api/incidents/status", "")
+        .await
+        .expect("answered");
+    assert_eq!(r.status(), 400);
+    // A role that may not: 403.
+    let r = post(&app.client, "/api/users/list", "")
+        .await
+        .expect("answered");
+    assert_eq!(r.status(), 403);
 }
