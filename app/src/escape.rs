@@ -22,12 +22,47 @@ pub fn html(text: &str) -> String {
 /// A page's `<title>`. The server writes the title into the page's HTML as it is
 /// given (leptos_meta does not escape it), so on the server it is escaped here; in
 /// the browser it is set as text (`document.title`), where escaping would show.
+/// Characters that reorder or hide text are shown ([`visible`]).
 pub fn page_title(text: &str) -> String {
+    let text = visible(text);
     if cfg!(feature = "ssr") {
-        html(text)
+        html(&text)
     } else {
-        text.to_owned()
+        text
     }
+}
+
+/// Whether `c` reorders or hides text: a bidirectional control or a zero-width
+/// character.
+fn hides(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{feff}'
+    )
+}
+
+/// `text` for a page body: every character that reorders or hides text
+/// (bidirectional controls, zero-width characters) written as `\u{…}`, so that a
+/// name in evidence cannot pass for another (`invoice\u{202e}fdp.exe` shows as
+/// written, not as `invoiceexe.pdf`). For identifiers, titles, labels and the
+/// sentences built from them; Leptos escapes the markup.
+pub fn visible(text: &str) -> String {
+    if !text.chars().any(hides) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hides(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// `text` for a terminal: every control character but the newline, and every
@@ -37,15 +72,7 @@ pub fn page_title(text: &str) -> String {
 pub fn terminal(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        let hidden = matches!(
-            c,
-            '\u{061c}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{202a}'..='\u{202e}'
-                | '\u{2060}'..='\u{2069}'
-                | '\u{feff}'
-        );
-        if (c.is_control() && c != '\n') || hidden {
+        if (c.is_control() && c != '\n') || hides(c) {
             out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
         } else {
             out.push(c);
@@ -65,6 +92,16 @@ mod tests {
             "VERIFIED\\u{1b}[2K\\u{d}ok\\u{202e}txt.exe\n"
         );
         assert_eq!(terminal("plain: ünïcode ✓"), "plain: ünïcode ✓");
+    }
+
+    #[test]
+    fn a_page_shows_what_reorders_or_hides_text() {
+        assert_eq!(
+            visible("invoice\u{202e}fdp.exe"),
+            "invoice\\u{202e}fdp.exe"
+        );
+        assert_eq!(visible("ad\u{200b}min"), "ad\\u{200b}min");
+        assert_eq!(visible("plain: ünïcode ✓ עברית"), "plain: ünïcode ✓ עברית");
     }
 
     #[test]

@@ -156,13 +156,7 @@ pub fn ResponsibilitySplit(
                                             <span class="ml-auto text-slate-600 dark:text-slate-400">"Responsibility: "<span data-testid="split-responsibility">{judged}</span></span>
                                         </div>
                                         <dl class="mt-2 grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
-                                            {t.fields().into_iter().map(|(field, text)| {
-                                                let text = text.to_owned();
-                                                view! {
-                                                    <dt class="text-slate-500 dark:text-slate-400">{field}</dt>
-                                                    <dd class="min-w-0 break-words" data-account=field>{text}</dd>
-                                                }
-                                            }).collect_view()}
+                                            {crate::components::review::account_rows(&t)}
                                         </dl>
                                     </li>
                                 }}).collect_view()}

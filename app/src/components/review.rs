@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use evidence::bundle::Status;
 use evidence::event::{Actor, Event};
-use evidence::findings::account::Account;
+use evidence::findings::account::Sentences;
 use leptos::prelude::*;
 
 use crate::components::account::IfCan;
@@ -170,17 +170,17 @@ fn stamp(ms: i64) -> String {
     )
 }
 
-/// The account of a side effect (`evidence::findings::account`), one row per answer.
-fn account_rows(account: &Account) -> impl IntoView {
-    account
-        .sentences()
+/// The account of a side effect (`evidence::findings::account`), one row per
+/// answer, for a `<dl>`: in the inspector and on the incident page alike.
+pub(crate) fn account_rows(sentences: &Sentences) -> impl IntoView {
+    sentences
         .fields()
         .into_iter()
         .map(|(field, text)| {
-            let text = text.to_owned();
+            let text = crate::escape::visible(text);
             view! {
-                <dt class="text-slate-500">{field}</dt>
-                <dd class="break-words" data-account=field>{text}</dd>
+                <dt class="text-slate-500 dark:text-slate-400">{field}</dt>
+                <dd class="min-w-0 break-words" data-account=field>{text}</dd>
             }
         })
         .collect_view()
@@ -354,7 +354,7 @@ fn Inspector(
                 {account.map(|a| view! {
                     <h4 class="mt-3 text-sm font-semibold">"Account of this side effect"</h4>
                     <dl data-testid="account" class="mt-1 grid grid-cols-[max-content_1fr] gap-x-3 gap-y-1 text-sm">
-                        {account_rows(&a)}
+                        {account_rows(&a.sentences())}
                     </dl>
                     {event.as_ref().map(|e| view! {
                         <dl class="mt-2 grid grid-cols-[max-content_1fr] gap-x-3 gap-y-1 text-sm">

@@ -160,7 +160,7 @@ fn Bundle(bundle: BundleSummary) -> impl IntoView {
             " / "
             <a href=format!("/incidents/{}", bundle.incident_id) class="text-slate-500 underline">{format!("Incident #{}", bundle.incident_id)}</a>
         </nav>
-        <h1 class="text-2xl font-semibold tracking-tight" data-testid="bundle-title">{name.clone()}</h1>
+        <h1 class="text-2xl font-semibold tracking-tight" data-testid="bundle-title">{crate::escape::visible(&name)}</h1>
         <p class="mt-2 flex flex-wrap items-center gap-2 text-sm text-slate-600 dark:text-slate-400">
             "The server stored: " <VerdictBadge verdict=bundle.verdict/>
             <span class="font-mono text-xs break-all">{format!("sha256 {}", bundle.sha256)}</span>

@@ -67,7 +67,7 @@ fn Overview(overview: IncidentOverview, changed: RwSignal<u32>) -> impl IntoView
         <div class="mb-6">
             <h1 class="text-2xl font-semibold tracking-tight" data-testid="incident-title">
                 <span class="mr-2 font-mono text-slate-500 dark:text-slate-400">{format!("#{}", incident.id)}</span>
-                {incident.title}
+                {crate::escape::visible(&incident.title)}
             </h1>
             <p class="mt-2 flex flex-wrap items-center gap-2 text-sm">
                 {incident.verdict.map(|verdict| view! { <VerdictBadge verdict/> })}

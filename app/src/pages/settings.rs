@@ -60,7 +60,7 @@ fn TrustRoots() -> impl IntoView {
                                 view! {
                                     <tr>
                                         <td class="px-4 py-2 font-mono text-xs" title=root.public_key.clone()>{root.keyid.clone()}</td>
-                                        <td class="px-4 py-2 text-sm">{root.label.clone()}</td>
+                                        <td class="px-4 py-2 text-sm">{crate::escape::visible(&root.label)}</td>
                                         <td class="px-4 py-2 font-mono text-xs">{root.added_at.clone()}</td>
                                         <td class="px-4 py-2">
                                             <IfCan what=Permission::Administer>

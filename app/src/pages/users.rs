@@ -34,8 +34,8 @@ pub fn UsersPage() -> impl IntoView {
                             let role = a.role;
                             view! {
                                 <tr data-user=name.clone()>
-                                    <td class="px-4 py-2 font-mono text-sm">{a.username.clone()}</td>
-                                    <td class="px-4 py-2">{a.display_name.clone()}</td>
+                                    <td class="px-4 py-2 font-mono text-sm">{crate::escape::visible(&a.username)}</td>
+                                    <td class="px-4 py-2">{crate::escape::visible(&a.display_name)}</td>
                                     <td class="px-4 py-2">{a.role.label()}</td>
                                     <td class="px-4 py-2">{a.disabled_at.clone().map_or_else(|| "enabled".to_owned(), |at| format!("disabled {at}"))}</td>
                                     <td class="px-4 py-2">

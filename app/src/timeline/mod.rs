@@ -278,7 +278,7 @@ impl Timeline {
         let actor_lane = |lanes: &mut Lanes, a: &evidence::event::Actor| {
             lanes.get(false, &a.id, || Lane {
                 id: a.id.clone(),
-                label: a.name.clone().unwrap_or_else(|| a.id.clone()),
+                label: crate::escape::visible(a.name.as_deref().unwrap_or(&a.id)),
                 kind: actor_kind(a.kind, &a.id),
                 credential: None,
             })
@@ -388,7 +388,7 @@ impl Timeline {
             let Some(c) = &event.credential else { continue };
             let lane = lanes.get(true, &c.token_id, || Lane {
                 id: c.token_id.clone(),
-                label: c.token_id.clone(),
+                label: crate::escape::visible(&c.token_id),
                 kind: LaneKind::Credential,
                 credential: None,
             });
