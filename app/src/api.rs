@@ -57,10 +57,7 @@ fn require(what: crate::model::Permission) -> Result<crate::model::Reviewer, Api
         Some(s) if s.reviewer.can(what) => Ok(s.reviewer),
         Some(s) => {
             set_status(http::StatusCode::FORBIDDEN);
-            Err(ApiError::Forbidden(format!(
-                "a {} cannot do this",
-                s.reviewer.role.label().to_lowercase()
-            )))
+            Err(ApiError::Forbidden(s.reviewer.role.refusal().to_owned()))
         }
     }
 }

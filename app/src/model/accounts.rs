@@ -53,6 +53,16 @@ impl Role {
         }
     }
 
+    /// Why a reviewer with this role is refused what the role may not do.
+    pub fn refusal(self) -> &'static str {
+        match self {
+            Role::ComplianceReviewer => "a compliance reviewer cannot do this",
+            Role::Auditor => "an auditor cannot do this",
+            Role::AccessReviewer => "an access reviewer cannot do this",
+            Role::Admin => "an admin cannot do this",
+        }
+    }
+
     /// Whether this role may do `what`.
     pub fn can(self, what: Permission) -> bool {
         use Permission::*;

@@ -418,10 +418,7 @@ pub fn require(session: Option<&Session>, what: Permission) -> Result<Reviewer, 
         Some(s) => Err(HttpError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
-            format!(
-                "a {} cannot do this",
-                s.reviewer.role.label().to_lowercase()
-            ),
+            s.reviewer.role.refusal(),
         )),
     }
 }
