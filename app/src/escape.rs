@@ -96,10 +96,7 @@ mod tests {
 
     #[test]
     fn a_page_shows_what_reorders_or_hides_text() {
-        assert_eq!(
-            visible("invoice\u{202e}fdp.exe"),
-            "invoice\\u{202e}fdp.exe"
-        );
+        assert_eq!(visible("invoice\u{202e}fdp.exe"), "invoice\\u{202e}fdp.exe");
         assert_eq!(visible("ad\u{200b}min"), "ad\\u{200b}min");
         assert_eq!(visible("plain: ünïcode ✓ עברית"), "plain: ünïcode ✓ עברית");
     }

@@ -281,7 +281,10 @@ async fn sign_in(
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("custody_session="))
+        .find(|v| {
+            v.starts_with(crate::http::auth::HOST_COOKIE)
+                || v.starts_with(crate::http::auth::COOKIE)
+        })
         .and_then(|v| v.split(';').next())
         .map(str::to_owned);
     let csrf = response

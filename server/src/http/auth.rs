@@ -17,8 +17,21 @@ use serde::{Deserialize, Serialize};
 use super::error::HttpError;
 use super::AppState;
 
-/// The session cookie's name.
+/// The session cookie's name without `Secure` (`--insecure-cookies`).
 pub const COOKIE: &str = "custody_session";
+/// The session cookie's name with `Secure` (the default): the `__Host-` prefix makes
+/// the browser refuse it unless it is `Secure`, has `Path=/` and no `Domain`, so a
+/// neighbouring subdomain cannot set or shadow it.
+pub const HOST_COOKIE: &str = "__Host-custody_session";
+
+/// The session cookie's name when cookies are `secure` or not.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        HOST_COOKIE
+    } else {
+        COOKIE
+    }
+}
 /// The header a non-browser client sends its session's CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -68,14 +81,15 @@ fn page_permission(path: &str) -> Option<Permission> {
     }
 }
 
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
+fn cookie_token(headers: &HeaderMap, secure: bool) -> Option<String> {
+    let wanted = cookie_name(secure);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value.to_owned())
         .filter(|v| !v.is_empty())
 }
@@ -140,7 +154,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     // Assets and health never need to know who asks: no database read for them.
-    let token = cookie_token(req.headers()).filter(|_| !is_asset(&path));
+    let token = cookie_token(req.headers(), state.auth.secure_cookies).filter(|_| !is_asset(&path));
     let session = match &token {
         Some(token) => match sessions::resolve(&state.db, token, state.auth.timeouts).await {
             Ok(s) => s,
@@ -256,14 +270,16 @@ fn urlencode(text: &str) -> String {
 
 fn session_cookie(token: &str, secure: bool) -> String {
     format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{}",
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict{}",
+        cookie_name(secure),
         if secure { "; Secure" } else { "" }
     )
 }
 
 fn clear_cookie(secure: bool) -> String {
     format!(
-        "{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        cookie_name(secure),
         if secure { "; Secure" } else { "" }
     )
 }
@@ -326,7 +342,7 @@ async fn login(
     let client = peer.ip().to_string();
     match users::authenticate(&state.db, form.username.trim(), &form.password, &client).await {
         Ok((id, reviewer)) => {
-            let old = cookie_token(&headers);
+            let old = cookie_token(&headers, state.auth.secure_cookies);
             let started =
                 match sessions::start(&state.db, id, old.as_deref(), state.auth.timeouts).await {
                     Ok(s) => s,
@@ -376,7 +392,7 @@ async fn login(
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = cookie_token(&headers) {
+    if let Some(token) = cookie_token(&headers, state.auth.secure_cookies) {
         if let Err(e) = sessions::end(&state.db, &token).await {
             return HttpError::from(e).into_response();
         }

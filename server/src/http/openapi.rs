@@ -30,7 +30,7 @@ plain text.
 Every operation but `/healthz`, `/api/openapi.json` and `/api/session/me` needs a \
 signed-in reviewer: sign in with `POST /login` (a form with `username` and `password`; \
 send `Accept: application/json` to get the session as JSON), then send the \
-`custody_session` cookie it sets. State-changing requests from a browser must come from \
+`__Host-custody_session` cookie it sets (`custody_session` with `--insecure-cookies`). State-changing requests from a browser must come from \
 this site (`Origin`); other clients send the session's token in `X-CSRF-Token`. Without \
 a session an operation answers 401; when the reviewer's role cannot do it, 403.
 

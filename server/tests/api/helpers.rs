@@ -181,7 +181,7 @@ impl TestApp {
             .get_all("set-cookie")
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("custody_session="))
+            .find(|v| v.starts_with("__Host-custody_session="))
             .and_then(|v| v.split(';').next())
             .expect("a session cookie")
             .to_owned();

@@ -407,9 +407,9 @@ async fn invalid_parameters(backend: Backend) {
             assert!(message.contains(part), "{params:?}: {message}");
         }
 
-        // The server function: `Invalid`, with the same message.
+        // The server function: 400 `Invalid`, with the same message.
         let (status, answer) = list(&app, params).await;
-        assert_eq!(status, 500, "{params:?}");
+        assert_eq!(status, 400, "{params:?}");
         assert_eq!(answer, json!({ "Invalid": message }), "{params:?}");
     }
 }

@@ -75,14 +75,16 @@ async fn sign_in(client: &reqwest::Client, base: &str) -> reqwest::header::Heade
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find_map(|v| {
-            v.strip_prefix("custody_session=")
+            v.strip_prefix("__Host-custody_session=")
                 .and_then(|v| v.split(';').next())
         })
         .expect("a session cookie")
         .to_owned();
     headers.insert(
         "cookie",
-        format!("custody_session={cookie}").parse().expect("cookie"),
+        format!("__Host-custody_session={cookie}")
+            .parse()
+            .expect("cookie"),
     );
     headers.insert("x-csrf-token", response.headers()["x-csrf-token"].clone());
     headers

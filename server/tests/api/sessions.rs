@@ -28,17 +28,33 @@ async fn a_sign_in_sets_a_locked_down_cookie_and_the_database_holds_only_its_has
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("custody_session="))
+        .find(|v| v.starts_with("__Host-custody_session="))
         .expect("a session cookie")
         .to_owned();
     for attribute in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
         assert!(cookie.contains(attribute), "{attribute} in {cookie}");
     }
+    assert!(
+        !cookie.contains("Domain"),
+        "a __Host- cookie names no domain"
+    );
     let token = cookie
-        .trim_start_matches("custody_session=")
+        .trim_start_matches("__Host-custody_session=")
         .split(';')
         .next()
         .expect("token");
+    // The same token under the name without the prefix (which a neighbouring
+    // subdomain could set) is not a session.
+    assert_eq!(
+        app.session_status(&format!("custody_session={token}"))
+            .await,
+        401
+    );
+    assert_eq!(
+        app.session_status(&format!("__Host-custody_session={token}"))
+            .await,
+        200
+    );
     let stored = app
         .count(&format!(
             "SELECT COUNT(*) FROM sessions WHERE token_hash = '{token}'"
@@ -85,7 +101,7 @@ async fn signing_in_rotates_the_session_and_signing_out_ends_it() {
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("custody_session="))
+        .find(|v| v.starts_with("__Host-custody_session="))
         .and_then(|v| v.split(';').next())
         .expect("a new cookie")
         .to_owned();
