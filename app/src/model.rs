@@ -735,6 +735,8 @@ pub struct Reverified {
     pub stored_verdict: String,
     /// The verdict now (or `malformed`).
     pub verdict_now: String,
-    /// True when the bytes and the verdict are as stored.
+    /// True when the bytes, the verdict and every row are as stored.
     pub ok: bool,
+    /// Each difference found, in words (empty when `ok`).
+    pub differences: Vec<String>,
 }

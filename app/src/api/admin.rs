@@ -139,18 +139,19 @@ pub async fn set_signoff_steps(steps: u32) -> Result<(), ApiError> {
 }
 
 ui_function! { "/api/bundles/reverify", "ui_reverify_bundles", Vec<Reverified>,
-/// Re-reads every stored bundle, recomputing its digest and verdict against the current trust roots.
+/// Re-reads every stored bundle against what the review log says of its upload: its address, its verdict with the roots it was verified with, its transcript and every row read from it.
 #[server(endpoint = "bundles/reverify")]
 pub async fn reverify_bundles() -> Result<Vec<Reverified>, ApiError> {
     use crate::store::review_log::{record, Actor, Entry};
     let admin = require(Permission::Administer)?;
     let db = db()?;
     let options = use_context::<crate::store::bundles::IngestOptions>().unwrap_or_default();
-    let results = crate::store::bundles::reverify(&db, options).await?;
+    let key = server_key()?;
+    let results = crate::store::bundles::reverify(&db, &key, options).await?;
     let mismatched = results.iter().filter(|r| !r.ok).count();
     record(
         &db,
-        &server_key()?,
+        &key,
         Entry {
             actor: Actor::Reviewer(&admin),
             action: "reverify",

@@ -98,7 +98,14 @@ fn TrustRoots() -> impl IntoView {
                                 {format!("{} bundles re-read; {} differ from what was stored.", results.len(), bad.len())}
                             </p>
                             <ul class="text-sm">
-                                {bad.into_iter().map(|r| view! { <li class="font-mono text-xs">{format!("{}: stored {}, now {}", r.sha256, r.stored_verdict, r.verdict_now)}</li> }).collect_view()}
+                                {bad.into_iter().map(|r| view! {
+                                    <li class="text-xs">
+                                        <span class="font-mono">{r.sha256.clone()}</span>
+                                        <ul class="ml-4 list-disc">
+                                            {r.differences.iter().map(|d| view! { <li>{crate::escape::visible(d)}</li> }).collect_view()}
+                                        </ul>
+                                    </li>
+                                }).collect_view()}
                             </ul>
                         }.into_any()
                     }

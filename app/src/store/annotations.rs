@@ -392,7 +392,8 @@ pub(crate) async fn check_against_log(
             .get("action")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        if matches!(action, "annotation" | "comment" | "signoff") && !seen.contains(seq) {
+        if matches!(action, "annotation" | "comment" | "signoff" | "finding") && !seen.contains(seq)
+        {
             problems.push(format!(
                 "entry {seq} records a {action} whose record is gone"
             ));

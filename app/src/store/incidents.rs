@@ -56,9 +56,26 @@ const COLUMNS: &str = "SELECT i.id, i.title, i.status, i.severity, i.assignee, i
      (SELECT MAX(b.last_event_at) FROM bundles b WHERE b.incident_id = i.id)";
 
 /// Opens an incident and returns its number.
-pub async fn create(db: &Db, new: &NewIncident) -> Result<i64, StoreError> {
-    let mut conn = db.pool().acquire().await?;
-    insert(&mut *conn, new).await
+pub async fn create(
+    db: &Db,
+    key: &super::review_log::ServerKey,
+    by: super::review_log::Actor<'_>,
+    new: &NewIncident,
+) -> Result<i64, StoreError> {
+    let mut rec = super::review_log::Recorder::begin(db, key).await?;
+    let id = insert(rec.conn(), new).await?;
+    rec.append(super::review_log::Entry {
+        actor: by,
+        action: "incident.open",
+        incident: Some(id),
+        bundle: None,
+        event: None,
+        summary: format!("opened incident #{id}: {}", new.title),
+        details: serde_json::json!({ "title": new.title, "severity": new.severity.as_str() }),
+    })
+    .await?;
+    rec.commit().await?;
+    Ok(id)
 }
 
 /// Opens an incident with `conn` (a transaction's, say) and returns its number.

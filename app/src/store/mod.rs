@@ -13,6 +13,7 @@ pub mod events;
 pub mod exports;
 pub mod findings;
 pub mod incidents;
+mod replay;
 pub mod review_log;
 pub mod sessions;
 pub mod signoffs;

@@ -20,6 +20,8 @@ use super::{now, Db, StoreError};
 pub const EMITTER: &str = "custody-server";
 /// The bundle ID of an exported log.
 pub const BUNDLE_ID: &str = "custody-review-log";
+/// The actor the command line is logged as.
+pub const CLI_ACTOR: &str = "custody-cli";
 /// Entries per page of [`list`].
 pub const PAGE: usize = 100;
 
@@ -70,7 +72,7 @@ impl Actor<'_> {
     pub fn id(&self) -> &str {
         match self {
             Actor::Reviewer(r) => &r.username,
-            Actor::Cli => "custody-cli",
+            Actor::Cli => CLI_ACTOR,
         }
     }
 
@@ -366,6 +368,39 @@ fn signed_fields(payload: &str) -> Option<(u64, String, String, Value)> {
 /// signed payload says; and that every annotation, comment and sign-off matches the
 /// entry that recorded it. Deleting or editing an entry or a record shows here.
 pub async fn check(db: &Db, key: &ServerKey) -> Result<LogIntegrity, StoreError> {
+    let Read {
+        entries,
+        head,
+        signed,
+        mut problems,
+    } = read(db, key).await?;
+    super::annotations::check_against_log(db, &signed, &mut problems).await?;
+    super::replay::check(db, &signed, &mut problems).await?;
+    Ok(LogIntegrity {
+        entries,
+        intact: problems.is_empty(),
+        problems,
+        head,
+        public_key: key.public_key().to_hex(),
+    })
+}
+
+/// The log as read and verified under the server's key.
+pub(crate) struct Read {
+    /// Entries stored.
+    pub entries: u64,
+    /// The newest entry's digest.
+    pub head: Option<String>,
+    /// Each entry whose signature held, by sequence number: who, and what it says.
+    pub signed: super::replay::Signed,
+    /// What does not check out in the log itself.
+    pub problems: Vec<String>,
+}
+
+/// Reads the whole log and verifies it as a bundle: each entry's signature, chain
+/// link and inclusion, and that the columns beside each entry say what its signed
+/// payload says.
+pub(crate) async fn read(db: &Db, key: &ServerKey) -> Result<Read, StoreError> {
     let rows = all(db).await?;
     let public = key.public_key();
     let mut problems = Vec::new();
@@ -453,12 +488,10 @@ pub async fn check(db: &Db, key: &ServerKey) -> Result<LogIntegrity, StoreError>
             )),
         }
     }
-    super::annotations::check_against_log(db, &signed, &mut problems).await?;
-    Ok(LogIntegrity {
+    Ok(Read {
         entries: rows.len() as u64,
-        intact: problems.is_empty(),
-        problems,
         head: rows.last().map(|r| r.0 .8.clone()),
-        public_key: public.to_hex(),
+        signed,
+        problems,
     })
 }

@@ -69,11 +69,16 @@ pub async fn remove(
     key_or_keyid: &str,
 ) -> Result<bool, StoreError> {
     let mut rec = Recorder::begin(db, server).await?;
-    let removed = sqlx::query("DELETE FROM trust_roots WHERE public_key = $1 OR keyid = $1")
-        .bind(key_or_keyid)
-        .execute(rec.conn())
-        .await?;
-    if removed.rows_affected() > 0 {
+    let keys: Vec<(String,)> =
+        sqlx::query_as("SELECT public_key FROM trust_roots WHERE public_key = $1 OR keyid = $1")
+            .bind(key_or_keyid)
+            .fetch_all(rec.conn())
+            .await?;
+    for (key,) in &keys {
+        sqlx::query("DELETE FROM trust_roots WHERE public_key = $1")
+            .bind(key)
+            .execute(rec.conn())
+            .await?;
         rec.append(Entry {
             actor: by,
             action: "trust_root.remove",
@@ -81,12 +86,12 @@ pub async fn remove(
             bundle: None,
             event: None,
             summary: format!("removed root key {key_or_keyid}"),
-            details: serde_json::json!({ "key": key_or_keyid }),
+            details: serde_json::json!({ "key": key_or_keyid, "publicKey": key }),
         })
         .await?;
     }
     rec.commit().await?;
-    Ok(removed.rows_affected() > 0)
+    Ok(!keys.is_empty())
 }
 
 /// Every root, oldest first.

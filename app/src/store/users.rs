@@ -134,7 +134,11 @@ pub async fn add(
         bundle: None,
         event: None,
         summary: format!("added user {username} as {}", role.label().to_lowercase()),
-        details: json!({ "user": username, "role": role.as_str() }),
+        details: json!({
+            "user": username,
+            "role": role.as_str(),
+            "passwordDigest": super::replay::password_digest(&hash),
+        }),
     })
     .await?;
     rec.commit().await?;
@@ -294,6 +298,7 @@ pub async fn set_password(
         return Err(AccountError::WeakPassword);
     }
     let hash = hash_password(password)?;
+    let digest = super::replay::password_digest(&hash);
     update(
         db,
         key,
@@ -303,7 +308,7 @@ pub async fn set_password(
         (
             "user.password",
             format!("set a new password for {username}"),
-            json!({ "user": username }),
+            json!({ "user": username, "passwordDigest": digest }),
         ),
     )
     .await?;

@@ -438,22 +438,18 @@ pub fn reverify(args: &ReverifyArgs) -> Outcome {
             .build()?;
         runtime.block_on(async {
             let db = args.store.open().await?;
-            let lines = bundles::reverify(&db, args.limits.ingest_options()).await?;
+            let key = args.store.key()?;
+            let lines = bundles::reverify(&db, &key, args.limits.ingest_options()).await?;
             let mut bad = 0;
             for line in &lines {
                 if line.ok {
                     println!("ok        {} {}", line.sha256, line.verdict_now);
                 } else {
                     bad += 1;
-                    let what = if line.actual_sha256 != line.sha256 {
-                        format!("stored bytes now hash to {}", line.actual_sha256)
-                    } else {
-                        format!(
-                            "verdict was {} and is now {}",
-                            line.stored_verdict, line.verdict_now
-                        )
-                    };
-                    println!("MISMATCH  {} {what}", line.sha256);
+                    println!("MISMATCH  {}", line.sha256);
+                    for difference in &line.differences {
+                        println!("          {}", app::escape::terminal(difference));
+                    }
                 }
             }
             println!("{} bundles, {} mismatched", lines.len(), bad);

@@ -85,6 +85,18 @@ impl IntoResponse for HttpError {
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
+        // Refused before its body was read (too large, or no memory for it): the
+        // rest of the body is never read, so the connection cannot carry another
+        // request, and the client is told not to reuse it.
+        if matches!(
+            self.status,
+            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::SERVICE_UNAVAILABLE
+        ) {
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
         response
     }
 }

@@ -103,6 +103,8 @@ async fn create(
     }
     let id = incidents::create(
         &state.db,
+        &state.key,
+        app::store::review_log::Actor::Reviewer(&reviewer),
         &NewIncident {
             title,
             description: new.description,
@@ -111,20 +113,6 @@ async fn create(
     )
     .await?;
     let detail = HttpError::found(incidents::get(&state.db, id).await?, "incident")?;
-    app::store::review_log::record(
-        &state.db,
-        &state.key,
-        app::store::review_log::Entry {
-            actor: app::store::review_log::Actor::Reviewer(&reviewer),
-            action: "incident.open",
-            incident: Some(id),
-            bundle: None,
-            event: None,
-            summary: format!("opened incident #{id}: {}", detail.incident.title),
-            details: serde_json::json!({ "title": detail.incident.title, "severity": new.severity.as_str() }),
-        },
-    )
-    .await?;
     Ok((StatusCode::CREATED, Json(detail)))
 }
 

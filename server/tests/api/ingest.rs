@@ -445,7 +445,7 @@ async fn reverify(backend: Backend) {
         assert_eq!(response.status(), 200);
     }
     let options = server::config::LimitsConfig::default().ingest_options();
-    let lines = app::store::bundles::reverify(&app.db, options)
+    let lines = app::store::bundles::reverify(&app.db, &app.key, options)
         .await
         .expect("reverify");
     assert_eq!(lines.len(), 2);
@@ -464,7 +464,7 @@ async fn reverify(backend: Backend) {
         .execute(app.db.pool())
         .await
         .expect("edit");
-    let lines = app::store::bundles::reverify(&app.db, options)
+    let lines = app::store::bundles::reverify(&app.db, &app.key, options)
         .await
         .expect("reverify");
     let bad: Vec<_> = lines.iter().filter(|l| !l.ok).collect();

@@ -2,6 +2,7 @@
 
 mod access;
 mod accounts;
+mod at_rest;
 mod connections;
 mod exports;
 mod findings;

@@ -30,12 +30,16 @@ async fn the_incidents_page_lists_incidents_from_the_database() {
     };
     incidents::create(
         &app.db,
+        &app.key,
+        app::store::review_log::Actor::Cli,
         &new("Prod config changed by deploy agent", Severity::Critical),
     )
     .await
     .expect("create");
     incidents::create(
         &app.db,
+        &app.key,
+        app::store::review_log::Actor::Cli,
         &new("Secrets <export> via tool call", Severity::High),
     )
     .await
