@@ -271,6 +271,7 @@ async fn store(
             description,
             severity,
         } => {
+            let digest = super::replay::text_digest(&description);
             let id = incidents::insert(
                 &mut *tx,
                 &incidents::NewIncident {
@@ -280,7 +281,7 @@ async fn store(
                 },
             )
             .await?;
-            (id, Some((title, severity)))
+            (id, Some((title, severity, digest)))
         }
     };
     let at = now();
@@ -361,10 +362,11 @@ async fn store(
         "events": events,
         "roots": roots,
     });
-    if let Some((title, severity)) = opened {
+    if let Some((title, severity, description)) = opened {
         details["openedIncident"] = serde_json::json!({
             "title": title,
             "severity": severity.as_str(),
+            "descriptionDigest": description,
         });
     }
     review_log::append(

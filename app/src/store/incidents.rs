@@ -71,7 +71,11 @@ pub async fn create(
         bundle: None,
         event: None,
         summary: format!("opened incident #{id}: {}", new.title),
-        details: serde_json::json!({ "title": new.title, "severity": new.severity.as_str() }),
+        details: serde_json::json!({
+            "title": new.title,
+            "severity": new.severity.as_str(),
+            "descriptionDigest": super::replay::text_digest(&new.description),
+        }),
     })
     .await?;
     rec.commit().await?;

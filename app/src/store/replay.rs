@@ -34,7 +34,13 @@ pub(crate) struct Upload {
 /// The digest of a password hash that an entry records: it shows that a hash was
 /// replaced outside the log, and says nothing of the password.
 pub(crate) fn password_digest(hash: &str) -> String {
-    hex::encode(Sha256::digest(hash.as_bytes()))
+    text_digest(hash)
+}
+
+/// The SHA-256 of `text`, hex: what an entry records of a long text (an incident's
+/// description) to show later that it was not edited.
+pub(crate) fn text_digest(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 /// Each bundle's upload as the log records it, by address.
@@ -107,6 +113,7 @@ struct Incident {
     seq: i64,
     title: Option<String>,
     severity: Option<String>,
+    description: Option<String>,
     status: String,
     status_seq: i64,
     assignee: Option<String>,
@@ -208,6 +215,10 @@ pub(crate) async fn check(
                         .map(str::to_owned);
                     incident.severity = opened
                         .get("severity")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned);
+                    incident.description = opened
+                        .get("descriptionDigest")
                         .and_then(Value::as_str)
                         .map(str::to_owned);
                 }
@@ -333,11 +344,12 @@ pub(crate) async fn check(
     }
 
     // Incidents.
-    let rows: Vec<(i64, String, String, String, Option<String>)> =
-        sqlx::query_as("SELECT id, title, severity, status, assignee FROM incidents ORDER BY id")
-            .fetch_all(db.pool())
-            .await?;
-    for (id, title, severity, status, assignee) in &rows {
+    let rows: Vec<(i64, String, String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT id, title, severity, status, assignee, description FROM incidents ORDER BY id",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    for (id, title, severity, status, assignee, description) in &rows {
         let Some(logged) = incidents.get(id) else {
             problems.push(format!(
                 "incidents: #{id} is not in the log (opened outside Custody)"
@@ -355,6 +367,16 @@ pub(crate) async fn check(
             problems.push(format!(
                 "incidents: #{id} has severity {severity}; the log says {} (entry {})",
                 logged.severity.as_deref().unwrap_or_default(),
+                logged.seq
+            ));
+        }
+        if logged
+            .description
+            .as_ref()
+            .is_some_and(|d| *d != text_digest(description))
+        {
+            problems.push(format!(
+                "incidents: #{id}'s description was edited outside the log (entry {})",
                 logged.seq
             ));
         }

@@ -100,6 +100,11 @@ async fn edits_at_rest(backend: Backend) {
     .await;
     edit(
         &app,
+        "UPDATE incidents SET description = 'nothing to see' WHERE id = (SELECT MAX(id) FROM incidents)",
+    )
+    .await;
+    edit(
+        &app,
         &format!(
             "INSERT INTO trust_roots (public_key, keyid, label, added_at) \
              VALUES ('{}', 'k', 'slipped in', '2026-01-01T00:00:00Z')",
@@ -170,6 +175,7 @@ async fn edits_at_rest(backend: Backend) {
         ),
     );
     named(&found, "has status signed_off; the log says open");
+    named(&found, "'s description was edited outside the log");
     named(&found, "records a finding whose record is gone");
     named(
         &found,

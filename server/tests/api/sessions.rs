@@ -171,6 +171,29 @@ async fn idle_and_absolute_timeouts_end_a_session() {
 }
 
 #[tokio::test]
+async fn sessions_never_used_again_are_purged_at_the_next_sign_in() {
+    let app = spawn_app().await;
+    app.user("ana", Role::Auditor).await;
+    // Forty sessions whose browsers went away: never used again.
+    for _ in 0..40 {
+        app.login("ana", PASSWORD).await.expect("signs in");
+    }
+    let ago = |minutes: i64| {
+        (chrono::Utc::now() - chrono::Duration::minutes(minutes))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    sqlx::query("UPDATE sessions SET last_seen_at = $1")
+        .bind(ago(31))
+        .execute(app.db.pool())
+        .await
+        .expect("age the sessions");
+    // One signed in a minute ago stays.
+    let live = app.login("ana", PASSWORD).await.expect("signs in");
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 1);
+    assert_eq!(app.session_status(&live.cookie).await, 200);
+}
+
+#[tokio::test]
 async fn repeated_failures_lock_the_account_for_a_while() {
     let app = spawn_app().await;
     app.user("ana", Role::Auditor).await;
