@@ -93,8 +93,10 @@ async function expectInert(page: Page, url: string, ready: (page: Page) => Promi
     links: [...document.querySelectorAll('a[href]')].filter((a) => a.getAttribute('href')!.trim().toLowerCase().startsWith('javascript:')).length,
     title: document.title,
     hidden: /[\u202a-\u202e\u2066-\u2069\u200b-\u200f]/.test(document.title),
+    // Nowhere on the page is a character that reorders or hides text left raw.
+    hiddenInPage: /[\u202a-\u202e\u2066-\u2069\u200b-\u200f]/.test(document.body.innerText),
   }));
-  expect(injected, url).toMatchObject({ refresh: 0, scripts: 0, images: 0, links: 0, hidden: false });
+  expect(injected, url).toMatchObject({ refresh: 0, scripts: 0, images: 0, links: 0, hidden: false, hiddenInPage: false });
   expect(dialogs, `${url}: no dialog opened`).toEqual([]);
 }
 

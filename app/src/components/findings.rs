@@ -35,7 +35,7 @@ fn disposition_line(d: &Disposition) -> impl IntoView {
         <div class="text-sm">
             <span class="font-medium">{d.decision.label()}</span>
             <span class="text-slate-500">{format!(" by {} at {}", d.reviewer, d.created_at)}</span>
-            <p class="whitespace-pre-wrap break-words">{d.reason.clone()}</p>
+            <p class="whitespace-pre-wrap break-words">{crate::escape::visible(&d.reason)}</p>
         </div>
     }
 }
@@ -233,7 +233,7 @@ fn FindingCard(
                                 on:click=move |ev| { ev.prevent_default(); jump(index); }
                                 class="font-mono text-xs underline">{format!("#{index}")}</a>
                             <span class="ml-2 text-slate-500">{e.kind.clone().unwrap_or_else(|| "unreadable".into())}</span>
-                            <span class="ml-2">{e.summary.clone().unwrap_or_default()}</span>
+                            <span class="ml-2">{crate::escape::visible(e.summary.as_deref().unwrap_or_default())}</span>
                         </li>
                     }
                 }).collect_view()}

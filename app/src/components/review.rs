@@ -198,7 +198,7 @@ fn row(term: &'static str, value: Option<String>) -> Option<impl IntoView> {
     value.filter(|v| !v.is_empty()).map(|v| {
         view! {
             <dt class="text-slate-500">{term}</dt>
-            <dd class="break-all">{v}</dd>
+            <dd class="break-all">{crate::escape::visible(&v)}</dd>
         }
     })
 }
@@ -344,7 +344,7 @@ fn Inspector(
         };
         view! {
             <div data-testid="inspector" data-index=mark.index data-standing=format!("{:?}", mark.standing).to_lowercase()>
-                <h3 class="font-semibold">{format!("#{} · {}", mark.index, mark.summary)}</h3>
+                <h3 class="font-semibold">{crate::escape::visible(&format!("#{} · {}", mark.index, mark.summary))}</h3>
                 <p class="text-sm text-slate-500">{format!("{} · {} in the lane of {} ({})", if mark.time.is_empty() { "time unknown".to_owned() } else { evidence::time::readable(&mark.time) }, if mark.kind.is_empty() { "unreadable" } else { &mark.kind }, lane.label, lane.kind.label())}{mark.human.then_some(" · a human decision")}</p>
                 <ul class="mt-3 space-y-1 text-sm">{checks}</ul>
                 <dl class="mt-3 grid grid-cols-[max-content_1fr] gap-x-3 gap-y-1 text-sm">

@@ -316,7 +316,7 @@ fn Workflow(
                         Ok(page) => view! {
                             <ul class="mt-1 space-y-0.5 text-sm" data-testid="incident-history">
                                 {page.entries.into_iter().map(|e| view! {
-                                    <li><span class="font-mono text-xs text-slate-500">{e.at}</span>" "<span class="font-medium">{e.actor}</span>" "{e.summary}</li>
+                                    <li><span class="font-mono text-xs text-slate-500">{e.at}</span>" "<span class="font-medium">{e.actor}</span>" "{crate::escape::visible(&e.summary)}</li>
                                 }).collect_view()}
                             </ul>
                         }.into_any(),
