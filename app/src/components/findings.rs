@@ -220,10 +220,10 @@ fn FindingCard(
         <article class="rounded-lg border border-slate-200 p-4 dark:border-slate-800" data-testid="finding" data-rule=f.rule.clone() data-key=f.key.clone() data-disposition=status>
             <div class="flex flex-wrap items-center gap-2">
                 <Badge tone=severity_tone(&f.severity) text=f.severity.clone()/>
-                <h3 class="font-semibold">{f.title.clone()}</h3>
+                <h3 class="font-semibold">{crate::escape::visible(&f.title)}</h3>
                 <code class="text-xs text-slate-500">{f.rule.clone()}</code>
             </div>
-            <p class="mt-1 whitespace-pre-wrap break-words text-sm">{f.detail.clone()}</p>
+            <p class="mt-1 whitespace-pre-wrap break-words text-sm">{crate::escape::visible(&f.detail)}</p>
             <ol class="mt-2 space-y-0.5 text-sm" aria-label="Events that prove it">
                 {f.events.iter().map(|e| {
                     let index = e.index;
@@ -342,13 +342,13 @@ pub fn IncidentFindings(incident: i64) -> impl IntoView {
                             <li class="rounded-lg border border-slate-200 p-3 dark:border-slate-800" data-testid="finding" data-rule=f.rule.clone() data-disposition=status>
                                 <div class="flex flex-wrap items-center gap-2">
                                     <Badge tone=severity_tone(&f.severity) text=f.severity.clone()/>
-                                    <a class="font-semibold underline" href=format!("/bundles/{}?event={first}", f.bundle)>{f.title.clone()}</a>
+                                    <a class="font-semibold underline" href=format!("/bundles/{}?event={first}", f.bundle)>{crate::escape::visible(&f.title)}</a>
                                     <span class="text-xs text-slate-500">{match &f.disposition {
                                         Some(d) => format!("{} by {}", d.decision.label(), d.reviewer),
                                         None => "no disposition yet".to_owned(),
                                     }}</span>
                                 </div>
-                                <p class="mt-1 whitespace-pre-wrap break-words text-sm">{f.detail.clone()}</p>
+                                <p class="mt-1 whitespace-pre-wrap break-words text-sm">{crate::escape::visible(&f.detail)}</p>
                                 {controls(&f)}
                             </li>
                         }

@@ -79,7 +79,7 @@ fn Overview(overview: IncidentOverview, changed: RwSignal<u32>) -> impl IntoView
             </p>
             // Descriptions are text written by whoever opened the incident: shown as text.
             <p class="mt-3 max-w-3xl whitespace-pre-wrap text-slate-700 dark:text-slate-300">
-                {detail.description}
+                {crate::escape::visible(&detail.description)}
             </p>
         </div>
         <Workflow id=incident.id status=incident.status assignee=incident.assignee.clone() changed/>
@@ -129,7 +129,7 @@ fn Facts(facts: IncidentFacts) -> impl IntoView {
                     } else {
                         view! {
                             <ul class="space-y-0.5 font-mono text-xs">
-                                {resources.into_iter().map(|r| view! { <li class="break-all">{r}</li> }).collect_view()}
+                                {resources.into_iter().map(|r| view! { <li class="break-all">{crate::escape::visible(&r)}</li> }).collect_view()}
                             </ul>
                         }
                         .into_any()
@@ -171,9 +171,9 @@ fn Actors(label: &'static str, testid: &'static str, actors: Vec<ActorFact>) -> 
                                 );
                                 view! {
                                     <li>
-                                        {a.name.clone().unwrap_or_else(|| a.actor_id.clone())}
+                                        {crate::escape::visible(a.name.as_deref().unwrap_or(&a.actor_id))}
                                         {a.name.is_some().then(|| view! {
-                                            <span class="ml-1 font-mono text-xs text-slate-500">{a.actor_id.clone()}</span>
+                                            <span class="ml-1 font-mono text-xs text-slate-500">{crate::escape::visible(&a.actor_id)}</span>
                                         })}
                                         <span class="ml-1 text-xs text-slate-500">{events}</span>
                                     </li>
@@ -204,7 +204,7 @@ fn Bundles(bundles: Vec<BundleSummary>) -> impl IntoView {
                                     <tr>
                                         <td class="px-4 py-2">
                                             <a href=format!("/bundles/{}", b.sha256) class="font-medium underline" data-testid="bundle-link">
-                                                {if b.name.is_empty() { "(no name)".to_owned() } else { b.name.clone() }}
+                                                {if b.name.is_empty() { "(no name)".to_owned() } else { crate::escape::visible(&b.name) }}
                                             </a>
                                             {b.bundle_id.clone().map(|id| view! {
                                                 <div class="font-mono text-xs text-slate-500">{id}</div>
