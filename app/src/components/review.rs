@@ -337,7 +337,7 @@ fn Inspector(
                 view! {
                     <details class="mt-3">
                         <summary class="cursor-pointer text-sm text-slate-500">"Payload as signed (shown as text)"</summary>
-                        <pre data-testid="inspector-payload" class="mt-1 max-h-80 overflow-auto whitespace-pre-wrap break-all rounded-md bg-slate-50 p-3 font-mono text-xs dark:bg-slate-900">{pretty}</pre>
+                        <pre data-testid="inspector-payload" class="mt-1 max-h-80 overflow-auto whitespace-pre-wrap break-all rounded-md bg-slate-50 p-3 font-mono text-xs dark:bg-slate-900">{crate::escape::visible(&pretty)}</pre>
                     </details>
                 }.into_any()
             }
@@ -478,7 +478,7 @@ fn Results(
             view! {
                 <tr class="cursor-pointer border-t border-slate-100 hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-900" on:click=select data-result-index=index>
                     <td class="px-2 py-1 font-mono">{index}</td>
-                    <td class="px-2 py-1">{summary}</td>
+                    <td class="px-2 py-1">{crate::escape::visible(&summary)}</td>
                     {cells}
                     <td class="px-2 py-1 text-amber-700">{r.warnings.join(", ")}</td>
                 </tr>

@@ -326,7 +326,7 @@ impl Timeline {
                         kind: event.kind.as_str().to_owned(),
                         standing: standing(index),
                         codes: codes(index),
-                        summary: event.summary(),
+                        summary: crate::escape::visible(&event.summary()),
                         human: is_human_decision(event),
                         parent: None,
                         links: Vec::new(),
