@@ -25,6 +25,10 @@ pub enum JsonError {
     /// The bytes are not JSON (with serde_json's line and column).
     #[error("not valid JSON: {0}")]
     Syntax(String),
+    /// The bytes are JSON, but a value is not of the type or range its member
+    /// requires (`-0` or `1.0` where an unsigned integer belongs, say).
+    #[error("valid JSON, but {0}")]
+    Value(String),
 }
 
 /// Parses `bytes` as one strict JSON document nested at most `max_depth` deep.
@@ -251,7 +255,10 @@ fn classify(err: serde_json::Error) -> JsonError {
             .unwrap_or(0);
         return JsonError::TooDeep(depth);
     }
-    JsonError::Syntax(text)
+    match err.classify() {
+        serde_json::error::Category::Data => JsonError::Value(text),
+        _ => JsonError::Syntax(text),
+    }
 }
 
 #[derive(Clone, Copy)]

@@ -100,7 +100,6 @@ fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
     Ok(exit_code(report.status()))
 }
 
-/// The exit code for a status (see the module's documentation).
 /// Says that `file` was refused (`code`, `detail`), as JSON of `format` or as text,
 /// and gives the exit code of a malformed input.
 pub(super) fn refusal(
@@ -130,6 +129,7 @@ pub(super) fn refusal(
     exit_code(Status::Malformed)
 }
 
+/// The exit code for a status (see the module's documentation).
 pub(super) fn exit_code(status: Status) -> u8 {
     match status {
         Status::Verified => 0,

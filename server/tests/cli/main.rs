@@ -194,6 +194,43 @@ fn exit_codes_tell_tampered_untrusted_and_malformed_apart() {
     let (exit, json) = report(dir.path(), "junk.json", "root.pub");
     assert_eq!((exit, json["status"].as_str()), (5, Some("malformed")));
     assert_eq!(json["reasons"][0], "bundle.malformed");
+    // A refusal has the shape bundle-format section 12.5 gives, and no report's members.
+    let mut members: Vec<&str> = json
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    members.sort_unstable();
+    assert_eq!(members, ["detail", "format", "reasons", "status"]);
+    assert_eq!(json["format"], "custody.verification.v1");
+    // Another version, whatever size its number: named as such up to 2^64-1.
+    let bundle = std::fs::read_to_string(dir.path().join("bundle.json")).expect("read");
+    for (version, code) in [
+        ("2", "bundle.unsupported_version"),
+        ("18446744073709551615", "bundle.unsupported_version"),
+        ("18446744073709551616", "bundle.malformed"),
+        ("-0", "bundle.malformed"),
+    ] {
+        let edited = bundle.replacen(
+            "\"custodyBundle\": 1",
+            &format!("\"custodyBundle\": {version}"),
+            1,
+        );
+        let edited = edited.replacen(
+            "\"custodyBundle\":1",
+            &format!("\"custodyBundle\":{version}"),
+            1,
+        );
+        assert_ne!(edited, bundle, "the version is written in the bundle");
+        std::fs::write(dir.path().join("version.json"), edited).expect("write");
+        let (exit, json) = report(dir.path(), "version.json", "root.pub");
+        assert_eq!(
+            (exit, json["reasons"][0].as_str()),
+            (5, Some(code)),
+            "{version}"
+        );
+    }
     // Over the size limit: refused as too large, without being read (a sparse file).
     let huge = std::fs::File::create(dir.path().join("huge.json")).expect("create");
     huge.set_len(evidence::bundle::Limits::default().max_bundle_bytes as u64 + 1)
