@@ -179,6 +179,15 @@ test('a bundle file and a root file are verified offline on the Verify page; tam
   await page.locator('#bundle-file').setInputFiles({ name: 'x.json', mimeType: 'application/json', buffer: Buffer.from('{"not": "a bundle"}') });
   await page.getByRole('button', { name: 'Verify bundle' }).click();
   await expect(page.getByTestId('browser-verdict')).toHaveAttribute('data-status', 'refused');
+  // The version is read as the spec says (section 11.1), as the CLI and the server read it.
+  const good = fs.readFileSync(path.join(demo, 'late-approval.bundle.json'), 'utf8');
+  for (const [version, reason] of [['2', 'bundle.unsupported_version'], ['18446744073709551616', 'bundle.malformed']]) {
+    const edited = good.replace(/"custodyBundle":\s*1/, `"custodyBundle": ${version}`);
+    expect(edited).not.toBe(good);
+    await page.locator('#bundle-file').setInputFiles({ name: 'v.json', mimeType: 'application/json', buffer: Buffer.from(edited) });
+    await page.getByRole('button', { name: 'Verify bundle' }).click();
+    await expect(page.getByTestId('browser-verdict')).toHaveAttribute('data-reason', reason);
+  }
   expect(problems).toEqual([]);
 });
 
