@@ -1,5 +1,30 @@
 import { expect, Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * A bundle made as a team would, with the `custody` command: keys, bindings from its
+ * root for `agent` and a collector (for 2026), and `events` (payloads without `seq`
+ * and `prev`) signed by the agent. The bundle file and the root's public key.
+ */
+export function signedWithCli(name: string, agent: string, events: object[], issuedAt: string) {
+  const bin = process.env.CUSTODY_BIN ?? 'custody';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `custody-${name}-`));
+  const run = (...args: string[]) => execFileSync(bin, args, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  for (const k of ['root', 'agent', 'collector']) run('keygen', k);
+  for (const [key, subject] of [['agent.pub', agent], ['collector.pub', 'collector']]) {
+    run('trust', '--root', 'root.key', '--key', key, '--subject', subject,
+      '--not-before', '2026-01-01T00:00:00Z', '--not-after', '2027-01-01T00:00:00Z', '--out', 'statements.jsonl');
+  }
+  fs.writeFileSync(path.join(dir, 'events.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  const file = path.join(dir, `${name}.bundle.json`);
+  run('sign', '--key', `${agent}=agent.key`, '--collector', 'collector=collector.key', '--statements', 'statements.jsonl',
+    '--issued-at', issuedAt, '-o', file, 'events.jsonl');
+  return { file, root: fs.readFileSync(path.join(dir, 'root.pub'), 'utf8').trim() };
+}
 
 /** DSSE v1 pre-authentication encoding, written here independently of the Rust core. */
 export function pae(payloadType: string, payload: Buffer): Buffer {

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { watchConsole, sameSite } from './helpers';
+import { watchConsole, sameSite, signedWithCli } from './helpers';
 
 // The demo corpus and its root key, written by the custody binary under test.
 const demo = (() => {
@@ -197,28 +197,18 @@ test('the pages that state accounts pass axe-core (WCAG 2 A and AA)', async ({ p
 test('a bundle spanning three days has dated ticks', async ({ page }) => {
   const problems = watchConsole(page);
   // Made as a team would: keys, bindings from its root, events from a JSON Lines file.
-  const bin = process.env.CUSTODY_BIN ?? 'custody';
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-days-'));
-  const run = (...args: string[]) => execFileSync(bin, args, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
-  for (const k of ['root', 'agent', 'collector']) run('keygen', k);
   const agent = 'spiffe://days.example/agent';
-  for (const [key, subject] of [['agent.pub', agent], ['collector.pub', 'collector']]) {
-    run('trust', '--root', 'root.key', '--key', key, '--subject', subject,
-      '--not-before', '2026-01-01T00:00:00Z', '--not-after', '2027-01-01T00:00:00Z', '--out', 'statements.jsonl');
-  }
-  const lines: string[] = [];
+  const events: object[] = [];
   for (const day of ['17', '18', '19']) {
     for (const hour of ['06', '12', '18']) {
-      lines.push(JSON.stringify({
+      events.push({
         emitter: agent, time: `2026-11-${day}T${hour}:00:00Z`, id: `e-${day}-${hour}`, kind: 'tool.call',
         actor: { type: 'agent', id: agent }, tool: { name: 'sync', argumentsHash: `sha256:${'0'.repeat(64)}` },
-      }));
+      });
     }
   }
-  fs.writeFileSync(path.join(dir, 'events.jsonl'), lines.join('\n') + '\n');
-  run('sign', '--key', `${agent}=agent.key`, '--collector', 'collector=collector.key', '--statements', 'statements.jsonl',
-    '--issued-at', '2026-11-20T00:00:00Z', '-o', 'days.bundle.json', 'events.jsonl');
-  const verdict = await verifyOffline(page, path.join(dir, 'days.bundle.json'), fs.readFileSync(path.join(dir, 'root.pub'), 'utf8'));
+  const days = signedWithCli('days', agent, events, '2026-11-20T00:00:00Z');
+  const verdict = await verifyOffline(page, days.file, days.root);
   await expect(verdict).toHaveAttribute('data-status', 'verified');
   await expect(page.getByTestId('timeline-dates')).toHaveText('2026-11-17 to 2026-11-19 (times in UTC)');
   const ticks = await page.getByTestId('timeline').locator('[data-tick]').allTextContents();

@@ -1,10 +1,7 @@
 import { test, expect, Browser, Page } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { authFile } from '../global-setup';
-import { sameSite } from './helpers';
+import { sameSite, signedWithCli } from './helpers';
 
 // Every text an uploader, a producer or a reviewer writes, carrying what would become
 // markup, script, a redirect or a visual spoof if it were ever written as HTML.
@@ -18,30 +15,15 @@ const hostile = (where: string) =>
 
 /** A signed bundle whose actor, tool and side effect carry hostile text, made with the CLI. */
 function hostileBundle() {
-  const bin = process.env.CUSTODY_BIN ?? 'custody';
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-hostile-'));
-  const run = (...args: string[]) => execFileSync(bin, args, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
-  for (const k of ['root', 'agent', 'collector']) run('keygen', k);
   const agent = 'spiffe://hostile.example/agent';
-  for (const [key, subject] of [['agent.pub', agent], ['collector.pub', 'collector']]) {
-    run('trust', '--root', 'root.key', '--key', key, '--subject', subject,
-      '--not-before', '2026-01-01T00:00:00Z', '--not-after', '2027-01-01T00:00:00Z', '--out', 'statements.jsonl');
-  }
   const actor = { type: 'agent', id: agent, name: hostile('actor') };
-  const lines = [
+  return signedWithCli('hostile', agent, [
     { emitter: agent, time: '2026-11-20T10:00:00Z', id: 'e0', kind: 'tool.call', actor,
       initiator: { type: 'human', id: hostile('initiator') },
       tool: { name: hostile('tool'), argumentsHash: `sha256:${'0'.repeat(64)}` } },
     { emitter: agent, time: '2026-11-20T10:00:05Z', id: 'e1', kind: 'side_effect', actor, parent: 'e0',
       change: { resource: hostile('resource'), operation: hostile('operation'), outcome: 'success' } },
-  ];
-  fs.writeFileSync(path.join(dir, 'events.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-  run('sign', '--key', `${agent}=agent.key`, '--collector', 'collector=collector.key', '--statements', 'statements.jsonl',
-    '--issued-at', '2026-11-21T00:00:00Z', '-o', 'hostile.bundle.json', 'events.jsonl');
-  return {
-    file: path.join(dir, 'hostile.bundle.json'),
-    root: fs.readFileSync(path.join(dir, 'root.pub'), 'utf8').trim(),
-  };
+  ], '2026-11-21T00:00:00Z');
 }
 
 const made = hostileBundle();

@@ -46,6 +46,18 @@ fn system_event(id: &str, ext: Value) -> Map<String, Value> {
     }))
 }
 
+/// A clean bundle of one event.
+fn one_event() -> String {
+    let mut b = bound();
+    b.event(
+        &agent(),
+        AGENT,
+        "2026-11-20T10:00:00Z",
+        system_event("e0", json!({})),
+    );
+    finish(&b)
+}
+
 fn finish(b: &BundleBuilder) -> String {
     b.finish(&collector(), COLLECTOR, "spec", "2026-11-21T00:00:00Z")
 }
@@ -68,14 +80,7 @@ fn one_raw_event(payload: &str) -> String {
     if b.signed_event(&envelope).is_ok() {
         return finish(&b);
     }
-    let mut b = bound();
-    b.event(
-        &agent(),
-        AGENT,
-        "2026-11-20T10:00:00Z",
-        system_event("e0", json!({})),
-    );
-    let mut v: Value = serde_json::from_str(&finish(&b)).expect("json");
+    let mut v: Value = serde_json::from_str(&one_event()).expect("json");
     v["events"][0] = serde_json::from_str(&envelope).expect("an envelope");
     v.to_string()
 }
@@ -171,14 +176,7 @@ fn a_byte_order_mark_is_refused() {
 /// keyid naming another key is no warning.
 #[test]
 fn a_keyid_naming_no_key_is_an_ordinary_hint() {
-    let mut b = bound();
-    b.event(
-        &agent(),
-        AGENT,
-        "2026-11-20T10:00:00Z",
-        system_event("e0", json!({})),
-    );
-    let clean = finish(&b);
+    let clean = one_event();
     let own = evidence::bundle::keyid(&agent().public_key());
     for keyid in [
         String::new(),
@@ -317,14 +315,7 @@ fn no_non_canonical_encoding_is_a_key_or_an_r() {
         );
     }
     // A signature's R: an event signed with R replaced fails its integrity check.
-    let mut b = bound();
-    b.event(
-        &agent(),
-        AGENT,
-        "2026-11-20T10:00:00Z",
-        system_event("e0", json!({})),
-    );
-    let clean = finish(&b);
+    let clean = one_event();
     for bytes in &encodings {
         let mut v: Value = serde_json::from_str(&clean).expect("json");
         let sig = v["events"][0]["signatures"][0]["sig"]

@@ -817,12 +817,17 @@ async fn uploads_past_the_memory_budget_wait_then_are_answered_503_with_retry_af
     assert_eq!(stored.status(), 200);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_actor_named_with_wildcards_is_followed_alone() {
+/// A bundle being built whose emitter `agent` has a key (seed `seed + 1`) bound by
+/// a root this server does not trust (seed `seed`), and that key.
+fn agent_bundle(
+    seed: u8,
+) -> (
+    evidence::producer::BundleBuilder,
+    evidence::producer::Signer,
+) {
     use evidence::producer::{BundleBuilder, Signer};
-    let app = spawn(Backend::Sqlite).await;
-    let root = Signer::from_seed([41; 32]);
-    let agent = Signer::from_seed([42; 32]);
+    let root = Signer::from_seed([seed; 32]);
+    let agent = Signer::from_seed([seed + 1; 32]);
     let mut b = BundleBuilder::new();
     b.bind(
         &root,
@@ -831,6 +836,13 @@ async fn an_actor_named_with_wildcards_is_followed_alone() {
         "2026-01-01T00:00:00Z",
         "2027-01-01T00:00:00Z",
     );
+    (b, agent)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_actor_named_with_wildcards_is_followed_alone() {
+    let app = spawn(Backend::Sqlite).await;
+    let (mut b, agent) = agent_bundle(41);
     // `a_b%` names itself; `aXbY` would match it as a LIKE pattern.
     for (i, (actor, on_behalf_of)) in [("a_b%", "a_b%"), ("aXbY", "aXbY"), ("zed", "aXbYY")]
         .into_iter()
@@ -863,20 +875,10 @@ async fn an_actor_named_with_wildcards_is_followed_alone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_event_is_named_with_its_own_code() {
-    use evidence::producer::{BundleBuilder, Signer};
     let app = spawn(Backend::Sqlite).await;
     // The root is not trusted here, and the event is not a valid tool call: the answer
     // names why the bundle cannot be read, not the untrusted key.
-    let root = Signer::from_seed([43; 32]);
-    let agent = Signer::from_seed([44; 32]);
-    let mut b = BundleBuilder::new();
-    b.bind(
-        &root,
-        &agent.public_key(),
-        "agent",
-        "2026-01-01T00:00:00Z",
-        "2027-01-01T00:00:00Z",
-    );
+    let (mut b, agent) = agent_bundle(43);
     let serde_json::Value::Object(body) = serde_json::json!({
         "kind": "tool.call", "id": "e0", "actor": { "type": "agent", "id": "a" },
     }) else {
