@@ -165,6 +165,17 @@ fn a_byte_order_mark_is_refused() {
         Err(Malformed::Structure(why)) => assert!(why.contains("byte order mark"), "{why}"),
         other => panic!("{:?}", other.map(|r| r.status())),
     }
+    // Nor is a member given twice, one spelling escaped, called anything but that.
+    let twice = clean.replacen(
+        "\"custodyBundle\":1",
+        "\"custodyBundle\":1,\"\\u0063ustodyBundle\":1",
+        1,
+    );
+    assert_ne!(twice, clean);
+    match verify(&twice) {
+        Err(Malformed::Structure(why)) => assert!(why.contains("duplicate"), "{why}"),
+        other => panic!("{:?}", other.map(|r| r.status())),
+    }
     let payload = format!("\u{feff}{}", raw_payload("0", "{}"));
     let report = verify(&one_raw_event(&payload)).expect("readable");
     assert_eq!(report.status(), Status::Malformed);
