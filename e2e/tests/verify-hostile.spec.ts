@@ -75,10 +75,12 @@ async function expectInert(page: Page, url: string, ready: (page: Page) => Promi
     links: [...document.querySelectorAll('a[href]')].filter((a) => a.getAttribute('href')!.trim().toLowerCase().startsWith('javascript:')).length,
     title: document.title,
     hidden: /[\u202a-\u202e\u2066-\u2069\u200b-\u200f]/.test(document.title),
+    // No source text leaked into the page (a `view!` attribute the macro misread).
+    leaked: /move \||\.set\(|=> /.test(document.body.innerText),
     // Nowhere on the page is a character that reorders or hides text left raw.
     hiddenInPage: /[\u202a-\u202e\u2066-\u2069\u200b-\u200f]/.test(document.body.innerText),
   }));
-  expect(injected, url).toMatchObject({ refresh: 0, scripts: 0, images: 0, links: 0, hidden: false, hiddenInPage: false });
+  expect(injected, url).toMatchObject({ refresh: 0, scripts: 0, images: 0, links: 0, hidden: false, hiddenInPage: false, leaked: false });
   expect(dialogs, `${url}: no dialog opened`).toEqual([]);
 }
 
@@ -130,6 +132,17 @@ for (const bypassCSP of [false, true]) {
         await p.getByTestId('timeline').locator('[data-mark="1"]').click();
         await expect(p.getByTestId('inspector').getByTestId('account')).toContainText('operation</title>');
       }, dialogs);
+      // Links to what the server sends as it is are plain navigations, not routes of
+      // the app (which answered "Page not found").
+      await page.goto(`/incidents/${incident_id}`);
+      await page.getByTestId('bundle-report').first().click();
+      await expect(page).toHaveURL(new RegExp(`/api/bundles/${sha256}/report$`));
+      await expect(page.locator('body')).toContainText('custody.verification.v1');
+      await page.goto(`/bundles/${sha256}`);
+      await expect(page.getByTestId('raw-bytes')).toBeVisible();
+      await page.getByTestId('raw-bytes').click();
+      await expect(page).toHaveURL(new RegExp(`/api/bundles/${sha256}/raw$`));
+      await expect(page.locator('body')).toContainText('custodyBundle');
       await context.close();
     });
   });

@@ -495,8 +495,8 @@ fn Results(
                 </table>
             </div>
             <div class="mt-2 flex gap-2 text-sm">
-                <button type="button" class="rounded border border-slate-300 px-2 disabled:opacity-40 dark:border-slate-700" disabled=p == 0 on:click=move |_| page.set(p.saturating_sub(1))>"Previous"</button>
-                <button type="button" class="rounded border border-slate-300 px-2 disabled:opacity-40 dark:border-slate-700" disabled=p + 1 >= pages on:click=move |_| page.set(p + 1)>"Next"</button>
+                <button type="button" class="rounded border border-slate-300 px-2 disabled:opacity-40 dark:border-slate-700" disabled={p == 0} on:click=move |_| page.set(p.saturating_sub(1))>"Previous"</button>
+                <button type="button" class="rounded border border-slate-300 px-2 disabled:opacity-40 dark:border-slate-700" disabled={p + 1 >= pages} on:click=move |_| page.set(p + 1)>"Next"</button>
             </div>
         }.into_any()
     };

@@ -164,7 +164,7 @@ fn Bundle(bundle: BundleSummary) -> impl IntoView {
         <p class="mt-2 flex flex-wrap items-center gap-2 text-sm text-slate-600 dark:text-slate-400">
             "The server stored: " <VerdictBadge verdict=bundle.verdict/>
             <span class="font-mono text-xs break-all">{format!("sha256 {}", bundle.sha256)}</span>
-            <a class="underline" href=raw_url.clone()>"raw bytes"</a>
+            <a class="underline" href=raw_url.clone() rel="external" data-testid="raw-bytes">"raw bytes"</a>
         </p>
         <details class="mt-4 rounded-lg border border-slate-200 p-3 dark:border-slate-800">
             <summary class="cursor-pointer text-sm font-medium">"Trust roots used in this browser"</summary>

@@ -219,9 +219,9 @@ fn Bundles(bundles: Vec<BundleSummary>) -> impl IntoView {
                                         <td class="px-4 py-2 whitespace-nowrap">
                                             <a href=format!("/bundles/{}", b.sha256) class="font-medium text-emerald-700 underline dark:text-emerald-400">"timeline"</a>
                                             " · "
-                                            <a href=raw class="underline" download="">"bytes"</a>
+                                            <a href=raw class="underline" download="" rel="external">"bytes"</a>
                                             " · "
-                                            <a href=report class="underline">"report"</a>
+                                            <a href=report class="underline" rel="external" data-testid="bundle-report">"report"</a>
                                         </td>
                                     </tr>
                                 }
