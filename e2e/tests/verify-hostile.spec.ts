@@ -140,9 +140,10 @@ for (const bypassCSP of [false, true]) {
       await expect(page.locator('body')).toContainText('custody.verification.v1');
       await page.goto(`/bundles/${sha256}`);
       await expect(page.getByTestId('raw-bytes')).toBeVisible();
-      await page.getByTestId('raw-bytes').click();
-      await expect(page).toHaveURL(new RegExp(`/api/bundles/${sha256}/raw$`));
-      await expect(page.locator('body')).toContainText('custodyBundle');
+      // The bytes come as an attachment: a download, not a page of the app.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('raw-bytes').click()]);
+      expect(download.url()).toMatch(new RegExp(`/api/bundles/${sha256}/raw$`));
+      expect(fs.readFileSync(await download.path()).toString('utf8')).toContain('custodyBundle');
       await context.close();
     });
   });
