@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { authFile } from '../global-setup';
-import { sameSite, watchConsole } from './helpers';
+import { newSigner, sameSite, watchConsole } from './helpers';
 
 // The demo corpus and its root key, written by the custody binary under test.
 const bin = process.env.CUSTODY_BIN ?? 'custody';
@@ -37,6 +37,21 @@ test('three reviewers, three duties: an admin trusts the root, a compliance revi
   await admin.getByRole('button', { name: 'Trust this root' }).click();
   await expect(admin.getByTestId('trust-roots')).toContainText('Fernhill root');
   await expect(admin.getByRole('link', { name: 'Users' })).toBeVisible();
+  // A root trusted by mistake is removed only once the admin confirms.
+  const spare = newSigner().rawPublicHex;
+  await admin.getByLabel('Public key (hex, base64 or PEM)').fill(spare);
+  await admin.getByLabel('Label').fill('Trusted by mistake');
+  await admin.getByRole('button', { name: 'Trust this root' }).click();
+  const mistaken = admin.getByTestId('trust-roots').locator('tr', { hasText: 'Trusted by mistake' });
+  await expect(mistaken).toBeVisible();
+  admin.once('dialog', (d) => d.dismiss());
+  await mistaken.getByTestId('remove-root').click();
+  await admin.waitForTimeout(300);
+  await expect(mistaken).toBeVisible();
+  admin.once('dialog', (d) => d.accept());
+  await mistaken.getByTestId('remove-root').click();
+  await expect(mistaken).toHaveCount(0);
+  await expect(admin.getByTestId('trust-roots')).toContainText('Fernhill root');
 
   // The compliance reviewer (this test's own page) uploads a bundle: it verifies.
   const stored = await request.post('/api/bundles?name=cicd-change-ticket.bundle.json', {
@@ -54,10 +69,16 @@ test('three reviewers, three duties: an admin trusts the root, a compliance revi
   await expect(page.getByTestId('inspector')).toHaveAttribute('data-index', '7', { timeout: 20_000 });
   await expect(page.getByRole('link', { name: 'Users' })).toHaveCount(0);
   const form = page.getByTestId('annotate-form');
+  // Nothing is preselected before the first judgement.
+  await expect(form.getByLabel('Who is responsible')).toHaveValue('');
   await form.getByLabel('Who is responsible').selectOption('agent_autonomous');
   await form.getByLabel('Rationale').fill('The agent acted alone.');
   await form.getByRole('button', { name: 'Record judgement' }).click();
   await expect(page.getByTestId('responsibility')).toHaveAttribute('data-current', 'agent_autonomous');
+  // Saved: said so, the rationale emptied, the judgement in force preselected.
+  await expect(form.getByTestId('annotate-saved')).toContainText(/^Saved at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+  await expect(form.getByLabel('Rationale')).toHaveValue('');
+  await expect(form.getByLabel('Who is responsible')).toHaveValue('agent_autonomous');
   await form.getByLabel('Who is responsible').selectOption('human_approved_agent_executed');
   await form.getByLabel('Rationale').fill('The reviewer approved PR-1284 first: <b>not markup</b>');
   await form.getByLabel('Tags (comma-separated)').fill('approval, jit');
@@ -69,6 +90,8 @@ test('three reviewers, three duties: an admin trusts the root, a compliance revi
   await page.getByTestId('comment-form').getByLabel('Comment').fill('Ticket CHG-1182 matches.');
   await page.getByRole('button', { name: 'Add comment' }).click();
   await expect(page.getByTestId('comments')).toContainText('Ticket CHG-1182 matches.');
+  await expect(page.getByTestId('comment-saved')).toBeVisible();
+  await expect(page.getByTestId('comment-form').getByLabel('Comment')).toHaveValue('');
   // A compliance reviewer does not sign off chains.
   const chain = page.getByTestId('chain').first();
   await expect(chain).toHaveAttribute('data-status', 'pending');
@@ -126,6 +149,11 @@ test('three reviewers, three duties: an admin trusts the root, a compliance revi
   const signoff = access.getByTestId('signoff-form').first();
   await signoff.getByLabel('Decision').selectOption('approve');
   await signoff.getByLabel('Justification').fill('The request, the approval and the change agree.');
+  // Unconfirmed, the form is not sent.
+  await signoff.getByRole('button', { name: 'Sign' }).click();
+  expect(await signoff.getByTestId('signoff-confirm').evaluate((e: HTMLInputElement) => e.validity.valueMissing)).toBe(true);
+  await expect(access.getByTestId('chain').first()).toHaveAttribute('data-status', 'pending');
+  await signoff.getByTestId('signoff-confirm').check();
   await signoff.getByRole('button', { name: 'Sign' }).click();
   await expect(access.getByTestId('chain').first()).toHaveAttribute('data-status', 'approved');
   await expect(access.getByTestId('signoffs').first()).toContainText('Step 1: approve by access');

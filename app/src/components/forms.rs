@@ -24,3 +24,17 @@ pub fn ActionError(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView
         })
     }
 }
+
+/// When an action last saved (a stored time, RFC 3339), said once it has.
+#[component]
+pub fn Saved(#[prop(into)] at: Signal<Option<String>>, testid: &'static str) -> impl IntoView {
+    move || {
+        at.get().map(|at| {
+            view! {
+                <p role="status" data-testid=testid class="mt-1 text-sm text-emerald-700 dark:text-emerald-400">
+                    {format!("Saved at {}", evidence::time::readable(&at))}
+                </p>
+            }
+        })
+    }
+}

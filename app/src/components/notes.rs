@@ -8,7 +8,7 @@ use crate::components::account::IfCan;
 use crate::model::{Annotation, Permission, Responsibility};
 use crate::pages::ErrorBox;
 
-use crate::components::forms::{failed, ActionError, BUTTON, INPUT};
+use crate::components::forms::{failed, ActionError, Saved, BUTTON, INPUT};
 
 fn judgement(a: &Annotation) -> impl IntoView {
     let tags = (!a.tags.is_empty()).then(|| {
@@ -74,6 +74,31 @@ pub fn EventNotes(bundle: String, index: u64) -> impl IntoView {
             }
         })
     };
+    // The judgement in force, preselected in the form; none before the first.
+    let current = move || {
+        review
+            .get()
+            .and_then(Result::ok)
+            .and_then(|r| r.annotations.first().map(|a| a.responsibility))
+    };
+    // A form that saved is emptied (so a second click cannot post it again) and says
+    // when it was saved.
+    let annotate_form = NodeRef::<leptos::html::Form>::new();
+    let comment_form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(annotate.value().get(), Some(Ok(_))) {
+            if let Some(form) = annotate_form.get_untracked() {
+                form.reset();
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(comment.value().get(), Some(Ok(_))) {
+            if let Some(form) = comment_form.get_untracked() {
+                form.reset();
+            }
+        }
+    });
     let sha = bundle.clone();
     view! {
         <section aria-label="Responsibility" class="mt-4 border-t border-slate-200 pt-3 dark:border-slate-800">
@@ -81,12 +106,13 @@ pub fn EventNotes(bundle: String, index: u64) -> impl IntoView {
             <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>{shown}</Transition>
             <IfCan what=Permission::Annotate>
                 {let (sha1, sha2) = (sha.clone(), sha.clone()); view! {
-                <ActionForm action=annotate attr:class="mt-3 space-y-2" attr:data-testid="annotate-form">
+                <ActionForm action=annotate node_ref=annotate_form attr:class="mt-3 space-y-2" attr:data-testid="annotate-form">
                     <input type="hidden" name="sha256" value=sha1/>
                     <input type="hidden" name="index" value=index/>
                     <label class="block text-sm">"Who is responsible"
-                        <select name="responsibility" class=INPUT>
-                            {Responsibility::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                        <select name="responsibility" class=INPUT required>
+                            <option value="" disabled selected=move || current().is_none()>"Choose…"</option>
+                            {Responsibility::ALL.into_iter().map(|r| view! { <option value=r.as_str() selected=move || current() == Some(r)>{r.label()}</option> }).collect_view()}
                         </select>
                     </label>
                     <label class="block text-sm">"Rationale"
@@ -96,15 +122,17 @@ pub fn EventNotes(bundle: String, index: u64) -> impl IntoView {
                         <input name="tags" class=INPUT/>
                     </label>
                     <button type="submit" class=BUTTON disabled=move || annotate.pending().get()>"Record judgement"</button>
+                    <Saved at=Signal::derive(move || annotate.value().get().and_then(Result::ok).map(|a| a.created_at)) testid="annotate-saved"/>
                     <ActionError error=Signal::derive(move || failed(annotate.value().get()))/>
                 </ActionForm>
-                <ActionForm action=comment attr:class="mt-3 space-y-2" attr:data-testid="comment-form">
+                <ActionForm action=comment node_ref=comment_form attr:class="mt-3 space-y-2" attr:data-testid="comment-form">
                     <input type="hidden" name="sha256" value=sha2/>
                     <input type="hidden" name="index" value=index/>
                     <label class="block text-sm">"Comment"
                         <textarea name="body" required rows="2" class=INPUT></textarea>
                     </label>
                     <button type="submit" class=BUTTON disabled=move || comment.pending().get()>"Add comment"</button>
+                    <Saved at=Signal::derive(move || comment.value().get().and_then(Result::ok).map(|c| c.created_at)) testid="comment-saved"/>
                     <ActionError error=Signal::derive(move || failed(comment.value().get()))/>
                 </ActionForm>
                 }}

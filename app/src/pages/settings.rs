@@ -67,7 +67,7 @@ fn TrustRoots() -> impl IntoView {
                                                 {let key = key.clone(); view! {
                                                 <ActionForm action=remove>
                                                     <input type="hidden" name="key" value=key/>
-                                                    <button type="submit" class="text-sm underline">"Remove"</button>
+                                                    <button type="submit" class="text-sm underline" data-testid="remove-root" on:click=confirm_removal>"Remove"</button>
                                                 </ActionForm>
                                                 }}
                                             </IfCan>
@@ -206,5 +206,18 @@ fn InfoList(info: ServerInfo) -> impl IntoView {
                 {row("Foreign keys", ok(s.foreign_keys, if s.foreign_keys { "on".into() } else { "off".into() }))}
             })}
         </dl>
+    }
+}
+
+/// Asks before a trust root is removed: bundles it verified stay stored, and
+/// uploads after it are no longer trusted under it. Declining cancels the submit.
+fn confirm_removal(ev: leptos::ev::MouseEvent) {
+    let confirmed = window()
+        .confirm_with_message(
+            "Remove this trust root? Bundles it verified stay as they are; uploads from now on are not trusted under it.",
+        )
+        .unwrap_or(false);
+    if !confirmed {
+        ev.prevent_default();
     }
 }
