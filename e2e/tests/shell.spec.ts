@@ -39,9 +39,32 @@ test('the incidents page is server-rendered, hydrates, and says how to load a bu
 });
 
 test('an unknown address gets the 404 page with status 404', async ({ page }) => {
+  const problems = watchConsole(page);
   const response = await page.goto('/no/such/page');
   expect(response?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  // Its scripts run under the CSP: no console error, and the theme button works.
+  const theme = page.getByRole('button', { name: /theme/ });
+  await expect(async () => {
+    await theme.click();
+    await expect(page.locator('html')).toHaveClass(/dark/, { timeout: 500 });
+  }).toPass({ timeout: 15_000 });
+  await theme.click();
+  expect(problems).toEqual([]);
   await page.getByRole('link', { name: 'Back to incidents' }).click();
   await expect(page.getByRole('heading', { name: 'Incidents', exact: true })).toBeVisible();
+});
+
+test('after a wrong password the sign-in form keeps the user name and focuses the password', async ({ browser }) => {
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const page = await context.newPage();
+  await page.goto('/login');
+  await expect(page.getByLabel('User name')).toBeFocused();
+  await page.getByLabel('User name').fill('compliance');
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('login-error')).toBeVisible();
+  await expect(page.getByLabel('User name')).toHaveValue('compliance');
+  await expect(page.getByLabel('Password')).toBeFocused();
+  await context.close();
 });

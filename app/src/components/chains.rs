@@ -159,7 +159,7 @@ fn SignOffForm(
             // A signature is confirmed first: the browser will not send the form unchecked.
             <label class="flex items-start gap-2 text-sm sm:col-span-2">
                 <input type="checkbox" required class="mt-1" data-testid="signoff-confirm"/>
-                "I sign this decision on this chain in my name; it goes into the signed review log and cannot be withdrawn."
+                "I sign this in my name: the signature goes into the signed review log and cannot be withdrawn."
             </label>
             <div class="sm:col-span-2">
                 <button type="submit" class="rounded-md bg-slate-900 px-3 py-1 text-sm font-medium text-white disabled:opacity-50 dark:bg-slate-100 dark:text-slate-900" disabled=move || action.pending().get()>"Sign"</button>

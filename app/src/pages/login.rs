@@ -8,6 +8,9 @@ use leptos_router::hooks::use_query_map;
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_else(|| "/".to_owned());
+    // After a failure the user name is kept, and the password field has the focus.
+    let user = move || query.read().get("user").unwrap_or_default();
+    let has_user = move || !user().is_empty();
     let error = move || {
         query.read().get("error").map(|e| match e.as_str() {
             "locked" => "Too many failed sign-ins for this account: wait 15 minutes and try again.",
@@ -27,10 +30,10 @@ pub fn LoginPage() -> impl IntoView {
             <form method="post" action="/login" class="mt-6 space-y-4">
                 <input type="hidden" name="next" prop:value=next/>
                 <label class="block text-sm font-medium">"User name"
-                    <input name="username" autocomplete="username" required class="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900"/>
+                    <input name="username" autocomplete="username" required prop:value=user autofocus=move || !has_user() class="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900"/>
                 </label>
                 <label class="block text-sm font-medium">"Password"
-                    <input name="password" type="password" autocomplete="current-password" required class="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900"/>
+                    <input name="password" type="password" autocomplete="current-password" required autofocus=has_user class="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900"/>
                 </label>
                 <button type="submit" class="w-full rounded-md bg-slate-900 px-3 py-2 font-medium text-white dark:bg-slate-100 dark:text-slate-900">"Sign in"</button>
             </form>

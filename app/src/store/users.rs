@@ -84,6 +84,12 @@ pub fn password_matches(password: &str, hash: &str) -> bool {
     })
 }
 
+/// Whether `name` is one an account can have (letters, digits, `.`, `_`, `-`, `@`;
+/// 1 to 64 characters): safe to hand back to the sign-in form.
+pub fn is_plain_name(name: &str) -> bool {
+    valid_name(name)
+}
+
 fn valid_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name

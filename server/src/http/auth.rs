@@ -336,8 +336,16 @@ async fn login(
 ) -> Response {
     let json = wants_json(&headers);
     let next = safe_next(form.next.as_deref());
+    // Back to the form, with the user name kept (when it is one an account can have).
+    let user = form.username.trim();
+    let user = if users::is_plain_name(user) { user } else { "" };
     let back = |error: &str| {
-        Redirect::to(&format!("/login?error={error}&next={}", urlencode(&next))).into_response()
+        Redirect::to(&format!(
+            "/login?error={error}&user={}&next={}",
+            urlencode(user),
+            urlencode(&next)
+        ))
+        .into_response()
     };
     let client = peer.ip().to_string();
     match users::authenticate(&state.db, form.username.trim(), &form.password, &client).await {

@@ -72,9 +72,12 @@ pub fn router(state: AppState) -> Router {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            app::shell,
-        ))
+        // The 404 page gets the same context as every page: its inline scripts carry
+        // the request's CSP nonce.
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, app::shell))
         .layer(axum::middleware::from_fn(error::server_fn_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
