@@ -65,10 +65,16 @@ fn TrustRoots() -> impl IntoView {
                                         <td class="px-4 py-2">
                                             <IfCan what=Permission::Administer>
                                                 {let key = key.clone(); view! {
-                                                <ActionForm action=remove>
-                                                    <input type="hidden" name="key" value=key/>
-                                                    <button type="submit" class="text-sm underline" data-testid="remove-root" on:click=confirm_removal>"Remove"</button>
-                                                </ActionForm>
+                                                // Two steps, with or without JavaScript: "Remove…" opens
+                                                // the confirmation, whose button removes.
+                                                <details class="text-sm">
+                                                    <summary class="cursor-pointer underline">"Remove…"</summary>
+                                                    <ActionForm action=remove attr:class="mt-1 space-y-1">
+                                                        <input type="hidden" name="key" value=key/>
+                                                        <p class="text-xs text-slate-600 dark:text-slate-400">"Bundles it verified stay as they are; uploads from now on are not trusted under it."</p>
+                                                        <button type="submit" class="rounded-md bg-red-700 px-2 py-0.5 text-xs font-medium text-white" data-testid="remove-root">"Remove this root"</button>
+                                                    </ActionForm>
+                                                </details>
                                                 }}
                                             </IfCan>
                                         </td>
@@ -209,15 +215,3 @@ fn InfoList(info: ServerInfo) -> impl IntoView {
     }
 }
 
-/// Asks before a trust root is removed: bundles it verified stay stored, and
-/// uploads after it are no longer trusted under it. Declining cancels the submit.
-fn confirm_removal(ev: leptos::ev::MouseEvent) {
-    let confirmed = window()
-        .confirm_with_message(
-            "Remove this trust root? Bundles it verified stay as they are; uploads from now on are not trusted under it.",
-        )
-        .unwrap_or(false);
-    if !confirmed {
-        ev.prevent_default();
-    }
-}
