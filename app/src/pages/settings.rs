@@ -214,4 +214,3 @@ fn InfoList(info: ServerInfo) -> impl IntoView {
         </dl>
     }
 }
-
