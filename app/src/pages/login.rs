@@ -30,7 +30,7 @@ pub fn LoginPage() -> impl IntoView {
             <form method="post" action="/login" class="mt-6 space-y-4">
                 <input type="hidden" name="next" prop:value=next/>
                 <label class="block text-sm font-medium">"User name"
-                    <input name="username" autocomplete="username" required prop:value=user autofocus=move || !has_user() class="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900"/>
+                    <input name="username" autocomplete="username" required value=user autofocus=move || !has_user() class="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900"/>
                 </label>
                 <label class="block text-sm font-medium">"Password"
                     <input name="password" type="password" autocomplete="current-password" required autofocus=has_user class="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900"/>
