@@ -72,8 +72,8 @@ fn verify(bundle: &str) -> Result<bundle::Report, Malformed> {
 
 /// A bundle of one event whose payload is exactly `payload` (JSON text signed as
 /// written, so numbers keep their spelling). When `payload` cannot be read as JSON
-/// the envelope replaces a placeholder after the manifest is signed, so inclusion
-/// fails beside it; what matters here is the event's own verdict.
+/// the envelope takes the place of a clean bundle's one event after its manifest
+/// is signed, so inclusion fails beside it; what matters is the event's own verdict.
 fn one_raw_event(payload: &str) -> String {
     let envelope = agent().envelope_json(bundle::EVENT_TYPE, payload.as_bytes());
     let mut b = bound();

@@ -344,7 +344,7 @@ fn Inspector(
         };
         view! {
             <div data-testid="inspector" data-index=mark.index data-standing=format!("{:?}", mark.standing).to_lowercase()>
-                <h3 class="font-semibold">{crate::escape::visible(&format!("#{} · {}", mark.index, mark.summary))}</h3>
+                <h3 class="font-semibold">{format!("#{} · {}", mark.index, mark.summary)}</h3>
                 <p class="text-sm text-slate-500">{format!("{} · {} in the lane of {} ({})", if mark.time.is_empty() { "time unknown".to_owned() } else { evidence::time::readable(&mark.time) }, if mark.kind.is_empty() { "unreadable" } else { &mark.kind }, lane.label, lane.kind.label())}{mark.human.then_some(" · a human decision")}</p>
                 <ul class="mt-3 space-y-1 text-sm">{checks}</ul>
                 <dl class="mt-3 grid grid-cols-[max-content_1fr] gap-x-3 gap-y-1 text-sm">
@@ -478,7 +478,7 @@ fn Results(
             view! {
                 <tr class="cursor-pointer border-t border-slate-100 hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-900" on:click=select data-result-index=index>
                     <td class="px-2 py-1 font-mono">{index}</td>
-                    <td class="px-2 py-1">{crate::escape::visible(&summary)}</td>
+                    <td class="px-2 py-1">{summary}</td>
                     {cells}
                     <td class="px-2 py-1 text-amber-700">{r.warnings.join(", ")}</td>
                 </tr>

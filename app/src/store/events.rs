@@ -113,7 +113,6 @@ fn time_bound(name: &str, text: &str) -> Result<String, QueryError> {
     })
 }
 
-/// Adds `FROM events e JOIN bundles b …` and `query`'s filters to `q`.
 /// The most characters a text filter of an event query may have: enough for any
 /// identifier, resource or phrase; the review log records the filters of every
 /// export, so no request may make an entry larger than this allows.
@@ -157,6 +156,7 @@ pub fn check_query(query: &EventQuery) -> Result<(), QueryError> {
     Ok(())
 }
 
+/// Adds `FROM events e JOIN bundles b …` and `query`'s filters to `q`.
 pub(crate) fn push_filters(q: &mut Sql<'_>, query: &EventQuery) -> Result<(), QueryError> {
     check_query(query)?;
     q.push(" FROM events e JOIN bundles b ON b.sha256 = e.bundle_sha256 WHERE 1 = 1");

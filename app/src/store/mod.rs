@@ -68,5 +68,10 @@ pub(crate) async fn put_setting(
 
 /// Now, as stored: RFC 3339 in UTC with whole seconds, so that text order is time order.
 pub(crate) fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    stamp(chrono::Utc::now())
+}
+
+/// `t` as stored (see [`now`]).
+pub(crate) fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -31,14 +31,9 @@ pub(crate) struct Upload {
     pub actor: String,
 }
 
-/// The digest of a password hash that an entry records: it shows that a hash was
-/// replaced outside the log, and says nothing of the password.
-pub(crate) fn password_digest(hash: &str) -> String {
-    text_digest(hash)
-}
-
 /// The SHA-256 of `text`, hex: what an entry records of a long text (an incident's
-/// description) to show later that it was not edited.
+/// description) or of a secret's hash (a password's) to show later that it was not
+/// replaced, saying nothing of the secret.
 pub(crate) fn text_digest(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
@@ -282,7 +277,7 @@ pub(crate) async fn check(
         if logged
             .password
             .as_ref()
-            .is_some_and(|digest| *digest != password_digest(hash))
+            .is_some_and(|digest| *digest != text_digest(hash))
         {
             problems.push(format!(
                 "users: account {username}'s password was replaced outside the log"

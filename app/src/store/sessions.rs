@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{Reviewer, Role};
 
-use super::{now, Db, StoreError};
+use super::{now, stamp, Db, StoreError};
 
 /// How long a session lasts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,8 +67,6 @@ pub async fn start(
         csrf: random_token()?,
     };
     let at = chrono::Utc::now();
-    let stamp =
-        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let _writes = db.lock_writes().await;
     let mut tx = db.pool().begin().await?;
     if let Some(old) = replacing {

@@ -143,7 +143,7 @@ pub async fn add(
         details: json!({
             "user": username,
             "role": role.as_str(),
-            "passwordDigest": super::replay::password_digest(&hash),
+            "passwordDigest": super::replay::text_digest(&hash),
         }),
     })
     .await?;
@@ -304,7 +304,7 @@ pub async fn set_password(
         return Err(AccountError::WeakPassword);
     }
     let hash = hash_password(password)?;
-    let digest = super::replay::password_digest(&hash);
+    let digest = super::replay::text_digest(&hash);
     update(
         db,
         key,
@@ -358,8 +358,7 @@ pub async fn authenticate(
     }
     let client: String = client.chars().take(64).collect();
     let now_time = chrono::Utc::now();
-    let since = (now_time - chrono::Duration::seconds(FAILURE_WINDOW_SECS))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let since = super::stamp(now_time - chrono::Duration::seconds(FAILURE_WINDOW_SECS));
     let at = now();
     let account_failures = {
         let _writes = db.lock_writes().await;

@@ -153,7 +153,7 @@ pub struct Mark {
     pub standing: Standing,
     /// The reason codes of its checks that did not pass.
     pub codes: Vec<String>,
-    /// The line a reviewer reads.
+    /// The line a reviewer reads, hidden characters shown as written (`escape::visible`).
     pub summary: String,
     /// A human decided (a request, an approval, a sign-in) rather than software.
     pub human: bool,
