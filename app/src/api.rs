@@ -10,10 +10,12 @@ use crate::model::{IncidentList, IncidentOverview, IncidentQuery, ServerInfo};
 mod admin;
 mod findings;
 mod review;
+mod work;
 
 pub use admin::*;
 pub use findings::*;
 pub use review::*;
+pub use work::*;
 
 #[cfg(feature = "ssr")]
 fn db() -> Result<crate::store::Db, ApiError> {

@@ -3,10 +3,12 @@
 mod accounts;
 mod findings;
 mod review;
+mod work;
 
 pub use accounts::*;
 pub use findings::*;
 pub use review::*;
+pub use work::*;
 
 use serde::{Deserialize, Serialize};
 

@@ -10,7 +10,7 @@ use crate::components::theme::ThemeToggle;
 use crate::model::Permission;
 use crate::pages::{
     BundlePage, IncidentPage, IncidentsPage, LoginPage, NotFound, ReviewLogPage, SettingsPage,
-    UsersPage, VerifyPage,
+    UsersPage, VerifyPage, WorkCount, WorkPage,
 };
 
 /// Applies the remembered (or the system's) theme before the first paint, so a dark
@@ -44,7 +44,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    Me::provide();
+    let me = Me::provide();
+    let work = WorkCount::provide(me);
     view! {
         <Stylesheet id="leptos" href="/pkg/custody.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Custody".to_owned() } else { format!("{page} · Custody") }/>
@@ -60,6 +61,9 @@ pub fn App() -> impl IntoView {
                     </a>
                     <nav aria-label="Main" class="flex flex-1 flex-wrap items-center gap-1 text-sm">
                         <NavLink href="/" label="Incidents"/>
+                        <IfCan what=Permission::Read>
+                            <WorkLink work/>
+                        </IfCan>
                         <NavLink href="/verify" label="Verify"/>
                         <NavLink href="/review-log" label="Review log"/>
                         <NavLink href="/settings" label="Settings"/>
@@ -76,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=IncidentsPage ssr=SsrMode::Async/>
                     <Route path=path!("/incidents/:id") view=IncidentPage ssr=SsrMode::Async/>
                     <Route path=path!("/bundles/:sha") view=BundlePage ssr=SsrMode::Async/>
+                    <Route path=path!("/work") view=WorkPage ssr=SsrMode::Async/>
                     <Route path=path!("/verify") view=VerifyPage/>
                     <Route path=path!("/review-log") view=ReviewLogPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
@@ -87,13 +92,37 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// "My work", with how many things await the reviewer.
+#[component]
+fn WorkLink(work: WorkCount) -> impl IntoView {
+    view! {
+        <A
+            href="/work"
+            exact=true
+            attr:class=NAV_LINK
+            attr:data-testid="nav-work"
+        >
+            "My work"
+            <Transition fallback=|| ()>
+                {move || work.0.get().flatten().filter(|n| *n > 0).map(|n| view! {
+                    <span class="ml-1.5 rounded-full bg-amber-200 px-1.5 py-0.5 text-xs font-semibold text-amber-950" data-testid="work-count">
+                        {n.to_string()}<span class="sr-only">" awaiting you"</span>
+                    </span>
+                })}
+            </Transition>
+        </A>
+    }
+}
+
+const NAV_LINK: &str = "rounded-md px-3 py-1.5 font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 aria-[current=page]:bg-slate-900 aria-[current=page]:text-white dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white dark:aria-[current=page]:bg-slate-100 dark:aria-[current=page]:text-slate-900";
+
 #[component]
 fn NavLink(href: &'static str, label: &'static str) -> impl IntoView {
     view! {
         <A
             href=href
             exact=true
-            attr:class="rounded-md px-3 py-1.5 font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 aria-[current=page]:bg-slate-900 aria-[current=page]:text-white dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white dark:aria-[current=page]:bg-slate-100 dark:aria-[current=page]:text-slate-900"
+            attr:class=NAV_LINK
         >
             {label}
         </A>

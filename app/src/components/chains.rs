@@ -4,10 +4,10 @@
 use leptos::prelude::*;
 
 use crate::api::{fetch_bundle_chains, reviewers, SignOffChain};
-use crate::components::account::{use_me, IfCan};
+use crate::components::account::use_me;
 use crate::components::forms::{failed, ActionError, INPUT};
 use crate::components::verdict::{Badge, Tone};
-use crate::model::{ApprovalChain, ChainStatus, Permission, Role, SignoffDecision};
+use crate::model::{ApprovalChain, CannotSign, ChainStatus, Role, SignoffDecision};
 
 /// The approval chains of bundle `sha`.
 #[component]
@@ -20,6 +20,7 @@ pub fn Chains(sha: String) -> impl IntoView {
         let sha = sha.clone();
         move |_| fetch_bundle_chains(sha.clone())
     });
+    let me = use_me();
     let body = move || {
         let sha = sha.clone();
         chains.get().map(|c| match c {
@@ -36,9 +37,12 @@ pub fn Chains(sha: String) -> impl IntoView {
                     <p class="mb-2 text-xs text-slate-500">{format!("Uploaded by {u}, who cannot sign off its chains.")}</p>
                 })}
                 <ul class="space-y-4">
-                    {found.chains.into_iter().map(|chain| {
-                        let open = found.blocked.is_none() && chain.status == ChainStatus::Pending;
-                        view! { <li><ChainCard sha=sha.clone() chain open action others/></li> }
+                    {found.chains.iter().map(|chain| {
+                        let mine = me.0.get().flatten().map(|who| (
+                            found.open_decisions(chain, &who),
+                            found.refusal(chain, &who, SignoffDecision::Approve),
+                        ));
+                        view! { <li><ChainCard sha=sha.clone() chain=chain.clone() mine action others/></li> }
                     }).collect_view()}
                 </ul>
             }.into_any(),
@@ -57,7 +61,9 @@ pub fn Chains(sha: String) -> impl IntoView {
 fn ChainCard(
     sha: String,
     chain: ApprovalChain,
-    open: bool,
+    /// For the signed-in reviewer: the decisions they may record, and why they may
+    /// not approve (when they may not).
+    mine: Option<(Vec<SignoffDecision>, Option<CannotSign>)>,
     action: ServerAction<SignOffChain>,
     others: Resource<Result<Vec<crate::model::Reviewer>, crate::error::ApiError>>,
 ) -> impl IntoView {
@@ -105,20 +111,27 @@ fn ChainCard(
                     }).collect_view()}
                 </ul>
             })}
-            {open.then(move || view! {
-                <IfCan what=Permission::SignOff>
-                    <SignOffForm sha=sha.clone() chain=form_chain.clone() action others me=me.username()/>
-                </IfCan>
+            {mine.map(|(decisions, why_not)| {
+                let note = why_not
+                    .filter(|w| !matches!(w, CannotSign::NotAccessReviewer | CannotSign::Unverified | CannotSign::Closed))
+                    .map(|w| view! { <p class="mt-2 text-sm text-slate-600 dark:text-slate-300" data-testid="cannot-sign">{format!("You cannot approve or reject: {}.", w.reason())}</p> });
+                let form = (!decisions.is_empty()).then(|| view! {
+                    <SignOffForm sha=sha.clone() chain=form_chain.clone() decisions action others me=me.username()/>
+                });
+                view! { {note} {form} }
             })}
         </article>
     }
     .into_any()
 }
 
+/// The sign-off form for `chain`, offering only `decisions` (those the signed-in
+/// reviewer may record).
 #[component]
-fn SignOffForm(
+pub fn SignOffForm(
     sha: String,
     chain: ApprovalChain,
+    decisions: Vec<SignoffDecision>,
     action: ServerAction<SignOffChain>,
     others: Resource<Result<Vec<crate::model::Reviewer>, crate::error::ApiError>>,
     me: Option<String>,
@@ -130,7 +143,7 @@ fn SignOffForm(
             <input type="hidden" name="chain_digest" value=chain.digest.clone()/>
             <label class="block text-sm">"Decision"
                 <select name="decision" class=INPUT>
-                    {SignoffDecision::ALL.into_iter().map(|d| view! { <option value=d.as_str()>{d.as_str()}</option> }).collect_view()}
+                    {decisions.into_iter().map(|d| view! { <option value=d.as_str()>{d.as_str()}</option> }).collect_view()}
                 </select>
             </label>
             <Transition fallback=|| ()>

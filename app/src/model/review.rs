@@ -253,8 +253,87 @@ pub struct BundleChains {
     pub chains: Vec<ApprovalChain>,
     /// Who uploaded the bundle (they cannot sign off its chains).
     pub uploaded_by: Option<String>,
+    /// Every account the review log names as an uploader of these bytes, with
+    /// [`Self::uploaded_by`]: none of them may sign off its chains.
+    #[serde(default)]
+    pub uploaders: Vec<String>,
     /// Why nothing can be signed off on this bundle, when nothing can.
     pub blocked: Option<String>,
+}
+
+impl BundleChains {
+    /// Why `who` may not record `decision` on `chain` (one of this bundle's), or
+    /// `None` when they may: the one rule the sign-off form and the store both follow.
+    pub fn refusal(
+        &self,
+        chain: &ApprovalChain,
+        who: &super::Reviewer,
+        decision: SignoffDecision,
+    ) -> Option<CannotSign> {
+        if who.role != super::Role::AccessReviewer {
+            Some(CannotSign::NotAccessReviewer)
+        } else if self.blocked.is_some() {
+            Some(CannotSign::Unverified)
+        } else if chain.status != ChainStatus::Pending {
+            Some(CannotSign::Closed)
+        } else if self.uploaders.contains(&who.username) {
+            Some(CannotSign::Uploader)
+        } else if decision.fills_step()
+            && chain
+                .signoffs
+                .iter()
+                .any(|s| s.decision.fills_step() && s.reviewer == who.username)
+        {
+            Some(CannotSign::FilledStep)
+        } else {
+            None
+        }
+    }
+
+    /// The decisions `who` may record on `chain` now (none: the form is not shown).
+    pub fn open_decisions(
+        &self,
+        chain: &ApprovalChain,
+        who: &super::Reviewer,
+    ) -> Vec<SignoffDecision> {
+        SignoffDecision::ALL
+            .into_iter()
+            .filter(|d| self.refusal(chain, who, *d).is_none())
+            .collect()
+    }
+}
+
+/// Why a reviewer may not sign a chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CannotSign {
+    /// Only access reviewers sign off.
+    NotAccessReviewer,
+    /// The bundle did not verify: nothing in it can be signed off.
+    Unverified,
+    /// The chain is already signed off or rejected.
+    Closed,
+    /// Separation of duties: the reviewer uploaded the bundle.
+    Uploader,
+    /// Separation of duties: the reviewer already filled a step of the chain.
+    FilledStep,
+}
+
+impl CannotSign {
+    /// The rule, as the reviewer reads it.
+    pub fn reason(self) -> &'static str {
+        match self {
+            CannotSign::NotAccessReviewer => "only access reviewers sign off approval chains",
+            CannotSign::Unverified => "this bundle did not verify: nothing in it can be signed off",
+            CannotSign::Closed => "this chain is already signed off",
+            CannotSign::Uploader => {
+                "separation of duties: you uploaded this bundle, so you cannot sign off its chains"
+            }
+            CannotSign::FilledStep => {
+                "separation of duties: you already filled a step of this chain"
+            }
+        }
+    }
 }
 
 /// One review-log entry.

@@ -9,6 +9,7 @@ mod review_log;
 mod settings;
 mod users;
 mod verify;
+mod work;
 
 pub use bundle::BundlePage;
 pub use incident::IncidentPage;
@@ -19,6 +20,7 @@ pub use review_log::ReviewLogPage;
 pub use settings::SettingsPage;
 pub use users::UsersPage;
 pub use verify::VerifyPage;
+pub use work::{WorkCount, WorkPage};
 
 use leptos::prelude::*;
 

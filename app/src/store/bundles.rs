@@ -516,6 +516,17 @@ pub async fn of_incident(db: &Db, incident_id: i64) -> Result<Vec<BundleSummary>
     rows.into_iter().map(summary).collect()
 }
 
+/// The `limit` bundles stored most recently, newest first.
+pub async fn recent(db: &Db, limit: usize) -> Result<Vec<BundleSummary>, StoreError> {
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM bundles ORDER BY ingested_at DESC, sha256 LIMIT $1"
+    ))
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .fetch_all(db.pool())
+    .await?;
+    rows.into_iter().map(summary).collect()
+}
+
 /// The bytes stored for `sha256`, exactly as received.
 pub async fn raw(db: &Db, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
     if get(db, sha256).await?.is_none() {

@@ -373,6 +373,18 @@ fn day(name: &str, value: &str, problems: &mut Vec<String>) -> Option<chrono::Na
     parsed
 }
 
+/// The incidents assigned to `username` that are not closed, the longest unchanged first.
+pub async fn assigned_to(db: &Db, username: &str) -> Result<Vec<IncidentSummary>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{COLUMNS} FROM incidents i WHERE i.assignee = $1 AND i.status <> 'closed' \
+         ORDER BY i.updated_at ASC, i.id ASC"
+    ))
+    .bind(username)
+    .fetch_all(db.pool())
+    .await?;
+    rows.into_iter().map(summary).collect()
+}
+
 /// Incident `id` with its description and bundles.
 pub async fn get(db: &Db, id: i64) -> Result<Option<IncidentDetail>, StoreError> {
     let row: Option<Row> = sqlx::query_as(&format!("{COLUMNS} FROM incidents i WHERE i.id = $1"))

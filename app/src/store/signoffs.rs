@@ -9,8 +9,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::model::{
-    ApprovalChain, BundleChains, ChainLink, ChainStatus, Reviewer, Role, Signoff, SignoffDecision,
-    Verdict,
+    ApprovalChain, BundleChains, CannotSign, ChainLink, ChainStatus, Reviewer, Role, Signoff,
+    SignoffDecision, Verdict,
 };
 
 use super::review_log::{Actor, Entry, Recorder, ServerKey};
@@ -279,9 +279,17 @@ pub async fn of_bundle(db: &Db, bundle: &str) -> Result<Option<BundleChains>, St
             verdict.label()
         )
     });
+    let uploaders: Vec<(String,)> = sqlx::query_as(
+        "SELECT actor FROM review_log WHERE action = 'upload' AND bundle_sha256 = $1 \
+         UNION SELECT uploaded_by FROM bundles WHERE sha256 = $1 AND uploaded_by IS NOT NULL",
+    )
+    .bind(bundle)
+    .fetch_all(db.pool())
+    .await?;
     Ok(Some(BundleChains {
         chains,
         uploaded_by,
+        uploaders: uploaders.into_iter().map(|(u,)| u).collect(),
         blocked,
     }))
 }
@@ -314,7 +322,7 @@ pub async fn sign_off(
 ) -> Result<Signoff, SignoffError> {
     if reviewer.role != Role::AccessReviewer {
         return Err(SignoffError::Refused(
-            "only access reviewers sign off approval chains".into(),
+            CannotSign::NotAccessReviewer.reason().to_owned(),
         ));
     }
     let justification = new.justification.trim().to_owned();
@@ -331,12 +339,12 @@ pub async fn sign_off(
     let chains = of_bundle(db, bundle)
         .await?
         .ok_or_else(|| SignoffError::NotFound(format!("no bundle {bundle}")))?;
-    if let Some(why) = chains.blocked {
-        return Err(SignoffError::Refused(why));
+    if let Some(why) = &chains.blocked {
+        return Err(SignoffError::Refused(why.clone()));
     }
     let chain = chains
         .chains
-        .into_iter()
+        .iter()
         .find(|c| c.approval_id == new.chain)
         .ok_or_else(|| {
             SignoffError::NotFound(format!("no approval chain {:?} in this bundle", new.chain))
@@ -346,33 +354,8 @@ pub async fn sign_off(
             "the chain is not the one you reviewed (its digest differs); reload it".into(),
         ));
     }
-    if chain.status != ChainStatus::Pending {
-        return Err(SignoffError::Refused(
-            "this chain is already signed off".into(),
-        ));
-    }
-    let uploaders: Vec<(String,)> = sqlx::query_as(
-        "SELECT actor FROM review_log WHERE action = 'upload' AND bundle_sha256 = $1 \
-         UNION SELECT uploaded_by FROM bundles WHERE sha256 = $1 AND uploaded_by IS NOT NULL",
-    )
-    .bind(bundle)
-    .fetch_all(db.pool())
-    .await?;
-    if uploaders.iter().any(|(u,)| *u == reviewer.username) {
-        return Err(SignoffError::Refused(
-            "separation of duties: you uploaded this bundle, so you cannot sign off its chains"
-                .into(),
-        ));
-    }
-    if new.decision.fills_step()
-        && chain
-            .signoffs
-            .iter()
-            .any(|s| s.decision.fills_step() && s.reviewer == reviewer.username)
-    {
-        return Err(SignoffError::Refused(
-            "separation of duties: you already filled a step of this chain".into(),
-        ));
+    if let Some(rule) = chains.refusal(chain, reviewer, new.decision) {
+        return Err(SignoffError::Refused(rule.reason().to_owned()));
     }
     let reassign_to = match (new.decision, new.reassign_to.as_deref().map(str::trim)) {
         (SignoffDecision::Reassign, Some(to)) if !to.is_empty() => {
@@ -463,7 +446,7 @@ pub async fn sign_off(
         reassigned_to: reassign_to,
         reviewer: reviewer.username.clone(),
         created_at: at,
-        chain_digest: chain.digest,
+        chain_digest: chain.digest.clone(),
         log_seq: seq,
         steps_required: Some(chain.steps),
     })

@@ -72,6 +72,7 @@ JSON-encoded `ApiError`.";
         app::api::comment_event,
         app::api::incident_side_effects,
         app::api::fetch_bundle_chains,
+        app::api::fetch_work,
         app::api::sign_off_chain,
         app::api::set_incident_status,
         app::api::assign_incident,

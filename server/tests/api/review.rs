@@ -641,3 +641,146 @@ async fn sign_off_state_holds_together_in_every_order() {
         assert!(integrity.intact, "{:?}", integrity.problems);
     }
 }
+
+/// "My work" lists a chain for exactly the access reviewers the sign-off rule lets
+/// approve it (and, once reassigned, only for the one it went to); a compliance
+/// reviewer's page holds the incidents assigned to them and their undisposed
+/// findings; an auditor's, what was stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn my_work_lists_what_the_sign_off_rule_allows_and_nothing_else() {
+    use app::store::work;
+    let app = spawn(Backend::Sqlite).await;
+    let sha = stored(&app, "privileged-api-jit").await;
+    let now = chrono::Utc::now();
+    let options = app::store::bundles::IngestOptions::default();
+    let queue = |who: app::model::Reviewer| {
+        let app = &app;
+        async move {
+            work::of(&app.db, &who, options, now)
+                .await
+                .expect("work")
+                .signoffs
+                .expect("an access reviewer's queue")
+                .into_iter()
+                .map(|a| a.chain.approval_id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let admin = reviewer(&app, "root", Role::Admin).await;
+    signoffs::set_steps(&app.db, &app.key, &admin, 2)
+        .await
+        .expect("two steps");
+    let found = chain(&app, &sha).await;
+    let first = reviewer(&app, "first", Role::AccessReviewer).await;
+    let second = reviewer(&app, "second", Role::AccessReviewer).await;
+    let third = reviewer(&app, "third", Role::AccessReviewer).await;
+    assert_eq!(queue(first.clone()).await, vec![found.approval_id.clone()]);
+
+    // The uploader, made an access reviewer, has nothing to sign of their own bundle.
+    app::store::users::set_role(
+        &app.db,
+        &app.key,
+        Actor::Cli,
+        "reviewer",
+        Role::AccessReviewer,
+    )
+    .await
+    .expect("role");
+    let uploader = app::model::Reviewer {
+        username: "reviewer".into(),
+        display_name: String::new(),
+        role: Role::AccessReviewer,
+    };
+    assert!(queue(uploader.clone()).await.is_empty());
+
+    // After the first step, the chain leaves its signer's queue and stays in the others'.
+    signoffs::sign_off(
+        &app.db,
+        &app.key,
+        &first,
+        &sha,
+        answer(&found, SignoffDecision::Approve),
+    )
+    .await
+    .expect("step 1");
+    assert!(queue(first.clone()).await.is_empty());
+    let waiting = work::of(&app.db, &second, options, now)
+        .await
+        .expect("work");
+    let item = &waiting.signoffs.as_ref().expect("queue")[0];
+    let incident_of = app::store::incidents::get(&app.db, item.incident_id)
+        .await
+        .expect("get")
+        .expect("incident");
+    assert_eq!(item.incident_title, incident_of.incident.title);
+    assert_eq!(item.bundle, sha);
+    assert!(item.decisions.contains(&SignoffDecision::Approve));
+    assert!(
+        !item.effects().is_empty(),
+        "the chain's side effect is named"
+    );
+    assert_eq!(waiting.count(), 1);
+
+    // The queue and the rule agree for every reviewer.
+    let chains = signoffs::of_bundle(&app.db, &sha)
+        .await
+        .expect("chains")
+        .expect("bundle");
+    let current = chain(&app, &sha).await;
+    for who in [&first, &second, &third, &uploader, &admin] {
+        let may = chains
+            .refusal(&current, who, SignoffDecision::Approve)
+            .is_none();
+        let listed = who.role == Role::AccessReviewer && !queue(who.clone()).await.is_empty();
+        assert_eq!(may, listed, "{}", who.username);
+    }
+
+    // Reassigned to the third reviewer: only theirs now.
+    let mut handoff = answer(&current, SignoffDecision::Reassign);
+    handoff.reassign_to = Some("third".into());
+    signoffs::sign_off(&app.db, &app.key, &second, &sha, handoff)
+        .await
+        .expect("reassign");
+    assert!(queue(second.clone()).await.is_empty());
+    let mine = work::of(&app.db, &third, options, now).await.expect("work");
+    let asked = &mine.signoffs.expect("queue")[0];
+    assert_eq!(asked.asked_of.as_deref(), Some("third"));
+
+    // A compliance reviewer's incidents and the findings awaiting a disposition.
+    let lead = reviewer(&app, "lead", Role::ComplianceReviewer).await;
+    let incident = app::store::bundles::get(&app.db, &sha)
+        .await
+        .expect("get")
+        .expect("bundle")
+        .incident_id;
+    let theirs = work::of(&app.db, &lead, options, now).await.expect("work");
+    assert_eq!(theirs.assigned.as_deref().map(<[_]>::len), Some(0));
+    app::store::incidents::assign(&app.db, &app.key, &admin, incident, Some("lead"))
+        .await
+        .expect("assign");
+    let theirs = work::of(&app.db, &lead, options, now).await.expect("work");
+    assert_eq!(theirs.assigned.expect("assigned")[0].id, incident);
+    let findings = app::store::findings::of_incident(&app.db, incident, options)
+        .await
+        .expect("findings");
+    assert_eq!(
+        theirs.findings.expect("findings").len(),
+        findings
+            .items
+            .iter()
+            .filter(|f| f.disposition.is_none())
+            .count()
+    );
+    assert!(
+        theirs.signoffs.is_none(),
+        "a compliance reviewer signs nothing"
+    );
+
+    // An auditor reads what was stored.
+    let auditor = reviewer(&app, "audit", Role::Auditor).await;
+    let theirs = work::of(&app.db, &auditor, options, now)
+        .await
+        .expect("work");
+    assert_eq!(theirs.count(), 0, "reading is not counted as waiting work");
+    assert_eq!(theirs.recent_bundles.expect("bundles")[0].sha256, sha);
+}
