@@ -9,8 +9,8 @@ use crate::components::account::{AccountMenu, IfCan, Me};
 use crate::components::theme::ThemeToggle;
 use crate::model::Permission;
 use crate::pages::{
-    BundlePage, IncidentPage, IncidentsPage, LoginPage, NotFound, ReviewLogPage, SettingsPage,
-    UsersPage, VerifyPage, WorkCount, WorkPage,
+    BundlePage, IncidentPage, IncidentsPage, LoginPage, NotFound, PasswordPage, ReviewLogPage,
+    SettingsPage, UsersPage, VerifyPage, WorkCount, WorkPage,
 };
 
 /// Applies the remembered (or the system's) theme before the first paint, so a dark
@@ -86,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/password") view=PasswordPage/>
                 </Routes>
             </main>
         </Router>

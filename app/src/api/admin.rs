@@ -8,7 +8,7 @@ use super::{db, invalid, require, server_key};
 use crate::error::ApiError;
 #[cfg(feature = "ssr")]
 use crate::model::Permission;
-use crate::model::{Account, Reverified, ReviewSettings, Role};
+use crate::model::{Account, OneTimePassword, Reverified, ReviewSettings, Role};
 
 #[cfg(feature = "ssr")]
 fn account_error(e: crate::store::users::AccountError) -> ApiError {
@@ -79,6 +79,36 @@ pub async fn change_account(
             .map_err(account_error)?;
     }
     Ok(())
+}
+}
+
+ui_function! { "/api/users/reset-password", "ui_reset_password", OneTimePassword,
+/// Replaces an account's password with a one-time password, answered once and never stored in clear; the account must replace it at its next sign-in, and its sessions end.
+#[server(endpoint = "users/reset-password")]
+pub async fn reset_password(username: String) -> Result<OneTimePassword, ApiError> {
+    use crate::store::review_log::Actor;
+    let admin = require(Permission::Administer)?;
+    if username == admin.username {
+        return Err(invalid("change your own password on the Password page".into()));
+    }
+    let password = crate::store::users::reset_password(&db()?, &server_key()?, Actor::Reviewer(&admin), &username)
+        .await
+        .map_err(account_error)?;
+    Ok(OneTimePassword { username, password })
+}
+}
+
+ui_function! { "/api/account/password", "ui_change_password", (),
+/// Replaces the signed-in reviewer's own password, given the current one (a one-time password included); every session of the account ends, this one too.
+#[server(endpoint = "account/password")]
+pub async fn change_password(current: String, new: String, repeat: String) -> Result<(), ApiError> {
+    let who = require(Permission::Read)?;
+    if new != repeat {
+        return Err(invalid("the two new passwords differ".into()));
+    }
+    crate::store::users::change_own_password(&db()?, &server_key()?, &who, &current, &new)
+        .await
+        .map_err(account_error)
 }
 }
 

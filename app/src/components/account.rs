@@ -61,6 +61,7 @@ pub fn AccountMenu() -> impl IntoView {
                     <div class="flex items-center gap-2 text-sm" data-testid="account" data-role=r.role.as_str()>
                         <span class="font-medium">{r.name().to_owned()}</span>
                         <span class="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-600 dark:bg-slate-800 dark:text-slate-300">{r.role.label()}</span>
+                        <a href="/password" class="rounded-md px-2 py-1 text-slate-600 underline hover:text-slate-900 dark:text-slate-300">"Password"</a>
                         <form method="post" action="/logout">
                             <button type="submit" class="rounded-md px-2 py-1 text-slate-600 underline hover:text-slate-900 dark:text-slate-300">"Sign out"</button>
                         </form>

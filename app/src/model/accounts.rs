@@ -152,6 +152,20 @@ pub struct Account {
     pub disabled_at: Option<String>,
     /// When it was created.
     pub created_at: String,
+    /// Whether its password is a one-time password an admin set, which it must
+    /// replace at its next sign-in.
+    #[serde(default)]
+    pub password_expired: bool,
+}
+
+/// A one-time password an admin issued, shown to them once.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct OneTimePassword {
+    /// The account it is for.
+    pub username: String,
+    /// The password, which the account must replace at its next sign-in.
+    pub password: String,
 }
 
 #[cfg(test)]

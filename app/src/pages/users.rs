@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{list_accounts, AddAccount, ChangeAccount};
+use crate::api::{list_accounts, AddAccount, ChangeAccount, ResetPassword};
 use crate::components::account::use_me;
 use crate::components::forms::{failed, ActionError, BUTTON, INPUT};
 use crate::components::table::DataTable;
@@ -14,8 +14,15 @@ use super::{ErrorBox, PageHeader};
 pub fn UsersPage() -> impl IntoView {
     let add = ServerAction::<AddAccount>::new();
     let change = ServerAction::<ChangeAccount>::new();
+    let reset = ServerAction::<ResetPassword>::new();
     let accounts = Resource::new(
-        move || (add.version().get(), change.version().get()),
+        move || {
+            (
+                add.version().get(),
+                change.version().get(),
+                reset.version().get(),
+            )
+        },
         |_| list_accounts(),
     );
     let me = use_me();
@@ -30,14 +37,19 @@ pub fn UsersPage() -> impl IntoView {
                         {all.into_iter().map(|a| {
                             let mine = me.username().as_deref() == Some(a.username.as_str());
                             let disabled = a.disabled_at.is_some();
-                            let (name, name1, name2) = (a.username.clone(), a.username.clone(), a.username.clone());
+                            let (name, name1, name2, name3) = (a.username.clone(), a.username.clone(), a.username.clone(), a.username.clone());
+                            let state = match (&a.disabled_at, a.password_expired) {
+                                (Some(at), _) => format!("disabled {}", evidence::time::readable(at)),
+                                (None, true) => "enabled; must replace its one-time password".to_owned(),
+                                (None, false) => "enabled".to_owned(),
+                            };
                             let role = a.role;
                             view! {
                                 <tr data-user=name.clone()>
                                     <td class="px-4 py-2 font-mono text-sm">{crate::escape::visible(&a.username)}</td>
                                     <td class="px-4 py-2">{crate::escape::visible(&a.display_name)}</td>
                                     <td class="px-4 py-2">{a.role.label()}</td>
-                                    <td class="px-4 py-2">{a.disabled_at.clone().map_or_else(|| "enabled".to_owned(), |at| format!("disabled {at}"))}</td>
+                                    <td class="px-4 py-2">{state}</td>
                                     <td class="px-4 py-2">
                                         {(!mine).then(|| view! {
                                             <ActionForm action=change attr:class="flex flex-wrap items-center gap-2">
@@ -52,6 +64,14 @@ pub fn UsersPage() -> impl IntoView {
                                                 <input type="hidden" name="disabled" value=(!disabled).to_string()/>
                                                 <button type="submit" class="text-sm underline">{if disabled { "Enable" } else { "Disable" }}</button>
                                             </ActionForm>
+                                            <details class="mt-1">
+                                                <summary class="cursor-pointer text-sm underline">"Reset password…"</summary>
+                                                <ActionForm action=reset attr:class="mt-1">
+                                                    <input type="hidden" name="username" value=name3.clone()/>
+                                                    <p class="text-xs text-slate-700 dark:text-slate-300">{format!("{name3}'s password stops working and their sessions end.")}</p>
+                                                    <button type="submit" data-testid="reset-password" class="text-sm font-medium text-red-800 underline dark:text-red-300" disabled=move || reset.pending().get()>"Issue a one-time password"</button>
+                                                </ActionForm>
+                                            </details>
                                         })}
                                     </td>
                                 </tr>
@@ -62,6 +82,15 @@ pub fn UsersPage() -> impl IntoView {
             })}
         </Transition>
         <ActionError error=Signal::derive(move || failed(change.value().get()))/>
+        <ActionError error=Signal::derive(move || failed(reset.value().get()))/>
+        {move || {
+            reset.value().get().and_then(Result::ok).map(|issued| view! {
+                <div role="status" data-testid="one-time-password" class="mt-4 max-w-xl rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+                    <p>{format!("One-time password for {}: ", issued.username)}<code class="font-mono text-base font-semibold" data-testid="one-time-password-value">{issued.password}</code></p>
+                    <p class="mt-1">"Shown once, here only: give it to them over a channel you trust. They must replace it when they next sign in."</p>
+                </div>
+            })
+        }}
         <section class="mt-8 max-w-xl">
             <h2 class="mb-2 text-lg font-semibold">"Add a user"</h2>
             <ActionForm action=add attr:class="grid gap-2 sm:grid-cols-2" attr:data-testid="add-user">

@@ -100,6 +100,8 @@ struct Account {
     role: Option<String>,
     disabled: bool,
     password: Option<String>,
+    /// Whether the password the log last set is a one-time password.
+    one_time: bool,
 }
 
 /// An incident as the log leaves it.
@@ -139,6 +141,7 @@ pub(crate) async fn check(
                             role: text(review, "role"),
                             disabled: false,
                             password: text(review, "passwordDigest"),
+                            one_time: false,
                         },
                     );
                 }
@@ -159,6 +162,9 @@ pub(crate) async fn check(
                 if let Some(a) = user.and_then(|u| accounts.get_mut(&u)) {
                     a.seq = seq;
                     a.password = text(review, "passwordDigest");
+                    a.one_time = detail(review, "oneTime")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false);
                 }
             }
             "trust_root.add" => {
@@ -245,12 +251,13 @@ pub(crate) async fn check(
     }
 
     // Accounts.
-    let rows: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
-        "SELECT username, role, disabled_at, password_hash FROM users ORDER BY username",
+    let rows: Vec<(String, String, Option<String>, String, i64)> = sqlx::query_as(
+        "SELECT username, role, disabled_at, password_hash, CAST(password_expired AS BIGINT) \
+         FROM users ORDER BY username",
     )
     .fetch_all(db.pool())
     .await?;
-    for (username, role, disabled_at, hash) in &rows {
+    for (username, role, disabled_at, hash, expired) in &rows {
         let Some(logged) = accounts.get(username) else {
             problems.push(format!(
                 "users: account {username} is not in the log (added outside Custody)"
@@ -281,6 +288,17 @@ pub(crate) async fn check(
         {
             problems.push(format!(
                 "users: account {username}'s password was replaced outside the log"
+            ));
+        }
+        if logged.password.is_some() && logged.one_time != (*expired != 0) {
+            problems.push(format!(
+                "users: account {username}'s password is marked {}; the log says {} (entry {seq})",
+                if *expired != 0 { "one-time" } else { "its own" },
+                if logged.one_time {
+                    "one-time"
+                } else {
+                    "its own"
+                },
             ));
         }
     }

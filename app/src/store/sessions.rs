@@ -41,6 +41,9 @@ pub struct Session {
     pub reviewer: Reviewer,
     /// The session's token against cross-site request forgery.
     pub csrf: String,
+    /// Whether the account's password is a one-time password an admin set: the
+    /// session may do nothing but replace it.
+    pub password_expired: bool,
 }
 
 fn random_token() -> Result<String, StoreError> {
@@ -111,10 +114,11 @@ pub async fn resolve(
         csrf_token: String,
         created_at: String,
         last_seen_at: String,
+        password_expired: i64,
     }
     let row: Option<Row> = sqlx::query_as(
         "SELECT u.username, u.display_name, u.role, u.disabled_at, s.csrf_token, \
-             s.created_at, s.last_seen_at \
+             s.created_at, s.last_seen_at, CAST(u.password_expired AS BIGINT) AS password_expired \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
     )
     .bind(&hash)
@@ -128,6 +132,7 @@ pub async fn resolve(
         csrf_token: csrf,
         created_at,
         last_seen_at,
+        password_expired,
     }) = row
     else {
         return Ok(None);
@@ -172,6 +177,7 @@ pub async fn resolve(
             role,
         },
         csrf,
+        password_expired: password_expired != 0,
     }))
 }
 

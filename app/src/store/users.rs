@@ -38,6 +38,12 @@ pub enum AccountError {
     /// No such account.
     #[error("no user {0:?}")]
     NoSuchUser(String),
+    /// The current password given is not the account's.
+    #[error("the current password is wrong")]
+    WrongPassword,
+    /// The new password is the one it replaces.
+    #[error("the new password must differ from the current one")]
+    SamePassword,
     /// Hashing failed.
     #[error("cannot hash the password: {0}")]
     Hash(String),
@@ -154,13 +160,18 @@ pub async fn add(
         role,
         disabled_at: None,
         created_at: at,
+        password_expired: false,
     })
 }
 
-type AccountRow = (String, String, String, Option<String>, String);
+type AccountRow = (String, String, String, Option<String>, String, i64);
+
+/// The columns of [`AccountRow`].
+const ACCOUNT_COLUMNS: &str = "username, display_name, role, disabled_at, created_at, \
+     CAST(password_expired AS BIGINT)";
 
 fn account(row: AccountRow) -> Result<Account, StoreError> {
-    let (username, display_name, role, disabled_at, created_at) = row;
+    let (username, display_name, role, disabled_at, created_at, expired) = row;
     Ok(Account {
         role: Role::parse(&role).ok_or(StoreError::Corrupt {
             column: "users.role",
@@ -170,14 +181,15 @@ fn account(row: AccountRow) -> Result<Account, StoreError> {
         display_name,
         disabled_at,
         created_at,
+        password_expired: expired != 0,
     })
 }
 
 /// Every account, by name.
 pub async fn list(db: &Db) -> Result<Vec<Account>, StoreError> {
-    let rows: Vec<AccountRow> = sqlx::query_as(
-        "SELECT username, display_name, role, disabled_at, created_at FROM users ORDER BY username",
-    )
+    let rows: Vec<AccountRow> = sqlx::query_as(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM users ORDER BY username"
+    ))
     .fetch_all(db.pool())
     .await?;
     rows.into_iter().map(account).collect()
@@ -185,9 +197,9 @@ pub async fn list(db: &Db) -> Result<Vec<Account>, StoreError> {
 
 /// One account.
 pub async fn get(db: &Db, username: &str) -> Result<Option<Account>, StoreError> {
-    let row: Option<AccountRow> = sqlx::query_as(
-        "SELECT username, display_name, role, disabled_at, created_at FROM users WHERE username = $1",
-    )
+    let row: Option<AccountRow> = sqlx::query_as(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM users WHERE username = $1"
+    ))
     .bind(username)
     .fetch_optional(db.pool())
     .await?;
@@ -208,11 +220,12 @@ async fn update(
     by: Actor<'_>,
     username: &str,
     set: (&str, Option<String>),
+    also: &'static str,
     log: (&str, String, Value),
 ) -> Result<(), AccountError> {
     let mut rec = Recorder::begin(db, key).await?;
     let changed = sqlx::query(&format!(
-        "UPDATE users SET {} = $1, updated_at = $2 WHERE username = $3",
+        "UPDATE users SET {} = $1{also}, updated_at = $2 WHERE username = $3",
         set.0
     ))
     .bind(set.1)
@@ -251,6 +264,7 @@ pub async fn set_role(
         by,
         username,
         ("role", Some(role.as_str().to_owned())),
+        "",
         (
             "role",
             format!("{username} is now {}", role.label().to_lowercase()),
@@ -279,6 +293,7 @@ pub async fn set_disabled(
         by,
         username,
         ("disabled_at", disabled.then(now)),
+        "",
         (
             action,
             format!("{verb} user {username}"),
@@ -292,7 +307,7 @@ pub async fn set_disabled(
     Ok(())
 }
 
-/// Sets a new password and ends the account's sessions.
+/// Sets a new password (the account's own from now on) and ends the account's sessions.
 pub async fn set_password(
     db: &Db,
     key: &ServerKey,
@@ -311,6 +326,7 @@ pub async fn set_password(
         by,
         username,
         ("password_hash", Some(hash)),
+        ", password_expired = 0",
         (
             "user.password",
             format!("set a new password for {username}"),
@@ -320,6 +336,80 @@ pub async fn set_password(
     .await?;
     super::sessions::end_all(db, username).await?;
     Ok(())
+}
+
+/// The letters of a one-time password: no 0/O, 1/l/I, so it can be read out.
+const ONE_TIME_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+
+/// A one-time password: four groups of five letters (about 99 bits).
+fn one_time_password() -> Result<String, AccountError> {
+    let mut bytes = [0u8; 20];
+    getrandom::fill(&mut bytes).map_err(|e| AccountError::Hash(format!("no randomness: {e}")))?;
+    let letters: Vec<char> = bytes
+        .iter()
+        .map(|b| char::from(ONE_TIME_ALPHABET[usize::from(*b) % ONE_TIME_ALPHABET.len()]))
+        .collect();
+    Ok(letters
+        .chunks(5)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-"))
+}
+
+/// Replaces `username`'s password with a new one-time password, returned to be
+/// shown once, which the account must replace at its next sign-in; ends the
+/// account's sessions. The review log records that it happened, not the password.
+pub async fn reset_password(
+    db: &Db,
+    key: &ServerKey,
+    by: Actor<'_>,
+    username: &str,
+) -> Result<String, AccountError> {
+    let password = one_time_password()?;
+    let hash = hash_password(&password)?;
+    let digest = super::replay::text_digest(&hash);
+    update(
+        db,
+        key,
+        by,
+        username,
+        ("password_hash", Some(hash)),
+        ", password_expired = 1",
+        (
+            "user.password",
+            format!("reset {username}'s password to a one-time password"),
+            json!({ "user": username, "passwordDigest": digest, "oneTime": true }),
+        ),
+    )
+    .await?;
+    super::sessions::end_all(db, username).await?;
+    Ok(password)
+}
+
+/// Replaces the signed-in `who`'s password, given the current one: how an account
+/// replaces a one-time password, or changes its own. Ends its sessions.
+pub async fn change_own_password(
+    db: &Db,
+    key: &ServerKey,
+    who: &Reviewer,
+    current: &str,
+    new: &str,
+) -> Result<(), AccountError> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT password_hash FROM users WHERE username = $1")
+            .bind(&who.username)
+            .fetch_optional(db.pool())
+            .await?;
+    let Some((hash,)) = row else {
+        return Err(AccountError::NoSuchUser(who.username.clone()));
+    };
+    if !password_matches(current, &hash) {
+        return Err(AccountError::WrongPassword);
+    }
+    if new == current {
+        return Err(AccountError::SamePassword);
+    }
+    set_password(db, key, Actor::Reviewer(who), &who.username, new).await
 }
 
 /// A hash of no one's password, checked when the account does not exist so that

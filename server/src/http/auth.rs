@@ -73,6 +73,18 @@ fn is_asset(path: &str) -> bool {
         )
 }
 
+/// What a session whose password is a one-time password may still do: replace
+/// it, say who it is, and sign out.
+fn allowed_while_expired(method: &Method, path: &str) -> bool {
+    let reads = method == Method::GET || method == Method::HEAD;
+    (reads && matches!(path, "/password" | "/api/session"))
+        || (method == Method::POST
+            && matches!(
+                path,
+                "/api/account/password" | "/api/session/me" | "/logout"
+            ))
+}
+
 /// The permission a page needs beyond being signed in.
 fn page_permission(path: &str) -> Option<Permission> {
     match path {
@@ -185,6 +197,20 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
                 .map_or("/", |p| p.as_str())
                 .to_owned();
             Redirect::to(&format!("/login?next={}", urlencode(&target))).into_response()
+        }
+    } else if session.as_ref().is_some_and(|s| s.password_expired)
+        && !is_public(&method, &path)
+        && !allowed_while_expired(&method, &path)
+    {
+        if path.starts_with("/api/") || unsafe_method {
+            HttpError::new(
+                StatusCode::FORBIDDEN,
+                "password_expired",
+                "your password is a one-time password: replace it first (POST /api/account/password)",
+            )
+            .into_response()
+        } else {
+            Redirect::to("/password").into_response()
         }
     } else if let Some(need) =
         page_permission(&path).filter(|&p| session.as_ref().is_some_and(|s| !s.reviewer.can(p)))

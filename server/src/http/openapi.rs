@@ -82,6 +82,8 @@ JSON-encoded `ApiError`.";
         app::api::list_accounts,
         app::api::add_account,
         app::api::change_account,
+        app::api::reset_password,
+        app::api::change_password,
         app::api::add_trust_root,
         app::api::remove_trust_root,
         app::api::fetch_review_settings,

@@ -179,6 +179,18 @@ fn routes() -> Vec<(&'static str, String, Option<&'static str>, Need)> {
         ),
         (
             "POST",
+            "/api/users/reset-password".into(),
+            Some("username=nobody"),
+            Administer,
+        ),
+        (
+            "POST",
+            "/api/account/password".into(),
+            Some("current=x&new=y&repeat=z"),
+            Read,
+        ),
+        (
+            "POST",
             "/api/users/change".into(),
             Some("username=nobody&role=auditor"),
             Administer,

@@ -414,3 +414,198 @@ async fn the_sign_in_lock_is_atomic_and_locks_out_only_the_guessing_address() {
     // The owner, from elsewhere, is not locked out by the guesses.
     assert_eq!(attempt(from([127, 0, 0, 2]), PASSWORD).await.as_u16(), 200);
 }
+
+/// A client sending `cookie` and `csrf`, following no redirects.
+fn client_of(login: &crate::helpers::Login) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("cookie", login.cookie.parse().expect("cookie"));
+    headers.insert("x-csrf-token", login.csrf.parse().expect("token"));
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
+async fn one_time_passwords(backend: crate::helpers::Backend) {
+    let app = crate::helpers::spawn(backend).await;
+    let admin = app.user("root", Role::Admin).await;
+    let ana = app.user("ana", Role::ComplianceReviewer).await;
+    let post = |client: &reqwest::Client, path: &str, form: &[(&str, &str)]| {
+        let request = client.post(format!("{}{path}", app.address)).form(form);
+        async move { request.send().await.expect("request reaches the server") }
+    };
+
+    // An admin cannot reset their own password here; a compliance reviewer cannot reset any.
+    assert_eq!(
+        post(&admin, "/api/users/reset-password", &[("username", "root")])
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(
+        post(&ana, "/api/users/reset-password", &[("username", "root")])
+            .await
+            .status(),
+        403
+    );
+    let issued: serde_json::Value =
+        post(&admin, "/api/users/reset-password", &[("username", "ana")])
+            .await
+            .json()
+            .await
+            .expect("JSON");
+    assert_eq!(issued["username"], "ana");
+    let once = issued["password"].as_str().expect("a password").to_owned();
+    assert_eq!(once.len(), 23, "four groups of five: {once}");
+
+    // Ana's sessions ended, her old password no longer works; the one-time one does,
+    // but only to replace itself.
+    assert_eq!(post(&ana, "/api/incidents/list", &[]).await.status(), 401);
+    assert_eq!(
+        app.login("ana", PASSWORD).await.err(),
+        Some(reqwest::StatusCode::UNAUTHORIZED)
+    );
+    let session = client_of(&app.login("ana", &once).await.expect("signs in"));
+    let page = session
+        .get(format!("{}/incidents/1", app.address))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 303);
+    assert_eq!(page.headers()["location"], "/password");
+    let api = session
+        .get(format!("{}/api/incidents", app.address))
+        .send()
+        .await
+        .expect("api");
+    assert_eq!(api.status(), 403);
+    assert!(api.text().await.expect("body").contains("password_expired"));
+    assert_eq!(
+        session
+            .get(format!("{}/password", app.address))
+            .send()
+            .await
+            .expect("page")
+            .status(),
+        200
+    );
+    let accounts: serde_json::Value = post(&admin, "/api/users/list", &[])
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let listed = accounts
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .find(|a| a["username"] == "ana")
+        .cloned();
+    assert_eq!(listed.expect("ana")["password_expired"], true);
+
+    // Replacing it needs the one-time password, two equal new ones, and a new one.
+    let change = |current: &str, new: &str, repeat: &str| {
+        let (current, new, repeat) = (current.to_owned(), new.to_owned(), repeat.to_owned());
+        let session = session.clone();
+        let url = format!("{}/api/account/password", app.address);
+        async move {
+            session
+                .post(url)
+                .form(&[("current", current), ("new", new), ("repeat", repeat)])
+                .send()
+                .await
+                .expect("request")
+                .status()
+        }
+    };
+    assert_eq!(
+        change(
+            "wrong wrong wrong",
+            "a new passphrase 1",
+            "a new passphrase 1"
+        )
+        .await,
+        400
+    );
+    assert_eq!(
+        change(&once, "a new passphrase 1", "a new passphrase 2").await,
+        400
+    );
+    assert_eq!(change(&once, &once, &once).await, 400);
+    assert_eq!(change(&once, "short", "short").await, 400);
+    assert_eq!(
+        change(&once, "a new passphrase 1", "a new passphrase 1").await,
+        200
+    );
+    // Every session of hers ended, this one too; the new password is hers in full.
+    assert_eq!(
+        session
+            .get(format!("{}/api/session", app.address))
+            .send()
+            .await
+            .expect("s")
+            .status(),
+        401
+    );
+    let fresh = client_of(
+        &app.login("ana", "a new passphrase 1")
+            .await
+            .expect("signs in"),
+    );
+    assert_eq!(
+        fresh
+            .get(format!("{}/api/incidents", app.address))
+            .send()
+            .await
+            .expect("api")
+            .status(),
+        200
+    );
+
+    // The log says what happened, never the password, and agrees with the table.
+    let log = app::store::review_log::check(&app.db, &app.key)
+        .await
+        .expect("check");
+    assert!(log.intact, "{:?}", log.problems);
+    let entries: Vec<(String, String)> = sqlx::query_as(
+        "SELECT summary, envelope FROM review_log WHERE action = 'user.password' ORDER BY seq",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .expect("entries");
+    assert_eq!(entries.len(), 2);
+    assert!(entries[0].0.contains("one-time password"));
+    for (_, envelope) in &entries {
+        use base64::Engine as _;
+        let envelope: serde_json::Value = serde_json::from_str(envelope).expect("an envelope");
+        let payload = base64::engine::general_purpose::STANDARD
+            .decode(envelope["payload"].as_str().expect("payload"))
+            .expect("base64");
+        let payload = String::from_utf8(payload).expect("UTF-8");
+        assert!(payload.contains("passwordDigest"), "{payload}");
+        assert!(!payload.contains(&once), "the log never holds the password");
+    }
+    // Clearing the mark by hand is named by the integrity check.
+    app::store::users::reset_password(&app.db, &app.key, Actor::Cli, "ana")
+        .await
+        .expect("reset");
+    sqlx::query("UPDATE users SET password_expired = 0 WHERE username = 'ana'")
+        .execute(app.db.pool())
+        .await
+        .expect("edit");
+    let log = app::store::review_log::check(&app.db, &app.key)
+        .await
+        .expect("check");
+    assert!(
+        log.problems
+            .iter()
+            .any(|p| p.contains("account ana's password is marked its own; the log says one-time")),
+        "{:?}",
+        log.problems
+    );
+}
+
+crate::on_both_databases!(
+    an_admin_issues_a_one_time_password_which_must_be_replaced_first,
+    one_time_passwords
+);
