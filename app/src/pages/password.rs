@@ -4,6 +4,7 @@ use leptos_meta::Title;
 use crate::api::ChangePassword;
 use crate::components::account::use_me;
 use crate::components::forms::{failed, ActionError, BUTTON, INPUT};
+use crate::components::hydrated::use_hydrated;
 
 use super::PageHeader;
 
@@ -13,6 +14,7 @@ use super::PageHeader;
 pub fn PasswordPage() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
     let me = use_me();
+    let hydrated = use_hydrated();
     let done = move || change.value().get().is_some_and(|r| r.is_ok());
     view! {
         <Title text="Password"/>
@@ -35,7 +37,7 @@ pub fn PasswordPage() -> impl IntoView {
                     <label class="block text-sm font-medium">"New password again"
                         <input name="repeat" type="password" autocomplete="new-password" required minlength="12" class=INPUT/>
                     </label>
-                    <button type="submit" class=BUTTON disabled=move || change.pending().get()>"Replace password"</button>
+                    <button type="submit" class=BUTTON disabled=move || !hydrated.get() || change.pending().get()>"Replace password"</button>
                     <ActionError error=Signal::derive(move || failed(change.value().get()))/>
                 </ActionForm>
             }

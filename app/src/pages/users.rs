@@ -4,6 +4,7 @@ use leptos_meta::Title;
 use crate::api::{list_accounts, AddAccount, ChangeAccount, ResetPassword};
 use crate::components::account::use_me;
 use crate::components::forms::{failed, ActionError, BUTTON, INPUT};
+use crate::components::hydrated::use_hydrated;
 use crate::components::table::DataTable;
 use crate::model::Role;
 
@@ -15,6 +16,9 @@ pub fn UsersPage() -> impl IntoView {
     let add = ServerAction::<AddAccount>::new();
     let change = ServerAction::<ChangeAccount>::new();
     let reset = ServerAction::<ResetPassword>::new();
+    // The one-time password is shown by the page once it is answered: without the
+    // page's script the answer would be lost, so the button waits for it.
+    let hydrated = use_hydrated();
     let accounts = Resource::new(
         move || {
             (
@@ -69,7 +73,7 @@ pub fn UsersPage() -> impl IntoView {
                                                 <ActionForm action=reset attr:class="mt-1">
                                                     <input type="hidden" name="username" value=name3.clone()/>
                                                     <p class="text-xs text-slate-700 dark:text-slate-300">{format!("{name3}'s password stops working and their sessions end.")}</p>
-                                                    <button type="submit" data-testid="reset-password" class="text-sm font-medium text-red-800 underline dark:text-red-300" disabled=move || reset.pending().get()>"Issue a one-time password"</button>
+                                                    <button type="submit" data-testid="reset-password" class="text-sm font-medium text-red-800 underline dark:text-red-300" disabled=move || !hydrated.get() || reset.pending().get()>"Issue a one-time password"</button>
                                                 </ActionForm>
                                             </details>
                                         })}
