@@ -8,11 +8,13 @@ use crate::error::ApiError;
 use crate::model::{IncidentList, IncidentOverview, IncidentQuery, ServerInfo};
 
 mod admin;
+mod events;
 mod findings;
 mod review;
 mod work;
 
 pub use admin::*;
+pub use events::*;
 pub use findings::*;
 pub use review::*;
 pub use work::*;

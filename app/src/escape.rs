@@ -19,6 +19,53 @@ pub fn html(text: &str) -> String {
     out
 }
 
+/// `text` percent-encoded as one component of a query string (RFC 3986 unreserved
+/// characters kept, every other byte as `%XX`).
+pub fn query_component(text: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// The `name=value` pairs of a query string (`?` optional), percent-decoded, `+`
+/// read as a space; a pair that is not UTF-8 once decoded is left out.
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    fn decode(text: &str) -> Option<String> {
+        let bytes = text.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < bytes.len() => {
+                    let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
+                    out.push(u8::from_str_radix(hex, 16).ok()?);
+                    i += 2;
+                }
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8(out).ok()
+    }
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .filter_map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            Some((decode(name)?, decode(value)?))
+        })
+        .collect()
+}
+
 /// A page's `<title>`. The server writes the title into the page's HTML as it is
 /// given (leptos_meta does not escape it), so on the server it is escaped here; in
 /// the browser it is set as text (`document.title`), where escaping would show.
@@ -113,5 +160,37 @@ mod tests {
             // In the browser the title is set as text: escaping would show.
             assert_eq!(title, hostile);
         }
+    }
+}
+
+#[cfg(test)]
+mod query_tests {
+    use super::{query_component, query_pairs};
+    use crate::model::EventQuery;
+
+    #[test]
+    fn a_query_string_reads_back_as_written() {
+        let text = "a b&c=d/é%+";
+        let pairs = query_pairs(&format!("?q={}&x", query_component(text)));
+        assert_eq!(
+            pairs,
+            vec![("q".into(), text.into()), ("x".into(), String::new())]
+        );
+        assert_eq!(query_pairs("q=a+b%20c"), vec![("q".into(), "a b c".into())]);
+        // Broken escapes and bytes that are not UTF-8 are left out, not guessed at.
+        assert!(query_pairs("q=%zz&r=%ff").is_empty());
+        let query = EventQuery::parse("page=2&kind=tool.call&actor=agent%3Ax&unknown=1");
+        assert_eq!(
+            query.to_query_string(),
+            "actor=agent%3Ax&kind=tool.call&page=2"
+        );
+        assert_eq!(EventQuery::parse(&query.to_query_string()), query);
+        assert!(query.is_filtered());
+        assert!(!EventQuery::parse("page=3&sort=-time").is_filtered());
+        assert_eq!(
+            EventQuery::parse("incident=abc").incident,
+            Some(0),
+            "refused later, by name"
+        );
     }
 }

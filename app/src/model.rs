@@ -609,6 +609,143 @@ pub struct EventQuery {
     pub per_page: Option<u32>,
 }
 
+impl EventQuery {
+    /// The query string's parameter names (those of `GET /api/events`), in the order
+    /// the event search's form has them.
+    pub const PARAMETERS: [&'static str; 15] = [
+        "q",
+        "actor",
+        "actor_type",
+        "kind",
+        "resource",
+        "credential",
+        "decision",
+        "verdict",
+        "from",
+        "to",
+        "incident",
+        "bundle",
+        "sort",
+        "page",
+        "per_page",
+    ];
+
+    /// The value of parameter `name` (one of [`Self::PARAMETERS`]), as text.
+    pub fn get(&self, name: &str) -> Option<String> {
+        let text = |v: &Option<String>| v.clone();
+        match name {
+            "q" => text(&self.q),
+            "actor" => text(&self.actor),
+            "actor_type" => text(&self.actor_type),
+            "kind" => text(&self.kind),
+            "resource" => text(&self.resource),
+            "credential" => text(&self.credential),
+            "decision" => text(&self.decision),
+            "verdict" => text(&self.verdict),
+            "from" => text(&self.from),
+            "to" => text(&self.to),
+            "incident" => self.incident.map(|n| n.to_string()),
+            "bundle" => text(&self.bundle),
+            "sort" => text(&self.sort),
+            "page" => self.page.map(|n| n.to_string()),
+            "per_page" => self.per_page.map(|n| n.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Sets parameter `name` from text; an empty value unsets it. A number that
+    /// does not read as one is kept as an impossible value (0), which the store
+    /// refuses with a message naming the parameter, rather than dropped unsaid.
+    pub fn set(&mut self, name: &str, value: Option<String>) {
+        let value = value.filter(|v| !v.trim().is_empty());
+        fn number<T: std::str::FromStr + Default>(v: &Option<String>) -> Option<T> {
+            v.as_ref().map(|v| v.trim().parse().unwrap_or_default())
+        }
+        match name {
+            "q" => self.q = value,
+            "actor" => self.actor = value,
+            "actor_type" => self.actor_type = value,
+            "kind" => self.kind = value,
+            "resource" => self.resource = value,
+            "credential" => self.credential = value,
+            "decision" => self.decision = value,
+            "verdict" => self.verdict = value,
+            "from" => self.from = value,
+            "to" => self.to = value,
+            "incident" => self.incident = number(&value),
+            "bundle" => self.bundle = value,
+            "sort" => self.sort = value,
+            "page" => self.page = number(&value),
+            "per_page" => self.per_page = number(&value),
+            _ => {}
+        }
+    }
+
+    /// The query read from a page address's parameters (`get` names one).
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> EventQuery {
+        let mut query = EventQuery::default();
+        for name in Self::PARAMETERS {
+            query.set(name, get(name));
+        }
+        query
+    }
+
+    /// The query a query string states (`?` optional; the first value of each
+    /// parameter counts).
+    pub fn parse(query: &str) -> EventQuery {
+        let pairs = crate::escape::query_pairs(query);
+        EventQuery::from_params(|name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        })
+    }
+
+    /// The query as a query string (no `?`), set parameters only, in
+    /// [`Self::PARAMETERS`] order: one address per search.
+    pub fn to_query_string(&self) -> String {
+        Self::PARAMETERS
+            .iter()
+            .filter_map(|name| {
+                self.get(name)
+                    .map(|v| format!("{name}={}", crate::escape::query_component(&v)))
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// The same query on another page of results.
+    pub fn on_page(&self, page: u32) -> EventQuery {
+        EventQuery {
+            page: (page > 1).then_some(page),
+            ..self.clone()
+        }
+    }
+
+    /// Whether any parameter but the order and paging narrows the events.
+    pub fn is_filtered(&self) -> bool {
+        Self::PARAMETERS
+            .iter()
+            .filter(|name| !matches!(**name, "sort" | "page" | "per_page"))
+            .any(|name| self.get(name).is_some())
+    }
+}
+
+/// A reviewer's saved event search: a name for a query string.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SavedView {
+    /// Its number.
+    pub id: i64,
+    /// Its name, unique per reviewer.
+    pub name: String,
+    /// The search, as `/events?{query}` opens it (paging left out).
+    pub query: String,
+    /// When it was saved (RFC 3339, UTC).
+    pub created_at: String,
+}
+
 /// One page of results.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -9,8 +9,8 @@ use crate::components::account::{AccountMenu, IfCan, Me};
 use crate::components::theme::ThemeToggle;
 use crate::model::Permission;
 use crate::pages::{
-    BundlePage, IncidentPage, IncidentsPage, LoginPage, NotFound, PasswordPage, ReviewLogPage,
-    SettingsPage, UsersPage, VerifyPage, WorkCount, WorkPage,
+    BundlePage, EventsPage, IncidentPage, IncidentsPage, LoginPage, NotFound, PasswordPage,
+    ReviewLogPage, SettingsPage, UsersPage, VerifyPage, WorkCount, WorkPage,
 };
 
 /// Applies the remembered (or the system's) theme before the first paint, so a dark
@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                         <NavLink href="/" label="Incidents"/>
                         <IfCan what=Permission::Read>
                             <WorkLink work/>
+                            <NavLink href="/events" label="Events"/>
                         </IfCan>
                         <NavLink href="/verify" label="Verify"/>
                         <NavLink href="/review-log" label="Review log"/>
@@ -81,6 +82,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/incidents/:id") view=IncidentPage ssr=SsrMode::Async/>
                     <Route path=path!("/bundles/:sha") view=BundlePage ssr=SsrMode::Async/>
                     <Route path=path!("/work") view=WorkPage ssr=SsrMode::Async/>
+                    <Route path=path!("/events") view=EventsPage ssr=SsrMode::Async/>
                     <Route path=path!("/verify") view=VerifyPage/>
                     <Route path=path!("/review-log") view=ReviewLogPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>

@@ -128,6 +128,15 @@ pub enum ActorType {
 }
 
 impl ActorType {
+    /// Every type.
+    pub const ALL: [ActorType; 5] = [
+        ActorType::Human,
+        ActorType::Agent,
+        ActorType::Service,
+        ActorType::Tool,
+        ActorType::System,
+    ];
+
     /// The type's name on the wire.
     pub fn as_str(self) -> &'static str {
         match self {

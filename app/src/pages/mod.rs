@@ -1,6 +1,7 @@
 //! One module per page.
 
 mod bundle;
+mod events;
 mod incident;
 mod incidents;
 mod login;
@@ -13,6 +14,7 @@ mod verify;
 mod work;
 
 pub use bundle::BundlePage;
+pub use events::EventsPage;
 pub use incident::IncidentPage;
 pub use incidents::IncidentsPage;
 pub use login::LoginPage;

@@ -105,10 +105,24 @@ pub(crate) fn contains(text: &str) -> String {
     out
 }
 
+/// Bound `name` (`from` or `to`) as a stored time: an RFC 3339 time in UTC, or a day
+/// (`YYYY-MM-DD`), which `from` takes from its first instant and `to` through its
+/// last (the bound is the next day's first instant, as `to` is exclusive).
 fn time_bound(name: &str, text: &str) -> Result<String, QueryError> {
-    bundles::stored_time(text).ok_or_else(|| {
+    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|d| d.format("%Y-%m-%d").to_string() == text);
+    let start = day.map(|day| {
+        let day = if name == "to" {
+            day.succ_opt().unwrap_or(day)
+        } else {
+            day
+        };
+        format!("{}T00:00:00Z", day.format("%Y-%m-%d"))
+    });
+    bundles::stored_time(start.as_deref().unwrap_or(text)).ok_or_else(|| {
         QueryError::Invalid(format!(
-            "`{name}` must be an RFC 3339 time in UTC, e.g. 2026-03-01T09:00:00Z"
+            "`{name}` must be a day (2026-03-01) or an RFC 3339 time in UTC (2026-03-01T09:00:00Z)"
         ))
     })
 }
@@ -122,6 +136,11 @@ pub const MAX_FILTER_CHARS: usize = 256;
 /// `bundle` is not a SHA-256: every filter is checked before anything is read or
 /// recorded.
 pub fn check_query(query: &EventQuery) -> Result<(), QueryError> {
+    if query.incident.is_some_and(|n| n < 1) {
+        return Err(QueryError::Invalid(
+            "`incident` is an incident's number, from 1".into(),
+        ));
+    }
     let texts = [
         ("bundle", &query.bundle),
         ("actor_type", &query.actor_type),
@@ -236,6 +255,27 @@ pub(crate) fn order_of(query: &EventQuery) -> Result<&'static str, QueryError> {
             ))
         }
     })
+}
+
+/// Checks `query` as [`query`] would, reading nothing.
+pub fn validate(db: &Db, query: &EventQuery) -> Result<(), QueryError> {
+    let per_page = query.per_page.unwrap_or(DEFAULT_PER_PAGE);
+    if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        return Err(QueryError::Invalid(format!(
+            "`per_page` is 1 to {MAX_PER_PAGE}"
+        )));
+    }
+    if query.page == Some(0) {
+        return Err(QueryError::Invalid("`page` counts from 1".into()));
+    }
+    if query.incident.is_some_and(|n| n < 1) {
+        return Err(QueryError::Invalid(
+            "`incident` is an incident's number, from 1".into(),
+        ));
+    }
+    order_of(query)?;
+    let mut probe = Sql::new(db.kind(), "SELECT 1");
+    push_filters(&mut probe, query)
 }
 
 /// The events `query` selects, one page of them.

@@ -376,23 +376,10 @@ fn filters_of(query: &EventQuery) -> String {
         .filter_map(|(name, value)| {
             value
                 .filter(|v| !v.is_empty())
-                .map(|v| format!("{name}={}", urlencode(&v)))
+                .map(|v| format!("{name}={}", crate::escape::query_component(&v)))
         })
         .collect::<Vec<_>>()
         .join("&")
-}
-
-/// Percent-encodes `text` for a query string (RFC 3986 unreserved characters kept).
-fn urlencode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
 }
 
 /// For each event a finding names, the findings' rule codes with their

@@ -20,6 +20,7 @@ pub mod signoffs;
 mod sql;
 pub mod trust_roots;
 pub mod users;
+pub mod views;
 pub mod work;
 
 pub use db::{Db, StoreError};

@@ -15,3 +15,4 @@ mod openapi;
 mod pages;
 mod review;
 mod sessions;
+mod views;
