@@ -50,11 +50,11 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/custody.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Custody".to_owned() } else { format!("{page} · Custody") }/>
         <Router>
-            <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-slate-900">
+            <a href="#main" rel="external" class="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-slate-900">
                 "Skip to content"
             </a>
             <header class="border-b border-slate-200 bg-white/90 backdrop-blur dark:border-slate-800 dark:bg-slate-900/90">
-                <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-x-8 gap-y-2 px-4 py-3 sm:px-6">
+                <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 sm:px-6">
                     <a href="/" class="flex items-center gap-2 font-semibold tracking-tight">
                         <img src="/favicon.svg" alt="" class="h-6 w-6"/>
                         <span class="text-lg">"Custody"</span>
@@ -76,7 +76,7 @@ pub fn App() -> impl IntoView {
                     <ThemeToggle/>
                 </div>
             </header>
-            <main id="main" class="mx-auto max-w-6xl px-4 py-8 sm:px-6">
+            <main id="main" tabindex="-1" class="mx-auto max-w-6xl px-4 py-8 focus:outline-none sm:px-6">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=IncidentsPage ssr=SsrMode::Async/>
                     <Route path=path!("/incidents/:id") view=IncidentPage ssr=SsrMode::Async/>
@@ -106,18 +106,16 @@ fn WorkLink(work: WorkCount) -> impl IntoView {
             attr:data-testid="nav-work"
         >
             "My work"
-            <Transition fallback=|| ()>
-                {move || work.0.get().flatten().filter(|n| *n > 0).map(|n| view! {
+            {move || work.get().filter(|n| *n > 0).map(|n| view! {
                     <span class="ml-1.5 rounded-full bg-amber-200 px-1.5 py-0.5 text-xs font-semibold text-amber-950" data-testid="work-count">
                         {n.to_string()}<span class="sr-only">" awaiting you"</span>
                     </span>
                 })}
-            </Transition>
         </A>
     }
 }
 
-const NAV_LINK: &str = "rounded-md px-3 py-1.5 font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 aria-[current=page]:bg-slate-900 aria-[current=page]:text-white dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white dark:aria-[current=page]:bg-slate-100 dark:aria-[current=page]:text-slate-900";
+const NAV_LINK: &str = "rounded-md px-2.5 py-1.5 font-medium text-slate-700 hover:bg-slate-100 hover:text-slate-900 aria-[current=page]:bg-slate-900 aria-[current=page]:text-white dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white dark:aria-[current=page]:bg-slate-100 dark:aria-[current=page]:text-slate-900";
 
 #[component]
 fn NavLink(href: &'static str, label: &'static str) -> impl IntoView {

@@ -18,15 +18,23 @@ test('the incidents page is server-rendered, hydrates, and says how to load a bu
   await expect(page.getByText('custody ingest bundle.json')).toBeVisible();
 
   // The theme button only works once wasm runs: it proves hydration.
-  const theme = page.getByRole('button', { name: 'Dark theme' });
+  // Its name is what it shows: the theme in force.
+  const theme = page.getByRole('button', { name: /Theme: (light|dark)/ });
   await expect(async () => {
     await theme.click();
     await expect(page.locator('html')).toHaveClass(/dark/, { timeout: 500 });
   }).toPass({ timeout: 15_000 });
-  await expect(theme).toHaveAttribute('aria-pressed', 'true');
+  await expect(theme).toHaveAccessibleName('Theme: dark');
   // Remembered across a reload, applied before paint.
   await page.reload();
   await expect(page.locator('html')).toHaveClass(/dark/);
+
+  // The skip link moves the focus to the page's content.
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Skip to content' });
+  await expect(skip).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('main#main')).toBeFocused();
 
   // Client-side navigation after hydration.
   await nav.getByRole('link', { name: 'Settings' }).click();
@@ -44,7 +52,7 @@ test('an unknown address gets the 404 page with status 404', async ({ page }) =>
   expect(response?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
   // Its scripts run under the CSP: no console error, and the theme button works.
-  const theme = page.getByRole('button', { name: /theme/ });
+  const theme = page.getByRole('button', { name: /Theme/ });
   await expect(async () => {
     await theme.click();
     await expect(page.locator('html')).toHaveClass(/dark/, { timeout: 500 });

@@ -49,13 +49,14 @@ test('each role finds its work on one page: the access reviewer signs a chain fr
   await expect(mine.getByRole('link', { name: new RegExp(`^#${bundle.incident_id} `) })).toBeVisible();
   await expect(page.getByTestId('work-findings')).toBeVisible();
   await expect(page.getByTestId('work-signoffs')).toHaveCount(0);
-  expect(await waiting(page)).toBeGreaterThan(0);
+  // The count beside "My work" arrives once the page is interactive.
+  await expect.poll(() => waiting(page)).toBeGreaterThan(0);
 
   // The access reviewer's queue holds the chain, oldest first, with what it rests on.
   const access = await as(browser, 'access');
   await access.goto('/work');
+  await expect.poll(() => waiting(access)).toBeGreaterThan(0);
   const before = await waiting(access);
-  expect(before).toBeGreaterThan(0);
   const queue = access.getByTestId('work-signoffs');
   await expect(queue.getByRole('heading', { level: 2 })).toHaveText(`Chains awaiting your sign-off (${before})`);
   const item = queue.getByTestId('awaiting-chain').filter({ hasText: `#${bundle.incident_id} ` });

@@ -107,11 +107,15 @@ pub async fn incident_side_effects(id: i64) -> Result<Vec<SideEffectResponsibili
 }
 
 ui_function! { "/api/bundles/chains", "ui_bundle_chains", Option<BundleChains>,
-/// A bundle's approval chains with their sign-offs (null: no such bundle).
+/// A bundle's approval chains with their sign-offs (null: no such bundle), for the signed-in reviewer (`viewer`), whom the sign-off rule is applied to.
 #[server(endpoint = "bundles/chains")]
 pub async fn fetch_bundle_chains(sha256: String) -> Result<Option<BundleChains>, ApiError> {
-    require(Permission::Read)?;
-    Ok(crate::store::signoffs::of_bundle(&db()?, &sha256).await?)
+    let viewer = require(Permission::Read)?;
+    let found = crate::store::signoffs::of_bundle(&db()?, &sha256).await?;
+    Ok(found.map(|chains| BundleChains {
+        viewer: Some(viewer),
+        ..chains
+    }))
 }
 }
 

@@ -4,7 +4,6 @@
 use leptos::prelude::*;
 
 use crate::api::{fetch_bundle_chains, reviewers, SignOffChain};
-use crate::components::account::use_me;
 use crate::components::forms::{failed, ActionError, INPUT};
 use crate::components::verdict::{Badge, Tone};
 use crate::model::{ApprovalChain, CannotSign, ChainStatus, Role, SignoffDecision};
@@ -20,7 +19,8 @@ pub fn Chains(sha: String) -> impl IntoView {
         let sha = sha.clone();
         move |_| fetch_bundle_chains(sha.clone())
     });
-    let me = use_me();
+    // The chains come with the reviewer they were read for: the forms depend on
+    // nothing else, so the server and the hydrating browser draw the same ones.
     let body = move || {
         let sha = sha.clone();
         chains.get().map(|c| match c {
@@ -38,11 +38,12 @@ pub fn Chains(sha: String) -> impl IntoView {
                 })}
                 <ul class="space-y-4">
                     {found.chains.iter().map(|chain| {
-                        let mine = me.0.get().flatten().map(|who| (
-                            found.open_decisions(chain, &who),
-                            found.refusal(chain, &who, SignoffDecision::Approve),
+                        let mine = found.viewer.as_ref().map(|who| (
+                            found.open_decisions(chain, who),
+                            found.refusal(chain, who, SignoffDecision::Approve),
                         ));
-                        view! { <li><ChainCard sha=sha.clone() chain=chain.clone() mine action others/></li> }
+                        let viewer = found.viewer.as_ref().map(|v| v.username.clone());
+                        view! { <li><ChainCard sha=sha.clone() chain=chain.clone() mine viewer action others/></li> }
                     }).collect_view()}
                 </ul>
             }.into_any(),
@@ -64,6 +65,8 @@ fn ChainCard(
     /// For the signed-in reviewer: the decisions they may record, and why they may
     /// not approve (when they may not).
     mine: Option<(Vec<SignoffDecision>, Option<CannotSign>)>,
+    /// The signed-in reviewer's account name.
+    viewer: Option<String>,
     action: ServerAction<SignOffChain>,
     others: Resource<Result<Vec<crate::model::Reviewer>, crate::error::ApiError>>,
 ) -> impl IntoView {
@@ -77,7 +80,6 @@ fn ChainCard(
         .iter()
         .filter(|s| s.decision.fills_step())
         .count();
-    let me = use_me();
     let sha_links = chain.links.clone();
     let status = format!("{:?}", chain.status).to_lowercase();
     let chain_id = chain.approval_id.clone();
@@ -116,7 +118,7 @@ fn ChainCard(
                     .filter(|w| !matches!(w, CannotSign::NotAccessReviewer | CannotSign::Unverified | CannotSign::Closed))
                     .map(|w| view! { <p class="mt-2 text-sm text-slate-600 dark:text-slate-300" data-testid="cannot-sign">{format!("You cannot approve or reject: {}.", w.reason())}</p> });
                 let form = (!decisions.is_empty()).then(|| view! {
-                    <SignOffForm sha=sha.clone() chain=form_chain.clone() decisions action others me=me.username()/>
+                    <SignOffForm sha=sha.clone() chain=form_chain.clone() decisions action others me=viewer.clone()/>
                 });
                 view! { {note} {form} }
             })}
@@ -137,7 +139,7 @@ pub fn SignOffForm(
     me: Option<String>,
 ) -> impl IntoView {
     view! {
-        <ActionForm action attr:class="mt-3 grid gap-2 sm:grid-cols-2" attr:data-testid="signoff-form">
+        <ActionForm action attr:class="mt-3 grid grid-cols-1 gap-2 sm:grid-cols-2" attr:data-testid="signoff-form">
             <input type="hidden" name="sha256" value=sha/>
             <input type="hidden" name="chain" value=chain.approval_id.clone()/>
             <input type="hidden" name="chain_digest" value=chain.digest.clone()/>

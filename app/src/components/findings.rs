@@ -287,7 +287,7 @@ fn DispositionForm(
     view! {
         <details class="mt-3">
             <summary class="cursor-pointer text-sm font-medium">"Dispose of this finding"</summary>
-            <ActionForm action attr:class="mt-2 grid gap-2 sm:grid-cols-2" attr:data-testid="disposition-form">
+            <ActionForm action attr:class="mt-2 grid grid-cols-1 gap-2 sm:grid-cols-2" attr:data-testid="disposition-form">
                 <input type="hidden" name="sha256" value=sha/>
                 <input type="hidden" name="finding" value=finding/>
                 <label class="block text-sm">"Decision"

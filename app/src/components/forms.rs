@@ -6,7 +6,7 @@ use leptos::prelude::*;
 /// A text field, select or text area, full width under its label.
 pub const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900";
 /// A field sized to its content, beside others in a row.
-pub const INLINE_INPUT: &str = "rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900";
+pub const INLINE_INPUT: &str = "max-w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900";
 /// A form's main button.
 pub const BUTTON: &str = "rounded-md bg-slate-900 px-3 py-1 text-sm font-medium text-white disabled:opacity-50 dark:bg-slate-100 dark:text-slate-900";
 

@@ -143,7 +143,7 @@ pub fn Review(
             <h2 class="mb-2 text-lg font-semibold">"Delegation timeline"</h2>
             <TimelineChart timeline=timeline.clone() state/>
         </section>
-        <div class="mt-6 grid gap-6 lg:grid-cols-[3fr_2fr]">
+        <div class="mt-6 grid grid-cols-1 gap-6 lg:grid-cols-[3fr_2fr]">
             <Inspector found=found.clone() verifier state bundle/>
             <Authority timeline=timeline.clone() state/>
         </div>
@@ -486,7 +486,7 @@ fn Results(
         }).collect_view();
         view! {
             <p class="mb-2 text-sm text-slate-500" data-testid="results-count">{format!("{total} events match; page {} of {pages}", p + 1)}</p>
-            <div class="overflow-x-auto">
+            <div tabindex="0" class="overflow-x-auto" aria-label="Events and their checks">
                 <table class="w-full text-left text-sm">
                     <thead class="text-xs uppercase text-slate-500"><tr>
                         <th class="px-2 py-1">"#"</th><th class="px-2 py-1">"Event"</th><th class="px-2 py-1">"Signature"</th><th class="px-2 py-1">"Trust"</th><th class="px-2 py-1">"Chain"</th><th class="px-2 py-1">"Inclusion"</th><th class="px-2 py-1">"Warnings"</th>

@@ -10,7 +10,8 @@ pub fn DataTable(
     children: Children,
 ) -> impl IntoView {
     view! {
-        <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+        // Focusable, so that a keyboard can scroll a table wider than the window.
+        <div tabindex="0" class="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
             <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800" data-testid=testid>
                 <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:bg-slate-900">
                     <tr>

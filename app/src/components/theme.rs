@@ -20,12 +20,11 @@ pub fn ThemeToggle() -> impl IntoView {
         <button
             type="button"
             on:click=toggle
-            aria-pressed=move || dark.get().to_string()
-            aria-label="Dark theme"
-            title="Switch between light and dark theme"
+            title="Switch between the light and the dark theme"
             class="rounded-md border border-slate-200 px-2.5 py-1.5 text-sm text-slate-600 hover:bg-slate-100 dark:border-slate-700 dark:text-slate-300 dark:hover:bg-slate-800"
         >
-            {move || if dark.get() { "☾ Dark" } else { "☀ Light" }}
+            <span aria-hidden="true">{move || if dark.get() { "☾ " } else { "☀ " }}</span>
+            {move || if dark.get() { "Theme: dark" } else { "Theme: light" }}
         </button>
     }
 }

@@ -259,6 +259,10 @@ pub struct BundleChains {
     pub uploaders: Vec<String>,
     /// Why nothing can be signed off on this bundle, when nothing can.
     pub blocked: Option<String>,
+    /// The reviewer the chains were read for (the console applies the sign-off rule
+    /// to them); `None` when read outside a request.
+    #[serde(default)]
+    pub viewer: Option<super::Reviewer>,
 }
 
 impl BundleChains {

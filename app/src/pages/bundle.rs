@@ -27,6 +27,8 @@ pub fn BundlePage() -> impl IntoView {
     let sha = move || params.read().get("sha").unwrap_or_default();
     let summary = Resource::new(sha, |sha| async move { fetch_bundle(sha).await });
     view! {
+        // Until the bundle is read, and while it is, the page is still titled.
+        <Title text="Bundle"/>
         <Suspense fallback=|| view! { <p class="text-slate-500">"Loading the bundle…"</p> }>
             {move || Suspend::new(async move {
                 match summary.await {

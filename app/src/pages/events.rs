@@ -149,7 +149,7 @@ fn Filters(query: EventQuery) -> impl IntoView {
         }
     };
     view! {
-        <Form method="GET" action="/events" attr:class="mb-6 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-4 dark:border-slate-800 dark:bg-slate-900" attr:data-testid="event-filters" attr:role="search">
+        <Form method="GET" action="/events" attr:class="mb-6 grid grid-cols-1 gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-4 dark:border-slate-800 dark:bg-slate-900" attr:data-testid="event-filters" attr:role="search">
             <div class="sm:col-span-2 lg:col-span-4">
                 {text("q", "Free text (payload, summary, IDs, resource, check codes)", "e.g. ledger_entries")}
             </div>

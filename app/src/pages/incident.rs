@@ -38,6 +38,8 @@ pub fn IncidentPage() -> impl IntoView {
         },
     );
     view! {
+        // Until the incident is read, and while it is, the page is still titled.
+        <Title text="Incident"/>
         <Suspense fallback=|| view! { <p class="text-slate-500">"Loading the incident…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
@@ -112,7 +114,7 @@ fn Facts(facts: IncidentFacts) -> impl IntoView {
     view! {
         <section aria-labelledby="facts-title" class="mb-8" data-testid="incident-facts">
             <h2 id="facts-title" class="mb-3 text-lg font-semibold">"What the evidence records"</h2>
-            <dl class="grid gap-4 rounded-lg border border-slate-200 bg-white p-4 text-sm sm:grid-cols-2 lg:grid-cols-3 dark:border-slate-800 dark:bg-slate-900">
+            <dl class="grid grid-cols-1 gap-4 rounded-lg border border-slate-200 bg-white p-4 text-sm sm:grid-cols-2 lg:grid-cols-3 dark:border-slate-800 dark:bg-slate-900">
                 <Fact label="When (UTC)" testid="fact-span"><span class="font-mono text-xs">{span}</span></Fact>
                 <Fact label="Side effects" testid="fact-side-effects">
                     {format!("{} change{} to real systems", facts.side_effects, if facts.side_effects == 1 { "" } else { "s" })}
@@ -146,7 +148,7 @@ fn Fact(label: &'static str, testid: &'static str, children: Children) -> impl I
     view! {
         <div data-testid=testid>
             <dt class="text-xs font-semibold uppercase tracking-wide text-slate-500">{label}</dt>
-            <dd class="mt-1">{children()}</dd>
+            <dd class="mt-1 break-words">{children()}</dd>
         </div>
     }
     .into_any()
@@ -271,7 +273,7 @@ fn Workflow(
             <IfCan what=Permission::Workflow>
                 {let assignee_now = assignee_now.clone(); view! {
                 <div class="flex flex-wrap items-end gap-4">
-                    <ActionForm action=set_status attr:class="flex items-end gap-2" attr:data-testid="status-form">
+                    <ActionForm action=set_status attr:class="flex flex-wrap items-end gap-2" attr:data-testid="status-form">
                         <input type="hidden" name="id" value=id/>
                         <label class="text-sm">"Status"<br/>
                             <select name="status" class=INLINE_INPUT>
@@ -280,7 +282,7 @@ fn Workflow(
                         </label>
                         <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-sm dark:border-slate-700">"Set status"</button>
                     </ActionForm>
-                    <ActionForm action=assign attr:class="flex items-end gap-2" attr:data-testid="assign-form">
+                    <ActionForm action=assign attr:class="flex flex-wrap items-end gap-2" attr:data-testid="assign-form">
                         <input type="hidden" name="id" value=id/>
                         <Transition fallback=|| ()>
                             {let assignee_now = assignee_now.clone(); move || {

@@ -182,7 +182,7 @@ fn Filters(query: IncidentQuery, by_status: Option<Vec<StatusCount>>) -> impl In
         >
             <h2 id="filters-title" class="sr-only">"Filter the list"</h2>
             <Form method="GET" action="/" noscroll=true on_form_data=tidy>
-                <div class="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
+                <div class="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4">
                     <div class="sm:col-span-2">
                         <label for="filter-q" class=LABEL>"Search"</label>
                         <input

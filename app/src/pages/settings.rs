@@ -87,7 +87,7 @@ fn TrustRoots() -> impl IntoView {
             </Transition>
             <IfCan what=Permission::Administer>
                 <ActionForm action=add attr:class="mt-3 flex flex-wrap items-end gap-2" attr:data-testid="add-root">
-                    <label class="text-sm">"Public key (hex, base64 or PEM)"<br/><input name="key" required size="66" class=INLINE_INPUT/></label>
+                    <label class="w-full max-w-xl text-sm">"Public key (hex, base64 or PEM)"<br/><input name="key" required class=INPUT/></label>
                     <label class="text-sm">"Label"<br/><input name="label" class=INLINE_INPUT/></label>
                     <button type="submit" class=BUTTON>"Trust this root"</button>
                 </ActionForm>
@@ -136,7 +136,7 @@ fn ReviewSettingsForm() -> impl IntoView {
                 })}
             </Transition>
             <IfCan what=Permission::Administer>
-                <ActionForm action=set attr:class="mt-2 flex items-end gap-2">
+                <ActionForm action=set attr:class="mt-2 flex flex-wrap items-end gap-2">
                     <label class="text-sm">"Steps"<br/>
                         <select name="steps" class=INLINE_INPUT>
                             {(1..=5u32).map(|n| view! { <option value=n>{n}</option> }).collect_view()}
@@ -165,7 +165,7 @@ fn FindingPolicyForm() -> impl IntoView {
                 {move || policy.get().map(|p| match p {
                     Err(error) => view! { <ErrorBox error/> }.into_any(),
                     Ok(p) => view! {
-                        <ActionForm action=set attr:class="mt-2 grid gap-2 sm:grid-cols-2">
+                        <ActionForm action=set attr:class="mt-2 grid grid-cols-1 gap-2 sm:grid-cols-2">
                             <label class="block text-sm">"Shared accounts, one per line"
                                 <textarea name="shared_accounts" rows="4" class=INPUT data-testid="shared-accounts">{p.shared_accounts.join("\n")}</textarea>
                             </label>

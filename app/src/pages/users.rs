@@ -97,7 +97,7 @@ pub fn UsersPage() -> impl IntoView {
         }}
         <section class="mt-8 max-w-xl">
             <h2 class="mb-2 text-lg font-semibold">"Add a user"</h2>
-            <ActionForm action=add attr:class="grid gap-2 sm:grid-cols-2" attr:data-testid="add-user">
+            <ActionForm action=add attr:class="grid grid-cols-1 gap-2 sm:grid-cols-2" attr:data-testid="add-user">
                 <label class="block text-sm">"User name"<input name="username" required class=INPUT/></label>
                 <label class="block text-sm">"Display name"<input name="display_name" class=INPUT/></label>
                 <label class="block text-sm">"Role"

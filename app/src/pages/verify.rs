@@ -123,7 +123,7 @@ fn BundleVerify() -> impl IntoView {
     view! {
         <section aria-labelledby="bundle-verify-title">
             <h2 id="bundle-verify-title" class="mb-3 text-lg font-semibold">"Verify a bundle"</h2>
-            <div class="grid gap-6 lg:grid-cols-2">
+            <div class="grid grid-cols-1 gap-6 lg:grid-cols-2">
                 <div>
                     <label for="bundle-file" class="mb-1 block text-sm font-medium">"Evidence bundle (JSON file)"</label>
                     <div
@@ -192,7 +192,7 @@ fn EnvelopeVerify() -> impl IntoView {
     view! {
         <h2 class="text-lg font-semibold">"Verify one signed envelope"</h2>
         <p class="mb-3 text-sm text-slate-600 dark:text-slate-400">"Paste or drop a DSSE envelope and the ed25519 public key you trust."</p>
-        <div class="grid gap-6 lg:grid-cols-2">
+        <div class="grid grid-cols-1 gap-6 lg:grid-cols-2">
             <TextDrop
                 id="envelope"
                 label="DSSE envelope (JSON)"

@@ -16,23 +16,43 @@ use crate::model::{
 use super::{ErrorBox, PageHeader};
 
 /// The count beside "My work" in the navigation, shared so that the page can
-/// refresh it after the reviewer acts.
+/// refresh it after the reviewer acts. It is asked for by the browser once the page
+/// is interactive, never while the server renders: the pages' own data stays the
+/// only data the server sends with them.
 #[derive(Clone, Copy)]
-pub struct WorkCount(pub Resource<Option<usize>>);
+pub struct WorkCount {
+    count: RwSignal<Option<usize>>,
+    asked: RwSignal<u32>,
+}
 
 impl WorkCount {
-    /// Loads the count and provides it to the page.
+    /// Provides the count to the page; it loads once `me` is known to be signed in.
     pub fn provide(me: Me) -> WorkCount {
-        // Asked only for a signed-in reviewer: a signed-out page must not answer 401.
-        let count = WorkCount(Resource::new(
-            || (),
-            move |_| async move {
-                me.0.await?;
-                fetch_work().await.ok().map(|w| w.count())
-            },
-        ));
-        provide_context(count);
-        count
+        let work = WorkCount {
+            count: RwSignal::new(None),
+            asked: RwSignal::new(0),
+        };
+        // Effects run in the browser only.
+        Effect::new(move |_| {
+            let _ = work.asked.get();
+            if me.0.get().flatten().is_some() {
+                leptos::task::spawn_local(async move {
+                    work.count.set(fetch_work().await.ok().map(|w| w.count()));
+                });
+            }
+        });
+        provide_context(work);
+        work
+    }
+
+    /// How many things await the reviewer, once known.
+    pub fn get(&self) -> Option<usize> {
+        self.count.get()
+    }
+
+    /// Asks for the count again.
+    pub fn refresh(&self) {
+        self.asked.update(|n| *n += 1);
     }
 }
 
@@ -46,7 +66,7 @@ pub fn WorkPage() -> impl IntoView {
     Effect::new(move |_| {
         if sign.version().get() > 0 {
             if let Some(c) = count {
-                c.0.refetch();
+                c.refresh();
             }
         }
     });
@@ -111,7 +131,7 @@ fn Signoffs(
                     let effects = item.effects();
                     let chain_href = format!("/bundles/{}#chains-title", item.bundle);
                     view! {
-                        <li class="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900" data-testid="awaiting-chain" data-chain=item.chain.approval_id.clone()>
+                        <li class="rounded-lg border border-slate-200 bg-white p-4 [overflow-wrap:anywhere] dark:border-slate-800 dark:bg-slate-900" data-testid="awaiting-chain" data-chain=item.chain.approval_id.clone()>
                             <div class="flex flex-wrap items-baseline gap-x-3 gap-y-1">
                                 <h3 class="font-semibold">
                                     <a class="underline" href=chain_href>{format!("Approval {}", visible(&item.chain.approval_id))}</a>
@@ -121,7 +141,7 @@ fn Signoffs(
                                 </span>
                                 <span class="text-sm text-slate-600 dark:text-slate-300" title=readable(&item.waiting_since)>{format!("waiting {} (since {})", age(item.waiting_secs), readable(&item.waiting_since))}</span>
                             </div>
-                            <dl class="mt-2 grid gap-x-4 gap-y-1 text-sm sm:grid-cols-[10rem_1fr]">
+                            <dl class="mt-2 grid grid-cols-1 gap-x-4 gap-y-1 text-sm [overflow-wrap:anywhere] sm:grid-cols-[10rem_1fr]">
                                 <dt class="font-medium">"Side effects"</dt>
                                 <dd>{if effects.is_empty() {
                                     "not recorded: the chain names no side effect".to_owned()

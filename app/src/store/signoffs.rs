@@ -291,6 +291,7 @@ pub async fn of_bundle(db: &Db, bundle: &str) -> Result<Option<BundleChains>, St
         uploaded_by,
         uploaders: uploaders.into_iter().map(|(u,)| u).collect(),
         blocked,
+        viewer: None,
     }))
 }
 
