@@ -1,6 +1,7 @@
 //! One module per page.
 
 mod bundle;
+mod help;
 mod incident;
 mod incidents;
 mod login;
@@ -11,6 +12,7 @@ mod users;
 mod verify;
 
 pub use bundle::BundlePage;
+pub use help::HelpPage;
 pub use incident::IncidentPage;
 pub use incidents::IncidentsPage;
 pub use login::LoginPage;
