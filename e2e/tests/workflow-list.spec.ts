@@ -246,3 +246,25 @@ test.describe('without JavaScript', () => {
     await expect(page.getByTestId('incident-count')).toHaveText('3 incidents');
   });
 });
+
+test('the first-run hint above a list with incidents can be hidden, and stays hidden in this browser', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('/');
+  await expect(page.getByTestId('incident-table')).toBeVisible();
+  const hint = page.getByTestId('first-run');
+  await expect(hint).toBeVisible();
+  await expect(hint.getByRole('heading', { name: 'New here? Start with…' })).toBeVisible();
+  await expect(hint.getByRole('link', { name: 'Help' })).toHaveAttribute('href', '/help');
+  // The button works once the wasm runs.
+  await hint.getByRole('button', { name: 'Hide this hint' }).click();
+  await expect(hint).toBeHidden();
+  // Hidden before the first paint on the next visit, without waiting for the wasm.
+  await page.reload();
+  await expect(page.getByTestId('incident-table')).toBeVisible();
+  await expect(page.getByTestId('first-run')).toBeHidden();
+  // Another browser (no such memory) sees it again.
+  await page.evaluate(() => localStorage.removeItem('custody-first-run'));
+  await page.reload();
+  await expect(page.getByTestId('first-run')).toBeVisible();
+  expect(problems).toEqual([]);
+});

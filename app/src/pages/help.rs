@@ -7,7 +7,7 @@
 
 use evidence::bundle::Status;
 use evidence::findings::{Rule, Severity};
-use evidence::reason::{Effect, Reason};
+use evidence::reason::{Effect as ReasonEffect, Reason};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -28,6 +28,20 @@ const LINK: &str = "underline underline-offset-2";
 /// `/help`.
 #[component]
 pub fn HelpPage() -> impl IntoView {
+    // The router scrolls to an address's fragment before the page it navigates to
+    // is drawn; once this page is (the next frame), bring the entry a link asked for
+    // into view.
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |_| {
+        let id = location.hash.get().trim_start_matches('#').to_owned();
+        if !id.is_empty() {
+            request_animation_frame(move || {
+                if let Some(entry) = document().get_element_by_id(&id) {
+                    entry.scroll_into_view();
+                }
+            });
+        }
+    });
     view! {
         <Title text="Help"/>
         <PageHeader
@@ -127,21 +141,21 @@ fn stored_note(status: Status) -> &'static str {
 }
 
 /// The heading and lead of one group of reasons.
-fn effect_text(effect: Effect) -> (String, &'static str) {
+fn effect_text(effect: ReasonEffect) -> (String, &'static str) {
     match effect {
-        Effect::Refused => (
+        ReasonEffect::Refused => (
             "The file is refused".to_owned(),
             "Nothing in it is checked and nothing is stored; the code says what is wrong with it.",
         ),
-        Effect::Status(Status::VerifiedWithWarnings) => (
+        ReasonEffect::Status(Status::VerifiedWithWarnings) => (
             "Warnings".to_owned(),
             "Nothing failed; the bundle is verified with warnings.",
         ),
-        Effect::Status(status) => (
+        ReasonEffect::Status(status) => (
             format!("The bundle is {}", status.label().to_lowercase()),
             "At least this bad: a bundle has the worst status any of its reasons leads to.",
         ),
-        Effect::NotChecked => (
+        ReasonEffect::NotChecked => (
             "Checks that could not be made".to_owned(),
             "Another check failed first (or, in an excerpt, the event needed was left out); the verdict is that failure's.",
         ),
@@ -149,11 +163,11 @@ fn effect_text(effect: Effect) -> (String, &'static str) {
 }
 
 /// The id of a group of reasons.
-fn effect_id(effect: Effect) -> String {
+fn effect_id(effect: ReasonEffect) -> String {
     match effect {
-        Effect::Refused => "reasons-refused".to_owned(),
-        Effect::Status(status) => format!("reasons-{}", status.code()),
-        Effect::NotChecked => "reasons-not-checked".to_owned(),
+        ReasonEffect::Refused => "reasons-refused".to_owned(),
+        ReasonEffect::Status(status) => format!("reasons-{}", status.code()),
+        ReasonEffect::NotChecked => "reasons-not-checked".to_owned(),
     }
 }
 
@@ -169,7 +183,7 @@ fn Reasons() -> impl IntoView {
                 <code>"docs/bundle-format.md"</code>
                 ". Grouped here by what they do to the verdict."
             </p>
-            {Effect::ALL.into_iter().map(|effect| {
+            {ReasonEffect::ALL.into_iter().map(|effect| {
                 let (title, lead) = effect_text(effect);
                 let reasons: Vec<&'static Reason> = evidence::reason::ALL.iter().filter(|r| r.effect == effect).collect();
                 let id = effect_id(effect);
@@ -383,16 +397,16 @@ mod tests {
         }
     }
 
-    fn effect_at(effect: Effect) -> Option<usize> {
+    fn effect_at(effect: ReasonEffect) -> Option<usize> {
         match effect {
-            Effect::Refused => Some(0),
-            Effect::Status(Status::Tampered) => Some(1),
-            Effect::Status(Status::Malformed) => Some(2),
-            Effect::Status(Status::Untrusted) => Some(3),
-            Effect::Status(Status::VerifiedWithWarnings) => Some(4),
+            ReasonEffect::Refused => Some(0),
+            ReasonEffect::Status(Status::Tampered) => Some(1),
+            ReasonEffect::Status(Status::Malformed) => Some(2),
+            ReasonEffect::Status(Status::Untrusted) => Some(3),
+            ReasonEffect::Status(Status::VerifiedWithWarnings) => Some(4),
             // No reason makes a bundle verified.
-            Effect::Status(Status::Verified) => None,
-            Effect::NotChecked => Some(5),
+            ReasonEffect::Status(Status::Verified) => None,
+            ReasonEffect::NotChecked => Some(5),
         }
     }
 
@@ -414,8 +428,8 @@ mod tests {
         for (i, r) in Rule::ALL.into_iter().enumerate() {
             assert_eq!(rule_at(r), i, "{r:?}");
         }
-        assert_eq!(Effect::ALL.len(), 6);
-        for (i, e) in Effect::ALL.into_iter().enumerate() {
+        assert_eq!(ReasonEffect::ALL.len(), 6);
+        for (i, e) in ReasonEffect::ALL.into_iter().enumerate() {
             assert_eq!(effect_at(e), Some(i), "{e:?}");
         }
     }
@@ -433,7 +447,10 @@ mod tests {
     #[test]
     fn every_reason_code_is_in_exactly_one_group() {
         for reason in evidence::reason::ALL {
-            let groups = Effect::ALL.iter().filter(|e| **e == reason.effect).count();
+            let groups = ReasonEffect::ALL
+                .iter()
+                .filter(|e| **e == reason.effect)
+                .count();
             assert_eq!(groups, 1, "{}", reason.code);
         }
     }
@@ -445,7 +462,7 @@ mod tests {
         ids.extend(evidence::reason::ALL.iter().map(reason_id));
         ids.extend(Rule::ALL.into_iter().map(finding_id));
         ids.extend(Role::ALL.into_iter().map(role_id));
-        ids.extend(Effect::ALL.into_iter().map(effect_id));
+        ids.extend(ReasonEffect::ALL.into_iter().map(effect_id));
         ids.extend(
             [
                 "first",

@@ -473,13 +473,14 @@ fn EmptyState() -> impl IntoView {
     view! {
         <section
             aria-labelledby="empty-title"
+            data-testid="first-run"
             class="rounded-lg border border-dashed border-slate-300 bg-white p-8 dark:border-slate-700 dark:bg-slate-900"
         >
             <h2 id="empty-title" class="text-lg font-semibold">"No incidents yet"</h2>
             <p class="mt-2 max-w-2xl text-slate-600 dark:text-slate-400">
                 "An incident appears here when an evidence bundle is loaded into it. New here? Start with…"
             </p>
-            <div class="max-w-2xl" data-testid="first-run">
+            <div class="max-w-2xl">
                 <StartWith/>
             </div>
         </section>
