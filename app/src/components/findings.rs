@@ -343,7 +343,7 @@ pub fn IncidentFindings(incident: i64) -> impl IntoView {
                             <li class="rounded-lg border border-slate-200 p-3 dark:border-slate-800" data-testid="finding" data-rule=f.rule.clone() data-disposition=status>
                                 <div class="flex flex-wrap items-center gap-2">
                                     <Badge tone=severity_tone(&f.severity) text=f.severity.clone()/>
-                                    <a class="font-semibold underline" href=format!("/bundles/{}?event={first}", f.bundle)>{crate::escape::visible(&f.title)}</a>
+                                    <a class="font-semibold underline" href=format!("/bundles/{}?event={first}", f.bundle) data-testid="finding-link">{crate::escape::visible(&f.title)}</a>
                                     <RuleCode code=f.rule.clone()/>
                                     <span class="text-xs text-slate-500">{match &f.disposition {
                                         Some(d) => format!("{} by {}", d.decision.label(), d.reviewer),

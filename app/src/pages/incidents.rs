@@ -367,7 +367,7 @@ fn IncidentTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
                         <tr>
                             <td class="px-4 py-2 font-mono text-slate-500">{i.id}</td>
                             <td class="min-w-56 px-4 py-2 font-medium">
-                                <a href=format!("/incidents/{}", i.id) class="hover:underline">{crate::escape::visible(&i.title)}</a>
+                                <a href=format!("/incidents/{}", i.id) class="hover:underline" data-testid="incident-link">{crate::escape::visible(&i.title)}</a>
                             </td>
                             <td class="px-4 py-2">
                                 {i.verdict.map(|verdict| view! { <VerdictBadge verdict/> })}
