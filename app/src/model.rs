@@ -115,8 +115,12 @@ pub struct IncidentSummary {
     pub status: IncidentStatus,
     /// How bad it is.
     pub severity: Severity,
-    /// Who is reviewing it, if anyone.
+    /// Who is reviewing it, if anyone: the account name.
     pub assignee: Option<String>,
+    /// The assignee as people read it: the account's display name (its account name
+    /// when it has none). `None` when nobody is assigned.
+    #[serde(default)]
+    pub assignee_name: Option<String>,
     /// When it was opened (RFC 3339, UTC).
     pub created_at: String,
     /// When it last changed (RFC 3339, UTC).
@@ -163,7 +167,7 @@ pub struct IncidentQuery {
     /// An actor its bundles name: part of the actor's identity or display name,
     /// case-insensitive.
     pub actor: Option<String>,
-    /// Part of the assignee's name, case-insensitive.
+    /// Part of the assignee's account name or display name, case-insensitive.
     pub assignee: Option<String>,
     /// The order: `-updated` (default: most recently updated first), `updated`,
     /// `-opened`, `opened`, `title`, `-title`, `-severity`, `severity`, `-events`,

@@ -9,15 +9,19 @@ use crate::components::account::{AccountMenu, IfCan, Me};
 use crate::components::theme::ThemeToggle;
 use crate::model::Permission;
 use crate::pages::{
-    BundlePage, EventsPage, IncidentPage, IncidentsPage, LoginPage, NotFound, PasswordPage,
-    ReviewLogPage, SettingsPage, UsersPage, VerifyPage, WorkCount, WorkPage,
+    BundlePage, EventsPage, HelpPage, IncidentPage, IncidentsPage, LoginPage, NotFound,
+    PasswordPage, ReviewLogPage, SettingsPage, UsersPage, VerifyPage, WorkCount, WorkPage,
 };
 
 /// Applies the remembered (or the system's) theme before the first paint, so a dark
 /// page never flashes white.
+/// It also hides the incident list's first-run hint where the reviewer dismissed it
+/// (`pages::incidents`, class `first-run-dismissed`).
 const THEME_BOOT: &str = "try{var t=localStorage.getItem('custody-theme');\
 if(t==='dark'||(!t&&matchMedia('(prefers-color-scheme: dark)').matches))\
-document.documentElement.classList.add('dark')}catch(e){}";
+document.documentElement.classList.add('dark');\
+if(localStorage.getItem('custody-first-run')==='dismissed')\
+document.documentElement.classList.add('first-run-dismissed')}catch(e){}";
 
 /// The whole HTML document the server sends.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -71,6 +75,7 @@ pub fn App() -> impl IntoView {
                         <IfCan what=Permission::Administer>
                             <NavLink href="/users" label="Users"/>
                         </IfCan>
+                        <NavLink href="/help" label="Help"/>
                     </nav>
                     <AccountMenu/>
                     <ThemeToggle/>
@@ -84,6 +89,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/work") view=WorkPage ssr=SsrMode::Async/>
                     <Route path=path!("/events") view=EventsPage ssr=SsrMode::Async/>
                     <Route path=path!("/verify") view=VerifyPage/>
+                    <Route path=path!("/help") view=HelpPage/>
                     <Route path=path!("/review-log") view=ReviewLogPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>

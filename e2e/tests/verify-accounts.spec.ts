@@ -157,7 +157,7 @@ test('a finding link on the incident page opens the side effect it is about', as
     const bundle = await stored.json();
     await page.goto(`/incidents/${bundle.incident_id}`);
     const finding = page.locator(`[data-testid="finding"][data-rule="${rule}"]`).first();
-    await finding.getByRole('link').first().click();
+    await finding.getByTestId('finding-link').click();
     const inspector = page.getByTestId('inspector');
     await expect(inspector).toBeVisible({ timeout: 20_000 });
     await expect(inspector.getByTestId('account'), `${rule} opens a side effect`).toBeVisible({ timeout: 20_000 });

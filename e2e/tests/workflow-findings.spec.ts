@@ -107,7 +107,7 @@ async function reviewLateApproval(browser: Browser, page: Page, request: APIRequ
   await page.goto(`/incidents/${bundle.incident_id}`);
   const listed = page.locator('[data-testid=incident-findings] [data-rule=approval-late]');
   await expect(listed).toHaveAttribute('data-disposition', 'dismissed');
-  await expect(listed.getByRole('link')).toHaveAttribute('href', new RegExp(`/bundles/${bundle.sha256}\\?event=\\d+`));
+  await expect(listed.getByTestId('finding-link')).toHaveAttribute('href', new RegExp(`/bundles/${bundle.sha256}\\?event=\\d+`));
 
   // The disposition is in the review log.
   await page.goto('/review-log?action=finding');

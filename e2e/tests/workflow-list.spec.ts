@@ -86,7 +86,7 @@ async function expectList(page: Page, expected: string[], params: Record<string,
   const count = `${expected.length} incident${expected.length === 1 ? '' : 's'}`;
   await expect(page.getByTestId('incident-count')).toHaveText(count);
   if (expected.length > 0) {
-    await expect(page.getByTestId('incident-table').getByRole('link')).toHaveText(expected);
+    await expect(page.getByTestId('incident-table').getByTestId('incident-link')).toHaveText(expected);
   } else {
     await expect(page.getByTestId('incident-table')).toHaveCount(0);
   }
@@ -236,13 +236,35 @@ test.describe('without JavaScript', () => {
     // The browser sends every field; empty ones filter nothing.
     await expect(page).toHaveURL(new RegExp(`[?&]q=${tag}&`));
     expect(query(page)).toEqual({ q: tag, severity: 'low', sort: '-updated' });
-    await expect(page.getByTestId('incident-table').getByRole('link')).toHaveText([bravo]);
+    await expect(page.getByTestId('incident-table').getByTestId('incident-link')).toHaveText([bravo]);
     await expect(field(page, 'Status').locator('option[value="open"]')).toHaveText('Open (1)');
 
     await field(page, 'Severity').selectOption('');
     await field(page, 'Sort by').selectOption('title');
     await apply(page);
-    await expect(page.getByTestId('incident-table').getByRole('link')).toHaveText([alpha, bravo, charlie]);
+    await expect(page.getByTestId('incident-table').getByTestId('incident-link')).toHaveText([alpha, bravo, charlie]);
     await expect(page.getByTestId('incident-count')).toHaveText('3 incidents');
   });
+});
+
+test('the first-run hint above a list with incidents can be hidden, and stays hidden in this browser', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('/');
+  await expect(page.getByTestId('incident-table')).toBeVisible();
+  const hint = page.getByTestId('first-run');
+  await expect(hint).toBeVisible();
+  await expect(hint.getByRole('heading', { name: 'New here? Start with…' })).toBeVisible();
+  await expect(hint.getByRole('link', { name: 'Help' })).toHaveAttribute('href', '/help');
+  // The button works once the wasm runs.
+  await hint.getByRole('button', { name: 'Hide this hint' }).click();
+  await expect(hint).toBeHidden();
+  // Hidden before the first paint on the next visit, without waiting for the wasm.
+  await page.reload();
+  await expect(page.getByTestId('incident-table')).toBeVisible();
+  await expect(page.getByTestId('first-run')).toBeHidden();
+  // Another browser (no such memory) sees it again.
+  await page.evaluate(() => localStorage.removeItem('custody-first-run'));
+  await page.reload();
+  await expect(page.getByTestId('first-run')).toBeVisible();
+  expect(problems).toEqual([]);
 });

@@ -44,6 +44,7 @@ test('every page passes axe-core in both themes, on a desktop and on a phone, an
   const visits: Visit[] = [
     { name: 'sign-in', who: null, url: () => '/login', ready: heading },
     { name: 'verify', who: null, url: () => '/verify', ready: heading },
+    { name: 'help', who: null, url: () => '/help', ready: heading },
     { name: 'not-found', who: 'compliance', url: () => '/no-such-page', ready: heading },
     { name: 'incidents', who: 'compliance', url: () => '/', ready: (p) => expect(p.getByTestId('incident-table')).toBeVisible() },
     { name: 'incident', who: 'compliance', url: () => `/incidents/${bundle.incident_id}`, ready: (p) => expect(p.getByTestId('side-effects')).toBeVisible({ timeout: 20_000 }) },

@@ -173,6 +173,26 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, best first.
+    pub const ALL: [Status; 5] = [
+        Status::Verified,
+        Status::VerifiedWithWarnings,
+        Status::Untrusted,
+        Status::Tampered,
+        Status::Malformed,
+    ];
+
+    /// What the status means, in the words of `docs/bundle-format.md` §12.4.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Status::Verified => "Every check on every event and on the manifest passed: each signature verified with a key a trusted root certifies for its emitter at that time, every hash chain is whole, and every event is covered by the signed manifest.",
+            Status::VerifiedWithWarnings => "Everything passed, with warnings: nothing failed, but something a reviewer should know was noticed (a signature verified with another certified key than its hint names, or two events share an id).",
+            Status::Untrusted => "Nothing failed, but some key or manifest is not certified by a trusted root, or some event could not be checked against a certified key: the evidence is intact as far as it could be checked, but it is not tied to anyone you trust.",
+            Status::Tampered => "Some signature, chain link, manifest binding or inclusion failed, the bindings and revocations are not those the manifest covers, or an envelope is of the wrong type for its place: the bytes are not what was signed.",
+            Status::Malformed => "An event's signature held but its payload is not a valid event or is too large, or a binding or revocation signed by a trusted root, or the verified manifest, cannot be read.",
+        }
+    }
+
     /// The stable name of the status.
     pub fn code(self) -> &'static str {
         match self {
@@ -1586,61 +1606,10 @@ pub fn keyid(key: &PublicKey) -> String {
     key.to_hex().chars().take(16).collect()
 }
 
-/// One sentence a reviewer reads for a reason code (see `docs/bundle-format.md`).
+/// One sentence a reviewer reads for a reason code (see `docs/bundle-format.md`), from
+/// [`crate::reason::ALL`].
 pub fn explain(code: &str) -> &'static str {
-    match code {
-        "bundle.too_large" => "The bundle is larger than the verifier accepts.",
-        "bundle.too_many_events" => "The bundle has more events than the verifier accepts.",
-        "bundle.malformed" => "The file is not a Custody bundle (not JSON of the bundle's shape).",
-        "bundle.unsupported_version" => "The bundle is of a format version this verifier does not know.",
-        "envelope.malformed" => "An envelope is not a DSSE envelope.",
-        "envelope.no_signatures" => "An envelope carries no signature.",
-        "envelope.payload_bad_base64" => "An envelope's payload is not base64, so there are no signed bytes to check.",
-        "envelope.wrong_payload_type" => "An envelope's payloadType is not the one its place in the bundle requires.",
-        "signature.bad_base64" => "A signature is not base64.",
-        "signature.wrong_length" => "A signature is not 64 bytes long.",
-        "signature.invalid" => "A signature does not verify with the key it names: the signed bytes were altered or signed by another key.",
-        "signature.keyid_mismatch" => "A signature verified with a different key than its keyid hint names.",
-        "key.not_given" => "No public key was given.",
-        "key.malformed" => "A public key could not be read.",
-        "payload.malformed" => "A signed payload is not a valid statement of its type.",
-        "payload.too_large" => "A signed payload is larger than the verifier accepts.",
-        "binding.malformed" => "A binding signed by a trusted root cannot be read.",
-        "revocation.malformed" => "A revocation signed by a trusted root cannot be read.",
-        "trust.key_not_certified" => "The signing key is not certified by any trusted root.",
-        "trust.subject_mismatch" => "The signing key is certified, but for another identity than the event's emitter.",
-        "trust.outside_validity" => "The signing key was used outside the validity window of its certification.",
-        "trust.key_revoked" => "The signing key was revoked at or before the event's time.",
-        "trust.binding_not_signed_by_trusted_root" => "A binding in the bundle is not signed by any trusted root.",
-        "trust.revocation_not_signed_by_trusted_root" => "A revocation in the bundle is not signed by any trusted root.",
-        "trust.manifest_not_certified" => "The manifest is not signed by a key a trusted root certified for its collector at its issue time (uncertified, for another identity, outside its validity, or revoked).",
-        "trust.not_checked" => "Trust could not be checked.",
-        "integrity.not_checked" => "The signature could not be checked.",
-        "chain.not_checked" => "The event's place in its emitter's chain could not be checked.",
-        "chain.duplicate_event" => "The same event appears twice.",
-        "chain.missing_start" => "An emitter's first event in the bundle does not start its chain: earlier events are missing.",
-        "chain.out_of_order" => "An event comes after a later event of the same emitter: events were reordered.",
-        "chain.sequence_gap" => "Events of an emitter are missing between two of its events.",
-        "chain.link_broken" => "An event does not name the digest of its emitter's previous event: an event was removed, inserted or replaced.",
-        "inclusion.not_checked" => "Inclusion under the manifest's Merkle root could not be checked.",
-        "manifest.unreadable" => "The manifest cannot be read, so no event's inclusion could be checked.",
-        "manifest.signature_invalid" => "The manifest's signature does not verify: it was altered.",
-        "manifest.malformed" => "The manifest is not a valid manifest.",
-        "manifest.event_count_mismatch" => "The bundle has a different number of events than its manifest says: events were added or removed.",
-        "manifest.root_mismatch" => "The events do not hash to the manifest's Merkle root: events were changed, added, removed or reordered, or the manifest belongs to other events.",
-        "manifest.time_range_mismatch" => "An event's time lies outside the manifest's time range.",
-        "manifest.statements_mismatch" => "The bindings and revocations differ from those the manifest covers: one was removed, added or changed after the bundle was assembled.",
-        "event.duplicate_id" => "Two events share an id, so references to it are ambiguous.",
-        "chain.not_in_excerpt" => "The emitter's previous event is not in the excerpt, so this event's chain link could not be checked.",
-        "excerpt.too_large" => "The excerpt is larger, or has more events, than the verifier accepts.",
-        "excerpt.malformed" => "The file is not a Custody excerpt (not JSON of the excerpt's shape, or its positions do not increase).",
-        "excerpt.unsupported_version" => "The excerpt is of a format version this verifier does not know.",
-        "excerpt.empty_selection" => "No event was chosen for the excerpt.",
-        "excerpt.duplicate_position" => "The same event was chosen twice for the excerpt.",
-        "excerpt.position_out_of_range" => "The event's position is not inside the bundle: the bundle has fewer events.",
-        "excerpt.proof_invalid" => "The event's inclusion proof does not lead to the manifest's Merkle root: the event is not the one at this position of the signed bundle (it was changed, moved, or taken from elsewhere), or the proof was altered.",
-        _ => "An unrecognised reason.",
-    }
+    crate::reason::find(code).map_or("An unrecognised reason.", |r| r.meaning)
 }
 
 /// SHA-256 of an envelope's signed bytes (its PAE); for a payload that is not base64,

@@ -61,6 +61,20 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// Every severity, most serious first.
+    pub const ALL: [Severity; 3] = [Severity::High, Severity::Medium, Severity::Low];
+
+    /// What the severity means.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Severity::High => {
+                "Accountability is broken: who did it, or under what authority, cannot be shown."
+            }
+            Severity::Medium => "Accountability is weakened.",
+            Severity::Low => "Worth a reviewer's look.",
+        }
+    }
+
     /// The severity's name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -234,6 +248,32 @@ impl Rule {
             Rule::Unsigned => "Unsigned or unverifiable events",
             Rule::Untrusted => "Events signed by untrusted keys",
             Rule::NoSeparation => "One identity proposed, validated and executed",
+        }
+    }
+
+    /// What the rule looks for and why it matters, in a few sentences a reviewer
+    /// reads (the exact statement is in `docs/findings.md`).
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Rule::SharedAccount => "An action by a service account, or by an account the policy lists as shared, where nothing on its chain of causes records who it was for: no initiator, no onBehalfOf, no request by a human. Several people or agents can use such an account, so nobody can be held to the action. The finding names who read or used the account's credential before it acted.",
+            Rule::ApprovalMissing => "A side effect that needed a human approval (its resource matches the policy's approval-required patterns, or an approval was asked for on its chain) happened although no approval it rests on was granted: none was decided, none was referenced, or it was rejected.",
+            Rule::ApprovalLate => "A side effect whose approval was granted, but only after it happened (later than the allowed clock skew): the approval documents the change after the fact instead of authorising it.",
+            Rule::CredentialBeforeIssue => "A token was used at a time before the token was issued (beyond the allowed clock skew): either the clocks or the evidence are wrong.",
+            Rule::CredentialExpired => "A token was used after it had expired (beyond the allowed clock skew): whoever accepted it did not check its lifetime.",
+            Rule::CredentialRevoked => "A token was used at or after its revocation: a credential someone deliberately withdrew still worked.",
+            Rule::CredentialMisused => "A token was used by an actor other than the identity it was issued to, with no recorded onBehalfOf or chain of delegations from that identity to the actor by then.",
+            Rule::ScopeWidened => "A delegation gave its delegate scope the delegator was never given itself (by earlier delegations, or by the credential it delegated with): authority grew on the way down.",
+            Rule::DecisionMissing => "A side effect happened that rests on a policy decision that denied it, or on no policy decision at all and no other authority (a granted approval, or a delegation made by a human).",
+            Rule::DecisionLate => "An event cites a policy decision that was made after the event (beyond the allowed clock skew): the decision could not have authorised it.",
+            Rule::DecisionAbsent => "An event cites a policy decision that is not in the bundle: the authority it claims cannot be checked.",
+            Rule::NoExecutor => "A side effect directly follows a model's output, with no tool call or request between them and no credential: the model's text was taken as the action and no identity executed it.",
+            Rule::ChainBroken => "An emitter's hash chain does not hold (a link, the order, a duplicate or its start), or the events do not match the signed manifest: events were removed, inserted, changed or reordered after they were signed.",
+            Rule::SequenceGap => "An emitter's sequence numbers skip: events it recorded are missing from the bundle.",
+            Rule::ClockInversion => "An event is timestamped before the event that caused it, or before its emitter's previous event, by more than the allowed clock skew: a clock is wrong, or the order of events is not what it claims.",
+            Rule::OutsideTimeRange => "Events lie outside the time range the signed manifest states: the manifest was made for other events, or events were added.",
+            Rule::Unsigned => "Events whose signature does not verify, or could not be checked, or a manifest whose signature does not verify: what they say counts for nothing.",
+            Rule::Untrusted => "Events (or the manifest, or its bindings) signed by keys no trusted root certifies for that emitter at that time: intact, but not tied to anyone you trust.",
+            Rule::NoSeparation => "One identity proposed, validated and executed a change that happened, and no other identity validated it: there was no separation of duties.",
         }
     }
 

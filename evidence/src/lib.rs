@@ -17,7 +17,8 @@
 //! - [`excerpt`]: chosen events of a bundle with inclusion proofs, and their
 //!   verification without the rest of the bundle;
 //! - [`report`]: signed manifests of exports, and their verification;
-//! - [`findings`]: attribution-gap findings, each naming the events that prove it.
+//! - [`findings`]: attribution-gap findings, each naming the events that prove it;
+//! - [`reason`]: every reason code the verifier gives, with what it means.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(
@@ -38,6 +39,7 @@ pub mod keys;
 pub mod merkle;
 mod parallel;
 pub mod producer;
+pub mod reason;
 pub mod report;
 pub mod time;
 

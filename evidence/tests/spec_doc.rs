@@ -232,60 +232,16 @@ fn mth(leaves: &[[u8; 32]]) -> [u8; 32] {
 // ---------------------------------------------------------------------------------
 // (b) Reason codes and statuses.
 
-/// Every reason code the crate can emit. A code added to the crate must be added
-/// here and to the table in `docs/bundle-format.md`.
-const CODES: &[&str] = &[
-    "binding.malformed",
-    "bundle.malformed",
-    "bundle.too_large",
-    "bundle.too_many_events",
-    "bundle.unsupported_version",
-    "chain.duplicate_event",
-    "chain.link_broken",
-    "chain.missing_start",
-    "chain.not_checked",
-    "chain.not_in_excerpt",
-    "chain.out_of_order",
-    "chain.sequence_gap",
-    "envelope.malformed",
-    "envelope.no_signatures",
-    "envelope.payload_bad_base64",
-    "envelope.wrong_payload_type",
-    "event.duplicate_id",
-    "excerpt.duplicate_position",
-    "excerpt.empty_selection",
-    "excerpt.malformed",
-    "excerpt.position_out_of_range",
-    "excerpt.proof_invalid",
-    "excerpt.too_large",
-    "excerpt.unsupported_version",
-    "inclusion.not_checked",
-    "integrity.not_checked",
-    "key.malformed",
-    "key.not_given",
-    "manifest.event_count_mismatch",
-    "manifest.malformed",
-    "manifest.root_mismatch",
-    "manifest.signature_invalid",
-    "manifest.statements_mismatch",
-    "manifest.time_range_mismatch",
-    "manifest.unreadable",
-    "payload.malformed",
-    "payload.too_large",
-    "revocation.malformed",
-    "signature.bad_base64",
-    "signature.invalid",
-    "signature.keyid_mismatch",
-    "signature.wrong_length",
-    "trust.binding_not_signed_by_trusted_root",
-    "trust.key_not_certified",
-    "trust.key_revoked",
-    "trust.manifest_not_certified",
-    "trust.not_checked",
-    "trust.outside_validity",
-    "trust.revocation_not_signed_by_trusted_root",
-    "trust.subject_mismatch",
-];
+/// Every reason code the crate can emit: `evidence::reason::ALL`, the table the
+/// verifier's explanations and the console's help page read. A code added to the
+/// crate must be added there and to the table in `docs/bundle-format.md`.
+fn codes() -> Vec<&'static str> {
+    evidence::reason::ALL.iter().map(|r| r.code).collect()
+}
+
+/// The file that lists the codes: not scanned, so that a code listed there and
+/// emitted nowhere else is found stale.
+const TABLE_FILE: &str = "reason.rs";
 
 /// Every string literal in `evidence/src/**/*.rs` shaped like a reason code
 /// (`word.word`, lowercase, digits and `_`), event kind names aside.
@@ -308,7 +264,9 @@ fn code_like_literals() -> BTreeSet<String> {
     }
     files.sort();
     for path in files {
-        if path.extension().and_then(|e| e.to_str()) != Some("rs") {
+        if path.extension().and_then(|e| e.to_str()) != Some("rs")
+            || path.file_name().and_then(|n| n.to_str()) == Some(TABLE_FILE)
+        {
             continue;
         }
         let text = read(path);
@@ -338,18 +296,18 @@ fn code_like_literals() -> BTreeSet<String> {
 }
 
 #[test]
-fn the_code_list_here_is_every_code_like_literal_in_the_crate() {
-    let listed: BTreeSet<String> = CODES.iter().map(|c| c.to_string()).collect();
+fn the_reason_table_is_every_code_like_literal_in_the_crate() {
+    let listed: BTreeSet<String> = codes().iter().map(|c| c.to_string()).collect();
     let scanned = code_like_literals();
     let unlisted: Vec<&String> = scanned.difference(&listed).collect();
     let stale: Vec<&String> = listed.difference(&scanned).collect();
     assert!(
         unlisted.is_empty(),
-        "codes in evidence/src missing from CODES (add them here and to the doc): {unlisted:?}"
+        "codes in evidence/src missing from evidence::reason::ALL (add them there and to the doc): {unlisted:?}"
     );
     assert!(
         stale.is_empty(),
-        "codes listed in CODES that evidence/src no longer has: {stale:?}"
+        "codes listed in evidence::reason::ALL that evidence/src no longer emits: {stale:?}"
     );
 }
 
@@ -358,7 +316,7 @@ fn the_reason_code_table_has_every_code_and_no_other() {
     let table = table_after(&doc(), "<!-- reason-codes -->");
     let in_table: BTreeSet<String> = table.iter().cloned().collect();
     assert_eq!(in_table.len(), table.len(), "a code is in the table twice");
-    let listed: BTreeSet<String> = CODES.iter().map(|c| c.to_string()).collect();
+    let listed: BTreeSet<String> = codes().iter().map(|c| c.to_string()).collect();
     let missing: Vec<&String> = listed.difference(&in_table).collect();
     let extra: Vec<&String> = in_table.difference(&listed).collect();
     assert!(
@@ -373,15 +331,58 @@ fn the_reason_code_table_has_every_code_and_no_other() {
 
 #[test]
 fn every_code_is_explained() {
-    let unexplained: Vec<&str> = CODES
-        .iter()
-        .copied()
+    let unexplained: Vec<&str> = codes()
+        .into_iter()
         .filter(|c| bundle::explain(c) == bundle::explain("no.such_code"))
         .collect();
     assert!(
         unexplained.is_empty(),
         "codes bundle::explain does not explain: {unexplained:?}"
     );
+}
+
+#[test]
+fn each_code_leads_where_the_document_says() {
+    use evidence::reason::Effect;
+    let doc = doc();
+    let mut lines = doc
+        .lines()
+        .skip_while(|l| l.trim() != "<!-- reason-codes -->");
+    assert!(
+        lines.next().is_some(),
+        "the document has no reason-code table"
+    );
+    let rows: Vec<(String, String)> = lines
+        .skip_while(|l| l.trim().is_empty())
+        .take_while(|l| l.starts_with('|'))
+        .skip(2)
+        .filter_map(|row| {
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            Some((
+                cells.get(1)?.trim_matches('`').to_owned(),
+                cells.get(4)?.to_string(),
+            ))
+        })
+        .collect();
+    for reason in evidence::reason::ALL {
+        let leads_to = rows
+            .iter()
+            .find(|(code, _)| code == reason.code)
+            .map(|(_, leads_to)| leads_to.as_str())
+            .unwrap_or_else(|| panic!("{} is not in the document's table", reason.code));
+        let agrees = match reason.effect {
+            Effect::Refused => ["refused", "not verified", "no excerpt made"]
+                .iter()
+                .any(|w| leads_to.starts_with(w) || leads_to.starts_with(&format!("envelope {w}"))),
+            Effect::Status(status) => leads_to.starts_with(&format!("`{}`", status.code())),
+            Effect::NotChecked => !leads_to.starts_with('`') && !leads_to.contains("refused"),
+        };
+        assert!(
+            agrees,
+            "{}: the table says it leads to {leads_to:?}, evidence::reason::ALL says {:?}",
+            reason.code, reason.effect
+        );
+    }
 }
 
 /// Every status, by an exhaustive match so that a new status fails to compile here.

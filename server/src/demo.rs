@@ -170,9 +170,15 @@ pub fn write(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-/// Loads the corpus into `db`: the demo root as a trust root, each scenario as an
-/// incident (high severity) and each tampered variant as one (critical). Returns how
+/// Loads the corpus into `db`: the demo root as a trust root, each tampered variant
+/// as an incident (critical), then each scenario as one (high severity). Returns how
 /// many bundles were loaded.
+///
+/// The nine realistic scenarios are loaded last so that they are the most recently
+/// opened and updated incidents: the incident list's default order (most recently
+/// updated first, then the highest number) shows them before the fourteen tampered
+/// variants, without any ordering special to the demo. They are numbered after the
+/// variants (#15 to #23).
 pub async fn load(
     db: &app::store::Db,
     key: &app::store::review_log::ServerKey,
@@ -189,14 +195,10 @@ pub async fn load(
         "Fernhill Payments demo root",
     )
     .await?;
-    let all = scenarios()
+    let all = tampered()
         .into_iter()
-        .map(|s| (s, Severity::High, ""))
-        .chain(
-            tampered()
-                .into_iter()
-                .map(|s| (s, Severity::Critical, "Tampered demo: ")),
-        );
+        .map(|s| (s, Severity::Critical, "Tampered demo: "))
+        .chain(scenarios().into_iter().map(|s| (s, Severity::High, "")));
     let mut loaded = 0;
     for (scenario, severity, prefix) in all {
         ingest(

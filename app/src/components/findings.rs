@@ -13,6 +13,7 @@ use crate::api::{fetch_bundle_findings, fetch_incident_findings, DisposeFinding}
 use crate::components::account::IfCan;
 use crate::components::exports::Download;
 use crate::components::forms::{failed, ActionError, BUTTON, INPUT};
+use crate::components::help::RuleCode;
 use crate::components::hydrated::use_hydrated;
 use crate::components::verdict::{Badge, Tone};
 use crate::components::verifier::{Found, Phase, Verifier};
@@ -221,7 +222,7 @@ fn FindingCard(
             <div class="flex flex-wrap items-center gap-2">
                 <Badge tone=severity_tone(&f.severity) text=f.severity.clone()/>
                 <h3 class="font-semibold">{crate::escape::visible(&f.title)}</h3>
-                <code class="text-xs text-slate-500">{f.rule.clone()}</code>
+                <RuleCode code=f.rule.clone()/>
             </div>
             <p class="mt-1 whitespace-pre-wrap break-words text-sm">{crate::escape::visible(&f.detail)}</p>
             <ol class="mt-2 space-y-0.5 text-sm" aria-label="Events that prove it">
@@ -342,7 +343,8 @@ pub fn IncidentFindings(incident: i64) -> impl IntoView {
                             <li class="rounded-lg border border-slate-200 p-3 dark:border-slate-800" data-testid="finding" data-rule=f.rule.clone() data-disposition=status>
                                 <div class="flex flex-wrap items-center gap-2">
                                     <Badge tone=severity_tone(&f.severity) text=f.severity.clone()/>
-                                    <a class="font-semibold underline" href=format!("/bundles/{}?event={first}", f.bundle)>{crate::escape::visible(&f.title)}</a>
+                                    <a class="font-semibold underline" href=format!("/bundles/{}?event={first}", f.bundle) data-testid="finding-link">{crate::escape::visible(&f.title)}</a>
+                                    <RuleCode code=f.rule.clone()/>
                                     <span class="text-xs text-slate-500">{match &f.disposition {
                                         Some(d) => format!("{} by {}", d.decision.label(), d.reviewer),
                                         None => "no disposition yet".to_owned(),

@@ -6,6 +6,7 @@ pub mod exports;
 pub mod files;
 pub mod findings;
 pub mod forms;
+pub mod help;
 pub mod hydrated;
 pub mod notes;
 pub mod review;

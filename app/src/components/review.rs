@@ -11,22 +11,14 @@ use leptos::prelude::*;
 
 use crate::components::account::IfCan;
 use crate::components::exports::Download;
+use crate::components::help::{ReasonCode, ReasonCodes};
 use crate::components::notes::EventNotes;
-use crate::components::verdict::{Badge, Tone};
+use crate::components::verdict::{Badge, StatusBadge, Tone};
 use crate::components::verifier::{Found, Phase, Verifier};
 use crate::model::{Permission, Verdict};
 use crate::timeline::view::{TimelineChart, TimelineState, Viewport};
 use crate::timeline::{LaneKind, Link, Timeline};
 use crate::verification::{CheckOutcome, Filter};
-
-/// The badge's tone for a bundle's status.
-pub fn tone_of(status: Status) -> Tone {
-    match status {
-        Status::Verified => Tone::Good,
-        Status::VerifiedWithWarnings | Status::Untrusted => Tone::Warn,
-        Status::Tampered | Status::Malformed => Tone::Bad,
-    }
-}
 
 /// The heading beside the badge: derived from the same status, so the two cannot
 /// contradict each other.
@@ -74,7 +66,7 @@ pub fn Progress(verifier: Verifier) -> impl IntoView {
             Some(view! {
             <section data-testid="browser-verdict" data-status="refused" data-reason=reason class="rounded-lg border border-red-300 bg-red-50 p-4 dark:border-red-800 dark:bg-red-950">
                 <div class="flex items-center gap-3"><Badge tone=Tone::Bad text="Refused"/><h2 class="font-semibold">{refusal.message}</h2></div>
-                <p class="mt-1 text-sm">"Reason code: "<code class="font-mono">{refusal.code}</code></p>
+                <p class="mt-1 text-sm">"Reason code: "<ReasonCode code=refusal.code/></p>
             </section>
         }.into_any())
         }
@@ -119,7 +111,7 @@ pub fn Review(
     view! {
         <section data-testid="browser-verdict" data-status=status.code() data-millis=found.millis data-analysis-millis=found.analysis_millis data-helped=found.helped data-received-at=found.received_at class="rounded-lg border border-slate-200 p-4 dark:border-slate-800">
             <div class="flex flex-wrap items-center gap-3">
-                <Badge tone=tone_of(status) text=status.label()/>
+                <StatusBadge status/>
                 <h2 class="font-semibold" data-testid="verdict-heading">{heading_of(status)}</h2>
                 {agreement}
                 <button type="button" data-testid="download-transcript" on:click=download class="ml-auto rounded-md border border-slate-300 px-3 py-1 text-sm dark:border-slate-700">
@@ -133,7 +125,7 @@ pub fn Review(
             {(!reasons.is_empty()).then(|| view! {
                 <ul class="mt-2 space-y-0.5 text-sm" data-testid="browser-reasons">
                     {reasons.into_iter().map(|r| view! {
-                        <li><code class="font-mono text-red-700 dark:text-red-400">{r.clone()}</code>" — "{evidence::bundle::explain(&r)}</li>
+                        <li><ReasonCode code=r.clone() class="text-red-700 dark:text-red-400"/>" — "{evidence::bundle::explain(&r)}</li>
                     }).collect_view()}
                 </ul>
             })}
@@ -249,7 +241,7 @@ fn Inspector(
                     <li class="flex flex-wrap items-center gap-2" data-check=name data-result=c.result.as_str()>
                         <span class="w-20 text-slate-500">{name}</span>
                         <Badge tone text=c.result.as_str()/>
-                        {code.map(|code| view! { <code class="font-mono text-xs">{code.clone()}</code><span class="text-xs text-slate-500">{evidence::bundle::explain(&code)}</span> })}
+                        {code.map(|code| view! { <ReasonCode code=code.clone() class="text-xs"/><span class="text-xs text-slate-500">{evidence::bundle::explain(&code)}</span> })}
                     </li>
                 }
             }).collect_view()
@@ -471,7 +463,10 @@ fn Results(
             let summary = mark.and_then(|m| found.timeline.marks.get(m as usize)).map(|m| m.summary.clone()).unwrap_or_default();
             let cells = r.checks().into_iter().map(|(_, c)| {
                 let class = match c.result { CheckOutcome::Pass => "text-emerald-700 dark:text-emerald-400", CheckOutcome::Fail => "font-semibold text-red-700 dark:text-red-400", CheckOutcome::Unknown => "text-amber-700 dark:text-amber-400" };
-                view! { <td class=format!("px-2 py-1 {class}")>{c.code.clone().unwrap_or_else(|| c.result.as_str().to_owned())}</td> }
+                view! { <td class=format!("px-2 py-1 {class}")>{match c.code.clone() {
+                    Some(code) => view! { <ReasonCode code/> }.into_any(),
+                    None => c.result.as_str().into_any(),
+                }}</td> }
             }).collect_view();
             let found = found.clone();
             let select = move |_| if let Some(m) = mark { state.select(&found.timeline, m) };
@@ -480,7 +475,7 @@ fn Results(
                     <td class="px-2 py-1 font-mono">{index}</td>
                     <td class="px-2 py-1">{summary}</td>
                     {cells}
-                    <td class="px-2 py-1 text-amber-700">{r.warnings.join(", ")}</td>
+                    <td class="px-2 py-1 text-amber-700 dark:text-amber-400"><ReasonCodes codes=r.warnings.clone() separator=", "/></td>
                 </tr>
             }
         }).collect_view();

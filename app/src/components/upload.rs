@@ -7,6 +7,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast as _;
 
 use crate::components::files;
+use crate::components::help::ReasonCodes;
 use crate::components::hydrated::use_hydrated;
 use crate::components::verdict::VerdictBadge;
 use crate::model::BundleSummary;
@@ -155,7 +156,7 @@ pub fn UploadBundle(on_stored: Callback<()>) -> impl IntoView {
                             <VerdictBadge verdict=bundle.verdict/>
                         </p>
                         {(!bundle.reasons.is_empty()).then(|| view! {
-                            <p class="mt-1 font-mono text-xs text-slate-600 dark:text-slate-400">{bundle.reasons.join(" · ")}</p>
+                            <p class="mt-1 text-xs text-slate-600 dark:text-slate-400">"Reason codes: "<ReasonCodes codes=bundle.reasons.clone() separator=" · "/></p>
                         })}
                     </div>
                 }

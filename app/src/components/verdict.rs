@@ -1,6 +1,9 @@
 //! Verdict badges: the one place a verdict becomes colour and words.
 
+use evidence::bundle::Status;
 use leptos::prelude::*;
+
+use crate::components::help;
 
 /// The kinds of verdict a badge can show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,14 +34,34 @@ pub fn Badge(tone: Tone, #[prop(into)] text: String) -> impl IntoView {
     }
 }
 
-/// A bundle verdict as a badge.
+/// The badge's tone for a bundle's status.
+pub fn tone_of(status: Status) -> Tone {
+    match status {
+        Status::Verified => Tone::Good,
+        Status::VerifiedWithWarnings | Status::Untrusted => Tone::Warn,
+        Status::Tampered | Status::Malformed => Tone::Bad,
+    }
+}
+
+/// A bundle's status as a badge that links to what the status means on the help
+/// page (the link's text is the status's label; its description says where it goes).
+#[component]
+pub fn StatusBadge(status: Status) -> impl IntoView {
+    view! {
+        <a
+            href=help::href(&help::verdict_id(status))
+            class="inline-flex rounded-full hover:opacity-80 focus-visible:outline-2 focus-visible:outline-offset-2"
+            title=format!("What \u{201c}{}\u{201d} means", status.label())
+            data-testid="verdict-badge"
+            data-verdict=status.code()
+        >
+            <Badge tone=tone_of(status) text=status.label()/>
+        </a>
+    }
+}
+
+/// A stored bundle verdict as a badge, linked to its meaning.
 #[component]
 pub fn VerdictBadge(verdict: crate::model::Verdict) -> impl IntoView {
-    use crate::model::Verdict;
-    let tone = match verdict {
-        Verdict::Verified => Tone::Good,
-        Verdict::VerifiedWithWarnings | Verdict::Untrusted => Tone::Warn,
-        Verdict::Tampered => Tone::Bad,
-    };
-    view! { <Badge tone text=verdict.label()/> }
+    view! { <StatusBadge status=verdict.status()/> }
 }

@@ -53,6 +53,16 @@ impl Role {
         }
     }
 
+    /// What a reviewer with this role is there to do, in a sentence.
+    pub fn duty(self) -> &'static str {
+        match self {
+            Role::ComplianceReviewer => "Reviews incidents: uploads bundles, reads their timelines, records who is responsible for each action, comments, disposes of attribution gaps, runs the incident workflow (status and assignee) and exports the review.",
+            Role::Auditor => "Checks everything without changing anything: reads every incident, bundle and sign-off, verifies bundles in the browser against roots of their own choosing, checks the signed review log and exports it.",
+            Role::AccessReviewer => "Signs off approval chains (request, approval, execution, side effect): approves, rejects, flags or reassigns each, in their own name; never one they uploaded, and never two steps of one chain.",
+            Role::Admin => "Runs the console: accounts and roles, trust roots, the sign-off steps and the attribution-gap policy, re-verification of stored bundles; also uploads bundles and runs the incident workflow.",
+        }
+    }
+
     /// Why a reviewer with this role is refused what the role may not do.
     pub fn refusal(self) -> &'static str {
         match self {
@@ -98,6 +108,25 @@ pub enum Permission {
 }
 
 impl Permission {
+    /// What the permission allows, as a person reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Permission::Read => {
+                "Read incidents, bundles, events, annotations, sign-offs and the review log"
+            }
+            Permission::Upload => "Upload bundles and open incidents for them",
+            Permission::Annotate => {
+                "Record responsibility annotations, comments and finding dispositions"
+            }
+            Permission::Workflow => "Change an incident's status and assignee; open incidents",
+            Permission::SignOff => "Sign off approval chains",
+            Permission::Export => "Export reviews and the review log",
+            Permission::Administer => {
+                "Manage users, roles, trust roots and settings; re-verify stored bundles"
+            }
+        }
+    }
+
     /// Every permission.
     pub const ALL: [Permission; 7] = [
         Permission::Read,

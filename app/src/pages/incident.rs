@@ -7,6 +7,7 @@ use crate::components::account::IfCan;
 use crate::components::exports::Exports;
 use crate::components::findings::IncidentFindings;
 use crate::components::forms::{failed, ActionError, INLINE_INPUT};
+use crate::components::help::ReasonCodes;
 use crate::components::notes::ResponsibilitySplit;
 use crate::components::table::DataTable;
 use crate::components::verdict::{Badge, Tone, VerdictBadge};
@@ -75,8 +76,8 @@ fn Overview(overview: IncidentOverview, changed: RwSignal<u32>) -> impl IntoView
                 {incident.verdict.map(|verdict| view! { <VerdictBadge verdict/> })}
                 <Badge tone=Tone::Neutral text=incident.status.label()/>
                 <span>{format!("Severity: {}", incident.severity.label())}</span>
-                <span class="text-slate-500">
-                    {format!("Assignee: {}", incident.assignee.clone().unwrap_or_else(|| "none".into()))}
+                <span class="text-slate-500" data-testid="incident-assignee">
+                    {format!("Assignee: {}", incident.assignee_name.clone().unwrap_or_else(|| "none".into()))}
                 </span>
             </p>
             // Descriptions are text written by whoever opened the incident: shown as text.
@@ -213,8 +214,8 @@ fn Bundles(bundles: Vec<BundleSummary>) -> impl IntoView {
                                             })}
                                         </td>
                                         <td class="px-4 py-2"><VerdictBadge verdict=b.verdict/></td>
-                                        <td class="px-4 py-2 font-mono text-xs">
-                                            {if b.reasons.is_empty() { "—".to_owned() } else { b.reasons.join(" ") }}
+                                        <td class="px-4 py-2 text-xs">
+                                            {if b.reasons.is_empty() { "—".into_any() } else { view! { <ReasonCodes codes=b.reasons.clone() separator=" "/> }.into_any() }}
                                         </td>
                                         <td class="px-4 py-2">{b.event_count}</td>
                                         <td class="px-4 py-2 font-mono text-xs" title=b.sha256.clone()>{b.sha256.get(..16).unwrap_or_default().to_owned()}"…"</td>

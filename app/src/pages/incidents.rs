@@ -49,6 +49,7 @@ pub fn IncidentsPage() -> impl IntoView {
                     Ok(list) => {
                         let by_status = Some(list.by_status.clone());
                         view! {
+                            <FirstRunHint/>
                             <Filters query by_status/>
                             <Results list filtered/>
                         }
@@ -366,7 +367,7 @@ fn IncidentTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
                         <tr>
                             <td class="px-4 py-2 font-mono text-slate-500">{i.id}</td>
                             <td class="min-w-56 px-4 py-2 font-medium">
-                                <a href=format!("/incidents/{}", i.id) class="hover:underline">{crate::escape::visible(&i.title)}</a>
+                                <a href=format!("/incidents/{}", i.id) class="hover:underline" data-testid="incident-link">{crate::escape::visible(&i.title)}</a>
                             </td>
                             <td class="px-4 py-2">
                                 {i.verdict.map(|verdict| view! { <VerdictBadge verdict/> })}
@@ -381,7 +382,7 @@ fn IncidentTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
                             <td class="px-4 py-2 text-xs" data-testid="evidence-span">{evidence_span(i.bundle_count, i.first_event_at.as_deref(), i.last_event_at.as_deref())}</td>
                             <td class="px-4 py-2"><Badge tone text=i.status.label()/></td>
                             <td class="px-4 py-2">{i.severity.label()}</td>
-                            <td class="px-4 py-2">{i.assignee.unwrap_or_else(|| "—".into())}</td>
+                            <td class="px-4 py-2" data-testid="assignee" data-username=i.assignee.clone()>{i.assignee_name.unwrap_or_else(|| "—".into())}</td>
                             <td class="px-4 py-2 text-xs">{stamp(&i.created_at)}</td>
                             <td class="px-4 py-2 text-xs">{stamp(&i.updated_at)}</td>
                         </tr>
@@ -392,23 +393,96 @@ fn IncidentTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
     }
 }
 
+/// The class on `<html>` that hides the first-run hint, set before the first paint
+/// by the shell's boot script when the reviewer dismissed the hint in this browser.
+pub const FIRST_RUN_DISMISSED: &str = "first-run-dismissed";
+/// Where the dismissal is remembered (local storage of this browser).
+pub const FIRST_RUN_KEY: &str = "custody-first-run";
+
+/// Where to start, in four steps with their links: the first-run hint and the empty
+/// list say the same.
+#[component]
+fn StartWith() -> impl IntoView {
+    const LINK: &str = "font-medium text-emerald-800 underline dark:text-emerald-300";
+    view! {
+        <ol class="mt-2 list-decimal space-y-1 pl-5 text-sm">
+            <li>
+                "Open an incident in the list. Its badge is its evidence's verdict; every badge, reason code and finding links to what it means."
+            </li>
+            <li>
+                "Upload a bundle: drop a " <code>".bundle.json"</code>
+                " file on the area above, or run " <code>"custody ingest bundle.json"</code>
+                ". The server verifies it and opens an incident for it."
+            </li>
+            <li>
+                "Check a bundle without trusting this server: "
+                <a href="/verify" class=LINK>"Verify"</a>
+                " runs the verifier in your browser and uploads nothing."
+            </li>
+            <li>
+                "Read " <a href="/help" class=LINK>"Help"</a>
+                ": what to do first, and every verdict, reason code, attribution gap and role."
+            </li>
+        </ol>
+    }
+}
+
+/// "New here?": shown above the list until the reviewer hides it in this browser
+/// (remembered in local storage; the shell hides it before the first paint).
+#[component]
+fn FirstRunHint() -> impl IntoView {
+    let hydrated = crate::components::hydrated::use_hydrated();
+    view! {
+        <section
+            aria-labelledby="first-run-title"
+            data-testid="first-run"
+            data-first-run=""
+            class="mb-6 rounded-lg border border-emerald-200 bg-emerald-50 p-4 dark:border-emerald-900 dark:bg-emerald-950/40"
+        >
+            <div class="flex flex-wrap items-start gap-4">
+                <div class="min-w-0 flex-1">
+                    <h2 id="first-run-title" class="font-semibold">"New here? Start with…"</h2>
+                    <StartWith/>
+                </div>
+                <button
+                    type="button"
+                    data-testid="first-run-dismiss"
+                    disabled=move || !hydrated.get()
+                    on:click=move |_| dismiss_first_run()
+                    class="rounded-md border border-emerald-300 bg-white px-3 py-1 text-sm text-slate-700 hover:bg-emerald-100 disabled:opacity-50 dark:border-emerald-800 dark:bg-slate-900 dark:text-slate-200 dark:hover:bg-emerald-900/40"
+                >
+                    "Hide this hint"
+                </button>
+            </div>
+        </section>
+    }
+}
+
+/// Hides the hint now and in later visits from this browser.
+fn dismiss_first_run() {
+    if let Some(root) = document().document_element() {
+        let _ = root.class_list().add_1(FIRST_RUN_DISMISSED);
+    }
+    if let Ok(Some(storage)) = window().local_storage() {
+        let _ = storage.set_item(FIRST_RUN_KEY, "dismissed");
+    }
+}
+
 #[component]
 fn EmptyState() -> impl IntoView {
     view! {
         <section
             aria-labelledby="empty-title"
+            data-testid="first-run"
             class="rounded-lg border border-dashed border-slate-300 bg-white p-8 dark:border-slate-700 dark:bg-slate-900"
         >
             <h2 id="empty-title" class="text-lg font-semibold">"No incidents yet"</h2>
             <p class="mt-2 max-w-2xl text-slate-600 dark:text-slate-400">
-                "An incident appears here when an evidence bundle is loaded into it: drop one above, or load it from the command line:"
+                "An incident appears here when an evidence bundle is loaded into it. New here? Start with…"
             </p>
-            <pre class="mt-3 overflow-x-auto rounded-md bg-slate-900 p-3 font-mono text-sm text-slate-100">"custody ingest bundle.json"</pre>
-            <p class="mt-3 max-w-2xl text-slate-600 dark:text-slate-400">
-                "To check a single signed envelope without storing anything, use "
-                <a href="/verify" class="font-medium text-emerald-700 underline dark:text-emerald-400">"Verify"</a>
-                ": it runs in your browser."
-            </p>
+            <div class="max-w-2xl">
+                <StartWith/>
+            </div>
         </section>
     }
 }

@@ -2,6 +2,7 @@
 
 mod bundle;
 mod events;
+mod help;
 mod incident;
 mod incidents;
 mod login;
@@ -15,6 +16,7 @@ mod work;
 
 pub use bundle::BundlePage;
 pub use events::EventsPage;
+pub use help::HelpPage;
 pub use incident::IncidentPage;
 pub use incidents::IncidentsPage;
 pub use login::LoginPage;

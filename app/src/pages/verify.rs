@@ -4,6 +4,7 @@ use leptos_meta::Title;
 
 use crate::components::files::TextDrop;
 use crate::components::findings::BrowserFindings;
+use crate::components::help::ReasonCode;
 use crate::components::hydrated::use_hydrated;
 use crate::components::review::{fit_once, timeline_state, Progress, Review};
 use crate::components::roots::RootsInput;
@@ -255,7 +256,7 @@ fn OutcomePanel(outcome: Outcome) -> impl IntoView {
                     <h2 class="font-semibold">{message}</h2>
                 </div>
                 <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">
-                    "Reason code: " <code class="font-mono">{code}</code>
+                    "Reason code: " <ReasonCode code/>
                 </p>
             </section>
         }

@@ -676,7 +676,7 @@ fn html_of(review: &Review, created_at: &str, by: &str, public_key: &str) -> Vec
         esc(&i.title),
         esc(i.status.label()),
         esc(i.severity.label()),
-        esc(i.assignee.as_deref().unwrap_or("none")),
+        esc(i.assignee_name.as_deref().unwrap_or("none")),
         esc(&evidence::time::readable(&i.created_at)),
         esc(&evidence::time::readable(created_at)),
         esc(by),

@@ -40,10 +40,12 @@ type Row = (
     i64,
     Option<String>,
     Option<String>,
+    Option<String>,
 );
 
 /// The columns of [`Row`]: the incident `i`, then its counts (sums cast so that
-/// Postgres gives BIGINT, not NUMERIC).
+/// Postgres gives BIGINT, not NUMERIC), its evidence's span and its assignee's
+/// display name.
 const COLUMNS: &str = "SELECT i.id, i.title, i.status, i.severity, i.assignee, i.created_at, \
      i.updated_at, \
      CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id) AS BIGINT), \
@@ -53,7 +55,8 @@ const COLUMNS: &str = "SELECT i.id, i.title, i.status, i.severity, i.assignee, i
      CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id \
            AND b.status = 'verified_with_warnings') AS BIGINT), \
      (SELECT MIN(b.first_event_at) FROM bundles b WHERE b.incident_id = i.id), \
-     (SELECT MAX(b.last_event_at) FROM bundles b WHERE b.incident_id = i.id)";
+     (SELECT MAX(b.last_event_at) FROM bundles b WHERE b.incident_id = i.id), \
+     (SELECT u.display_name FROM users u WHERE u.username = i.assignee)";
 
 /// Opens an incident and returns its number.
 pub async fn create(
@@ -317,9 +320,14 @@ impl Filters {
             .push(" ESCAPE '\\'))");
         }
         if let Some(pattern) = &self.assignee {
-            q.push(" AND LOWER(i.assignee) LIKE ")
+            q.push(" AND (LOWER(i.assignee) LIKE ")
                 .bind(pattern.clone())
-                .push(" ESCAPE '\\'");
+                .push(
+                    " ESCAPE '\\' OR EXISTS (SELECT 1 FROM users u \
+                     WHERE u.username = i.assignee AND LOWER(u.display_name) LIKE ",
+                )
+                .bind(pattern.clone())
+                .push(" ESCAPE '\\'))");
         }
     }
 
@@ -422,8 +430,16 @@ fn summary(
         warned,
         first_event_at,
         last_event_at,
+        assignee_display,
     ): Row,
 ) -> Result<IncidentSummary, StoreError> {
+    // An account without a display name, or an assignee that is no account (set
+    // before accounts existed), is shown by its name as stored.
+    let assignee_name = assignee.as_ref().map(|name| {
+        assignee_display
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or_else(|| name.clone())
+    });
     let verdict = if bundle_count == 0 {
         None
     } else if tampered > 0 {
@@ -447,6 +463,7 @@ fn summary(
             value: severity,
         })?,
         assignee,
+        assignee_name,
         created_at,
         updated_at,
         bundle_count,
@@ -632,9 +649,18 @@ pub async fn assign(
     assignee: Option<&str>,
 ) -> Result<(), WorkflowError> {
     let assignee = assignee.map(str::trim).filter(|a| !a.is_empty());
+    // The log says whom, as people read it: the display name, and the account name.
+    let mut whom = None;
     if let Some(name) = assignee {
         match super::users::get(db, name).await? {
-            Some(account) if account.disabled_at.is_none() => {}
+            Some(account) if account.disabled_at.is_none() => {
+                let display = account.display_name.trim();
+                whom = Some(if display.is_empty() || display == name {
+                    name.to_owned()
+                } else {
+                    format!("{display} ({name})")
+                });
+            }
             _ => return Err(WorkflowError::NoAssignee(name.to_owned())),
         }
     }
@@ -654,8 +680,8 @@ pub async fn assign(
         incident: Some(id),
         bundle: None,
         event: None,
-        summary: match assignee {
-            Some(name) => format!("assigned to {name}"),
+        summary: match whom {
+            Some(whom) => format!("assigned to {whom}"),
             None => "unassigned".to_owned(),
         },
         details: serde_json::json!({ "assignee": assignee }),

@@ -56,10 +56,11 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 /// Requests anyone may make: health, the sign-in page and form, static assets, the
-/// offline Verify page (it reads nothing from the server) and the API description.
+/// offline Verify page and the Help page (they read nothing from the server) and the
+/// API description.
 fn is_public(method: &Method, path: &str) -> bool {
     let assets = is_asset(path);
-    let pages = matches!(path, "/login" | "/verify" | "/api/openapi.json");
+    let pages = matches!(path, "/login" | "/verify" | "/help" | "/api/openapi.json");
     (method == Method::GET || method == Method::HEAD) && (assets || pages)
         || (method == Method::POST && matches!(path, "/login" | "/api/session/me"))
 }

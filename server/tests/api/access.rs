@@ -55,6 +55,7 @@ fn routes() -> Vec<(&'static str, String, Option<&'static str>, Need)> {
         ("GET", "/settings".into(), None, Read),
         ("GET", "/users".into(), None, Administer),
         ("GET", "/verify".into(), None, Public),
+        ("GET", "/help".into(), None, Public),
         ("GET", "/login".into(), None, Public),
         // The REST API.
         ("GET", "/healthz".into(), None, Public),

@@ -489,3 +489,52 @@ async fn page_from_url(backend: Backend) {
     assert!(html.contains(r#"id="filter-q""#), "{html}");
     assert!(!html.contains("Alpha gateway timeout"), "{html}");
 }
+
+on_both_databases!(
+    an_assignee_is_shown_by_display_name_and_found_by_either_name,
+    assignee_display_name
+);
+async fn assignee_display_name(backend: Backend) {
+    use app::model::Role;
+    use app::store::review_log::Actor;
+    let app = spawn(backend).await;
+    app::store::users::add(
+        &app.db,
+        &app.key,
+        Actor::Cli,
+        "ana",
+        "Ana Ortiz",
+        Role::ComplianceReviewer,
+        "a long enough password",
+    )
+    .await
+    .expect("add ana");
+    let id = open(&app, "Gamma assigned", "", "low").await;
+    let boss = app::model::Reviewer {
+        username: "ana".into(),
+        display_name: "Ana Ortiz".into(),
+        role: Role::ComplianceReviewer,
+    };
+    app::store::incidents::assign(&app.db, &app.key, &boss, id, Some("ana"))
+        .await
+        .expect("assign");
+    let (_, answer) = list(&app, &[]).await;
+    assert_eq!(answer["items"][0]["assignee"], "ana");
+    assert_eq!(answer["items"][0]["assignee_name"], "Ana Ortiz");
+    // Found by the account name and by the display name.
+    for name in ["ana", "ortiz"] {
+        assert_eq!(
+            titles(&app, &[("assignee", name)]).await,
+            strings(&["Gamma assigned"]),
+            "{name}"
+        );
+    }
+    // The page shows the display name, and the log says both.
+    let page = app.get(&format!("/incidents/{id}")).await;
+    let html = page.text().await.expect("body");
+    assert!(html.contains("Assignee: Ana Ortiz"), "{html}");
+    let count = app
+        .count("SELECT COUNT(*) FROM review_log WHERE summary = 'assigned to Ana Ortiz (ana)'")
+        .await;
+    assert_eq!(count, 1);
+}

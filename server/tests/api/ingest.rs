@@ -525,6 +525,18 @@ async fn a_new_data_directory_starts_empty_and_demo_loads_the_corpus() {
     let incidents = incidents.as_array().expect("array");
     let corpus = server::demo::scenarios().len() + server::demo::tampered().len();
     assert_eq!(incidents.len(), corpus);
+    // The default order (most recently updated first) lists the nine realistic
+    // scenarios before the tampered variants: they are loaded last.
+    let realistic: Vec<&str> = server::demo::scenarios().iter().map(|s| s.title).collect();
+    let first: Vec<&str> = incidents
+        .iter()
+        .take(realistic.len())
+        .filter_map(|i| i["title"].as_str())
+        .collect();
+    assert!(
+        first.iter().all(|t| realistic.contains(t)),
+        "the list does not start with the realistic incidents: {first:?}"
+    );
     // The demo root is trusted: the clean scenarios verify, the variants do not.
     let verdict = |title: &str| {
         incidents
