@@ -8,6 +8,7 @@ pub mod findings;
 pub mod forms;
 pub mod hydrated;
 pub mod notes;
+pub mod offline;
 pub mod review;
 pub mod roots;
 pub mod table;
