@@ -97,6 +97,9 @@ function startHelper() {
   if (!self.crossOriginIsolated || (navigator.hardwareConcurrency || 1) < 2) return null;
   try {
     const worker = new Worker('/verify-worker.js?helper', { type: 'module' });
+    // A helper that cannot load never says it is ready, and is never used; its error
+    // is not this worker's (the page would read it as the verifier failing to load).
+    worker.addEventListener('error', (event) => event.preventDefault());
     const ready = new SharedArrayBuffer(4);
     worker.postMessage({ type: 'hello', ready });
     return { worker, ready: new Int32Array(ready) };

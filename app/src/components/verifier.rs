@@ -331,9 +331,12 @@ mod client {
                     Said::Reply(reply) => answer(verifier, reply),
                 },
             );
-            // The script itself (or a module it imports) could not be fetched.
+            // Before the wasm is ready, an error is the script itself (or a module it
+            // imports) that could not be fetched or run.
             let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-                verifier.failed_to_load();
+                if verifier.loaded.get_untracked() != Loaded::Ready {
+                    verifier.failed_to_load();
+                }
             });
             worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
             worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));

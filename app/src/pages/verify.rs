@@ -363,3 +363,33 @@ fn OutcomePanel(outcome: Outcome) -> impl IntoView {
         .into_any(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_says_it_verifies_offline_only_with_the_wasm_loaded_and_the_copy_kept() {
+        use Loaded::*;
+        use Offline::*;
+        let table = [
+            (NotStarted, Checking, Readiness::Loading),
+            (Loading, Kept, Readiness::Loading),
+            (Ready, Checking, Readiness::Ready),
+            (Ready, Kept, Readiness::Offline),
+            (Ready, NotKept, Readiness::OpenTabOnly),
+            (Failed, Kept, Readiness::Failed),
+        ];
+        for (loaded, offline, expected) in table {
+            assert_eq!(
+                Readiness::of(loaded, offline),
+                expected,
+                "{loaded:?}, {offline:?}"
+            );
+        }
+        assert!(Readiness::Offline
+            .text()
+            .starts_with("Ready: verifies offline"));
+        assert!(!Readiness::OpenTabOnly.text().contains("verifies offline"));
+    }
+}
