@@ -85,9 +85,9 @@ pub fn TextDrop(
     let file_id = format!("{id}-file");
     view! {
         <div>
-            <div class="mb-1 flex items-center justify-between">
+            <div class="mb-1 flex flex-wrap items-center justify-between gap-x-3">
                 <label for=id class="text-sm font-medium">{label}</label>
-                <span class="flex items-center gap-2">
+                <span class="flex items-center gap-2 whitespace-nowrap">
                     <span class="text-xs text-slate-600 dark:text-slate-400" data-testid=format!("{id}-file-name")>
                         {move || from_file.get().map(|name| format!("from {name}"))}
                     </span>
