@@ -11,7 +11,11 @@
 // Messages in:  {json, file | url}: `json` is an `app::verification::WorkerRequest`
 //               (serde JSON); a `verify` carries the bundle beside it, as a file or a URL.
 // Messages out: {json}: an `app::verification::WorkerReply` (serde JSON), written by
-//               the wasm alone: progress, done, refused, results, event or transcript.
+//               the wasm alone: progress, done, refused, results, event or transcript;
+//               and {loaded: true | false} once, as soon as the wasm is ready to verify
+//               or could not be loaded (the page starts this worker as it opens, so
+//               that it can verify with the network gone; without the wasm no refusal
+//               can be written, and the page says it could not load the verifier).
 // This script only moves bytes and messages: what they say is Rust's.
 // The helper takes {type: 'hello', ready} and {type: 'batch', packed, answer}: it
 // sets `ready[0]` to 1 once it can check, and answers each batch in `answer`
@@ -47,6 +51,11 @@ if (isHelper) {
   // Started with this worker, so that it is ready by the time a bundle is.
   const helper = startHelper();
   let current = null;
+  let loaded = false;
+  ready.then(
+    () => { loaded = true; postMessage({ loaded: true }); },
+    () => postMessage({ loaded: false }),
+  );
 
   onmessage = async (event) => {
     const message = event.data;
@@ -64,6 +73,8 @@ if (isHelper) {
       }
       // Else nothing is verified yet (or the last run was refused): nothing to answer.
     } catch (error) {
+      // Without the wasm nothing can be verified, nor a refusal written.
+      if (!loaded) { postMessage({ loaded: false }); return; }
       if (!verify) throw error;
       // A refusal the wasm wrote, or one of this script's (the bundle could not be fetched).
       const json = typeof error === 'string' && error.startsWith('{')
@@ -86,6 +97,9 @@ function startHelper() {
   if (!self.crossOriginIsolated || (navigator.hardwareConcurrency || 1) < 2) return null;
   try {
     const worker = new Worker('/verify-worker.js?helper', { type: 'module' });
+    // A helper that cannot load never says it is ready, and is never used; its error
+    // is not this worker's (the page would read it as the verifier failing to load).
+    worker.addEventListener('error', (event) => event.preventDefault());
     const ready = new SharedArrayBuffer(4);
     worker.postMessage({ type: 'hello', ready });
     return { worker, ready: new Int32Array(ready) };

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { watchConsole, sameSite, signedWithCli } from './helpers';
+import { watchConsole, sameSite, signedWithCli, newSigner } from './helpers';
 
 // The demo corpus and its root key, written by the custody binary under test.
 const demo = (() => {
@@ -107,7 +107,8 @@ test('the verdict heading never contradicts its badge, on Verify and on the bund
   const problems = watchConsole(page);
   const cases: [string, string, string][] = [
     ['privileged-api-jit.bundle.json', root, 'verified'],
-    ['privileged-api-jit.bundle.json', '', 'untrusted'],
+    // Roots that did not sign it (with none, the page asks for roots instead).
+    ['privileged-api-jit.bundle.json', newSigner().rawPublicHex, 'untrusted'],
     ['tampered-keyid-wrong-key.bundle.json', root, 'verified_with_warnings'],
     ['tampered-modified-payload.bundle.json', root, 'tampered'],
     ['tampered-key-not-certified.bundle.json', root, 'untrusted'],

@@ -15,6 +15,11 @@ use crate::keys::PublicKey;
 pub const MANIFEST_TYPE: &str = "application/vnd.custody.export-manifest+json";
 /// The name of the signed manifest inside an export.
 pub const MANIFEST_FILE: &str = "manifest.dsse.json";
+/// The name of the exporting server's public key, which an export's archive carries
+/// beside its files as a convenience. It is never part of the export: the manifest
+/// does not list it and [`verify_export`] passes over it, because trust comes only
+/// from the keys the verifier is given (a key shipped with the files proves nothing).
+pub const KEY_FILE: &str = "server.pub";
 
 /// One file of an export.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -144,7 +149,8 @@ pub fn verify_export(
         }
     }
     for name in files.keys() {
-        if name != MANIFEST_FILE && !manifest.files.iter().any(|f| &f.name == name) {
+        let beside = name == MANIFEST_FILE || name == KEY_FILE;
+        if !beside && !manifest.files.iter().any(|f| &f.name == name) {
             problems.push(ExportProblem::Extra(name.clone()));
         }
     }
@@ -187,6 +193,23 @@ mod tests {
         let manifest = verify_export(&files, &[key]).expect("verifies");
         assert_eq!(manifest.files.len(), 2);
         assert_eq!(manifest.exported_by, "ana");
+    }
+
+    #[test]
+    fn the_key_beside_the_files_is_passed_over_and_never_trusted() {
+        let (mut files, key) = export();
+        let other = Signer::from_seed([6; 32]).public_key();
+        files.insert(
+            KEY_FILE.into(),
+            format!("{}\n", other.to_hex()).into_bytes(),
+        );
+        assert!(verify_export(&files, &[key]).is_ok());
+        assert!(matches!(
+            verify_export(&files, &[other])
+                .expect_err("untrusted")
+                .first(),
+            Some(ExportProblem::Signature(_))
+        ));
     }
 
     #[test]

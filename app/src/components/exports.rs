@@ -203,7 +203,11 @@ pub fn Exports(base: String, stem: String) -> impl IntoView {
             <h2 id="exports-title" class="mb-2 text-lg font-semibold">"Export"</h2>
             <p class="mb-3 text-sm text-slate-600 dark:text-slate-400">
                 "The archive holds the CSV, the JSON and the printable report with a manifest of their SHA-256 and the source bundles', signed by this server: "
-                <code class="font-mono text-xs">"custody verify-report export.tar --trust server.pub"</code>" proves nothing in it changed."
+                <code class="font-mono text-xs">"custody verify-report export.tar --trust server.pub"</code>" proves nothing in it changed. "
+                // The key the command needs, beside it; the archive carries a copy too,
+                // but a key shipped with the files proves nothing by itself.
+                <a href="/api/review-log/key" download="server.pub" rel="external" class="font-medium underline" data-testid="export-server-key">"Download server.pub"</a>
+                " (this server's public key; compare it with the one you hold)."
             </p>
             <div class="flex flex-wrap items-center gap-2">
                 {link("export.tar", "export-export.tar", "Verifiable export (.tar)")}

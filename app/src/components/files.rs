@@ -10,6 +10,14 @@ pub fn dropped(ev: &web_sys::DragEvent) -> Option<web_sys::File> {
         .and_then(|f| f.get(0))
 }
 
+/// Puts the files of a drop in `input`, as if chosen with its picker: the browser's
+/// own field then names the dropped file rather than saying none is chosen.
+pub fn show_in(input: &web_sys::HtmlInputElement, ev: &web_sys::DragEvent) {
+    if let Some(files) = ev.data_transfer().and_then(|dt| dt.files()) {
+        input.set_files(Some(&files));
+    }
+}
+
 /// The file input a `change` event came from.
 pub fn input_of(ev: &leptos::ev::Event) -> Option<web_sys::HtmlInputElement> {
     ev.target()
@@ -48,7 +56,11 @@ pub fn TextDrop(
     value: RwSignal<String>,
 ) -> impl IntoView {
     let dragging = RwSignal::new(false);
+    // The file the text came from, until the text is edited.
+    let from_file = RwSignal::new(None::<String>);
+    let input = NodeRef::<leptos::html::Input>::new();
     let read_file = move |file: web_sys::File| {
+        from_file.set(Some(file.name()));
         leptos::task::spawn_local(async move {
             if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
                 value.set(text.as_string().unwrap_or_default());
@@ -59,6 +71,9 @@ pub fn TextDrop(
         ev.prevent_default();
         dragging.set(false);
         if let Some(file) = dropped(&ev) {
+            if let Some(input) = input.get_untracked() {
+                show_in(&input, &ev);
+            }
             read_file(file);
         }
     };
@@ -70,12 +85,17 @@ pub fn TextDrop(
     let file_id = format!("{id}-file");
     view! {
         <div>
-            <div class="mb-1 flex items-center justify-between">
+            <div class="mb-1 flex flex-wrap items-center justify-between gap-x-3">
                 <label for=id class="text-sm font-medium">{label}</label>
-                <label for=file_id.clone() class="cursor-pointer text-sm font-medium text-emerald-700 hover:underline dark:text-emerald-400">
-                    "Choose file…"
-                </label>
-                <input id=file_id type="file" class="sr-only" on:change=on_pick/>
+                <span class="flex items-center gap-2 whitespace-nowrap">
+                    <span class="text-xs text-slate-600 dark:text-slate-400" data-testid=format!("{id}-file-name")>
+                        {move || from_file.get().map(|name| format!("from {name}"))}
+                    </span>
+                    <label for=file_id.clone() class="cursor-pointer text-sm font-medium text-emerald-700 hover:underline dark:text-emerald-400">
+                        "Choose file…"
+                    </label>
+                </span>
+                <input id=file_id type="file" class="sr-only" node_ref=input on:change=on_pick/>
             </div>
             <textarea
                 id=id
@@ -83,7 +103,10 @@ pub fn TextDrop(
                 spellcheck="false"
                 placeholder=placeholder
                 prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))
+                on:input=move |ev| {
+                    from_file.set(None);
+                    value.set(event_target_value(&ev));
+                }
                 on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
                 on:dragleave=move |_| dragging.set(false)
                 on:drop=on_drop

@@ -9,6 +9,7 @@ pub mod forms;
 pub mod help;
 pub mod hydrated;
 pub mod notes;
+pub mod offline;
 pub mod review;
 pub mod roots;
 pub mod table;

@@ -49,10 +49,28 @@ pub enum Phase {
     Refused(Refusal),
 }
 
+/// Whether the worker and its wasm are loaded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Loaded {
+    /// No worker started yet (and, on the server, never).
+    #[default]
+    NotStarted,
+    /// The worker is fetching its script and the wasm.
+    Loading,
+    /// The wasm is compiled in the worker: a bundle is verified without fetching
+    /// anything more.
+    Ready,
+    /// The worker or its wasm could not be loaded (the network went away before they
+    /// were fetched, and no copy is kept).
+    Failed,
+}
+
 /// A verification worker and what it reported. Copy; lives as long as the
 /// component that made it.
 #[derive(Clone, Copy)]
 pub struct Verifier {
+    /// Whether the worker can verify yet.
+    pub loaded: RwSignal<Loaded>,
     /// Where the run is.
     pub phase: RwSignal<Phase>,
     /// Events the worker sent for the inspector, by index.
@@ -78,6 +96,7 @@ impl Verifier {
     /// A verifier for the current component.
     pub fn new() -> Self {
         let verifier = Verifier {
+            loaded: RwSignal::new(Loaded::NotStarted),
             phase: RwSignal::new(Phase::Idle),
             events: RwSignal::new(HashMap::new()),
             results: RwSignal::new(None),
@@ -96,6 +115,31 @@ impl Verifier {
         verifier
     }
 
+    /// Starts the worker now, so that its script and wasm load while the page opens
+    /// and a bundle is verified later without the network. [`Self::loaded`] follows.
+    pub fn preload(&self) {
+        #[cfg(feature = "hydrate")]
+        self.worker.update_value(|w| self.spawn_into(w));
+    }
+
+    /// A worker in `slot`: the one there, or a new one when there is none or the last
+    /// could not load (the network may be back).
+    #[cfg(feature = "hydrate")]
+    fn spawn_into(&self, slot: &mut Option<client::Worker>) {
+        if self.loaded.get_untracked() == Loaded::Failed {
+            if let Some(old) = slot.take() {
+                old.terminate();
+            }
+        }
+        if slot.is_none() {
+            self.loaded.set(Loaded::Loading);
+            *slot = client::Worker::spawn(*self);
+            if slot.is_none() {
+                self.loaded.set(Loaded::Failed);
+            }
+        }
+    }
+
     /// Starts verifying `source` against `roots` (PEM or one key per line).
     pub fn start(&self, source: Source<'_>, roots: &str) {
         self.events.set(HashMap::new());
@@ -105,20 +149,24 @@ impl Verifier {
         {
             let this = *self;
             let sent = self.worker.try_update_value(|w| {
-                if w.is_none() {
-                    *w = client::Worker::spawn(this);
-                }
+                this.spawn_into(w);
                 w.as_ref().map(|w| w.verify(source, roots))
             });
             if !matches!(sent, Some(Some(Ok(())))) {
-                self.phase.set(Phase::Refused(Refusal {
-                    code: "worker.unavailable".into(),
-                    message: "This browser could not start the verification worker.".into(),
-                }));
+                self.phase.set(Phase::Refused(unavailable()));
             }
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = (source, roots);
+    }
+
+    /// The worker could not load: a run waiting for it is refused, saying why.
+    #[cfg(feature = "hydrate")]
+    fn failed_to_load(&self) {
+        self.loaded.set(Loaded::Failed);
+        if matches!(self.phase.get_untracked(), Phase::Loading) {
+            self.phase.set(Phase::Refused(unavailable()));
+        }
     }
 
     /// Asks the worker for event `index` (it arrives in [`Self::events`]).
@@ -158,6 +206,15 @@ impl Verifier {
     }
 }
 
+/// Why a run could not start: the worker or its wasm did not load.
+#[cfg(feature = "hydrate")]
+fn unavailable() -> Refusal {
+    Refusal {
+        code: "worker.unavailable".into(),
+        message: "The verifier could not be loaded in this browser: open this page once with the network on, and it is kept for use offline.".into(),
+    }
+}
+
 impl Default for Verifier {
     fn default() -> Self {
         Self::new()
@@ -173,26 +230,93 @@ mod client {
     use leptos::prelude::*;
     use wasm_bindgen::prelude::*;
 
-    use super::{Found, Phase, Source, Verifier};
+    use super::{Found, Loaded, Phase, Source, Verifier};
     use crate::verification::{Refusal, WorkerReply, WorkerRequest};
 
     pub(super) struct Worker {
         worker: web_sys::Worker,
         _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+        _on_error: Closure<dyn FnMut(web_sys::Event)>,
     }
 
-    /// The worker's reply in `data.json`; a refusal when it cannot be read.
-    fn reply(data: &JsValue) -> WorkerReply {
-        let json = Reflect::get(data, &"json".into())
-            .ok()
-            .and_then(|j| j.as_string())
-            .unwrap_or_default();
-        serde_json::from_str(&json).unwrap_or_else(|e| WorkerReply::Refused {
+    /// What the worker said: its reply in `data.json`, or whether its wasm loaded
+    /// (`data.loaded`, a boolean written by the worker script, not the wasm).
+    enum Said {
+        Reply(WorkerReply),
+        Loaded(bool),
+    }
+
+    fn said(data: &JsValue) -> Said {
+        let field = |name: &str| Reflect::get(data, &name.into()).ok();
+        if let Some(loaded) = field("loaded").and_then(|l| l.as_bool()) {
+            return Said::Loaded(loaded);
+        }
+        Said::Reply(reply(
+            &field("json")
+                .and_then(|j| j.as_string())
+                .unwrap_or_default(),
+        ))
+    }
+
+    /// The worker's reply; a refusal when it cannot be read.
+    fn reply(json: &str) -> WorkerReply {
+        serde_json::from_str(json).unwrap_or_else(|e| WorkerReply::Refused {
             refusal: Refusal {
                 code: "worker.garbled".into(),
                 message: format!("The verifier's answer could not be read: {e}"),
             },
         })
+    }
+
+    /// Keeps what the worker answered.
+    fn answer(verifier: Verifier, reply: WorkerReply) {
+        match reply {
+            WorkerReply::Progress { done, total } => {
+                verifier.phase.set(Phase::Checking(done, total))
+            }
+            WorkerReply::Done {
+                summary,
+                timeline,
+                findings,
+                millis,
+                analysis_millis,
+                size,
+                helped,
+            } => {
+                let received_at = js_sys::Date::now();
+                let mark_of = timeline
+                    .marks
+                    .iter()
+                    .enumerate()
+                    .map(|(m, mark)| (mark.index, m as u32))
+                    .collect::<HashMap<_, _>>();
+                verifier.phase.set(Phase::Done(Arc::new(Found {
+                    summary,
+                    timeline: *timeline,
+                    mark_of,
+                    findings,
+                    millis,
+                    analysis_millis,
+                    size,
+                    helped,
+                    received_at,
+                })));
+            }
+            WorkerReply::Refused { refusal } => verifier.phase.set(Phase::Refused(refusal)),
+            WorkerReply::Event { index, detail } => verifier.events.update(|e| {
+                e.insert(index, *detail);
+            }),
+            WorkerReply::Results { page } => verifier.results.set(Some(page)),
+            WorkerReply::Transcript { text } => {
+                if let Some(name) = verifier
+                    .download_as
+                    .try_update_value(Option::take)
+                    .flatten()
+                {
+                    crate::components::review::save_text(&name, &text);
+                }
+            }
+        }
     }
 
     impl Worker {
@@ -201,58 +325,25 @@ mod client {
             options.set_type(web_sys::WorkerType::Module);
             let worker = web_sys::Worker::new_with_options("/verify-worker.js", &options).ok()?;
             let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-                move |event: web_sys::MessageEvent| match reply(&event.data()) {
-                    WorkerReply::Progress { done, total } => {
-                        verifier.phase.set(Phase::Checking(done, total))
-                    }
-                    WorkerReply::Done {
-                        summary,
-                        timeline,
-                        findings,
-                        millis,
-                        analysis_millis,
-                        size,
-                        helped,
-                    } => {
-                        let received_at = js_sys::Date::now();
-                        let mark_of = timeline
-                            .marks
-                            .iter()
-                            .enumerate()
-                            .map(|(m, mark)| (mark.index, m as u32))
-                            .collect::<HashMap<_, _>>();
-                        verifier.phase.set(Phase::Done(Arc::new(Found {
-                            summary,
-                            timeline: *timeline,
-                            mark_of,
-                            findings,
-                            millis,
-                            analysis_millis,
-                            size,
-                            helped,
-                            received_at,
-                        })));
-                    }
-                    WorkerReply::Refused { refusal } => verifier.phase.set(Phase::Refused(refusal)),
-                    WorkerReply::Event { index, detail } => verifier.events.update(|e| {
-                        e.insert(index, *detail);
-                    }),
-                    WorkerReply::Results { page } => verifier.results.set(Some(page)),
-                    WorkerReply::Transcript { text } => {
-                        if let Some(name) = verifier
-                            .download_as
-                            .try_update_value(Option::take)
-                            .flatten()
-                        {
-                            crate::components::review::save_text(&name, &text);
-                        }
-                    }
+                move |event: web_sys::MessageEvent| match said(&event.data()) {
+                    Said::Loaded(true) => verifier.loaded.set(Loaded::Ready),
+                    Said::Loaded(false) => verifier.failed_to_load(),
+                    Said::Reply(reply) => answer(verifier, reply),
                 },
             );
+            // Before the wasm is ready, an error is the script itself (or a module it
+            // imports) that could not be fetched or run.
+            let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+                if verifier.loaded.get_untracked() != Loaded::Ready {
+                    verifier.failed_to_load();
+                }
+            });
             worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
             Some(Worker {
                 worker,
                 _on_message: on_message,
+                _on_error: on_error,
             })
         }
 

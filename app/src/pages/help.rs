@@ -268,7 +268,7 @@ fn Roles() -> impl IntoView {
                             <dt class="font-medium">{role.label()}</dt>
                             <dd class="mt-1 text-sm">
                                 <p>{role.duty()}</p>
-                                <div class="mt-2 grid gap-2 sm:grid-cols-2">
+                                <div class="mt-2 grid grid-cols-1 gap-2 sm:grid-cols-2">
                                     <div>
                                         <p class="text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">"May"</p>
                                         <ul class="list-disc pl-5">{may.into_iter().map(|p| view! { <li>{p.label()}</li> }).collect_view()}</ul>

@@ -76,7 +76,7 @@ pub fn ReviewLogPage() -> impl IntoView {
                                 <IfCan what=Permission::Export>
                                     <a href="/api/review-log/export" download="custody-review-log.bundle.json" rel="external" class="font-medium underline" data-testid="export-log">"Export as a signed bundle"</a>
                                 </IfCan>
-                                <a href="/api/review-log/key" download="server.pub" rel="external" class="underline">"Server public key"</a>
+                                <a href="/api/review-log/key" download="server.pub" rel="external" class="underline" data-testid="server-key-download">"Server public key (server.pub)"</a>
                                 <span class="text-slate-500">"Check an export with "<code class="font-mono">"custody verify custody-review-log.bundle.json --trust server.pub"</code></span>
                             </p>
                         </section>

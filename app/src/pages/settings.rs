@@ -54,12 +54,19 @@ fn TrustRoots() -> impl IntoView {
                 {move || roots.get().map(|r| match r {
                     Err(error) => view! { <ErrorBox error/> }.into_any(),
                     Ok(all) => view! {
-                        <DataTable columns=&["Key ID", "Label", "Added", ""] testid="trust-roots">
+                        <DataTable columns=&["Key ID", "Key file", "Label", "Added", ""] testid="trust-roots">
                             {all.into_iter().map(|root| {
                                 let key = root.public_key.clone();
+                                let file = format!("trust-root-{}.pub", root.keyid);
+                                let shown = file.clone();
                                 view! {
                                     <tr>
                                         <td class="px-4 py-2 font-mono text-xs" title=root.public_key.clone()>{root.keyid.clone()}</td>
+                                        <td class="px-4 py-2 text-sm">
+                                            // The whole key, as `custody verify --trust` and the Verify page read it.
+                                            <a href=format!("/api/trust-roots/{}/key", root.public_key) download=file rel="external"
+                                                class="font-mono text-xs underline" data-testid="root-key-download">{shown}</a>
+                                        </td>
                                         <td class="px-4 py-2 text-sm">{crate::escape::visible(&root.label)}</td>
                                         <td class="px-4 py-2 font-mono text-xs">{root.added_at.clone()}</td>
                                         <td class="px-4 py-2">

@@ -6,12 +6,13 @@ use crate::components::files::TextDrop;
 use crate::components::findings::BrowserFindings;
 use crate::components::help::ReasonCode;
 use crate::components::hydrated::use_hydrated;
+use crate::components::offline::{keep_for_offline, Offline};
 use crate::components::review::{fit_once, timeline_state, Progress, Review};
 use crate::components::roots::RootsInput;
 use crate::components::verdict::{Badge, Tone};
 #[cfg(feature = "hydrate")]
 use crate::components::verifier::Source;
-use crate::components::verifier::{Phase, Verifier};
+use crate::components::verifier::{Loaded, Phase, Verifier};
 
 use super::PageHeader;
 
@@ -65,14 +66,92 @@ pub fn VerifyPage() -> impl IntoView {
     .into_any()
 }
 
-/// A bundle file verified against chosen roots, in the verification worker.
+/// Whether the page can verify, and whether it can with the network off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Readiness {
+    /// The worker and its wasm are loading.
+    Loading,
+    /// The verifier is loaded; whether this browser keeps the page is not known yet.
+    Ready,
+    /// The verifier is loaded and the page is kept: it verifies offline.
+    Offline,
+    /// The verifier is loaded, but this browser does not keep the page.
+    OpenTabOnly,
+    /// The verifier could not be loaded.
+    Failed,
+}
+
+impl Readiness {
+    fn of(loaded: Loaded, offline: Offline) -> Readiness {
+        match (loaded, offline) {
+            (Loaded::NotStarted | Loaded::Loading, _) => Readiness::Loading,
+            (Loaded::Failed, _) => Readiness::Failed,
+            (Loaded::Ready, Offline::Checking) => Readiness::Ready,
+            (Loaded::Ready, Offline::Kept) => Readiness::Offline,
+            (Loaded::Ready, Offline::NotKept) => Readiness::OpenTabOnly,
+        }
+    }
+
+    /// `data-state`, for tests and styles.
+    fn state(self) -> &'static str {
+        match self {
+            Readiness::Loading => "loading",
+            Readiness::Ready => "ready",
+            Readiness::Offline => "offline",
+            Readiness::OpenTabOnly => "open-tab-only",
+            Readiness::Failed => "failed",
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            Readiness::Loading => "Loading the verifier…",
+            Readiness::Ready => "Ready to verify. Keeping a copy in this browser for use offline…",
+            Readiness::Offline => "Ready: verifies offline. This page and its verifier are kept in this browser: with the network off, /verify still opens and verifies.",
+            Readiness::OpenTabOnly => "Ready to verify, offline too while this tab stays open; this browser does not keep the page for opening offline.",
+            Readiness::Failed => "The verifier could not be loaded. Open this page once with the network on: it is then kept for use offline.",
+        }
+    }
+
+    fn tone(self) -> &'static str {
+        match self {
+            Readiness::Loading | Readiness::Ready => "text-slate-600 dark:text-slate-400",
+            Readiness::Offline => "text-emerald-800 dark:text-emerald-300",
+            Readiness::OpenTabOnly => "text-amber-800 dark:text-amber-300",
+            Readiness::Failed => "text-red-700 dark:text-red-400",
+        }
+    }
+}
+
+/// What stops a bundle from being verified yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Missing {
+    /// No trust root was given: every key would be untrusted, which says nothing
+    /// about the bundle, so the page asks for them rather than answer "Untrusted".
+    Roots,
+}
+
+/// A bundle file verified against chosen roots, in the verification worker, which
+/// starts as the page opens; the page is kept for use offline.
 #[component]
 fn BundleVerify() -> impl IntoView {
     let hydrated = use_hydrated();
     let verifier = Verifier::new();
+    let offline = keep_for_offline();
+    // The worker and its wasm load now, not when a bundle comes: by then the
+    // network may be gone.
+    Effect::new(move |_| verifier.preload());
+    let readiness = move || Readiness::of(verifier.loaded.get(), offline.get());
     let state = timeline_state();
     let roots = RwSignal::new(String::new());
+    let missing = RwSignal::new(None::<Missing>);
+    // Giving roots answers the question.
+    Effect::new(move |_| {
+        roots.track();
+        missing.set(None);
+    });
     let file_name = RwSignal::new(None::<String>);
+    let file_input = NodeRef::<leptos::html::Input>::new();
     let dragging = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
     let chosen: StoredValue<Option<web_sys::File>, LocalStorage> = StoredValue::new_local(None);
@@ -86,6 +165,9 @@ fn BundleVerify() -> impl IntoView {
         dragging.set(false);
         #[cfg(feature = "hydrate")]
         if let Some(file) = crate::components::files::dropped(&ev) {
+            if let Some(input) = file_input.get_untracked() {
+                crate::components::files::show_in(&input, &ev);
+            }
             take(file);
         }
     };
@@ -98,12 +180,21 @@ fn BundleVerify() -> impl IntoView {
         let _ = ev;
     };
     let verify = move |_| {
-        #[cfg(feature = "hydrate")]
-        chosen.with_value(|f| {
-            if let Some(f) = f {
-                verifier.start(Source::File(f), &roots.get_untracked());
-            }
-        });
+        let given = roots.get_untracked();
+        if matches!(
+            evidence::keys::PublicKey::list_from_text(&given),
+            Err(evidence::keys::KeyListError::Empty)
+        ) {
+            verifier.phase.set(Phase::Idle);
+            missing.set(Some(Missing::Roots));
+        } else {
+            #[cfg(feature = "hydrate")]
+            chosen.with_value(|f| {
+                if let Some(f) = f {
+                    verifier.start(Source::File(f), &given);
+                }
+            });
+        }
     };
     Effect::new(move |_| {
         if let Phase::Done(found) = verifier.phase.get() {
@@ -123,7 +214,11 @@ fn BundleVerify() -> impl IntoView {
     };
     view! {
         <section aria-labelledby="bundle-verify-title">
-            <h2 id="bundle-verify-title" class="mb-3 text-lg font-semibold">"Verify a bundle"</h2>
+            <h2 id="bundle-verify-title" class="mb-1 text-lg font-semibold">"Verify a bundle"</h2>
+            <p role="status" aria-live="polite" data-testid="verifier-ready" data-state=move || readiness().state()
+                class=move || format!("mb-3 text-sm {}", readiness().tone())>
+                {move || readiness().text()}
+            </p>
             <div class="grid grid-cols-1 gap-6 lg:grid-cols-2">
                 <div>
                     <label for="bundle-file" class="mb-1 block text-sm font-medium">"Evidence bundle (JSON file)"</label>
@@ -138,7 +233,7 @@ fn BundleVerify() -> impl IntoView {
                         )
                     >
                         <span>{move || file_name.get().unwrap_or_else(|| "Drop a bundle file here, or choose one.".into())}</span>
-                        <input id="bundle-file" type="file" accept=".json,application/json" on:change=on_pick class="text-xs"/>
+                        <input id="bundle-file" type="file" accept=".json,application/json" node_ref=file_input on:change=on_pick class="text-xs"/>
                     </div>
                 </div>
                 <RootsInput value=roots/>
@@ -154,6 +249,12 @@ fn BundleVerify() -> impl IntoView {
                 </button>
                 <span class="text-sm text-slate-500">"Runs in a worker in this browser; the page stays responsive."</span>
             </div>
+            {move || missing.get().map(|Missing::Roots| view! {
+                <p role="alert" data-testid="roots-needed" class="mt-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm dark:border-amber-800 dark:bg-amber-950">
+                    <strong>"Give the trust roots you hold."</strong>
+                    " Paste them or choose the file: the organisation's root public keys (one per line, or PEM), or the server's key file (server.pub) for its exports and review log. Without a root every key is untrusted, and a verdict would say nothing about this bundle."
+                </p>
+            })}
             <div class="mt-4"><Progress verifier/></div>
             {move || match verifier.phase.get() {
                 Phase::Done(found) => Some(view! {
@@ -261,5 +362,35 @@ fn OutcomePanel(outcome: Outcome) -> impl IntoView {
             </section>
         }
         .into_any(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_says_it_verifies_offline_only_with_the_wasm_loaded_and_the_copy_kept() {
+        use Loaded::*;
+        use Offline::*;
+        let table = [
+            (NotStarted, Checking, Readiness::Loading),
+            (Loading, Kept, Readiness::Loading),
+            (Ready, Checking, Readiness::Ready),
+            (Ready, Kept, Readiness::Offline),
+            (Ready, NotKept, Readiness::OpenTabOnly),
+            (Failed, Kept, Readiness::Failed),
+        ];
+        for (loaded, offline, expected) in table {
+            assert_eq!(
+                Readiness::of(loaded, offline),
+                expected,
+                "{loaded:?}, {offline:?}"
+            );
+        }
+        assert!(Readiness::Offline
+            .text()
+            .starts_with("Ready: verifies offline"));
+        assert!(!Readiness::OpenTabOnly.text().contains("verifies offline"));
     }
 }

@@ -20,7 +20,7 @@ use super::bundles::IngestOptions;
 use super::events::{self, QueryError};
 use super::review_log::{Actor, Entry, ServerKey};
 use super::sql::Sql;
-use super::{annotations, findings, incidents, now, review_log, signoffs, Db, StoreError};
+use super::{annotations, findings, incidents, review_log, signoffs, stamp, Db, StoreError};
 use crate::escape::html as esc;
 
 /// The CSV's columns, in order (documented in `docs/exports.md`).
@@ -67,6 +67,10 @@ pub const CSV_COLUMNS: [&str; 35] = [
 pub struct Export {
     /// (name, bytes).
     pub files: Vec<(String, Vec<u8>)>,
+    /// When it was made: the manifest's `createdAt`, to the second.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The key that signed its manifest: the server's, which verifies it.
+    pub signed_by: evidence::keys::PublicKey,
 }
 
 impl Export {
@@ -335,7 +339,8 @@ pub async fn selected(
         },
     )
     .await?;
-    let created_at = now();
+    let made_at = made_now();
+    let created_at = stamp(made_at);
     let manifest = Manifest::over(
         &what,
         &created_at,
@@ -351,6 +356,8 @@ pub async fn selected(
                 key.sign_manifest(&manifest).into_bytes(),
             ),
         ],
+        created_at: made_at,
+        signed_by: key.public_key(),
     })
 }
 
@@ -994,7 +1001,8 @@ pub async fn export(
         .iter()
         .map(|b| b.sha256.clone())
         .collect();
-    let created_at = now();
+    let made_at = made_now();
+    let created_at = stamp(made_at);
     let who = by.id().to_owned();
     let html = html_of(&review, &created_at, &who, &key.public_key().to_hex());
     let mut files = vec![
@@ -1042,7 +1050,18 @@ pub async fn export(
         MANIFEST_FILE.to_owned(),
         key.sign_manifest(&manifest).into_bytes(),
     ));
-    Ok(Some(Export { files }))
+    Ok(Some(Export {
+        files,
+        created_at: made_at,
+        signed_by: key.public_key(),
+    }))
+}
+
+/// Now, to the second: what the manifest says (`createdAt`) and the archive's
+/// member times are the same instant.
+fn made_now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound as _;
+    chrono::Utc::now().trunc_subsecs(0)
 }
 
 #[cfg(test)]

@@ -112,6 +112,22 @@ pub async fn list(db: &Db) -> Result<Vec<TrustRoot>, StoreError> {
         .collect())
 }
 
+/// The root whose hex public key is `public_key`, if the server trusts it.
+pub async fn find(db: &Db, public_key: &str) -> Result<Option<TrustRoot>, StoreError> {
+    let row: Option<(String, String, String, String)> = sqlx::query_as(
+        "SELECT public_key, keyid, label, added_at FROM trust_roots WHERE public_key = $1",
+    )
+    .bind(public_key)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|(public_key, keyid, label, added_at)| TrustRoot {
+        public_key,
+        keyid,
+        label,
+        added_at,
+    }))
+}
+
 /// The root keys, ready to verify with.
 pub async fn keys(db: &Db) -> Result<Vec<PublicKey>, StoreError> {
     list(db)

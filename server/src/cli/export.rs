@@ -187,7 +187,7 @@ fn read_export(path: &Path) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
             // The key the exporter wrote beside its export is not part of it.
-            if entry.file_type()?.is_file() && name != "server.pub" {
+            if entry.file_type()?.is_file() && name != evidence::report::KEY_FILE {
                 files.insert(name, std::fs::read(entry.path())?);
             }
         }

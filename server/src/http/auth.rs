@@ -70,7 +70,7 @@ fn is_asset(path: &str) -> bool {
     path.starts_with("/pkg/")
         || matches!(
             path,
-            "/favicon.ico" | "/favicon.svg" | "/verify-worker.js" | "/healthz"
+            "/favicon.ico" | "/favicon.svg" | "/verify-worker.js" | "/sw.js" | "/healthz"
         )
 }
 

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use evidence::report::KEY_FILE;
 
 use super::auth::{perm, Can};
 use super::error::{ErrorBody, HttpError};
@@ -22,15 +23,27 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/bundles/{sha256}/excerpt", get(excerpt))
 }
 
-/// The files of `export` as one uncompressed tar archive.
+/// The files of `export` as one uncompressed tar archive, each dated when the export
+/// was made, and beside them `server.pub` ([`KEY_FILE`]): the server's public key, in
+/// the text `custody verify-report --trust` reads. The key is a convenience, not part
+/// of the export (the manifest does not list it and verification passes over it): an
+/// auditor compares it with the key they hold before trusting it.
 pub fn tar_of(export: &Export) -> std::io::Result<Vec<u8>> {
     let mut archive = tar::Builder::new(Vec::new());
-    for (name, bytes) in &export.files {
+    let mtime = u64::try_from(export.created_at.timestamp()).unwrap_or(0);
+    let key = format!("{}\n", export.signed_by.to_hex());
+    let members = export
+        .files
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+        .chain([(KEY_FILE, key.as_bytes())]);
+    for (name, bytes) in members {
         let mut head = tar::Header::new_gnu();
         head.set_size(bytes.len() as u64);
         head.set_mode(0o644);
+        head.set_mtime(mtime);
         head.set_cksum();
-        archive.append_data(&mut head, name, bytes.as_slice())?;
+        archive.append_data(&mut head, name, bytes)?;
     }
     archive.into_inner()
 }
@@ -53,8 +66,9 @@ fn file_of(made: &Export, file: &str) -> Result<Vec<u8>, HttpError> {
 /// An incident's review, exported as CSV, JSON, a printable report, or all three signed.
 ///
 /// `events.csv`, `review.json`, `report.html`, or `export.tar` with all three and
-/// `manifest.dsse.json`: their SHA-256 and the source bundles', signed by this server.
-/// Each call makes a new export, recorded in the review log. Verify a tar with
+/// `manifest.dsse.json`: their SHA-256 and the source bundles', signed by this server,
+/// and `server.pub`, this server's public key (also at `/api/review-log/key`). Each
+/// call makes a new export, recorded in the review log. Verify a tar with
 /// `custody verify-report export.tar --trust server.pub`.
 #[utoipa::path(
     get,

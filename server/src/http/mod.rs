@@ -10,6 +10,7 @@ mod health;
 mod incidents;
 pub mod openapi;
 mod review_log;
+mod trust_roots;
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .merge(incidents::router())
         .merge(review_log::router())
         .merge(exports::router())
+        .merge(trust_roots::router())
         .merge(openapi::router())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();

@@ -14,7 +14,7 @@ use utoipa::openapi::OpenApi as Document;
 use utoipa::{OpenApi, ToSchema};
 
 use super::auth::{self, Documented};
-use super::{bundles, exports, health, incidents, review_log, AppState};
+use super::{bundles, exports, health, incidents, review_log, trust_roots, AppState};
 
 /// The document's description of the API as a whole.
 const DESCRIPTION: &str = "\
@@ -105,6 +105,7 @@ JSON-encoded `ApiError`.";
         exports::export_events,
         exports::excerpt,
         review_log::key,
+        trust_roots::key,
     ),
     modifiers(&Documented),
     tags(
@@ -112,6 +113,7 @@ JSON-encoded `ApiError`.";
         (name = "events", description = "Search the events of every stored bundle."),
         (name = "incidents", description = "The incidents bundles are filed under."),
         (name = "health", description = "Whether the server can serve."),
+        (name = "keys", description = "Public keys to verify with, as files."),
         (name = "meta", description = "This document."),
         (name = "review", description = "The signed review log."),
         (name = "session", description = "Who is signed in."),

@@ -57,6 +57,8 @@ fn routes() -> Vec<(&'static str, String, Option<&'static str>, Need)> {
         ("GET", "/verify".into(), None, Public),
         ("GET", "/help".into(), None, Public),
         ("GET", "/login".into(), None, Public),
+        // The service worker that keeps the Verify page for offline use.
+        ("GET", "/sw.js".into(), None, Public),
         // The REST API.
         ("GET", "/healthz".into(), None, Public),
         ("GET", "/api/openapi.json".into(), None, Public),
@@ -103,6 +105,7 @@ fn routes() -> Vec<(&'static str, String, Option<&'static str>, Need)> {
             Export,
         ),
         ("GET", "/api/review-log/key".into(), None, Read),
+        ("GET", format!("/api/trust-roots/{none}/key"), None, Read),
         // Server functions.
         ("POST", "/api/incidents/list".into(), Some(""), Read),
         ("POST", "/api/server/info".into(), Some(""), Read),

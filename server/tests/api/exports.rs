@@ -62,6 +62,20 @@ fn untar(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// Each member's name and modification time (seconds since 1970).
+fn member_times(bytes: &[u8]) -> Vec<(String, u64)> {
+    let mut archive = tar::Archive::new(bytes);
+    archive
+        .entries()
+        .expect("a tar archive")
+        .map(|e| {
+            let e = e.expect("an entry");
+            let name = e.path().expect("a name").to_string_lossy().into_owned();
+            (name, e.header().mtime().expect("a time"))
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_export_round_trips_and_one_changed_byte_is_named() {
     let app = spawn_app().await;
@@ -126,15 +140,36 @@ async fn an_export_round_trips_and_one_changed_byte_is_named() {
             "events.csv",
             "manifest.dsse.json",
             "report.html",
-            "review.json"
+            "review.json",
+            "server.pub"
         ]
     );
     let key = app.key.public_key();
+    // The key that verifies it travels with it, in the text `--trust` reads, and each
+    // member is dated when the export was made.
+    assert_eq!(
+        files["server.pub"],
+        format!("{}\n", key.to_hex()).into_bytes()
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    for (name, mtime) in member_times(&tar) {
+        assert!(
+            mtime > 0 && mtime.abs_diff(now) < 120,
+            "{name} is dated {mtime}, not about {now}"
+        );
+    }
     let manifest = evidence::report::verify_export(&files, &[key]).expect("verifies");
     assert_eq!(
         manifest.bundles,
         vec![stored["sha256"].as_str().expect("sha").to_owned()]
     );
+    let made = chrono::DateTime::parse_from_rfc3339(&manifest.created_at).expect("a time");
+    assert!(member_times(&tar)
+        .iter()
+        .all(|(_, mtime)| i64::try_from(*mtime) == Ok(made.timestamp())));
     let mut changed = files.clone();
     if let Some(report) = changed.get_mut("report.html") {
         report[100] ^= 0x20;
@@ -393,7 +428,7 @@ async fn a_filtered_event_list_is_exported_with_a_signed_manifest() {
     let files = untar(&tar.bytes().await.expect("bytes"));
     assert_eq!(
         files.keys().collect::<Vec<_>>(),
-        ["events.csv", "manifest.dsse.json"]
+        ["events.csv", "manifest.dsse.json", "server.pub"]
     );
     let manifest =
         evidence::report::verify_export(&files, &[app.key.public_key()]).expect("verifies");
@@ -544,4 +579,71 @@ async fn a_reader_cannot_grow_the_review_log_without_bound() {
         .await
         .expect("check");
     assert!(integrity.intact, "{:?}", integrity.problems);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_download_as_the_files_verification_reads() {
+    let app = spawn_app().await;
+    app.trust_demo_root().await;
+    let root = server::demo::root().public_key();
+    let get = |path: String| {
+        let client = app.client.clone();
+        let url = format!("{}{path}", app.address);
+        async move { client.get(url).send().await.expect("request") }
+    };
+    let name_of = |r: &reqwest::Response| {
+        r.headers()["content-disposition"]
+            .to_str()
+            .expect("text")
+            .to_owned()
+    };
+
+    // The server's key, which verifies its exports and its review log.
+    let server = get("/api/review-log/key".into()).await;
+    assert_eq!(server.status(), 200);
+    assert_eq!(name_of(&server), "attachment; filename=\"server.pub\"");
+    let text = server.text().await.expect("text");
+    assert_eq!(text, format!("{}\n", app.key.public_key().to_hex()));
+    assert_eq!(
+        evidence::keys::PublicKey::list_from_text(&text).expect("reads as --trust reads"),
+        vec![app.key.public_key()]
+    );
+
+    // A trust root, by its public key, saved under its key id.
+    let hex = root.to_hex();
+    let file = get(format!("/api/trust-roots/{hex}/key")).await;
+    assert_eq!(file.status(), 200);
+    assert_eq!(
+        name_of(&file),
+        format!(
+            "attachment; filename=\"trust-root-{}.pub\"",
+            evidence::bundle::keyid(&root)
+        )
+    );
+    let text = file.text().await.expect("text");
+    assert_eq!(
+        evidence::keys::PublicKey::list_from_text(&text).expect("reads as --trust reads"),
+        vec![root]
+    );
+
+    // Only roots this server trusts; any signed-in reviewer, no one else.
+    let other = Signer::from_seed([77; 32]).public_key().to_hex();
+    assert_eq!(
+        get(format!("/api/trust-roots/{other}/key")).await.status(),
+        404
+    );
+    let auditor = app.user("k-auditor", Role::Auditor).await;
+    let r = auditor
+        .get(format!("{}/api/trust-roots/{hex}/key", app.address))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 200);
+    let r = app
+        .anonymous
+        .get(format!("{}/api/trust-roots/{hex}/key", app.address))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 401);
 }

@@ -30,6 +30,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/review-log/export", &["get"]),
     ("/api/review-log/key", &["get"]),
     ("/api/session", &["get"]),
+    ("/api/trust-roots/{public_key}/key", &["get"]),
     ("/healthz", &["get"]),
 ];
 
