@@ -1,9 +1,26 @@
-import { expect, Page } from '@playwright/test';
+import { expect, Browser, Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
+import { authFile } from '../global-setup';
+
+/** The demo corpus and its root key, written by the custody binary under test into a
+ *  new directory named after `name`. */
+export function demoCorpus(name: string): { dir: string; root: string } {
+  const bin = process.env.CUSTODY_BIN ?? 'custody';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `custody-${name}-`));
+  execFileSync(bin, ['demo', '--out', dir]);
+  return { dir, root: fs.readFileSync(path.join(dir, 'root.pub'), 'utf8').trim() };
+}
+
+/** A page in a new browser context signed in as account `name`. */
+export async function pageAs(browser: Browser, name: string): Promise<Page> {
+  const context = await browser.newContext({ storageState: authFile(name) });
+  return context.newPage();
+}
 
 /**
  * A bundle made as a team would, with the `custody` command: keys, bindings from its

@@ -13,6 +13,8 @@ test('the Verify page verifies a good envelope and names why a tampered one fail
 
   await page.goto('/verify');
   await waitForHydration(page);
+  // The page fetches its verifier as it opens; once it says it is ready, it has all it needs.
+  await expect(page.getByTestId('verifier-ready')).toHaveAttribute('data-state', /^(ready|offline|open-tab-only)$/, { timeout: 30_000 });
 
   // From here on the page must not talk to the server at all.
   const requests: string[] = [];

@@ -1,23 +1,14 @@
 import { test, expect } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { authFile } from '../global-setup';
-import { sameSite, watchConsole } from './helpers';
+import { demoCorpus, pageAs, sameSite, watchConsole } from './helpers';
 
-const bin = process.env.CUSTODY_BIN ?? 'custody';
-const demo = (() => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-search-'));
-  execFileSync(bin, ['demo', '--out', dir]);
-  return dir;
-})();
-const root = fs.readFileSync(path.join(demo, 'root.pub'), 'utf8').trim();
+const { dir: demo, root } = demoCorpus('search');
 
 test('a reviewer searches events across incidents, pages through them, saves the search and shares it as a link', async ({ browser, page, request }) => {
   test.setTimeout(60_000);
   const problems = watchConsole(page);
-  const admin = await (await browser.newContext({ storageState: authFile('admin') })).newPage();
+  const admin = await pageAs(browser, 'admin');
   await admin.request.post('/api/trust-roots/add', { form: { key: root, label: 'Fernhill root' }, headers: sameSite });
   for (const name of ['secrets-export', 'multi-agent-pipeline']) {
     const stored = await request.post(`/api/bundles?name=${name}.bundle.json`, {
@@ -62,7 +53,7 @@ test('a reviewer searches events across incidents, pages through them, saves the
   await expect(view).toBeVisible();
   const href = await view.getByRole('link').getAttribute('href');
   expect(href).toBe('/events?actor_type=agent&kind=tool.call');
-  const auditor = await (await browser.newContext({ storageState: authFile('auditor') })).newPage();
+  const auditor = await pageAs(browser, 'auditor');
   await auditor.goto(href!);
   await expect(auditor.getByTestId('event-count')).toHaveText(new RegExp(` of ${total} event`));
   await expect(auditor.getByTestId('saved-views')).toContainText('None yet');

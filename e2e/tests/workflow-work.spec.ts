@@ -1,24 +1,9 @@
-import { test, expect, Browser, Page } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
+import { test, expect, Page } from '@playwright/test';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { authFile } from '../global-setup';
-import { sameSite, watchConsole } from './helpers';
+import { demoCorpus, pageAs, sameSite, watchConsole } from './helpers';
 
-// The demo corpus and its root key, written by the custody binary under test.
-const bin = process.env.CUSTODY_BIN ?? 'custody';
-const demo = (() => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-work-'));
-  execFileSync(bin, ['demo', '--out', dir]);
-  return dir;
-})();
-const root = fs.readFileSync(path.join(demo, 'root.pub'), 'utf8').trim();
-
-async function as(browser: Browser, name: string): Promise<Page> {
-  const context = await browser.newContext({ storageState: authFile(name) });
-  return context.newPage();
-}
+const { dir: demo, root } = demoCorpus('work');
 
 /** The count beside "My work" (0 when none is shown). */
 async function waiting(page: Page): Promise<number> {
@@ -30,7 +15,7 @@ async function waiting(page: Page): Promise<number> {
 test('each role finds its work on one page: the access reviewer signs a chain from the queue, after confirming', async ({ browser, page, request }) => {
   test.setTimeout(90_000);
   const problems = watchConsole(page);
-  const admin = await as(browser, 'admin');
+  const admin = await pageAs(browser, 'admin');
   await admin.request.post('/api/trust-roots/add', { form: { key: root, label: 'Fernhill root' }, headers: sameSite });
 
   // The compliance reviewer stores a bundle with an approval chain and takes its incident.
@@ -53,7 +38,7 @@ test('each role finds its work on one page: the access reviewer signs a chain fr
   await expect.poll(() => waiting(page)).toBeGreaterThan(0);
 
   // The access reviewer's queue holds the chain, oldest first, with what it rests on.
-  const access = await as(browser, 'access');
+  const access = await pageAs(browser, 'access');
   await access.goto('/work');
   await expect.poll(() => waiting(access)).toBeGreaterThan(0);
   const before = await waiting(access);
@@ -84,7 +69,7 @@ test('each role finds its work on one page: the access reviewer signs a chain fr
   await expect(chain.getByTestId('signoff-form')).toHaveCount(0);
 
   // The auditor's page lists what was stored lately, with its verdict; nothing to count.
-  const auditor = await as(browser, 'auditor');
+  const auditor = await pageAs(browser, 'auditor');
   await auditor.goto('/work');
   const recent = auditor.getByTestId('work-bundles');
   await expect(recent.getByRole('link', { name: 'late-approval.bundle.json' })).toBeVisible();
@@ -95,23 +80,25 @@ test('each role finds its work on one page: the access reviewer signs a chain fr
 });
 
 test('a reviewer who may not sign sees why, not a form', async ({ browser }) => {
-  // The access reviewer who uploads a bundle may not sign off its chains.
-  const access2 = await as(browser, 'access2');
-  const admin = await as(browser, 'admin');
+  const access2 = await pageAs(browser, 'access2');
+  const admin = await pageAs(browser, 'admin');
   await admin.request.post('/api/trust-roots/add', { form: { key: root, label: 'Fernhill root' }, headers: sameSite });
-  const stored = await admin.request.post('/api/bundles?name=token-refresh-vault.bundle.json', {
-    data: fs.readFileSync(path.join(demo, 'token-refresh-vault.bundle.json')),
+  const stored = await admin.request.post('/api/bundles?name=cicd-change-ticket.bundle.json', {
+    data: fs.readFileSync(path.join(demo, 'cicd-change-ticket.bundle.json')),
     headers: { 'content-type': 'application/json', ...sameSite },
   });
   expect(stored.ok()).toBeTruthy();
   const bundle = await stored.json();
-  // The admin stored it: an access reviewer sees the form; the admin sees none.
+  expect(bundle.verdict).toBe('verified');
+  // An access reviewer sees the form on a chain awaiting sign-off; an admin sees none.
   await admin.goto(`/bundles/${bundle.sha256}`);
   await expect(admin.getByTestId('chain').first()).toBeVisible({ timeout: 20_000 });
   await expect(admin.getByTestId('signoff-form')).toHaveCount(0);
   await access2.goto(`/bundles/${bundle.sha256}`);
-  const chain = access2.getByTestId('chain').first();
-  await expect(chain).toHaveAttribute('data-status', 'pending', { timeout: 20_000 });
+  const pending = access2.locator('[data-testid=chain][data-status=pending]').first();
+  await expect(pending).toBeVisible({ timeout: 20_000 });
+  const id = await pending.getAttribute('data-chain');
+  const chain = access2.locator(`[data-testid=chain][data-chain="${id}"]`);
   await expect(chain.getByTestId('signoff-form')).toBeVisible();
   // With two steps, once they fill the first they may no longer approve or reject:
   // the card says why, and the form offers only what they still may do.
@@ -132,10 +119,10 @@ test('a reviewer who may not sign sees why, not a form', async ({ browser }) => 
     // And the chain has left their queue, while it waits in another reviewer's.
     await access2.goto('/work');
     await expect(access2.getByTestId('work-signoffs')).toBeVisible();
-    await expect(access2.getByTestId('awaiting-chain').filter({ hasText: `#${bundle.incident_id} ` })).toHaveCount(0);
-    const access = await as(browser, 'access');
+    await expect(access2.locator(`[data-testid=awaiting-chain][data-chain="${id}"]`)).toHaveCount(0);
+    const access = await pageAs(browser, 'access');
     await access.goto('/work');
-    await expect(access.getByTestId('awaiting-chain').filter({ hasText: `#${bundle.incident_id} ` })).toHaveCount(1);
+    await expect(access.locator(`[data-testid=awaiting-chain][data-chain="${id}"]`)).toHaveCount(1);
   } finally {
     expect((await steps(1)).ok()).toBeTruthy();
   }

@@ -44,6 +44,8 @@ pub fn HelpPage() -> impl IntoView {
     });
     view! {
         <Title text="Help"/>
+        // Codes and addresses are long words: on a phone they wrap rather than widen the page.
+        <div class="[overflow-wrap:anywhere]">
         <PageHeader
             title="Help"
             lead="What to do first, and what every verdict, reason code, attribution gap and role in Custody means. This page is generated from the same tables the verifier and the server use, so it says exactly what they do."
@@ -67,6 +69,7 @@ pub fn HelpPage() -> impl IntoView {
             <Roles/>
             <TrustRoots/>
             <Offline/>
+        </div>
         </div>
     }
 }

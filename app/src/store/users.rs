@@ -318,20 +318,42 @@ pub async fn set_password(
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AccountError::WeakPassword);
     }
+    replace_password(db, key, by, username, password, false).await
+}
+
+/// Stores `password`'s hash for `username`, marked one-time or not, records it in
+/// the log (the hash's digest, never the password) and ends the account's sessions.
+async fn replace_password(
+    db: &Db,
+    key: &ServerKey,
+    by: Actor<'_>,
+    username: &str,
+    password: &str,
+    one_time: bool,
+) -> Result<(), AccountError> {
     let hash = hash_password(password)?;
     let digest = super::replay::text_digest(&hash);
+    let (mark, summary, details) = if one_time {
+        (
+            ", password_expired = 1",
+            format!("reset {username}'s password to a one-time password"),
+            json!({ "user": username, "passwordDigest": digest, "oneTime": true }),
+        )
+    } else {
+        (
+            ", password_expired = 0",
+            format!("set a new password for {username}"),
+            json!({ "user": username, "passwordDigest": digest }),
+        )
+    };
     update(
         db,
         key,
         by,
         username,
         ("password_hash", Some(hash)),
-        ", password_expired = 0",
-        (
-            "user.password",
-            format!("set a new password for {username}"),
-            json!({ "user": username, "passwordDigest": digest }),
-        ),
+        mark,
+        ("user.password", summary, details),
     )
     .await?;
     super::sessions::end_all(db, username).await?;
@@ -366,23 +388,7 @@ pub async fn reset_password(
     username: &str,
 ) -> Result<String, AccountError> {
     let password = one_time_password()?;
-    let hash = hash_password(&password)?;
-    let digest = super::replay::text_digest(&hash);
-    update(
-        db,
-        key,
-        by,
-        username,
-        ("password_hash", Some(hash)),
-        ", password_expired = 1",
-        (
-            "user.password",
-            format!("reset {username}'s password to a one-time password"),
-            json!({ "user": username, "passwordDigest": digest, "oneTime": true }),
-        ),
-    )
-    .await?;
-    super::sessions::end_all(db, username).await?;
+    replace_password(db, key, by, username, &password, true).await?;
     Ok(password)
 }
 

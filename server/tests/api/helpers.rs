@@ -140,6 +140,18 @@ macro_rules! on_both_databases {
     };
 }
 
+/// A client sending `login`'s session cookie and CSRF token, following no redirects.
+pub fn client_of(login: &Login) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("cookie", login.cookie.parse().expect("cookie"));
+    headers.insert("x-csrf-token", login.csrf.parse().expect("token"));
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
 impl TestApp {
     /// Makes account `name` with `role` (password [`PASSWORD`]) and gives a client
     /// signed in as it.
@@ -152,15 +164,7 @@ impl TestApp {
 
     /// A client signed in as account `name`, sending its session cookie and CSRF token.
     pub async fn signed_in(&self, name: &str) -> reqwest::Client {
-        let login = self.login(name, PASSWORD).await.expect("signs in");
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert("cookie", login.cookie.parse().expect("cookie"));
-        headers.insert("x-csrf-token", login.csrf.parse().expect("token"));
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .default_headers(headers)
-            .build()
-            .expect("client")
+        client_of(&self.login(name, PASSWORD).await.expect("signs in"))
     }
 
     /// Signs in as `name`; the session, or the status the server answered.

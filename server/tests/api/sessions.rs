@@ -415,18 +415,6 @@ async fn the_sign_in_lock_is_atomic_and_locks_out_only_the_guessing_address() {
     assert_eq!(attempt(from([127, 0, 0, 2]), PASSWORD).await.as_u16(), 200);
 }
 
-/// A client sending `cookie` and `csrf`, following no redirects.
-fn client_of(login: &crate::helpers::Login) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("cookie", login.cookie.parse().expect("cookie"));
-    headers.insert("x-csrf-token", login.csrf.parse().expect("token"));
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .build()
-        .expect("client")
-}
-
 async fn one_time_passwords(backend: crate::helpers::Backend) {
     let app = crate::helpers::spawn(backend).await;
     let admin = app.user("root", Role::Admin).await;
@@ -466,7 +454,7 @@ async fn one_time_passwords(backend: crate::helpers::Backend) {
         app.login("ana", PASSWORD).await.err(),
         Some(reqwest::StatusCode::UNAUTHORIZED)
     );
-    let session = client_of(&app.login("ana", &once).await.expect("signs in"));
+    let session = crate::helpers::client_of(&app.login("ana", &once).await.expect("signs in"));
     let page = session
         .get(format!("{}/incidents/1", app.address))
         .send()
@@ -547,7 +535,7 @@ async fn one_time_passwords(backend: crate::helpers::Backend) {
             .status(),
         401
     );
-    let fresh = client_of(
+    let fresh = crate::helpers::client_of(
         &app.login("ana", "a new passphrase 1")
             .await
             .expect("signs in"),
