@@ -52,8 +52,14 @@ if (isHelper) {
   const helper = startHelper();
   let current = null;
   let loaded = false;
+  // Ready once the wasm is, and the helper too (for at most HELPER_WAIT ms: a helper
+  // that is slow to load is not waited for, and then checks nothing until it is).
   ready.then(
-    () => { loaded = true; postMessage({ loaded: true }); },
+    async () => {
+      if (helper) await helperReady(helper, HELPER_WAIT);
+      loaded = true;
+      postMessage({ loaded: true });
+    },
     () => postMessage({ loaded: false }),
   );
 
@@ -90,6 +96,17 @@ async function bytesOf(message) {
   const response = await fetch(message.url, { credentials: 'same-origin' });
   if (!response.ok) throw { code: 'bundle.unavailable', message: `The bundle could not be fetched (HTTP ${response.status}).` };
   return new Uint8Array(await response.arrayBuffer());
+}
+
+// How long the page's "ready" waits for the helper to load its wasm.
+const HELPER_WAIT = 15000;
+
+// Resolves once `helper` says it is ready, or after `ms`.
+async function helperReady(helper, ms) {
+  const until = Date.now() + ms;
+  while (Atomics.load(helper.ready, 0) !== 1 && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 // The helper worker, where it can help: shared memory, and a second core.

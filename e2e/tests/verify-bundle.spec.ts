@@ -145,6 +145,8 @@ test('a bundle file and a root file are verified offline on the Verify page; tam
   const problems = watchConsole(page);
   await page.goto('/verify');
   await expect(page.getByRole('button', { name: 'Verify', exact: true })).toBeEnabled({ timeout: 15_000 });
+  // Ready: the verifier and its helper are loaded (the helper is asserted on below).
+  await expect(page.getByTestId('verifier-ready')).toHaveAttribute('data-state', /^(ready|offline|open-tab-only)$/, { timeout: 30_000 });
   await page.locator('#trust-roots-file').setInputFiles(path.join(demo, 'root.pub'));
   await expect(page.getByLabel(/Trust roots: the organisation root keys/)).toHaveValue(new RegExp(root));
   await page.locator('#bundle-file').setInputFiles(path.join(demo, 'late-approval.bundle.json'));
