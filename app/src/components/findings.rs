@@ -23,7 +23,8 @@ use crate::model::{
 };
 use crate::timeline::view::TimelineState;
 
-fn severity_tone(severity: &str) -> Tone {
+/// The badge tone of a finding's severity.
+pub fn severity_tone(severity: &str) -> Tone {
     match severity {
         "high" => Tone::Bad,
         "medium" => Tone::Warn,

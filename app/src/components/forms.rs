@@ -7,6 +7,13 @@ use leptos::prelude::*;
 pub const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900";
 /// A field sized to its content, beside others in a row.
 pub const INLINE_INPUT: &str = "max-w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900";
+/// A field of a GET filter form (the incident list's, the event search's).
+pub const FILTER_INPUT: &str =
+    "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm \
+     text-slate-900 shadow-sm focus:border-emerald-600 focus:outline-none focus:ring-2 \
+     focus:ring-emerald-500/40 dark:border-slate-700 dark:bg-slate-950 dark:text-slate-100";
+/// The label above a filter field.
+pub const FILTER_LABEL: &str = "block text-xs font-medium text-slate-600 dark:text-slate-400";
 /// A form's main button.
 pub const BUTTON: &str = "rounded-md bg-slate-900 px-3 py-1 text-sm font-medium text-white disabled:opacity-50 dark:bg-slate-100 dark:text-slate-900";
 

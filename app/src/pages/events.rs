@@ -7,7 +7,7 @@ use evidence::event::{ActorType, Kind};
 use evidence::time::readable;
 
 use crate::api::{saved_views, search_events, DeleteView, SaveView};
-use crate::components::forms::{failed, ActionError};
+use crate::components::forms::{failed, ActionError, FILTER_INPUT, FILTER_LABEL};
 use crate::components::table::DataTable;
 use crate::components::verdict::{Badge, Tone};
 use crate::error::ApiError;
@@ -15,12 +15,6 @@ use crate::escape::visible;
 use crate::model::{EventQuery, EventRow, Page, SavedView};
 
 use super::{ErrorBox, PageHeader};
-
-const INPUT: &str =
-    "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm \
-     text-slate-900 shadow-sm focus:border-emerald-600 focus:outline-none focus:ring-2 \
-     focus:ring-emerald-500/40 dark:border-slate-700 dark:bg-slate-950 dark:text-slate-100";
-const LABEL: &str = "block text-xs font-medium text-slate-700 dark:text-slate-300";
 
 /// The events of every stored bundle, searched across incidents as the URL's query
 /// string says (the parameters of `GET /api/events`), so a search is a link; with
@@ -103,8 +97,8 @@ fn Views(
             {move || query.get().is_filtered().then(|| view! {
                 <ActionForm action=save attr:class="mt-3 flex flex-wrap items-end gap-2" attr:data-testid="save-view">
                     <input type="hidden" name="query" value=query.get().on_page(1).to_query_string()/>
-                    <label class=LABEL>"Save this search as"
-                        <input name="name" required maxlength="100" class=INPUT placeholder="e.g. Denied calls this week"/>
+                    <label class=FILTER_LABEL>"Save this search as"
+                        <input name="name" required maxlength="100" class=FILTER_INPUT placeholder="e.g. Denied calls this week"/>
                     </label>
                     <button type="submit" class="rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-50 dark:bg-slate-100 dark:text-slate-900" disabled=move || save.pending().get()>"Save view"</button>
                 </ActionForm>
@@ -125,8 +119,8 @@ fn Filters(query: EventQuery) -> impl IntoView {
         let value = value.clone();
         move |name: &'static str, label: &'static str, hint: &'static str| {
             view! {
-                <label class=LABEL>{label}
-                    <input name=name value=value(name) class=INPUT placeholder=hint/>
+                <label class=FILTER_LABEL>{label}
+                    <input name=name value=value(name) class=FILTER_INPUT placeholder=hint/>
                 </label>
             }
         }
@@ -139,8 +133,8 @@ fn Filters(query: EventQuery) -> impl IntoView {
               options: Vec<&'static str>| {
             let current = value(name);
             view! {
-                <label class=LABEL>{label}
-                    <select name=name class=INPUT>
+                <label class=FILTER_LABEL>{label}
+                    <select name=name class=FILTER_INPUT>
                         <option value="" selected=current.is_empty()>{any}</option>
                         {options.into_iter().map(|o| view! { <option value=o selected=current == o>{o}</option> }).collect_view()}
                     </select>
@@ -161,17 +155,17 @@ fn Filters(query: EventQuery) -> impl IntoView {
             {text("decision", "Policy decision", "allow, deny, …")}
             {choice("verdict", "Verdict", "Any verdict", vec!["pass", "fail", "unknown"])}
             {choice("sort", "Order", "Oldest first", vec!["-time", "index", "-index"])}
-            <label class=LABEL>"From (day or time, UTC)"
-                <input name="from" value=value("from") class=INPUT placeholder="2026-11-17"/>
+            <label class=FILTER_LABEL>"From (day or time, UTC)"
+                <input name="from" value=value("from") class=FILTER_INPUT placeholder="2026-11-17"/>
             </label>
-            <label class=LABEL>"To (through that day, or before that time)"
-                <input name="to" value=value("to") class=INPUT placeholder="2026-11-18"/>
+            <label class=FILTER_LABEL>"To (through that day, or before that time)"
+                <input name="to" value=value("to") class=FILTER_INPUT placeholder="2026-11-18"/>
             </label>
-            <label class=LABEL>"Incident number"
-                <input name="incident" inputmode="numeric" value=value("incident") class=INPUT/>
+            <label class=FILTER_LABEL>"Incident number"
+                <input name="incident" inputmode="numeric" value=value("incident") class=FILTER_INPUT/>
             </label>
-            <label class=LABEL>"Bundle (SHA-256)"
-                <input name="bundle" value=value("bundle") class=INPUT/>
+            <label class=FILTER_LABEL>"Bundle (SHA-256)"
+                <input name="bundle" value=value("bundle") class=FILTER_INPUT/>
             </label>
             <div class="flex items-end gap-3 sm:col-span-2 lg:col-span-4">
                 <button type="submit" class="rounded-md bg-slate-900 px-4 py-1.5 text-sm font-medium text-white dark:bg-slate-100 dark:text-slate-900">"Search"</button>

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
 use crate::api::list_incidents;
+use crate::components::forms::{FILTER_INPUT, FILTER_LABEL};
 use crate::components::table::DataTable;
 use crate::components::upload::UploadBundle;
 use crate::components::verdict::{Badge, Tone, VerdictBadge};
@@ -99,12 +100,6 @@ fn drop_unset(form: &web_sys::FormData) {
     }
 }
 
-const INPUT: &str =
-    "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm \
-     text-slate-900 shadow-sm focus:border-emerald-600 focus:outline-none focus:ring-2 \
-     focus:ring-emerald-500/40 dark:border-slate-700 dark:bg-slate-950 dark:text-slate-100";
-const LABEL: &str = "block text-xs font-medium text-slate-600 dark:text-slate-400";
-
 /// The search box, the filters and the order, as a GET form whose fields are the
 /// URL's parameters. `by_status` puts each status's count on its choice.
 #[component]
@@ -185,19 +180,19 @@ fn Filters(query: IncidentQuery, by_status: Option<Vec<StatusCount>>) -> impl In
             <Form method="GET" action="/" noscroll=true on_form_data=tidy>
                 <div class="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4">
                     <div class="sm:col-span-2">
-                        <label for="filter-q" class=LABEL>"Search"</label>
+                        <label for="filter-q" class=FILTER_LABEL>"Search"</label>
                         <input
                             id="filter-q"
                             type="search"
                             name="q"
                             value=q
                             placeholder="Words in the title or description"
-                            class=INPUT
+                            class=FILTER_INPUT
                         />
                     </div>
                     <div>
-                        <label for="filter-status" class=LABEL>"Status"</label>
-                        <select id="filter-status" name="status" class=INPUT>
+                        <label for="filter-status" class=FILTER_LABEL>"Status"</label>
+                        <select id="filter-status" name="status" class=FILTER_INPUT>
                             <option value="" selected=any_status>
                                 {count("All statuses", all_statuses)}
                             </option>
@@ -205,51 +200,51 @@ fn Filters(query: IncidentQuery, by_status: Option<Vec<StatusCount>>) -> impl In
                         </select>
                     </div>
                     <div>
-                        <label for="filter-severity" class=LABEL>"Severity"</label>
-                        <select id="filter-severity" name="severity" class=INPUT>
+                        <label for="filter-severity" class=FILTER_LABEL>"Severity"</label>
+                        <select id="filter-severity" name="severity" class=FILTER_INPUT>
                             <option value="" selected=any_severity>"Any severity"</option>
                             {severity_options}
                         </select>
                     </div>
                     <div>
-                        <label for="filter-verdict" class=LABEL>"Verdict"</label>
-                        <select id="filter-verdict" name="verdict" class=INPUT>
+                        <label for="filter-verdict" class=FILTER_LABEL>"Verdict"</label>
+                        <select id="filter-verdict" name="verdict" class=FILTER_INPUT>
                             <option value="" selected=any_verdict>"Any verdict"</option>
                             {verdict_options}
                         </select>
                     </div>
                     <div>
-                        <label for="filter-from" class=LABEL>"Opened from"</label>
-                        <input id="filter-from" type="date" name="from" value=from class=INPUT/>
+                        <label for="filter-from" class=FILTER_LABEL>"Opened from"</label>
+                        <input id="filter-from" type="date" name="from" value=from class=FILTER_INPUT/>
                     </div>
                     <div>
-                        <label for="filter-to" class=LABEL>"Opened to"</label>
-                        <input id="filter-to" type="date" name="to" value=to class=INPUT/>
+                        <label for="filter-to" class=FILTER_LABEL>"Opened to"</label>
+                        <input id="filter-to" type="date" name="to" value=to class=FILTER_INPUT/>
                     </div>
                     <div>
-                        <label for="filter-sort" class=LABEL>"Sort by"</label>
-                        <select id="filter-sort" name="sort" class=INPUT>{sort_options}</select>
+                        <label for="filter-sort" class=FILTER_LABEL>"Sort by"</label>
+                        <select id="filter-sort" name="sort" class=FILTER_INPUT>{sort_options}</select>
                     </div>
                     <div class="sm:col-span-2">
-                        <label for="filter-actor" class=LABEL>"Actor"</label>
+                        <label for="filter-actor" class=FILTER_LABEL>"Actor"</label>
                         <input
                             id="filter-actor"
                             type="text"
                             name="actor"
                             value=actor
                             placeholder="An identity or name in the evidence"
-                            class=INPUT
+                            class=FILTER_INPUT
                         />
                     </div>
                     <div class="sm:col-span-2">
-                        <label for="filter-assignee" class=LABEL>"Assignee"</label>
+                        <label for="filter-assignee" class=FILTER_LABEL>"Assignee"</label>
                         <input
                             id="filter-assignee"
                             type="text"
                             name="assignee"
                             value=assignee
                             placeholder="Reviewer's name"
-                            class=INPUT
+                            class=FILTER_INPUT
                         />
                     </div>
                 </div>

@@ -6,8 +6,9 @@ use evidence::time::readable;
 use crate::api::{fetch_work, reviewers, SignOffChain};
 use crate::components::account::Me;
 use crate::components::chains::SignOffForm;
+use crate::components::findings::severity_tone;
 use crate::components::table::DataTable;
-use crate::components::verdict::{Badge, Tone, VerdictBadge};
+use crate::components::verdict::{Badge, VerdictBadge};
 use crate::escape::visible;
 use crate::model::{
     age, AwaitingFinding, AwaitingSignoff, BundleSummary, IncidentSummary, LogEntry, MyWork,
@@ -196,11 +197,7 @@ fn Findings(items: Vec<AwaitingFinding>) -> impl IntoView {
             <ul class="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
                 {items.into_iter().map(|item| {
                     let f = item.finding;
-                    let tone = match f.severity.as_str() {
-                        "high" => Tone::Bad,
-                        "medium" => Tone::Warn,
-                        _ => Tone::Neutral,
-                    };
+                    let tone = severity_tone(&f.severity);
                     view! {
                         <li class="flex flex-wrap items-baseline gap-x-3 gap-y-1 px-4 py-3 text-sm" data-testid="awaiting-finding">
                             <Badge tone text=f.severity.clone()/>

@@ -7,7 +7,7 @@ use app::model::Role;
 use app::store::review_log;
 use serde_json::Value;
 
-use crate::helpers::{demo, spawn, Backend, TestApp};
+use crate::helpers::{call, demo, spawn, Backend, TestApp};
 use crate::on_both_databases;
 
 /// Stores demo bundle `slug` (its root trusted); returns its summary.
@@ -15,23 +15,6 @@ async fn stored(app: &TestApp, slug: &str) -> Value {
     app.trust_demo_root().await;
     app.store(&format!("name={slug}.bundle.json"), demo(slug))
         .await
-}
-
-/// POSTs `form` to server function `path` as `client`: the status and the JSON answer.
-async fn call(
-    app: &TestApp,
-    client: &reqwest::Client,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (u16, Value) {
-    let response = client
-        .post(format!("{}{path}", app.address))
-        .form(form)
-        .send()
-        .await
-        .expect("request");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 /// Disposes of finding `key` of bundle `sha` as `client`.

@@ -152,6 +152,26 @@ pub fn client_of(login: &Login) -> reqwest::Client {
         .expect("client")
 }
 
+/// POSTs `form` to server function `path` as `client`: the status and the JSON answer.
+pub async fn call(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
+    let response = client
+        .post(format!("{}{path}", app.address))
+        .form(form)
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    (
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}
+
 impl TestApp {
     /// Makes account `name` with `role` (password [`PASSWORD`]) and gives a client
     /// signed in as it.

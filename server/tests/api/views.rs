@@ -6,24 +6,8 @@ use app::model::{EventQuery, Role};
 use app::store::views::{self, ViewError};
 use serde_json::Value;
 
-use crate::helpers::{demo, spawn, Backend, TestApp};
+use crate::helpers::{call, demo, spawn, Backend};
 use crate::on_both_databases;
-
-async fn post(
-    app: &TestApp,
-    client: &reqwest::Client,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (u16, Value) {
-    let response = client
-        .post(format!("{}{path}", app.address))
-        .form(form)
-        .send()
-        .await
-        .expect("request reaches the server");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 on_both_databases!(
     events_are_searched_across_incidents_and_searches_saved_as_views,
@@ -38,7 +22,7 @@ async fn search_and_views(backend: Backend) {
 
     // The console's search answers what GET /api/events answers, across incidents.
     let api = app.json("/api/events?kind=tool.call&per_page=500").await;
-    let (status, console) = post(
+    let (status, console) = call(
         &app,
         &app.client,
         "/api/events/search",
@@ -69,7 +53,7 @@ async fn search_and_views(backend: Backend) {
         .count();
     assert_eq!(on_day["total"].as_u64(), Some(expected as u64));
     assert!(expected > 0);
-    let (status, refused) = post(
+    let (status, refused) = call(
         &app,
         &app.client,
         "/api/events/search",
@@ -81,7 +65,7 @@ async fn search_and_views(backend: Backend) {
         refused.to_string().contains("`from` must be a day"),
         "{refused}"
     );
-    let (status, _) = post(
+    let (status, _) = call(
         &app,
         &app.client,
         "/api/events/search",
@@ -91,7 +75,7 @@ async fn search_and_views(backend: Backend) {
     assert_eq!(status, 400);
 
     // Saved views: per reviewer, named, the search normalised, replaced by name.
-    let (status, saved) = post(
+    let (status, saved) = call(
         &app,
         &app.client,
         "/api/views/save",
@@ -106,7 +90,7 @@ async fn search_and_views(backend: Backend) {
         saved["query"], "actor=agent%3Adeploy%20bot&kind=tool.call",
         "paging dropped, one spelling"
     );
-    let (_, again) = post(
+    let (_, again) = call(
         &app,
         &app.client,
         "/api/views/save",
@@ -117,7 +101,7 @@ async fn search_and_views(backend: Backend) {
         again["id"], saved["id"],
         "the same name replaces the search"
     );
-    let (_, mine) = post(&app, &app.client, "/api/views/list", &[]).await;
+    let (_, mine) = call(&app, &app.client, "/api/views/list", &[]).await;
     assert_eq!(mine.as_array().map(Vec::len), Some(1));
     assert_eq!(mine[0]["query"], "kind=tool.result");
     for (name, query, why) in [
@@ -126,7 +110,7 @@ async fn search_and_views(backend: Backend) {
         ("Bad verdict", "verdict=maybe", "`verdict` is one of"),
         ("Bad day", "to=yesterday", "`to` must be a day"),
     ] {
-        let (status, refused) = post(
+        let (status, refused) = call(
             &app,
             &app.client,
             "/api/views/save",
@@ -139,10 +123,10 @@ async fn search_and_views(backend: Backend) {
 
     // Another reviewer sees none of them and cannot delete them; the link works for them.
     let other = app.user("ines", Role::Auditor).await;
-    let (_, theirs) = post(&app, &other, "/api/views/list", &[]).await;
+    let (_, theirs) = call(&app, &other, "/api/views/list", &[]).await;
     assert_eq!(theirs, Value::Array(vec![]));
     let id = saved["id"].as_i64().expect("id").to_string();
-    let (status, deleted) = post(&app, &other, "/api/views/delete", &[("id", &id)]).await;
+    let (status, deleted) = call(&app, &other, "/api/views/delete", &[("id", &id)]).await;
     assert_eq!((status, deleted), (200, Value::Bool(false)));
     let page = other
         .get(format!(
@@ -154,7 +138,7 @@ async fn search_and_views(backend: Backend) {
         .await
         .expect("page");
     assert_eq!(page.status(), 200);
-    let (status, deleted) = post(&app, &app.client, "/api/views/delete", &[("id", &id)]).await;
+    let (status, deleted) = call(&app, &app.client, "/api/views/delete", &[("id", &id)]).await;
     assert_eq!((status, deleted), (200, Value::Bool(true)));
 
     // At most MAX_VIEWS per reviewer.
