@@ -126,8 +126,8 @@ impl Default for LimitsConfig {
 
 impl LimitsConfig {
     /// How uploads are verified under these limits, on every core.
-    pub fn ingest_options(&self) -> app::store::bundles::IngestOptions {
-        app::store::bundles::IngestOptions {
+    pub fn ingest_options(&self) -> app::store::IngestOptions {
+        app::store::IngestOptions {
             limits: evidence::bundle::Limits {
                 max_bundle_bytes: self.max_bundle_bytes,
                 max_events: self.max_events,

@@ -182,10 +182,10 @@ pub fn write(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 pub async fn load(
     db: &app::store::Db,
     key: &app::store::review_log::ServerKey,
-    options: app::store::bundles::IngestOptions,
-) -> Result<usize, app::store::bundles::IngestError> {
+    options: app::store::IngestOptions,
+) -> Result<usize, app::store::ingest::IngestError> {
     use app::model::Severity;
-    use app::store::bundles::{ingest, Target, Upload};
+    use app::store::ingest::{ingest, Target, Upload};
     use app::store::review_log::Actor;
     app::store::trust_roots::add(
         db,

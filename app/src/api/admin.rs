@@ -175,9 +175,9 @@ pub async fn reverify_bundles() -> Result<Vec<Reverified>, ApiError> {
     use crate::store::review_log::{record, Actor, Entry};
     let admin = require(Permission::Administer)?;
     let db = db()?;
-    let options = use_context::<crate::store::bundles::IngestOptions>().unwrap_or_default();
+    let options = use_context::<crate::store::IngestOptions>().unwrap_or_default();
     let key = server_key()?;
-    let results = crate::store::bundles::reverify(&db, &key, options).await?;
+    let results = crate::store::reverify::reverify(&db, &key, options).await?;
     let mismatched = results.iter().filter(|r| !r.ok).count();
     record(
         &db,

@@ -14,8 +14,8 @@ use crate::model::Responsibility;
 use crate::model::{DispositionDecision, FindingPolicy, FindingView, Findings};
 
 #[cfg(feature = "ssr")]
-fn options() -> crate::store::bundles::IngestOptions {
-    use_context::<crate::store::bundles::IngestOptions>().unwrap_or_default()
+fn options() -> crate::store::IngestOptions {
+    use_context::<crate::store::IngestOptions>().unwrap_or_default()
 }
 
 #[cfg(feature = "ssr")]

@@ -102,7 +102,7 @@ ui_function! { "/api/incidents/side-effects", "ui_incident_side_effects", Vec<Si
 #[server(endpoint = "incidents/side-effects")]
 pub async fn incident_side_effects(id: i64) -> Result<Vec<SideEffectResponsibility>, ApiError> {
     require(Permission::Read)?;
-    Ok(crate::store::annotations::side_effects_of_incident(&db()?, id).await?)
+    Ok(crate::store::findings::side_effects_of_incident(&db()?, id).await?)
 }
 }
 
@@ -214,6 +214,6 @@ ui_function! { "/api/review-log/integrity", "ui_review_log_integrity", LogIntegr
 #[server(endpoint = "review-log/integrity")]
 pub async fn review_log_integrity() -> Result<LogIntegrity, ApiError> {
     require(Permission::Read)?;
-    Ok(crate::store::review_log::check(&db()?, &server_key()?).await?)
+    Ok(crate::store::log_check::check(&db()?, &server_key()?).await?)
 }
 }

@@ -15,7 +15,7 @@ ui_function! { "/api/work", "ui_my_work", MyWork,
 #[server(endpoint = "work")]
 pub async fn fetch_work() -> Result<MyWork, ApiError> {
     let me = require(Permission::Read)?;
-    let options = use_context::<crate::store::bundles::IngestOptions>().unwrap_or_default();
+    let options = use_context::<crate::store::IngestOptions>().unwrap_or_default();
     Ok(crate::store::work::of(&db()?, &me, options, chrono::Utc::now()).await?)
 }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::model::{Annotation, Comment, EventReview, Responsibility, Reviewer};
 
@@ -211,10 +211,30 @@ pub async fn comment(
     })
 }
 
-type AnnotationRow = (String, i64, String, String, String, String, String, i64);
+/// An `annotations` row as stored.
+#[derive(sqlx::FromRow)]
+pub(super) struct AnnotationRow {
+    pub bundle_sha256: String,
+    pub event_idx: i64,
+    pub responsibility: String,
+    pub rationale: String,
+    pub tags: String,
+    pub author: String,
+    pub created_at: String,
+    pub log_seq: i64,
+}
 
 fn annotation(row: AnnotationRow) -> Result<Annotation, StoreError> {
-    let (bundle, event, responsibility, rationale, tags, author, created_at, log_seq) = row;
+    let AnnotationRow {
+        bundle_sha256: bundle,
+        event_idx: event,
+        responsibility,
+        rationale,
+        tags,
+        author,
+        created_at,
+        log_seq,
+    } = row;
     Ok(Annotation {
         bundle,
         event: u64::try_from(event).unwrap_or_default(),
@@ -233,7 +253,7 @@ fn annotation(row: AnnotationRow) -> Result<Annotation, StoreError> {
     })
 }
 
-const ANNOTATION_COLUMNS: &str =
+pub(super) const ANNOTATION_COLUMNS: &str =
     "bundle_sha256, event_idx, responsibility, rationale, tags, author, created_at, log_seq";
 
 /// Everything recorded on event `index` of `bundle`.
@@ -289,150 +309,4 @@ pub async fn current_of_bundle(
     rows.into_iter()
         .map(|r| annotation(r).map(|a| (a.event, a)))
         .collect()
-}
-
-/// Adds to `problems` every annotation, comment or sign-off that does not match the
-/// log entry that recorded it, and every such entry whose record is gone. `signed`
-/// holds each entry's actor and signed review fields, by sequence number.
-pub(crate) async fn check_against_log(
-    db: &Db,
-    signed: &HashMap<i64, (String, Value)>,
-    problems: &mut Vec<String>,
-) -> Result<(), StoreError> {
-    let mut seen: std::collections::HashSet<i64> = std::collections::HashSet::new();
-    let mut compare = |table: &str, seq: i64, actor: &str, fields: Value| {
-        seen.insert(seq);
-        let Some((signed_actor, review)) = signed.get(&seq) else {
-            problems.push(format!(
-                "{table}: a record names entry {seq}, which is not in the log"
-            ));
-            return;
-        };
-        let mut expected = json!({ "actor": signed_actor, "bundle": review.get("bundle"),
-                                   "event": review.get("event") });
-        if let (Some(obj), Some(details)) = (
-            expected.as_object_mut(),
-            review.get("details").and_then(Value::as_object),
-        ) {
-            obj.extend(details.iter().map(|(k, v)| (k.clone(), v.clone())));
-        }
-        let mut actual = json!({ "actor": actor });
-        if let (Some(obj), Some(fields)) = (actual.as_object_mut(), fields.as_object()) {
-            obj.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
-        }
-        let matches = actual
-            .as_object()
-            .is_some_and(|a| a.iter().all(|(k, v)| expected.get(k) == Some(v)));
-        if !matches {
-            problems.push(format!(
-                "{table}: the record of entry {seq} differs from what the entry signed"
-            ));
-        }
-    };
-    for (seq, reviewer, fields) in super::findings::signed_records(db).await? {
-        compare("finding_dispositions", seq, &reviewer, fields);
-    }
-    let annotations: Vec<AnnotationRow> =
-        sqlx::query_as(&format!("SELECT {ANNOTATION_COLUMNS} FROM annotations"))
-            .fetch_all(db.pool())
-            .await?;
-    for (bundle, event, responsibility, rationale, tags, author, _, seq) in annotations {
-        let tags: Value = serde_json::from_str(&tags).unwrap_or(Value::Null);
-        compare(
-            "annotations",
-            seq,
-            &author,
-            json!({"bundle": bundle, "event": event, "responsibility": responsibility,
-                   "rationale": rationale, "tags": tags}),
-        );
-    }
-    let comments: Vec<(String, i64, String, String, i64)> =
-        sqlx::query_as("SELECT bundle_sha256, event_idx, body, author, log_seq FROM comments")
-            .fetch_all(db.pool())
-            .await?;
-    for (bundle, event, body, author, seq) in comments {
-        compare(
-            "comments",
-            seq,
-            &author,
-            json!({"bundle": bundle, "event": event, "body": body}),
-        );
-    }
-    #[derive(sqlx::FromRow)]
-    struct Signed {
-        bundle_sha256: String,
-        chain: String,
-        chain_digest: String,
-        step: i64,
-        decision: String,
-        justification: String,
-        reassigned_to: Option<String>,
-        reviewer: String,
-        log_seq: i64,
-        steps_required: Option<i64>,
-    }
-    let signoffs: Vec<Signed> = sqlx::query_as(
-        "SELECT bundle_sha256, chain, chain_digest, step, decision, justification, \
-             reassigned_to, reviewer, log_seq, steps_required FROM signoffs",
-    )
-    .fetch_all(db.pool())
-    .await?;
-    for s in signoffs {
-        let mut fields = json!({"bundle": s.bundle_sha256, "chain": s.chain,
-               "chainDigest": s.chain_digest, "step": s.step, "decision": s.decision,
-               "justification": s.justification, "reassignedTo": s.reassigned_to});
-        // Kept (and signed) since migration 0006; absent from older entries.
-        if let (Some(n), Some(obj)) = (s.steps_required, fields.as_object_mut()) {
-            obj.insert("stepsRequired".into(), json!(n));
-        }
-        compare("signoffs", s.log_seq, &s.reviewer, fields);
-    }
-    for (seq, (_, review)) in signed {
-        let action = review
-            .get("action")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if matches!(action, "annotation" | "comment" | "signoff" | "finding") && !seen.contains(seq)
-        {
-            problems.push(format!(
-                "entry {seq} records a {action} whose record is gone"
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// The account of every side effect in incident `id`'s bundles whose signature held
-/// (`evidence::findings::accounts`, under the organisation's policy), with its current
-/// annotation; in time order. A bundle whose bytes can no longer be read adds none.
-pub async fn side_effects_of_incident(
-    db: &Db,
-    id: i64,
-) -> Result<Vec<crate::model::SideEffectResponsibility>, StoreError> {
-    let mut out = Vec::new();
-    for bundle in super::bundles::shas_of_incident(db, id).await? {
-        let Some(analysed) = super::findings::analysis_of_bundle(db, &bundle).await? else {
-            continue;
-        };
-        let Ok(analysis) = analysed.as_ref() else {
-            continue;
-        };
-        let current = current_of_bundle(db, &bundle).await?;
-        for account in &analysis.accounts {
-            let event = account.position as u64;
-            out.push(crate::model::SideEffectResponsibility {
-                bundle: bundle.clone(),
-                event,
-                time: account.time.clone(),
-                sentences: account.sentences(),
-                account: account.clone(),
-                annotation: current.get(&event).cloned(),
-            });
-        }
-    }
-    out.sort_by(|a, b| {
-        let at = |s: &crate::model::SideEffectResponsibility| evidence::time::parse(&s.time);
-        (at(a), &a.bundle, a.event).cmp(&(at(b), &b.bundle, b.event))
-    });
-    Ok(out)
 }

@@ -8,7 +8,7 @@ use crate::model::{
 };
 
 use super::sql::Sql;
-use super::{bundles, Db, StoreError};
+use super::{Db, StoreError};
 
 /// Largest page.
 pub const MAX_PER_PAGE: u32 = 500;
@@ -120,7 +120,7 @@ fn time_bound(name: &str, text: &str) -> Result<String, QueryError> {
         };
         format!("{}T00:00:00Z", day.format("%Y-%m-%d"))
     });
-    bundles::stored_time(start.as_deref().unwrap_or(text)).ok_or_else(|| {
+    super::stored_time(start.as_deref().unwrap_or(text)).ok_or_else(|| {
         QueryError::Invalid(format!(
             "`{name}` must be a day (2026-03-01) or an RFC 3339 time in UTC (2026-03-01T09:00:00Z)"
         ))

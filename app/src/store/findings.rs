@@ -19,8 +19,8 @@ use crate::model::{
 };
 
 use super::annotations::{self, NewAnnotation, NoteError};
-use super::bundles::IngestOptions;
 use super::review_log::{Actor, Entry, Recorder, ServerKey};
+use super::IngestOptions;
 use super::{Db, StoreError};
 
 /// The setting holding the organisation's finding policy (JSON).
@@ -489,36 +489,37 @@ pub async fn dispose(
         .ok_or_else(|| FindingError::NotFound(format!("no finding {}", new.finding)))
 }
 
-/// Every disposition as the review-log check compares it with its entry: its
-/// entry, its reviewer and the fields the entry signed.
-pub(crate) async fn signed_records(db: &Db) -> Result<Vec<(i64, String, Value)>, StoreError> {
-    #[derive(sqlx::FromRow)]
-    struct Signed {
-        bundle_sha256: String,
-        finding_key: String,
-        rule: String,
-        decision: String,
-        reason: String,
-        reviewer: String,
-        annotation_seq: Option<i64>,
-        log_seq: i64,
+/// The account of every side effect in incident `id`'s bundles whose signature held
+/// (`evidence::findings::accounts`, under the organisation's policy), with its current
+/// annotation; in time order. A bundle whose bytes can no longer be read adds none.
+pub async fn side_effects_of_incident(
+    db: &Db,
+    id: i64,
+) -> Result<Vec<crate::model::SideEffectResponsibility>, StoreError> {
+    let mut out = Vec::new();
+    for bundle in super::bundles::shas_of_incident(db, id).await? {
+        let Some(analysed) = analysis_of_bundle(db, &bundle).await? else {
+            continue;
+        };
+        let Ok(analysis) = analysed.as_ref() else {
+            continue;
+        };
+        let current = super::annotations::current_of_bundle(db, &bundle).await?;
+        for account in &analysis.accounts {
+            let event = account.position as u64;
+            out.push(crate::model::SideEffectResponsibility {
+                bundle: bundle.clone(),
+                event,
+                time: account.time.clone(),
+                sentences: account.sentences(),
+                account: account.clone(),
+                annotation: current.get(&event).cloned(),
+            });
+        }
     }
-    let rows: Vec<Signed> = sqlx::query_as(
-        "SELECT bundle_sha256, finding_key, rule, decision, reason, reviewer, \
-         annotation_seq, log_seq FROM finding_dispositions",
-    )
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            (
-                r.log_seq,
-                r.reviewer,
-                json!({"bundle": r.bundle_sha256, "finding": r.finding_key, "rule": r.rule,
-                       "decision": r.decision, "reason": r.reason,
-                       "annotationSeq": r.annotation_seq}),
-            )
-        })
-        .collect())
+    out.sort_by(|a, b| {
+        let at = |s: &crate::model::SideEffectResponsibility| evidence::time::parse(&s.time);
+        (at(a), &a.bundle, a.event).cmp(&(at(b), &b.bundle, b.event))
+    });
+    Ok(out)
 }

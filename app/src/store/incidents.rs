@@ -77,7 +77,7 @@ pub async fn create(
         details: serde_json::json!({
             "title": new.title,
             "severity": new.severity.as_str(),
-            "descriptionDigest": super::replay::text_digest(&new.description),
+            "descriptionDigest": super::review_log::text_digest(&new.description),
         }),
     })
     .await?;

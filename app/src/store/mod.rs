@@ -13,7 +13,11 @@ pub mod events;
 pub mod exports;
 pub mod findings;
 pub mod incidents;
+pub mod ingest;
+mod ingest_rows;
+pub mod log_check;
 mod replay;
+pub mod reverify;
 pub mod review_log;
 pub mod sessions;
 pub mod signoffs;
@@ -39,6 +43,25 @@ macro_rules! store_error {
 pub(crate) use store_error;
 
 use crate::model::ServerInfo;
+
+/// How the store verifies a bundle: on ingest, and when it reads one again from
+/// its bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct IngestOptions {
+    /// The format's limits (bundle size, events, payload size, depth).
+    pub limits: evidence::bundle::Limits,
+    /// Threads for verification.
+    pub threads: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            limits: evidence::bundle::Limits::default(),
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+}
 
 /// What the Settings page shows about this server's storage.
 pub async fn server_info(db: &Db) -> Result<ServerInfo, StoreError> {
@@ -76,4 +99,10 @@ pub(crate) fn now() -> String {
 /// `t` as stored (see [`now`]).
 pub(crate) fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Times as stored: fixed-width RFC 3339 UTC with nanoseconds, so text order is
+/// time order whatever fraction the payload wrote.
+pub fn stored_time(text: &str) -> Option<String> {
+    evidence::time::parse(text).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
 }

@@ -6,12 +6,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
-use sha2::{Digest as _, Sha256};
 
+use super::review_log::{text_digest, Signed};
 use super::{Db, StoreError};
-
-/// A signed entry as the integrity check read it: who, and its `custodyReview`.
-pub(crate) type Signed = HashMap<i64, (String, Value)>;
 
 /// What the log says of one bundle's upload.
 #[derive(Clone, Debug)]
@@ -29,13 +26,6 @@ pub(crate) struct Upload {
     pub events: Option<i64>,
     /// Who uploaded it (`custody-cli` for the command line).
     pub actor: String,
-}
-
-/// The SHA-256 of `text`, hex: what an entry records of a long text (an incident's
-/// description) or of a secret's hash (a password's) to show later that it was not
-/// replaced, saying nothing of the secret.
-pub(crate) fn text_digest(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 /// Each bundle's upload as the log records it, by address.

@@ -149,7 +149,7 @@ pub async fn add(
         details: json!({
             "user": username,
             "role": role.as_str(),
-            "passwordDigest": super::replay::text_digest(&hash),
+            "passwordDigest": super::review_log::text_digest(&hash),
         }),
     })
     .await?;
@@ -332,7 +332,7 @@ async fn replace_password(
     one_time: bool,
 ) -> Result<(), AccountError> {
     let hash = hash_password(password)?;
-    let digest = super::replay::text_digest(&hash);
+    let digest = super::review_log::text_digest(&hash);
     let (mark, summary, details) = if one_time {
         (
             ", password_expired = 1",

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::model::{AwaitingFinding, AwaitingSignoff, MyWork, Reviewer, Role, SignoffDecision};
 
-use super::bundles::IngestOptions;
+use super::IngestOptions;
 use super::{Db, StoreError};
 
 /// How many recent bundles and exports an auditor's page lists.

@@ -1,8 +1,9 @@
 //! What the benchmarks share.
 
 use app::model::BundleSummary;
-use app::store::bundles::{ingest, IngestOptions, Target, Upload};
+use app::store::ingest::{ingest, Target, Upload};
 use app::store::Db;
+use app::store::IngestOptions;
 
 /// Stores `bytes` as a bundle in a new incident titled "bench", verified on every core.
 pub async fn store_in_new_incident(db: &Db, bytes: Vec<u8>) -> BundleSummary {

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use app::model::{BundleSummary, Severity};
-use app::store::bundles::{self, IngestError, Target, Upload};
+use app::store::ingest::{self, IngestError, Target, Upload};
+use app::store::reverify;
 use app::store::review_log::{Actor, ServerKey};
 use app::store::{trust_roots, Db};
 use clap::{Args, Subcommand};
@@ -206,7 +207,7 @@ pub fn ingest(args: &IngestArgs) -> Outcome {
                             severity: args.severity.into(),
                         },
                     };
-                    bundles::ingest(
+                    ingest::ingest(
                         db,
                         key,
                         Actor::Cli,
@@ -439,7 +440,7 @@ pub fn reverify(args: &ReverifyArgs) -> Outcome {
         runtime.block_on(async {
             let db = args.store.open().await?;
             let key = args.store.key()?;
-            let lines = bundles::reverify(&db, &key, args.limits.ingest_options()).await?;
+            let lines = reverify::reverify(&db, &key, args.limits.ingest_options()).await?;
             let mut bad = 0;
             for line in &lines {
                 if line.ok {

@@ -4,8 +4,9 @@
 use app::model::{
     ActorLifecycle, BundleSummary, CredentialLifecycle, EventQuery, EventRow, Graph, Page, Severity,
 };
-use app::store::bundles::{self, Target, Upload};
+use app::store::bundles;
 use app::store::events;
+use app::store::ingest::{self, Target, Upload};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -154,7 +155,7 @@ async fn upload(
         None => Target::New {
             title: params.title.unwrap_or_else(|| {
                 if name.is_empty() {
-                    format!("Bundle {}", &bundles::address(&bytes)[..12])
+                    format!("Bundle {}", &ingest::address(&bytes)[..12])
                 } else {
                     name.clone()
                 }
@@ -163,7 +164,7 @@ async fn upload(
             severity: params.severity.unwrap_or(Severity::Medium),
         },
     };
-    let stored = bundles::ingest(
+    let stored = ingest::ingest(
         &state.db,
         &state.key,
         app::store::review_log::Actor::Reviewer(&reviewer),

@@ -2,8 +2,8 @@
 //! Store failures are logged and answered 500 without their details: no SQL, paths
 //! or backtraces reach a client.
 
-use app::store::bundles::IngestError;
 use app::store::events::QueryError;
+use app::store::ingest::IngestError;
 use app::store::StoreError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};

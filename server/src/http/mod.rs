@@ -35,7 +35,7 @@ pub struct AppState {
     /// The database.
     pub db: Db,
     /// How uploads are verified: limits and threads.
-    pub ingest: app::store::bundles::IngestOptions,
+    pub ingest: app::store::IngestOptions,
     /// The server's signing key (the review log, exports).
     pub key: app::store::review_log::ServerKey,
     /// Sessions and cookies.

@@ -3,14 +3,14 @@
 //! against the tables) or by `reverify` (which stores each bundle's bytes again and
 //! compares), each edit named.
 
-use app::store::{bundles, review_log};
+use app::store::{log_check, reverify};
 use serde_json::Value;
 
 use crate::helpers::{demo, spawn, Backend, TestApp};
 use crate::on_both_databases;
 
 async fn problems(app: &TestApp) -> Vec<String> {
-    review_log::check(&app.db, &app.key)
+    log_check::check(&app.db, &app.key)
         .await
         .expect("check")
         .problems
@@ -18,7 +18,7 @@ async fn problems(app: &TestApp) -> Vec<String> {
 
 async fn reverified(app: &TestApp) -> Vec<String> {
     let options = server::config::LimitsConfig::default().ingest_options();
-    bundles::reverify(&app.db, &app.key, options)
+    reverify::reverify(&app.db, &app.key, options)
         .await
         .expect("reverify")
         .into_iter()

@@ -575,7 +575,7 @@ async fn a_reader_cannot_grow_the_review_log_without_bound() {
         .await
         .expect("sizes");
     assert!(largest.0 < 64 * 1024, "an entry of {} bytes", largest.0);
-    let integrity = app::store::review_log::check(&app.db, &app.key)
+    let integrity = app::store::log_check::check(&app.db, &app.key)
         .await
         .expect("check");
     assert!(integrity.intact, "{:?}", integrity.problems);

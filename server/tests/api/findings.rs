@@ -4,7 +4,7 @@
 //! carried into exports.
 
 use app::model::Role;
-use app::store::review_log;
+use app::store::log_check;
 use serde_json::Value;
 
 use crate::helpers::{call, demo, spawn, Backend, TestApp};
@@ -184,7 +184,7 @@ async fn disposed(backend: Backend) {
         2
     );
     assert!(
-        review_log::check(&app.db, &app.key)
+        log_check::check(&app.db, &app.key)
             .await
             .expect("check")
             .intact
@@ -218,7 +218,7 @@ async fn disposed(backend: Backend) {
         .execute(app.db.pool())
         .await
         .expect("edit");
-    let problems = review_log::check(&app.db, &app.key)
+    let problems = log_check::check(&app.db, &app.key)
         .await
         .expect("check")
         .problems;

@@ -26,7 +26,7 @@ async fn stored_as_received(backend: Backend) {
     assert_eq!(stored["verdict"], "untrusted", "{stored}");
     assert_eq!(stored["event_count"], 15);
     let sha = stored["sha256"].as_str().expect("sha").to_owned();
-    assert_eq!(sha, app::store::bundles::address(bytes.as_bytes()));
+    assert_eq!(sha, app::store::ingest::address(bytes.as_bytes()));
 
     // The bytes come back exactly.
     let raw = app.get(&format!("/api/bundles/{sha}/raw")).await;
@@ -445,14 +445,14 @@ async fn reverify(backend: Backend) {
         assert_eq!(response.status(), 200);
     }
     let options = server::config::LimitsConfig::default().ingest_options();
-    let lines = app::store::bundles::reverify(&app.db, &app.key, options)
+    let lines = app::store::reverify::reverify(&app.db, &app.key, options)
         .await
         .expect("reverify");
     assert_eq!(lines.len(), 2);
     assert!(lines.iter().all(|l| l.ok), "{lines:?}");
 
     // Someone edits a stored bundle's bytes, and another's verdict, in the database.
-    let sha = app::store::bundles::address(demo("late-approval").as_bytes());
+    let sha = app::store::ingest::address(demo("late-approval").as_bytes());
     let edited = format!("{} ", demo("late-approval"));
     sqlx::query("UPDATE bundle_bytes SET bytes = $1 WHERE sha256 = $2 AND part = 0")
         .bind(edited.into_bytes())
@@ -464,7 +464,7 @@ async fn reverify(backend: Backend) {
         .execute(app.db.pool())
         .await
         .expect("edit");
-    let lines = app::store::bundles::reverify(&app.db, &app.key, options)
+    let lines = app::store::reverify::reverify(&app.db, &app.key, options)
         .await
         .expect("reverify");
     let bad: Vec<_> = lines.iter().filter(|l| !l.ok).collect();

@@ -3,7 +3,8 @@
 
 use app::model::{Responsibility, Role, SignoffDecision};
 use app::store::annotations::{self, NewAnnotation};
-use app::store::review_log::{self, Actor};
+use app::store::log_check;
+use app::store::review_log::Actor;
 use app::store::signoffs::{self, NewSignoff, SignoffError};
 use serde_json::Value;
 
@@ -103,7 +104,7 @@ async fn append_only(backend: Backend) {
         let refused = sqlx::query(statement).execute(app.db.pool()).await;
         assert!(refused.is_err(), "{statement} is refused");
     }
-    let integrity = review_log::check(&app.db, &app.key).await.expect("check");
+    let integrity = log_check::check(&app.db, &app.key).await.expect("check");
     assert!(integrity.intact, "{:?}", integrity.problems);
 }
 
@@ -357,7 +358,7 @@ async fn log_tamper(backend: Backend) {
     .expect("a bundle");
     assert_ne!(untrusted.status(), evidence::bundle::Status::Verified);
     assert!(
-        review_log::check(&app.db, &app.key)
+        log_check::check(&app.db, &app.key)
             .await
             .expect("check")
             .intact
@@ -383,7 +384,7 @@ async fn log_tamper(backend: Backend) {
     }
     let problems = |app: &TestApp| {
         let (db, key) = (app.db.clone(), app.key.clone());
-        async move { review_log::check(&db, &key).await.expect("check").problems }
+        async move { log_check::check(&db, &key).await.expect("check").problems }
     };
     // An annotation rewritten.
     sqlx::query("UPDATE annotations SET responsibility = 'system'")
@@ -506,7 +507,7 @@ async fn an_admin_re_verifies_every_bundle_and_manages_roots_from_the_console() 
         1
     );
     assert!(
-        review_log::check(&app.db, &app.key)
+        log_check::check(&app.db, &app.key)
             .await
             .expect("check")
             .intact
@@ -637,7 +638,7 @@ async fn sign_off_state_holds_together_in_every_order() {
             marked,
             "{order:?}: the report states the incident's status"
         );
-        let integrity = review_log::check(&app.db, &app.key).await.expect("check");
+        let integrity = log_check::check(&app.db, &app.key).await.expect("check");
         assert!(integrity.intact, "{:?}", integrity.problems);
     }
 }
@@ -652,7 +653,7 @@ async fn my_work_lists_what_the_sign_off_rule_allows_and_nothing_else() {
     let app = spawn(Backend::Sqlite).await;
     let sha = stored(&app, "privileged-api-jit").await;
     let now = chrono::Utc::now();
-    let options = app::store::bundles::IngestOptions::default();
+    let options = app::store::IngestOptions::default();
     let queue = |who: app::model::Reviewer| {
         let app = &app;
         async move {

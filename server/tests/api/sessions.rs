@@ -551,7 +551,7 @@ async fn one_time_passwords(backend: crate::helpers::Backend) {
     );
 
     // The log says what happened, never the password, and agrees with the table.
-    let log = app::store::review_log::check(&app.db, &app.key)
+    let log = app::store::log_check::check(&app.db, &app.key)
         .await
         .expect("check");
     assert!(log.intact, "{:?}", log.problems);
@@ -581,7 +581,7 @@ async fn one_time_passwords(backend: crate::helpers::Backend) {
         .execute(app.db.pool())
         .await
         .expect("edit");
-    let log = app::store::review_log::check(&app.db, &app.key)
+    let log = app::store::log_check::check(&app.db, &app.key)
         .await
         .expect("check");
     assert!(
