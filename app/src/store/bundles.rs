@@ -12,23 +12,25 @@ use super::{Db, StoreError};
 const SUMMARY_COLUMNS: &str = "sha256, incident_id, bundle_id, name, size, status, reasons, \
                                event_count, first_event_at, last_event_at, ingested_at, verified_at";
 
-type SummaryRow = (
-    String,
-    i64,
-    Option<String>,
-    String,
-    i64,
-    String,
-    String,
-    i64,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-);
+/// A `bundles` row as [`SUMMARY_COLUMNS`] read it.
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    sha256: String,
+    incident_id: i64,
+    bundle_id: Option<String>,
+    name: String,
+    size: i64,
+    status: String,
+    reasons: String,
+    event_count: i64,
+    first_event_at: Option<String>,
+    last_event_at: Option<String>,
+    ingested_at: String,
+    verified_at: String,
+}
 
 fn summary(row: SummaryRow) -> Result<BundleSummary, StoreError> {
-    let (
+    let SummaryRow {
         sha256,
         incident_id,
         bundle_id,
@@ -41,7 +43,7 @@ fn summary(row: SummaryRow) -> Result<BundleSummary, StoreError> {
         last_event_at,
         ingested_at,
         verified_at,
-    ) = row;
+    } = row;
     Ok(BundleSummary {
         verdict: Verdict::parse(&status).ok_or(StoreError::Corrupt {
             column: "bundles.status",

@@ -404,15 +404,16 @@ pub async fn credential_lifecycle(
     bundle: &str,
     token_id: &str,
 ) -> Result<Option<CredentialLifecycle>, StoreError> {
-    type Cred = (
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
+    #[derive(sqlx::FromRow)]
+    struct Cred {
+        issuer: Option<String>,
+        subject: Option<String>,
+        scope: Option<String>,
+        issued_at: Option<String>,
+        expires_at: Option<String>,
+        exchanged_from: Option<String>,
+        revoked_at: Option<String>,
+    }
     let row: Option<Cred> = sqlx::query_as(
         "SELECT issuer, subject, scope, issued_at, expires_at, exchanged_from, revoked_at \
          FROM credentials WHERE bundle_sha256 = $1 AND token_id = $2",
@@ -421,7 +422,15 @@ pub async fn credential_lifecycle(
     .bind(token_id)
     .fetch_optional(db.pool())
     .await?;
-    let Some((issuer, subject, scope, issued_at, expires_at, exchanged_from, revoked_at)) = row
+    let Some(Cred {
+        issuer,
+        subject,
+        scope,
+        issued_at,
+        expires_at,
+        exchanged_from,
+        revoked_at,
+    }) = row
     else {
         return Ok(None);
     };
@@ -439,16 +448,17 @@ pub async fn credential_lifecycle(
     }))
 }
 
-/// Event id, kind, summary, actor, initiator, on-behalf-of, parent.
-type GraphEventRow = (
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
+/// What the delegation graph reads of an event.
+#[derive(sqlx::FromRow)]
+struct GraphEventRow {
+    event_id: String,
+    kind: String,
+    summary: Option<String>,
+    actor_id: String,
+    initiator_id: Option<String>,
+    on_behalf_of: Option<String>,
+    parent: Option<String>,
+}
 
 /// A bundle's delegation graph, from its valid events: each actor and event a node;
 /// `performed` (actor → event), `initiated` (initiator → event), `on_behalf_of`
@@ -484,9 +494,18 @@ pub async fn graph(db: &Db, bundle: &str) -> Result<Graph, StoreError> {
             kind: actor_type,
         });
     }
-    let ids: BTreeSet<String> = events.iter().map(|e| e.0.clone()).collect();
+    let ids: BTreeSet<String> = events.iter().map(|e| e.event_id.clone()).collect();
     let mut edges: BTreeSet<(String, String, &'static str)> = BTreeSet::new();
-    for (event_id, kind, summary, actor_id, initiator, on_behalf_of, parent) in &events {
+    for GraphEventRow {
+        event_id,
+        kind,
+        summary,
+        actor_id,
+        initiator_id: initiator,
+        on_behalf_of,
+        parent,
+    } in &events
+    {
         let node = format!("event:{event_id}");
         graph.nodes.push(GraphNode {
             id: node.clone(),

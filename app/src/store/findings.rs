@@ -188,7 +188,17 @@ async fn analyse(
     Ok(Some(found))
 }
 
-type DispositionRow = (String, String, String, String, String, Option<i64>, i64);
+/// A `finding_dispositions` row as [`dispositions`] reads it.
+#[derive(sqlx::FromRow)]
+struct DispositionRow {
+    finding_key: String,
+    decision: String,
+    reason: String,
+    reviewer: String,
+    created_at: String,
+    annotation_seq: Option<i64>,
+    log_seq: i64,
+}
 
 /// Every disposition of `bundle`'s findings, by finding key, oldest first.
 async fn dispositions(
@@ -211,7 +221,15 @@ async fn dispositions(
 }
 
 fn disposition(
-    (key, decision, reason, reviewer, created_at, annotation_seq, log_seq): DispositionRow,
+    DispositionRow {
+        finding_key: key,
+        decision,
+        reason,
+        reviewer,
+        created_at,
+        annotation_seq,
+        log_seq,
+    }: DispositionRow,
 ) -> Result<(String, Disposition), StoreError> {
     let decision = DispositionDecision::parse(&decision).ok_or(StoreError::Corrupt {
         column: "finding_dispositions.decision",

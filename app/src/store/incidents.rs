@@ -25,38 +25,43 @@ pub struct NewIncident {
 /// The most characters an incident's description may have.
 pub const MAX_DESCRIPTION_CHARS: usize = 20_000;
 
-type Row = (
-    i64,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
+/// An incident as [`COLUMNS`] read it.
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    title: String,
+    status: String,
+    severity: String,
+    assignee: Option<String>,
+    created_at: String,
+    updated_at: String,
+    bundle_count: i64,
+    event_count: i64,
+    tampered: i64,
+    untrusted: i64,
+    warned: i64,
+    first_event_at: Option<String>,
+    last_event_at: Option<String>,
+    assignee_display: Option<String>,
+}
 
 /// The columns of [`Row`]: the incident `i`, then its counts (sums cast so that
 /// Postgres gives BIGINT, not NUMERIC), its evidence's span and its assignee's
 /// display name.
 const COLUMNS: &str = "SELECT i.id, i.title, i.status, i.severity, i.assignee, i.created_at, \
      i.updated_at, \
-     CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id) AS BIGINT), \
-     CAST((SELECT COALESCE(SUM(b.event_count), 0) FROM bundles b WHERE b.incident_id = i.id) AS BIGINT), \
-     CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id AND b.status = 'tampered') AS BIGINT), \
-     CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id AND b.status = 'untrusted') AS BIGINT), \
+     CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id) AS BIGINT) AS bundle_count, \
+     CAST((SELECT COALESCE(SUM(b.event_count), 0) FROM bundles b WHERE b.incident_id = i.id) AS BIGINT) \
+       AS event_count, \
+     CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id AND b.status = 'tampered') AS BIGINT) \
+       AS tampered, \
+     CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id AND b.status = 'untrusted') AS BIGINT) \
+       AS untrusted, \
      CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id \
-           AND b.status = 'verified_with_warnings') AS BIGINT), \
-     (SELECT MIN(b.first_event_at) FROM bundles b WHERE b.incident_id = i.id), \
-     (SELECT MAX(b.last_event_at) FROM bundles b WHERE b.incident_id = i.id), \
-     (SELECT u.display_name FROM users u WHERE u.username = i.assignee)";
+           AND b.status = 'verified_with_warnings') AS BIGINT) AS warned, \
+     (SELECT MIN(b.first_event_at) FROM bundles b WHERE b.incident_id = i.id) AS first_event_at, \
+     (SELECT MAX(b.last_event_at) FROM bundles b WHERE b.incident_id = i.id) AS last_event_at, \
+     (SELECT u.display_name FROM users u WHERE u.username = i.assignee) AS assignee_display";
 
 /// Opens an incident and returns its number.
 pub async fn create(
@@ -415,7 +420,7 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<IncidentDetail>, StoreError>
 }
 
 fn summary(
-    (
+    Row {
         id,
         title,
         status,
@@ -431,7 +436,7 @@ fn summary(
         first_event_at,
         last_event_at,
         assignee_display,
-    ): Row,
+    }: Row,
 ) -> Result<IncidentSummary, StoreError> {
     // An account without a display name, or an assignee that is no account (set
     // before accounts existed), is shown by its name as stored.

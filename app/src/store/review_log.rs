@@ -224,20 +224,40 @@ pub async fn record(db: &Db, key: &ServerKey, entry: Entry<'_>) -> Result<u64, S
     Ok(seq)
 }
 
-type Row = (
-    i64,
-    String,
-    String,
-    String,
-    Option<i64>,
-    Option<String>,
-    Option<i64>,
-    String,
-    String,
-);
+/// A `review_log` row's columns beside its envelope.
+#[derive(sqlx::FromRow)]
+struct Row {
+    seq: i64,
+    at: String,
+    actor: String,
+    action: String,
+    incident_id: Option<i64>,
+    bundle_sha256: Option<String>,
+    event_idx: Option<i64>,
+    summary: String,
+    digest: String,
+}
+
+/// A `review_log` row whole: its columns and the envelope it stores.
+#[derive(sqlx::FromRow)]
+struct Stored {
+    #[sqlx(flatten)]
+    row: Row,
+    envelope: String,
+}
 
 fn entry(row: Row) -> LogEntry {
-    let (seq, at, actor, action, incident, bundle, event, summary, digest) = row;
+    let Row {
+        seq,
+        at,
+        actor,
+        action,
+        incident_id: incident,
+        bundle_sha256: bundle,
+        event_idx: event,
+        summary,
+        digest,
+    } = row;
     LogEntry {
         seq: u64::try_from(seq).unwrap_or_default(),
         at,
@@ -286,45 +306,13 @@ pub async fn list(db: &Db, query: &LogQuery) -> Result<LogPage, StoreError> {
 }
 
 /// Every entry's envelope, in order, with the columns stored beside it.
-async fn all(db: &Db) -> Result<Vec<(Row, String)>, StoreError> {
-    #[derive(sqlx::FromRow)]
-    struct Stored {
-        seq: i64,
-        at: String,
-        actor: String,
-        action: String,
-        incident_id: Option<i64>,
-        bundle_sha256: Option<String>,
-        event_idx: Option<i64>,
-        summary: String,
-        digest: String,
-        envelope: String,
-    }
-    let rows: Vec<Stored> = sqlx::query_as(
+async fn all(db: &Db) -> Result<Vec<Stored>, StoreError> {
+    Ok(sqlx::query_as(
         "SELECT seq, at, actor, action, incident_id, bundle_sha256, event_idx, summary, digest, \
          envelope FROM review_log ORDER BY seq",
     )
     .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            (
-                (
-                    r.seq,
-                    r.at,
-                    r.actor,
-                    r.action,
-                    r.incident_id,
-                    r.bundle_sha256,
-                    r.event_idx,
-                    r.summary,
-                    r.digest,
-                ),
-                r.envelope,
-            )
-        })
-        .collect())
+    .await?)
 }
 
 /// The whole log as a bundle: every entry's envelope as stored, the server's key
@@ -335,7 +323,7 @@ pub async fn export(db: &Db, key: &ServerKey) -> Result<String, StoreError> {
     Ok(bundle_of(&rows, key))
 }
 
-fn bundle_of(rows: &[(Row, String)], key: &ServerKey) -> String {
+fn bundle_of(rows: &[Stored], key: &ServerKey) -> String {
     let mut builder = BundleBuilder::new();
     builder.bind(
         &key.signer,
@@ -344,7 +332,7 @@ fn bundle_of(rows: &[(Row, String)], key: &ServerKey) -> String {
         "2000-01-01T00:00:00Z",
         "2200-01-01T00:00:00Z",
     );
-    for (_, envelope) in rows {
+    for Stored { envelope, .. } in rows {
         // An envelope that cannot be added is left out: the chain then names the gap.
         let _ = builder.signed_event(envelope);
     }
@@ -421,7 +409,7 @@ pub(crate) async fn read(db: &Db, key: &ServerKey) -> Result<Read, StoreError> {
         ) {
             Ok(report) => {
                 for (i, event) in report.events().iter().enumerate() {
-                    let seq = rows.get(i).map_or(i as i64, |r| r.0 .0);
+                    let seq = rows.get(i).map_or(i as i64, |r| r.row.seq);
                     for (what, check) in [
                         ("signature", &event.integrity),
                         ("key", &event.trust),
@@ -447,9 +435,18 @@ pub(crate) async fn read(db: &Db, key: &ServerKey) -> Result<Read, StoreError> {
     let payloads = payloads.into_inner().unwrap_or_default();
     let mut signed: std::collections::HashMap<i64, (String, Value)> =
         std::collections::HashMap::new();
-    for (expected, ((seq, at, actor, action, incident, bundle, event, summary, _), _)) in
-        rows.iter().enumerate()
-    {
+    for (expected, stored) in rows.iter().enumerate() {
+        let Row {
+            seq,
+            at,
+            actor,
+            action,
+            incident_id: incident,
+            bundle_sha256: bundle,
+            event_idx: event,
+            summary,
+            ..
+        } = &stored.row;
         if *seq != expected as i64 {
             problems.push(format!(
                 "entry {expected} is missing (the next stored is {seq})"
@@ -479,7 +476,7 @@ pub(crate) async fn read(db: &Db, key: &ServerKey) -> Result<Read, StoreError> {
     }
     Ok(Read {
         entries: rows.len() as u64,
-        head: rows.last().map(|r| r.0 .8.clone()),
+        head: rows.last().map(|r| r.row.digest.clone()),
         signed,
         problems,
     })

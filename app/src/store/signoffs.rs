@@ -78,17 +78,19 @@ pub async fn set_steps(
     Ok(())
 }
 
-type EventRow = (
-    i64,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-);
+/// What chains are found in: an event's place, ids and links.
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    idx: i64,
+    event_id: Option<String>,
+    kind: Option<String>,
+    parent: Option<String>,
+    approval_id: Option<String>,
+    actor_id: Option<String>,
+    time: Option<String>,
+    summary: Option<String>,
+    digest: String,
+}
 
 /// The chains of `bundle`, found in its readable events, without sign-offs.
 async fn find_chains(
@@ -109,31 +111,31 @@ fn chains_of(rows: &[EventRow]) -> Vec<(String, Vec<ChainLink>, Option<String>)>
     let by_id: HashMap<&str, usize> = rows
         .iter()
         .enumerate()
-        .filter_map(|(i, r)| r.1.as_deref().map(|id| (id, i)))
+        .filter_map(|(i, r)| r.event_id.as_deref().map(|id| (id, i)))
         .collect();
     let mut chains: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, r) in rows.iter().enumerate() {
-        if let Some(approval) = r.4.as_deref() {
+        if let Some(approval) = r.approval_id.as_deref() {
             chains.entry(approval).or_default().push(i);
         }
     }
     // Side effects join the chain of the nearest ancestor that rests on an approval.
     for (i, r) in rows.iter().enumerate() {
-        if r.2.as_deref() != Some("side_effect") || r.4.is_some() {
+        if r.kind.as_deref() != Some("side_effect") || r.approval_id.is_some() {
             continue;
         }
         let mut seen = HashSet::new();
-        let mut at = r.3.as_deref();
+        let mut at = r.parent.as_deref();
         while let Some(parent) = at {
             if !seen.insert(parent) {
                 break;
             }
             let Some(&p) = by_id.get(parent) else { break };
-            if let Some(approval) = rows.get(p).and_then(|row| row.4.as_deref()) {
+            if let Some(approval) = rows.get(p).and_then(|row| row.approval_id.as_deref()) {
                 chains.entry(approval).or_default().push(i);
                 break;
             }
-            at = rows.get(p).and_then(|row| row.3.as_deref());
+            at = rows.get(p).and_then(|row| row.parent.as_deref());
         }
     }
     chains
@@ -145,12 +147,12 @@ fn chains_of(rows: &[EventRow]) -> Vec<(String, Vec<ChainLink>, Option<String>)>
                 .iter()
                 .filter_map(|&i| rows.get(i))
                 .map(|r| ChainLink {
-                    index: u64::try_from(r.0).unwrap_or_default(),
-                    kind: r.2.clone().unwrap_or_default(),
-                    summary: r.7.clone().unwrap_or_default(),
-                    actor: r.5.clone().unwrap_or_default(),
-                    time: r.6.clone().unwrap_or_default(),
-                    digest: r.8.clone(),
+                    index: u64::try_from(r.idx).unwrap_or_default(),
+                    kind: r.kind.clone().unwrap_or_default(),
+                    summary: r.summary.clone().unwrap_or_default(),
+                    actor: r.actor_id.clone().unwrap_or_default(),
+                    time: r.time.clone().unwrap_or_default(),
+                    digest: r.digest.clone(),
                 })
                 .collect();
             // A chain is an approval with something resting on it or deciding it.
@@ -186,18 +188,20 @@ fn status(signoffs: &[Signoff], steps: u32) -> ChainStatus {
     }
 }
 
-type SignoffRow = (
-    String,
-    i64,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-    i64,
-    Option<i64>,
-);
+/// A `signoffs` row as [`of_bundle`] reads it.
+#[derive(sqlx::FromRow)]
+struct SignoffRow {
+    chain: String,
+    step: i64,
+    decision: String,
+    justification: String,
+    reassigned_to: Option<String>,
+    reviewer: String,
+    created_at: String,
+    chain_digest: String,
+    log_seq: i64,
+    steps_required: Option<i64>,
+}
 
 /// A bundle's approval chains with their sign-offs; `None` when there is no such bundle.
 pub async fn of_bundle(db: &Db, bundle: &str) -> Result<Option<BundleChains>, StoreError> {
@@ -219,7 +223,7 @@ pub async fn of_bundle(db: &Db, bundle: &str) -> Result<Option<BundleChains>, St
     .fetch_all(db.pool())
     .await?;
     let mut by_chain: HashMap<String, Vec<Signoff>> = HashMap::new();
-    for (
+    for SignoffRow {
         chain,
         step,
         decision,
@@ -227,10 +231,10 @@ pub async fn of_bundle(db: &Db, bundle: &str) -> Result<Option<BundleChains>, St
         reassigned_to,
         reviewer,
         created_at,
-        digest,
-        seq,
+        chain_digest: digest,
+        log_seq: seq,
         steps_required,
-    ) in rows
+    } in rows
     {
         let decision = SignoffDecision::parse(&decision).ok_or(StoreError::Corrupt {
             column: "signoffs.decision",
@@ -464,17 +468,17 @@ mod tests {
         parent: Option<&str>,
         approval: Option<&str>,
     ) -> EventRow {
-        (
+        EventRow {
             idx,
-            Some(id.to_owned()),
-            Some(kind.to_owned()),
-            parent.map(str::to_owned),
-            approval.map(str::to_owned),
-            Some("actor".to_owned()),
-            Some("2026-01-01T00:00:00Z".to_owned()),
-            Some(kind.to_owned()),
-            format!("{idx:064x}"),
-        )
+            event_id: Some(id.to_owned()),
+            kind: Some(kind.to_owned()),
+            parent: parent.map(str::to_owned),
+            approval_id: approval.map(str::to_owned),
+            actor_id: Some("actor".to_owned()),
+            time: Some("2026-01-01T00:00:00Z".to_owned()),
+            summary: Some(kind.to_owned()),
+            digest: format!("{idx:064x}"),
+        }
     }
 
     #[test]

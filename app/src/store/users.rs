@@ -164,14 +164,30 @@ pub async fn add(
     })
 }
 
-type AccountRow = (String, String, String, Option<String>, String, i64);
+/// A `users` row as [`ACCOUNT_COLUMNS`] read it.
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    username: String,
+    display_name: String,
+    role: String,
+    disabled_at: Option<String>,
+    created_at: String,
+    password_expired: i64,
+}
 
 /// The columns of [`AccountRow`].
 const ACCOUNT_COLUMNS: &str = "username, display_name, role, disabled_at, created_at, \
-     CAST(password_expired AS BIGINT)";
+     CAST(password_expired AS BIGINT) AS password_expired";
 
 fn account(row: AccountRow) -> Result<Account, StoreError> {
-    let (username, display_name, role, disabled_at, created_at, expired) = row;
+    let AccountRow {
+        username,
+        display_name,
+        role,
+        disabled_at,
+        created_at,
+        password_expired: expired,
+    } = row;
     Ok(Account {
         role: Role::parse(&role).ok_or(StoreError::Corrupt {
             column: "users.role",
