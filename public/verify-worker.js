@@ -20,7 +20,7 @@
 // The helper takes {type: 'hello', ready} and {type: 'batch', packed, answer}: it
 // sets `ready[0]` to 1 once it can check, and answers each batch in `answer`
 // (Int32 state: 1 checked, 2 failed; then one byte per signature).
-import init, { VerifiedBundle, checkBatch, refusal } from '/pkg/custody.js';
+import init, { VerificationHandle, checkBatch, refusal } from '/pkg/custody.js';
 
 const ready = init();
 const isHelper = new URL(self.location.href).searchParams.has('helper');
@@ -72,7 +72,7 @@ if (isHelper) {
         if (current) { current.free(); current = null; }
         const bytes = await bytesOf(message);
         const batches = helper ? batchesFor(helper) : undefined;
-        current = VerifiedBundle.verify(bytes, message.json, (json) => postMessage({ json }), batches);
+        current = VerificationHandle.verify(bytes, message.json, (json) => postMessage({ json }), batches);
         postMessage({ json: current.done(bytes.length, batches ? batches.checked : 0) });
       } else if (current) {
         postMessage({ json: current.answer(message.json) });

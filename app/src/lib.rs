@@ -11,7 +11,9 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod browser_verify;
 pub mod components;
+pub mod downloads;
 pub mod error;
 pub mod escape;
 pub mod model;
@@ -20,7 +22,6 @@ pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod timeline;
-pub mod verification;
 
 pub use shell::{shell, App};
 

@@ -3,11 +3,13 @@
 mod accounts;
 mod findings;
 mod review;
+mod transcript;
 mod work;
 
 pub use accounts::*;
 pub use findings::*;
 pub use review::*;
+pub use transcript::*;
 pub use work::*;
 
 use serde::{Deserialize, Serialize};

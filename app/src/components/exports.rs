@@ -5,7 +5,6 @@ use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast as _;
 
-use crate::components::files;
 use crate::components::hydrated::use_hydrated;
 
 /// Where a download stands.
@@ -96,7 +95,7 @@ fn fetch(href: &str, name: &str, state: RwSignal<Fetch>) {
             } else {
                 fallback.clone()
             };
-            files::save(&name, &blob);
+            crate::downloads::save(&name, &blob);
             state.set(Fetch::Saved {
                 name,
                 bytes: blob.size(),

@@ -29,23 +29,6 @@ pub fn picked(ev: &leptos::ev::Event) -> Option<web_sys::File> {
     input_of(ev).and_then(|i| i.files()).and_then(|f| f.get(0))
 }
 
-/// Saves `blob` as a download named `name`.
-pub fn save(name: &str, blob: &web_sys::Blob) {
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else {
-        return;
-    };
-    if let Some(a) = document()
-        .create_element("a")
-        .ok()
-        .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
-    {
-        a.set_href(&url);
-        a.set_download(name);
-        a.click();
-    }
-    let _ = web_sys::Url::revoke_object_url(&url);
-}
-
 /// A labelled text area that also takes a dropped file or one chosen with a picker.
 #[component]
 pub fn TextDrop(

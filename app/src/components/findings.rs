@@ -5,18 +5,19 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use evidence::findings::account::Sentences;
 use evidence::findings::Finding;
 
 use leptos::prelude::*;
 
 use crate::api::{fetch_bundle_findings, fetch_incident_findings, DisposeFinding};
+use crate::browser_verify::page::{PageVerification, Phase, Verifier};
 use crate::components::account::IfCan;
 use crate::components::exports::Download;
 use crate::components::forms::{failed, ActionError, BUTTON, INPUT};
 use crate::components::help::RuleCode;
 use crate::components::hydrated::use_hydrated;
 use crate::components::verdict::{Badge, Tone};
-use crate::components::verifier::{Found, Phase, Verifier};
 use crate::model::{
     Disposition, DispositionDecision, FindingEvent, FindingView, Findings, Permission,
     Responsibility,
@@ -100,7 +101,7 @@ fn jump_to(verifier: Verifier, state: TimelineState, index: u64) {
 
 /// A finding this browser found, as the panel shows findings: its events described
 /// from the timeline.
-fn browser_view(f: &Finding, found: &Found) -> FindingView {
+fn browser_view(f: &Finding, found: &PageVerification) -> FindingView {
     let describe = |index: u64| {
         let mark = found
             .mark_of
@@ -121,7 +122,7 @@ fn browser_view(f: &Finding, found: &Found) -> FindingView {
 /// policy (the Verify page: nothing is asked of a server). Flags the timeline too.
 #[component]
 pub fn BrowserFindings(
-    found: Arc<Found>,
+    found: Arc<PageVerification>,
     verifier: Verifier,
     state: TimelineState,
 ) -> impl IntoView {
@@ -135,7 +136,7 @@ pub fn BrowserFindings(
     view! {
         <section class="mt-8" aria-labelledby="findings-title" data-testid="findings">
             <h2 id="findings-title" class="mb-2 text-lg font-semibold">"Attribution gaps"</h2>
-            <p class="mb-3 text-sm text-slate-600 dark:text-slate-400">"Found in this browser with the default rules (production resources need a human approval; no shared accounts listed; 5 seconds of clock skew allowed)."</p>
+            <p class="mb-3 text-sm text-slate-600 dark:text-slate-400">"PageVerification in this browser with the default rules (production resources need a human approval; no shared accounts listed; 5 seconds of clock skew allowed)."</p>
             {if items.is_empty() {
                 view! { <p class="text-sm text-slate-500" data-testid="no-findings">"No attribution gaps under the default rules."</p> }.into_any()
             } else {
@@ -367,4 +368,20 @@ pub fn IncidentFindings(incident: i64) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// The account of a side effect (`evidence::findings::account`), one row per
+/// answer, for a `<dl>`: in the inspector and on the incident page alike.
+pub fn account_rows(sentences: &Sentences) -> impl IntoView {
+    sentences
+        .fields()
+        .into_iter()
+        .map(|(field, text)| {
+            let text = crate::escape::visible(text);
+            view! {
+                <dt class="text-slate-500 dark:text-slate-400">{field}</dt>
+                <dd class="min-w-0 break-words" data-account=field>{text}</dd>
+            }
+        })
+        .collect_view()
 }

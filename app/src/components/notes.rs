@@ -3,10 +3,10 @@
 
 use leptos::prelude::*;
 
+use super::page::ErrorBox;
 use crate::api::{fetch_event_review, incident_side_effects, AnnotateEvent, CommentEvent};
 use crate::components::account::IfCan;
 use crate::model::{Annotation, Permission, Responsibility};
-use crate::pages::ErrorBox;
 
 use crate::components::forms::{failed, ActionError, Saved, BUTTON, INPUT};
 
@@ -184,7 +184,7 @@ pub fn ResponsibilitySplit(
                                             <span class="ml-auto text-slate-600 dark:text-slate-400">"Responsibility: "<span data-testid="split-responsibility">{judged}</span></span>
                                         </div>
                                         <dl class="mt-2 grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
-                                            {crate::components::review::account_rows(&t)}
+                                            {crate::components::findings::account_rows(&t)}
                                         </dl>
                                     </li>
                                 }}).collect_view()}

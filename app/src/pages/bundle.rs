@@ -3,20 +3,20 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{fetch_bundle, fetch_trust_roots};
+use crate::browser_verify::page::{Phase, Source, Verifier};
 use crate::components::account::IfCan;
 use crate::components::chains::Chains;
 use crate::components::exports::Exports;
 use crate::components::findings::BundleFindings;
 use crate::components::notes::ResponsibilitySplit;
-use crate::components::review::{fit_once, timeline_state, Progress, Review};
 use crate::components::roots::RootsInput;
 use crate::components::verdict::VerdictBadge;
-use crate::components::verifier::{Phase, Source, Verifier};
+use crate::components::verified_bundle::{fit_once, timeline_state, Progress, Review};
 use crate::model::BundleSummary;
 use crate::model::Permission;
 use crate::timeline::view::Viewport;
 
-use super::ErrorBox;
+use crate::components::page::ErrorBox;
 
 /// One stored bundle, verified again in the reviewer's browser against the trust
 /// roots the reviewer chose, with its timeline. Deep links: `?event=N` selects

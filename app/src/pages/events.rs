@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::escape::visible;
 use crate::model::{EventQuery, EventRow, Page, SavedView};
 
-use super::{ErrorBox, PageHeader};
+use crate::components::page::{ErrorBox, PageHeader};
 
 /// The events of every stored bundle, searched across incidents as the URL's query
 /// string says (the parameters of `GET /api/events`), so a search is a link; with

@@ -15,7 +15,7 @@ use crate::components::help::{finding_id, href, reason_id, role_id, verdict_id};
 use crate::components::verdict::{tone_of, Badge, Tone};
 use crate::model::{Permission, Role, Verdict};
 
-use super::PageHeader;
+use crate::components::page::PageHeader;
 
 const H2: &str = "mb-3 scroll-mt-4 text-xl font-semibold tracking-tight";
 const H3: &str = "mb-2 mt-6 scroll-mt-4 text-base font-semibold";

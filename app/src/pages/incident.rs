@@ -15,7 +15,7 @@ use crate::model::{
     ActorFact, BundleSummary, IncidentFacts, IncidentOverview, IncidentStatus, LogQuery, Permission,
 };
 
-use super::ErrorBox;
+use crate::components::page::ErrorBox;
 
 /// One incident: what its evidence adds up to, and its bundles.
 #[component]

@@ -17,7 +17,7 @@ use crate::model::{
     StatusCount, Verdict,
 };
 
-use super::{ErrorBox, PageHeader};
+use crate::components::page::{ErrorBox, PageHeader};
 
 /// The incident list: the cases under review, searched, filtered and sorted as the
 /// URL's query string says, so that a filtered list is a link and works without

@@ -6,7 +6,7 @@ use crate::components::account::use_me;
 use crate::components::forms::{failed, ActionError, BUTTON, INPUT};
 use crate::components::hydrated::use_hydrated;
 
-use super::PageHeader;
+use crate::components::page::PageHeader;
 
 /// Replace one's own password: required before anything else while it is a
 /// one-time password an admin set.

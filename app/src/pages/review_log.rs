@@ -8,7 +8,7 @@ use crate::components::table::DataTable;
 use crate::components::verdict::{Badge, Tone};
 use crate::model::{LogQuery, Permission};
 
-use super::{ErrorBox, PageHeader};
+use crate::components::page::{ErrorBox, PageHeader};
 
 /// The actions the log records, for the filter.
 const ACTIONS: [&str; 16] = [

@@ -12,7 +12,7 @@ use crate::components::verdict::{Badge, Tone};
 use crate::model::Permission;
 use crate::model::ServerInfo;
 
-use super::{ErrorBox, PageHeader};
+use crate::components::page::{ErrorBox, PageHeader};
 
 /// What this server runs on, read from the server itself.
 #[component]

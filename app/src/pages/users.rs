@@ -8,7 +8,7 @@ use crate::components::hydrated::use_hydrated;
 use crate::components::table::DataTable;
 use crate::model::Role;
 
-use super::{ErrorBox, PageHeader};
+use crate::components::page::{ErrorBox, PageHeader};
 
 /// Accounts and roles, for admins (the server refuses everyone else).
 #[component]

@@ -2,19 +2,19 @@ use evidence::dsse;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+#[cfg(feature = "hydrate")]
+use crate::browser_verify::page::Source;
+use crate::browser_verify::page::{Loaded, Phase, Verifier};
 use crate::components::files::TextDrop;
 use crate::components::findings::BrowserFindings;
 use crate::components::help::ReasonCode;
 use crate::components::hydrated::use_hydrated;
 use crate::components::offline::{keep_for_offline, Offline};
-use crate::components::review::{fit_once, timeline_state, Progress, Review};
 use crate::components::roots::RootsInput;
 use crate::components::verdict::{Badge, Tone};
-#[cfg(feature = "hydrate")]
-use crate::components::verifier::Source;
-use crate::components::verifier::{Loaded, Phase, Verifier};
+use crate::components::verified_bundle::{fit_once, timeline_state, Progress, Review};
 
-use super::PageHeader;
+use crate::components::page::PageHeader;
 
 /// What the browser concluded about the envelope and key on the page.
 #[derive(Clone, Debug, PartialEq)]

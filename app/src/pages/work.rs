@@ -14,7 +14,7 @@ use crate::model::{
     age, AwaitingFinding, AwaitingSignoff, BundleSummary, IncidentSummary, LogEntry, MyWork,
 };
 
-use super::{ErrorBox, PageHeader};
+use crate::components::page::{ErrorBox, PageHeader};
 
 /// The count beside "My work" in the navigation, shared so that the page can
 /// refresh it after the reviewer acts. It is asked for by the browser once the page

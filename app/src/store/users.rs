@@ -81,6 +81,27 @@ pub fn hash_password(password: &str) -> Result<String, AccountError> {
         .map_err(|e| AccountError::Hash(e.to_string()))
 }
 
+/// [`hash_password`] on a blocking thread: argon2 spends tens of milliseconds of CPU
+/// by design, which would hold an async worker thread for all of it.
+async fn hash_off_runtime(password: &str) -> Result<String, AccountError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+}
+
+/// [`password_matches`] on a blocking thread (see [`hash_off_runtime`]); against
+/// [`decoy_hash`] when there is no hash, so that answering takes as long.
+async fn matches_off_runtime(password: &str, hash: Option<String>) -> Result<bool, StoreError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || match hash {
+        Some(hash) => password_matches(&password, &hash),
+        None => password_matches(&password, decoy_hash()),
+    })
+    .await
+    .map_err(|e| StoreError::Task(e.to_string()))
+}
+
 /// Whether `password` matches the PHC string `hash`.
 pub fn password_matches(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| {
@@ -122,7 +143,7 @@ pub async fn add(
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AccountError::WeakPassword);
     }
-    let hash = hash_password(password)?;
+    let hash = hash_off_runtime(password).await?;
     let at = now();
     let mut rec = Recorder::begin(db, key).await?;
     let inserted = sqlx::query(
@@ -347,7 +368,7 @@ async fn replace_password(
     password: &str,
     one_time: bool,
 ) -> Result<(), AccountError> {
-    let hash = hash_password(password)?;
+    let hash = hash_off_runtime(password).await?;
     let digest = super::review_log::text_digest(&hash);
     let (mark, summary, details) = if one_time {
         (
@@ -425,7 +446,7 @@ pub async fn change_own_password(
     let Some((hash,)) = row else {
         return Err(AccountError::NoSuchUser(who.username.clone()));
     };
-    if !password_matches(current, &hash) {
+    if !matches_off_runtime(current, Some(hash)).await? {
         return Err(AccountError::WrongPassword);
     }
     if new == current {
@@ -533,13 +554,7 @@ pub async fn authenticate(
     .bind(username)
     .fetch_optional(db.pool())
     .await?;
-    let hash = row
-        .as_ref()
-        .map_or_else(|| decoy_hash().to_owned(), |r| r.3.clone());
-    let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || password_matches(&password, &hash))
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?;
+    let matches = matches_off_runtime(password, row.as_ref().map(|r| r.3.clone())).await?;
     match row {
         Some((id, display_name, role, _, None)) if matches => {
             // The right password takes this client's failures back, the reserved

@@ -165,5 +165,5 @@ pub struct VerificationReport {
     /// How many events the bundle carries.
     pub event_count: u64,
     /// One verdict per event, in bundle order.
-    pub events: Vec<app::verification::EventResult>,
+    pub events: Vec<app::model::EventResult>,
 }

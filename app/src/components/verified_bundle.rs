@@ -6,19 +6,20 @@ use std::sync::Arc;
 
 use evidence::bundle::Status;
 use evidence::event::{Actor, Event};
-use evidence::findings::account::Sentences;
 use leptos::prelude::*;
 
+use crate::browser_verify::page::{PageVerification, Phase, Verifier};
+use crate::browser_verify::protocol::Filter;
 use crate::components::account::IfCan;
 use crate::components::exports::Download;
+use crate::components::findings::account_rows;
 use crate::components::help::{ReasonCode, ReasonCodes};
 use crate::components::notes::EventNotes;
 use crate::components::verdict::{Badge, StatusBadge, Tone};
-use crate::components::verifier::{Found, Phase, Verifier};
+use crate::model::CheckOutcome;
 use crate::model::{Permission, Verdict};
 use crate::timeline::view::{TimelineChart, TimelineState, Viewport};
 use crate::timeline::{LaneKind, Link, Timeline};
-use crate::verification::{CheckOutcome, Filter};
 
 /// The heading beside the badge: derived from the same status, so the two cannot
 /// contradict each other.
@@ -79,7 +80,7 @@ pub fn Progress(verifier: Verifier) -> impl IntoView {
 /// if the bundle came from it; `roots_note` says whose trust roots were used.
 #[component]
 pub fn Review(
-    found: Arc<Found>,
+    found: Arc<PageVerification>,
     verifier: Verifier,
     server: Option<Verdict>,
     #[prop(into)] roots_note: String,
@@ -144,38 +145,12 @@ pub fn Review(
     .into_any()
 }
 
-/// Saves `text` as a download named `name`.
-pub fn save_text(name: &str, text: &str) {
-    let parts = js_sys::Array::of1(&text.into());
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/json");
-    if let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) {
-        crate::components::files::save(name, &blob);
-    }
-}
-
 /// A time in ms as people read it (`2026-11-17 14:03:44 UTC`).
 fn stamp(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).map_or_else(
         || format!("{ms} ms"),
         |t| evidence::time::readable(&t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
     )
-}
-
-/// The account of a side effect (`evidence::findings::account`), one row per
-/// answer, for a `<dl>`: in the inspector and on the incident page alike.
-pub(crate) fn account_rows(sentences: &Sentences) -> impl IntoView {
-    sentences
-        .fields()
-        .into_iter()
-        .map(|(field, text)| {
-            let text = crate::escape::visible(text);
-            view! {
-                <dt class="text-slate-500 dark:text-slate-400">{field}</dt>
-                <dd class="min-w-0 break-words" data-account=field>{text}</dd>
-            }
-        })
-        .collect_view()
 }
 
 fn who(actor: &Actor) -> String {
@@ -199,7 +174,7 @@ fn row(term: &'static str, value: Option<String>) -> Option<impl IntoView> {
 /// approval, what changed, how it verified, and its payload as text.
 #[component]
 fn Inspector(
-    found: Arc<Found>,
+    found: Arc<PageVerification>,
     verifier: Verifier,
     state: TimelineState,
     bundle: Option<String>,
@@ -438,7 +413,7 @@ fn Authority(timeline: Arc<Timeline>, state: TimelineState) -> impl IntoView {
 /// one page at a time).
 #[component]
 fn Results(
-    found: Arc<Found>,
+    found: Arc<PageVerification>,
     verifier: Verifier,
     state: TimelineState,
     /// The stored bundle's SHA-256, when it came from the server: the rows can then
@@ -547,7 +522,7 @@ pub fn timeline_state() -> TimelineState {
 
 /// Fits the viewport to `found`'s timeline unless `keep` (a viewport from a deep
 /// link) is given.
-pub fn fit_once(state: TimelineState, found: &Found, keep: Option<Viewport>) {
+pub fn fit_once(state: TimelineState, found: &PageVerification, keep: Option<Viewport>) {
     state
         .viewport
         .set(keep.unwrap_or_else(|| Viewport::fit(&found.timeline)));

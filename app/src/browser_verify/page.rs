@@ -6,14 +6,15 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
+use super::protocol::{EventDetail, Filter, Refusal, ResultsPage, WorkerRequest};
+use crate::model::TranscriptHead;
 use crate::timeline::Timeline;
-use crate::verification::{EventDetail, Filter, Refusal, ResultsPage, Summary, WorkerRequest};
 
 /// What the browser found (the rest stays in the worker until asked for).
 #[derive(Debug)]
-pub struct Found {
+pub struct PageVerification {
     /// The bundle-level verdict.
-    pub summary: Summary,
+    pub summary: TranscriptHead,
     /// The events laid out.
     pub timeline: Timeline,
     /// Where each event (by bundle index) sits in [`Timeline::marks`].
@@ -44,7 +45,7 @@ pub enum Phase {
     /// Checking signatures: done of total.
     Checking(u32, u32),
     /// Finished.
-    Done(Arc<Found>),
+    Done(Arc<PageVerification>),
     /// The bundle or the roots were refused.
     Refused(Refusal),
 }
@@ -230,8 +231,8 @@ mod client {
     use leptos::prelude::*;
     use wasm_bindgen::prelude::*;
 
-    use super::{Found, Loaded, Phase, Source, Verifier};
-    use crate::verification::{Refusal, WorkerReply, WorkerRequest};
+    use super::{Loaded, PageVerification, Phase, Source, Verifier};
+    use crate::browser_verify::protocol::{Refusal, WorkerReply, WorkerRequest};
 
     pub(super) struct Worker {
         worker: web_sys::Worker,
@@ -290,7 +291,7 @@ mod client {
                     .enumerate()
                     .map(|(m, mark)| (mark.index, m as u32))
                     .collect::<HashMap<_, _>>();
-                verifier.phase.set(Phase::Done(Arc::new(Found {
+                verifier.phase.set(Phase::Done(Arc::new(PageVerification {
                     summary,
                     timeline: *timeline,
                     mark_of,
@@ -313,7 +314,7 @@ mod client {
                     .try_update_value(Option::take)
                     .flatten()
                 {
-                    crate::components::review::save_text(&name, &text);
+                    crate::downloads::save_text(&name, &text);
                 }
             }
         }
