@@ -327,7 +327,7 @@ pub fn verify(
     bytes: &[u8],
     roots: &str,
     progress: &(dyn Fn(usize, usize) + Sync),
-    helper: Option<&dyn bundle::Helper>,
+    helper: Option<&dyn bundle::helped::Helper>,
 ) -> Result<Verified, Refusal> {
     check(bytes, roots, progress, helper).map(Checked::analyse)
 }
@@ -338,7 +338,7 @@ pub fn check(
     bytes: &[u8],
     roots: &str,
     progress: &(dyn Fn(usize, usize) + Sync),
-    helper: Option<&dyn bundle::Helper>,
+    helper: Option<&dyn bundle::helped::Helper>,
 ) -> Result<Checked, Refusal> {
     let roots = if roots.trim().is_empty() {
         Vec::new()
@@ -357,7 +357,7 @@ pub fn check(
     let limits = Limits::default();
     let report = match helper {
         Some(helper) => {
-            bundle::verify_and_read_helped(bytes, &roots, &limits, progress, &keep, helper)
+            bundle::helped::verify_and_read(bytes, &roots, &limits, progress, &keep, helper)
         }
         None => bundle::verify_and_read(bytes, &roots, &limits, 1, progress, &keep),
     }
@@ -508,7 +508,7 @@ mod worker {
         });
     }
 
-    /// The second worker's side of [`evidence::bundle::Helper`], in JavaScript:
+    /// The second worker's side of [`evidence::bundle::helped::Helper`], in JavaScript:
     /// `send(packed, count)` posts a batch and says whether it was taken;
     /// `receive(wait)` gives the oldest answer (bytes), `undefined` when it has not
     /// come yet, `null` when it is lost.
@@ -528,7 +528,7 @@ mod worker {
         }
     }
 
-    impl evidence::bundle::Helper for JsHelper {
+    impl evidence::bundle::helped::Helper for JsHelper {
         fn send(&self, packed: Vec<u8>, count: usize) -> bool {
             let packed = js_sys::Uint8Array::from(packed.as_slice());
             self.call("send", &[packed.into(), (count as f64).into()])
@@ -536,14 +536,14 @@ mod worker {
                 .unwrap_or(false)
         }
 
-        fn receive(&self, wait: bool) -> evidence::bundle::Received {
+        fn receive(&self, wait: bool) -> evidence::bundle::helped::Received {
             let answer = self.call("receive", &[wait.into()]);
             if answer.is_undefined() {
-                evidence::bundle::Received::NotYet
+                evidence::bundle::helped::Received::NotYet
             } else if let Some(bytes) = answer.dyn_ref::<js_sys::Uint8Array>() {
-                evidence::bundle::Received::Answer(bytes.to_vec())
+                evidence::bundle::helped::Received::Answer(bytes.to_vec())
             } else {
-                evidence::bundle::Received::Lost
+                evidence::bundle::helped::Received::Lost
             }
         }
     }
@@ -636,7 +636,9 @@ mod worker {
                 bytes,
                 &roots,
                 &report_progress,
-                helper.as_ref().map(|h| h as &dyn evidence::bundle::Helper),
+                helper
+                    .as_ref()
+                    .map(|h| h as &dyn evidence::bundle::helped::Helper),
             );
             PROGRESS.with(|p| *p.borrow_mut() = None);
             let checked = js_sys::Date::now();
