@@ -4,8 +4,8 @@
 //
 // Where the page is cross-origin isolated and the machine has a second core, it
 // starts a helper (this script again, as `verify-worker.js?helper`) that checks
-// batches of signatures while this worker reads the rest: `evidence::bundle::
-// verify_and_read_helped`. Answers come back through shared memory, so this worker
+// batches of signatures while this worker reads the rest: `evidence::bundle::helped::
+// verify_and_read`. Answers come back through shared memory, so this worker
 // can wait for one in the middle of a verification, where no message could reach it.
 //
 // Messages in:  {json, file | url}: `json` is an `app::verification::WorkerRequest`
@@ -125,7 +125,7 @@ function startHelper() {
   }
 }
 
-// One run's side of `evidence::bundle::Helper` (see `JsHelper` in app/src/verification.rs).
+// One run's side of `evidence::bundle::helped::Helper` (see `JsHelper` in app/src/verification.rs).
 function batchesFor(helper) {
   const waiting = [];
   const batches = {

@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::b64;
 use crate::keys::{self, KeyError, PublicKey, SignatureError};
+use crate::reason::Code;
 
 /// The pre-authentication encoding that DSSE signs:
 /// `"DSSEv1" SP len(type) SP type SP len(body) SP body`, lengths as ASCII decimal.
@@ -82,14 +83,14 @@ impl Reason {
     /// The stable, documented code of this reason (see `docs/bundle-format.md`).
     pub fn code(&self) -> &'static str {
         match self {
-            Reason::MalformedEnvelope(_) => "envelope.malformed",
-            Reason::NoSignatures => "envelope.no_signatures",
-            Reason::PayloadBadBase64 => "envelope.payload_bad_base64",
-            Reason::SignatureBadBase64 { .. } => "signature.bad_base64",
-            Reason::SignatureWrongLength { .. } => "signature.wrong_length",
-            Reason::SignatureInvalid => "signature.invalid",
-            Reason::KeyNotGiven => "key.not_given",
-            Reason::MalformedKey(_) => "key.malformed",
+            Reason::MalformedEnvelope(_) => Code::EnvelopeMalformed.code(),
+            Reason::NoSignatures => Code::EnvelopeNoSignatures.code(),
+            Reason::PayloadBadBase64 => Code::EnvelopePayloadBadBase64.code(),
+            Reason::SignatureBadBase64 { .. } => Code::SignatureBadBase64.code(),
+            Reason::SignatureWrongLength { .. } => Code::SignatureWrongLength.code(),
+            Reason::SignatureInvalid => Code::SignatureInvalid.code(),
+            Reason::KeyNotGiven => Code::KeyNotGiven.code(),
+            Reason::MalformedKey(_) => Code::KeyMalformed.code(),
         }
     }
 }

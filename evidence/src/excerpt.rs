@@ -22,9 +22,10 @@ use crate::dsse::WireEnvelope;
 use crate::json;
 use crate::keys::PublicKey;
 use crate::merkle;
+use crate::reason::Code;
 
 /// The chain code of an event whose emitter's previous event is not in the excerpt.
-const NOT_IN_EXCERPT: &str = "chain.not_in_excerpt";
+const NOT_IN_EXCERPT: &str = Code::ChainNotInExcerpt.code();
 
 /// Why an excerpt could not be made, or could not be read at all (then nothing in
 /// it was checked).
@@ -77,14 +78,14 @@ impl ExcerptError {
     pub fn code(&self) -> &'static str {
         match self {
             ExcerptError::Bundle(refused) => refused.code(),
-            ExcerptError::EmptySelection => "excerpt.empty_selection",
-            ExcerptError::DuplicatePosition(_) => "excerpt.duplicate_position",
-            ExcerptError::PositionOutOfRange { .. } => "excerpt.position_out_of_range",
+            ExcerptError::EmptySelection => Code::ExcerptEmptySelection.code(),
+            ExcerptError::DuplicatePosition(_) => Code::ExcerptDuplicatePosition.code(),
+            ExcerptError::PositionOutOfRange { .. } => Code::ExcerptPositionOutOfRange.code(),
             ExcerptError::TooLarge { .. } | ExcerptError::TooManyEvents { .. } => {
-                "excerpt.too_large"
+                Code::ExcerptTooLarge.code()
             }
-            ExcerptError::Structure(_) => "excerpt.malformed",
-            ExcerptError::Version(_) => "excerpt.unsupported_version",
+            ExcerptError::Structure(_) => Code::ExcerptMalformed.code(),
+            ExcerptError::Version(_) => Code::ExcerptUnsupportedVersion.code(),
         }
     }
 }
@@ -349,7 +350,7 @@ pub fn verify_and_read(
         Ok(claims) => claims,
         Err(code) => {
             for e in &mut events {
-                e.inclusion = Check::Unknown(code);
+                e.inclusion = Check::Unknown(code.code());
             }
             let (status, reasons) =
                 bundle::conclude(reasons, malformed, &events, &[NOT_IN_EXCERPT]);
@@ -460,7 +461,7 @@ fn inclusion(
 ) -> Check {
     let position = position as u64;
     if position >= size {
-        return Check::Fail("excerpt.position_out_of_range");
+        return Check::Fail(Code::ExcerptPositionOutOfRange.code());
     }
     let hashes: Option<Vec<merkle::Hash>> = proof
         .iter()
@@ -477,7 +478,7 @@ fn inclusion(
         {
             Check::Pass
         }
-        _ => Check::Fail("excerpt.proof_invalid"),
+        _ => Check::Fail(Code::ExcerptProofInvalid.code()),
     }
 }
 
@@ -491,23 +492,23 @@ fn chain(
     seen: &mut HashSet<merkle::Hash>,
 ) -> Check {
     if !seen.insert(*digest) {
-        return Check::Fail("chain.duplicate_event");
+        return Check::Fail(Code::ChainDuplicateEvent.code());
     }
     let previous = last.insert(header.emitter.clone(), (header.seq, *digest));
     match previous {
-        Some((seq, _)) if header.seq <= seq => Check::Fail("chain.out_of_order"),
+        Some((seq, _)) if header.seq <= seq => Check::Fail(Code::ChainOutOfOrder.code()),
         _ if header.seq == 0 => {
             if header.prev.is_none() {
                 Check::Pass
             } else {
-                Check::Fail("chain.missing_start")
+                Check::Fail(Code::ChainMissingStart.code())
             }
         }
         Some((seq, digest)) if seq.checked_add(1) == Some(header.seq) => {
             if header.prev == Some(Some(digest)) {
                 Check::Pass
             } else {
-                Check::Fail("chain.link_broken")
+                Check::Fail(Code::ChainLinkBroken.code())
             }
         }
         _ => Check::Unknown(NOT_IN_EXCERPT),

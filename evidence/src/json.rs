@@ -473,7 +473,7 @@ mod tests {
     fn typed_parsing_is_strict_too() {
         #[derive(serde::Deserialize, Debug)]
         struct T {
-            #[allow(dead_code)]
+            #[expect(dead_code, reason = "only there to be parsed")]
             a: u8,
             #[serde(default, deserialize_with = "strict_value")]
             free: Option<Value>,

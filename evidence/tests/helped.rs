@@ -7,7 +7,8 @@ use std::collections::{BTreeSet, VecDeque};
 use std::sync::Mutex;
 
 use evidence::batch;
-use evidence::bundle::{self, Helper, Limits, Received};
+use evidence::bundle::helped::{self, Helper, Received};
+use evidence::bundle::{self, Limits};
 use evidence::keys::PublicKey;
 use evidence::producer::Signer;
 use serde_json::Value;
@@ -91,7 +92,7 @@ fn outcome(
     };
     let report = match helper {
         Some(h) => {
-            bundle::verify_and_read_helped(bytes, roots, &Limits::default(), &progress, &on_read, h)
+            helped::verify_and_read(bytes, roots, &Limits::default(), &progress, &on_read, h)
         }
         None => bundle::verify_and_read(bytes, roots, &Limits::default(), 1, &progress, &on_read),
     }

@@ -30,7 +30,7 @@ fn report_progress(done: usize, total: usize) {
     });
 }
 
-/// The second worker's side of [`evidence::bundle::Helper`], in JavaScript:
+/// The second worker's side of [`evidence::bundle::helped::Helper`], in JavaScript:
 /// `send(packed, count)` posts a batch and says whether it was taken;
 /// `receive(wait)` gives the oldest answer (bytes), `undefined` when it has not
 /// come yet, `null` when it is lost.
@@ -50,7 +50,7 @@ impl JsHelper {
     }
 }
 
-impl evidence::bundle::Helper for JsHelper {
+impl evidence::bundle::helped::Helper for JsHelper {
     fn send(&self, packed: Vec<u8>, count: usize) -> bool {
         let packed = js_sys::Uint8Array::from(packed.as_slice());
         self.call("send", &[packed.into(), (count as f64).into()])
@@ -58,14 +58,14 @@ impl evidence::bundle::Helper for JsHelper {
             .unwrap_or(false)
     }
 
-    fn receive(&self, wait: bool) -> evidence::bundle::Received {
+    fn receive(&self, wait: bool) -> evidence::bundle::helped::Received {
         let answer = self.call("receive", &[wait.into()]);
         if answer.is_undefined() {
-            evidence::bundle::Received::NotYet
+            evidence::bundle::helped::Received::NotYet
         } else if let Some(bytes) = answer.dyn_ref::<js_sys::Uint8Array>() {
-            evidence::bundle::Received::Answer(bytes.to_vec())
+            evidence::bundle::helped::Received::Answer(bytes.to_vec())
         } else {
-            evidence::bundle::Received::Lost
+            evidence::bundle::helped::Received::Lost
         }
     }
 }
@@ -158,7 +158,9 @@ impl VerificationHandle {
             bytes,
             &roots,
             &report_progress,
-            helper.as_ref().map(|h| h as &dyn evidence::bundle::Helper),
+            helper
+                .as_ref()
+                .map(|h| h as &dyn evidence::bundle::helped::Helper),
         );
         PROGRESS.with(|p| *p.borrow_mut() = None);
         let checked = js_sys::Date::now();

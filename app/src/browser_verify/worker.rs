@@ -119,7 +119,7 @@ pub fn verify(
     bytes: &[u8],
     roots: &str,
     progress: &(dyn Fn(usize, usize) + Sync),
-    helper: Option<&dyn bundle::Helper>,
+    helper: Option<&dyn bundle::helped::Helper>,
 ) -> Result<Verification, Refusal> {
     check(bytes, roots, progress, helper).map(Checked::analyse)
 }
@@ -130,7 +130,7 @@ pub fn check(
     bytes: &[u8],
     roots: &str,
     progress: &(dyn Fn(usize, usize) + Sync),
-    helper: Option<&dyn bundle::Helper>,
+    helper: Option<&dyn bundle::helped::Helper>,
 ) -> Result<Checked, Refusal> {
     let roots = if roots.trim().is_empty() {
         Vec::new()
@@ -149,7 +149,7 @@ pub fn check(
     let limits = Limits::default();
     let report = match helper {
         Some(helper) => {
-            bundle::verify_and_read_helped(bytes, &roots, &limits, progress, &keep, helper)
+            bundle::helped::verify_and_read(bytes, &roots, &limits, progress, &keep, helper)
         }
         None => bundle::verify_and_read(bytes, &roots, &limits, 1, progress, &keep),
     }

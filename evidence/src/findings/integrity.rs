@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use super::index::Index;
 use super::{Finding, Rule};
 use crate::bundle::{explain, Check, EventReport, Report};
+use crate::reason::Code;
 
 /// Bundle positions written compactly: `3-5, 9`.
 fn positions(list: &[usize]) -> String {
@@ -95,12 +96,12 @@ fn emitter_name(emitter: &Option<String>) -> String {
 }
 
 /// The bundle-level reasons among `wanted`, as one finding naming no event.
-fn bundle_level(report: &Report, rule: Rule, wanted: &[&str], lead: &str) -> Option<Finding> {
+fn bundle_level(report: &Report, rule: Rule, wanted: &[Code], lead: &str) -> Option<Finding> {
     let found: Vec<&str> = report
         .reasons()
         .iter()
         .copied()
-        .filter(|r| wanted.contains(r))
+        .filter(|r| wanted.iter().any(|w| w.code() == *r))
         .collect();
     if found.is_empty() {
         return None;
@@ -116,11 +117,11 @@ fn bundle_level(report: &Report, rule: Rule, wanted: &[&str], lead: &str) -> Opt
     })
 }
 
-const CHAIN_BROKEN: [&str; 4] = [
-    "chain.link_broken",
-    "chain.out_of_order",
-    "chain.duplicate_event",
-    "chain.missing_start",
+const CHAIN_BROKEN: [Code; 4] = [
+    Code::ChainLinkBroken,
+    Code::ChainOutOfOrder,
+    Code::ChainDuplicateEvent,
+    Code::ChainMissingStart,
 ];
 
 /// Events whose chain check failed with a broken link, a reordering, a duplicate
@@ -129,18 +130,18 @@ const CHAIN_BROKEN: [&str; 4] = [
 pub(super) fn chain_broken(report: &Report) -> Vec<Finding> {
     let mut out = Vec::new();
     for (emitter, events) in groups(report, |e| match e.chain {
-        Check::Fail(code) if CHAIN_BROKEN.contains(&code) => Some(code),
+        Check::Fail(code) if CHAIN_BROKEN.iter().any(|c| c.code() == code) => Some(code),
         _ => None,
     }) {
         let each: Vec<String> = events
             .iter()
             .map(|(p, code)| {
-                let what = match *code {
-                    "chain.link_broken" => {
+                let what = match Code::from_code(code) {
+                    Some(Code::ChainLinkBroken) => {
                         "does not name its previous event's digest (an event was removed, inserted or replaced before it)"
                     }
-                    "chain.out_of_order" => "comes after a later event of its emitter (reordered)",
-                    "chain.duplicate_event" => "repeats an earlier event",
+                    Some(Code::ChainOutOfOrder) => "comes after a later event of its emitter (reordered)",
+                    Some(Code::ChainDuplicateEvent) => "repeats an earlier event",
                     _ => "does not start its emitter's chain (earlier events are missing)",
                 };
                 format!("position {p} {what}")
@@ -155,7 +156,7 @@ pub(super) fn chain_broken(report: &Report) -> Vec<Finding> {
     out.extend(bundle_level(
         report,
         Rule::ChainBroken,
-        &["manifest.root_mismatch", "manifest.event_count_mismatch"],
+        &[Code::ManifestRootMismatch, Code::ManifestEventCountMismatch],
         "The bundle's events are not those its manifest commits to.",
     ));
     out
@@ -171,7 +172,7 @@ pub(super) fn sequence_gap(report: &Report, index: &Index<'_>) -> Vec<Finding> {
     }
     let mut out = Vec::new();
     for (emitter, events) in groups(report, |e| match e.chain {
-        Check::Fail(code @ "chain.sequence_gap") => Some(code),
+        Check::Fail(code) if code == Code::ChainSequenceGap.code() => Some(code),
         _ => None,
     }) {
         let mut named: Vec<usize> = events.iter().map(|(p, _)| *p).collect();
@@ -225,7 +226,10 @@ pub(super) fn sequence_gap(report: &Report, index: &Index<'_>) -> Vec<Finding> {
 /// When the manifest's time range does not hold every event: the events outside
 /// it, per emitter; naming no event when none of the events read lies outside.
 pub(super) fn outside_time_range(report: &Report, index: &Index<'_>) -> Vec<Finding> {
-    if !report.reasons().contains(&"manifest.time_range_mismatch") {
+    if !report
+        .reasons()
+        .contains(&Code::ManifestTimeRangeMismatch.code())
+    {
         return Vec::new();
     }
     let range = report.time_range().and_then(|(from, to)| {
@@ -283,7 +287,7 @@ pub(super) fn outside_time_range(report: &Report, index: &Index<'_>) -> Vec<Find
         out.extend(bundle_level(
             report,
             Rule::OutsideTimeRange,
-            &["manifest.time_range_mismatch"],
+            &[Code::ManifestTimeRangeMismatch],
             "An event lies outside the manifest's time range.",
         ));
     }
@@ -297,7 +301,7 @@ pub(super) fn unsigned(report: &Report) -> Vec<Finding> {
     let mut out = Vec::new();
     for (emitter, events) in groups(report, |e| match e.integrity {
         Check::Fail(code) => Some(code),
-        Check::Unknown(code) if code != "trust.key_not_certified" => Some(code),
+        Check::Unknown(code) if code != Code::TrustKeyNotCertified.code() => Some(code),
         _ => None,
     }) {
         let list: Vec<usize> = events.iter().map(|(p, _)| *p).collect();
@@ -319,7 +323,7 @@ pub(super) fn unsigned(report: &Report) -> Vec<Finding> {
     out.extend(bundle_level(
         report,
         Rule::Unsigned,
-        &["manifest.signature_invalid"],
+        &[Code::ManifestSignatureInvalid],
         "The manifest's signature does not hold.",
     ));
     out
@@ -356,8 +360,8 @@ pub(super) fn untrusted(report: &Report) -> Vec<Finding> {
         report,
         Rule::Untrusted,
         &[
-            "trust.manifest_not_certified",
-            "manifest.statements_mismatch",
+            Code::TrustManifestNotCertified,
+            Code::ManifestStatementsMismatch,
         ],
         "The bundle's own statements cannot be trusted.",
     ));
