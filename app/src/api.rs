@@ -127,7 +127,10 @@ pub async fn fetch_server_info() -> Result<ServerInfo, ApiError> {
 /// The form a server function taking an incident's number is called with.
 #[cfg(feature = "ssr")]
 #[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
+#[expect(
+    dead_code,
+    reason = "read only by the OpenAPI document, never constructed"
+)]
 struct IncidentNumber {
     /// The incident's number.
     id: i64,
@@ -161,7 +164,10 @@ pub async fn fetch_incident(id: i64) -> Result<Option<IncidentOverview>, ApiErro
 /// The form a server function taking a bundle's SHA-256 is called with.
 #[cfg(feature = "ssr")]
 #[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
+#[expect(
+    dead_code,
+    reason = "read only by the OpenAPI document, never constructed"
+)]
 struct BundleDigest {
     /// The bundle's SHA-256, hex.
     sha256: String,

@@ -15,12 +15,12 @@ pub mod browser_verify;
 pub mod components;
 pub mod downloads;
 pub mod error;
-pub mod escape;
 pub mod model;
 pub mod pages;
 pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod store;
+pub mod text;
 pub mod timeline;
 
 pub use shell::{shell, App};

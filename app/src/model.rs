@@ -133,7 +133,7 @@ pub struct IncidentSummary {
     pub event_count: i64,
     /// The worst verdict among its bundles (tampered, untrusted, with warnings,
     /// verified), `None` without bundles.
-    pub verdict: Option<Verdict>,
+    pub verdict: Option<BundleStatus>,
     /// When its evidence begins: the earliest event time of its bundles (RFC 3339,
     /// UTC), `None` without bundles (or none whose events could be read).
     #[serde(default)]
@@ -380,7 +380,7 @@ pub struct SqliteSettings {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub enum Verdict {
+pub enum BundleStatus {
     /// Every check passed.
     Verified,
     /// Every check passed, with warnings.
@@ -391,9 +391,9 @@ pub enum Verdict {
     Untrusted,
 }
 
-impl Verdict {
+impl BundleStatus {
     /// Every verdict, best first.
-    pub const ALL: [Verdict; 4] = [
+    pub const ALL: [BundleStatus; 4] = [
         Self::Verified,
         Self::VerifiedWithWarnings,
         Self::Untrusted,
@@ -457,7 +457,7 @@ pub struct BundleSummary {
     /// Its size in bytes.
     pub size: i64,
     /// The verdict.
-    pub verdict: Verdict,
+    pub verdict: BundleStatus,
     /// The reason codes behind the verdict (stable names, see docs/bundle-format.md).
     pub reasons: Vec<String>,
     /// How many events it carries.
@@ -699,7 +699,7 @@ impl EventQuery {
     /// The query a query string states (`?` optional; the first value of each
     /// parameter counts).
     pub fn parse(query: &str) -> EventQuery {
-        let pairs = crate::escape::query_pairs(query);
+        let pairs = crate::text::query_pairs(query);
         EventQuery::from_params(|name| {
             pairs
                 .iter()
@@ -715,7 +715,7 @@ impl EventQuery {
             .iter()
             .filter_map(|name| {
                 self.get(name)
-                    .map(|v| format!("{name}={}", crate::escape::query_component(&v)))
+                    .map(|v| format!("{name}={}", crate::text::query_component(&v)))
             })
             .collect::<Vec<_>>()
             .join("&")

@@ -203,6 +203,8 @@ impl Checked {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::CheckOutcome;
+    use evidence::bundle::Status;
 
     fn synthetic(n: usize) -> (String, String) {
         let (bundle, root) = evidence::producer::synthetic(n, "s");
@@ -256,7 +258,7 @@ mod tests {
         )
         .unwrap();
         let summary = v.summary();
-        assert_eq!(summary.status, Status::Verification);
+        assert_eq!(summary.status, Status::Verified);
         assert_eq!(summary.event_count, 7);
         let page = v.results(Filter::All, 1, 3);
         assert_eq!((page.total, page.page), (7, 1));

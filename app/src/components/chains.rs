@@ -97,7 +97,7 @@ fn ChainCard(
                     <li>
                         <a href=format!("?event={}", l.index) class="font-mono text-xs underline">{format!("#{}", l.index)}</a>
                         <span class="ml-2 text-slate-500">{l.kind.clone()}</span>
-                        <span class="ml-2">{crate::escape::visible(&l.summary)}</span>
+                        <span class="ml-2">{crate::text::visible(&l.summary)}</span>
                     </li>
                 }).collect_view()}
             </ol>

@@ -29,6 +29,42 @@ pub fn picked(ev: &leptos::ev::Event) -> Option<web_sys::File> {
     input_of(ev).and_then(|i| i.files()).and_then(|f| f.get(0))
 }
 
+/// Where a file may be dropped: `on_file` gets the first file of a drop, after it is
+/// put in `input` (when given) as if chosen with its picker. The zone's classes are
+/// `base` with `idle` or, while a file is dragged over it, `over`. The one drop
+/// zone: the upload, the Verify page and every text area that takes a file use it.
+#[component]
+pub fn DropZone(
+    on_file: Callback<web_sys::File>,
+    #[prop(optional)] input: Option<NodeRef<leptos::html::Input>>,
+    base: &'static str,
+    idle: &'static str,
+    over: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let dragging = RwSignal::new(false);
+    let on_drop = move |ev: web_sys::DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        if let Some(file) = dropped(&ev) {
+            if let Some(input) = input.and_then(|i| i.get_untracked()) {
+                show_in(&input, &ev);
+            }
+            on_file.run(file);
+        }
+    };
+    view! {
+        <div
+            on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
+            on:dragleave=move |_| dragging.set(false)
+            on:drop=on_drop
+            class=move || format!("{base} {}", if dragging.get() { over } else { idle })
+        >
+            {children()}
+        </div>
+    }
+}
+
 /// A labelled text area that also takes a dropped file or one chosen with a picker.
 #[component]
 pub fn TextDrop(
@@ -38,7 +74,6 @@ pub fn TextDrop(
     rows: u32,
     value: RwSignal<String>,
 ) -> impl IntoView {
-    let dragging = RwSignal::new(false);
     // The file the text came from, until the text is edited.
     let from_file = RwSignal::new(None::<String>);
     let input = NodeRef::<leptos::html::Input>::new();
@@ -49,16 +84,6 @@ pub fn TextDrop(
                 value.set(text.as_string().unwrap_or_default());
             }
         });
-    };
-    let on_drop = move |ev: web_sys::DragEvent| {
-        ev.prevent_default();
-        dragging.set(false);
-        if let Some(file) = dropped(&ev) {
-            if let Some(input) = input.get_untracked() {
-                show_in(&input, &ev);
-            }
-            read_file(file);
-        }
     };
     let on_pick = move |ev: leptos::ev::Event| {
         if let Some(file) = picked(&ev) {
@@ -80,24 +105,26 @@ pub fn TextDrop(
                 </span>
                 <input id=file_id type="file" class="sr-only" node_ref=input on:change=on_pick/>
             </div>
-            <textarea
-                id=id
-                rows=rows
-                spellcheck="false"
-                placeholder=placeholder
-                prop:value=move || value.get()
-                on:input=move |ev| {
-                    from_file.set(None);
-                    value.set(event_target_value(&ev));
-                }
-                on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
-                on:dragleave=move |_| dragging.set(false)
-                on:drop=on_drop
-                class=move || format!(
-                    "block w-full rounded-md border bg-white p-3 font-mono text-xs shadow-sm focus:outline-none focus:ring-2 focus:ring-emerald-500/40 dark:bg-slate-900 {}",
-                    if dragging.get() { "border-emerald-500 ring-2 ring-emerald-500/40" } else { "border-slate-300 dark:border-slate-700" },
-                )
-            ></textarea>
+            <DropZone
+                on_file=Callback::new(read_file)
+                input
+                base="rounded-md"
+                idle=""
+                over="ring-2 ring-emerald-500/40"
+            >
+                <textarea
+                    id=id
+                    rows=rows
+                    spellcheck="false"
+                    placeholder=placeholder
+                    prop:value=move || value.get()
+                    on:input=move |ev| {
+                        from_file.set(None);
+                        value.set(event_target_value(&ev));
+                    }
+                    class="block w-full rounded-md border border-slate-300 bg-white p-3 font-mono text-xs shadow-sm focus:outline-none focus:ring-2 focus:ring-emerald-500/40 dark:border-slate-700 dark:bg-slate-900"
+                ></textarea>
+            </DropZone>
             <p class="mt-1 text-xs text-slate-500">"Paste, drop a file here, or choose one."</p>
         </div>
     }

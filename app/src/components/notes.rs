@@ -21,7 +21,7 @@ fn judgement(a: &Annotation) -> impl IntoView {
         <div class="text-sm">
             <span class="font-medium">{a.responsibility.label()}</span>
             <span class="text-slate-500">{format!(" — {} at {}", a.author, a.created_at)}</span>
-            <p class="whitespace-pre-wrap break-words">{crate::escape::visible(&a.rationale)}</p>
+            <p class="whitespace-pre-wrap break-words">{crate::text::visible(&a.rationale)}</p>
             {tags}
         </div>
     }
@@ -65,7 +65,7 @@ pub fn EventNotes(bundle: String, index: u64) -> impl IntoView {
                         {r.comments.into_iter().map(|c| view! {
                             <li class="text-sm">
                                 <span class="text-slate-500">{format!("{} at {}: ", c.author, c.created_at)}</span>
-                                <span class="whitespace-pre-wrap break-words">{crate::escape::visible(&c.body)}</span>
+                                <span class="whitespace-pre-wrap break-words">{crate::text::visible(&c.body)}</span>
                             </li>
                         }).collect_view()}
                     </ul>

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast as _;
 
-use crate::components::files;
+use crate::components::files::{self, DropZone};
 use crate::components::help::ReasonCodes;
 use crate::components::hydrated::use_hydrated;
 use crate::components::verdict::VerdictBadge;
@@ -94,16 +94,8 @@ fn send(file: web_sys::File, state: RwSignal<State>, on_stored: Callback<()>) {
 #[component]
 pub fn UploadBundle(on_stored: Callback<()>) -> impl IntoView {
     let state = RwSignal::new(State::Idle);
-    let dragging = RwSignal::new(false);
     // Until the wasm runs, nothing here can send a file: the picker waits for it.
     let hydrated = use_hydrated();
-    let on_drop = move |ev: web_sys::DragEvent| {
-        ev.prevent_default();
-        dragging.set(false);
-        if let Some(file) = files::dropped(&ev) {
-            send(file, state, on_stored);
-        }
-    };
     let on_pick = move |ev: leptos::ev::Event| {
         if let Some(file) = files::picked(&ev) {
             send(file, state, on_stored);
@@ -113,16 +105,12 @@ pub fn UploadBundle(on_stored: Callback<()>) -> impl IntoView {
         }
     };
     view! {
-        <section
-            aria-label="Load a bundle"
-            data-testid="upload"
-            on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
-            on:dragleave=move |_| dragging.set(false)
-            on:drop=on_drop
-            class=move || format!(
-                "mb-6 rounded-lg border-2 border-dashed p-5 text-sm {}",
-                if dragging.get() { "border-emerald-500 bg-emerald-50 dark:bg-emerald-950/30" } else { "border-slate-300 bg-white dark:border-slate-700 dark:bg-slate-900" },
-            )
+        <section aria-label="Load a bundle" data-testid="upload" class="mb-6">
+        <DropZone
+            on_file=Callback::new(move |file| send(file, state, on_stored))
+            base="rounded-lg border-2 border-dashed p-5 text-sm"
+            idle="border-slate-300 bg-white dark:border-slate-700 dark:bg-slate-900"
+            over="border-emerald-500 bg-emerald-50 dark:bg-emerald-950/30"
         >
             <p class="text-slate-700 dark:text-slate-300">
                 "Drop an evidence bundle here, or "
@@ -168,6 +156,7 @@ pub fn UploadBundle(on_stored: Callback<()>) -> impl IntoView {
                 }
                 .into_any(),
             }}
+        </DropZone>
         </section>
     }
 }

@@ -17,7 +17,7 @@ use crate::components::help::{ReasonCode, ReasonCodes};
 use crate::components::notes::EventNotes;
 use crate::components::verdict::{Badge, StatusBadge, Tone};
 use crate::model::CheckOutcome;
-use crate::model::{Permission, Verdict};
+use crate::model::{BundleStatus, Permission};
 use crate::timeline::view::{TimelineChart, TimelineState, Viewport};
 use crate::timeline::{LaneKind, Link, Timeline};
 
@@ -79,10 +79,10 @@ pub fn Progress(verifier: Verifier) -> impl IntoView {
 /// Everything about a verified bundle. `server` is the verdict the server stored,
 /// if the bundle came from it; `roots_note` says whose trust roots were used.
 #[component]
-pub fn Review(
+pub fn VerifiedBundle(
     found: Arc<PageVerification>,
     verifier: Verifier,
-    server: Option<Verdict>,
+    server: Option<BundleStatus>,
     #[prop(into)] roots_note: String,
     state: TimelineState,
     #[prop(into)] file_stem: String,
@@ -165,7 +165,7 @@ fn row(term: &'static str, value: Option<String>) -> Option<impl IntoView> {
     value.filter(|v| !v.is_empty()).map(|v| {
         view! {
             <dt class="text-slate-500">{term}</dt>
-            <dd class="break-all">{crate::escape::visible(&v)}</dd>
+            <dd class="break-all">{crate::text::visible(&v)}</dd>
         }
     })
 }
@@ -304,7 +304,7 @@ fn Inspector(
                 view! {
                     <details class="mt-3">
                         <summary class="cursor-pointer text-sm text-slate-500">"Payload as signed (shown as text)"</summary>
-                        <pre data-testid="inspector-payload" class="mt-1 max-h-80 overflow-auto whitespace-pre-wrap break-all rounded-md bg-slate-50 p-3 font-mono text-xs dark:bg-slate-900">{crate::escape::visible(&pretty)}</pre>
+                        <pre data-testid="inspector-payload" class="mt-1 max-h-80 overflow-auto whitespace-pre-wrap break-all rounded-md bg-slate-50 p-3 font-mono text-xs dark:bg-slate-900">{crate::text::visible(&pretty)}</pre>
                     </details>
                 }.into_any()
             }

@@ -11,7 +11,7 @@ use crate::components::findings::BundleFindings;
 use crate::components::notes::ResponsibilitySplit;
 use crate::components::roots::RootsInput;
 use crate::components::verdict::VerdictBadge;
-use crate::components::verified_bundle::{fit_once, timeline_state, Progress, Review};
+use crate::components::verified_bundle::{fit_once, timeline_state, Progress, VerifiedBundle};
 use crate::model::BundleSummary;
 use crate::model::Permission;
 use crate::timeline::view::Viewport;
@@ -156,13 +156,13 @@ fn Bundle(bundle: BundleSummary) -> impl IntoView {
     };
     let file_stem = name.clone();
     view! {
-        <Title text=crate::escape::page_title(&format!("Bundle {name}"))/>
+        <Title text=crate::text::page_title(&format!("Bundle {name}"))/>
         <nav class="mb-2 text-sm">
             <a href="/" class="text-slate-500 underline">"Incidents"</a>
             " / "
             <a href=format!("/incidents/{}", bundle.incident_id) class="text-slate-500 underline">{format!("Incident #{}", bundle.incident_id)}</a>
         </nav>
-        <h1 class="text-2xl font-semibold tracking-tight" data-testid="bundle-title">{crate::escape::visible(&name)}</h1>
+        <h1 class="text-2xl font-semibold tracking-tight" data-testid="bundle-title">{crate::text::visible(&name)}</h1>
         <p class="mt-2 flex flex-wrap items-center gap-2 text-sm text-slate-600 dark:text-slate-400">
             "The server stored: " <VerdictBadge verdict=bundle.verdict/>
             <span class="font-mono text-xs break-all">{format!("sha256 {}", bundle.sha256)}</span>
@@ -181,7 +181,7 @@ fn Bundle(bundle: BundleSummary) -> impl IntoView {
         {let sha = sha.clone(); move || match verifier.phase.get() {
             Phase::Done(found) => Some(view! {
                 <div class="mt-4">
-                    <Review found verifier server=Some(server_verdict) roots_note=roots_note() state file_stem=file_stem.clone() bundle=sha.clone()/>
+                    <VerifiedBundle found verifier server=Some(server_verdict) roots_note=roots_note() state file_stem=file_stem.clone() bundle=sha.clone()/>
                 </div>
             }),
             _ => None,

@@ -13,7 +13,7 @@ use leptos_meta::Title;
 
 use crate::components::help::{finding_id, href, reason_id, role_id, verdict_id};
 use crate::components::verdict::{tone_of, Badge, Tone};
-use crate::model::{Permission, Role, Verdict};
+use crate::model::{BundleStatus, Permission, Role};
 
 use crate::components::page::PageHeader;
 
@@ -136,7 +136,7 @@ fn Verdicts() -> impl IntoView {
 
 /// Whether the server stores bundles with this status, read from the stored verdicts.
 fn stored_note(status: Status) -> &'static str {
-    if Verdict::ALL.iter().any(|v| v.status() == status) {
+    if BundleStatus::ALL.iter().any(|v| v.status() == status) {
         "The server stores such a bundle with this verdict, so that reviewers can examine it."
     } else {
         "The server refuses such a bundle and stores nothing; only a verification in your browser shows this verdict."
@@ -440,7 +440,7 @@ mod tests {
     /// Every stored verdict and every status the verifier gives has an entry.
     #[test]
     fn every_verdict_has_an_entry() {
-        for v in Verdict::ALL {
+        for v in BundleStatus::ALL {
             assert!(Status::ALL.contains(&v.status()), "{v:?}");
         }
     }

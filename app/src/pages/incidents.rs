@@ -13,8 +13,8 @@ use crate::components::upload::UploadBundle;
 use crate::components::verdict::{Badge, Tone, VerdictBadge};
 use crate::error::ApiError;
 use crate::model::{
-    IncidentList, IncidentQuery, IncidentSort, IncidentStatus, IncidentSummary, Severity,
-    StatusCount, Verdict,
+    BundleStatus, IncidentList, IncidentQuery, IncidentSort, IncidentStatus, IncidentSummary,
+    Severity, StatusCount,
 };
 
 use crate::components::page::{ErrorBox, PageHeader};
@@ -139,7 +139,7 @@ fn Filters(query: IncidentQuery, by_status: Option<Vec<StatusCount>>) -> impl In
             }
         })
         .collect_view();
-    let verdict_options = Verdict::ALL
+    let verdict_options = BundleStatus::ALL
         .into_iter()
         .map(|verdict| (verdict.as_str(), verdict.label()))
         .chain([("none", "No bundles")])
@@ -362,7 +362,7 @@ fn IncidentTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
                         <tr>
                             <td class="px-4 py-2 font-mono text-slate-500">{i.id}</td>
                             <td class="min-w-56 px-4 py-2 font-medium">
-                                <a href=format!("/incidents/{}", i.id) class="hover:underline" data-testid="incident-link">{crate::escape::visible(&i.title)}</a>
+                                <a href=format!("/incidents/{}", i.id) class="hover:underline" data-testid="incident-link">{crate::text::visible(&i.title)}</a>
                             </td>
                             <td class="px-4 py-2">
                                 {i.verdict.map(|verdict| view! { <VerdictBadge verdict/> })}

@@ -50,8 +50,8 @@ pub fn UsersPage() -> impl IntoView {
                             let role = a.role;
                             view! {
                                 <tr data-user=name.clone()>
-                                    <td class="px-4 py-2 font-mono text-sm">{crate::escape::visible(&a.username)}</td>
-                                    <td class="px-4 py-2">{crate::escape::visible(&a.display_name)}</td>
+                                    <td class="px-4 py-2 font-mono text-sm">{crate::text::visible(&a.username)}</td>
+                                    <td class="px-4 py-2">{crate::text::visible(&a.display_name)}</td>
                                     <td class="px-4 py-2">{a.role.label()}</td>
                                     <td class="px-4 py-2">{state}</td>
                                     <td class="px-4 py-2">

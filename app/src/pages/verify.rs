@@ -5,14 +5,14 @@ use leptos_meta::Title;
 #[cfg(feature = "hydrate")]
 use crate::browser_verify::page::Source;
 use crate::browser_verify::page::{Loaded, Phase, Verifier};
-use crate::components::files::TextDrop;
+use crate::components::files::{DropZone, TextDrop};
 use crate::components::findings::BrowserFindings;
 use crate::components::help::ReasonCode;
 use crate::components::hydrated::use_hydrated;
 use crate::components::offline::{keep_for_offline, Offline};
 use crate::components::roots::RootsInput;
 use crate::components::verdict::{Badge, Tone};
-use crate::components::verified_bundle::{fit_once, timeline_state, Progress, Review};
+use crate::components::verified_bundle::{fit_once, timeline_state, Progress, VerifiedBundle};
 
 use crate::components::page::PageHeader;
 
@@ -152,7 +152,6 @@ fn BundleVerify() -> impl IntoView {
     });
     let file_name = RwSignal::new(None::<String>);
     let file_input = NodeRef::<leptos::html::Input>::new();
-    let dragging = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
     let chosen: StoredValue<Option<web_sys::File>, LocalStorage> = StoredValue::new_local(None);
     #[cfg(feature = "hydrate")]
@@ -160,16 +159,11 @@ fn BundleVerify() -> impl IntoView {
         file_name.set(Some(format!("{} ({} bytes)", file.name(), file.size())));
         chosen.set_value(Some(file));
     };
-    let on_drop = move |ev: web_sys::DragEvent| {
-        ev.prevent_default();
-        dragging.set(false);
+    let on_drop = move |file: web_sys::File| {
         #[cfg(feature = "hydrate")]
-        if let Some(file) = crate::components::files::dropped(&ev) {
-            if let Some(input) = file_input.get_untracked() {
-                crate::components::files::show_in(&input, &ev);
-            }
-            take(file);
-        }
+        take(file);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = file;
     };
     let on_pick = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
@@ -222,18 +216,17 @@ fn BundleVerify() -> impl IntoView {
             <div class="grid grid-cols-1 gap-6 lg:grid-cols-2">
                 <div>
                     <label for="bundle-file" class="mb-1 block text-sm font-medium">"Evidence bundle (JSON file)"</label>
-                    <div
-                        data-testid="bundle-drop"
-                        on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
-                        on:dragleave=move |_| dragging.set(false)
-                        on:drop=on_drop
-                        class=move || format!(
-                            "flex min-h-28 flex-col items-center justify-center gap-2 rounded-md border-2 border-dashed p-4 text-sm {}",
-                            if dragging.get() { "border-emerald-500 bg-emerald-50 dark:bg-emerald-950" } else { "border-slate-300 dark:border-slate-700" },
-                        )
+                    <div data-testid="bundle-drop">
+                    <DropZone
+                        on_file=Callback::new(on_drop)
+                        input=file_input
+                        base="flex min-h-28 flex-col items-center justify-center gap-2 rounded-md border-2 border-dashed p-4 text-sm"
+                        idle="border-slate-300 dark:border-slate-700"
+                        over="border-emerald-500 bg-emerald-50 dark:bg-emerald-950"
                     >
                         <span>{move || file_name.get().unwrap_or_else(|| "Drop a bundle file here, or choose one.".into())}</span>
                         <input id="bundle-file" type="file" accept=".json,application/json" node_ref=file_input on:change=on_pick class="text-xs"/>
+                    </DropZone>
                     </div>
                 </div>
                 <RootsInput value=roots/>
@@ -259,7 +252,7 @@ fn BundleVerify() -> impl IntoView {
             {move || match verifier.phase.get() {
                 Phase::Done(found) => Some(view! {
                     <div class="mt-4">
-                        <Review found=found.clone() verifier server=None roots_note="Against the trust roots given above." state file_stem=stem()/>
+                        <VerifiedBundle found=found.clone() verifier server=None roots_note="Against the trust roots given above." state file_stem=stem()/>
                         <BrowserFindings found verifier state/>
                     </div>
                 }),

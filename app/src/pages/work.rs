@@ -9,10 +9,10 @@ use crate::components::chains::SignOffForm;
 use crate::components::findings::severity_tone;
 use crate::components::table::DataTable;
 use crate::components::verdict::{Badge, VerdictBadge};
-use crate::escape::visible;
 use crate::model::{
     age, AwaitingFinding, AwaitingSignoff, BundleSummary, IncidentSummary, LogEntry, MyWork,
 };
+use crate::text::visible;
 
 use crate::components::page::{ErrorBox, PageHeader};
 

@@ -4,7 +4,7 @@
 
 use evidence::bundle::{self, Limits, Report};
 
-use crate::model::{BundleSummary, Verdict};
+use crate::model::{BundleStatus, BundleSummary};
 
 use super::IngestOptions;
 use super::{Db, StoreError};
@@ -45,7 +45,7 @@ fn summary(row: SummaryRow) -> Result<BundleSummary, StoreError> {
         verified_at,
     } = row;
     Ok(BundleSummary {
-        verdict: Verdict::parse(&status).ok_or(StoreError::Corrupt {
+        verdict: BundleStatus::parse(&status).ok_or(StoreError::Corrupt {
             column: "bundles.status",
             value: status,
         })?,
@@ -131,12 +131,6 @@ pub async fn report(db: &Db, sha256: &str) -> Result<Option<serde_json::Value>, 
     .transpose()
 }
 
-/// Re-reads every stored bundle against what the signed review log says of its
-/// upload (the trust roots it was verified with and its verdict), not against the
-/// columns beside it: recomputes its address, then stores its bytes again, with the
-/// same code, in a scratch database, and compares the verdict, the transcript and
-/// every row read from it (events, actors, credentials, decisions) with what is
-
 /// The SHA-256 of every bundle of incident `id`, in the order they were stored.
 pub async fn shas_of_incident(db: &Db, id: i64) -> Result<Vec<String>, StoreError> {
     let rows: Vec<(String,)> = sqlx::query_as(
@@ -152,7 +146,6 @@ pub async fn shas_of_incident(db: &Db, id: i64) -> Result<Vec<String>, StoreErro
 /// its stored verdict was computed with, with the events whose signatures held (by
 /// bundle position). `None` without such a bundle; `Some(Err(why))` when the stored
 /// bytes can no longer be read as a bundle.
-#[allow(clippy::type_complexity)]
 pub async fn reread(
     db: &Db,
     sha256: &str,

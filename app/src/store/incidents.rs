@@ -3,8 +3,8 @@
 use sqlx::Any;
 
 use crate::model::{
-    ActorFact, IncidentDetail, IncidentFacts, IncidentList, IncidentQuery, IncidentSort,
-    IncidentStatus, IncidentSummary, Severity, StatusCount, Verdict,
+    ActorFact, BundleStatus, IncidentDetail, IncidentFacts, IncidentList, IncidentQuery,
+    IncidentSort, IncidentStatus, IncidentSummary, Severity, StatusCount,
 };
 
 use super::events::{contains, QueryError};
@@ -247,11 +247,11 @@ impl Filters {
             }
         }
         if let Some(v) = given(&query.verdict) {
-            filters.verdict = Verdict::parse(&v)
-                .map(Verdict::as_str)
+            filters.verdict = BundleStatus::parse(&v)
+                .map(BundleStatus::as_str)
                 .or((v == "none").then_some("none"));
             if filters.verdict.is_none() {
-                let mut names = Verdict::ALL.map(|s| s.as_str()).to_vec();
+                let mut names = BundleStatus::ALL.map(|s| s.as_str()).to_vec();
                 names.push("none");
                 problems.push(one_of("verdict", &v, names));
             }
@@ -448,13 +448,13 @@ fn summary(
     let verdict = if bundle_count == 0 {
         None
     } else if tampered > 0 {
-        Some(Verdict::Tampered)
+        Some(BundleStatus::Tampered)
     } else if untrusted > 0 {
-        Some(Verdict::Untrusted)
+        Some(BundleStatus::Untrusted)
     } else if warned > 0 {
-        Some(Verdict::VerifiedWithWarnings)
+        Some(BundleStatus::VerifiedWithWarnings)
     } else {
-        Some(Verdict::Verified)
+        Some(BundleStatus::Verified)
     };
     Ok(IncidentSummary {
         id,

@@ -41,9 +41,6 @@ fn verdict_of(e: &EventReport) -> (&'static str, String) {
     (verdict, findings.join(" "))
 }
 
-/// Times as stored: fixed-width RFC 3339 UTC with nanoseconds, so text order is
-/// time order whatever fraction the payload wrote.
-
 /// A bundle's bytes are stored in parts of this size (see migrations/*/0003).
 pub(super) const BYTES_PER_PART: usize = 1 << 20;
 

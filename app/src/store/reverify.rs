@@ -14,6 +14,12 @@ use super::review_log::{self, Actor as LogActor, ServerKey};
 use super::IngestOptions;
 use super::{Db, StoreError};
 
+/// Re-reads every stored bundle against what the signed review log says of its
+/// upload (the trust roots it was verified with and its verdict), not against the
+/// columns beside it: recomputes its address, then stores its bytes again, with the
+/// same code, in a scratch database, and compares the verdict, the transcript and
+/// every row read from it (events, actors, credentials, decisions) with what is
+/// stored. One line per bundle, naming each difference.
 pub async fn reverify(
     db: &Db,
     key: &ServerKey,

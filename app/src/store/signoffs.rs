@@ -9,8 +9,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::model::{
-    ApprovalChain, BundleChains, CannotSign, ChainLink, ChainStatus, Reviewer, Role, Signoff,
-    SignoffDecision, Verdict,
+    ApprovalChain, BundleChains, BundleStatus, CannotSign, ChainLink, ChainStatus, Reviewer, Role,
+    Signoff, SignoffDecision,
 };
 
 use super::review_log::{Actor, Entry, Recorder, ServerKey};
@@ -273,7 +273,7 @@ pub async fn of_bundle(db: &Db, bundle: &str) -> Result<Option<BundleChains>, St
             }
         })
         .collect();
-    let verdict = Verdict::parse(&bundle_status).ok_or(StoreError::Corrupt {
+    let verdict = BundleStatus::parse(&bundle_status).ok_or(StoreError::Corrupt {
         column: "bundles.status",
         value: bundle_status.clone(),
     })?;

@@ -153,7 +153,7 @@ pub struct Mark {
     pub standing: Standing,
     /// The reason codes of its checks that did not pass.
     pub codes: Vec<String>,
-    /// The line a reviewer reads, hidden characters shown as written (`escape::visible`).
+    /// The line a reviewer reads, hidden characters shown as written (`text::visible`).
     pub summary: String,
     /// A human decided (a request, an approval, a sign-in) rather than software.
     pub human: bool,
@@ -278,7 +278,7 @@ impl Timeline {
         let actor_lane = |lanes: &mut Lanes, a: &evidence::event::Actor| {
             lanes.get(false, &a.id, || Lane {
                 id: a.id.clone(),
-                label: crate::escape::visible(a.name.as_deref().unwrap_or(&a.id)),
+                label: crate::text::visible(a.name.as_deref().unwrap_or(&a.id)),
                 kind: actor_kind(a.kind, &a.id),
                 credential: None,
             })
@@ -326,7 +326,7 @@ impl Timeline {
                         kind: event.kind.as_str().to_owned(),
                         standing: standing(index),
                         codes: codes(index),
-                        summary: crate::escape::visible(&event.summary()),
+                        summary: crate::text::visible(&event.summary()),
                         human: is_human_decision(event),
                         parent: None,
                         links: Vec::new(),
@@ -388,7 +388,7 @@ impl Timeline {
             let Some(c) = &event.credential else { continue };
             let lane = lanes.get(true, &c.token_id, || Lane {
                 id: c.token_id.clone(),
-                label: crate::escape::visible(&c.token_id),
+                label: crate::text::visible(&c.token_id),
                 kind: LaneKind::Credential,
                 credential: None,
             });

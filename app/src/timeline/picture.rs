@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::{LaneKind, Standing, Timeline};
-use crate::escape::html as escape;
+use crate::text::html as escape;
 
 const LABEL_W: f64 = 230.0;
 const PLOT_W: f64 = 700.0;

@@ -167,7 +167,7 @@ fn run(args: &VerifyExcerptArgs) -> anyhow::Result<u8> {
     } else {
         print!(
             "{}",
-            app::escape::terminal(&human(&report, &said, &args.excerpt))
+            app::text::terminal(&human(&report, &said, &args.excerpt))
         );
     }
     Ok(exit_code(report.status()))

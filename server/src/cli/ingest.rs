@@ -449,7 +449,7 @@ pub fn reverify(args: &ReverifyArgs) -> Outcome {
                     bad += 1;
                     println!("MISMATCH  {}", line.sha256);
                     for difference in &line.differences {
-                        println!("          {}", app::escape::terminal(difference));
+                        println!("          {}", app::text::terminal(difference));
                     }
                 }
             }

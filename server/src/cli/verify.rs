@@ -94,7 +94,7 @@ fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
     } else {
         print!(
             "{}",
-            app::escape::terminal(&human(&report, &args.bundle, args.show))
+            app::text::terminal(&human(&report, &args.bundle, args.show))
         );
     }
     Ok(exit_code(report.status()))
@@ -120,7 +120,7 @@ pub(super) fn refusal(
     } else {
         print!(
             "{}",
-            app::escape::terminal(&format!(
+            app::text::terminal(&format!(
                 "MALFORMED  {}\n  {code}: {detail}\n",
                 file.display()
             ))

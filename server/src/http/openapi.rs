@@ -157,7 +157,7 @@ pub struct VerificationReport {
     #[schema(example = "custody.verification.v1")]
     pub format: String,
     /// The bundle's status (the stored verdict).
-    pub status: app::model::Verdict,
+    pub status: app::model::BundleStatus,
     /// The bundle ID its signed manifest names, when the manifest was readable.
     pub bundle_id: Option<String>,
     /// The reason codes behind the status.

@@ -56,14 +56,6 @@ fn golden(slug: &str) -> BTreeMap<u64, BTreeMap<String, String>> {
     out
 }
 
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
 /// Text as a server-rendered page escapes it (quotes stay as they are in text).
 fn esc_text(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -175,7 +167,10 @@ async fn every_representation_agrees(backend: Backend) {
         }
         for (index, fields) in &want {
             for field in FIELDS {
-                let cell = format!("data-account=\"{field}\">{}</td>", esc(&fields[field]));
+                let cell = format!(
+                    "data-account=\"{field}\">{}</td>",
+                    app::text::html(&fields[field])
+                );
                 assert!(
                     report.contains(&cell),
                     "{slug} #{index} {field} in report.html: {cell}"
@@ -416,8 +411,10 @@ async fn random_bundles_are_stated_as_the_account_function_derives_them() {
                     .expect("listed");
                 assert_eq!(entry["sentences"][key].as_str(), Some(sentence));
                 assert!(
-                    report_html
-                        .contains(&format!("data-account=\"{field}\">{}</td>", esc(sentence))),
+                    report_html.contains(&format!(
+                        "data-account=\"{field}\">{}</td>",
+                        app::text::html(sentence)
+                    )),
                     "seed {seed} #{} {field} in report.html",
                     account.position
                 );

@@ -411,7 +411,10 @@ async fn queries(backend: Backend) {
     // An actor's lifecycle.
     let actor = items[0]["actor_id"].as_str().expect("actor");
     let life = app
-        .json(&format!("/api/bundles/{sha}/actors/{}", urlencode(actor)))
+        .json(&format!(
+            "/api/bundles/{sha}/actors/{}",
+            app::text::query_component(actor)
+        ))
         .await;
     assert!(life["event_count"].as_i64().unwrap_or(0) >= 1, "{life}");
 
@@ -422,18 +425,6 @@ async fn queries(backend: Backend) {
     assert_eq!(response.status(), 400);
     let response = app.get("/api/events?per_page=100000").await;
     assert_eq!(response.status(), 400);
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 on_both_databases!(reverify_detects_an_edited_database, reverify);

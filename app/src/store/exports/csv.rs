@@ -355,7 +355,7 @@ fn filters_of(query: &EventQuery) -> String {
         .filter_map(|(name, value)| {
             value
                 .filter(|v| !v.is_empty())
-                .map(|v| format!("{name}={}", crate::escape::query_component(&v)))
+                .map(|v| format!("{name}={}", crate::text::query_component(&v)))
         })
         .collect::<Vec<_>>()
         .join("&")

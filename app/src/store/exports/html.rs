@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 
 use evidence::report::MANIFEST_FILE;
 
-use crate::escape::html as esc;
-use crate::model::{Findings, Verdict};
+use crate::model::{BundleStatus, Findings};
 use crate::store::{bundles, Db, IngestOptions, StoreError};
+use crate::text::html as esc;
 
 use super::Review;
 
@@ -73,7 +73,7 @@ pub(super) fn html_of(review: &Review, created_at: &str, by: &str, public_key: &
             esc(&b.name),
             esc(&b.sha256),
             b.event_count,
-            if b.verdict == Verdict::Verified { "" } else { "bad" },
+            if b.verdict == BundleStatus::Verified { "" } else { "bad" },
             esc(b.verdict.label()),
             esc(&b.reasons.join(" "))
         );

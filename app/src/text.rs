@@ -1,6 +1,7 @@
 //! Text from evidence and from people, made safe for where it is written: one place
-//! per medium. Every such text is data, never markup: a bundle name, an incident
-//! title or a payload field may hold `</title>`, `<script>` or quotes.
+//! per medium (HTML, a query string, a page title, a terminal). Every such text is
+//! data, never markup: a bundle name, an incident title or a payload field may hold
+//! `</title>`, `<script>` or quotes.
 
 /// `text` escaped for HTML text and attribute values (`&`, `<`, `>`, `"`, `'`): for
 /// the printable report, the timeline picture (SVG) and server-rendered page titles.
@@ -22,10 +23,16 @@ pub fn html(text: &str) -> String {
 /// `text` percent-encoded as one component of a query string (RFC 3986 unreserved
 /// characters kept, every other byte as `%XX`).
 pub fn query_component(text: &str) -> String {
+    percent_encoded(text, b"")
+}
+
+/// `text` percent-encoded as [`query_component`] does, but for the bytes in `keep`
+/// too (a path given as a query value keeps its `/`).
+pub fn percent_encoded(text: &str, keep: &[u8]) -> String {
     use std::fmt::Write as _;
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || keep.contains(&b) {
             out.push(char::from(b));
         } else {
             let _ = write!(out, "%{b:02X}");
