@@ -13,6 +13,7 @@ mod excerpt;
 mod export;
 mod ingest;
 mod keys;
+mod printer;
 mod progress;
 mod reverify;
 mod sign;
