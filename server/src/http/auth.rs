@@ -3,7 +3,7 @@
 //! the security headers on every response.
 
 use app::model::{Permission, Reviewer};
-use app::store::sessions::{self, Session, Timeouts};
+use app::store::sessions::{self, Session};
 use app::store::users::{self, LoginError};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
@@ -15,7 +15,8 @@ use axum::{Extension, Form, Router};
 use serde::{Deserialize, Serialize};
 
 use super::error::HttpError;
-use super::AppState;
+use super::state::AppState;
+pub use super::state::AuthConfig;
 
 /// The session cookie's name without `Secure` (`--insecure-cookies`).
 pub const COOKIE: &str = "custody_session";
@@ -34,15 +35,6 @@ pub fn cookie_name(secure: bool) -> &'static str {
 }
 /// The header a non-browser client sends its session's CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
-
-/// How sessions and cookies are set up.
-#[derive(Clone, Copy, Debug)]
-pub struct AuthConfig {
-    /// Idle and absolute timeouts.
-    pub timeouts: Timeouts,
-    /// Whether cookies carry `Secure` (sent over HTTPS only, and to localhost).
-    pub secure_cookies: bool,
-}
 
 /// A per-request nonce for the page's inline scripts, named in its CSP.
 #[derive(Clone, Debug)]
