@@ -18,7 +18,6 @@ async fn stored(app: &TestApp, slug: &str) -> Value {
 }
 
 /// Disposes of finding `key` of bundle `sha` as `client`.
-#[allow(clippy::too_many_arguments)]
 async fn dispose(
     app: &TestApp,
     client: &reqwest::Client,
