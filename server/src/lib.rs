@@ -11,5 +11,6 @@ pub mod config;
 pub mod connections;
 pub mod demo;
 pub mod http;
+pub mod key_files;
 pub mod startup;
 pub mod telemetry;

@@ -34,7 +34,7 @@ impl Application {
             })?;
         }
         let db = Db::open(&url).await.context("cannot open the database")?;
-        let key = crate::cli::keys::server_key(&config.signing_key())
+        let key = crate::key_files::server_key(&config.signing_key())
             .context("cannot load the server's signing key")?;
         let ingest = config.limits.ingest_options();
         if fresh && config.demo && !config.no_demo {

@@ -12,11 +12,12 @@ use std::sync::Mutex;
 
 use anyhow::{bail, Context as _};
 use clap::Args;
-use evidence::bundle::{self, Check, EventReport, Limits, Status};
+use evidence::bundle::{self, Check, Limits, Status};
 use evidence::excerpt::{self, ExcerptError, ExcerptReport};
 
 use super::keys::read_trusted;
-use super::verify::{exit_code, read_within, refusal};
+use super::printer::{self, refusal};
+use super::verify::read_within;
 use super::Outcome;
 
 /// `custody excerpt`.
@@ -162,15 +163,12 @@ fn run(args: &VerifyExcerptArgs) -> anyhow::Result<u8> {
             ))
         }
     };
-    if args.json {
-        println!("{:#}", report.to_json());
-    } else {
-        print!(
-            "{}",
-            app::text::terminal(&human(&report, &said, &args.excerpt))
-        );
-    }
-    Ok(exit_code(report.status()))
+    Ok(printer::print(
+        args.json,
+        report.status(),
+        || report.to_json(),
+        || human(&report, &said, &args.excerpt),
+    ))
 }
 
 /// The report as a person reads it: status, the bundle, every reason with its
@@ -178,8 +176,7 @@ fn run(args: &VerifyExcerptArgs) -> anyhow::Result<u8> {
 fn human(report: &ExcerptReport, said: &BTreeMap<usize, String>, path: &Path) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let status = report.status().code().to_uppercase().replace('_', " ");
-    let _ = writeln!(out, "{status}  {}", path.display());
+    printer::heading(&mut out, report.status(), path);
     let n = report.events().len();
     let _ = writeln!(
         out,
@@ -190,13 +187,7 @@ fn human(report: &ExcerptReport, said: &BTreeMap<usize, String>, path: &Path) ->
             .bundle_event_count()
             .map_or_else(|| "?".to_owned(), |c| c.to_string()),
     );
-    let count = |f: fn(&EventReport) -> &Check| {
-        report
-            .events()
-            .iter()
-            .filter(|e| *f(e) == Check::Pass)
-            .count()
-    };
+    let count = |f: fn(&bundle::EventReport) -> &Check| printer::passing(report.events(), f);
     let _ = writeln!(
         out,
         "  signatures {}/{n}, trusted {}/{n}, included {}/{n}, chain links checked {}/{n}",
@@ -205,12 +196,7 @@ fn human(report: &ExcerptReport, said: &BTreeMap<usize, String>, path: &Path) ->
         count(|e| &e.inclusion),
         count(|e| &e.chain),
     );
-    if !report.reasons().is_empty() {
-        let _ = writeln!(out, "reasons:");
-        for code in report.reasons() {
-            let _ = writeln!(out, "  {code}: {}", bundle::explain(code));
-        }
-    }
+    printer::reasons(&mut out, report.reasons());
     let _ = writeln!(out, "events:");
     let mut not_in_excerpt = false;
     for e in report.events() {
@@ -223,29 +209,15 @@ fn human(report: &ExcerptReport, said: &BTreeMap<usize, String>, path: &Path) ->
                 .map_or("(payload not read)", String::as_str),
             e.emitter.as_deref().unwrap_or("(unknown emitter)")
         );
-        let checks: Vec<String> = [
-            ("integrity", &e.integrity),
-            ("trust", &e.trust),
-            ("chain", &e.chain),
-            ("inclusion", &e.inclusion),
-        ]
-        .iter()
-        .map(|(name, check)| match check {
-            Check::Pass => format!("{name}: pass"),
-            Check::Fail(code) => format!("{name}: FAIL {code}"),
-            Check::Unknown(code) => {
-                not_in_excerpt |= *code == "chain.not_in_excerpt";
-                format!("{name}: unknown ({code})")
-            }
-        })
-        .collect();
+        let checks: Vec<String> = printer::checks(e)
+            .iter()
+            .map(|(name, check)| {
+                not_in_excerpt |= **check == Check::Unknown("chain.not_in_excerpt");
+                printer::check(name, check)
+            })
+            .collect();
         let _ = writeln!(out, "      {}", checks.join(", "));
-        for w in &e.warnings {
-            let _ = writeln!(out, "      warning: {w}");
-        }
-        if let Some(detail) = &e.detail {
-            let _ = writeln!(out, "      detail: {detail}");
-        }
+        printer::notes(&mut out, e);
     }
     if not_in_excerpt {
         let _ = writeln!(

@@ -10,8 +10,8 @@ use app::store::exports;
 use app::store::review_log::Actor;
 use clap::Args;
 
-use super::ingest::StoreArgs;
 use super::progress::Progress;
+use super::store::StoreArgs;
 use super::Outcome;
 
 /// `custody export`.

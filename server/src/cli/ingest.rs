@@ -1,6 +1,5 @@
-//! `custody ingest`, `custody trust-root` and `custody reverify`: the store, from
-//! the command line, either directly (`--data-dir` / `--database-url`) or, for
-//! `ingest`, through a running server (`--server`).
+//! `custody ingest`: bundles into the store, either directly (`--data-dir` /
+//! `--database-url`) or through a running server (`--server`).
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
@@ -8,62 +7,13 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use app::model::{BundleSummary, Severity};
 use app::store::ingest::{self, IngestError, Target, Upload};
-use app::store::reverify;
-use app::store::review_log::{Actor, ServerKey};
-use app::store::{trust_roots, Db};
-use clap::{Args, Subcommand};
-use evidence::keys::PublicKey;
+use app::store::review_log::Actor;
+use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::store::StoreArgs;
 use super::Outcome;
 use crate::config::LimitsConfig;
-
-/// Which database to use directly.
-#[derive(Clone, Debug, Args)]
-pub struct StoreArgs {
-    /// Data directory of the embedded database.
-    #[arg(
-        long,
-        env = "CUSTODY_DATA_DIR",
-        default_value = "./data",
-        global = true
-    )]
-    pub data_dir: PathBuf,
-    /// Database URL (`sqlite://…` or `postgres://…`); overrides `--data-dir`.
-    #[arg(long, env = "CUSTODY_DATABASE_URL", global = true)]
-    pub database_url: Option<String>,
-    /// The server's signing key file, which signs the review log entry each change
-    /// makes. Default: `server.key` in the data directory (made when missing).
-    #[arg(long, env = "CUSTODY_SIGNING_KEY", global = true)]
-    pub signing_key: Option<PathBuf>,
-}
-
-impl StoreArgs {
-    pub(crate) async fn open(&self) -> anyhow::Result<Db> {
-        let url = match &self.database_url {
-            Some(url) => url.clone(),
-            None => {
-                std::fs::create_dir_all(&self.data_dir).with_context(|| {
-                    format!(
-                        "cannot create the data directory {}",
-                        self.data_dir.display()
-                    )
-                })?;
-                Db::sqlite_url(&self.data_dir)
-            }
-        };
-        Db::open(&url).await.context("cannot open the database")
-    }
-
-    /// The server's signing key.
-    pub fn key(&self) -> anyhow::Result<ServerKey> {
-        let path = self
-            .signing_key
-            .clone()
-            .unwrap_or_else(|| self.data_dir.join("server.key"));
-        super::keys::server_key(&path).context("cannot load the server's signing key")
-    }
-}
 
 /// `custody ingest`.
 #[derive(Debug, Args)]
@@ -252,8 +202,6 @@ pub fn ingest(args: &IngestArgs) -> Outcome {
     })
 }
 
-/// Sends one bundle to a server. `Err(Ok(reason))`: the server refused it;
-/// `Err(Err(e))`: it could not be asked.
 /// A session on a server: its cookie and CSRF token.
 struct Login {
     cookie: String,
@@ -299,6 +247,8 @@ async fn sign_in(
     }
 }
 
+/// Sends one bundle to a server. `Err(Ok(reason))`: the server refused it;
+/// `Err(Err(e))`: it could not be asked.
 async fn upload(
     client: &reqwest::Client,
     server: &str,
@@ -344,122 +294,5 @@ async fn upload(
         Err(Ok(format!("{status}: {message}")))
     } else {
         Err(Err(anyhow::anyhow!("the server answered {status}")))
-    }
-}
-
-/// `custody trust-root`.
-#[derive(Debug, Args)]
-pub struct TrustRootArgs {
-    #[command(subcommand)]
-    pub command: TrustRootCommand,
-    #[command(flatten)]
-    pub store: StoreArgs,
-}
-
-/// What to do with the server's trust roots.
-#[derive(Debug, Subcommand)]
-pub enum TrustRootCommand {
-    /// Trust a root public key (a file as `custody keygen` writes, or the key text).
-    Add {
-        /// A key file, or the key itself (hex, base64 or PEM).
-        key: String,
-        /// A label for people.
-        #[arg(long, default_value = "")]
-        label: String,
-    },
-    /// List the trusted roots.
-    List,
-    /// Stop trusting a root (by hex key or keyid). Stored verdicts stay as they
-    /// were computed; `custody reverify` recomputes them.
-    Remove {
-        /// The key in hex, or its keyid.
-        key: String,
-    },
-}
-
-/// Runs `custody trust-root`.
-pub fn trust_root(args: &TrustRootArgs) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        let db = args.store.open().await?;
-        let server_key = args.store.key()?;
-        match &args.command {
-            TrustRootCommand::Add { key, label } => {
-                let text = std::fs::read_to_string(key).unwrap_or_else(|_| key.clone());
-                let key = PublicKey::from_text(&text)
-                    .map_err(|e| anyhow::anyhow!("not an ed25519 public key: {e}"))?;
-                let label = trust_roots::clean_label(label).map_err(anyhow::Error::msg)?;
-                let new = trust_roots::add(&db, &server_key, Actor::Cli, &key, label).await?;
-                println!(
-                    "{} {} ({})",
-                    if new { "trusted" } else { "already trusted" },
-                    key.to_hex(),
-                    evidence::bundle::keyid(&key)
-                );
-            }
-            TrustRootCommand::List => {
-                for root in trust_roots::list(&db).await? {
-                    println!(
-                        "{}  {}  {}  {}",
-                        root.public_key, root.keyid, root.added_at, root.label
-                    );
-                }
-            }
-            TrustRootCommand::Remove { key } => {
-                if !trust_roots::remove(&db, &server_key, Actor::Cli, key).await? {
-                    anyhow::bail!("no trusted root {key}");
-                }
-                println!("removed {key}");
-            }
-        }
-        db.close().await;
-        Ok(())
-    })
-}
-
-/// `custody reverify`.
-#[derive(Debug, Args)]
-pub struct ReverifyArgs {
-    #[command(flatten)]
-    pub store: StoreArgs,
-    #[command(flatten)]
-    pub limits: LimitsConfig,
-}
-
-/// Exit code when a stored bundle no longer matches what was stored.
-const EXIT_MISMATCH: u8 = 4;
-
-/// Runs `custody reverify`: one line per bundle; exit 4 when any mismatches.
-pub fn reverify(args: &ReverifyArgs) -> Outcome {
-    let run = || -> anyhow::Result<u8> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?;
-        runtime.block_on(async {
-            let db = args.store.open().await?;
-            let key = args.store.key()?;
-            let lines = reverify::reverify(&db, &key, args.limits.ingest_options()).await?;
-            let mut bad = 0;
-            for line in &lines {
-                if line.ok {
-                    println!("ok        {} {}", line.sha256, line.verdict_now);
-                } else {
-                    bad += 1;
-                    println!("MISMATCH  {}", line.sha256);
-                    for difference in &line.differences {
-                        println!("          {}", app::text::terminal(difference));
-                    }
-                }
-            }
-            println!("{} bundles, {} mismatched", lines.len(), bad);
-            db.close().await;
-            Ok(if bad > 0 { EXIT_MISMATCH } else { 0 })
-        })
-    };
-    match run() {
-        Ok(code) => Outcome::Code(code),
-        Err(e) => Outcome::Failed(e),
     }
 }

@@ -1,7 +1,9 @@
-//! Key files, and bindings and revocations made with a root key.
+//! `custody keygen` and `custody trust`: key files, and bindings and revocations made
+//! with a root key; and reading the public keys `--trust` names.
 //!
-//! A secret key file holds the 32-byte ed25519 seed as 64 hex digits; a public key
-//! file holds the public key as 64 hex digits (PEM and base64 are read too).
+//! A secret key file holds the 32-byte ed25519 seed as 64 hex digits
+//! ([`crate::key_files`] reads and writes them); a public key file holds the public
+//! key as 64 hex digits (PEM and base64 are read too).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -10,6 +12,8 @@ use anyhow::{bail, Context as _};
 use clap::Args;
 use evidence::keys::PublicKey;
 use evidence::producer::Signer;
+
+use crate::key_files::{read_seed, write_secret};
 
 /// `custody keygen`.
 #[derive(Debug, Args)]
@@ -112,36 +116,6 @@ pub fn read_signer(path: &Path) -> anyhow::Result<Signer> {
     read_seed(path).map(Signer::from_seed)
 }
 
-/// The server's signing key from `path`, made there (mode 0600) when there is none.
-pub(crate) fn server_key(path: &Path) -> anyhow::Result<app::store::review_log::ServerKey> {
-    if !path.exists() {
-        let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed)
-            .map_err(|e| anyhow::anyhow!("no randomness from the OS: {e}"))?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        write_secret(path, &format!("{}\n", hex::encode(seed)))?;
-        tracing::info!(path = %path.display(), "made the server's signing key");
-    }
-    read_seed(path).map(app::store::review_log::ServerKey::from_seed)
-}
-
-fn read_seed(path: &Path) -> anyhow::Result<[u8; 32]> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let bytes = hex::decode(text.trim())
-        .ok()
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .with_context(|| {
-            format!(
-                "{} is not a secret key file (64 hex digits, as `custody keygen` writes)",
-                path.display()
-            )
-        })?;
-    Ok(bytes)
-}
-
 /// A public key from a file holding one, or from the key text itself.
 pub fn read_public_key(file_or_text: &str) -> anyhow::Result<PublicKey> {
     let path = Path::new(file_or_text);
@@ -190,19 +164,4 @@ fn with_extension(stem: &Path, ext: &str) -> PathBuf {
     name.push(".");
     name.push(ext);
     PathBuf::from(name)
-}
-
-fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(text.as_bytes())
-        .with_context(|| format!("writing {}", path.display()))
 }

@@ -12,9 +12,13 @@ use crate::startup::Application;
 mod excerpt;
 mod export;
 mod ingest;
-pub(crate) mod keys;
+mod keys;
+mod printer;
 mod progress;
+mod reverify;
 mod sign;
+mod store;
+mod trust_root;
 mod users;
 mod verify;
 
@@ -51,7 +55,7 @@ pub enum Command {
     /// Exit code 5 when a bundle was refused as malformed.
     Ingest(ingest::IngestArgs),
     /// Manage the root keys the server verifies bundles against.
-    TrustRoot(ingest::TrustRootArgs),
+    TrustRoot(trust_root::TrustRootArgs),
     /// Export an incident's review (CSV, JSON, printable report) with a manifest
     /// signed by the server's key.
     Export(export::ExportArgs),
@@ -63,7 +67,7 @@ pub enum Command {
     User(users::UserArgs),
     /// Re-read every stored bundle and recompute its digest and verdict; exit code
     /// 4 when any no longer matches what was stored.
-    Reverify(ingest::ReverifyArgs),
+    Reverify(reverify::ReverifyArgs),
     /// Write the demo corpus: realistic incidents and tampered variants.
     Demo {
         /// Where to write it.
@@ -108,11 +112,11 @@ impl Cli {
             Command::VerifyExcerpt(args) => excerpt::verify_excerpt(&args),
             Command::Demo { out, synthetic } => demo(&out, synthetic).into(),
             Command::Ingest(args) => ingest::ingest(&args),
-            Command::TrustRoot(args) => ingest::trust_root(&args).into(),
+            Command::TrustRoot(args) => trust_root::trust_root(&args).into(),
             Command::User(args) => users::user(&args).into(),
             Command::Export(args) => export::export(&args).into(),
             Command::VerifyReport(args) => export::verify_report(&args),
-            Command::Reverify(args) => ingest::reverify(&args),
+            Command::Reverify(args) => reverify::reverify(&args),
         };
         match outcome {
             Outcome::Code(code) => ExitCode::from(code),

@@ -8,7 +8,7 @@ use app::store::review_log::Actor;
 use app::store::users;
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::ingest::StoreArgs;
+use super::store::StoreArgs;
 
 /// `custody user`.
 #[derive(Debug, Args)]

@@ -2,14 +2,16 @@
 //!
 //! Exit codes: 0 verified; 1 verified with warnings; 3 untrusted; 4 tampered;
 //! 5 malformed (including a bundle refused as unreadable); 2 a usage or I/O error.
+//! The report is printed as [`super::printer`] prints every verification report.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::Args;
-use evidence::bundle::{self, Check, Limits, Report, Status};
+use evidence::bundle::{self, Check, Limits, Report};
 
 use super::keys::read_trusted;
+use super::printer::{self, refusal};
 use super::progress::Progress;
 use super::Outcome;
 
@@ -89,55 +91,12 @@ fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
             ))
         }
     };
-    if args.json {
-        println!("{:#}", report.to_json());
-    } else {
-        print!(
-            "{}",
-            app::text::terminal(&human(&report, &args.bundle, args.show))
-        );
-    }
-    Ok(exit_code(report.status()))
-}
-
-/// Says that `file` was refused (`code`, `detail`), as JSON of `format` or as text,
-/// and gives the exit code of a malformed input.
-pub(super) fn refusal(
-    format: &str,
-    file: &std::path::Path,
-    code: &str,
-    detail: &str,
-    json: bool,
-) -> u8 {
-    if json {
-        let json = serde_json::json!({
-            "format": format,
-            "status": "malformed",
-            "reasons": [code],
-            "detail": detail,
-        });
-        println!("{json:#}");
-    } else {
-        print!(
-            "{}",
-            app::text::terminal(&format!(
-                "MALFORMED  {}\n  {code}: {detail}\n",
-                file.display()
-            ))
-        );
-    }
-    exit_code(Status::Malformed)
-}
-
-/// The exit code for a status (see the module's documentation).
-pub(super) fn exit_code(status: Status) -> u8 {
-    match status {
-        Status::Verified => 0,
-        Status::VerifiedWithWarnings => 1,
-        Status::Untrusted => 3,
-        Status::Tampered => 4,
-        Status::Malformed => 5,
-    }
+    Ok(printer::print(
+        args.json,
+        report.status(),
+        || report.to_json(),
+        || human(&report, &args.bundle, args.show),
+    ))
 }
 
 /// The report as a person reads it: status, what the bundle is, every reason with
@@ -145,21 +104,14 @@ pub(super) fn exit_code(status: Status) -> u8 {
 fn human(report: &Report, path: &std::path::Path, show: usize) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let status = report.status().code().to_uppercase().replace('_', " ");
-    let _ = writeln!(out, "{status}  {}", path.display());
+    printer::heading(&mut out, report.status(), path);
     let _ = writeln!(
         out,
         "  bundle {}, {} events",
         report.bundle_id().unwrap_or("(manifest unreadable)"),
         report.events().len()
     );
-    let count = |f: fn(&bundle::EventReport) -> &Check| {
-        report
-            .events()
-            .iter()
-            .filter(|e| *f(e) == Check::Pass)
-            .count()
-    };
+    let count = |f: fn(&bundle::EventReport) -> &Check| printer::passing(report.events(), f);
     let _ = writeln!(
         out,
         "  signatures {}/{n}, trusted {}/{n}, chained {}/{n}, included {}/{n}",
@@ -169,12 +121,7 @@ fn human(report: &Report, path: &std::path::Path, show: usize) -> String {
         count(|e| &e.inclusion),
         n = report.events().len()
     );
-    if !report.reasons().is_empty() {
-        let _ = writeln!(out, "reasons:");
-        for code in report.reasons() {
-            let _ = writeln!(out, "  {code}: {}", bundle::explain(code));
-        }
-    }
+    printer::reasons(&mut out, report.reasons());
     let failing: Vec<&bundle::EventReport> = report
         .events()
         .iter()
@@ -195,28 +142,12 @@ fn human(report: &Report, path: &std::path::Path, show: usize) -> String {
                 e.digest.get(..16).unwrap_or(&e.digest),
                 e.emitter.as_deref().unwrap_or("(unknown emitter)")
             );
-            for (name, check) in [
-                ("integrity", &e.integrity),
-                ("trust", &e.trust),
-                ("chain", &e.chain),
-                ("inclusion", &e.inclusion),
-            ] {
-                match check {
-                    Check::Pass => {}
-                    Check::Fail(code) => {
-                        let _ = writeln!(out, "      {name}: FAIL {code}");
-                    }
-                    Check::Unknown(code) => {
-                        let _ = writeln!(out, "      {name}: unknown ({code})");
-                    }
+            for (name, check) in printer::checks(e) {
+                if *check != Check::Pass {
+                    let _ = writeln!(out, "      {}", printer::check(name, check));
                 }
             }
-            for w in &e.warnings {
-                let _ = writeln!(out, "      warning: {w}");
-            }
-            if let Some(detail) = &e.detail {
-                let _ = writeln!(out, "      detail: {detail}");
-            }
+            printer::notes(&mut out, e);
         }
         if failing.len() > show {
             let _ = writeln!(

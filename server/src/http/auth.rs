@@ -3,7 +3,7 @@
 //! the security headers on every response.
 
 use app::model::{Permission, Reviewer};
-use app::store::sessions::{self, Session, Timeouts};
+use app::store::sessions::{self, Session};
 use app::store::users::{self, LoginError};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
@@ -15,7 +15,8 @@ use axum::{Extension, Form, Router};
 use serde::{Deserialize, Serialize};
 
 use super::error::HttpError;
-use super::AppState;
+use super::state::AppState;
+pub use super::state::AuthConfig;
 
 /// The session cookie's name without `Secure` (`--insecure-cookies`).
 pub const COOKIE: &str = "custody_session";
@@ -34,15 +35,6 @@ pub fn cookie_name(secure: bool) -> &'static str {
 }
 /// The header a non-browser client sends its session's CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
-
-/// How sessions and cookies are set up.
-#[derive(Clone, Copy, Debug)]
-pub struct AuthConfig {
-    /// Idle and absolute timeouts.
-    pub timeouts: Timeouts,
-    /// Whether cookies carry `Secure` (sent over HTTPS only, and to localhost).
-    pub secure_cookies: bool,
-}
 
 /// A per-request nonce for the page's inline scripts, named in its CSP.
 #[derive(Clone, Debug)]
@@ -197,7 +189,11 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
                 .path_and_query()
                 .map_or("/", |p| p.as_str())
                 .to_owned();
-            Redirect::to(&format!("/login?next={}", urlencode(&target))).into_response()
+            Redirect::to(&format!(
+                "/login?next={}",
+                app::text::percent_encoded(&target, b"/")
+            ))
+            .into_response()
         }
     } else if session.as_ref().is_some_and(|s| s.password_expired)
         && !is_public(&method, &path)
@@ -284,17 +280,6 @@ fn with_headers(mut response: Response, nonce: &str, path: &str, tls: bool) -> R
     response
 }
 
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 fn session_cookie(token: &str, secure: bool) -> String {
     format!(
         "{}={token}; Path=/; HttpOnly; SameSite=Strict{}",
@@ -369,8 +354,8 @@ async fn login(
     let back = |error: &str| {
         Redirect::to(&format!(
             "/login?error={error}&user={}&next={}",
-            urlencode(user),
-            urlencode(&next)
+            app::text::percent_encoded(user, b"/"),
+            app::text::percent_encoded(&next, b"/")
         ))
         .into_response()
     };

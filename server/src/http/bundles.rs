@@ -18,9 +18,10 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::{perm, Can};
+use super::download::download;
 use super::error::{ErrorBody, HttpError};
-use super::openapi::{BundleFile, VerificationReport};
-use super::AppState;
+use super::schema::{BundleFile, VerificationReport};
+use super::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -229,7 +230,7 @@ async fn raw(
     Path(sha256): Path<String>,
 ) -> Result<Response, HttpError> {
     let bytes = HttpError::found(bundles::raw(&state.db, &sha256).await?, "bundle")?;
-    Ok(super::download(
+    Ok(download(
         "application/json",
         &format!("{sha256}.bundle.json"),
         false,

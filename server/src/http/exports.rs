@@ -12,8 +12,9 @@ use axum::Router;
 use evidence::report::KEY_FILE;
 
 use super::auth::{perm, Can};
+use super::download::download;
 use super::error::{ErrorBody, HttpError};
-use super::{download, AppState};
+use super::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()

@@ -8,7 +8,7 @@ use axum::Router;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::AppState;
+use super::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/healthz", get(healthz))

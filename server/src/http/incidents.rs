@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::auth::{perm, Can};
 use super::error::{ErrorBody, HttpError};
-use super::AppState;
+use super::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()

@@ -4,45 +4,30 @@
 pub mod auth;
 pub mod budget;
 mod bundles;
+mod download;
 pub mod error;
 pub mod exports;
 mod health;
 mod incidents;
 pub mod openapi;
 mod review_log;
+pub mod schema;
+mod state;
 mod trust_roots;
+
+pub use state::AppState;
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use app::store::Db;
-use axum::extract::FromRef;
 use axum::http::StatusCode;
 use axum::Router;
-use leptos::config::LeptosOptions;
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes as _};
 use tower_http::compression::predicate::{DefaultPredicate, Predicate as _};
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-
-/// What every handler can reach.
-#[derive(Clone, Debug, FromRef)]
-pub struct AppState {
-    /// Where the UI's assets are and how they are named.
-    pub leptos_options: LeptosOptions,
-    /// The database.
-    pub db: Db,
-    /// How uploads are verified: limits and threads.
-    pub ingest: app::store::IngestOptions,
-    /// The server's signing key (the review log, exports).
-    pub key: app::store::review_log::ServerKey,
-    /// Sessions and cookies.
-    pub auth: auth::AuthConfig,
-    /// The memory uploads may take.
-    pub uploads: budget::UploadBudget,
-}
 
 /// The whole application as one router, without a socket (tests can `oneshot` it).
 pub fn router(state: AppState) -> Router {
@@ -109,74 +94,7 @@ pub fn router(state: AppState) -> Router {
 /// resource loading suppressed process-wide (leptos-rs/leptos#4773): a request served
 /// meanwhile by another server in the same process (as in the tests) would wait on
 /// its resources forever. Once generated, no request can meet that window.
-/// A file to download: `bytes` as `content_type`, saved as `name` (or, `inline`, shown
-/// by the browser).
-pub(crate) fn download(
-    content_type: &str,
-    name: &str,
-    inline: bool,
-    bytes: impl axum::response::IntoResponse,
-) -> axum::response::Response {
-    use axum::http::header;
-    use axum::response::IntoResponse as _;
-    let disposition = if inline { "inline" } else { "attachment" };
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("{disposition}; filename=\"{}\"", file_name(name)),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
-/// `name` as a download's file name: letters, digits, `.`, `-` and `_` kept, every
-/// other character (a quote, a backslash, a control character, a path separator)
-/// written as `_`, so the header says one plain name.
-fn file_name(name: &str) -> String {
-    let kept: String = name
-        .chars()
-        .take(200)
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let kept = kept.trim_start_matches('.');
-    if kept.is_empty() {
-        "download".to_owned()
-    } else {
-        kept.to_owned()
-    }
-}
-
 fn route_list() -> Vec<AxumRouteListing> {
     static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
-}
-
-#[cfg(test)]
-mod download_tests {
-    use super::file_name;
-
-    #[test]
-    fn a_download_is_named_plainly() {
-        assert_eq!(file_name("events.csv"), "events.csv");
-        assert_eq!(
-            file_name("incident-3.report.html"),
-            "incident-3.report.html"
-        );
-        assert_eq!(
-            file_name("a\"; filename=evil.exe\r\nX: y"),
-            "a___filename_evil.exe__X__y"
-        );
-        assert_eq!(file_name("../../etc/passwd"), "_.._etc_passwd");
-        assert_eq!(file_name(""), "download");
-    }
 }

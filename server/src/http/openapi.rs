@@ -1,9 +1,7 @@
 //! The API's OpenAPI 3.1 document, generated from the handlers' `#[utoipa::path]`
 //! annotations and the model types, and served at `GET /api/openapi.json`.
 //!
-//! The types here describe bodies the server does not build as Rust values of its
-//! own (the bundle file, the stored verification transcript): they exist only for
-//! the document.
+//! The types that exist only for the document are in `schema.rs`.
 
 use std::sync::LazyLock;
 
@@ -11,10 +9,11 @@ use axum::response::Json;
 use axum::routing::get;
 use axum::Router;
 use utoipa::openapi::OpenApi as Document;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::OpenApi;
 
 use super::auth::{self, Documented};
-use super::{bundles, exports, health, incidents, review_log, trust_roots, AppState};
+use super::state::AppState;
+use super::{bundles, exports, health, incidents, review_log, trust_roots};
 
 /// The document's description of the API as a whole.
 const DESCRIPTION: &str = "\
@@ -141,29 +140,4 @@ pub(super) fn router() -> Router<AppState> {
 )]
 async fn openapi_json() -> Json<&'static Document> {
     Json(&DOCUMENT)
-}
-
-/// A bundle file's bytes, exactly as on disk (a Custody bundle is a JSON document).
-#[derive(Debug, ToSchema)]
-#[schema(value_type = String, format = Binary)]
-pub struct BundleFile(pub Vec<u8>);
-
-/// A bundle's verification transcript, format `custody.verification.v1`: what
-/// `custody verify --json` prints, stored with the bundle when it was verified.
-#[derive(Debug, ToSchema)]
-#[schema(rename_all = "camelCase")]
-pub struct VerificationReport {
-    /// The transcript's format: `custody.verification.v1`.
-    #[schema(example = "custody.verification.v1")]
-    pub format: String,
-    /// The bundle's status (the stored verdict).
-    pub status: app::model::BundleStatus,
-    /// The bundle ID its signed manifest names, when the manifest was readable.
-    pub bundle_id: Option<String>,
-    /// The reason codes behind the status.
-    pub reasons: Vec<String>,
-    /// How many events the bundle carries.
-    pub event_count: u64,
-    /// One verdict per event, in bundle order.
-    pub events: Vec<app::model::EventResult>,
 }

@@ -7,8 +7,10 @@ use axum::routing::get;
 use axum::Router;
 
 use super::auth::{perm, Can};
+use super::download::download;
 use super::error::{ErrorBody, HttpError};
-use super::{download, AppState};
+use super::schema::BundleFile;
+use super::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -26,7 +28,7 @@ pub(super) fn router() -> Router<AppState> {
     operation_id = "export_review_log",
     tag = "review",
     responses(
-        (status = 200, description = "The review log as a bundle.", body = super::openapi::BundleFile,
+        (status = 200, description = "The review log as a bundle.", body = BundleFile,
             content_type = "application/json"),
         (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "The reviewer's role cannot export.", body = ErrorBody),

@@ -8,8 +8,9 @@ use axum::routing::get;
 use axum::Router;
 
 use super::auth::{perm, Can};
+use super::download::download;
 use super::error::{ErrorBody, HttpError};
-use super::{download, AppState};
+use super::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/api/trust-roots/{public_key}/key", get(key))
