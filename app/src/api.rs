@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::error::ApiError;
-use crate::model::{IncidentList, IncidentOverview, IncidentQuery, ServerInfo};
+use model::{IncidentList, IncidentOverview, IncidentQuery, ServerInfo};
 
 mod admin;
 mod events;
@@ -20,16 +20,16 @@ pub use review::*;
 pub use work::*;
 
 #[cfg(feature = "ssr")]
-fn db() -> Result<crate::store::Db, ApiError> {
-    use_context::<crate::store::Db>().ok_or_else(|| {
+fn db() -> Result<store::Db, ApiError> {
+    use_context::<store::Db>().ok_or_else(|| {
         tracing::error!("no database in the server function's context");
         ApiError::Internal
     })
 }
 
 #[cfg(feature = "ssr")]
-fn server_key() -> Result<crate::store::review_log::ServerKey, ApiError> {
-    use_context::<crate::store::review_log::ServerKey>().ok_or_else(|| {
+fn server_key() -> Result<store::review_log::ServerKey, ApiError> {
+    use_context::<store::review_log::ServerKey>().ok_or_else(|| {
         tracing::error!("no server key in the server function's context");
         ApiError::Internal
     })
@@ -46,13 +46,9 @@ fn set_status(status: http::StatusCode) {
 /// The signed-in reviewer, from the request's session (the server's guard put it
 /// there), when their role allows `what`; otherwise the answer is 401 or 403.
 #[cfg(feature = "ssr")]
-fn require(what: crate::model::Permission) -> Result<crate::model::Reviewer, ApiError> {
-    let session = use_context::<http::request::Parts>().and_then(|parts| {
-        parts
-            .extensions
-            .get::<crate::store::sessions::Session>()
-            .cloned()
-    });
+fn require(what: model::Permission) -> Result<model::Reviewer, ApiError> {
+    let session = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<store::sessions::Session>().cloned());
     match session {
         None => {
             set_status(http::StatusCode::UNAUTHORIZED);
@@ -101,8 +97,8 @@ fn invalid(why: String) -> ApiError {
 pub async fn list_incidents(
     #[server(flatten)] query: IncidentQuery,
 ) -> Result<IncidentList, ApiError> {
-    require(crate::model::Permission::Read)?;
-    Ok(crate::store::incidents::list(&db()?, &query).await?)
+    require(model::Permission::Read)?;
+    Ok(store::incidents::list(&db()?, &query).await?)
 }
 
 /// What the Settings page shows about this server.
@@ -120,8 +116,8 @@ pub async fn list_incidents(
 ))]
 #[server(endpoint = "server/info")]
 pub async fn fetch_server_info() -> Result<ServerInfo, ApiError> {
-    require(crate::model::Permission::Read)?;
-    Ok(crate::store::server_info(&db()?).await?)
+    require(model::Permission::Read)?;
+    Ok(store::server_info(&db()?).await?)
 }
 
 /// The form a server function taking an incident's number is called with.
@@ -152,12 +148,12 @@ struct IncidentNumber {
 ))]
 #[server(endpoint = "incidents/overview")]
 pub async fn fetch_incident(id: i64) -> Result<Option<IncidentOverview>, ApiError> {
-    require(crate::model::Permission::Read)?;
+    require(model::Permission::Read)?;
     let db = db()?;
-    let Some(detail) = crate::store::incidents::get(&db, id).await? else {
+    let Some(detail) = store::incidents::get(&db, id).await? else {
         return Ok(None);
     };
-    let facts = crate::store::incidents::facts(&db, id).await?;
+    let facts = store::incidents::facts(&db, id).await?;
     Ok(Some(IncidentOverview { detail, facts }))
 }
 
@@ -181,15 +177,15 @@ struct BundleDigest {
     tag = "ui",
     request_body(content = inline(BundleDigest), content_type = "application/x-www-form-urlencoded"),
     responses(
-        (status = 200, description = "The bundle, or null.", body = Option<crate::model::BundleSummary>),
+        (status = 200, description = "The bundle, or null.", body = Option<model::BundleSummary>),
         (status = 500, description = "The store failed; the details are in the server's log.",
             body = ApiError),
     )
 ))]
 #[server(endpoint = "bundles/summary")]
-pub async fn fetch_bundle(sha256: String) -> Result<Option<crate::model::BundleSummary>, ApiError> {
-    require(crate::model::Permission::Read)?;
-    Ok(crate::store::bundles::get(&db()?, &sha256).await?)
+pub async fn fetch_bundle(sha256: String) -> Result<Option<model::BundleSummary>, ApiError> {
+    require(model::Permission::Read)?;
+    Ok(store::bundles::get(&db()?, &sha256).await?)
 }
 
 /// The trust roots this server verifies bundles against.
@@ -199,13 +195,13 @@ pub async fn fetch_bundle(sha256: String) -> Result<Option<crate::model::BundleS
     operation_id = "ui_trust_roots",
     tag = "ui",
     responses(
-        (status = 200, description = "The server's trust roots, oldest first.", body = Vec<crate::model::TrustRoot>),
+        (status = 200, description = "The server's trust roots, oldest first.", body = Vec<model::TrustRoot>),
         (status = 500, description = "The store failed; the details are in the server's log.",
             body = ApiError),
     )
 ))]
 #[server(endpoint = "trust-roots/list")]
-pub async fn fetch_trust_roots() -> Result<Vec<crate::model::TrustRoot>, ApiError> {
-    require(crate::model::Permission::Read)?;
-    Ok(crate::store::trust_roots::list(&db()?).await?)
+pub async fn fetch_trust_roots() -> Result<Vec<model::TrustRoot>, ApiError> {
+    require(model::Permission::Read)?;
+    Ok(store::trust_roots::list(&db()?).await?)
 }

@@ -50,19 +50,19 @@ impl FromServerFnError for ApiError {
 }
 
 #[cfg(feature = "ssr")]
-impl From<crate::store::StoreError> for ApiError {
-    fn from(err: crate::store::StoreError) -> Self {
+impl From<store::StoreError> for ApiError {
+    fn from(err: store::StoreError) -> Self {
         tracing::error!(error = %err, "store error in a server function");
         ApiError::Internal
     }
 }
 
 #[cfg(feature = "ssr")]
-impl From<crate::store::events::QueryError> for ApiError {
-    fn from(err: crate::store::events::QueryError) -> Self {
+impl From<store::events::QueryError> for ApiError {
+    fn from(err: store::events::QueryError) -> Self {
         match err {
-            crate::store::events::QueryError::Invalid(message) => ApiError::Invalid(message),
-            crate::store::events::QueryError::Store(err) => err.into(),
+            store::events::QueryError::Invalid(message) => ApiError::Invalid(message),
+            store::events::QueryError::Store(err) => err.into(),
         }
     }
 }

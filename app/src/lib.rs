@@ -1,12 +1,12 @@
 //! Custody's user interface, written once for both sides of the wire.
 //!
 //! With the `ssr` feature it renders pages on the server and holds the server side
-//! of every server function ([`api`]) and the data-access layer ([`store`]); with
-//! `hydrate` it compiles to wasm and takes over the server-rendered page in the
-//! browser. The types the two sides exchange ([`model`]) are defined once, here.
+//! of every server function ([`api`]), which calls the `store` crate; with `hydrate`
+//! it compiles to wasm and takes over the server-rendered page in the browser,
+//! depending on `model` (the types both sides exchange) and `evidence` (the browser
+//! verifies with the same code as the server), never on `store`.
 //!
-//! It may depend on `evidence` (the browser verifies with the same code as the
-//! server) but never on the `server` crate: the server depends on it.
+//! It never depends on the `server` crate: the server depends on it.
 #![forbid(unsafe_code)]
 #![recursion_limit = "256"]
 
@@ -15,13 +15,8 @@ pub mod browser_verify;
 pub mod components;
 pub mod downloads;
 pub mod error;
-pub mod model;
 pub mod pages;
 pub mod shell;
-#[cfg(feature = "ssr")]
-pub mod store;
-pub mod text;
-pub mod timeline;
 
 pub use shell::{shell, App};
 

@@ -7,11 +7,11 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::account::{AccountMenu, IfCan, Me};
 use crate::components::theme::ThemeToggle;
-use crate::model::Permission;
 use crate::pages::{
     BundlePage, EventsPage, HelpPage, IncidentPage, IncidentsPage, LoginPage, NotFound,
     PasswordPage, ReviewLogPage, SettingsPage, UsersPage, VerifyPage, WorkCount, WorkPage,
 };
+use model::Permission;
 
 /// Applies the remembered (or the system's) theme before the first paint, so a dark
 /// page never flashes white.

@@ -9,8 +9,8 @@ mod common;
 
 use std::time::Instant;
 
-use app::store::review_log::{Actor, ServerKey};
-use app::store::{exports, trust_roots, Db};
+use store::review_log::{Actor, ServerKey};
+use store::{exports, trust_roots, Db};
 
 async fn bench(events: usize) {
     let dir = tempfile::tempdir().expect("a temporary directory");

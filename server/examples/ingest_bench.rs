@@ -9,7 +9,7 @@ mod common;
 use std::process::Command;
 use std::time::Instant;
 
-use app::store::{trust_roots, Db};
+use store::{trust_roots, Db};
 
 fn peak_rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -28,16 +28,10 @@ async fn one(file: &str, root: &str, url: &str) {
     let root = evidence::keys::PublicKey::from_text(root).expect("a root key");
     let size = bytes.len();
     let db = Db::open(url).await.expect("database");
-    let key = app::store::review_log::ServerKey::from_seed([3; 32]);
-    trust_roots::add(
-        &db,
-        &key,
-        app::store::review_log::Actor::Cli,
-        &root,
-        "bench",
-    )
-    .await
-    .expect("root");
+    let key = store::review_log::ServerKey::from_seed([3; 32]);
+    trust_roots::add(&db, &key, store::review_log::Actor::Cli, &root, "bench")
+        .await
+        .expect("root");
     let before = peak_rss_bytes();
     let start = Instant::now();
     let stored = common::store_in_new_incident(&db, bytes).await;

@@ -126,8 +126,8 @@ impl Default for LimitsConfig {
 
 impl LimitsConfig {
     /// How uploads are verified under these limits, on every core.
-    pub fn ingest_options(&self) -> app::store::IngestOptions {
-        app::store::IngestOptions {
+    pub fn ingest_options(&self) -> store::IngestOptions {
+        store::IngestOptions {
             limits: evidence::bundle::Limits {
                 max_bundle_bytes: self.max_bundle_bytes,
                 max_events: self.max_events,
@@ -168,7 +168,7 @@ impl ServeConfig {
     pub fn database_url(&self) -> String {
         self.database_url
             .clone()
-            .unwrap_or_else(|| app::store::Db::sqlite_url(&self.data_dir))
+            .unwrap_or_else(|| store::Db::sqlite_url(&self.data_dir))
     }
 
     /// The signing key file in force.
@@ -190,7 +190,7 @@ impl ServeConfig {
     /// How sessions and cookies are set up.
     pub fn auth(&self) -> crate::http::auth::AuthConfig {
         crate::http::auth::AuthConfig {
-            timeouts: app::store::sessions::Timeouts {
+            timeouts: store::sessions::Timeouts {
                 idle: chrono::Duration::minutes(i64::from(self.session_idle_minutes.max(1))),
                 absolute: chrono::Duration::hours(i64::from(self.session_max_hours.max(1))),
             },

@@ -11,7 +11,7 @@ use std::path::Path;
 use anyhow::Context as _;
 
 /// The server's signing key from `path`, made there (mode 0600) when there is none.
-pub fn server_key(path: &Path) -> anyhow::Result<app::store::review_log::ServerKey> {
+pub fn server_key(path: &Path) -> anyhow::Result<store::review_log::ServerKey> {
     if !path.exists() {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed)
@@ -22,7 +22,7 @@ pub fn server_key(path: &Path) -> anyhow::Result<app::store::review_log::ServerK
         write_secret(path, &format!("{}\n", hex::encode(seed)))?;
         tracing::info!(path = %path.display(), "made the server's signing key");
     }
-    read_seed(path).map(app::store::review_log::ServerKey::from_seed)
+    read_seed(path).map(store::review_log::ServerKey::from_seed)
 }
 
 /// The 32-byte seed in the secret key file at `path`.

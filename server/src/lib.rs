@@ -3,7 +3,7 @@
 //! The `custody` binary ([`cli`]) serves the review console ([`startup`]) over
 //! axum and leptos_axum, with the data layer and the UI from the `app` crate and
 //! verification from `evidence`. It wires things together; domain logic lives in
-//! `evidence` (verification) and `app::store` (storage), so handlers stay thin.
+//! `evidence` (verification) and `store` (storage), so handlers stay thin.
 #![forbid(unsafe_code)]
 
 pub mod cli;

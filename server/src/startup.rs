@@ -3,8 +3,8 @@
 use std::net::SocketAddr;
 
 use anyhow::Context as _;
-use app::store::Db;
 use leptos::config::LeptosOptions;
+use store::Db;
 use tokio::net::TcpListener;
 
 use crate::config::ServeConfig;
@@ -53,7 +53,7 @@ impl Application {
                 println!("  {:<20} {name:<12} password: {password}", role.label());
             }
         }
-        if app::store::users::count(&db).await.unwrap_or(0) == 0 {
+        if store::users::count(&db).await.unwrap_or(0) == 0 {
             tracing::warn!(
                 "no reviewer accounts yet: make the first admin with \
                  `custody user add NAME --role admin`"
@@ -99,7 +99,7 @@ impl Application {
     }
 
     /// The server's signing key, for tests that record review actions.
-    pub fn key(&self) -> app::store::review_log::ServerKey {
+    pub fn key(&self) -> store::review_log::ServerKey {
         self.state.key.clone()
     }
 

@@ -7,12 +7,12 @@ use super::review::ui_function;
 use super::{db, invalid, require, server_key};
 use crate::error::ApiError;
 #[cfg(feature = "ssr")]
-use crate::model::Permission;
-use crate::model::{Account, OneTimePassword, Reverified, ReviewSettings, Role};
+use model::Permission;
+use model::{Account, OneTimePassword, Reverified, ReviewSettings, Role};
 
 #[cfg(feature = "ssr")]
-fn account_error(e: crate::store::users::AccountError) -> ApiError {
-    use crate::store::users::AccountError;
+fn account_error(e: store::users::AccountError) -> ApiError {
+    use store::users::AccountError;
     match e {
         AccountError::Store(e) => e.into(),
         AccountError::Hash(_) => ApiError::Internal,
@@ -25,7 +25,7 @@ ui_function! { "/api/users/list", "ui_list_accounts", Vec<Account>,
 #[server(endpoint = "users/list")]
 pub async fn list_accounts() -> Result<Vec<Account>, ApiError> {
     require(Permission::Administer)?;
-    Ok(crate::store::users::list(&db()?).await?)
+    Ok(store::users::list(&db()?).await?)
 }
 }
 
@@ -38,9 +38,9 @@ pub async fn add_account(
     role: Role,
     password: String,
 ) -> Result<Account, ApiError> {
-    use crate::store::review_log::Actor;
+    use store::review_log::Actor;
     let admin = require(Permission::Administer)?;
-    crate::store::users::add(
+    store::users::add(
         &db()?,
         &server_key()?,
         Actor::Reviewer(&admin),
@@ -62,19 +62,19 @@ pub async fn change_account(
     #[server(default)] role: Option<Role>,
     #[server(default)] disabled: Option<bool>,
 ) -> Result<(), ApiError> {
-    use crate::store::review_log::Actor;
+    use store::review_log::Actor;
     let admin = require(Permission::Administer)?;
     if username == admin.username {
         return Err(invalid("an admin cannot change their own role or disable themselves".into()));
     }
     let (db, key) = (db()?, server_key()?);
     if let Some(role) = role {
-        crate::store::users::set_role(&db, &key, Actor::Reviewer(&admin), &username, role)
+        store::users::set_role(&db, &key, Actor::Reviewer(&admin), &username, role)
             .await
             .map_err(account_error)?;
     }
     if let Some(disabled) = disabled {
-        crate::store::users::set_disabled(&db, &key, Actor::Reviewer(&admin), &username, disabled)
+        store::users::set_disabled(&db, &key, Actor::Reviewer(&admin), &username, disabled)
             .await
             .map_err(account_error)?;
     }
@@ -86,12 +86,12 @@ ui_function! { "/api/users/reset-password", "ui_reset_password", OneTimePassword
 /// Replaces an account's password with a one-time password, answered once and never stored in clear; the account must replace it at its next sign-in, and its sessions end.
 #[server(endpoint = "users/reset-password")]
 pub async fn reset_password(username: String) -> Result<OneTimePassword, ApiError> {
-    use crate::store::review_log::Actor;
+    use store::review_log::Actor;
     let admin = require(Permission::Administer)?;
     if username == admin.username {
         return Err(invalid("change your own password on the Password page".into()));
     }
-    let password = crate::store::users::reset_password(&db()?, &server_key()?, Actor::Reviewer(&admin), &username)
+    let password = store::users::reset_password(&db()?, &server_key()?, Actor::Reviewer(&admin), &username)
         .await
         .map_err(account_error)?;
     Ok(OneTimePassword { username, password })
@@ -106,7 +106,7 @@ pub async fn change_password(current: String, new: String, repeat: String) -> Re
     if new != repeat {
         return Err(invalid("the two new passwords differ".into()));
     }
-    crate::store::users::change_own_password(&db()?, &server_key()?, &who, &current, &new)
+    store::users::change_own_password(&db()?, &server_key()?, &who, &current, &new)
         .await
         .map_err(account_error)
 }
@@ -116,12 +116,12 @@ ui_function! { "/api/trust-roots/add", "ui_add_trust_root", bool,
 /// Trusts a root public key (hex, base64 or PEM); true when it was new.
 #[server(endpoint = "trust-roots/add")]
 pub async fn add_trust_root(key: String, label: String) -> Result<bool, ApiError> {
-    use crate::store::review_log::Actor;
+    use store::review_log::Actor;
     let admin = require(Permission::Administer)?;
     let public = evidence::keys::PublicKey::from_text(key.trim())
         .map_err(|e| invalid(format!("not an ed25519 public key: {e}")))?;
-    let label = crate::store::trust_roots::clean_label(&label).map_err(invalid)?;
-    Ok(crate::store::trust_roots::add(
+    let label = store::trust_roots::clean_label(&label).map_err(invalid)?;
+    Ok(store::trust_roots::add(
         &db()?,
         &server_key()?,
         Actor::Reviewer(&admin),
@@ -136,9 +136,9 @@ ui_function! { "/api/trust-roots/remove", "ui_remove_trust_root", bool,
 /// Stops trusting a root (by hex key or keyid); true when one was removed.
 #[server(endpoint = "trust-roots/remove")]
 pub async fn remove_trust_root(key: String) -> Result<bool, ApiError> {
-    use crate::store::review_log::Actor;
+    use store::review_log::Actor;
     let admin = require(Permission::Administer)?;
-    Ok(crate::store::trust_roots::remove(&db()?, &server_key()?, Actor::Reviewer(&admin), key.trim()).await?)
+    Ok(store::trust_roots::remove(&db()?, &server_key()?, Actor::Reviewer(&admin), key.trim()).await?)
 }
 }
 
@@ -148,7 +148,7 @@ ui_function! { "/api/settings/review", "ui_review_settings", ReviewSettings,
 pub async fn fetch_review_settings() -> Result<ReviewSettings, ApiError> {
     require(Permission::Read)?;
     Ok(ReviewSettings {
-        signoff_steps: crate::store::signoffs::steps(&db()?).await?,
+        signoff_steps: store::signoffs::steps(&db()?).await?,
     })
 }
 }
@@ -157,9 +157,9 @@ ui_function! { "/api/settings/signoff-steps", "ui_set_signoff_steps", (),
 /// Sets how many approving sign-off steps each approval chain needs.
 #[server(endpoint = "settings/signoff-steps")]
 pub async fn set_signoff_steps(steps: u32) -> Result<(), ApiError> {
-    use crate::store::signoffs::SignoffError;
+    use store::signoffs::SignoffError;
     let admin = require(Permission::Administer)?;
-    crate::store::signoffs::set_steps(&db()?, &server_key()?, &admin, steps)
+    store::signoffs::set_steps(&db()?, &server_key()?, &admin, steps)
         .await
         .map_err(|e| match e {
             SignoffError::Store(e) => e.into(),
@@ -172,12 +172,12 @@ ui_function! { "/api/bundles/reverify", "ui_reverify_bundles", Vec<Reverified>,
 /// Re-reads every stored bundle against what the review log says of its upload: its address, its verdict with the roots it was verified with, its transcript and every row read from it.
 #[server(endpoint = "bundles/reverify")]
 pub async fn reverify_bundles() -> Result<Vec<Reverified>, ApiError> {
-    use crate::store::review_log::{record, Actor, Entry};
+    use store::review_log::{record, Actor, Entry};
     let admin = require(Permission::Administer)?;
     let db = db()?;
-    let options = use_context::<crate::store::IngestOptions>().unwrap_or_default();
+    let options = use_context::<store::IngestOptions>().unwrap_or_default();
     let key = server_key()?;
-    let results = crate::store::reverify::reverify(&db, &key, options).await?;
+    let results = store::reverify::reverify(&db, &key, options).await?;
     let mismatched = results.iter().filter(|r| !r.ok).count();
     record(
         &db,

@@ -7,17 +7,17 @@ use super::review::ui_function;
 use super::{db, invalid, require};
 use crate::error::ApiError;
 #[cfg(feature = "ssr")]
-use crate::model::EventQuery;
+use model::EventQuery;
 #[cfg(feature = "ssr")]
-use crate::model::Permission;
-use crate::model::{EventRow, Page, SavedView};
+use model::Permission;
+use model::{EventRow, Page, SavedView};
 
 ui_function! { "/api/events/search", "ui_search_events", Page<EventRow>,
 /// One page of the events of every stored bundle that `query` selects: a query string with the parameters of `GET /api/events`, which gives the same answer.
 #[server(endpoint = "events/search")]
 pub async fn search_events(query: String) -> Result<Page<EventRow>, ApiError> {
     require(Permission::Read)?;
-    crate::store::events::query(&db()?, &EventQuery::parse(&query)).await.map_err(|e| match ApiError::from(e) {
+    store::events::query(&db()?, &EventQuery::parse(&query)).await.map_err(|e| match ApiError::from(e) {
         ApiError::Invalid(why) => invalid(why),
         other => other,
     })
@@ -29,7 +29,7 @@ ui_function! { "/api/views/list", "ui_saved_views", Vec<SavedView>,
 #[server(endpoint = "views/list")]
 pub async fn saved_views() -> Result<Vec<SavedView>, ApiError> {
     let me = require(Permission::Read)?;
-    Ok(crate::store::views::list(&db()?, &me.username).await?)
+    Ok(store::views::list(&db()?, &me.username).await?)
 }
 }
 
@@ -37,9 +37,9 @@ ui_function! { "/api/views/save", "ui_save_view", SavedView,
 /// Saves the event search `query` (a query string of `/events`) as the reviewer's view `name`, replacing the search of a view of that name.
 #[server(endpoint = "views/save")]
 pub async fn save_view(name: String, query: String) -> Result<SavedView, ApiError> {
-    use crate::store::views::ViewError;
+    use store::views::ViewError;
     let me = require(Permission::Read)?;
-    crate::store::views::save(&db()?, &me.username, &name, &EventQuery::parse(&query))
+    store::views::save(&db()?, &me.username, &name, &EventQuery::parse(&query))
         .await
         .map_err(|e| match e {
             ViewError::Invalid(why) => invalid(why),
@@ -53,6 +53,6 @@ ui_function! { "/api/views/delete", "ui_delete_view", bool,
 #[server(endpoint = "views/delete")]
 pub async fn delete_view(id: i64) -> Result<bool, ApiError> {
     let me = require(Permission::Read)?;
-    Ok(crate::store::views::delete(&db()?, &me.username, id).await?)
+    Ok(store::views::delete(&db()?, &me.username, id).await?)
 }
 }

@@ -8,19 +8,19 @@ use super::review::ui_function;
 use super::{db, invalid, require, server_key};
 use crate::error::ApiError;
 #[cfg(feature = "ssr")]
-use crate::model::Permission;
+use model::Permission;
 #[cfg(feature = "ssr")]
-use crate::model::Responsibility;
-use crate::model::{DispositionDecision, FindingPolicy, FindingView, Findings};
+use model::Responsibility;
+use model::{DispositionDecision, FindingPolicy, FindingView, Findings};
 
 #[cfg(feature = "ssr")]
-fn options() -> crate::store::IngestOptions {
-    use_context::<crate::store::IngestOptions>().unwrap_or_default()
+fn options() -> store::IngestOptions {
+    use_context::<store::IngestOptions>().unwrap_or_default()
 }
 
 #[cfg(feature = "ssr")]
-fn finding_error(e: crate::store::findings::FindingError) -> ApiError {
-    use crate::store::findings::FindingError;
+fn finding_error(e: store::findings::FindingError) -> ApiError {
+    use store::findings::FindingError;
     match e {
         FindingError::NotFound(why) | FindingError::Invalid(why) => invalid(why),
         FindingError::Store(e) => e.into(),
@@ -35,7 +35,7 @@ ui_function! { "/api/bundles/findings", "ui_bundle_findings", Option<Findings>,
 #[server(endpoint = "bundles/findings")]
 pub async fn fetch_bundle_findings(sha256: String) -> Result<Option<Findings>, ApiError> {
     require(Permission::Read)?;
-    Ok(crate::store::findings::of_bundle(&db()?, &sha256, options()).await?)
+    Ok(store::findings::of_bundle(&db()?, &sha256, options()).await?)
 }
 }
 
@@ -44,7 +44,7 @@ ui_function! { "/api/incidents/findings", "ui_incident_findings", Findings,
 #[server(endpoint = "incidents/findings")]
 pub async fn fetch_incident_findings(incident: i64) -> Result<Findings, ApiError> {
     require(Permission::Read)?;
-    Ok(crate::store::findings::of_incident(&db()?, incident, options()).await?)
+    Ok(store::findings::of_incident(&db()?, incident, options()).await?)
 }
 }
 
@@ -69,13 +69,13 @@ pub async fn dispose_finding(
             invalid(format!("responsibility: no such value {name:?}"))
         })?),
     };
-    let new = crate::store::findings::NewDisposition {
+    let new = store::findings::NewDisposition {
         finding,
         decision,
         reason,
         responsibility,
     };
-    crate::store::findings::dispose(&db()?, &server_key()?, &reviewer, &sha256, new, options())
+    store::findings::dispose(&db()?, &server_key()?, &reviewer, &sha256, new, options())
         .await
         .map_err(finding_error)
 }
@@ -86,7 +86,7 @@ ui_function! { "/api/settings/findings", "ui_finding_policy", FindingPolicy,
 #[server(endpoint = "settings/findings")]
 pub async fn fetch_finding_policy() -> Result<FindingPolicy, ApiError> {
     require(Permission::Read)?;
-    Ok(crate::store::findings::policy(&db()?).await?.into())
+    Ok(store::findings::policy(&db()?).await?.into())
 }
 }
 
@@ -108,7 +108,7 @@ pub async fn set_finding_policy(
         approval_required: lines(&approval_required),
         clock_skew_seconds,
     };
-    crate::store::findings::set_policy(&db()?, &server_key()?, &admin, policy)
+    store::findings::set_policy(&db()?, &server_key()?, &admin, policy)
         .await
         .map_err(finding_error)
 }

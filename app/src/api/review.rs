@@ -7,8 +7,8 @@ use leptos::prelude::*;
 use super::{db, invalid, refused, require, server_key};
 use crate::error::ApiError;
 #[cfg(feature = "ssr")]
-use crate::model::Permission;
-use crate::model::{
+use model::Permission;
+use model::{
     Annotation, BundleChains, Comment, EventReview, IncidentStatus, LogIntegrity, LogPage,
     LogQuery, Responsibility, Reviewer, SideEffectResponsibility, Signoff, SignoffDecision,
 };
@@ -41,7 +41,7 @@ ui_function! { "/api/session/me", "ui_current_reviewer", Option<Reviewer>,
 #[server(endpoint = "session/me")]
 pub async fn current_reviewer() -> Result<Option<Reviewer>, ApiError> {
     Ok(use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<crate::store::sessions::Session>().cloned())
+        .and_then(|parts| parts.extensions.get::<store::sessions::Session>().cloned())
         .map(|s| s.reviewer))
 }
 }
@@ -51,13 +51,13 @@ ui_function! { "/api/events/review", "ui_event_review", EventReview,
 #[server(endpoint = "events/review")]
 pub async fn fetch_event_review(sha256: String, index: u64) -> Result<EventReview, ApiError> {
     require(Permission::Read)?;
-    Ok(crate::store::annotations::of_event(&db()?, &sha256, index).await?)
+    Ok(store::annotations::of_event(&db()?, &sha256, index).await?)
 }
 }
 
 #[cfg(feature = "ssr")]
-fn note_error(e: crate::store::annotations::NoteError) -> ApiError {
-    use crate::store::annotations::NoteError;
+fn note_error(e: store::annotations::NoteError) -> ApiError {
+    use store::annotations::NoteError;
     match e {
         NoteError::NoEvent(..) | NoteError::Invalid(_) => invalid(e.to_string()),
         NoteError::Store(e) => e.into(),
@@ -75,12 +75,12 @@ pub async fn annotate_event(
     tags: String,
 ) -> Result<Annotation, ApiError> {
     let reviewer = require(Permission::Annotate)?;
-    let note = crate::store::annotations::NewAnnotation {
+    let note = store::annotations::NewAnnotation {
         responsibility,
         rationale,
         tags: tags.split(',').map(str::to_owned).collect(),
     };
-    crate::store::annotations::annotate(&db()?, &server_key()?, &reviewer, &sha256, index, note)
+    store::annotations::annotate(&db()?, &server_key()?, &reviewer, &sha256, index, note)
         .await
         .map_err(note_error)
 }
@@ -91,7 +91,7 @@ ui_function! { "/api/events/comment", "ui_comment_event", Comment,
 #[server(endpoint = "events/comment")]
 pub async fn comment_event(sha256: String, index: u64, body: String) -> Result<Comment, ApiError> {
     let reviewer = require(Permission::Annotate)?;
-    crate::store::annotations::comment(&db()?, &server_key()?, &reviewer, &sha256, index, &body)
+    store::annotations::comment(&db()?, &server_key()?, &reviewer, &sha256, index, &body)
         .await
         .map_err(note_error)
 }
@@ -102,7 +102,7 @@ ui_function! { "/api/incidents/side-effects", "ui_incident_side_effects", Vec<Si
 #[server(endpoint = "incidents/side-effects")]
 pub async fn incident_side_effects(id: i64) -> Result<Vec<SideEffectResponsibility>, ApiError> {
     require(Permission::Read)?;
-    Ok(crate::store::findings::side_effects_of_incident(&db()?, id).await?)
+    Ok(store::findings::side_effects_of_incident(&db()?, id).await?)
 }
 }
 
@@ -111,7 +111,7 @@ ui_function! { "/api/bundles/chains", "ui_bundle_chains", Option<BundleChains>,
 #[server(endpoint = "bundles/chains")]
 pub async fn fetch_bundle_chains(sha256: String) -> Result<Option<BundleChains>, ApiError> {
     let viewer = require(Permission::Read)?;
-    let found = crate::store::signoffs::of_bundle(&db()?, &sha256).await?;
+    let found = store::signoffs::of_bundle(&db()?, &sha256).await?;
     Ok(found.map(|chains| BundleChains {
         viewer: Some(viewer),
         ..chains
@@ -130,7 +130,7 @@ pub async fn sign_off_chain(
     justification: String,
     #[server(default)] reassign_to: Option<String>,
 ) -> Result<Signoff, ApiError> {
-    use crate::store::signoffs::{sign_off, NewSignoff, SignoffError};
+    use store::signoffs::{sign_off, NewSignoff, SignoffError};
     let reviewer = require(Permission::SignOff)?;
     let new = NewSignoff {
         chain,
@@ -150,8 +150,8 @@ pub async fn sign_off_chain(
 }
 
 #[cfg(feature = "ssr")]
-fn workflow_error(e: crate::store::incidents::WorkflowError) -> ApiError {
-    use crate::store::incidents::WorkflowError;
+fn workflow_error(e: store::incidents::WorkflowError) -> ApiError {
+    use store::incidents::WorkflowError;
     match e {
         WorkflowError::NoIncident(_) | WorkflowError::NoAssignee(_) => invalid(e.to_string()),
         WorkflowError::Refused(why) => invalid(why),
@@ -164,7 +164,7 @@ ui_function! { "/api/incidents/status", "ui_set_incident_status", (),
 #[server(endpoint = "incidents/status")]
 pub async fn set_incident_status(id: i64, status: IncidentStatus) -> Result<(), ApiError> {
     let reviewer = require(Permission::Workflow)?;
-    crate::store::incidents::set_status(&db()?, &server_key()?, &reviewer, id, status)
+    store::incidents::set_status(&db()?, &server_key()?, &reviewer, id, status)
         .await
         .map_err(workflow_error)
 }
@@ -176,7 +176,7 @@ ui_function! { "/api/incidents/assign", "ui_assign_incident", (),
 pub async fn assign_incident(id: i64, assignee: String) -> Result<(), ApiError> {
     let reviewer = require(Permission::Workflow)?;
     let assignee = Some(assignee.as_str()).filter(|a| !a.trim().is_empty());
-    crate::store::incidents::assign(&db()?, &server_key()?, &reviewer, id, assignee)
+    store::incidents::assign(&db()?, &server_key()?, &reviewer, id, assignee)
         .await
         .map_err(workflow_error)
 }
@@ -187,7 +187,7 @@ ui_function! { "/api/reviewers", "ui_reviewers", Vec<Reviewer>,
 #[server(endpoint = "reviewers")]
 pub async fn reviewers() -> Result<Vec<Reviewer>, ApiError> {
     require(Permission::Read)?;
-    Ok(crate::store::users::list(&db()?)
+    Ok(store::users::list(&db()?)
         .await?
         .into_iter()
         .filter(|a| a.disabled_at.is_none())
@@ -205,7 +205,7 @@ ui_function! { "/api/review-log/list", "ui_review_log", LogPage,
 #[server(endpoint = "review-log/list")]
 pub async fn review_log(query: LogQuery) -> Result<LogPage, ApiError> {
     require(Permission::Read)?;
-    Ok(crate::store::review_log::list(&db()?, &query).await?)
+    Ok(store::review_log::list(&db()?, &query).await?)
 }
 }
 
@@ -214,6 +214,6 @@ ui_function! { "/api/review-log/integrity", "ui_review_log_integrity", LogIntegr
 #[server(endpoint = "review-log/integrity")]
 pub async fn review_log_integrity() -> Result<LogIntegrity, ApiError> {
     require(Permission::Read)?;
-    Ok(crate::store::log_check::check(&db()?, &server_key()?).await?)
+    Ok(store::log_check::check(&db()?, &server_key()?).await?)
 }
 }

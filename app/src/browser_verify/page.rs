@@ -7,8 +7,8 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::protocol::{EventDetail, Filter, Refusal, ResultsPage, WorkerRequest};
-use crate::model::TranscriptHead;
-use crate::timeline::Timeline;
+use model::timeline::Timeline;
+use model::TranscriptHead;
 
 /// What the browser found (the rest stays in the worker until asked for).
 #[derive(Debug)]

@@ -5,8 +5,8 @@ use evidence::bundle::{Check, EventReport};
 use evidence::findings::{Account, Finding};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{EventResult, TranscriptHead};
-use crate::timeline::Timeline;
+use model::timeline::Timeline;
+use model::{EventResult, TranscriptHead};
 
 /// Which events a results page shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

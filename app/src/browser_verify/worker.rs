@@ -10,8 +10,8 @@ use evidence::findings::{self, Account, Finding, Policy};
 use evidence::keys::PublicKey;
 
 use super::protocol::{EventDetail, Filter, Refusal, ResultsPage, WorkerReply, WorkerRequest};
-use crate::model::{EventResult, TranscriptHead};
-use crate::timeline::Timeline;
+use model::timeline::Timeline;
+use model::{EventResult, TranscriptHead};
 
 /// A bundle verified here: its report, its timeline and its payloads.
 pub struct Verification {
@@ -203,8 +203,8 @@ impl Checked {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::CheckOutcome;
     use evidence::bundle::Status;
+    use model::CheckOutcome;
 
     fn synthetic(n: usize) -> (String, String) {
         let (bundle, root) = evidence::producer::synthetic(n, "s");
@@ -291,7 +291,7 @@ mod tests {
             .timeline
             .marks
             .iter()
-            .all(|m| m.standing == crate::timeline::Standing::Untrusted));
+            .all(|m| m.standing == model::timeline::Standing::Untrusted));
         let refused = verify(bundle.as_bytes(), "not a key", &|_, _| {}, None)
             .err()
             .unwrap();

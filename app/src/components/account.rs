@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::api::current_reviewer;
-use crate::model::{Permission, Reviewer};
+use model::{Permission, Reviewer};
 
 /// The signed-in reviewer, loaded once per page.
 #[derive(Clone, Copy)]

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::api::{fetch_bundle_chains, reviewers, SignOffChain};
 use crate::components::forms::{failed, ActionError, INPUT};
 use crate::components::verdict::{Badge, Tone};
-use crate::model::{ApprovalChain, CannotSign, ChainStatus, Role, SignoffDecision};
+use model::{ApprovalChain, CannotSign, ChainStatus, Role, SignoffDecision};
 
 /// The approval chains of bundle `sha`.
 #[component]
@@ -68,7 +68,7 @@ fn ChainCard(
     /// The signed-in reviewer's account name.
     viewer: Option<String>,
     action: ServerAction<SignOffChain>,
-    others: Resource<Result<Vec<crate::model::Reviewer>, crate::error::ApiError>>,
+    others: Resource<Result<Vec<model::Reviewer>, crate::error::ApiError>>,
 ) -> impl IntoView {
     let (tone, label) = match chain.status {
         ChainStatus::Pending => (Tone::Warn, "awaiting sign-off"),
@@ -97,7 +97,7 @@ fn ChainCard(
                     <li>
                         <a href=format!("?event={}", l.index) class="font-mono text-xs underline">{format!("#{}", l.index)}</a>
                         <span class="ml-2 text-slate-500">{l.kind.clone()}</span>
-                        <span class="ml-2">{crate::text::visible(&l.summary)}</span>
+                        <span class="ml-2">{model::text::visible(&l.summary)}</span>
                     </li>
                 }).collect_view()}
             </ol>
@@ -135,7 +135,7 @@ pub fn SignOffForm(
     chain: ApprovalChain,
     decisions: Vec<SignoffDecision>,
     action: ServerAction<SignOffChain>,
-    others: Resource<Result<Vec<crate::model::Reviewer>, crate::error::ApiError>>,
+    others: Resource<Result<Vec<model::Reviewer>, crate::error::ApiError>>,
     me: Option<String>,
 ) -> impl IntoView {
     view! {

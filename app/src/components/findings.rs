@@ -17,12 +17,12 @@ use crate::components::exports::Download;
 use crate::components::forms::{failed, ActionError, BUTTON, INPUT};
 use crate::components::help::RuleCode;
 use crate::components::hydrated::use_hydrated;
+use crate::components::timeline::TimelineState;
 use crate::components::verdict::{Badge, Tone};
-use crate::model::{
+use model::{
     Disposition, DispositionDecision, FindingEvent, FindingView, Findings, Permission,
     Responsibility,
 };
-use crate::timeline::view::TimelineState;
 
 /// The badge tone of a finding's severity.
 pub fn severity_tone(severity: &str) -> Tone {
@@ -38,7 +38,7 @@ fn disposition_line(d: &Disposition) -> impl IntoView {
         <div class="text-sm">
             <span class="font-medium">{d.decision.label()}</span>
             <span class="text-slate-500">{format!(" by {} at {}", d.reviewer, d.created_at)}</span>
-            <p class="whitespace-pre-wrap break-words">{crate::text::visible(&d.reason)}</p>
+            <p class="whitespace-pre-wrap break-words">{model::text::visible(&d.reason)}</p>
         </div>
     }
 }
@@ -223,10 +223,10 @@ fn FindingCard(
         <article class="rounded-lg border border-slate-200 p-4 dark:border-slate-800" data-testid="finding" data-rule=f.rule.clone() data-key=f.key.clone() data-disposition=status>
             <div class="flex flex-wrap items-center gap-2">
                 <Badge tone=severity_tone(&f.severity) text=f.severity.clone()/>
-                <h3 class="font-semibold">{crate::text::visible(&f.title)}</h3>
+                <h3 class="font-semibold">{model::text::visible(&f.title)}</h3>
                 <RuleCode code=f.rule.clone()/>
             </div>
-            <p class="mt-1 whitespace-pre-wrap break-words text-sm">{crate::text::visible(&f.detail)}</p>
+            <p class="mt-1 whitespace-pre-wrap break-words text-sm">{model::text::visible(&f.detail)}</p>
             <ol class="mt-2 space-y-0.5 text-sm" aria-label="Events that prove it">
                 {f.events.iter().map(|e| {
                     let index = e.index;
@@ -236,7 +236,7 @@ fn FindingCard(
                                 on:click=move |ev| { ev.prevent_default(); jump(index); }
                                 class="font-mono text-xs underline">{format!("#{index}")}</a>
                             <span class="ml-2 text-slate-500">{e.kind.clone().unwrap_or_else(|| "unreadable".into())}</span>
-                            <span class="ml-2">{crate::text::visible(e.summary.as_deref().unwrap_or_default())}</span>
+                            <span class="ml-2">{model::text::visible(e.summary.as_deref().unwrap_or_default())}</span>
                         </li>
                     }
                 }).collect_view()}
@@ -345,14 +345,14 @@ pub fn IncidentFindings(incident: i64) -> impl IntoView {
                             <li class="rounded-lg border border-slate-200 p-3 dark:border-slate-800" data-testid="finding" data-rule=f.rule.clone() data-disposition=status>
                                 <div class="flex flex-wrap items-center gap-2">
                                     <Badge tone=severity_tone(&f.severity) text=f.severity.clone()/>
-                                    <a class="font-semibold underline" href=format!("/bundles/{}?event={first}", f.bundle) data-testid="finding-link">{crate::text::visible(&f.title)}</a>
+                                    <a class="font-semibold underline" href=format!("/bundles/{}?event={first}", f.bundle) data-testid="finding-link">{model::text::visible(&f.title)}</a>
                                     <RuleCode code=f.rule.clone()/>
                                     <span class="text-xs text-slate-500">{match &f.disposition {
                                         Some(d) => format!("{} by {}", d.decision.label(), d.reviewer),
                                         None => "no disposition yet".to_owned(),
                                     }}</span>
                                 </div>
-                                <p class="mt-1 whitespace-pre-wrap break-words text-sm">{crate::text::visible(&f.detail)}</p>
+                                <p class="mt-1 whitespace-pre-wrap break-words text-sm">{model::text::visible(&f.detail)}</p>
                                 {controls(&f)}
                             </li>
                         }
@@ -377,7 +377,7 @@ pub fn account_rows(sentences: &Sentences) -> impl IntoView {
         .fields()
         .into_iter()
         .map(|(field, text)| {
-            let text = crate::text::visible(text);
+            let text = model::text::visible(text);
             view! {
                 <dt class="text-slate-500 dark:text-slate-400">{field}</dt>
                 <dd class="min-w-0 break-words" data-account=field>{text}</dd>

@@ -6,7 +6,7 @@ use evidence::bundle::Status;
 use evidence::findings::Rule;
 use leptos::prelude::*;
 
-use crate::model::Role;
+use model::Role;
 
 /// The help page's address.
 pub const HELP: &str = "/help";

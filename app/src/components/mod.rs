@@ -14,6 +14,7 @@ pub mod page;
 pub mod roots;
 pub mod table;
 pub mod theme;
+pub mod timeline;
 pub mod upload;
 pub mod verdict;
 pub mod verified_bundle;

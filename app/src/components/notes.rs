@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::page::ErrorBox;
 use crate::api::{fetch_event_review, incident_side_effects, AnnotateEvent, CommentEvent};
 use crate::components::account::IfCan;
-use crate::model::{Annotation, Permission, Responsibility};
+use model::{Annotation, Permission, Responsibility};
 
 use crate::components::forms::{failed, ActionError, Saved, BUTTON, INPUT};
 
@@ -21,7 +21,7 @@ fn judgement(a: &Annotation) -> impl IntoView {
         <div class="text-sm">
             <span class="font-medium">{a.responsibility.label()}</span>
             <span class="text-slate-500">{format!(" — {} at {}", a.author, a.created_at)}</span>
-            <p class="whitespace-pre-wrap break-words">{crate::text::visible(&a.rationale)}</p>
+            <p class="whitespace-pre-wrap break-words">{model::text::visible(&a.rationale)}</p>
             {tags}
         </div>
     }
@@ -65,7 +65,7 @@ pub fn EventNotes(bundle: String, index: u64) -> impl IntoView {
                         {r.comments.into_iter().map(|c| view! {
                             <li class="text-sm">
                                 <span class="text-slate-500">{format!("{} at {}: ", c.author, c.created_at)}</span>
-                                <span class="whitespace-pre-wrap break-words">{crate::text::visible(&c.body)}</span>
+                                <span class="whitespace-pre-wrap break-words">{model::text::visible(&c.body)}</span>
                             </li>
                         }).collect_view()}
                     </ul>

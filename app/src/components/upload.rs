@@ -10,7 +10,7 @@ use crate::components::files::{self, DropZone};
 use crate::components::help::ReasonCodes;
 use crate::components::hydrated::use_hydrated;
 use crate::components::verdict::VerdictBadge;
-use crate::model::BundleSummary;
+use model::BundleSummary;
 
 /// What the last upload came to.
 #[derive(Clone, Debug, PartialEq)]

@@ -62,6 +62,6 @@ pub fn StatusBadge(status: Status) -> impl IntoView {
 
 /// A stored bundle verdict as a badge, linked to its meaning.
 #[component]
-pub fn VerdictBadge(verdict: crate::model::BundleStatus) -> impl IntoView {
+pub fn VerdictBadge(verdict: model::BundleStatus) -> impl IntoView {
     view! { <StatusBadge status=verdict.status()/> }
 }

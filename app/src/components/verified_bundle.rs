@@ -15,11 +15,12 @@ use crate::components::exports::Download;
 use crate::components::findings::account_rows;
 use crate::components::help::{ReasonCode, ReasonCodes};
 use crate::components::notes::EventNotes;
+use crate::components::timeline::{TimelineChart, TimelineState};
 use crate::components::verdict::{Badge, StatusBadge, Tone};
-use crate::model::CheckOutcome;
-use crate::model::{BundleStatus, Permission};
-use crate::timeline::view::{TimelineChart, TimelineState, Viewport};
-use crate::timeline::{LaneKind, Link, Timeline};
+use model::timeline::scale::Viewport;
+use model::timeline::{LaneKind, Link, Timeline};
+use model::CheckOutcome;
+use model::{BundleStatus, Permission};
 
 /// The heading beside the badge: derived from the same status, so the two cannot
 /// contradict each other.
@@ -165,7 +166,7 @@ fn row(term: &'static str, value: Option<String>) -> Option<impl IntoView> {
     value.filter(|v| !v.is_empty()).map(|v| {
         view! {
             <dt class="text-slate-500">{term}</dt>
-            <dd class="break-all">{crate::text::visible(&v)}</dd>
+            <dd class="break-all">{model::text::visible(&v)}</dd>
         }
     })
 }
@@ -304,7 +305,7 @@ fn Inspector(
                 view! {
                     <details class="mt-3">
                         <summary class="cursor-pointer text-sm text-slate-500">"Payload as signed (shown as text)"</summary>
-                        <pre data-testid="inspector-payload" class="mt-1 max-h-80 overflow-auto whitespace-pre-wrap break-all rounded-md bg-slate-50 p-3 font-mono text-xs dark:bg-slate-900">{crate::text::visible(&pretty)}</pre>
+                        <pre data-testid="inspector-payload" class="mt-1 max-h-80 overflow-auto whitespace-pre-wrap break-all rounded-md bg-slate-50 p-3 font-mono text-xs dark:bg-slate-900">{model::text::visible(&pretty)}</pre>
                     </details>
                 }.into_any()
             }

@@ -12,9 +12,9 @@ use crate::components::notes::ResponsibilitySplit;
 use crate::components::roots::RootsInput;
 use crate::components::verdict::VerdictBadge;
 use crate::components::verified_bundle::{fit_once, timeline_state, Progress, VerifiedBundle};
-use crate::model::BundleSummary;
-use crate::model::Permission;
-use crate::timeline::view::Viewport;
+use model::timeline::scale::Viewport;
+use model::BundleSummary;
+use model::Permission;
 
 use crate::components::page::ErrorBox;
 
@@ -156,13 +156,13 @@ fn Bundle(bundle: BundleSummary) -> impl IntoView {
     };
     let file_stem = name.clone();
     view! {
-        <Title text=crate::text::page_title(&format!("Bundle {name}"))/>
+        <Title text=crate::components::page::page_title(&format!("Bundle {name}"))/>
         <nav class="mb-2 text-sm">
             <a href="/" class="text-slate-500 underline">"Incidents"</a>
             " / "
             <a href=format!("/incidents/{}", bundle.incident_id) class="text-slate-500 underline">{format!("Incident #{}", bundle.incident_id)}</a>
         </nav>
-        <h1 class="text-2xl font-semibold tracking-tight" data-testid="bundle-title">{crate::text::visible(&name)}</h1>
+        <h1 class="text-2xl font-semibold tracking-tight" data-testid="bundle-title">{model::text::visible(&name)}</h1>
         <p class="mt-2 flex flex-wrap items-center gap-2 text-sm text-slate-600 dark:text-slate-400">
             "The server stored: " <VerdictBadge verdict=bundle.verdict/>
             <span class="font-mono text-xs break-all">{format!("sha256 {}", bundle.sha256)}</span>

@@ -11,8 +11,8 @@ use crate::components::forms::{failed, ActionError, FILTER_INPUT, FILTER_LABEL};
 use crate::components::table::DataTable;
 use crate::components::verdict::{Badge, Tone};
 use crate::error::ApiError;
-use crate::model::{EventQuery, EventRow, Page, SavedView};
-use crate::text::visible;
+use model::text::visible;
+use model::{EventQuery, EventRow, Page, SavedView};
 
 use crate::components::page::{ErrorBox, PageHeader};
 

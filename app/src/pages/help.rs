@@ -13,7 +13,7 @@ use leptos_meta::Title;
 
 use crate::components::help::{finding_id, href, reason_id, role_id, verdict_id};
 use crate::components::verdict::{tone_of, Badge, Tone};
-use crate::model::{BundleStatus, Permission, Role};
+use model::{BundleStatus, Permission, Role};
 
 use crate::components::page::PageHeader;
 

@@ -11,7 +11,7 @@ use crate::components::help::ReasonCodes;
 use crate::components::notes::ResponsibilitySplit;
 use crate::components::table::DataTable;
 use crate::components::verdict::{Badge, Tone, VerdictBadge};
-use crate::model::{
+use model::{
     ActorFact, BundleSummary, IncidentFacts, IncidentOverview, IncidentStatus, LogQuery, Permission,
 };
 
@@ -65,12 +65,12 @@ fn Overview(overview: IncidentOverview, changed: RwSignal<u32>) -> impl IntoView
     let IncidentOverview { detail, facts } = overview;
     let incident = detail.incident;
     view! {
-        <Title text=crate::text::page_title(&format!("Incident {}: {}", incident.id, incident.title))/>
+        <Title text=crate::components::page::page_title(&format!("Incident {}: {}", incident.id, incident.title))/>
         <nav class="mb-2 text-sm"><a href="/" class="text-slate-500 underline">"Incidents"</a></nav>
         <div class="mb-6">
             <h1 class="text-2xl font-semibold tracking-tight" data-testid="incident-title">
                 <span class="mr-2 font-mono text-slate-500 dark:text-slate-400">{format!("#{}", incident.id)}</span>
-                {crate::text::visible(&incident.title)}
+                {model::text::visible(&incident.title)}
             </h1>
             <p class="mt-2 flex flex-wrap items-center gap-2 text-sm">
                 {incident.verdict.map(|verdict| view! { <VerdictBadge verdict/> })}
@@ -82,7 +82,7 @@ fn Overview(overview: IncidentOverview, changed: RwSignal<u32>) -> impl IntoView
             </p>
             // Descriptions are text written by whoever opened the incident: shown as text.
             <p class="mt-3 max-w-3xl whitespace-pre-wrap text-slate-700 dark:text-slate-300">
-                {crate::text::visible(&detail.description)}
+                {model::text::visible(&detail.description)}
             </p>
         </div>
         <Workflow id=incident.id status=incident.status assignee=incident.assignee.clone() changed/>
@@ -132,7 +132,7 @@ fn Facts(facts: IncidentFacts) -> impl IntoView {
                     } else {
                         view! {
                             <ul class="space-y-0.5 font-mono text-xs">
-                                {resources.into_iter().map(|r| view! { <li class="break-all">{crate::text::visible(&r)}</li> }).collect_view()}
+                                {resources.into_iter().map(|r| view! { <li class="break-all">{model::text::visible(&r)}</li> }).collect_view()}
                             </ul>
                         }
                         .into_any()
@@ -174,9 +174,9 @@ fn Actors(label: &'static str, testid: &'static str, actors: Vec<ActorFact>) -> 
                                 );
                                 view! {
                                     <li>
-                                        {crate::text::visible(a.name.as_deref().unwrap_or(&a.actor_id))}
+                                        {model::text::visible(a.name.as_deref().unwrap_or(&a.actor_id))}
                                         {a.name.is_some().then(|| view! {
-                                            <span class="ml-1 font-mono text-xs text-slate-500">{crate::text::visible(&a.actor_id)}</span>
+                                            <span class="ml-1 font-mono text-xs text-slate-500">{model::text::visible(&a.actor_id)}</span>
                                         })}
                                         <span class="ml-1 text-xs text-slate-500">{events}</span>
                                     </li>
@@ -207,7 +207,7 @@ fn Bundles(bundles: Vec<BundleSummary>) -> impl IntoView {
                                     <tr>
                                         <td class="px-4 py-2">
                                             <a href=format!("/bundles/{}", b.sha256) class="font-medium underline" data-testid="bundle-link">
-                                                {if b.name.is_empty() { "(no name)".to_owned() } else { crate::text::visible(&b.name) }}
+                                                {if b.name.is_empty() { "(no name)".to_owned() } else { model::text::visible(&b.name) }}
                                             </a>
                                             {b.bundle_id.clone().map(|id| view! {
                                                 <div class="font-mono text-xs text-slate-500">{id}</div>
@@ -319,7 +319,7 @@ fn Workflow(
                         Ok(page) => view! {
                             <ul class="mt-1 space-y-0.5 text-sm" data-testid="incident-history">
                                 {page.entries.into_iter().map(|e| view! {
-                                    <li><span class="font-mono text-xs text-slate-500">{e.at}</span>" "<span class="font-medium">{e.actor}</span>" "{crate::text::visible(&e.summary)}</li>
+                                    <li><span class="font-mono text-xs text-slate-500">{e.at}</span>" "<span class="font-medium">{e.actor}</span>" "{model::text::visible(&e.summary)}</li>
                                 }).collect_view()}
                             </ul>
                         }.into_any(),

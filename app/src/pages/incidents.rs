@@ -12,7 +12,7 @@ use crate::components::table::DataTable;
 use crate::components::upload::UploadBundle;
 use crate::components::verdict::{Badge, Tone, VerdictBadge};
 use crate::error::ApiError;
-use crate::model::{
+use model::{
     BundleStatus, IncidentList, IncidentQuery, IncidentSort, IncidentStatus, IncidentSummary,
     Severity, StatusCount,
 };
@@ -362,7 +362,7 @@ fn IncidentTable(incidents: Vec<IncidentSummary>) -> impl IntoView {
                         <tr>
                             <td class="px-4 py-2 font-mono text-slate-500">{i.id}</td>
                             <td class="min-w-56 px-4 py-2 font-medium">
-                                <a href=format!("/incidents/{}", i.id) class="hover:underline" data-testid="incident-link">{crate::text::visible(&i.title)}</a>
+                                <a href=format!("/incidents/{}", i.id) class="hover:underline" data-testid="incident-link">{model::text::visible(&i.title)}</a>
                             </td>
                             <td class="px-4 py-2">
                                 {i.verdict.map(|verdict| view! { <VerdictBadge verdict/> })}

@@ -6,7 +6,7 @@ use crate::api::{review_log, review_log_integrity};
 use crate::components::account::IfCan;
 use crate::components::table::DataTable;
 use crate::components::verdict::{Badge, Tone};
-use crate::model::{LogQuery, Permission};
+use model::{LogQuery, Permission};
 
 use crate::components::page::{ErrorBox, PageHeader};
 
@@ -119,7 +119,7 @@ pub fn ReviewLogPage() -> impl IntoView {
                                         <td class="px-4 py-2 text-sm">{e.actor}</td>
                                         <td class="px-4 py-2 text-sm">{e.action}</td>
                                         <td class="px-4 py-2 text-sm">
-                                            {crate::text::visible(&e.summary)}
+                                            {model::text::visible(&e.summary)}
                                             {about.map(|(href, text)| view! { " · "<a class="underline" href=href>{text}</a> })}
                                         </td>
                                         <td class="px-4 py-2 font-mono text-xs" title=e.digest.clone()>{e.digest.get(..12).unwrap_or_default().to_owned()}"…"</td>

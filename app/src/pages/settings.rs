@@ -9,8 +9,8 @@ use crate::components::account::IfCan;
 use crate::components::forms::{failed, ActionError, BUTTON, INLINE_INPUT, INPUT};
 use crate::components::table::DataTable;
 use crate::components::verdict::{Badge, Tone};
-use crate::model::Permission;
-use crate::model::ServerInfo;
+use model::Permission;
+use model::ServerInfo;
 
 use crate::components::page::{ErrorBox, PageHeader};
 
@@ -67,7 +67,7 @@ fn TrustRoots() -> impl IntoView {
                                             <a href=format!("/api/trust-roots/{}/key", root.public_key) download=file rel="external"
                                                 class="font-mono text-xs underline" data-testid="root-key-download">{shown}</a>
                                         </td>
-                                        <td class="px-4 py-2 text-sm">{crate::text::visible(&root.label)}</td>
+                                        <td class="px-4 py-2 text-sm">{model::text::visible(&root.label)}</td>
                                         <td class="px-4 py-2 font-mono text-xs">{root.added_at.clone()}</td>
                                         <td class="px-4 py-2">
                                             <IfCan what=Permission::Administer>
@@ -115,7 +115,7 @@ fn TrustRoots() -> impl IntoView {
                                     <li class="text-xs">
                                         <span class="font-mono">{r.sha256.clone()}</span>
                                         <ul class="ml-4 list-disc">
-                                            {r.differences.iter().map(|d| view! { <li>{crate::text::visible(d)}</li> }).collect_view()}
+                                            {r.differences.iter().map(|d| view! { <li>{model::text::visible(d)}</li> }).collect_view()}
                                         </ul>
                                     </li>
                                 }).collect_view()}

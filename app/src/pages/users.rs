@@ -6,7 +6,7 @@ use crate::components::account::use_me;
 use crate::components::forms::{failed, ActionError, BUTTON, INPUT};
 use crate::components::hydrated::use_hydrated;
 use crate::components::table::DataTable;
-use crate::model::Role;
+use model::Role;
 
 use crate::components::page::{ErrorBox, PageHeader};
 
@@ -50,8 +50,8 @@ pub fn UsersPage() -> impl IntoView {
                             let role = a.role;
                             view! {
                                 <tr data-user=name.clone()>
-                                    <td class="px-4 py-2 font-mono text-sm">{crate::text::visible(&a.username)}</td>
-                                    <td class="px-4 py-2">{crate::text::visible(&a.display_name)}</td>
+                                    <td class="px-4 py-2 font-mono text-sm">{model::text::visible(&a.username)}</td>
+                                    <td class="px-4 py-2">{model::text::visible(&a.display_name)}</td>
                                     <td class="px-4 py-2">{a.role.label()}</td>
                                     <td class="px-4 py-2">{state}</td>
                                     <td class="px-4 py-2">

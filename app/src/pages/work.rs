@@ -9,10 +9,10 @@ use crate::components::chains::SignOffForm;
 use crate::components::findings::severity_tone;
 use crate::components::table::DataTable;
 use crate::components::verdict::{Badge, VerdictBadge};
-use crate::model::{
+use model::text::visible;
+use model::{
     age, AwaitingFinding, AwaitingSignoff, BundleSummary, IncidentSummary, LogEntry, MyWork,
 };
-use crate::text::visible;
 
 use crate::components::page::{ErrorBox, PageHeader};
 
@@ -87,7 +87,7 @@ pub fn WorkPage() -> impl IntoView {
 fn Work(
     work: MyWork,
     sign: ServerAction<SignOffChain>,
-    others: Resource<Result<Vec<crate::model::Reviewer>, crate::error::ApiError>>,
+    others: Resource<Result<Vec<model::Reviewer>, crate::error::ApiError>>,
 ) -> impl IntoView {
     view! {
         {work.signoffs.map(|items| view! { <Signoffs items sign others/> })}
@@ -123,7 +123,7 @@ fn Part(
 fn Signoffs(
     items: Vec<AwaitingSignoff>,
     sign: ServerAction<SignOffChain>,
-    others: Resource<Result<Vec<crate::model::Reviewer>, crate::error::ApiError>>,
+    others: Resource<Result<Vec<model::Reviewer>, crate::error::ApiError>>,
 ) -> impl IntoView {
     view! {
         <Part id="work-signoffs" title="Chains awaiting your sign-off" count=items.len() empty="No chain awaits your sign-off: every chain you may sign is signed, or was reassigned to someone else.">

@@ -1,23 +1,23 @@
 //! What the benchmarks share.
 
-use app::model::BundleSummary;
-use app::store::ingest::{ingest, Target, Upload};
-use app::store::Db;
-use app::store::IngestOptions;
+use model::BundleSummary;
+use store::ingest::{ingest, Target, Upload};
+use store::Db;
+use store::IngestOptions;
 
 /// Stores `bytes` as a bundle in a new incident titled "bench", verified on every core.
 pub async fn store_in_new_incident(db: &Db, bytes: Vec<u8>) -> BundleSummary {
     ingest(
         db,
-        &app::store::review_log::ServerKey::from_seed([3; 32]),
-        app::store::review_log::Actor::Cli,
+        &store::review_log::ServerKey::from_seed([3; 32]),
+        store::review_log::Actor::Cli,
         Upload {
             bytes,
             name: "bench".into(),
             target: Target::New {
                 title: "bench".into(),
                 description: String::new(),
-                severity: app::model::Severity::Low,
+                severity: model::Severity::Low,
             },
         },
         IngestOptions::default(),

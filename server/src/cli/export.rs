@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use app::store::exports;
-use app::store::review_log::Actor;
 use clap::Args;
+use store::exports;
+use store::review_log::Actor;
 
 use super::progress::Progress;
 use super::store::StoreArgs;

@@ -5,11 +5,11 @@ use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use app::model::{BundleSummary, Severity};
-use app::store::ingest::{self, IngestError, Target, Upload};
-use app::store::review_log::Actor;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use model::{BundleSummary, Severity};
+use store::ingest::{self, IngestError, Target, Upload};
+use store::review_log::Actor;
 
 use super::store::StoreArgs;
 use super::Outcome;

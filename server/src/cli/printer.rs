@@ -23,7 +23,7 @@ pub(super) fn print(
     if json {
         println!("{:#}", transcript());
     } else {
-        print!("{}", app::text::terminal(&human()));
+        print!("{}", model::text::terminal(&human()));
     }
     exit_code(status)
 }
@@ -42,7 +42,7 @@ pub(super) fn refusal(format: &str, file: &Path, code: &str, detail: &str, json:
     } else {
         print!(
             "{}",
-            app::text::terminal(&format!(
+            model::text::terminal(&format!(
                 "MALFORMED  {}\n  {code}: {detail}\n",
                 file.display()
             ))

@@ -1,8 +1,8 @@
 //! `custody reverify`: every stored bundle read again, its digest and verdict
 //! recomputed and compared with what was stored.
 
-use app::store::reverify;
 use clap::Args;
+use store::reverify;
 
 use super::store::StoreArgs;
 use super::Outcome;
@@ -38,7 +38,7 @@ pub fn reverify(args: &ReverifyArgs) -> Outcome {
                     bad += 1;
                     println!("MISMATCH  {}", line.sha256);
                     for difference in &line.differences {
-                        println!("          {}", app::text::terminal(difference));
+                        println!("          {}", model::text::terminal(difference));
                     }
                 }
             }

@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use app::store::review_log::ServerKey;
-use app::store::Db;
 use clap::Args;
+use store::review_log::ServerKey;
+use store::Db;
 
 /// Which database to use directly.
 #[derive(Clone, Debug, Args)]

@@ -1,10 +1,10 @@
 //! `custody trust-root`: add, list and remove the root keys the server verifies
 //! bundles against, in the store directly.
 
-use app::store::review_log::Actor;
-use app::store::trust_roots;
 use clap::{Args, Subcommand};
 use evidence::keys::PublicKey;
+use store::review_log::Actor;
+use store::trust_roots;
 
 use super::store::StoreArgs;
 

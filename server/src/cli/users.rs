@@ -3,10 +3,10 @@
 use std::io::{BufRead as _, IsTerminal as _};
 
 use anyhow::Context as _;
-use app::model::Role;
-use app::store::review_log::Actor;
-use app::store::users;
 use clap::{Args, Subcommand, ValueEnum};
+use model::Role;
+use store::review_log::Actor;
+use store::users;
 
 use super::store::StoreArgs;
 

@@ -191,14 +191,14 @@ pub fn write(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// variants, without any ordering special to the demo. They are numbered after the
 /// variants (#15 to #23).
 pub async fn load(
-    db: &app::store::Db,
-    key: &app::store::review_log::ServerKey,
-    options: app::store::IngestOptions,
-) -> Result<usize, app::store::ingest::IngestError> {
-    use app::model::Severity;
-    use app::store::ingest::{ingest, Target, Upload};
-    use app::store::review_log::Actor;
-    app::store::trust_roots::add(
+    db: &store::Db,
+    key: &store::review_log::ServerKey,
+    options: store::IngestOptions,
+) -> Result<usize, store::ingest::IngestError> {
+    use model::Severity;
+    use store::ingest::{ingest, Target, Upload};
+    use store::review_log::Actor;
+    store::trust_roots::add(
         db,
         key,
         Actor::Cli,
@@ -235,49 +235,44 @@ pub async fn load(
 
 /// The demo's accounts: one per role, and a second access reviewer so that a chain
 /// can take two sign-off steps. Name, display name, role, password.
-pub const DEMO_USERS: [(&str, &str, app::model::Role, &str); 5] = [
+pub const DEMO_USERS: [(&str, &str, model::Role, &str); 5] = [
     (
         "compliance",
         "Casey Compliance",
-        app::model::Role::ComplianceReviewer,
+        model::Role::ComplianceReviewer,
         "compliance-demo-pass",
     ),
     (
         "auditor",
         "Avery Auditor",
-        app::model::Role::Auditor,
+        model::Role::Auditor,
         "auditor-demo-pass",
     ),
     (
         "access",
         "Alex Access",
-        app::model::Role::AccessReviewer,
+        model::Role::AccessReviewer,
         "access-demo-pass",
     ),
     (
         "access2",
         "Sam Second",
-        app::model::Role::AccessReviewer,
+        model::Role::AccessReviewer,
         "access2-demo-pass",
     ),
-    (
-        "admin",
-        "Ada Admin",
-        app::model::Role::Admin,
-        "admin-demo-pass",
-    ),
+    ("admin", "Ada Admin", model::Role::Admin, "admin-demo-pass"),
 ];
 
 /// Makes the demo's accounts ([`DEMO_USERS`]).
 pub async fn add_users(
-    db: &app::store::Db,
-    key: &app::store::review_log::ServerKey,
-) -> Result<(), app::store::users::AccountError> {
+    db: &store::Db,
+    key: &store::review_log::ServerKey,
+) -> Result<(), store::users::AccountError> {
     for (name, display, role, password) in DEMO_USERS {
-        app::store::users::add(
+        store::users::add(
             db,
             key,
-            app::store::review_log::Actor::Cli,
+            store::review_log::Actor::Cli,
             name,
             display,
             role,

@@ -2,9 +2,6 @@
 //! protection against cross-site request forgery, the role each route needs, and
 //! the security headers on every response.
 
-use app::model::{Permission, Reviewer};
-use app::store::sessions::{self, Session};
-use app::store::users::{self, LoginError};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::{Method, StatusCode};
@@ -12,7 +9,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
+use model::{Permission, Reviewer};
 use serde::{Deserialize, Serialize};
+use store::sessions::{self, Session};
+use store::users::{self, LoginError};
 
 use super::error::HttpError;
 use super::state::AppState;
@@ -191,7 +191,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
                 .to_owned();
             Redirect::to(&format!(
                 "/login?next={}",
-                app::text::percent_encoded(&target, b"/")
+                model::text::percent_encoded(&target, b"/")
             ))
             .into_response()
         }
@@ -354,8 +354,8 @@ async fn login(
     let back = |error: &str| {
         Redirect::to(&format!(
             "/login?error={error}&user={}&next={}",
-            app::text::percent_encoded(user, b"/"),
-            app::text::percent_encoded(&next, b"/")
+            model::text::percent_encoded(user, b"/"),
+            model::text::percent_encoded(&next, b"/")
         ))
         .into_response()
     };
@@ -498,7 +498,7 @@ mod tests {
 
 /// The permissions, as types a handler names: `Can<perm::Read>`.
 pub mod perm {
-    use app::model::Permission;
+    use model::Permission;
 
     /// A permission as a type.
     pub trait Perm {

@@ -1,12 +1,6 @@
 //! `/api/bundles`: upload (raw bytes in the body), read back, report, graph,
 //! lifecycles, events.
 
-use app::model::{
-    ActorLifecycle, BundleSummary, CredentialLifecycle, EventQuery, EventRow, Graph, Page, Severity,
-};
-use app::store::bundles;
-use app::store::events;
-use app::store::ingest::{self, Target, Upload};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -14,7 +8,13 @@ use axum::response::{Json, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use model::{
+    ActorLifecycle, BundleSummary, CredentialLifecycle, EventQuery, EventRow, Graph, Page, Severity,
+};
 use serde::Deserialize;
+use store::bundles;
+use store::events;
+use store::ingest::{self, Target, Upload};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::{perm, Can};
@@ -168,7 +168,7 @@ async fn upload(
     let stored = ingest::ingest(
         &state.db,
         &state.key,
-        app::store::review_log::Actor::Reviewer(&reviewer),
+        store::review_log::Actor::Reviewer(&reviewer),
         Upload {
             bytes,
             name,

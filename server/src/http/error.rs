@@ -2,12 +2,12 @@
 //! Store failures are logged and answered 500 without their details: no SQL, paths
 //! or backtraces reach a client.
 
-use app::store::events::QueryError;
-use app::store::ingest::IngestError;
-use app::store::StoreError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use serde::Serialize;
+use store::events::QueryError;
+use store::ingest::IngestError;
+use store::StoreError;
 use utoipa::ToSchema;
 
 /// The body of every error answer.

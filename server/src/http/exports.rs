@@ -1,15 +1,15 @@
 //! `/api/incidents/{id}/export/{file}`: an incident's review as CSV, JSON, a printable
 //! report, or all of them with their signed manifest in one tar file.
 
-use app::model::EventQuery;
-use app::store::exports::{self, Export, Scope};
-use app::store::review_log::Actor;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use evidence::report::KEY_FILE;
+use model::EventQuery;
+use store::exports::{self, Export, Scope};
+use store::review_log::Actor;
 
 use super::auth::{perm, Can};
 use super::download::download;
@@ -245,7 +245,7 @@ async fn excerpt(
 
 async fn answer(
     state: &AppState,
-    reviewer: &app::model::Reviewer,
+    reviewer: &model::Reviewer,
     scope: Scope<'_>,
     stem: &str,
     file: &str,

@@ -1,13 +1,13 @@
 //! `/api/incidents`: list (filtered and sorted), open, read one.
 
-use app::model::{IncidentDetail, IncidentQuery, IncidentSummary, Severity};
-use app::store::incidents::{self, NewIncident};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Json;
 use axum::routing::get;
 use axum::Router;
+use model::{IncidentDetail, IncidentQuery, IncidentSummary, Severity};
 use serde::Deserialize;
+use store::incidents::{self, NewIncident};
 use utoipa::ToSchema;
 
 use super::auth::{perm, Can};
@@ -104,7 +104,7 @@ async fn create(
     let id = incidents::create(
         &state.db,
         &state.key,
-        app::store::review_log::Actor::Reviewer(&reviewer),
+        store::review_log::Actor::Reviewer(&reviewer),
         &NewIncident {
             title,
             description: new.description,

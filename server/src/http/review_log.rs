@@ -1,10 +1,10 @@
 //! `/api/review-log`: the signed review log as a bundle, and the key that verifies it.
 
-use app::store::review_log::{self, Actor, Entry};
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use store::review_log::{self, Actor, Entry};
 
 use super::auth::{perm, Can};
 use super::download::download;

@@ -19,7 +19,7 @@ pub struct VerificationReport {
     #[schema(example = "custody.verification.v1")]
     pub format: String,
     /// The bundle's status (the stored verdict).
-    pub status: app::model::BundleStatus,
+    pub status: model::BundleStatus,
     /// The bundle ID its signed manifest names, when the manifest was readable.
     pub bundle_id: Option<String>,
     /// The reason codes behind the status.
@@ -27,5 +27,5 @@ pub struct VerificationReport {
     /// How many events the bundle carries.
     pub event_count: u64,
     /// One verdict per event, in bundle order.
-    pub events: Vec<app::model::EventResult>,
+    pub events: Vec<model::EventResult>,
 }

@@ -2,10 +2,10 @@
 //! session settings in it ([`AuthConfig`], which `auth.rs` uses). It imports no
 //! handler module, so every handler module can import it.
 
-use app::store::sessions::Timeouts;
-use app::store::Db;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
+use store::sessions::Timeouts;
+use store::Db;
 
 use super::budget;
 
@@ -17,9 +17,9 @@ pub struct AppState {
     /// The database.
     pub db: Db,
     /// How uploads are verified: limits and threads.
-    pub ingest: app::store::IngestOptions,
+    pub ingest: store::IngestOptions,
     /// The server's signing key (the review log, exports).
-    pub key: app::store::review_log::ServerKey,
+    pub key: store::review_log::ServerKey,
     /// Sessions and cookies.
     pub auth: AuthConfig,
     /// The memory uploads may take.

@@ -39,7 +39,7 @@ pub(super) async fn key(
     State(state): State<AppState>,
     Path(public_key): Path<String>,
 ) -> Result<Response, HttpError> {
-    let root = app::store::trust_roots::find(&state.db, &public_key).await?;
+    let root = store::trust_roots::find(&state.db, &public_key).await?;
     let root = HttpError::found(root, "trust root")?;
     Ok(download(
         "text/plain; charset=utf-8",

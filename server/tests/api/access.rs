@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use app::model::Role;
+use model::Role;
 
 use crate::helpers::{spawn_app, TestApp};
 

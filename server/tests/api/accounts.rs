@@ -111,7 +111,7 @@ async fn every_representation_agrees(backend: Backend) {
                 Some(fields) => {
                     seen += 1;
                     for (field, (_, csv_name)) in FIELDS.iter().zip(KEYS) {
-                        let expected = app::store::exports::neutralise(&fields[*field]);
+                        let expected = store::exports::neutralise(&fields[*field]);
                         assert_eq!(
                             &row[column(csv_name)],
                             expected.as_ref(),
@@ -169,7 +169,7 @@ async fn every_representation_agrees(backend: Backend) {
             for field in FIELDS {
                 let cell = format!(
                     "data-account=\"{field}\">{}</td>",
-                    app::text::html(&fields[field])
+                    model::text::html(&fields[field])
                 );
                 assert!(
                     report.contains(&cell),
@@ -355,10 +355,10 @@ async fn random_bundles_are_stated_as_the_account_function_derives_them() {
     let mut seen = std::collections::BTreeSet::new();
     for seed in 1..=24u64 {
         let (bundle, root) = random_bundle(seed);
-        app::store::trust_roots::add(
+        store::trust_roots::add(
             &app.db,
             &app.key,
-            app::store::review_log::Actor::Cli,
+            store::review_log::Actor::Cli,
             &root.public_key(),
             "random",
         )
@@ -401,7 +401,7 @@ async fn random_bundles_are_stated_as_the_account_function_derives_them() {
             for ((field, sentence), (key, csv_name)) in said.fields().into_iter().zip(KEYS) {
                 assert_eq!(
                     &row[column(csv_name)],
-                    app::store::exports::neutralise(sentence).as_ref(),
+                    store::exports::neutralise(sentence).as_ref(),
                     "seed {seed} #{} {field} in events.csv",
                     account.position
                 );
@@ -413,7 +413,7 @@ async fn random_bundles_are_stated_as_the_account_function_derives_them() {
                 assert!(
                     report_html.contains(&format!(
                         "data-account=\"{field}\">{}</td>",
-                        app::text::html(sentence)
+                        model::text::html(sentence)
                     )),
                     "seed {seed} #{} {field} in report.html",
                     account.position

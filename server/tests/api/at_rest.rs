@@ -3,8 +3,8 @@
 //! against the tables) or by `reverify` (which stores each bundle's bytes again and
 //! compares), each edit named.
 
-use app::store::{log_check, reverify};
 use serde_json::Value;
+use store::{log_check, reverify};
 
 use crate::helpers::{demo, spawn, Backend, TestApp};
 use crate::on_both_databases;

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use app::model::Role;
 use evidence::producer::{BundleBuilder, Signer};
+use model::Role;
 use serde_json::{json, Value};
 
 use crate::helpers::{demo, spawn, spawn_app, Backend, TestApp};
@@ -234,10 +234,10 @@ async fn the_csv_reads_back_on_postgres() {
 async fn csv_reads_back(backend: Backend) {
     let app = spawn(backend).await;
     let (bundle, root) = hostile_bundle();
-    app::store::trust_roots::add(
+    store::trust_roots::add(
         &app.db,
         &app.key,
-        app::store::review_log::Actor::Cli,
+        store::review_log::Actor::Cli,
         &root.public_key(),
         "t",
     )
@@ -258,7 +258,7 @@ async fn csv_reads_back(backend: Backend) {
         .iter()
         .map(str::to_owned)
         .collect();
-    assert_eq!(headers, app::store::exports::CSV_COLUMNS);
+    assert_eq!(headers, store::exports::CSV_COLUMNS);
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
     let events = app
         .json(&format!("/api/events?bundle={sha}&per_page=500"))
@@ -405,7 +405,7 @@ async fn a_filtered_event_list_is_exported_with_a_signed_manifest() {
     let headers = reader.headers().expect("headers").clone();
     assert_eq!(
         headers.iter().collect::<Vec<_>>(),
-        app::store::exports::CSV_COLUMNS
+        store::exports::CSV_COLUMNS
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
     assert_eq!(rows.len() as i64, listed["total"].as_i64().expect("total"));
@@ -471,15 +471,9 @@ async fn a_large_bundle_exports_every_event_once_in_order() {
         let app = spawn(backend).await;
         let events = 20_001;
         let (bundle, root) = evidence::producer::synthetic(events, "large");
-        app::store::trust_roots::add(
-            &app.db,
-            &app.key,
-            app::store::review_log::Actor::Cli,
-            &root,
-            "t",
-        )
-        .await
-        .expect("root");
+        store::trust_roots::add(&app.db, &app.key, store::review_log::Actor::Cli, &root, "t")
+            .await
+            .expect("root");
         let stored = app.store("name=large.bundle.json", bundle).await;
         let id = stored["incident_id"].as_i64().expect("incident");
         let csv = download(&app, &app.client, id, "events.csv")
@@ -544,7 +538,7 @@ async fn a_reader_cannot_grow_the_review_log_without_bound() {
     app.trust_demo_root().await;
     app.store("name=late-approval.bundle.json", demo("late-approval"))
         .await;
-    let auditor = app.user("reader", app::model::Role::Auditor).await;
+    let auditor = app.user("reader", model::Role::Auditor).await;
     let entries = || app.count("SELECT COUNT(*) FROM review_log");
     let before = entries().await;
     let get = |query: String| {
@@ -560,7 +554,7 @@ async fn a_reader_cannot_grow_the_review_log_without_bound() {
 
     // The largest filters a reader may send, many times over: every export is one
     // bounded entry, and the log checks and exports.
-    let max = app::store::events::MAX_FILTER_CHARS;
+    let max = store::events::MAX_FILTER_CHARS;
     let query = ["q", "actor", "resource", "credential", "decision", "kind"]
         .iter()
         .map(|name| format!("{name}={}", "%E2%9C%93".repeat(max)))
@@ -575,7 +569,7 @@ async fn a_reader_cannot_grow_the_review_log_without_bound() {
         .await
         .expect("sizes");
     assert!(largest.0 < 64 * 1024, "an entry of {} bytes", largest.0);
-    let integrity = app::store::log_check::check(&app.db, &app.key)
+    let integrity = store::log_check::check(&app.db, &app.key)
         .await
         .expect("check");
     assert!(integrity.intact, "{:?}", integrity.problems);

@@ -3,9 +3,9 @@
 //! log, append-only, its tampering shown), governed by the admin's policy, and
 //! carried into exports.
 
-use app::model::Role;
-use app::store::log_check;
+use model::Role;
 use serde_json::Value;
+use store::log_check;
 
 use crate::helpers::{call, demo, spawn, Backend, TestApp};
 use crate::on_both_databases;

@@ -24,7 +24,7 @@ async fn healthz_is_unavailable_when_the_database_is_gone() {
 
 #[tokio::test]
 async fn an_unsupported_database_url_is_refused() {
-    let err = app::store::Db::open("mysql://localhost/custody")
+    let err = store::Db::open("mysql://localhost/custody")
         .await
         .expect_err("refused");
     assert!(

@@ -1,11 +1,11 @@
 use std::net::SocketAddr;
 
-use app::model::Role;
-use app::store::review_log::{Actor, ServerKey};
-use app::store::Db;
+use model::Role;
 use server::config::ServeConfig;
 use server::startup::Application;
 use sqlx::Connection as _;
+use store::review_log::{Actor, ServerKey};
+use store::Db;
 
 /// Which database a test server stores in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -176,7 +176,7 @@ impl TestApp {
     /// Makes account `name` with `role` (password [`PASSWORD`]) and gives a client
     /// signed in as it.
     pub async fn user(&self, name: &str, role: Role) -> reqwest::Client {
-        app::store::users::add(&self.db, &self.key, Actor::Cli, name, "", role, PASSWORD)
+        store::users::add(&self.db, &self.key, Actor::Cli, name, "", role, PASSWORD)
             .await
             .expect("add the account");
         self.signed_in(name).await
@@ -264,7 +264,7 @@ impl TestApp {
 
     /// Trusts the demo corpus's root key.
     pub async fn trust_demo_root(&self) {
-        app::store::trust_roots::add(
+        store::trust_roots::add(
             &self.db,
             &self.key,
             Actor::Cli,

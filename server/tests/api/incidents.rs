@@ -495,10 +495,10 @@ on_both_databases!(
     assignee_display_name
 );
 async fn assignee_display_name(backend: Backend) {
-    use app::model::Role;
-    use app::store::review_log::Actor;
+    use model::Role;
+    use store::review_log::Actor;
     let app = spawn(backend).await;
-    app::store::users::add(
+    store::users::add(
         &app.db,
         &app.key,
         Actor::Cli,
@@ -510,12 +510,12 @@ async fn assignee_display_name(backend: Backend) {
     .await
     .expect("add ana");
     let id = open(&app, "Gamma assigned", "", "low").await;
-    let boss = app::model::Reviewer {
+    let boss = model::Reviewer {
         username: "ana".into(),
         display_name: "Ana Ortiz".into(),
         role: Role::ComplianceReviewer,
     };
-    app::store::incidents::assign(&app.db, &app.key, &boss, id, Some("ana"))
+    store::incidents::assign(&app.db, &app.key, &boss, id, Some("ana"))
         .await
         .expect("assign");
     let (_, answer) = list(&app, &[]).await;

@@ -26,7 +26,7 @@ async fn stored_as_received(backend: Backend) {
     assert_eq!(stored["verdict"], "untrusted", "{stored}");
     assert_eq!(stored["event_count"], 15);
     let sha = stored["sha256"].as_str().expect("sha").to_owned();
-    assert_eq!(sha, app::store::ingest::address(bytes.as_bytes()));
+    assert_eq!(sha, store::ingest::address(bytes.as_bytes()));
 
     // The bytes come back exactly.
     let raw = app.get(&format!("/api/bundles/{sha}/raw")).await;
@@ -186,10 +186,10 @@ async fn limits(backend: Backend) {
     // malformed, named by the event and the limit.
     // (A payload is read only once its signature holds with a certified key.)
     let root = evidence::producer::Signer::from_seed([9; 32]);
-    app::store::trust_roots::add(
+    store::trust_roots::add(
         &app.db,
         &app.key,
-        app::store::review_log::Actor::Cli,
+        store::review_log::Actor::Cli,
         &root.public_key(),
         "limits",
     )
@@ -413,7 +413,7 @@ async fn queries(backend: Backend) {
     let life = app
         .json(&format!(
             "/api/bundles/{sha}/actors/{}",
-            app::text::query_component(actor)
+            model::text::query_component(actor)
         ))
         .await;
     assert!(life["event_count"].as_i64().unwrap_or(0) >= 1, "{life}");
@@ -436,14 +436,14 @@ async fn reverify(backend: Backend) {
         assert_eq!(response.status(), 200);
     }
     let options = server::config::LimitsConfig::default().ingest_options();
-    let lines = app::store::reverify::reverify(&app.db, &app.key, options)
+    let lines = store::reverify::reverify(&app.db, &app.key, options)
         .await
         .expect("reverify");
     assert_eq!(lines.len(), 2);
     assert!(lines.iter().all(|l| l.ok), "{lines:?}");
 
     // Someone edits a stored bundle's bytes, and another's verdict, in the database.
-    let sha = app::store::ingest::address(demo("late-approval").as_bytes());
+    let sha = store::ingest::address(demo("late-approval").as_bytes());
     let edited = format!("{} ", demo("late-approval"));
     sqlx::query("UPDATE bundle_bytes SET bytes = $1 WHERE sha256 = $2 AND part = 0")
         .bind(edited.into_bytes())
@@ -455,7 +455,7 @@ async fn reverify(backend: Backend) {
         .execute(app.db.pool())
         .await
         .expect("edit");
-    let lines = app::store::reverify::reverify(&app.db, &app.key, options)
+    let lines = store::reverify::reverify(&app.db, &app.key, options)
         .await
         .expect("reverify");
     let bad: Vec<_> = lines.iter().filter(|l| !l.ok).collect();
@@ -722,8 +722,7 @@ on_both_databases!(
 );
 async fn during_a_large_ingest(backend: Backend) {
     let app = std::sync::Arc::new(spawn(backend).await);
-    app.user("second", app::model::Role::ComplianceReviewer)
-        .await;
+    app.user("second", model::Role::ComplianceReviewer).await;
     let (bundle, _) = evidence::producer::synthetic(40_000, "large-ingest");
     let started = std::time::Instant::now();
     let upload = {

@@ -178,7 +178,7 @@ async fn kill_during_ingest(backend: Backend) {
         let v: serde_json::Value = r.json().await.expect("json");
         assert_eq!(v["event_count"].as_i64(), Some(*events));
     }
-    let db = app::store::Db::open(&url).await.expect("open");
+    let db = store::Db::open(&url).await.expect("open");
     let (partial,): (i64,) = sqlx::query_as(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM bundles b WHERE b.event_count <> \
          (SELECT COUNT(*) FROM events e WHERE e.bundle_sha256 = b.sha256)",

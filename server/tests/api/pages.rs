@@ -1,5 +1,5 @@
-use app::model::Severity;
-use app::store::incidents::{self, NewIncident};
+use model::Severity;
+use store::incidents::{self, NewIncident};
 
 use crate::helpers::spawn_app;
 
@@ -31,7 +31,7 @@ async fn the_incidents_page_lists_incidents_from_the_database() {
     incidents::create(
         &app.db,
         &app.key,
-        app::store::review_log::Actor::Cli,
+        store::review_log::Actor::Cli,
         &new("Prod config changed by deploy agent", Severity::Critical),
     )
     .await
@@ -39,7 +39,7 @@ async fn the_incidents_page_lists_incidents_from_the_database() {
     incidents::create(
         &app.db,
         &app.key,
-        app::store::review_log::Actor::Cli,
+        store::review_log::Actor::Cli,
         &new("Secrets <export> via tool call", Severity::High),
     )
     .await

@@ -1,19 +1,19 @@
 //! What reviewers record: annotations that never overwrite, sign-offs under
 //! separation of duties, and the signed review log, whose tampering shows.
 
-use app::model::{Responsibility, Role, SignoffDecision};
-use app::store::annotations::{self, NewAnnotation};
-use app::store::log_check;
-use app::store::review_log::Actor;
-use app::store::signoffs::{self, NewSignoff, SignoffError};
+use model::{Responsibility, Role, SignoffDecision};
 use serde_json::Value;
+use store::annotations::{self, NewAnnotation};
+use store::log_check;
+use store::review_log::Actor;
+use store::signoffs::{self, NewSignoff, SignoffError};
 
 use crate::helpers::{demo, spawn, Backend, TestApp};
 use crate::on_both_databases;
 
-async fn reviewer(app: &TestApp, name: &str, role: Role) -> app::model::Reviewer {
+async fn reviewer(app: &TestApp, name: &str, role: Role) -> model::Reviewer {
     app.user(name, role).await;
-    app::model::Reviewer {
+    model::Reviewer {
         username: name.to_owned(),
         display_name: String::new(),
         role,
@@ -109,7 +109,7 @@ async fn append_only(backend: Backend) {
 }
 
 /// The chain of the approval in `sha`, as the store finds it.
-async fn chain(app: &TestApp, sha: &str) -> app::model::ApprovalChain {
+async fn chain(app: &TestApp, sha: &str) -> model::ApprovalChain {
     signoffs::of_bundle(&app.db, sha)
         .await
         .expect("chains")
@@ -120,7 +120,7 @@ async fn chain(app: &TestApp, sha: &str) -> app::model::ApprovalChain {
         .expect("an approval chain")
 }
 
-fn answer(chain: &app::model::ApprovalChain, decision: SignoffDecision) -> NewSignoff {
+fn answer(chain: &model::ApprovalChain, decision: SignoffDecision) -> NewSignoff {
     NewSignoff {
         chain: chain.approval_id.clone(),
         chain_digest: chain.digest.clone(),
@@ -130,7 +130,7 @@ fn answer(chain: &app::model::ApprovalChain, decision: SignoffDecision) -> NewSi
     }
 }
 
-fn refused(result: Result<app::model::Signoff, SignoffError>, rule: &str) {
+fn refused(result: Result<model::Signoff, SignoffError>, rule: &str) {
     match result {
         Err(SignoffError::Refused(why)) => assert!(why.contains(rule), "{why}"),
         other => panic!("expected a refusal naming {rule:?}, got {other:?}"),
@@ -163,7 +163,7 @@ async fn separation_of_duties_holds_for_every_sign_off() {
     assert_eq!(found.steps, 2);
 
     // Whoever uploaded the bundle cannot sign off its chains, whatever their role now.
-    app::store::users::set_role(
+    store::users::set_role(
         &app.db,
         &app.key,
         Actor::Cli,
@@ -172,7 +172,7 @@ async fn separation_of_duties_holds_for_every_sign_off() {
     )
     .await
     .expect("role");
-    let uploader = app::model::Reviewer {
+    let uploader = model::Reviewer {
         username: "reviewer".into(),
         display_name: String::new(),
         role: Role::AccessReviewer,
@@ -241,7 +241,7 @@ async fn separation_of_duties_holds_for_every_sign_off() {
     .await
     .expect("step 2");
     let done = chain(&app, &sha).await;
-    assert_eq!(done.status, app::model::ChainStatus::Approved);
+    assert_eq!(done.status, model::ChainStatus::Approved);
     refused(
         signoffs::sign_off(
             &app.db,
@@ -254,7 +254,7 @@ async fn separation_of_duties_holds_for_every_sign_off() {
         "already signed off",
     );
     // Only access reviewers sign off.
-    let admin = app::model::Reviewer {
+    let admin = model::Reviewer {
         username: "root".into(),
         display_name: String::new(),
         role: Role::Admin,
@@ -349,7 +349,7 @@ async fn log_tamper(backend: Backend) {
         .expect("entries");
     assert!(last["payloadType"].is_string());
     // Signed by another key, it is not trusted.
-    let other = app::store::review_log::ServerKey::from_seed([42; 32]);
+    let other = store::review_log::ServerKey::from_seed([42; 32]);
     let untrusted = evidence::bundle::verify(
         &bundle,
         &[other.public_key()],
@@ -582,16 +582,16 @@ async fn sign_off_state_holds_together_in_every_order() {
                 Op::Mark => {
                     let steps = fixed.unwrap_or(setting);
                     let pending = !(signed && steps <= 1);
-                    let result = app::store::incidents::set_status(
+                    let result = store::incidents::set_status(
                         &app.db,
                         &app.key,
                         &lead,
                         incident.0,
-                        app::model::IncidentStatus::SignedOff,
+                        model::IncidentStatus::SignedOff,
                     )
                     .await;
                     match (pending, result) {
-                        (true, Err(app::store::incidents::WorkflowError::Refused(why))) => {
+                        (true, Err(store::incidents::WorkflowError::Refused(why))) => {
                             assert!(why.contains("await"), "{order:?}: {why}")
                         }
                         (false, Ok(())) => marked = true,
@@ -605,19 +605,19 @@ async fn sign_off_state_holds_together_in_every_order() {
             let steps = fixed.unwrap_or(setting);
             assert_eq!(found.steps, steps, "{order:?} after {op:?}");
             let want = if signed && steps <= 1 {
-                app::model::ChainStatus::Approved
+                model::ChainStatus::Approved
             } else {
-                app::model::ChainStatus::Pending
+                model::ChainStatus::Pending
             };
             assert_eq!(found.status, want, "{order:?} after {op:?}");
-            let detail = app::store::incidents::get(&app.db, incident.0)
+            let detail = store::incidents::get(&app.db, incident.0)
                 .await
                 .expect("incident")
                 .expect("exists");
-            let incident_signed = detail.incident.status == app::model::IncidentStatus::SignedOff;
+            let incident_signed = detail.incident.status == model::IncidentStatus::SignedOff;
             assert_eq!(incident_signed, marked, "{order:?} after {op:?}");
             assert!(
-                !(incident_signed && found.status == app::model::ChainStatus::Pending),
+                !(incident_signed && found.status == model::ChainStatus::Pending),
                 "{order:?} after {op:?}: signed off while the chain awaits sign-off"
             );
         }
@@ -649,12 +649,12 @@ async fn sign_off_state_holds_together_in_every_order() {
 /// findings; an auditor's, what was stored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn my_work_lists_what_the_sign_off_rule_allows_and_nothing_else() {
-    use app::store::work;
+    use store::work;
     let app = spawn(Backend::Sqlite).await;
     let sha = stored(&app, "privileged-api-jit").await;
     let now = chrono::Utc::now();
-    let options = app::store::IngestOptions::default();
-    let queue = |who: app::model::Reviewer| {
+    let options = store::IngestOptions::default();
+    let queue = |who: model::Reviewer| {
         let app = &app;
         async move {
             work::of(&app.db, &who, options, now)
@@ -678,7 +678,7 @@ async fn my_work_lists_what_the_sign_off_rule_allows_and_nothing_else() {
     assert_eq!(queue(first.clone()).await, vec![found.approval_id.clone()]);
 
     // The uploader, made an access reviewer, has nothing to sign of their own bundle.
-    app::store::users::set_role(
+    store::users::set_role(
         &app.db,
         &app.key,
         Actor::Cli,
@@ -687,7 +687,7 @@ async fn my_work_lists_what_the_sign_off_rule_allows_and_nothing_else() {
     )
     .await
     .expect("role");
-    let uploader = app::model::Reviewer {
+    let uploader = model::Reviewer {
         username: "reviewer".into(),
         display_name: String::new(),
         role: Role::AccessReviewer,
@@ -709,7 +709,7 @@ async fn my_work_lists_what_the_sign_off_rule_allows_and_nothing_else() {
         .await
         .expect("work");
     let item = &waiting.signoffs.as_ref().expect("queue")[0];
-    let incident_of = app::store::incidents::get(&app.db, item.incident_id)
+    let incident_of = store::incidents::get(&app.db, item.incident_id)
         .await
         .expect("get")
         .expect("incident");
@@ -749,19 +749,19 @@ async fn my_work_lists_what_the_sign_off_rule_allows_and_nothing_else() {
 
     // A compliance reviewer's incidents and the findings awaiting a disposition.
     let lead = reviewer(&app, "lead", Role::ComplianceReviewer).await;
-    let incident = app::store::bundles::get(&app.db, &sha)
+    let incident = store::bundles::get(&app.db, &sha)
         .await
         .expect("get")
         .expect("bundle")
         .incident_id;
     let theirs = work::of(&app.db, &lead, options, now).await.expect("work");
     assert_eq!(theirs.assigned.as_deref().map(<[_]>::len), Some(0));
-    app::store::incidents::assign(&app.db, &app.key, &admin, incident, Some("lead"))
+    store::incidents::assign(&app.db, &app.key, &admin, incident, Some("lead"))
         .await
         .expect("assign");
     let theirs = work::of(&app.db, &lead, options, now).await.expect("work");
     assert_eq!(theirs.assigned.expect("assigned")[0].id, incident);
-    let findings = app::store::findings::of_incident(&app.db, incident, options)
+    let findings = store::findings::of_incident(&app.db, incident, options)
         .await
         .expect("findings");
     assert_eq!(

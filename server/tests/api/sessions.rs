@@ -1,8 +1,8 @@
 //! Sign-in, sessions and cross-site request forgery: cookies, rotation, logout,
 //! timeouts, rate limiting, accounts changed mid-session, and the security headers.
 
-use app::model::Role;
-use app::store::review_log::Actor;
+use model::Role;
+use store::review_log::Actor;
 
 use crate::helpers::{spawn_app, PASSWORD};
 
@@ -241,11 +241,11 @@ async fn a_role_change_or_a_disabled_account_applies_to_the_next_request() {
         }
     };
     assert_eq!(create(ana.clone()).await, 201);
-    app::store::users::set_role(&app.db, &app.key, Actor::Cli, "ana", Role::Auditor)
+    store::users::set_role(&app.db, &app.key, Actor::Cli, "ana", Role::Auditor)
         .await
         .expect("role");
     assert_eq!(create(ana.clone()).await, 403, "an auditor now");
-    app::store::users::set_disabled(&app.db, &app.key, Actor::Cli, "ana", true)
+    store::users::set_disabled(&app.db, &app.key, Actor::Cli, "ana", true)
         .await
         .expect("disable");
     let status = ana
@@ -551,7 +551,7 @@ async fn one_time_passwords(backend: crate::helpers::Backend) {
     );
 
     // The log says what happened, never the password, and agrees with the table.
-    let log = app::store::log_check::check(&app.db, &app.key)
+    let log = store::log_check::check(&app.db, &app.key)
         .await
         .expect("check");
     assert!(log.intact, "{:?}", log.problems);
@@ -574,14 +574,14 @@ async fn one_time_passwords(backend: crate::helpers::Backend) {
         assert!(!payload.contains(&once), "the log never holds the password");
     }
     // Clearing the mark by hand is named by the integrity check.
-    app::store::users::reset_password(&app.db, &app.key, Actor::Cli, "ana")
+    store::users::reset_password(&app.db, &app.key, Actor::Cli, "ana")
         .await
         .expect("reset");
     sqlx::query("UPDATE users SET password_expired = 0 WHERE username = 'ana'")
         .execute(app.db.pool())
         .await
         .expect("edit");
-    let log = app::store::log_check::check(&app.db, &app.key)
+    let log = store::log_check::check(&app.db, &app.key)
         .await
         .expect("check");
     assert!(

@@ -2,9 +2,9 @@
 //! `GET /api/events`, days as bounds) and saved views: named per reviewer, checked
 //! as searches, replaced by name, deleted only by their owner.
 
-use app::model::{EventQuery, Role};
-use app::store::views::{self, ViewError};
+use model::{EventQuery, Role};
 use serde_json::Value;
+use store::views::{self, ViewError};
 
 use crate::helpers::{call, demo, spawn, Backend};
 use crate::on_both_databases;

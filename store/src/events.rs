@@ -1,0 +1,559 @@
+//! Events as stored: queries, a bundle's delegation graph, and the lifecycles of
+//! its actors and credentials, all computed on the server.
+
+use std::collections::BTreeSet;
+
+use model::{
+    ActorLifecycle, CredentialLifecycle, EventQuery, EventRow, Graph, GraphEdge, GraphNode, Page,
+};
+
+use crate::sql::Sql;
+use crate::{Db, StoreError};
+
+/// Largest page.
+pub const MAX_PER_PAGE: u32 = 500;
+/// Page size when none is asked.
+pub const DEFAULT_PER_PAGE: u32 = 50;
+
+const COLUMNS: &str = "e.bundle_sha256, e.idx, e.digest, e.integrity, e.trust, e.chain, \
+     e.inclusion, e.verdict, e.findings, e.event_id, e.kind, e.time, e.emitter, e.actor_type, \
+     e.actor_id, e.initiator_id, e.parent, e.credential_id, e.decision, e.resource, e.summary";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    bundle_sha256: String,
+    idx: i64,
+    digest: String,
+    integrity: String,
+    trust: String,
+    chain: String,
+    inclusion: String,
+    verdict: String,
+    findings: String,
+    event_id: Option<String>,
+    kind: Option<String>,
+    time: Option<String>,
+    emitter: Option<String>,
+    actor_type: Option<String>,
+    actor_id: Option<String>,
+    initiator_id: Option<String>,
+    parent: Option<String>,
+    credential_id: Option<String>,
+    decision: Option<String>,
+    resource: Option<String>,
+    summary: Option<String>,
+}
+
+impl From<Row> for EventRow {
+    fn from(r: Row) -> Self {
+        EventRow {
+            bundle_sha256: r.bundle_sha256,
+            index: r.idx,
+            digest: r.digest,
+            integrity: r.integrity,
+            trust: r.trust,
+            chain: r.chain,
+            inclusion: r.inclusion,
+            verdict: r.verdict,
+            findings: r.findings.split_whitespace().map(str::to_owned).collect(),
+            event_id: r.event_id,
+            kind: r.kind,
+            time: r.time,
+            emitter: r.emitter,
+            actor_type: r.actor_type,
+            actor_id: r.actor_id,
+            initiator_id: r.initiator_id,
+            parent: r.parent,
+            credential_id: r.credential_id,
+            decision: r.decision,
+            resource: r.resource,
+            summary: r.summary,
+        }
+    }
+}
+
+/// Why a query was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// A parameter is not acceptable; the text names it.
+    #[error("{0}")]
+    Invalid(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// `text` as a `LIKE` pattern matching itself only (`%`, `_` and `\` escaped with
+/// `\`; the statement says `ESCAPE '\'`).
+fn like_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `LIKE` pattern for text containing `text`, with `\` escaping.
+pub(crate) fn contains(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    out.push_str(&like_literal(&text.to_lowercase()));
+    out.push('%');
+    out
+}
+
+/// Bound `name` (`from` or `to`) as a stored time: an RFC 3339 time in UTC, or a day
+/// (`YYYY-MM-DD`), which `from` takes from its first instant and `to` through its
+/// last (the bound is the next day's first instant, as `to` is exclusive).
+fn time_bound(name: &str, text: &str) -> Result<String, QueryError> {
+    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|d| d.format("%Y-%m-%d").to_string() == text);
+    let start = day.map(|day| {
+        let day = if name == "to" {
+            day.succ_opt().unwrap_or(day)
+        } else {
+            day
+        };
+        format!("{}T00:00:00Z", day.format("%Y-%m-%d"))
+    });
+    crate::stored_time(start.as_deref().unwrap_or(text)).ok_or_else(|| {
+        QueryError::Invalid(format!(
+            "`{name}` must be a day (2026-03-01) or an RFC 3339 time in UTC (2026-03-01T09:00:00Z)"
+        ))
+    })
+}
+
+/// The most characters a text filter of an event query may have: enough for any
+/// identifier, resource or phrase; the review log records the filters of every
+/// export, so no request may make an entry larger than this allows.
+pub const MAX_FILTER_CHARS: usize = 256;
+
+/// Refuses an event query whose filters are longer than [`MAX_FILTER_CHARS`], or whose
+/// `bundle` is not a SHA-256: every filter is checked before anything is read or
+/// recorded.
+pub fn check_query(query: &EventQuery) -> Result<(), QueryError> {
+    if query.incident.is_some_and(|n| n < 1) {
+        return Err(QueryError::Invalid(
+            "`incident` is an incident's number, from 1".into(),
+        ));
+    }
+    let texts = [
+        ("bundle", &query.bundle),
+        ("actor_type", &query.actor_type),
+        ("actor", &query.actor),
+        ("kind", &query.kind),
+        ("resource", &query.resource),
+        ("credential", &query.credential),
+        ("decision", &query.decision),
+        ("from", &query.from),
+        ("to", &query.to),
+        ("verdict", &query.verdict),
+        ("q", &query.q),
+        ("sort", &query.sort),
+    ];
+    for (name, value) in texts {
+        if value
+            .as_ref()
+            .is_some_and(|v| v.chars().count() > MAX_FILTER_CHARS)
+        {
+            return Err(QueryError::Invalid(format!(
+                "`{name}` has at most {MAX_FILTER_CHARS} characters"
+            )));
+        }
+    }
+    if let Some(sha) = query.bundle.as_ref().filter(|b| !b.is_empty()) {
+        if sha.len() != 64 || !sha.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return Err(QueryError::Invalid(
+                "`bundle` is a bundle's SHA-256: 64 lowercase hex digits".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Adds `FROM events e JOIN bundles b …` and `query`'s filters to `q`.
+pub(crate) fn push_filters(q: &mut Sql<'_>, query: &EventQuery) -> Result<(), QueryError> {
+    check_query(query)?;
+    q.push(" FROM events e JOIN bundles b ON b.sha256 = e.bundle_sha256 WHERE 1 = 1");
+    if let Some(incident) = query.incident {
+        q.push(" AND b.incident_id = ").bind(incident);
+    }
+    let exact = |q: &mut Sql<'_>, column: &str, value: &Option<String>| {
+        if let Some(v) = value.as_ref().filter(|v| !v.is_empty()) {
+            q.push(&format!(" AND {column} = ")).bind(v.clone());
+        }
+    };
+    exact(q, "e.bundle_sha256", &query.bundle);
+    exact(q, "e.actor_type", &query.actor_type);
+    exact(q, "e.kind", &query.kind);
+    exact(q, "e.resource", &query.resource);
+    exact(q, "e.credential_id", &query.credential);
+    exact(q, "e.decision", &query.decision);
+    if let Some(v) = &query.verdict {
+        if !["pass", "fail", "unknown"].contains(&v.as_str()) {
+            return Err(QueryError::Invalid(
+                "`verdict` is one of pass, fail, unknown".into(),
+            ));
+        }
+        q.push(" AND e.verdict = ").bind(v.clone());
+    }
+    if let Some(actor) = query.actor.as_ref().filter(|v| !v.is_empty()) {
+        q.push(" AND (e.actor_id = ")
+            .bind(actor.clone())
+            .push(" OR e.initiator_id = ")
+            .bind(actor.clone())
+            .push(" OR (' ' || e.on_behalf_of || ' ') LIKE ")
+            .bind(contains(&format!(" {actor} ")))
+            .push(" ESCAPE '\\')");
+    }
+    if let Some(from) = query.from.as_ref().filter(|v| !v.is_empty()) {
+        q.push(" AND e.time >= ").bind(time_bound("from", from)?);
+    }
+    if let Some(to) = query.to.as_ref().filter(|v| !v.is_empty()) {
+        q.push(" AND e.time < ").bind(time_bound("to", to)?);
+    }
+    if let Some(text) = query.q.as_ref().filter(|v| !v.trim().is_empty()) {
+        let pattern = contains(text.trim());
+        q.push(" AND (");
+        for (i, column) in [
+            "e.payload",
+            "e.summary",
+            "e.event_id",
+            "e.actor_id",
+            "e.resource",
+            "e.findings",
+        ]
+        .iter()
+        .enumerate()
+        {
+            if i > 0 {
+                q.push(" OR ");
+            }
+            q.push(&format!("LOWER({column}) LIKE "))
+                .bind(pattern.clone())
+                .push(" ESCAPE '\\'");
+        }
+        q.push(")");
+    }
+    Ok(())
+}
+
+/// The `ORDER BY` of `query`'s `sort`.
+pub(crate) fn order_of(query: &EventQuery) -> Result<&'static str, QueryError> {
+    Ok(match query.sort.as_deref().unwrap_or("time") {
+        "time" => "e.time ASC, e.bundle_sha256, e.idx",
+        "-time" => "e.time DESC, e.bundle_sha256, e.idx DESC",
+        "index" => "e.bundle_sha256, e.idx",
+        "-index" => "e.bundle_sha256 DESC, e.idx DESC",
+        _ => {
+            return Err(QueryError::Invalid(
+                "`sort` is one of time, -time, index, -index".into(),
+            ))
+        }
+    })
+}
+
+/// Checks `query` as [`query`] would, reading nothing.
+pub fn validate(db: &Db, query: &EventQuery) -> Result<(), QueryError> {
+    let per_page = query.per_page.unwrap_or(DEFAULT_PER_PAGE);
+    if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        return Err(QueryError::Invalid(format!(
+            "`per_page` is 1 to {MAX_PER_PAGE}"
+        )));
+    }
+    if query.page == Some(0) {
+        return Err(QueryError::Invalid("`page` counts from 1".into()));
+    }
+    if query.incident.is_some_and(|n| n < 1) {
+        return Err(QueryError::Invalid(
+            "`incident` is an incident's number, from 1".into(),
+        ));
+    }
+    order_of(query)?;
+    let mut probe = Sql::new(db.kind(), "SELECT 1");
+    push_filters(&mut probe, query)
+}
+
+/// The events `query` selects, one page of them.
+pub async fn query(db: &Db, query: &EventQuery) -> Result<Page<EventRow>, QueryError> {
+    let per_page = query.per_page.unwrap_or(DEFAULT_PER_PAGE);
+    if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        return Err(QueryError::Invalid(format!(
+            "`per_page` is 1 to {MAX_PER_PAGE}"
+        )));
+    }
+    let page = query.page.unwrap_or(1);
+    if page == 0 {
+        return Err(QueryError::Invalid("`page` counts from 1".into()));
+    }
+    let order = order_of(query)?;
+    let mut count = Sql::new(db.kind(), "SELECT CAST(COUNT(*) AS BIGINT)");
+    push_filters(&mut count, query)?;
+    let (text, args) = count.build()?;
+    let (total,): (i64,) = sqlx::query_as_with(&text, args)
+        .fetch_one(db.pool())
+        .await
+        .map_err(StoreError::from)?;
+    let mut select = Sql::new(db.kind(), format!("SELECT {COLUMNS}"));
+    push_filters(&mut select, query)?;
+    select
+        .push(&format!(" ORDER BY {order} LIMIT "))
+        .bind(i64::from(per_page))
+        .push(" OFFSET ")
+        .bind(i64::from(page - 1) * i64::from(per_page));
+    let (text, args) = select.build()?;
+    let rows: Vec<Row> = sqlx::query_as_with(&text, args)
+        .fetch_all(db.pool())
+        .await
+        .map_err(StoreError::from)?;
+    Ok(Page {
+        items: rows.into_iter().map(EventRow::from).collect(),
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// One event with its payload as signed (text; never markup), if it was read.
+pub async fn get(
+    db: &Db,
+    bundle: &str,
+    index: i64,
+) -> Result<Option<(EventRow, Option<String>)>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct WithPayload {
+        #[sqlx(flatten)]
+        row: Row,
+        payload: Option<String>,
+    }
+    let found: Option<WithPayload> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, e.payload FROM events e WHERE e.bundle_sha256 = $1 AND e.idx = $2"
+    ))
+    .bind(bundle)
+    .bind(index)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(found.map(|f| (f.row.into(), f.payload)))
+}
+
+async fn named(
+    db: &Db,
+    bundle: &str,
+    column_filter: &str,
+    values: &[&str],
+) -> Result<Vec<EventRow>, StoreError> {
+    let text = format!(
+        "SELECT {COLUMNS} FROM events e WHERE e.bundle_sha256 = $1 AND ({column_filter}) \
+         ORDER BY e.time, e.idx"
+    );
+    let mut query = sqlx::query_as(&text).bind(bundle);
+    for value in values {
+        query = query.bind(*value);
+    }
+    let rows: Vec<Row> = query.fetch_all(db.pool()).await?;
+    Ok(rows.into_iter().map(EventRow::from).collect())
+}
+
+/// An actor's appearances in a bundle: as actor, initiator or on whose behalf.
+pub async fn actor_lifecycle(
+    db: &Db,
+    bundle: &str,
+    actor_id: &str,
+) -> Result<Option<ActorLifecycle>, StoreError> {
+    let row: Option<(String, Option<String>, String, String, i64)> = sqlx::query_as(
+        "SELECT actor_type, name, first_at, last_at, event_count FROM actors \
+         WHERE bundle_sha256 = $1 AND actor_id = $2",
+    )
+    .bind(bundle)
+    .bind(actor_id)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some((actor_type, name, first_at, last_at, event_count)) = row else {
+        return Ok(None);
+    };
+    let events = named(
+        db,
+        bundle,
+        "e.actor_id = $2 OR e.initiator_id = $2 OR (' ' || e.on_behalf_of || ' ') LIKE $3 ESCAPE '\\' \
+         OR e.payload LIKE $4 ESCAPE '\\'",
+        &[
+            actor_id,
+            &format!("% {} %", like_literal(actor_id)),
+            &format!("%\"id\":\"{}\"%", like_literal(actor_id)),
+        ],
+    )
+    .await?;
+    Ok(Some(ActorLifecycle {
+        actor_id: actor_id.to_owned(),
+        actor_type,
+        name,
+        first_at,
+        last_at,
+        event_count,
+        events,
+    }))
+}
+
+/// A credential's life in a bundle.
+pub async fn credential_lifecycle(
+    db: &Db,
+    bundle: &str,
+    token_id: &str,
+) -> Result<Option<CredentialLifecycle>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Cred {
+        issuer: Option<String>,
+        subject: Option<String>,
+        scope: Option<String>,
+        issued_at: Option<String>,
+        expires_at: Option<String>,
+        exchanged_from: Option<String>,
+        revoked_at: Option<String>,
+    }
+    let row: Option<Cred> = sqlx::query_as(
+        "SELECT issuer, subject, scope, issued_at, expires_at, exchanged_from, revoked_at \
+         FROM credentials WHERE bundle_sha256 = $1 AND token_id = $2",
+    )
+    .bind(bundle)
+    .bind(token_id)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(Cred {
+        issuer,
+        subject,
+        scope,
+        issued_at,
+        expires_at,
+        exchanged_from,
+        revoked_at,
+    }) = row
+    else {
+        return Ok(None);
+    };
+    let events = named(db, bundle, "e.credential_id = $2", &[token_id]).await?;
+    Ok(Some(CredentialLifecycle {
+        token_id: token_id.to_owned(),
+        issuer,
+        subject,
+        scope,
+        issued_at,
+        expires_at,
+        exchanged_from,
+        revoked_at,
+        events,
+    }))
+}
+
+/// What the delegation graph reads of an event.
+#[derive(sqlx::FromRow)]
+struct GraphEventRow {
+    event_id: String,
+    kind: String,
+    summary: Option<String>,
+    actor_id: String,
+    initiator_id: Option<String>,
+    on_behalf_of: Option<String>,
+    parent: Option<String>,
+}
+
+/// A bundle's delegation graph, from its valid events: each actor and event a node;
+/// `performed` (actor → event), `initiated` (initiator → event), `on_behalf_of`
+/// (principal → actor), `delegated` (actor → delegate), `caused` (parent event →
+/// event), `approved` (approver → approval request).
+pub async fn graph(db: &Db, bundle: &str) -> Result<Graph, StoreError> {
+    let actors: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT actor_id, actor_type, name FROM actors WHERE bundle_sha256 = $1 ORDER BY first_at, actor_id",
+    )
+    .bind(bundle)
+    .fetch_all(db.pool())
+    .await?;
+    let events: Vec<GraphEventRow> = sqlx::query_as(
+        "SELECT event_id, kind, summary, actor_id, initiator_id, on_behalf_of, parent \
+             FROM events WHERE bundle_sha256 = $1 AND event_id IS NOT NULL ORDER BY time, idx",
+    )
+    .bind(bundle)
+    .fetch_all(db.pool())
+    .await?;
+    let payloads: Vec<(String, String)> = sqlx::query_as(
+        "SELECT event_id, payload FROM events WHERE bundle_sha256 = $1 \
+         AND kind IN ('task.delegate', 'approval.decision') AND payload IS NOT NULL",
+    )
+    .bind(bundle)
+    .fetch_all(db.pool())
+    .await?;
+    let mut graph = Graph::default();
+    for (id, actor_type, name) in actors {
+        graph.nodes.push(GraphNode {
+            label: name.unwrap_or_else(|| id.clone()),
+            id: format!("actor:{id}"),
+            node_type: "actor".into(),
+            kind: actor_type,
+        });
+    }
+    let ids: BTreeSet<String> = events.iter().map(|e| e.event_id.clone()).collect();
+    let mut edges: BTreeSet<(String, String, &'static str)> = BTreeSet::new();
+    for GraphEventRow {
+        event_id,
+        kind,
+        summary,
+        actor_id,
+        initiator_id: initiator,
+        on_behalf_of,
+        parent,
+    } in &events
+    {
+        let node = format!("event:{event_id}");
+        graph.nodes.push(GraphNode {
+            id: node.clone(),
+            node_type: "event".into(),
+            kind: kind.clone(),
+            label: summary.clone().unwrap_or_else(|| kind.clone()),
+        });
+        edges.insert((format!("actor:{actor_id}"), node.clone(), "performed"));
+        if let Some(initiator) = initiator {
+            edges.insert((format!("actor:{initiator}"), node.clone(), "initiated"));
+        }
+        for principal in on_behalf_of.iter().flat_map(|s| s.split_whitespace()) {
+            edges.insert((
+                format!("actor:{principal}"),
+                format!("actor:{actor_id}"),
+                "on_behalf_of",
+            ));
+        }
+        if let Some(parent) = parent.as_ref().filter(|p| ids.contains(*p)) {
+            edges.insert((format!("event:{parent}"), node.clone(), "caused"));
+        }
+    }
+    for (event_id, payload) in payloads {
+        let Ok(event) = serde_json::from_str::<evidence::event::Event>(&payload) else {
+            continue;
+        };
+        if let Some(d) = &event.delegation {
+            edges.insert((
+                format!("actor:{}", event.actor.id),
+                format!("actor:{}", d.to.id),
+                "delegated",
+            ));
+        }
+        if let Some(by) = event.approval.as_ref().and_then(|a| a.decided_by.as_ref()) {
+            edges.insert((
+                format!("actor:{}", by.id),
+                format!("event:{event_id}"),
+                "approved",
+            ));
+        }
+    }
+    graph.edges = edges
+        .into_iter()
+        .map(|(from, to, relation)| GraphEdge {
+            from,
+            to,
+            relation: relation.into(),
+        })
+        .collect();
+    Ok(graph)
+}
