@@ -30,6 +30,7 @@
 //! - [`findings`]: attribution-gap findings, each naming the events that prove it;
 //! - [`reason`]: every reason code the verifier gives ([`reason::Code`]), with what it
 //!   means and what it does to a verdict;
+//! - [`status`]: a bundle's one status ([`status::Status`], also `bundle::Status`);
 //! - `parallel` (private): work spread over threads where the platform has them, on
 //!   the calling thread where it does not (wasm), with the same results;
 //! - `b64` (private): base64 as DSSE allows it, and nothing looser.
@@ -55,6 +56,7 @@ mod parallel;
 pub mod producer;
 pub mod reason;
 pub mod report;
+pub mod status;
 pub mod time;
 
 mod b64;

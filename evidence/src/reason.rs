@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use crate::bundle::Status;
+use crate::status::Status;
 
 /// One reason code and what it means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

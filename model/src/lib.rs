@@ -411,24 +411,14 @@ impl BundleStatus {
         Self::Tampered,
     ];
 
-    /// The stored name (the status code of the `evidence` report).
+    /// The stored name: the status code of the `evidence` report.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Verified => "verified",
-            Self::VerifiedWithWarnings => "verified_with_warnings",
-            Self::Tampered => "tampered",
-            Self::Untrusted => "untrusted",
-        }
+        self.status().code()
     }
 
-    /// The name shown to people.
+    /// The name shown to people, as `evidence` words it.
     pub fn label(self) -> &'static str {
-        match self {
-            Self::Verified => "Verified",
-            Self::VerifiedWithWarnings => "Verified with warnings",
-            Self::Tampered => "Tampered",
-            Self::Untrusted => "Untrusted",
-        }
+        self.status().label()
     }
 
     /// Reads a stored name.

@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::{perm, Can};
 use super::download::download;
 use super::error::{ErrorBody, HttpError};
-use super::schema::{BundleFile, VerificationReport};
+use super::schema::BundleFile;
 use super::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
@@ -249,7 +249,7 @@ async fn raw(
     ),
     responses(
         (status = 200, description = "The verification transcript stored with the bundle.",
-            body = VerificationReport),
+            body = model::Transcript),
         (status = 404, description = "No bundle has this address.", body = ErrorBody),
         (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
     )
