@@ -33,10 +33,13 @@ pub fn picked(ev: &leptos::ev::Event) -> Option<web_sys::File> {
 /// put in `input` (when given) as if chosen with its picker. The zone's classes are
 /// `base` with `idle` or, while a file is dragged over it, `over`. The one drop
 /// zone: the upload, the Verify page and every text area that takes a file use it.
+/// With a `label` it is a region of the page so named; `testid` names it to tests.
 #[component]
 pub fn DropZone(
     on_file: Callback<web_sys::File>,
     #[prop(optional)] input: Option<NodeRef<leptos::html::Input>>,
+    #[prop(optional)] label: Option<&'static str>,
+    #[prop(optional)] testid: Option<&'static str>,
     base: &'static str,
     idle: &'static str,
     over: &'static str,
@@ -55,6 +58,9 @@ pub fn DropZone(
     };
     view! {
         <div
+            role=label.map(|_| "region")
+            aria-label=label
+            data-testid=testid
             on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
             on:dragleave=move |_| dragging.set(false)
             on:drop=on_drop

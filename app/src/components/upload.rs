@@ -105,10 +105,11 @@ pub fn UploadBundle(on_stored: Callback<()>) -> impl IntoView {
         }
     };
     view! {
-        <section aria-label="Load a bundle" data-testid="upload" class="mb-6">
         <DropZone
             on_file=Callback::new(move |file| send(file, state, on_stored))
-            base="rounded-lg border-2 border-dashed p-5 text-sm"
+            label="Load a bundle"
+            testid="upload"
+            base="mb-6 rounded-lg border-2 border-dashed p-5 text-sm"
             idle="border-slate-300 bg-white dark:border-slate-700 dark:bg-slate-900"
             over="border-emerald-500 bg-emerald-50 dark:bg-emerald-950/30"
         >
@@ -157,6 +158,5 @@ pub fn UploadBundle(on_stored: Callback<()>) -> impl IntoView {
                 .into_any(),
             }}
         </DropZone>
-        </section>
     }
 }

@@ -216,10 +216,10 @@ fn BundleVerify() -> impl IntoView {
             <div class="grid grid-cols-1 gap-6 lg:grid-cols-2">
                 <div>
                     <label for="bundle-file" class="mb-1 block text-sm font-medium">"Evidence bundle (JSON file)"</label>
-                    <div data-testid="bundle-drop">
                     <DropZone
                         on_file=Callback::new(on_drop)
                         input=file_input
+                        testid="bundle-drop"
                         base="flex min-h-28 flex-col items-center justify-center gap-2 rounded-md border-2 border-dashed p-4 text-sm"
                         idle="border-slate-300 dark:border-slate-700"
                         over="border-emerald-500 bg-emerald-50 dark:bg-emerald-950"
@@ -227,7 +227,6 @@ fn BundleVerify() -> impl IntoView {
                         <span>{move || file_name.get().unwrap_or_else(|| "Drop a bundle file here, or choose one.".into())}</span>
                         <input id="bundle-file" type="file" accept=".json,application/json" node_ref=file_input on:change=on_pick class="text-xs"/>
                     </DropZone>
-                    </div>
                 </div>
                 <RootsInput value=roots/>
             </div>
