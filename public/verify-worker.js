@@ -8,9 +8,9 @@
 // verify_and_read`. Answers come back through shared memory, so this worker
 // can wait for one in the middle of a verification, where no message could reach it.
 //
-// Messages in:  {json, file | url}: `json` is an `app::verification::WorkerRequest`
+// Messages in:  {json, file | url}: `json` is an `app::browser_verify::protocol::WorkerRequest`
 //               (serde JSON); a `verify` carries the bundle beside it, as a file or a URL.
-// Messages out: {json}: an `app::verification::WorkerReply` (serde JSON), written by
+// Messages out: {json}: an `app::browser_verify::protocol::WorkerReply` (serde JSON), written by
 //               the wasm alone: progress, done, refused, results, event or transcript;
 //               and {loaded: true | false} once, as soon as the wasm is ready to verify
 //               or could not be loaded (the page starts this worker as it opens, so
@@ -125,7 +125,7 @@ function startHelper() {
   }
 }
 
-// One run's side of `evidence::bundle::helped::Helper` (see `JsHelper` in app/src/verification.rs).
+// One run's side of `evidence::bundle::helped::Helper` (see `JsHelper` in app/src/browser_verify/wasm.rs).
 function batchesFor(helper) {
   const waiting = [];
   const batches = {

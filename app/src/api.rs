@@ -1,6 +1,6 @@
-//! Server functions: thin doors from the browser into the [`crate::store`].
+//! Server functions: thin doors from the browser into the `store` crate.
 //! Each takes its database from the request's context and returns shared
-//! [`crate::model`] types or an [`ApiError`].
+//! `model` types or an [`ApiError`].
 
 use leptos::prelude::*;
 

@@ -3,7 +3,8 @@
 //!
 //! [`Timeline::build`] is pure and runs where the bundle was verified (in the
 //! browser's verification worker), from the events `evidence` handed over and the
-//! report it made; [`view`] draws it.
+//! report it made; the console draws it (`app::components::timeline`) and the
+//! printable report pictures it ([`picture`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
