@@ -251,6 +251,106 @@ impl Lanes {
     }
 }
 
+/// The credential lanes: one per token the events name, with what the events say of
+/// it (issuer, subject, scope, validity, exchange, revocation), and a link from each
+/// event that used it.
+fn credential_lanes(lanes: &mut Lanes, marks: &mut [Mark], pending: &[(usize, &Event)]) {
+    let mut spans: BTreeMap<u32, CredentialSpan> = BTreeMap::new();
+    for &(m, event) in pending {
+        let Some(c) = &event.credential else { continue };
+        let lane = lanes.get(true, &c.token_id, || Lane {
+            id: c.token_id.clone(),
+            label: crate::text::visible(&c.token_id),
+            kind: LaneKind::Credential,
+            credential: None,
+        });
+        let span = spans.entry(lane).or_default();
+        span.issuer = span.issuer.take().or_else(|| c.issuer.clone());
+        span.subject = span.subject.take().or_else(|| c.subject.clone());
+        if span.scope.is_empty() {
+            span.scope = c.scope.clone().unwrap_or_default();
+        }
+        span.issued = span
+            .issued
+            .or_else(|| c.issued_at.as_deref().and_then(millis));
+        span.expires = span
+            .expires
+            .or_else(|| c.expires_at.as_deref().and_then(millis));
+        span.exchanged_from = span
+            .exchanged_from
+            .take()
+            .or_else(|| c.exchanged_from.clone());
+        let seen = marks[m].at;
+        span.first_seen = Some(span.first_seen.map_or(seen, |f| f.min(seen)));
+        if event.kind == Kind::CredentialRevoke {
+            let at = marks[m].at;
+            span.revoked = Some(span.revoked.map_or(at, |r| r.min(at)));
+        }
+        marks[m].links.push(Link::Credential { lane });
+    }
+    for (lane, span) in spans {
+        lanes.lanes[lane as usize].credential = Some(span);
+    }
+}
+
+impl Timeline {
+    /// The laid-out timeline: lanes grouped by kind, in order of first appearance
+    /// within each group; marks in time order; every reference renumbered.
+    fn ordered(lanes: Lanes, marks: Vec<Mark>, mut grants: Vec<Grant>) -> Timeline {
+        let mut order: Vec<u32> = (0..lanes.lanes.len() as u32).collect();
+        order.sort_by_key(|&n| (lanes.lanes[n as usize].kind, n));
+        let mut renumber = vec![0u32; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            renumber[old as usize] = new as u32;
+        }
+        let mut sorted_lanes: Vec<Lane> = Vec::with_capacity(order.len());
+        let mut old_lanes: Vec<Option<Lane>> = lanes.lanes.into_iter().map(Some).collect();
+        for &old in &order {
+            if let Some(lane) = old_lanes[old as usize].take() {
+                sorted_lanes.push(lane);
+            }
+        }
+        // Marks in time order; references renumbered.
+        let mut by_time: Vec<u32> = (0..marks.len() as u32).collect();
+        by_time.sort_by_key(|&m| (marks[m as usize].at, marks[m as usize].index));
+        let mut position = vec![0u32; marks.len()];
+        for (new, &old) in by_time.iter().enumerate() {
+            position[old as usize] = new as u32;
+        }
+        let mut old_marks: Vec<Option<Mark>> = marks.into_iter().map(Some).collect();
+        let marks: Vec<Mark> = by_time
+            .iter()
+            .filter_map(|&old| old_marks[old as usize].take())
+            .map(|mut mark| {
+                mark.lane = renumber[mark.lane as usize];
+                mark.parent = mark.parent.map(|p| position[p as usize]);
+                for link in &mut mark.links {
+                    match link {
+                        Link::Delegated { lane, .. } | Link::Credential { lane } => {
+                            *lane = renumber[*lane as usize];
+                        }
+                        Link::Approved { mark } | Link::Decided { mark } => {
+                            *mark = position[*mark as usize];
+                        }
+                    }
+                }
+                mark
+            })
+            .collect();
+        for g in &mut grants {
+            g.from = renumber[g.from as usize];
+            g.to = renumber[g.to as usize];
+            g.mark = position[g.mark as usize];
+        }
+        grants.sort_by_key(|g| g.mark);
+        Timeline {
+            lanes: sorted_lanes,
+            marks,
+            grants,
+        }
+    }
+}
+
 impl Timeline {
     /// Lays out `events` (each event the verifier read, with its index in the bundle,
     /// in any order) with the verdicts in `report`.
@@ -383,43 +483,7 @@ impl Timeline {
             }
         }
 
-        // Credentials.
-        let mut spans: BTreeMap<u32, CredentialSpan> = BTreeMap::new();
-        for &(m, event) in &pending {
-            let Some(c) = &event.credential else { continue };
-            let lane = lanes.get(true, &c.token_id, || Lane {
-                id: c.token_id.clone(),
-                label: crate::text::visible(&c.token_id),
-                kind: LaneKind::Credential,
-                credential: None,
-            });
-            let span = spans.entry(lane).or_default();
-            span.issuer = span.issuer.take().or_else(|| c.issuer.clone());
-            span.subject = span.subject.take().or_else(|| c.subject.clone());
-            if span.scope.is_empty() {
-                span.scope = c.scope.clone().unwrap_or_default();
-            }
-            span.issued = span
-                .issued
-                .or_else(|| c.issued_at.as_deref().and_then(millis));
-            span.expires = span
-                .expires
-                .or_else(|| c.expires_at.as_deref().and_then(millis));
-            span.exchanged_from = span
-                .exchanged_from
-                .take()
-                .or_else(|| c.exchanged_from.clone());
-            let seen = marks[m].at;
-            span.first_seen = Some(span.first_seen.map_or(seen, |f| f.min(seen)));
-            if event.kind == Kind::CredentialRevoke {
-                let at = marks[m].at;
-                span.revoked = Some(span.revoked.map_or(at, |r| r.min(at)));
-            }
-            marks[m].links.push(Link::Credential { lane });
-        }
-        for (lane, span) in spans {
-            lanes.lanes[lane as usize].credential = Some(span);
-        }
+        credential_lanes(&mut lanes, &mut marks, &pending);
 
         // Parents, delegations and approvals, by event ID.
         let by_event_id: HashMap<&str, usize> =
@@ -495,58 +559,7 @@ impl Timeline {
             }
         }
 
-        // Lanes grouped by kind, in order of first appearance within each group.
-        let mut order: Vec<u32> = (0..lanes.lanes.len() as u32).collect();
-        order.sort_by_key(|&n| (lanes.lanes[n as usize].kind, n));
-        let mut renumber = vec![0u32; order.len()];
-        for (new, &old) in order.iter().enumerate() {
-            renumber[old as usize] = new as u32;
-        }
-        let mut sorted_lanes: Vec<Lane> = Vec::with_capacity(order.len());
-        let mut old_lanes: Vec<Option<Lane>> = lanes.lanes.into_iter().map(Some).collect();
-        for &old in &order {
-            if let Some(lane) = old_lanes[old as usize].take() {
-                sorted_lanes.push(lane);
-            }
-        }
-        // Marks in time order; references renumbered.
-        let mut by_time: Vec<u32> = (0..marks.len() as u32).collect();
-        by_time.sort_by_key(|&m| (marks[m as usize].at, marks[m as usize].index));
-        let mut position = vec![0u32; marks.len()];
-        for (new, &old) in by_time.iter().enumerate() {
-            position[old as usize] = new as u32;
-        }
-        let mut old_marks: Vec<Option<Mark>> = marks.into_iter().map(Some).collect();
-        let marks: Vec<Mark> = by_time
-            .iter()
-            .filter_map(|&old| old_marks[old as usize].take())
-            .map(|mut mark| {
-                mark.lane = renumber[mark.lane as usize];
-                mark.parent = mark.parent.map(|p| position[p as usize]);
-                for link in &mut mark.links {
-                    match link {
-                        Link::Delegated { lane, .. } | Link::Credential { lane } => {
-                            *lane = renumber[*lane as usize];
-                        }
-                        Link::Approved { mark } | Link::Decided { mark } => {
-                            *mark = position[*mark as usize];
-                        }
-                    }
-                }
-                mark
-            })
-            .collect();
-        for g in &mut grants {
-            g.from = renumber[g.from as usize];
-            g.to = renumber[g.to as usize];
-            g.mark = position[g.mark as usize];
-        }
-        grants.sort_by_key(|g| g.mark);
-        Timeline {
-            lanes: sorted_lanes,
-            marks,
-            grants,
-        }
+        Timeline::ordered(lanes, marks, grants)
     }
 
     /// The marks from `mark` back to the intent it came from: its parent, the
