@@ -20,6 +20,24 @@ async fn reviewer(app: &TestApp, name: &str, role: Role) -> model::Reviewer {
     }
 }
 
+/// The test's uploader, account `reviewer`, made an access reviewer.
+async fn uploader_as_access_reviewer(app: &TestApp) -> model::Reviewer {
+    store::users::set_role(
+        &app.db,
+        &app.key,
+        Actor::Cli,
+        "reviewer",
+        Role::AccessReviewer,
+    )
+    .await
+    .expect("role");
+    model::Reviewer {
+        username: "reviewer".into(),
+        display_name: String::new(),
+        role: Role::AccessReviewer,
+    }
+}
+
 /// Stores the demo bundle `slug` as account `reviewer` (the test's compliance reviewer).
 async fn stored(app: &TestApp, slug: &str) -> String {
     app.trust_demo_root().await;
@@ -163,20 +181,7 @@ async fn separation_of_duties_holds_for_every_sign_off() {
     assert_eq!(found.steps, 2);
 
     // Whoever uploaded the bundle cannot sign off its chains, whatever their role now.
-    store::users::set_role(
-        &app.db,
-        &app.key,
-        Actor::Cli,
-        "reviewer",
-        Role::AccessReviewer,
-    )
-    .await
-    .expect("role");
-    let uploader = model::Reviewer {
-        username: "reviewer".into(),
-        display_name: String::new(),
-        role: Role::AccessReviewer,
-    };
+    let uploader = uploader_as_access_reviewer(&app).await;
     refused(
         signoffs::sign_off(
             &app.db,
@@ -678,20 +683,7 @@ async fn my_work_lists_what_the_sign_off_rule_allows_and_nothing_else() {
     assert_eq!(queue(first.clone()).await, vec![found.approval_id.clone()]);
 
     // The uploader, made an access reviewer, has nothing to sign of their own bundle.
-    store::users::set_role(
-        &app.db,
-        &app.key,
-        Actor::Cli,
-        "reviewer",
-        Role::AccessReviewer,
-    )
-    .await
-    .expect("role");
-    let uploader = model::Reviewer {
-        username: "reviewer".into(),
-        display_name: String::new(),
-        role: Role::AccessReviewer,
-    };
+    let uploader = uploader_as_access_reviewer(&app).await;
     assert!(queue(uploader.clone()).await.is_empty());
 
     // After the first step, the chain leaves its signer's queue and stays in the others'.
