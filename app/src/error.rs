@@ -22,6 +22,12 @@ pub enum ApiError {
     /// text says which.
     #[error("{0}")]
     Forbidden(String),
+    /// The server runs as many searches, exports and log checks as it takes at once;
+    /// this one may be tried again in a moment.
+    #[error(
+        "the server is busy with other searches, exports or log checks; try again in a moment"
+    )]
+    Busy,
     /// The server could not do it; the details are in the server's log.
     #[error("the server could not complete the request; the details are in its log")]
     Internal,
@@ -52,6 +58,9 @@ impl FromServerFnError for ApiError {
 #[cfg(feature = "ssr")]
 impl From<store::StoreError> for ApiError {
     fn from(err: store::StoreError) -> Self {
+        if let store::StoreError::Busy = err {
+            return ApiError::Busy;
+        }
         tracing::error!(error = %err, "store error in a server function");
         ApiError::Internal
     }

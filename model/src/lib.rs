@@ -759,12 +759,33 @@ pub struct SavedView {
 pub struct Page<T> {
     /// The rows of this page.
     pub items: Vec<T>,
-    /// How many rows match in all.
+    /// How many rows match in all, or, when `total_capped`, how many were counted
+    /// before counting stopped.
     pub total: i64,
+    /// Whether more rows match than `total`: an event search counts up to
+    /// [`Page::COUNT_LIMIT`] matches, so that a broad search over millions of
+    /// events answers as fast as a narrow one.
+    #[serde(default)]
+    pub total_capped: bool,
     /// This page's number, from 1.
     pub page: u32,
     /// Rows per page.
     pub per_page: u32,
+}
+
+impl<T> Page<T> {
+    /// The most matches an event search counts.
+    pub const COUNT_LIMIT: i64 = 10_000;
+
+    /// How many match, as a reader is told: "1,234" or "more than 10,000".
+    pub fn total_text(&self) -> String {
+        let n = crate::text::group_thousands(self.total);
+        if self.total_capped {
+            format!("more than {n}")
+        } else {
+            n
+        }
+    }
 }
 
 /// A bundle's delegation graph: actors and events as nodes; who acted, for whom,

@@ -122,9 +122,39 @@ pub fn terminal(text: &str) -> String {
     out
 }
 
+/// `n` with its thousands grouped by commas: 1234567 → "1,234,567".
+pub fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_are_grouped() {
+        let cases = [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (1234567, "1,234,567"),
+            (-10000, "-10,000"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(group_thousands(n), text);
+        }
+    }
 
     #[test]
     fn a_terminal_is_shown_what_the_text_holds() {

@@ -116,6 +116,59 @@ pub async fn raw(db: &Db, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
     Ok(Some(bytes))
 }
 
+/// The payload of event `idx` of bundle `sha256`, as signed (text: a payload is
+/// read only when it is a valid event), read from the bundle's stored bytes: at
+/// `span` (where its base64 text stands, as ingest found it), or, without one, by
+/// reading the bundle again. `None` when the bytes give none.
+pub(crate) async fn payload(
+    db: &Db,
+    sha256: &str,
+    idx: i64,
+    span: Option<(i64, i64)>,
+) -> Result<Option<String>, StoreError> {
+    let bytes = match span {
+        Some((at, len)) => {
+            let part_size = i64::try_from(crate::ingest_rows::BYTES_PER_PART).unwrap_or(i64::MAX);
+            let mut encoded = Vec::with_capacity(usize::try_from(len).unwrap_or_default());
+            let (mut at, end) = (at, at.saturating_add(len));
+            while at < end {
+                let (part, offset) = (at / part_size, at % part_size);
+                let take = (end - at).min(part_size - offset);
+                // SQL counts from 1.
+                let piece: Option<(Vec<u8>,)> = sqlx::query_as(
+                    "SELECT substr(bytes, CAST($3 AS INTEGER), CAST($4 AS INTEGER)) FROM bundle_bytes \
+                     WHERE sha256 = $1 AND part = $2",
+                )
+                .bind(sha256)
+                .bind(part)
+                .bind(offset + 1)
+                .bind(take)
+                .fetch_optional(db.pool())
+                .await?;
+                let Some((piece,)) = piece.filter(|(p,)| !p.is_empty()) else {
+                    return Ok(None);
+                };
+                at += i64::try_from(piece.len()).unwrap_or(i64::MAX);
+                encoded.extend_from_slice(&piece);
+            }
+            evidence::bundle::decode_payload(&encoded)
+        }
+        None => {
+            let Some(raw) = raw(db, sha256).await? else {
+                return Ok(None);
+            };
+            let limits = evidence::bundle::Limits {
+                max_payload_bytes: usize::MAX,
+                ..IngestOptions::default().limits
+            };
+            usize::try_from(idx)
+                .ok()
+                .and_then(|idx| evidence::bundle::payload_of(&raw, idx, &limits))
+        }
+    };
+    Ok(bytes.and_then(|b| String::from_utf8(b).ok()))
+}
+
 /// The verification transcript stored with the bundle (JSON).
 pub async fn report(db: &Db, sha256: &str) -> Result<Option<serde_json::Value>, StoreError> {
     let row: Option<(String,)> = sqlx::query_as("SELECT report FROM bundles WHERE sha256 = $1")

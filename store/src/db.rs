@@ -49,13 +49,30 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// The database reported an error.
     #[error("database error: {0}")]
-    Sqlx(#[from] sqlx::Error),
+    Sqlx(sqlx::Error),
     /// A background task failed.
     #[error("background task failed: {0}")]
     Task(String),
+    /// As many heavy reads (free-text searches, exports, review-log checks) as the
+    /// server runs at once are under way, and none ended within [`HEAVY_WAIT`], or
+    /// this one ran past [`HEAVY_TIME_LIMIT`].
+    #[error(
+        "the server is busy with other searches, exports or log checks; try again in a moment"
+    )]
+    Busy,
     /// The printable report could not be made into a PDF.
     #[error("the report could not be made into a PDF: {0}")]
     Render(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            // Postgres's query_canceled: a statement ran past its statement timeout.
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("57014") => StoreError::Busy,
+            _ => StoreError::Sqlx(e),
+        }
+    }
 }
 
 /// A pool of connections to Custody's database. Cheap to clone.
@@ -68,7 +85,24 @@ pub struct Db {
     writes: Arc<tokio::sync::Mutex<()>>,
     /// Bundles being stored by this process, by address.
     storing: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+    /// Heavy reads under way: see [`Db::heavy`].
+    heavy: Arc<tokio::sync::Semaphore>,
 }
+
+/// How many heavy reads (free-text searches, exports, review-log checks) a server
+/// runs at once: one per core, and at least two, so that they leave connections and
+/// time to everything else.
+fn heavy_permits() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
+}
+
+/// How long a heavy read waits for its turn before it is refused as busy.
+pub const HEAVY_WAIT: Duration = Duration::from_secs(5);
+
+/// How long a search or a log check may run before it is answered busy (on
+/// Postgres, also the statement timeout of a search's statements: see
+/// [`Db::limited_read`]). Exports are not limited: they take as long as their rows.
+pub const HEAVY_TIME_LIMIT: Duration = Duration::from_secs(30);
 
 impl Db {
     /// The URL of the embedded database under `data_dir`.
@@ -113,6 +147,7 @@ impl Db {
             kind,
             writes: Arc::default(),
             storing: Arc::default(),
+            heavy: Arc::new(tokio::sync::Semaphore::new(heavy_permits())),
         };
         match kind {
             DatabaseKind::Sqlite => SQLITE_MIGRATIONS.run(&db.pool).await?,
@@ -120,6 +155,49 @@ impl Db {
         }
         db.check_sqlite_settings().await?;
         Ok(db)
+    }
+
+    /// A turn for a heavy read (a free-text search, an export, a review-log
+    /// check): at most [`heavy_permits`] run at once, and one waits up to
+    /// [`HEAVY_WAIT`] for its turn, past which it is [`StoreError::Busy`], so that no
+    /// reader can starve the others. The turn ends when the value is dropped.
+    pub async fn heavy_turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, StoreError> {
+        match tokio::time::timeout(HEAVY_WAIT, Arc::clone(&self.heavy).acquire_owned()).await {
+            Ok(Ok(turn)) => Ok(turn),
+            _ => Err(StoreError::Busy),
+        }
+    }
+
+    /// Runs `read` in a turn of [`Db::heavy_turn`], answering [`StoreError::Busy`]
+    /// if it has not ended after [`HEAVY_TIME_LIMIT`].
+    pub async fn heavy<T, E>(
+        &self,
+        read: impl std::future::Future<Output = Result<T, E>>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let _turn = self.heavy_turn().await?;
+        tokio::time::timeout(HEAVY_TIME_LIMIT, read)
+            .await
+            .unwrap_or_else(|_| Err(StoreError::Busy.into()))
+    }
+
+    /// A read-only transaction whose statements, on Postgres, stop after
+    /// [`HEAVY_TIME_LIMIT`] (the database cancels them).
+    pub(crate) async fn limited_read(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if self.kind == DatabaseKind::Postgres {
+            sqlx::query(&format!(
+                "SET LOCAL statement_timeout = {}",
+                HEAVY_TIME_LIMIT.as_millis()
+            ))
+            .execute(&mut *tx)
+            .await?;
+        }
+        Ok(tx)
     }
 
     /// Waits until no other task of this process stores the bundle at `address`.

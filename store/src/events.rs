@@ -206,9 +206,10 @@ pub(crate) fn push_filters(q: &mut Sql<'_>, query: &EventQuery) -> Result<(), Qu
             .bind(actor.clone())
             .push(" OR e.initiator_id = ")
             .bind(actor.clone())
-            .push(" OR (' ' || e.on_behalf_of || ' ') LIKE ")
+            // `>= ''` holds for any text: it lets the index of principals be read.
+            .push(" OR (e.on_behalf_of >= '' AND (' ' || e.on_behalf_of || ' ') LIKE ")
             .bind(contains(&format!(" {actor} ")))
-            .push(" ESCAPE '\\')");
+            .push(" ESCAPE '\\'))");
     }
     if let Some(from) = query.from.as_ref().filter(|v| !v.is_empty()) {
         q.push(" AND e.time >= ").bind(time_bound("from", from)?);
@@ -217,27 +218,21 @@ pub(crate) fn push_filters(q: &mut Sql<'_>, query: &EventQuery) -> Result<(), Qu
         q.push(" AND e.time < ").bind(time_bound("to", to)?);
     }
     if let Some(text) = query.q.as_ref().filter(|v| !v.trim().is_empty()) {
-        let pattern = contains(text.trim());
-        q.push(" AND (");
-        for (i, column) in [
-            "e.payload",
-            "e.summary",
-            "e.event_id",
-            "e.actor_id",
-            "e.resource",
-            "e.findings",
-        ]
-        .iter()
-        .enumerate()
-        {
-            if i > 0 {
-                q.push(" OR ");
-            }
-            q.push(&format!("LOWER({column}) LIKE "))
-                .bind(pattern.clone())
-                .push(" ESCAPE '\\'");
-        }
-        q.push(")");
+        // Without a letter or digit, `q` has no word that an event could have.
+        let Some(words) = crate::search::query(q.kind(), text) else {
+            q.push(" AND 1 = 0");
+            return Ok(());
+        };
+        match q.kind() {
+            model::DatabaseKind::Sqlite => q
+                .push(" AND e.rowid IN (SELECT rowid FROM events_text WHERE events_text MATCH ")
+                .bind(words)
+                .push(")"),
+            model::DatabaseKind::Postgres => q
+                .push(" AND e.words @@ to_tsquery('simple', ")
+                .bind(words)
+                .push(")"),
+        };
     }
     Ok(())
 }
@@ -278,8 +273,15 @@ pub fn validate(db: &Db, query: &EventQuery) -> Result<(), QueryError> {
     push_filters(&mut probe, query)
 }
 
-/// The events `query` selects, one page of them.
+/// The events `query` selects, one page of them: a heavy read (see [`Db::heavy`]),
+/// so a search waits for its turn, and is answered busy past its time limit.
 pub async fn query(db: &Db, query: &EventQuery) -> Result<Page<EventRow>, QueryError> {
+    db.heavy(page_of(db, query)).await
+}
+
+/// The two statements of a page of `query`: the count (up to one past
+/// [`Page::COUNT_LIMIT`]: past it, the page says "more than") and the page's rows.
+fn statements<'q>(db: &Db, query: &EventQuery) -> Result<(Sql<'q>, Sql<'q>, u32, u32), QueryError> {
     let per_page = query.per_page.unwrap_or(DEFAULT_PER_PAGE);
     if !(1..=MAX_PER_PAGE).contains(&per_page) {
         return Err(QueryError::Invalid(format!(
@@ -291,13 +293,12 @@ pub async fn query(db: &Db, query: &EventQuery) -> Result<Page<EventRow>, QueryE
         return Err(QueryError::Invalid("`page` counts from 1".into()));
     }
     let order = order_of(query)?;
-    let mut count = Sql::new(db.kind(), "SELECT CAST(COUNT(*) AS BIGINT)");
+    let mut count = Sql::new(db.kind(), "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1");
     push_filters(&mut count, query)?;
-    let (text, args) = count.build()?;
-    let (total,): (i64,) = sqlx::query_as_with(&text, args)
-        .fetch_one(db.pool())
-        .await
-        .map_err(StoreError::from)?;
+    count
+        .push(" LIMIT ")
+        .bind(Page::<EventRow>::COUNT_LIMIT + 1)
+        .push(") AS counted");
     let mut select = Sql::new(db.kind(), format!("SELECT {COLUMNS}"));
     push_filters(&mut select, query)?;
     select
@@ -305,17 +306,44 @@ pub async fn query(db: &Db, query: &EventQuery) -> Result<Page<EventRow>, QueryE
         .bind(i64::from(per_page))
         .push(" OFFSET ")
         .bind(i64::from(page - 1) * i64::from(per_page));
-    let (text, args) = select.build()?;
-    let rows: Vec<Row> = sqlx::query_as_with(&text, args)
-        .fetch_all(db.pool())
+    Ok((count, select, page, per_page))
+}
+
+async fn page_of(db: &Db, query: &EventQuery) -> Result<Page<EventRow>, QueryError> {
+    let (count, select, page, per_page) = statements(db, query)?;
+    let mut tx = db.limited_read().await?;
+    let (text, args) = count.build()?;
+    let (total,): (i64,) = sqlx::query_as_with(&text, args)
+        .fetch_one(&mut *tx)
         .await
         .map_err(StoreError::from)?;
+    let (text, args) = select.build()?;
+    let rows: Vec<Row> = sqlx::query_as_with(&text, args)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(StoreError::from)?;
+    tx.rollback().await.map_err(StoreError::from)?;
+    let total_capped = total > Page::<EventRow>::COUNT_LIMIT;
     Ok(Page {
         items: rows.into_iter().map(EventRow::from).collect(),
-        total,
+        total: total.min(Page::<EventRow>::COUNT_LIMIT),
+        total_capped,
         page,
         per_page,
     })
+}
+
+/// How the database would run the statements of a page of `query` (the count,
+/// then the rows): its query plan, a line per step. On Postgres, sequential scans
+/// are made a last resort first, so the plan shows the index a statement can use
+/// however few rows the tables hold now.
+pub async fn explain(db: &Db, query: &EventQuery) -> Result<Vec<String>, QueryError> {
+    let (count, select, _, _) = statements(db, query)?;
+    let mut lines = Vec::new();
+    for statement in [count, select] {
+        lines.extend(crate::sql::explain(db, statement).await?);
+    }
+    Ok(lines)
 }
 
 /// One event with its payload as signed (text; never markup), if it was read.
@@ -325,19 +353,32 @@ pub async fn get(
     index: i64,
 ) -> Result<Option<(EventRow, Option<String>)>, StoreError> {
     #[derive(sqlx::FromRow)]
-    struct WithPayload {
+    struct WithSpan {
         #[sqlx(flatten)]
         row: Row,
-        payload: Option<String>,
+        payload_at: Option<i64>,
+        payload_len: Option<i64>,
     }
-    let found: Option<WithPayload> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS}, e.payload FROM events e WHERE e.bundle_sha256 = $1 AND e.idx = $2"
+    let found: Option<WithSpan> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, e.payload_at, e.payload_len FROM events e \
+         WHERE e.bundle_sha256 = $1 AND e.idx = $2"
     ))
     .bind(bundle)
     .bind(index)
     .fetch_optional(db.pool())
     .await?;
-    Ok(found.map(|f| (f.row.into(), f.payload)))
+    let Some(found) = found else {
+        return Ok(None);
+    };
+    // A payload is read only where it was read at ingest: a valid event's.
+    let payload = match found.row.event_id {
+        Some(_) => {
+            let span = found.payload_at.zip(found.payload_len);
+            crate::bundles::payload(db, bundle, index, span).await?
+        }
+        None => None,
+    };
+    Ok(Some((found.row.into(), payload)))
 }
 
 async fn named(
@@ -379,12 +420,8 @@ pub async fn actor_lifecycle(
         db,
         bundle,
         "e.actor_id = $2 OR e.initiator_id = $2 OR (' ' || e.on_behalf_of || ' ') LIKE $3 ESCAPE '\\' \
-         OR e.payload LIKE $4 ESCAPE '\\'",
-        &[
-            actor_id,
-            &format!("% {} %", like_literal(actor_id)),
-            &format!("%\"id\":\"{}\"%", like_literal(actor_id)),
-        ],
+         OR (' ' || e.also_named || ' ') LIKE $3 ESCAPE '\\'",
+        &[actor_id, &format!("% {} %", like_literal(actor_id))],
     )
     .await?;
     Ok(Some(ActorLifecycle {
@@ -478,13 +515,19 @@ pub async fn graph(db: &Db, bundle: &str) -> Result<Graph, StoreError> {
     .bind(bundle)
     .fetch_all(db.pool())
     .await?;
-    let payloads: Vec<(String, String)> = sqlx::query_as(
-        "SELECT event_id, payload FROM events WHERE bundle_sha256 = $1 \
-         AND kind IN ('task.delegate', 'approval.decision') AND payload IS NOT NULL",
+    let spans: Vec<(String, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT event_id, idx, payload_at, payload_len FROM events WHERE bundle_sha256 = $1 \
+         AND kind IN ('task.delegate', 'approval.decision') AND event_id IS NOT NULL",
     )
     .bind(bundle)
     .fetch_all(db.pool())
     .await?;
+    let mut payloads = Vec::with_capacity(spans.len());
+    for (event_id, idx, at, len) in spans {
+        if let Some(payload) = crate::bundles::payload(db, bundle, idx, at.zip(len)).await? {
+            payloads.push((event_id, payload));
+        }
+    }
     let mut graph = Graph::default();
     for (id, actor_type, name) in actors {
         graph.nodes.push(GraphNode {

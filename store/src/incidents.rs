@@ -45,23 +45,42 @@ struct Row {
     assignee_display: Option<String>,
 }
 
-/// The columns of [`Row`]: the incident `i`, then its counts (sums cast so that
-/// Postgres gives BIGINT, not NUMERIC), its evidence's span and its assignee's
-/// display name.
+/// The columns of [`Row`]: the incident `i` with what its evidence adds up to
+/// (kept by [`recount`]), and its assignee's display name.
 const COLUMNS: &str = "SELECT i.id, i.title, i.status, i.severity, i.assignee, i.created_at, \
-     i.updated_at, \
-     CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id) AS BIGINT) AS bundle_count, \
-     CAST((SELECT COALESCE(SUM(b.event_count), 0) FROM bundles b WHERE b.incident_id = i.id) AS BIGINT) \
-       AS event_count, \
-     CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id AND b.status = 'tampered') AS BIGINT) \
-       AS tampered, \
-     CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id AND b.status = 'untrusted') AS BIGINT) \
-       AS untrusted, \
-     CAST((SELECT COUNT(*) FROM bundles b WHERE b.incident_id = i.id \
-           AND b.status = 'verified_with_warnings') AS BIGINT) AS warned, \
-     (SELECT MIN(b.first_event_at) FROM bundles b WHERE b.incident_id = i.id) AS first_event_at, \
-     (SELECT MAX(b.last_event_at) FROM bundles b WHERE b.incident_id = i.id) AS last_event_at, \
+     i.updated_at, i.bundle_count, i.event_count, i.tampered, i.untrusted, i.warned, \
+     i.first_event_at, i.last_event_at, \
      (SELECT u.display_name FROM users u WHERE u.username = i.assignee) AS assignee_display";
+
+/// Adds up again what incident `id`'s bundles are (how many, their events and
+/// verdicts, the worst of them, their span): in the transaction that stores or
+/// changes one of its bundles, so the incident list reads it without adding up.
+pub(crate) async fn recount<'c, E>(conn: E, id: i64) -> Result<(), StoreError>
+where
+    E: sqlx::Executor<'c, Database = Any>,
+{
+    sqlx::query(
+        "UPDATE incidents SET \
+           bundle_count = s.bundles, event_count = s.events, tampered = s.tampered, \
+           untrusted = s.untrusted, warned = s.warned, first_event_at = s.first_at, \
+           last_event_at = s.last_at, \
+           worst = CASE WHEN s.bundles = 0 THEN 'none' WHEN s.tampered > 0 THEN 'tampered' \
+             WHEN s.untrusted > 0 THEN 'untrusted' \
+             WHEN s.warned > 0 THEN 'verified_with_warnings' ELSE 'verified' END \
+         FROM (SELECT CAST(COUNT(*) AS BIGINT) AS bundles, \
+             CAST(COALESCE(SUM(b.event_count), 0) AS BIGINT) AS events, \
+             CAST(COALESCE(SUM(CASE WHEN b.status = 'tampered' THEN 1 ELSE 0 END), 0) AS BIGINT) AS tampered, \
+             CAST(COALESCE(SUM(CASE WHEN b.status = 'untrusted' THEN 1 ELSE 0 END), 0) AS BIGINT) AS untrusted, \
+             CAST(COALESCE(SUM(CASE WHEN b.status = 'verified_with_warnings' THEN 1 ELSE 0 END), 0) AS BIGINT) AS warned, \
+             MIN(b.first_event_at) AS first_at, MAX(b.last_event_at) AS last_at \
+           FROM bundles b WHERE b.incident_id = $1) AS s \
+         WHERE incidents.id = $1",
+    )
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
 
 /// Opens an incident and returns its number.
 pub async fn create(
@@ -135,28 +154,12 @@ where
     Ok(())
 }
 
-/// The worst verdict among an incident's bundles, as its stored name, or `none`
-/// without bundles: the order [`summary`] gives a verdict in, written in SQL.
-const WORST_VERDICT: &str = "CASE \
-     WHEN NOT EXISTS (SELECT 1 FROM bundles b WHERE b.incident_id = i.id) THEN 'none' \
-     WHEN EXISTS (SELECT 1 FROM bundles b WHERE b.incident_id = i.id \
-                  AND b.status = 'tampered') THEN 'tampered' \
-     WHEN EXISTS (SELECT 1 FROM bundles b WHERE b.incident_id = i.id \
-                  AND b.status = 'untrusted') THEN 'untrusted' \
-     WHEN EXISTS (SELECT 1 FROM bundles b WHERE b.incident_id = i.id \
-                  AND b.status = 'verified_with_warnings') THEN 'verified_with_warnings' \
-     ELSE 'verified' END";
-
 /// The incidents `query` selects, in its order, with how many match and how many
 /// each status would list. A parameter that cannot be used is refused with
 /// [`QueryError::Invalid`] naming it (every such parameter, when there are several).
 pub async fn list(db: &Db, query: &IncidentQuery) -> Result<IncidentList, QueryError> {
     let filters = Filters::parse(query)?;
-
-    let mut select = Sql::new(db.kind(), COLUMNS);
-    filters.push(&mut select, true);
-    select.push(" ORDER BY ").push(filters.sort_sql());
-    let (text, args) = select.build()?;
+    let (text, args) = filters.select(db).build()?;
     let rows: Vec<Row> = sqlx::query_as_with(&text, args)
         .fetch_all(db.pool())
         .await
@@ -195,6 +198,13 @@ pub async fn list(db: &Db, query: &IncidentQuery) -> Result<IncidentList, QueryE
         by_status,
         all,
     })
+}
+
+/// How the database would run the incident list's statement for `query`: its
+/// query plan, a line per step (see [`crate::events::explain`]).
+pub async fn explain(db: &Db, query: &IncidentQuery) -> Result<Vec<String>, QueryError> {
+    let filters = Filters::parse(query)?;
+    Ok(crate::sql::explain(db, filters.select(db)).await?)
 }
 
 /// An [`IncidentQuery`] once checked: typed values, and `LIKE` patterns for text.
@@ -285,6 +295,14 @@ impl Filters {
         }
     }
 
+    /// The incident list's statement: the incidents these filters select, in order.
+    fn select(&self, db: &Db) -> Sql<'static> {
+        let mut select = Sql::new(db.kind(), COLUMNS);
+        self.push(&mut select, true);
+        select.push(" ORDER BY ").push(self.sort_sql());
+        select
+    }
+
     /// Appends `FROM` and `WHERE` for these filters (without `status` unless
     /// `with_status`: the per-status counts are what each status would add).
     fn push(&self, q: &mut Sql<'_>, with_status: bool) {
@@ -304,8 +322,7 @@ impl Filters {
                 .bind(severity.as_str().to_owned());
         }
         if let Some(verdict) = self.verdict {
-            q.push(&format!(" AND ({WORST_VERDICT}) = "))
-                .bind(verdict.to_owned());
+            q.push(" AND i.worst = ").bind(verdict.to_owned());
         }
         // Stored times are RFC 3339 text in UTC: a day's times sort from its date on.
         if let Some(day) = &self.opened_from {
@@ -354,14 +371,8 @@ impl Filters {
                 "CASE i.severity WHEN 'low' THEN 0 WHEN 'medium' THEN 1 WHEN 'high' THEN 2 \
                  ELSE 3 END ASC, i.updated_at DESC, i.id DESC"
             }
-            IncidentSort::EventsDesc => {
-                "(SELECT COALESCE(SUM(b.event_count), 0) FROM bundles b \
-                 WHERE b.incident_id = i.id) DESC, i.updated_at DESC, i.id DESC"
-            }
-            IncidentSort::EventsAsc => {
-                "(SELECT COALESCE(SUM(b.event_count), 0) FROM bundles b \
-                 WHERE b.incident_id = i.id) ASC, i.updated_at DESC, i.id DESC"
-            }
+            IncidentSort::EventsDesc => "i.event_count DESC, i.updated_at DESC, i.id DESC",
+            IncidentSort::EventsAsc => "i.event_count ASC, i.updated_at DESC, i.id DESC",
         }
     }
 }

@@ -157,7 +157,7 @@ pub(super) async fn ingest_against(
             options.threads,
             &|_, _| {},
             &|signed| {
-                if let Some(row) = ReadEvent::read(signed) {
+                if let Some(row) = ReadEvent::read(signed, &bytes) {
                     rows.lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .push(row);
@@ -332,6 +332,7 @@ async fn store(
     .await
     .map_err(StoreError::from)?;
     incidents::touch(&mut *tx, incident_id, &at).await?;
+    incidents::recount(&mut *tx, incident_id).await?;
     // The upload's entry is the last write, so the log's append lock is held only
     // to the commit.
     review_log::lock_appends(&mut tx, kind).await?;

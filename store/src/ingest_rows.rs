@@ -45,16 +45,16 @@ fn verdict_of(e: &EventReport) -> (&'static str, String) {
 pub(super) const BYTES_PER_PART: usize = 1 << 20;
 
 /// Rows go this many to a statement: each statement costs a round trip and, on
-/// SQLite, a pass through sqlx's worker; more parameters than 1,000 rows of events
-/// have would pass SQLite's limit of 32,766.
-pub(super) const ROWS_PER_STATEMENT: usize = 1000;
+/// SQLite, a pass through sqlx's worker; an event row has 33 parameters, and 900
+/// rows' 29,700 stay under SQLite's limit of 32,766.
+pub(super) const ROWS_PER_STATEMENT: usize = 900;
 
 /// The event columns: `bundle_sha256`, then the verification, then what the payload says.
 const EVENT_COLUMNS: &str = "INSERT INTO events (bundle_sha256, idx, digest, integrity, trust, \
      chain, inclusion, verdict, findings, event_id, kind, time, emitter, seq, actor_type, \
      actor_id, initiator_id, on_behalf_of, parent, task_id, trace_id, correlation_id, \
      credential_id, decision, policy_id, approval_id, resource, operation, outcome, summary, \
-     payload) VALUES ";
+     payload_at, payload_len, also_named";
 
 /// How an event read while its bundle is verified is first written: as if every
 /// check passed. [`Gathered::finish`] corrects, before anything is committed, each
@@ -88,7 +88,12 @@ pub(super) struct ReadEvent {
     operation: Option<String>,
     outcome: Option<&'static str>,
     summary: String,
-    payload: String,
+    /// Where the payload's base64 text stands in the bundle's bytes (offset, length).
+    payload_span: Option<(i64, i64)>,
+    /// The delegate, those an approval is asked of and who decided it, space-separated.
+    also_named: Option<String>,
+    /// The words the event is found by (see [`crate::search`]).
+    words: String,
     /// Each actor the event names, once, whatever roles it has in it.
     named: Vec<(String, &'static str, Option<String>)>,
     credential: Option<CredentialFacts>,
@@ -176,7 +181,11 @@ fn span(first: &mut String, last: &mut String, time: &str) {
 impl ReadEvent {
     /// The columns of a signed event; `None` when its time cannot be stored
     /// (verification refuses such an event first).
-    pub(super) fn read(signed: evidence::bundle::SignedEvent<'_>) -> Option<ReadEvent> {
+    /// `bundle` is the bytes `signed` was verified from.
+    pub(super) fn read(
+        signed: evidence::bundle::SignedEvent<'_>,
+        bundle: &[u8],
+    ) -> Option<ReadEvent> {
         let e = &signed.event;
         let time = stored_time(&e.time)?;
         let mut named: Vec<(String, &'static str, Option<String>)> = Vec::new();
@@ -204,6 +213,7 @@ impl ReadEvent {
                     .join(" ")
             })
         };
+        let summary = e.summary();
         Some(ReadEvent {
             idx: i64::try_from(signed.index).unwrap_or(i64::MAX),
             digest: hex::encode(signed.digest),
@@ -234,8 +244,28 @@ impl ReadEvent {
                 evidence::event::Outcome::Success => "success",
                 evidence::event::Outcome::Failure => "failure",
             }),
-            summary: e.summary(),
-            payload: signed.payload.to_owned(),
+            payload_span: signed.payload_span(bundle).and_then(|span| {
+                Some((
+                    i64::try_from(span.start).ok()?,
+                    i64::try_from(span.len()).ok()?,
+                ))
+            }),
+            also_named: {
+                let ids: Vec<&str> = e
+                    .delegation
+                    .iter()
+                    .map(|d| d.to.id.as_str())
+                    .chain(e.approval.iter().flat_map(|a| {
+                        a.asked_of
+                            .iter()
+                            .chain(a.decided_by.iter())
+                            .map(|x| x.id.as_str())
+                    }))
+                    .collect();
+                (!ids.is_empty()).then(|| ids.join(" "))
+            },
+            words: crate::search::event_words(signed.payload, &summary),
+            summary,
             named,
             credential: e.credential.as_ref().map(|c| CredentialFacts {
                 issuer: c.issuer.clone(),
@@ -530,7 +560,11 @@ pub(super) async fn insert_read(
         return Ok(());
     }
     let (pass, verdict, findings) = PROVISIONAL;
-    let mut q = Sql::new(kind, EVENT_COLUMNS);
+    let columns = match kind {
+        model::DatabaseKind::Sqlite => format!("{EVENT_COLUMNS}) VALUES "),
+        model::DatabaseKind::Postgres => format!("{EVENT_COLUMNS}, words) VALUES "),
+    };
+    let mut q = Sql::new(kind, columns);
     for (i, r) in chunk.iter().enumerate() {
         q.row(i == 0)
             .bind(sha256)
@@ -563,7 +597,32 @@ pub(super) async fn insert_read(
             .bind(r.operation.as_deref())
             .bind(r.outcome)
             .bind(r.summary.as_str())
-            .bind(r.payload.as_str());
+            .bind(r.payload_span.map(|(at, _)| at))
+            .bind(r.payload_span.map(|(_, len)| len))
+            .bind(r.also_named.as_deref());
+        if kind == model::DatabaseKind::Postgres {
+            q.bind_in("strip(to_tsvector('simple', ", r.words.as_str(), "))");
+        }
+        q.end_row();
+    }
+    if kind == model::DatabaseKind::Postgres {
+        let (text, args) = q.build()?;
+        sqlx::query_with(&text, args).execute(&mut **tx).await?;
+        return Ok(());
+    }
+    // SQLite: the words go to the full-text index under the rows' own rowids.
+    q.push(" RETURNING rowid, idx");
+    let (text, args) = q.build()?;
+    let rowids: Vec<(i64, i64)> = sqlx::query_as_with(&text, args)
+        .fetch_all(&mut **tx)
+        .await?;
+    let words: std::collections::HashMap<i64, &str> =
+        chunk.iter().map(|r| (r.idx, r.words.as_str())).collect();
+    let mut q = Sql::new(kind, "INSERT INTO events_text (rowid, words) VALUES ");
+    for (i, (rowid, idx)) in rowids.iter().enumerate() {
+        q.row(i == 0)
+            .bind(*rowid)
+            .bind(words.get(idx).copied().unwrap_or_default());
         q.end_row();
     }
     let (text, args) = q.build()?;

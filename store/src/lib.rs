@@ -19,6 +19,7 @@ pub mod log_check;
 mod replay;
 pub mod reverify;
 pub mod review_log;
+mod search;
 pub mod sessions;
 pub mod signoffs;
 mod sql;
@@ -27,7 +28,7 @@ pub mod users;
 pub mod views;
 pub mod work;
 
-pub use db::{Db, StoreError};
+pub use db::{Db, StoreError, HEAVY_TIME_LIMIT, HEAVY_WAIT};
 
 /// For an error enum with a `Store(StoreError)` variant: a database error converts
 /// into it, so `?` works on sqlx calls.

@@ -16,6 +16,10 @@ use crate::{Db, StoreError};
 /// signed payload says; and that every annotation, comment and sign-off matches the
 /// entry that recorded it. Deleting or editing an entry or a record shows here.
 pub async fn check(db: &Db, key: &ServerKey) -> Result<LogIntegrity, StoreError> {
+    db.heavy(check_now(db, key)).await
+}
+
+async fn check_now(db: &Db, key: &ServerKey) -> Result<LogIntegrity, StoreError> {
     let Read {
         entries,
         head,

@@ -319,6 +319,7 @@ async fn all(db: &Db) -> Result<Vec<Stored>, StoreError> {
 /// bound to [`EMITTER`] by itself as the root, and a manifest signed now. Verify it
 /// with `custody verify FILE --trust server.pub`.
 pub async fn export(db: &Db, key: &ServerKey) -> Result<String, StoreError> {
+    let _turn = db.heavy_turn().await?;
     let rows = all(db).await?;
     Ok(bundle_of(&rows, key))
 }
@@ -382,31 +383,40 @@ pub(crate) async fn read(db: &Db, key: &ServerKey) -> Result<Read, StoreError> {
     let public = key.public_key();
     let mut problems = Vec::new();
     // Each entry's payload, by position, as the verifier reads it once its signature
-    // holds: signatures are checked once, here.
-    let payloads: std::sync::Mutex<std::collections::HashMap<usize, String>> =
-        std::sync::Mutex::default();
-    if !rows.is_empty() {
-        let bundle = bundle_of(&rows, key);
-        // The server's own log is read whole, however long it has grown: the size
-        // and count limits are for bundles from outside (each entry's payload is
-        // still bounded).
-        let limits = evidence::bundle::Limits {
-            max_bundle_bytes: usize::MAX,
-            max_events: usize::MAX,
-            ..evidence::bundle::Limits::default()
-        };
-        match evidence::bundle::verify_and_read(
-            bundle.as_bytes(),
-            std::slice::from_ref(&public),
-            &limits,
-            1,
-            &|_, _| {},
-            &|signed| {
-                if let Ok(mut read) = payloads.lock() {
-                    read.insert(signed.index, signed.payload.to_owned());
-                }
-            },
-        ) {
+    // holds: signatures are checked once, here, on a blocking thread (CPU work that
+    // must not hold up the threads answering requests).
+    let bundle = (!rows.is_empty()).then(|| bundle_of(&rows, key));
+    let (verified, payloads) = tokio::task::spawn_blocking(move || {
+        let payloads: std::sync::Mutex<std::collections::HashMap<usize, String>> =
+            std::sync::Mutex::default();
+        let verified = bundle.map(|bundle| {
+            // The server's own log is read whole, however long it has grown: the size
+            // and count limits are for bundles from outside (each entry's payload is
+            // still bounded).
+            let limits = evidence::bundle::Limits {
+                max_bundle_bytes: usize::MAX,
+                max_events: usize::MAX,
+                ..evidence::bundle::Limits::default()
+            };
+            evidence::bundle::verify_and_read(
+                bundle.as_bytes(),
+                std::slice::from_ref(&public),
+                &limits,
+                1,
+                &|_, _| {},
+                &|signed| {
+                    if let Ok(mut read) = payloads.lock() {
+                        read.insert(signed.index, signed.payload.to_owned());
+                    }
+                },
+            )
+        });
+        (verified, payloads.into_inner().unwrap_or_default())
+    })
+    .await
+    .map_err(|e| StoreError::Task(e.to_string()))?;
+    if let Some(verified) = verified {
+        match verified {
             Ok(report) => {
                 for (i, event) in report.events().iter().enumerate() {
                     let seq = rows.get(i).map_or(i as i64, |r| r.row.seq);
@@ -432,7 +442,6 @@ pub(crate) async fn read(db: &Db, key: &ServerKey) -> Result<Read, StoreError> {
             Err(e) => problems.push(format!("the log cannot be read as a bundle: {e}")),
         }
     }
-    let payloads = payloads.into_inner().unwrap_or_default();
     let mut signed: std::collections::HashMap<i64, (String, Value)> =
         std::collections::HashMap::new();
     for (expected, stored) in rows.iter().enumerate() {

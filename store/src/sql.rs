@@ -32,6 +32,11 @@ impl<'q> Sql<'q> {
         }
     }
 
+    /// The database the statement is written for.
+    pub(crate) fn kind(&self) -> DatabaseKind {
+        self.kind
+    }
+
     /// Appends SQL text.
     pub(crate) fn push(&mut self, text: &str) -> &mut Self {
         self.text.push_str(text);
@@ -44,12 +49,22 @@ impl<'q> Sql<'q> {
     where
         T: 'q + Encode<'q, Any> + Type<Any>,
     {
+        self.bind_in("", value, "")
+    }
+
+    /// [`Sql::bind`], with the parameter written between `before` and `after` (a
+    /// function applied to it, say).
+    pub(crate) fn bind_in<T>(&mut self, before: &str, value: T, after: &str) -> &mut Self
+    where
+        T: 'q + Encode<'q, Any> + Type<Any>,
+    {
         if let Some(first) = self.first_in_row.as_mut() {
             if !*first {
                 self.text.push_str(", ");
             }
             *first = false;
         }
+        self.text.push_str(before);
         self.count += 1;
         match self.kind {
             DatabaseKind::Sqlite => self.text.push('?'),
@@ -58,6 +73,7 @@ impl<'q> Sql<'q> {
                 self.text.push_str(&self.count.to_string());
             }
         }
+        self.text.push_str(after);
         if let Err(e) = self.args.add(value) {
             self.error.get_or_insert(e);
         }
@@ -85,4 +101,36 @@ impl<'q> Sql<'q> {
             None => Ok((self.text, self.args)),
         }
     }
+}
+
+/// How the database would run `statement`: its query plan, a line per step (see
+/// [`crate::events::explain`]).
+pub(crate) async fn explain(
+    db: &crate::Db,
+    mut statement: Sql<'_>,
+) -> Result<Vec<String>, StoreError> {
+    use sqlx::Row as _;
+    let mut tx = db.pool().begin().await?;
+    let explain = match db.kind() {
+        DatabaseKind::Sqlite => "EXPLAIN QUERY PLAN ",
+        DatabaseKind::Postgres => {
+            sqlx::query("SET LOCAL enable_seqscan = off")
+                .execute(&mut *tx)
+                .await?;
+            "EXPLAIN "
+        }
+    };
+    statement.text.insert_str(0, explain);
+    let (text, args) = statement.build()?;
+    let rows = sqlx::query_with(&text, args).fetch_all(&mut *tx).await?;
+    let column = match db.kind() {
+        DatabaseKind::Sqlite => 3,
+        DatabaseKind::Postgres => 0,
+    };
+    let mut lines = Vec::with_capacity(rows.len());
+    for row in rows {
+        lines.push(row.try_get::<String, _>(column)?);
+    }
+    tx.rollback().await?;
+    Ok(lines)
 }

@@ -145,7 +145,7 @@ fn Filters(query: EventQuery) -> impl IntoView {
     view! {
         <Form method="GET" action="/events" attr:class="mb-6 grid grid-cols-1 gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-4 dark:border-slate-800 dark:bg-slate-900" attr:data-testid="event-filters" attr:role="search">
             <div class="sm:col-span-2 lg:col-span-4">
-                {text("q", "Free text (payload, summary, IDs, resource, check codes)", "e.g. ledger_entries")}
+                {text("q", "Free text (words of the payload and summary)", "e.g. ledger_entries")}
             </div>
             {text("actor", "Actor (as actor, initiator or on behalf of)", "e.g. agent:deploy-bot")}
             {choice("actor_type", "Actor type", "Any actor type", ActorType::ALL.iter().map(|t| t.as_str()).collect())}
@@ -195,6 +195,11 @@ fn Results(query: EventQuery, page: Page<EventRow>) -> impl IntoView {
     let first = (i64::from(at) - 1) * i64::from(page.per_page) + 1;
     let last = first + i64::try_from(page.items.len()).unwrap_or(0) - 1;
     let link = |n: u32| format!("/events?{}", query.on_page(n).to_query_string());
+    // Past the count's limit, a full page says there may be more.
+    let more = at < pages
+        || (page.total_capped
+            && usize::try_from(page.per_page).is_ok_and(|n| page.items.len() == n));
+    let total_text = page.total_text();
     let csv = format!(
         "/api/events/export/events.csv?{}",
         EventQuery {
@@ -210,7 +215,7 @@ fn Results(query: EventQuery, page: Page<EventRow>) -> impl IntoView {
                 {if page.total == 0 {
                     "No event matches.".to_owned()
                 } else {
-                    format!("{first}–{last} of {} event{}", page.total, if page.total == 1 { "" } else { "s" })
+                    format!("{first}–{last} of {total_text} event{}", if page.total == 1 && !page.total_capped { "" } else { "s" })
                 }}
             </p>
             <a href=csv rel="external" download class="text-sm font-medium underline" data-testid="events-csv">"Download every match as CSV"</a>
@@ -238,8 +243,8 @@ fn Results(query: EventQuery, page: Page<EventRow>) -> impl IntoView {
             </DataTable>
             <nav aria-label="Pages of events" class="mt-3 flex items-center gap-3 text-sm">
                 {(at > 1).then(|| view! { <a class="underline" href=link(at - 1) rel="prev">"Previous"</a> })}
-                <span>{format!("Page {at} of {pages}")}</span>
-                {(at < pages).then(|| view! { <a class="underline" href=link(at + 1) rel="next">"Next"</a> })}
+                <span>{if page.total_capped { format!("Page {at} of more than {pages}") } else { format!("Page {at} of {pages}") }}</span>
+                {more.then(|| view! { <a class="underline" href=link(at + 1) rel="next">"Next"</a> })}
             </nav>
         })}
     }

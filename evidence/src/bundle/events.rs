@@ -350,6 +350,10 @@ fn open_event(
                     digest: &digest,
                     event: header,
                     payload: text,
+                    encoded: match &envelope.payload {
+                        std::borrow::Cow::Borrowed(encoded) => Some(encoded),
+                        std::borrow::Cow::Owned(_) => None,
+                    },
                 });
             }
             done(

@@ -307,6 +307,36 @@ pub struct SignedEvent<'a> {
     pub event: Event,
     /// The payload's bytes as signed (valid JSON, so text).
     pub payload: &'a str,
+    /// The payload's base64 text as it stands in the bundle's bytes, when it stands
+    /// there unescaped (see [`SignedEvent::payload_span`]).
+    pub encoded: Option<&'a str>,
+}
+
+impl SignedEvent<'_> {
+    /// Where the payload's base64 text stands in `bundle` (the bytes this event was
+    /// verified from), so the payload can be read again from those bytes alone:
+    /// decoding `bundle[span]` as base64 gives [`SignedEvent::payload`]. `None` when
+    /// the text was written with JSON escapes (`\/`), or `bundle` is other bytes.
+    pub fn payload_span(&self, bundle: &[u8]) -> Option<std::ops::Range<usize>> {
+        let text = self.encoded?;
+        let start = (text.as_ptr() as usize).checked_sub(bundle.as_ptr() as usize)?;
+        let span = start..start.checked_add(text.len())?;
+        (bundle.get(span.clone())? == text.as_bytes()).then_some(span)
+    }
+}
+
+/// The payload whose base64 text is `encoded` (the bytes at a
+/// [`SignedEvent::payload_span`]), or `None` when it is not base64.
+pub fn decode_payload(encoded: &[u8]) -> Option<Vec<u8>> {
+    crate::b64::decode(std::str::from_utf8(encoded).ok()?)
+}
+
+/// The payload of event `index` read from a bundle's bytes (base64 decoded), as
+/// signed, or `None` when the bytes are not a bundle or have no such event. Nothing
+/// is verified: this reads back a payload of bytes verified before.
+pub fn payload_of(bytes: &[u8], index: usize, limits: &Limits) -> Option<Vec<u8>> {
+    let wire = read_wire(bytes, limits).ok()?;
+    crate::b64::decode(&wire.events.get(index)?.payload)
 }
 
 /// Reads a bundle's structure (section 11.1 of `docs/bundle-format.md`): its size,

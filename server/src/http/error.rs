@@ -103,6 +103,9 @@ impl IntoResponse for HttpError {
 
 impl From<StoreError> for HttpError {
     fn from(err: StoreError) -> Self {
+        if let StoreError::Busy = err {
+            return HttpError::busy(store::HEAVY_WAIT.as_secs(), err.to_string());
+        }
         tracing::error!(error = %err, "store error");
         HttpError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -177,5 +180,6 @@ fn status_of(error: &app::error::ApiError) -> StatusCode {
         ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
         ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
         ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
     }
 }

@@ -288,6 +288,7 @@ pub async fn selected(
     by: Actor<'_>,
     query: &EventQuery,
 ) -> Result<Export, QueryError> {
+    let _turn = db.heavy_turn().await?;
     let (csv, count, bundles) = selected_csv(db, query).await?;
     // The filters were checked (`events::check_query`): each is bounded, and they
     // are recorded once, in the details.

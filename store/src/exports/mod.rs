@@ -204,6 +204,7 @@ pub async fn excerpt(
     sha: &str,
     positions: &[usize],
 ) -> Result<Option<String>, ExcerptFailure> {
+    let _turn = db.heavy_turn().await?;
     let Some(bytes) = super::bundles::raw(db, sha).await? else {
         return Ok(None);
     };
@@ -256,6 +257,7 @@ pub async fn export(
     progress: &(dyn Fn(usize, usize) + Sync),
     pdf: Option<&PdfMaker>,
 ) -> Result<Option<Export>, StoreError> {
+    let _turn = db.heavy_turn().await?;
     let (id, only) = match scope {
         Scope::Incident(id) => (id, None),
         Scope::Bundle(sha) => {
