@@ -111,18 +111,19 @@ pub struct Entry<'a> {
 pub(crate) struct Recorder<'a> {
     tx: sqlx::Transaction<'static, Any>,
     key: &'a ServerKey,
-    _writes: Option<tokio::sync::MutexGuard<'a, ()>>,
+    _turn: tokio::sync::MutexGuard<'a, ()>,
 }
 
 impl<'a> Recorder<'a> {
     pub(crate) async fn begin(db: &'a Db, key: &'a ServerKey) -> Result<Self, StoreError> {
-        let writes = db.lock_writes().await;
+        // This process's turn first, then a connection, then the database's lock.
+        let turn = db.lock_appends().await;
         let mut tx = db.pool().begin().await?;
         lock_appends(&mut tx, db.kind()).await?;
         Ok(Recorder {
             tx,
             key,
-            _writes: writes,
+            _turn: turn,
         })
     }
 

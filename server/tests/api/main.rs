@@ -15,4 +15,5 @@ mod openapi;
 mod pages;
 mod review;
 mod sessions;
+mod two_servers;
 mod views;
