@@ -217,6 +217,19 @@ pub(crate) async fn lock_appends(
     Ok(())
 }
 
+/// Whether the review log is signed with `key`: whether its first entry verifies
+/// under it (an empty log is signed with any). Servers and commands sharing a
+/// database must share its key: entries signed with another would fail every check
+/// of the log.
+pub async fn signed_with(db: &Db, key: &ServerKey) -> Result<bool, StoreError> {
+    let first: Option<(String,)> = sqlx::query_as("SELECT envelope FROM review_log WHERE seq = 0")
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(first.is_none_or(|(envelope,)| {
+        evidence::dsse::verify(envelope.as_bytes(), Some(&key.public_key())).is_ok()
+    }))
+}
+
 /// Records one action that writes nothing else.
 pub async fn record(db: &Db, key: &ServerKey, entry: Entry<'_>) -> Result<u64, StoreError> {
     let mut recorder = Recorder::begin(db, key).await?;

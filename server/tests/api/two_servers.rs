@@ -5,6 +5,7 @@
 //! comments, workflow changes and sign-offs through both keep one review log, gapless
 //! and unforked, that each server's own check (and `custody verify` on its export)
 //! finds intact; a session signed in on one server is honoured, and ended, on the other.
+//! A server or command given a signing key of its own is refused.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -653,5 +654,46 @@ async fn two_servers_on_one_postgres_database_keep_one_review_log() {
             .expect("request");
         assert_eq!(after.status(), 401, "{base}: the session has ended");
     }
+
+    // A third server given a signing key of its own is refused (it would sign entries
+    // no check of this log accepts), and so is the command line.
+    let other = path("c/server.key");
+    start(&mut servers, &url, &other, &path("c"), path("c.log"));
+    let (child, log) = servers.0.last_mut().expect("the third server");
+    let mut exited = None;
+    for _ in 0..400 {
+        exited = child.try_wait().expect("the third server's state");
+        if exited.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let exited = exited.expect("a server with another key does not start");
+    assert!(!exited.success());
+    let said = std::fs::read_to_string(&*log).expect("its log");
+    assert!(said.contains("signed with another key"), "{said}");
+    let refused = Command::new(env!("CARGO_BIN_EXE_custody"))
+        .args(["user", "add", "eve", "--role", "auditor", "--database-url"])
+        .arg(&url)
+        .arg("--signing-key")
+        .arg(&other)
+        .env("CUSTODY_NEW_PASSWORD", PASSWORD)
+        .stdin(Stdio::null())
+        .output()
+        .expect("custody runs");
+    assert!(
+        !refused.status.success(),
+        "the command line with another key"
+    );
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("signed with another key"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert_eq!(
+        intact_log(sam, &a).await["entries"],
+        expected + 1,
+        "nothing was recorded with the other key"
+    );
     drop(servers);
 }
