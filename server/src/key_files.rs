@@ -25,6 +25,26 @@ pub fn server_key(path: &Path) -> anyhow::Result<store::review_log::ServerKey> {
     read_seed(path).map(store::review_log::ServerKey::from_seed)
 }
 
+/// Refuses the signing key from `path` for `db` when the review log there is signed
+/// with another key: a server or command given a key of its own, beside others
+/// sharing the database, would append entries that no check of the log accepts.
+pub async fn check_server_key(
+    db: &store::Db,
+    key: &store::review_log::ServerKey,
+    path: &Path,
+) -> anyhow::Result<()> {
+    if !store::review_log::signed_with(db, key).await? {
+        anyhow::bail!(
+            "the review log in this database is signed with another key than {} (public key \
+             {}): every server and command using one database must be given the same \
+             signing key (--signing-key)",
+            path.display(),
+            key.public_key().to_hex()
+        );
+    }
+    Ok(())
+}
+
 /// The 32-byte seed in the secret key file at `path`.
 pub(crate) fn read_seed(path: &Path) -> anyhow::Result<[u8; 32]> {
     let text =

@@ -36,6 +36,7 @@ impl Application {
         let db = Db::open(&url).await.context("cannot open the database")?;
         let key = crate::key_files::server_key(&config.signing_key())
             .context("cannot load the server's signing key")?;
+        crate::key_files::check_server_key(&db, &key, &config.signing_key()).await?;
         let ingest = config.limits.ingest_options();
         if fresh && config.demo && !config.no_demo {
             let loaded = crate::demo::load(&db, &key, ingest)

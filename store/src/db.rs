@@ -83,6 +83,9 @@ pub struct Db {
     /// SQLite has one writer at a time: writers queue here rather than time out
     /// in the database while a large bundle is written.
     writes: Arc<tokio::sync::Mutex<()>>,
+    /// On Postgres, review actions of this process queue here for the review log
+    /// rather than each holding a connection while the database lock is elsewhere.
+    appends: Arc<tokio::sync::Mutex<()>>,
     /// Bundles being stored by this process, by address.
     storing: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
     /// Heavy reads under way: see [`Db::heavy`].
@@ -146,6 +149,7 @@ impl Db {
             pool,
             kind,
             writes: Arc::default(),
+            appends: Arc::default(),
             storing: Arc::default(),
             heavy: Arc::new(tokio::sync::Semaphore::new(heavy_permits())),
         };
@@ -218,6 +222,20 @@ impl Db {
         match self.kind {
             DatabaseKind::Sqlite => Some(self.writes.lock().await),
             DatabaseKind::Postgres => None,
+        }
+    }
+
+    /// Waits for this process's turn to record a review action, before taking a
+    /// connection for it: on SQLite, [`Db::lock_writes`]; on Postgres, one action
+    /// of this process at a time. The log is appended to one action at a time anyway
+    /// (a database lock, across servers), and an action may read with a second
+    /// connection while it holds that lock: were every connection of the pool held
+    /// by actions waiting for the lock, that read would wait for the pool's timeout
+    /// and fail.
+    pub(crate) async fn lock_appends(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        match self.kind {
+            DatabaseKind::Sqlite => self.writes.lock().await,
+            DatabaseKind::Postgres => self.appends.lock().await,
         }
     }
 

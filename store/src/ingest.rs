@@ -331,11 +331,14 @@ async fn store(
     .execute(&mut *tx)
     .await
     .map_err(StoreError::from)?;
+    // The upload's entry is the last write, so the log's append lock is held only
+    // to the commit. It is taken before the incident's row is locked (touched), as
+    // every other review action takes it before the rows it changes: taken after,
+    // an upload into an incident whose status or assignee changes at the same
+    // moment (on any server sharing a Postgres database) would deadlock with it.
+    review_log::lock_appends(&mut tx, kind).await?;
     incidents::touch(&mut *tx, incident_id, &at).await?;
     incidents::recount(&mut *tx, incident_id).await?;
-    // The upload's entry is the last write, so the log's append lock is held only
-    // to the commit.
-    review_log::lock_appends(&mut tx, kind).await?;
     let verdict = report.status().code();
     let mut details = serde_json::json!({
         "name": name,

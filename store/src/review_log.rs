@@ -111,18 +111,19 @@ pub struct Entry<'a> {
 pub(crate) struct Recorder<'a> {
     tx: sqlx::Transaction<'static, Any>,
     key: &'a ServerKey,
-    _writes: Option<tokio::sync::MutexGuard<'a, ()>>,
+    _turn: tokio::sync::MutexGuard<'a, ()>,
 }
 
 impl<'a> Recorder<'a> {
     pub(crate) async fn begin(db: &'a Db, key: &'a ServerKey) -> Result<Self, StoreError> {
-        let writes = db.lock_writes().await;
+        // This process's turn first, then a connection, then the database's lock.
+        let turn = db.lock_appends().await;
         let mut tx = db.pool().begin().await?;
         lock_appends(&mut tx, db.kind()).await?;
         Ok(Recorder {
             tx,
             key,
-            _writes: writes,
+            _turn: turn,
         })
     }
 
@@ -214,6 +215,19 @@ pub(crate) async fn lock_appends(
             .await?;
     }
     Ok(())
+}
+
+/// Whether the review log is signed with `key`: whether its first entry verifies
+/// under it (an empty log is signed with any). Servers and commands sharing a
+/// database must share its key: entries signed with another would fail every check
+/// of the log.
+pub async fn signed_with(db: &Db, key: &ServerKey) -> Result<bool, StoreError> {
+    let first: Option<(String,)> = sqlx::query_as("SELECT envelope FROM review_log WHERE seq = 0")
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(first.is_none_or(|(envelope,)| {
+        evidence::dsse::verify(envelope.as_bytes(), Some(&key.public_key())).is_ok()
+    }))
 }
 
 /// Records one action that writes nothing else.

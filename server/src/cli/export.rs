@@ -143,7 +143,7 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
         .build()?;
     runtime.block_on(async {
         let db = args.store.open().await?;
-        let key = args.store.key()?;
+        let key = args.store.key(&db).await?;
         let bar = Progress::new("exporting");
         let made = exports::export(
             &db,

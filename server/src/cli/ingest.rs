@@ -121,9 +121,12 @@ pub fn ingest(args: &IngestArgs) -> Outcome {
         let bar = bar(total);
         let db = match &args.server {
             Some(_) => None,
-            None => match (args.store.open().await, args.store.key()) {
-                (Ok(db), Ok(key)) => Some((db, key)),
-                (Err(e), _) | (_, Err(e)) => return Outcome::Failed(e),
+            None => match args.store.open().await {
+                Ok(db) => match args.store.key(&db).await {
+                    Ok(key) => Some((db, key)),
+                    Err(e) => return Outcome::Failed(e),
+                },
+                Err(e) => return Outcome::Failed(e),
             },
         };
         let client = reqwest::Client::new();

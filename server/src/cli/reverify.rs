@@ -28,7 +28,7 @@ pub fn reverify(args: &ReverifyArgs) -> Outcome {
             .build()?;
         runtime.block_on(async {
             let db = args.store.open().await?;
-            let key = args.store.key()?;
+            let key = args.store.key(&db).await?;
             let lines = reverify::reverify(&db, &key, args.limits.ingest_options()).await?;
             let mut bad = 0;
             for line in &lines {

@@ -47,12 +47,16 @@ impl StoreArgs {
         Db::open(&url).await.context("cannot open the database")
     }
 
-    /// The server's signing key.
-    pub fn key(&self) -> anyhow::Result<ServerKey> {
+    /// The server's signing key, refused when the review log in `db` is signed with
+    /// another.
+    pub async fn key(&self, db: &Db) -> anyhow::Result<ServerKey> {
         let path = self
             .signing_key
             .clone()
             .unwrap_or_else(|| self.data_dir.join("server.key"));
-        crate::key_files::server_key(&path).context("cannot load the server's signing key")
+        let key =
+            crate::key_files::server_key(&path).context("cannot load the server's signing key")?;
+        crate::key_files::check_server_key(db, &key, &path).await?;
+        Ok(key)
     }
 }

@@ -45,7 +45,7 @@ pub fn trust_root(args: &TrustRootArgs) -> anyhow::Result<()> {
         .build()?;
     runtime.block_on(async {
         let db = args.store.open().await?;
-        let server_key = args.store.key()?;
+        let server_key = args.store.key(&db).await?;
         match &args.command {
             TrustRootCommand::Add { key, label } => {
                 let text = std::fs::read_to_string(key).unwrap_or_else(|_| key.clone());

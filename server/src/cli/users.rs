@@ -115,7 +115,7 @@ pub fn user(args: &UserArgs) -> anyhow::Result<()> {
         .build()?;
     runtime.block_on(async {
         let db = args.store.open().await?;
-        let key = args.store.key()?;
+        let key = args.store.key(&db).await?;
         match &args.command {
             UserCommand::Add {
                 name,

@@ -152,6 +152,41 @@ pub fn client_of(login: &Login) -> reqwest::Client {
         .expect("client")
 }
 
+/// Signs in as `name` on the server at `address` (`http://host:port`) with
+/// `anonymous`, a client that follows no redirects: the session, or the status the
+/// server answered.
+pub async fn sign_in(
+    anonymous: &reqwest::Client,
+    address: &str,
+    name: &str,
+    password: &str,
+) -> Result<Login, reqwest::StatusCode> {
+    let response = anonymous
+        .post(format!("{address}/login"))
+        .header("accept", "application/json")
+        .form(&[("username", name), ("password", password)])
+        .send()
+        .await
+        .expect("request reaches the server");
+    if !response.status().is_success() {
+        return Err(response.status());
+    }
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("__Host-custody_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let csrf = response.headers()["x-csrf-token"]
+        .to_str()
+        .expect("token")
+        .to_owned();
+    Ok(Login { cookie, csrf })
+}
+
 /// POSTs `form` to server function `path` as `client`: the status and the JSON answer.
 pub async fn call(
     app: &TestApp,
@@ -189,31 +224,7 @@ impl TestApp {
 
     /// Signs in as `name`; the session, or the status the server answered.
     pub async fn login(&self, name: &str, password: &str) -> Result<Login, reqwest::StatusCode> {
-        let response = self
-            .anonymous
-            .post(format!("{}/login", self.address))
-            .header("accept", "application/json")
-            .form(&[("username", name), ("password", password)])
-            .send()
-            .await
-            .expect("request reaches the server");
-        if !response.status().is_success() {
-            return Err(response.status());
-        }
-        let cookie = response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("__Host-custody_session="))
-            .and_then(|v| v.split(';').next())
-            .expect("a session cookie")
-            .to_owned();
-        let csrf = response.headers()["x-csrf-token"]
-            .to_str()
-            .expect("token")
-            .to_owned();
-        Ok(Login { cookie, csrf })
+        sign_in(&self.anonymous, &self.address, name, password).await
     }
 
     /// The status `GET /api/session` answers with the session cookie `cookie` alone.

@@ -16,4 +16,5 @@ mod pages;
 mod plans;
 mod review;
 mod sessions;
+mod two_servers;
 mod views;
