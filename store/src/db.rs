@@ -90,6 +90,9 @@ pub struct Db {
     storing: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
     /// Heavy reads under way: see [`Db::heavy`].
     heavy: Arc<tokio::sync::Semaphore>,
+    /// The review log as this process last found it intact (see
+    /// `review_log::read`): later checks verify only the entries since.
+    log_head: Arc<std::sync::Mutex<Option<crate::review_log::LogHead>>>,
 }
 
 /// How many heavy reads (free-text searches, exports, review-log checks) a server
@@ -152,6 +155,7 @@ impl Db {
             appends: Arc::default(),
             storing: Arc::default(),
             heavy: Arc::new(tokio::sync::Semaphore::new(heavy_permits())),
+            log_head: Arc::default(),
         };
         match kind {
             DatabaseKind::Sqlite => SQLITE_MIGRATIONS.run(&db.pool).await?,
@@ -159,6 +163,24 @@ impl Db {
         }
         db.check_sqlite_settings().await?;
         Ok(db)
+    }
+
+    /// The review log as this process last found it intact under the key `key`
+    /// (hex), if it did.
+    pub(crate) fn verified_log_head(&self, key: &str) -> Option<crate::review_log::LogHead> {
+        self.log_head
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+            .filter(|head| head.key() == key)
+    }
+
+    /// Keeps `head` as the review log last found intact.
+    pub(crate) fn remember_log_head(&self, head: crate::review_log::LogHead) {
+        *self
+            .log_head
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(head);
     }
 
     /// A turn for a heavy read (a free-text search, an export, a review-log

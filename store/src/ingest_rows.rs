@@ -605,15 +605,23 @@ pub(super) async fn insert_read(
         }
         q.end_row();
     }
+    // A statement of a full chunk is prepared once and kept; one of another number
+    // of rows (a bundle's last chunk) is not kept: each such number would otherwise
+    // keep a statement of thousands of parameters per connection.
+    let keep = chunk.len() == ROWS_PER_STATEMENT;
     if kind == model::DatabaseKind::Postgres {
         let (text, args) = q.build()?;
-        sqlx::query_with(&text, args).execute(&mut **tx).await?;
+        sqlx::query_with(&text, args)
+            .persistent(keep)
+            .execute(&mut **tx)
+            .await?;
         return Ok(());
     }
     // SQLite: the words go to the full-text index under the rows' own rowids.
     q.push(" RETURNING rowid, idx");
     let (text, args) = q.build()?;
     let rowids: Vec<(i64, i64)> = sqlx::query_as_with(&text, args)
+        .persistent(keep)
         .fetch_all(&mut **tx)
         .await?;
     let words: std::collections::HashMap<i64, &str> =
@@ -626,6 +634,9 @@ pub(super) async fn insert_read(
         q.end_row();
     }
     let (text, args) = q.build()?;
-    sqlx::query_with(&text, args).execute(&mut **tx).await?;
+    sqlx::query_with(&text, args)
+        .persistent(keep)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

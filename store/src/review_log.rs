@@ -396,13 +396,30 @@ pub(crate) async fn read(db: &Db, key: &ServerKey) -> Result<Read, StoreError> {
     let rows = all(db).await?;
     let public = key.public_key();
     let mut problems = Vec::new();
+    let known = db.verified_log_head(&public.to_hex());
+    if let Some(head) = &known {
+        if rows.len() < head.entries {
+            problems.push(format!(
+                "the log has {} entries; this server checked it whole with {} entries \
+                 (its newest entries were removed)",
+                rows.len(),
+                head.entries
+            ));
+        }
+    }
     // Each entry's payload, by position, as the verifier reads it once its signature
-    // holds: signatures are checked once, here, on a blocking thread (CPU work that
-    // must not hold up the threads answering requests).
-    let bundle = (!rows.is_empty()).then(|| bundle_of(&rows, key));
-    let (verified, payloads) = tokio::task::spawn_blocking(move || {
+    // holds: on a blocking thread (CPU work that must not hold up the threads
+    // answering requests). When this server checked the log before and the entries
+    // it checked are stored unchanged (the same fingerprint), only the entries
+    // since are verified; otherwise the whole log is, as a bundle.
+    let bundle_key = key.clone();
+    let (rows, verified, payloads) = tokio::task::spawn_blocking(move || {
+        if let Some(payloads) = known.and_then(|head| verified_since(&rows, &head, &public)) {
+            return (rows, None, payloads);
+        }
         let payloads: std::sync::Mutex<std::collections::HashMap<usize, String>> =
             std::sync::Mutex::default();
+        let bundle = (!rows.is_empty()).then(|| bundle_of(&rows, &bundle_key));
         let verified = bundle.map(|bundle| {
             // The server's own log is read whole, however long it has grown: the size
             // and count limits are for bundles from outside (each entry's payload is
@@ -425,7 +442,7 @@ pub(crate) async fn read(db: &Db, key: &ServerKey) -> Result<Read, StoreError> {
                 },
             )
         });
-        (verified, payloads.into_inner().unwrap_or_default())
+        (rows, verified, payloads.into_inner().unwrap_or_default())
     })
     .await
     .map_err(|e| StoreError::Task(e.to_string()))?;
@@ -497,10 +514,211 @@ pub(crate) async fn read(db: &Db, key: &ServerKey) -> Result<Read, StoreError> {
             )),
         }
     }
+    if problems.is_empty() {
+        db.remember_log_head(LogHead {
+            key: key.public_key().to_hex(),
+            entries: rows.len(),
+            fingerprint: fingerprint(&rows),
+        });
+    }
     Ok(Read {
         entries: rows.len() as u64,
         head: rows.last().map(|r| r.row.digest.clone()),
         signed,
         problems,
     })
+}
+
+/// The review log as this server last found it intact: under which key, how many
+/// entries, and the [`fingerprint`] of those entries as stored.
+#[derive(Clone, Debug)]
+pub struct LogHead {
+    key: String,
+    entries: usize,
+    fingerprint: [u8; 32],
+}
+
+impl LogHead {
+    /// The public key (hex) it was checked under.
+    pub(crate) fn key(&self) -> &str {
+        &self.key
+    }
+}
+
+/// SHA-256 over `rows` whole (every column and the envelope, each length-prefixed):
+/// equal fingerprints mean the same stored entries.
+fn fingerprint(rows: &[Stored]) -> [u8; 32] {
+    use sha2::Digest as _;
+    let mut hash = sha2::Sha256::new();
+    for Stored { row, envelope } in rows {
+        let text = |t: Option<&str>| t.map_or_else(|| "\u{0}".to_owned(), str::to_owned);
+        let number = |n: Option<i64>| n.map_or_else(|| "\u{0}".to_owned(), |n| n.to_string());
+        for field in [
+            row.seq.to_string(),
+            row.at.clone(),
+            row.actor.clone(),
+            row.action.clone(),
+            number(row.incident_id),
+            text(row.bundle_sha256.as_deref()),
+            number(row.event_idx),
+            row.summary.clone(),
+            row.digest.clone(),
+            envelope.clone(),
+        ] {
+            hash.update((field.len() as u64).to_be_bytes());
+            hash.update(field.as_bytes());
+        }
+    }
+    hash.finalize().into()
+}
+
+/// Every entry's payload, by position, when the first `head.entries` of `rows` are
+/// the entries this server found intact (same fingerprint) and each entry after
+/// them holds: its signature under `key` (`verify_strict`), its digest as stored,
+/// its sequence number, and its link to the entry before it. `None` otherwise: the
+/// whole log is then verified, which names what does not hold.
+fn verified_since(
+    rows: &[Stored],
+    head: &LogHead,
+    key: &PublicKey,
+) -> Option<std::collections::HashMap<usize, String>> {
+    use sha2::Digest as _;
+    let checked = rows.get(..head.entries)?;
+    if fingerprint(checked) != head.fingerprint {
+        return None;
+    }
+    let mut payloads = std::collections::HashMap::with_capacity(rows.len());
+    for (i, stored) in checked.iter().enumerate() {
+        let envelope: Value = serde_json::from_str(&stored.envelope).ok()?;
+        let payload = envelope.get("payload")?.as_str()?;
+        let payload = evidence::bundle::decode_payload(payload.as_bytes())?;
+        payloads.insert(i, String::from_utf8(payload).ok()?);
+    }
+    for (i, stored) in rows.iter().enumerate().skip(head.entries) {
+        let verified = evidence::dsse::verify(stored.envelope.as_bytes(), Some(key)).ok()?;
+        if verified.payload_type() != evidence::bundle::EVENT_TYPE {
+            return None;
+        }
+        let pae = evidence::dsse::pae(verified.payload_type(), verified.payload());
+        if hex::encode(sha2::Sha256::digest(&pae)) != stored.row.digest {
+            return None;
+        }
+        let payload: Value = serde_json::from_slice(verified.payload()).ok()?;
+        let prev = i
+            .checked_sub(1)
+            .and_then(|p| rows.get(p))
+            .map(|p| p.row.digest.as_str());
+        if payload.get("seq")?.as_u64()? != u64::try_from(i).ok()?
+            || payload.get("emitter")?.as_str()? != EMITTER
+            || payload.get("prev").and_then(Value::as_str) != prev
+        {
+            return None;
+        }
+        payloads.insert(i, String::from_utf8(verified.payload().to_vec()).ok()?);
+    }
+    Some(payloads)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn scratch() -> (Db, std::path::PathBuf) {
+        let mut name = [0u8; 8];
+        getrandom::fill(&mut name).expect("randomness");
+        let dir = std::env::temp_dir().join(format!("custody-log-test-{}", hex::encode(name)));
+        std::fs::create_dir_all(&dir).expect("a scratch directory");
+        (
+            Db::open(&Db::sqlite_url(&dir)).await.expect("a database"),
+            dir,
+        )
+    }
+
+    async fn add(db: &Db, key: &ServerKey, n: usize) {
+        for i in 0..n {
+            record(
+                db,
+                key,
+                Entry {
+                    actor: Actor::Cli,
+                    action: "incident.open",
+                    incident: None,
+                    bundle: None,
+                    event: None,
+                    summary: format!("entry {i}"),
+                    details: json!({ "i": i }),
+                },
+            )
+            .await
+            .expect("recorded");
+        }
+    }
+
+    #[tokio::test]
+    async fn after_a_whole_check_only_the_new_entries_are_verified() {
+        let (db, dir) = scratch().await;
+        let key = ServerKey::from_seed([9; 32]);
+        add(&db, &key, 5).await;
+        let first = read(&db, &key).await.expect("read");
+        assert!(first.problems.is_empty(), "{:?}", first.problems);
+        let head = db
+            .verified_log_head(&key.public_key().to_hex())
+            .expect("the intact log is remembered");
+        assert_eq!(head.entries, 5);
+
+        // New entries: the checked ones are as they were, and the new ones hold.
+        add(&db, &key, 3).await;
+        let rows = all(&db).await.expect("rows");
+        let payloads =
+            verified_since(&rows, &head, &key.public_key()).expect("verified incrementally");
+        assert_eq!(payloads.len(), 8);
+        let second = read(&db, &key).await.expect("read");
+        assert!(second.problems.is_empty(), "{:?}", second.problems);
+        assert_eq!(second.entries, 8);
+
+        // An entry checked before, edited since: the whole log is verified again, and
+        // names it.
+        let head = db
+            .verified_log_head(&key.public_key().to_hex())
+            .expect("head");
+        // As someone with the database file would: past the append-only triggers.
+        for trigger in ["review_log_no_update", "review_log_no_delete"] {
+            sqlx::query(&format!("DROP TRIGGER {trigger}"))
+                .execute(db.pool())
+                .await
+                .expect("drop a trigger");
+        }
+        sqlx::query("UPDATE review_log SET summary = 'edited' WHERE seq = 2")
+            .execute(db.pool())
+            .await
+            .expect("edit");
+        let rows = all(&db).await.expect("rows");
+        assert!(verified_since(&rows, &head, &key.public_key()).is_none());
+        let edited = read(&db, &key).await.expect("read");
+        assert!(
+            edited.problems.iter().any(|p| p.starts_with("entry 2:")),
+            "{:?}",
+            edited.problems
+        );
+
+        // The newest entries removed: this server remembers how long the log was.
+        sqlx::query("UPDATE review_log SET summary = 'entry 2' WHERE seq = 2")
+            .execute(db.pool())
+            .await
+            .expect("restore");
+        sqlx::query("DELETE FROM review_log WHERE seq >= 6")
+            .execute(db.pool())
+            .await
+            .expect("truncate");
+        let cut = read(&db, &key).await.expect("read");
+        assert!(
+            cut.problems
+                .iter()
+                .any(|p| p.contains("newest entries were removed")),
+            "{:?}",
+            cut.problems
+        );
+        db.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
