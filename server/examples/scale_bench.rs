@@ -837,10 +837,12 @@ async fn one(events: usize, url: &str, data_dir: &Path) {
     let making = generator.join().expect("the generator");
     let ingest_peak = peak_rss_bytes();
     let size = database_bytes(&db, data_dir, url).await;
+    let wal = std::fs::metadata(data_dir.join("custody.db-wal")).map_or(0, |m| m.len());
     eprintln!(
-        "  stored: {:.0} events/s inside ingest ({inside:.1} s), {wall:.1} s wall, {making:.1} s making bundles; database {:.0} MiB",
+        "  stored: {:.0} events/s inside ingest ({inside:.1} s), {wall:.1} s wall, {making:.1} s making bundles; database {:.0} MiB{}",
         stored as f64 / inside,
-        mib(size)
+        mib(size),
+        if wal > 0 { format!(" (of which -wal {:.0} MiB)", mib(wal)) } else { String::new() },
     );
     store::users::add(
         &db,
@@ -1004,6 +1006,7 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     if let [flag, events, url, dir] = args.as_slice() {
         if flag == "--one" {
+            server::telemetry::init();
             let events = events.parse().expect("a number of events");
             runtime.block_on(one(events, url, Path::new(dir)));
             return;
@@ -1037,7 +1040,12 @@ fn main() {
                     (url, Some(name))
                 }
             };
-            let output = Command::new(&exe)
+            let mut run = Command::new(&exe);
+            // The server's errors (the reason behind a 500, say), and nothing else.
+            if std::env::var_os("RUST_LOG").is_none() {
+                run.env("RUST_LOG", "error");
+            }
+            let output = run
                 .arg("--one")
                 .arg(events.to_string())
                 .arg(&url)
