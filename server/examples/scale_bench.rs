@@ -748,9 +748,9 @@ async fn sign_in(base: &str, name: &str) -> (String, String) {
     (cookie, csrf)
 }
 
-/// One size on one database: everything but the final tables, which go to stdout as
-/// lines `summary\t…` and `latency\t…` (Markdown rows).
-async fn one(events: usize, url: &str, data_dir: &Path) {
+/// One size on one database: everything but the final tables, whose rows (Markdown)
+/// go to the file `results` as lines `summary\t…` and `latency\t…`.
+async fn one(events: usize, url: &str, data_dir: &Path, results: &Path) {
     let backend = if url.starts_with("sqlite") {
         "SQLite"
     } else {
@@ -946,8 +946,8 @@ async fn one(events: usize, url: &str, data_dir: &Path) {
         }
     }
     let peak = peak_rss_bytes();
-    println!(
-        "summary\t| {backend} | {} | {bundles} | {incidents} | {:.0} | {inside:.0} ({wall:.0}) | {:.0} | {:.0} | {:.0} | {:.2} | {:.0} ({:.0}) |",
+    let mut out = vec![format!(
+        "summary\t| {backend} | {} | {bundles} | {incidents} | {:.0} | {inside:.1} ({wall:.1}) | {:.0} | {:.0} | {:.0} | {:.2} | {:.0} ({:.0}) |",
         thousands(stored),
         stored as f64 / inside,
         mib(raw),
@@ -956,10 +956,9 @@ async fn one(events: usize, url: &str, data_dir: &Path) {
         size as f64 / raw as f64,
         mib(peak),
         mib(ingest_peak),
-    );
-    for row in rows {
-        println!("latency\t{row}");
-    }
+    )];
+    out.extend(rows.iter().map(|row| format!("latency\t{row}")));
+    std::fs::write(results, out.join("\n")).expect("the results");
 }
 
 // ---------------------------------------------------------------------------------
@@ -1004,11 +1003,11 @@ fn temp_dir() -> tempfile::TempDir {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-    if let [flag, events, url, dir] = args.as_slice() {
+    if let [flag, events, url, dir, results] = args.as_slice() {
         if flag == "--one" {
             server::telemetry::init();
             let events = events.parse().expect("a number of events");
-            runtime.block_on(one(events, url, Path::new(dir)));
+            runtime.block_on(one(events, url, Path::new(dir), Path::new(results)));
             return;
         }
     }
@@ -1040,25 +1039,29 @@ fn main() {
                     (url, Some(name))
                 }
             };
+            let results = tempfile::NamedTempFile::new().expect("a results file");
             let mut run = Command::new(&exe);
             // The server's errors (the reason behind a 500, say), and nothing else.
             if std::env::var_os("RUST_LOG").is_none() {
                 run.env("RUST_LOG", "error");
             }
-            let output = run
+            // The server logs to stdout; this process's stdout is for the tables.
+            let status = run
                 .arg("--one")
                 .arg(events.to_string())
                 .arg(&url)
                 .arg(dir.path())
-                .stderr(Stdio::inherit())
-                .output()
+                .arg(results.path())
+                .stdout(Stdio::from(std::io::stderr()))
+                .status()
                 .expect("run");
             if let (Some(admin), Some(name)) = (admin, &database) {
                 runtime.block_on(drop_database(admin, name));
             }
             drop(dir);
-            assert!(output.status.success(), "the run on {url} failed");
-            for line in String::from_utf8_lossy(&output.stdout).lines() {
+            assert!(status.success(), "the run on {url} failed");
+            let text = std::fs::read_to_string(results.path()).expect("the results");
+            for line in text.lines() {
                 match line.split_once('\t') {
                     Some(("summary", row)) => summaries.push(row.to_owned()),
                     Some(("latency", row)) => latencies.push(row.to_owned()),
