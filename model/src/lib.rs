@@ -775,9 +775,9 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// The most matches an event search counts.
-    pub const COUNT_LIMIT: i64 = 10_000;
+    pub const COUNT_LIMIT: i64 = 1_000;
 
-    /// How many match, as a reader is told: "1,234" or "more than 10,000".
+    /// How many match, as a reader is told: "1,234" or "more than 1,000".
     pub fn total_text(&self) -> String {
         let n = crate::text::group_thousands(self.total);
         if self.total_capped {

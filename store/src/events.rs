@@ -237,13 +237,20 @@ pub(crate) fn push_filters(q: &mut Sql<'_>, query: &EventQuery) -> Result<(), Qu
     Ok(())
 }
 
-/// The `ORDER BY` of `query`'s `sort`.
+/// The `ORDER BY` of `query`'s `sort`. Within one incident or bundle, events are
+/// gathered through it and sorted, never read along the time index: an incident's
+/// events are a small part of the store, and reading them in the order of every
+/// event's time would cross every other incident's events first (`|| ''` makes the
+/// time an expression no index is in the order of).
 pub(crate) fn order_of(query: &EventQuery) -> Result<&'static str, QueryError> {
-    Ok(match query.sort.as_deref().unwrap_or("time") {
-        "time" => "e.time ASC, e.bundle_sha256, e.idx",
-        "-time" => "e.time DESC, e.bundle_sha256, e.idx DESC",
-        "index" => "e.bundle_sha256, e.idx",
-        "-index" => "e.bundle_sha256 DESC, e.idx DESC",
+    let scoped = query.incident.is_some() || query.bundle.as_ref().is_some_and(|b| !b.is_empty());
+    Ok(match (query.sort.as_deref().unwrap_or("time"), scoped) {
+        ("time", false) => "e.time ASC, e.bundle_sha256, e.idx",
+        ("time", true) => "(e.time || '') ASC, e.bundle_sha256, e.idx",
+        ("-time", false) => "e.time DESC, e.bundle_sha256, e.idx DESC",
+        ("-time", true) => "(e.time || '') DESC, e.bundle_sha256, e.idx DESC",
+        ("index", _) => "e.bundle_sha256, e.idx",
+        ("-index", _) => "e.bundle_sha256 DESC, e.idx DESC",
         _ => {
             return Err(QueryError::Invalid(
                 "`sort` is one of time, -time, index, -index".into(),
