@@ -88,3 +88,59 @@ async fn half_sent_requests_are_cut_off_and_lock_no_one_out() {
         );
     }
 }
+
+/// Heavy reads (free-text searches, exports, log checks) run a few at a time: one
+/// that cannot get its turn within `store::HEAVY_WAIT` is answered 503 `busy` with
+/// `Retry-After`, and reads that are not heavy (the incident list, `/healthz`) are
+/// answered meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_past_the_heavy_reads_under_way_is_answered_busy() {
+    let app = crate::helpers::spawn_app().await;
+    let auditor = app.user("heavy-auditor", model::Role::Auditor).await;
+    // Every turn taken, as by searches that run long.
+    let mut held = Vec::new();
+    while let Ok(turn) = tokio::time::timeout(Duration::from_millis(200), app.db.heavy_turn()).await
+    {
+        held.push(turn.expect("a turn"));
+    }
+    assert!(held.len() >= 2, "at least two heavy reads run at once");
+
+    let search = {
+        let (auditor, address) = (auditor.clone(), app.address.clone());
+        tokio::spawn(async move {
+            auditor
+                .get(format!("{address}/api/events?q=refund"))
+                .send()
+                .await
+                .expect("answered")
+        })
+    };
+    // Meanwhile, what is not heavy is answered at once.
+    let list = auditor
+        .get(format!("{}/api/incidents", app.address))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(list.status(), 200);
+    assert_eq!(app.get("/healthz").await.status(), 200);
+
+    let busy = search.await.expect("the search");
+    assert_eq!(busy.status(), 503);
+    assert_eq!(
+        busy.headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some(store::HEAVY_WAIT.as_secs().to_string().as_str())
+    );
+    let body: serde_json::Value = busy.json().await.expect("JSON");
+    assert_eq!(body["error"]["code"], "busy");
+
+    // Once a turn is free, the same search is answered.
+    held.pop();
+    let answered = auditor
+        .get(format!("{}/api/events?q=refund", app.address))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(answered.status(), 200);
+}
