@@ -200,6 +200,13 @@ fn Results(query: EventQuery, page: Page<EventRow>) -> impl IntoView {
         || (page.total_capped
             && usize::try_from(page.per_page).is_ok_and(|n| page.items.len() == n));
     let total_text = page.total_text();
+    // Past the count's limit the number of pages is not known: a page within it is
+    // one "of more than" the pages counted, a page past it has its number alone.
+    let page_text = match (page.total_capped, at < pages) {
+        (false, _) => format!("Page {at} of {pages}"),
+        (true, true) => format!("Page {at} of more than {pages}"),
+        (true, false) => format!("Page {at}"),
+    };
     let csv = format!(
         "/api/events/export/events.csv?{}",
         EventQuery {
@@ -243,7 +250,7 @@ fn Results(query: EventQuery, page: Page<EventRow>) -> impl IntoView {
             </DataTable>
             <nav aria-label="Pages of events" class="mt-3 flex items-center gap-3 text-sm">
                 {(at > 1).then(|| view! { <a class="underline" href=link(at - 1) rel="prev">"Previous"</a> })}
-                <span>{if page.total_capped { format!("Page {at} of more than {pages}") } else { format!("Page {at} of {pages}") }}</span>
+                <span>{page_text}</span>
                 {more.then(|| view! { <a class="underline" href=link(at + 1) rel="next">"Next"</a> })}
             </nav>
         })}

@@ -657,6 +657,38 @@ async fn stored_in_parts(backend: Backend) {
         raw.bytes().await.expect("bytes").as_ref(),
         bundle.as_bytes()
     );
+
+    // A payload is read from the stored parts by where its text stands: the last
+    // event's stands past the first part, and reads back as signed.
+    use base64::Engine as _;
+    let wire: Value = serde_json::from_str(&bundle).expect("the bundle's JSON");
+    for index in [0, 1500, 2999] {
+        let signed = base64::engine::general_purpose::STANDARD
+            .decode(
+                wire["events"][index]["payload"]
+                    .as_str()
+                    .expect("a payload"),
+            )
+            .expect("base64");
+        let event = app
+            .json(&format!("/api/bundles/{sha}/events/{index}"))
+            .await;
+        assert_eq!(
+            event["payload"].as_str().map(str::as_bytes),
+            Some(signed.as_slice()),
+            "event {index}"
+        );
+    }
+    // More than 1,000 match: counted up to 1,000, and said to be more.
+    let all = app.json(&format!("/api/events?bundle={sha}")).await;
+    assert_eq!(
+        (all["total"].as_i64(), all["total_capped"].as_bool()),
+        (Some(1000), Some(true))
+    );
+    let few = app
+        .json(&format!("/api/events?bundle={sha}&to=2000-01-01"))
+        .await;
+    assert_eq!(few["total_capped"], false);
 }
 
 on_both_databases!(
