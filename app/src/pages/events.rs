@@ -11,7 +11,7 @@ use crate::components::forms::{failed, ActionError, FILTER_INPUT, FILTER_LABEL};
 use crate::components::table::DataTable;
 use crate::components::verdict::{Badge, Tone};
 use crate::error::ApiError;
-use model::text::visible;
+use model::text::{group_thousands, visible};
 use model::{EventQuery, EventRow, Page, SavedView};
 
 use crate::components::page::{ErrorBox, PageHeader};
@@ -202,10 +202,11 @@ fn Results(query: EventQuery, page: Page<EventRow>) -> impl IntoView {
     let total_text = page.total_text();
     // Past the count's limit the number of pages is not known: a page within it is
     // one "of more than" the pages counted, a page past it has its number alone.
+    let (n, of) = (group_thousands(at.into()), group_thousands(pages.into()));
     let page_text = match (page.total_capped, at < pages) {
-        (false, _) => format!("Page {at} of {pages}"),
-        (true, true) => format!("Page {at} of more than {pages}"),
-        (true, false) => format!("Page {at}"),
+        (false, _) => format!("Page {n} of {of}"),
+        (true, true) => format!("Page {n} of more than {of}"),
+        (true, false) => format!("Page {n}"),
     };
     let csv = format!(
         "/api/events/export/events.csv?{}",
@@ -222,7 +223,7 @@ fn Results(query: EventQuery, page: Page<EventRow>) -> impl IntoView {
                 {if page.total == 0 {
                     "No event matches.".to_owned()
                 } else {
-                    format!("{first}–{last} of {total_text} event{}", if page.total == 1 && !page.total_capped { "" } else { "s" })
+                    format!("{}–{} of {total_text} event{}", group_thousands(first), group_thousands(last), if page.total == 1 && !page.total_capped { "" } else { "s" })
                 }}
             </p>
             <a href=csv rel="external" download class="text-sm font-medium underline" data-testid="events-csv">"Download every match as CSV"</a>
