@@ -6,22 +6,13 @@
 
 mod common;
 
+#[path = "common/memory.rs"]
+mod memory;
+
 use std::process::Command;
 use std::time::Instant;
 
 use store::{trust_roots, Db};
-
-fn peak_rss_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb * 1024)
-}
 
 async fn one(file: &str, root: &str, url: &str) {
     let bytes = std::fs::read(file).expect("the bundle file");
@@ -32,11 +23,11 @@ async fn one(file: &str, root: &str, url: &str) {
     trust_roots::add(&db, &key, store::review_log::Actor::Cli, &root, "bench")
         .await
         .expect("root");
-    let before = peak_rss_bytes();
+    let before = memory::peak_rss_bytes();
     let start = Instant::now();
     let stored = common::store_in_new_incident(&db, bytes).await;
     let secs = start.elapsed().as_secs_f64();
-    let peak = peak_rss_bytes();
+    let peak = memory::peak_rss_bytes();
     let events = stored.event_count;
     println!(
         "{:>8} {events:>7} events, {:>6.1} MiB: {secs:>7.3} s, {:>8.0} events/s, peak RSS {:>6.1} MiB ({:.1}× the bundle; {:.1} MiB before ingest), verdict {}",

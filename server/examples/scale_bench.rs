@@ -28,6 +28,9 @@
 //!
 //! The tables at the end are Markdown, for docs/performance.md.
 
+#[path = "common/memory.rs"]
+mod memory;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -477,18 +480,6 @@ fn event_body(
 // ---------------------------------------------------------------------------------
 // Measuring.
 
-fn peak_rss_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb * 1024)
-}
-
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1 << 20) as f64
 }
@@ -839,7 +830,7 @@ async fn one(events: usize, url: &str, data_dir: &Path, results: &Path) {
     }
     let wall = wall.elapsed().as_secs_f64();
     let making = generator.join().expect("the generator");
-    let ingest_peak = peak_rss_bytes();
+    let ingest_peak = memory::peak_rss_bytes();
     let size = database_bytes(&db, data_dir, url).await;
     let wal = std::fs::metadata(data_dir.join("custody.db-wal")).map_or(0, |m| m.len());
     eprintln!(
@@ -949,7 +940,7 @@ async fn one(events: usize, url: &str, data_dir: &Path, results: &Path) {
             rows.push(row);
         }
     }
-    let peak = peak_rss_bytes();
+    let peak = memory::peak_rss_bytes();
     let mut out = vec![format!(
         "summary\t| {backend} | {} | {bundles} | {incidents} | {:.0} | {inside:.1} ({wall:.1}) | {:.0} | {:.0} | {:.0} | {:.2} | {:.0} ({:.0}) |",
         thousands(stored),

@@ -261,23 +261,7 @@ pub(crate) fn order_of(query: &EventQuery) -> Result<&'static str, QueryError> {
 
 /// Checks `query` as [`query`] would, reading nothing.
 pub fn validate(db: &Db, query: &EventQuery) -> Result<(), QueryError> {
-    let per_page = query.per_page.unwrap_or(DEFAULT_PER_PAGE);
-    if !(1..=MAX_PER_PAGE).contains(&per_page) {
-        return Err(QueryError::Invalid(format!(
-            "`per_page` is 1 to {MAX_PER_PAGE}"
-        )));
-    }
-    if query.page == Some(0) {
-        return Err(QueryError::Invalid("`page` counts from 1".into()));
-    }
-    if query.incident.is_some_and(|n| n < 1) {
-        return Err(QueryError::Invalid(
-            "`incident` is an incident's number, from 1".into(),
-        ));
-    }
-    order_of(query)?;
-    let mut probe = Sql::new(db.kind(), "SELECT 1");
-    push_filters(&mut probe, query)
+    statements(db, query).map(|_| ())
 }
 
 /// The events `query` selects, one page of them: a heavy read (see [`Db::heavy`]),
