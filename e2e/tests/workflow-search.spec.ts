@@ -40,9 +40,28 @@ test('a reviewer searches events across incidents, pages through them, saves the
   // Paging, with the filters kept.
   await page.goto('/events?kind=tool.call&per_page=2');
   await expect(page.getByTestId('event-row')).toHaveCount(2);
-  await page.getByRole('navigation', { name: 'Pages of events' }).getByRole('link', { name: 'Next' }).click();
-  await expect(page).toHaveURL(/kind=tool\.call&page=2&per_page=2/);
+  // Next and Previous name the event a page starts after or ends before (keyset
+  // paging): walking forward twice and back twice shows the same pages.
+  const pages = page.getByRole('navigation', { name: 'Pages of events' });
+  const shown = () => page.getByTestId('event-row').locator('td:last-child a').allInnerTexts();
+  const first = await shown();
+  await pages.getByRole('link', { name: 'Next' }).click();
+  await expect(page).toHaveURL(/kind=tool\.call&page=2&per_page=2&after=[0-9a-f]{64}%3A\d+$/);
   await expect(page.getByTestId('event-count')).toHaveText(/^3–4 of \d+ events$/);
+  const second = await shown();
+  expect(second).not.toEqual(first);
+  await pages.getByRole('link', { name: 'Next' }).click();
+  await expect(page.getByTestId('event-count')).toHaveText(/^5–6 of \d+ events$/);
+  const third = await shown();
+  expect(third.filter((e) => second.includes(e) || first.includes(e))).toEqual([]);
+  await pages.getByRole('link', { name: 'Previous' }).click();
+  await expect(page).toHaveURL(/page=2&per_page=2&before=[0-9a-f]{64}%3A\d+$/);
+  await expect(page.getByTestId('event-count')).toHaveText(/^3–4 of \d+ events$/);
+  expect(await shown()).toEqual(second);
+  await pages.getByRole('link', { name: 'Previous' }).click();
+  await expect(page).toHaveURL(/\/events\?kind=tool\.call&per_page=2$/);
+  expect(await shown()).toEqual(first);
+  await expect(pages.getByRole('link', { name: 'Previous' })).toHaveCount(0);
 
   // Saved under a name, listed, opened as a link by another reviewer.
   await page.goto('/events?kind=tool.call&actor_type=agent');

@@ -614,12 +614,18 @@ pub struct EventQuery {
     /// Rows per page (1 to 500; default 50).
     #[cfg_attr(feature = "schema", param(minimum = 1, maximum = 500))]
     pub per_page: Option<u32>,
+    /// The page of matches that follow this event in the order asked, named
+    /// `{bundle SHA-256}:{index}` (a page's `next`). With it, `page` is only the
+    /// number the page is shown as.
+    pub after: Option<String>,
+    /// The page of matches that precede this event (a page's `prev`).
+    pub before: Option<String>,
 }
 
 impl EventQuery {
     /// The query string's parameter names (those of `GET /api/events`), in the order
     /// the event search's form has them.
-    pub const PARAMETERS: [&'static str; 15] = [
+    pub const PARAMETERS: [&'static str; 17] = [
         "q",
         "actor",
         "actor_type",
@@ -635,6 +641,8 @@ impl EventQuery {
         "sort",
         "page",
         "per_page",
+        "after",
+        "before",
     ];
 
     /// The value of parameter `name` (one of [`Self::PARAMETERS`]), as text.
@@ -656,6 +664,8 @@ impl EventQuery {
             "sort" => text(&self.sort),
             "page" => self.page.map(|n| n.to_string()),
             "per_page" => self.per_page.map(|n| n.to_string()),
+            "after" => text(&self.after),
+            "before" => text(&self.before),
             _ => None,
         }
     }
@@ -684,6 +694,8 @@ impl EventQuery {
             "sort" => self.sort = value,
             "page" => self.page = number(&value),
             "per_page" => self.per_page = number(&value),
+            "after" => self.after = value,
+            "before" => self.before = value,
             _ => {}
         }
     }
@@ -722,11 +734,38 @@ impl EventQuery {
             .join("&")
     }
 
-    /// The same query on another page of results.
+    /// The same query on another page of results, counted from the first.
     pub fn on_page(&self, page: u32) -> EventQuery {
         EventQuery {
             page: (page > 1).then_some(page),
+            after: None,
+            before: None,
             ..self.clone()
+        }
+    }
+
+    /// The page numbered `page` that follows the event `cursor` (a page's `next`).
+    pub fn after(&self, cursor: &str, page: u32) -> EventQuery {
+        EventQuery {
+            after: Some(cursor.to_owned()),
+            ..self.on_page(page)
+        }
+    }
+
+    /// The page numbered `page` that precedes the event `cursor` (a page's `prev`).
+    /// The first page is asked for as such, without a cursor.
+    pub fn before(&self, cursor: &str, page: u32) -> EventQuery {
+        EventQuery {
+            before: (page > 1).then(|| cursor.to_owned()),
+            ..self.on_page(page)
+        }
+    }
+
+    /// The same search, every match: no page, page size or cursor.
+    pub fn unpaged(&self) -> EventQuery {
+        EventQuery {
+            per_page: None,
+            ..self.on_page(1)
         }
     }
 
@@ -734,7 +773,7 @@ impl EventQuery {
     pub fn is_filtered(&self) -> bool {
         Self::PARAMETERS
             .iter()
-            .filter(|name| !matches!(**name, "sort" | "page" | "per_page"))
+            .filter(|name| !matches!(**name, "sort" | "page" | "per_page" | "after" | "before"))
             .any(|name| self.get(name).is_some())
     }
 }
@@ -771,6 +810,12 @@ pub struct Page<T> {
     pub page: u32,
     /// Rows per page.
     pub per_page: u32,
+    /// When more rows follow this page: the cursor (`after`) of the next page.
+    #[serde(default)]
+    pub next: Option<String>,
+    /// When rows precede this page: the cursor (`before`) of the previous page.
+    #[serde(default)]
+    pub prev: Option<String>,
 }
 
 impl<T> Page<T> {

@@ -237,25 +237,202 @@ pub(crate) fn push_filters(q: &mut Sql<'_>, query: &EventQuery) -> Result<(), Qu
     Ok(())
 }
 
-/// The `ORDER BY` of `query`'s `sort`. Within one incident or bundle, events are
-/// gathered through it and sorted, never read along the time index: an incident's
-/// events are a small part of the store, and reading them in the order of every
-/// event's time would cross every other incident's events first (`|| ''` makes the
-/// time an expression no index is in the order of).
-pub(crate) fn order_of(query: &EventQuery) -> Result<&'static str, QueryError> {
-    let scoped = query.incident.is_some() || query.bundle.as_ref().is_some_and(|b| !b.is_empty());
-    Ok(match (query.sort.as_deref().unwrap_or("time"), scoped) {
-        ("time", false) => "e.time ASC, e.bundle_sha256, e.idx",
-        ("time", true) => "(e.time || '') ASC, e.bundle_sha256, e.idx",
-        ("-time", false) => "e.time DESC, e.bundle_sha256, e.idx DESC",
-        ("-time", true) => "(e.time || '') DESC, e.bundle_sha256, e.idx DESC",
-        ("index", _) => "e.bundle_sha256, e.idx",
-        ("-index", _) => "e.bundle_sha256 DESC, e.idx DESC",
-        _ => {
-            return Err(QueryError::Invalid(
-                "`sort` is one of time, -time, index, -index".into(),
-            ))
+/// The order a query's `sort` asks for. Events without a time (those whose
+/// signature did not hold, so that nothing was read from them) come first in time
+/// order and last in reverse time order, on both databases. Ties are broken by
+/// bundle and index, in the same direction, so that every event has one place.
+///
+/// Within one incident or bundle, events are gathered through it and sorted, never
+/// read along the time index: an incident's events are a small part of the store,
+/// and reading them in the order of every event's time would cross every other
+/// incident's events first (`|| ''` makes the time an expression no index is in the
+/// order of).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Sort {
+    by_time: bool,
+    descending: bool,
+    scoped: bool,
+}
+
+impl Sort {
+    pub(crate) fn of(query: &EventQuery) -> Result<Sort, QueryError> {
+        let scoped =
+            query.incident.is_some() || query.bundle.as_ref().is_some_and(|b| !b.is_empty());
+        let (by_time, descending) = match query.sort.as_deref().unwrap_or("time") {
+            "time" => (true, false),
+            "-time" => (true, true),
+            "index" => (false, false),
+            "-index" => (false, true),
+            _ => {
+                return Err(QueryError::Invalid(
+                    "`sort` is one of time, -time, index, -index".into(),
+                ))
+            }
+        };
+        Ok(Sort {
+            by_time,
+            descending,
+            scoped,
+        })
+    }
+
+    fn time(self) -> &'static str {
+        if self.scoped {
+            "(e.time || '')"
+        } else {
+            "e.time"
         }
+    }
+
+    /// The `ORDER BY` (without those words) of this order, or of its reverse.
+    fn order(self, descending: bool) -> String {
+        let dir = if descending { "DESC" } else { "ASC" };
+        let keys = format!("e.bundle_sha256 {dir}, e.idx {dir}");
+        if self.by_time {
+            let nulls = if descending {
+                "NULLS LAST"
+            } else {
+                "NULLS FIRST"
+            };
+            format!("{} {dir} {nulls}, {keys}", self.time())
+        } else {
+            keys
+        }
+    }
+
+    /// The `ORDER BY` (without those words) of this order.
+    pub(crate) fn order_by(self) -> String {
+        self.order(self.descending)
+    }
+}
+
+/// The event a cursor (`after`, `before`) names, and its time: where a page
+/// starts in the order.
+struct Cursor {
+    bundle: String,
+    index: i64,
+    time: Option<String>,
+}
+
+/// The bundle and index of cursor `name` (`after` or `before`):
+/// `{bundle SHA-256}:{index}`.
+fn cursor_of(name: &str, text: &str) -> Result<(String, i64), QueryError> {
+    let wrong = || {
+        QueryError::Invalid(format!(
+            "`{name}` names an event as its bundle's SHA-256 and its index: {{64 hex digits}}:{{index}}"
+        ))
+    };
+    let (sha, index) = text.split_once(':').ok_or_else(wrong)?;
+    let index: i64 = index.parse().map_err(|_| wrong())?;
+    if index < 0 || sha.len() != 64 || !sha.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        return Err(wrong());
+    }
+    Ok((sha.to_owned(), index))
+}
+
+/// An event's cursor: what `after` and `before` take.
+fn cursor_text(row: &Row) -> String {
+    format!("{}:{}", row.bundle_sha256, row.idx)
+}
+
+/// Which events a statement of a keyset page reads: events with a time and those
+/// without are read apart, so that each is a range of an index.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Part {
+    Untimed,
+    Timed,
+    All,
+}
+
+/// The statement reading up to `limit` rows of `part` that follow `from` (or, with
+/// no cursor, the first of `part`) when walking the order `sort` asks for, or its
+/// reverse when `descending` differs from it.
+fn part_select<'q>(
+    db: &Db,
+    query: &EventQuery,
+    sort: Sort,
+    descending: bool,
+    part: Part,
+    from: Option<&Cursor>,
+    limit: i64,
+) -> Result<Sql<'q>, QueryError> {
+    let mut select = Sql::new(db.kind(), format!("SELECT {COLUMNS}"));
+    push_filters(&mut select, query)?;
+    let t = sort.time();
+    let (op, or_equal) = if descending { ("<", "<=") } else { (">", ">=") };
+    match part {
+        Part::Untimed => select.push(&format!(" AND {t} IS NULL")),
+        Part::Timed => select.push(&format!(" AND {t} IS NOT NULL")),
+        Part::All => &mut select,
+    };
+    if let Some(c) = from {
+        match (part, &c.time) {
+            (Part::Timed, Some(time)) => select
+                .push(&format!(" AND {t} {or_equal} "))
+                .bind(time.clone())
+                .push(&format!(" AND ({t} {op} "))
+                .bind(time.clone())
+                .push(&format!(" OR (e.bundle_sha256, e.idx) {op} ("))
+                .bind(c.bundle.clone())
+                .push(", ")
+                .bind(c.index)
+                .push("))"),
+            _ => select
+                .push(&format!(" AND (e.bundle_sha256, e.idx) {op} ("))
+                .bind(c.bundle.clone())
+                .push(", ")
+                .bind(c.index)
+                .push(")"),
+        };
+    }
+    select
+        .push(&format!(" ORDER BY {} LIMIT ", sort.order(descending)))
+        .bind(limit);
+    Ok(select)
+}
+
+/// The parts a keyset page walks, in the order walked, from the cursor's.
+fn parts_from(sort: Sort, descending: bool, cursor: &Cursor) -> &'static [Part] {
+    match (sort.by_time, descending, cursor.time.is_some()) {
+        (false, _, _) => &[Part::All],
+        (true, false, false) => &[Part::Untimed, Part::Timed],
+        (true, false, true) => &[Part::Timed],
+        (true, true, true) => &[Part::Timed, Part::Untimed],
+        (true, true, false) => &[Part::Untimed],
+    }
+}
+
+/// The cursor `query` pages from, if any: its parameter's name, its text, and
+/// whether the page lies before it.
+fn cursor_asked(query: &EventQuery) -> Option<(&'static str, &str, bool)> {
+    match (&query.after, &query.before) {
+        (Some(after), _) => Some(("after", after, false)),
+        (None, Some(before)) => Some(("before", before, true)),
+        (None, None) => None,
+    }
+}
+
+/// The event `after` or `before` names, with its time; refused when it is not stored.
+async fn find_cursor(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    name: &str,
+    text: &str,
+) -> Result<Cursor, QueryError> {
+    let (bundle, index) = cursor_of(name, text)?;
+    let found: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT time FROM events WHERE bundle_sha256 = $1 AND idx = $2")
+            .bind(&bundle)
+            .bind(index)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(StoreError::from)?;
+    let (time,) =
+        found.ok_or_else(|| QueryError::Invalid(format!("`{name}` names no stored event")))?;
+    Ok(Cursor {
+        bundle,
+        index,
+        time,
     })
 }
 
@@ -270,9 +447,30 @@ pub async fn query(db: &Db, query: &EventQuery) -> Result<Page<EventRow>, QueryE
     db.heavy(page_of(db, query)).await
 }
 
-/// The two statements of a page of `query`: the count (up to one past
-/// [`Page::COUNT_LIMIT`]: past it, the page says "more than") and the page's rows.
-fn statements<'q>(db: &Db, query: &EventQuery) -> Result<(Sql<'q>, Sql<'q>, u32, u32), QueryError> {
+/// How a page's rows are read.
+enum Rows<'q> {
+    /// A page asked by number: this statement.
+    Numbered(Sql<'q>),
+    /// The page after or before an event: see [`part_select`].
+    Keyset {
+        name: &'static str,
+        text: String,
+        backward: bool,
+    },
+}
+
+/// A page's statements: the count (up to one past [`Page::COUNT_LIMIT`]: past it,
+/// the page says "more than"), and, for a page asked by number, its rows and one
+/// more (which tells whether a next page has any). Checks every parameter.
+struct Statements<'q> {
+    count: Sql<'q>,
+    rows: Rows<'q>,
+    sort: Sort,
+    page: u32,
+    per_page: u32,
+}
+
+fn statements<'q>(db: &Db, query: &EventQuery) -> Result<Statements<'q>, QueryError> {
     let per_page = query.per_page.unwrap_or(DEFAULT_PER_PAGE);
     if !(1..=MAX_PER_PAGE).contains(&per_page) {
         return Err(QueryError::Invalid(format!(
@@ -283,37 +481,120 @@ fn statements<'q>(db: &Db, query: &EventQuery) -> Result<(Sql<'q>, Sql<'q>, u32,
     if page == 0 {
         return Err(QueryError::Invalid("`page` counts from 1".into()));
     }
-    let order = order_of(query)?;
+    if query.after.is_some() && query.before.is_some() {
+        return Err(QueryError::Invalid(
+            "give `after` or `before`, not both".into(),
+        ));
+    }
+    if let Some((name, text, _)) = cursor_asked(query) {
+        cursor_of(name, text)?;
+    }
+    let sort = Sort::of(query)?;
     let mut count = Sql::new(db.kind(), "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1");
     push_filters(&mut count, query)?;
     count
         .push(" LIMIT ")
         .bind(Page::<EventRow>::COUNT_LIMIT + 1)
         .push(") AS counted");
-    let mut select = Sql::new(db.kind(), format!("SELECT {COLUMNS}"));
-    push_filters(&mut select, query)?;
-    select
-        .push(&format!(" ORDER BY {order} LIMIT "))
-        .bind(i64::from(per_page))
-        .push(" OFFSET ")
-        .bind(i64::from(page - 1) * i64::from(per_page));
-    Ok((count, select, page, per_page))
+    let rows = match cursor_asked(query) {
+        Some((name, text, backward)) => Rows::Keyset {
+            name,
+            text: text.to_owned(),
+            backward,
+        },
+        None => {
+            let mut select = Sql::new(db.kind(), format!("SELECT {COLUMNS}"));
+            push_filters(&mut select, query)?;
+            select
+                .push(&format!(" ORDER BY {} LIMIT ", sort.order_by()))
+                .bind(i64::from(per_page) + 1)
+                .push(" OFFSET ")
+                .bind(i64::from(page - 1) * i64::from(per_page));
+            Rows::Numbered(select)
+        }
+    };
+    Ok(Statements {
+        count,
+        rows,
+        sort,
+        page,
+        per_page,
+    })
+}
+
+/// Reads `statement`'s rows.
+async fn rows_of(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    statement: Sql<'_>,
+) -> Result<Vec<Row>, QueryError> {
+    let (text, args) = statement.build()?;
+    Ok(sqlx::query_as_with(&text, args)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(StoreError::from)?)
 }
 
 async fn page_of(db: &Db, query: &EventQuery) -> Result<Page<EventRow>, QueryError> {
-    let (count, select, page, per_page) = statements(db, query)?;
+    let Statements {
+        count,
+        rows,
+        sort,
+        page,
+        per_page,
+    } = statements(db, query)?;
+    let wanted = usize::try_from(per_page).unwrap_or(usize::MAX);
     let mut tx = db.limited_read().await?;
     let (text, args) = count.build()?;
     let (total,): (i64,) = sqlx::query_as_with(&text, args)
         .fetch_one(&mut *tx)
         .await
         .map_err(StoreError::from)?;
-    let (text, args) = select.build()?;
-    let rows: Vec<Row> = sqlx::query_as_with(&text, args)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(StoreError::from)?;
+    // Rows are read one past the page, in the direction walked: whether that one
+    // exists tells whether a page lies beyond.
+    let (mut rows, backward, came_from_before) = match rows {
+        Rows::Numbered(select) => (rows_of(&mut tx, select).await?, false, page > 1),
+        Rows::Keyset {
+            name,
+            text,
+            backward,
+        } => {
+            let cursor = find_cursor(&mut tx, name, &text).await?;
+            let descending = sort.descending != backward;
+            let mut rows = Vec::new();
+            for (n, part) in parts_from(sort, descending, &cursor).iter().enumerate() {
+                let left = wanted + 1 - rows.len();
+                if left == 0 {
+                    break;
+                }
+                let from = (n == 0).then_some(&cursor);
+                let select = part_select(
+                    db,
+                    query,
+                    sort,
+                    descending,
+                    *part,
+                    from,
+                    i64::try_from(left).unwrap_or(i64::MAX),
+                )?;
+                rows.extend(rows_of(&mut tx, select).await?);
+            }
+            (rows, backward, true)
+        }
+    };
     tx.rollback().await.map_err(StoreError::from)?;
+    let beyond = rows.len() > wanted;
+    rows.truncate(wanted);
+    if backward {
+        rows.reverse();
+    }
+    let (first, last) = (rows.first().map(cursor_text), rows.last().map(cursor_text));
+    // Walking forward, rows precede the page when it was reached from them; walking
+    // back from `before`, the cursor's event and what follows it come next.
+    let (next, prev) = if backward {
+        (last, first.filter(|_| beyond))
+    } else {
+        (last.filter(|_| beyond), first.filter(|_| came_from_before))
+    };
     let total_capped = total > Page::<EventRow>::COUNT_LIMIT;
     Ok(Page {
         items: rows.into_iter().map(EventRow::from).collect(),
@@ -321,17 +602,52 @@ async fn page_of(db: &Db, query: &EventQuery) -> Result<Page<EventRow>, QueryErr
         total_capped,
         page,
         per_page,
+        next,
+        prev,
     })
 }
 
 /// How the database would run the statements of a page of `query` (the count,
-/// then the rows): its query plan, a line per step. On Postgres, sequential scans
-/// are made a last resort first, so the plan shows the index a statement can use
-/// however few rows the tables hold now.
+/// then the rows: for a page after or before an event, each part of the order it
+/// reads): its query plan, a line per step. On Postgres, sequential scans are made
+/// a last resort first, so the plan shows the index a statement can use however
+/// few rows the tables hold now.
 pub async fn explain(db: &Db, query: &EventQuery) -> Result<Vec<String>, QueryError> {
-    let (count, select, _, _) = statements(db, query)?;
+    let Statements {
+        count,
+        rows,
+        sort,
+        per_page,
+        ..
+    } = statements(db, query)?;
+    let mut statements = vec![count];
+    match rows {
+        Rows::Numbered(select) => statements.push(select),
+        Rows::Keyset {
+            name,
+            text,
+            backward,
+        } => {
+            let mut tx = db.pool().begin().await.map_err(StoreError::from)?;
+            let cursor = find_cursor(&mut tx, name, &text).await?;
+            tx.rollback().await.map_err(StoreError::from)?;
+            let descending = sort.descending != backward;
+            for (n, part) in parts_from(sort, descending, &cursor).iter().enumerate() {
+                let from = (n == 0).then_some(&cursor);
+                statements.push(part_select(
+                    db,
+                    query,
+                    sort,
+                    descending,
+                    *part,
+                    from,
+                    i64::from(per_page) + 1,
+                )?);
+            }
+        }
+    }
     let mut lines = Vec::new();
-    for statement in [count, select] {
+    for statement in statements {
         lines.extend(crate::sql::explain(db, statement).await?);
     }
     Ok(lines)

@@ -74,10 +74,7 @@ pub async fn save(
             "a view's name is one line of text".into(),
         ));
     }
-    let query = EventQuery {
-        page: None,
-        ..query.clone()
-    };
+    let query = query.on_page(1);
     crate::events::validate(db, &query)?;
     if !query.is_filtered() {
         return Err(ViewError::Invalid(

@@ -194,11 +194,16 @@ fn Results(query: EventQuery, page: Page<EventRow>) -> impl IntoView {
     let at = page.page;
     let first = (i64::from(at) - 1) * i64::from(page.per_page) + 1;
     let last = first + i64::try_from(page.items.len()).unwrap_or(0) - 1;
-    let link = |n: u32| format!("/events?{}", query.on_page(n).to_query_string());
-    // Past the count's limit, a full page says there may be more.
-    let more = at < pages
-        || (page.total_capped
-            && usize::try_from(page.per_page).is_ok_and(|n| page.items.len() == n));
+    let link = |q: EventQuery| format!("/events?{}", q.to_query_string());
+    // Next and Previous name the event the page starts after or ends before, so
+    // that a page deep in a long search is read as fast as the first.
+    let next = page.next.as_deref().map(|c| link(query.after(c, at + 1)));
+    let prev = page
+        .prev
+        .as_deref()
+        .map(|c| link(query.before(c, at.saturating_sub(1))));
+    // Past the last match (an address kept from an earlier search): back to the first.
+    let first_page = (prev.is_none() && at > 1).then(|| link(query.on_page(1)));
     let total_text = page.total_text();
     // Past the count's limit the number of pages is not known: a page within it is
     // one "of more than" the pages counted, a page past it has its number alone.
@@ -210,18 +215,15 @@ fn Results(query: EventQuery, page: Page<EventRow>) -> impl IntoView {
     };
     let csv = format!(
         "/api/events/export/events.csv?{}",
-        EventQuery {
-            page: None,
-            per_page: None,
-            ..query.clone()
-        }
-        .to_query_string()
+        query.unpaged().to_query_string()
     );
     view! {
         <div class="mb-2 flex flex-wrap items-baseline justify-between gap-2">
             <p class="text-sm" role="status" data-testid="event-count">
                 {if page.total == 0 {
                     "No event matches.".to_owned()
+                } else if page.items.is_empty() {
+                    format!("No event on this page; {total_text} match.")
                 } else {
                     format!("{}–{} of {total_text} event{}", group_thousands(first), group_thousands(last), if page.total == 1 && !page.total_capped { "" } else { "s" })
                 }}
@@ -250,9 +252,10 @@ fn Results(query: EventQuery, page: Page<EventRow>) -> impl IntoView {
                 }).collect_view()}
             </DataTable>
             <nav aria-label="Pages of events" class="mt-3 flex items-center gap-3 text-sm">
-                {(at > 1).then(|| view! { <a class="underline" href=link(at - 1) rel="prev">"Previous"</a> })}
+                {prev.map(|href| view! { <a class="underline" href=href rel="prev">"Previous"</a> })}
+                {first_page.map(|href| view! { <a class="underline" href=href>"First page"</a> })}
                 <span>{page_text}</span>
-                {more.then(|| view! { <a class="underline" href=link(at + 1) rel="next">"Next"</a> })}
+                {next.map(|href| view! { <a class="underline" href=href rel="next">"Next"</a> })}
             </nav>
         })}
     }

@@ -13,6 +13,7 @@ mod ingest;
 mod kill;
 mod openapi;
 mod pages;
+mod paging;
 mod plans;
 mod review;
 mod sessions;

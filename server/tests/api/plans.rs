@@ -257,3 +257,70 @@ fn a_whole_table_read_is_recognised() {
         "Index Scan using events_kind on events e"
     ));
 }
+
+/// A page after or before an event (keyset paging) reads a range of an index:
+/// each part of the order it reads (events with a time, those without) starts at
+/// the cursor's event, never at the first event in the order.
+async fn keyset_pages_read_a_range(backend: Backend) {
+    let app = crate::helpers::spawn(backend).await;
+    app.trust_demo_root().await;
+    app.store("", crate::helpers::demo("revoked-credential-use"))
+        .await;
+    for variant in server::demo::tampered() {
+        app.store("", variant.bundle).await;
+    }
+    let page = app.json("/api/events?per_page=500").await;
+    let items = page["items"].as_array().expect("items");
+    let name = |e: &serde_json::Value| {
+        format!(
+            "{}:{}",
+            e["bundle_sha256"].as_str().expect("sha"),
+            e["index"]
+        )
+    };
+    let untimed = items
+        .iter()
+        .find(|e| e["time"].is_null())
+        .map(name)
+        .expect("an event without a time");
+    let timed = items
+        .iter()
+        .find(|e| !e["time"].is_null())
+        .map(name)
+        .expect("an event with a time");
+    let mut problems = Vec::new();
+    for sort in ["time", "-time", "index", "-index"] {
+        for filter in [None, Some("tool.call")] {
+            for (cursor, backward) in [
+                (&timed, false),
+                (&timed, true),
+                (&untimed, false),
+                (&untimed, true),
+            ] {
+                let query = EventQuery {
+                    sort: Some(sort.to_owned()),
+                    kind: filter.map(str::to_owned),
+                    after: (!backward).then(|| cursor.clone()),
+                    before: backward.then(|| cursor.clone()),
+                    ..EventQuery::default()
+                };
+                let plan = store::events::explain(&app.db, &query)
+                    .await
+                    .expect("a plan");
+                if plan.iter().any(|l| scans_a_large_table(backend, l)) {
+                    problems.push(format!(
+                        "{sort}, {filter:?}, {} {cursor}:\n  {}",
+                        if backward { "before" } else { "after" },
+                        plan.join("\n  ")
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "these statements read a whole large table:\n{}",
+        problems.join("\n")
+    );
+}
+crate::on_both_databases!(keyset_pages, keyset_pages_read_a_range);

@@ -253,7 +253,7 @@ async fn selected_csv(
     db: &Db,
     query: &EventQuery,
 ) -> Result<(Vec<u8>, usize, Vec<String>), QueryError> {
-    let order = events::order_of(query)?;
+    let order = events::Sort::of(query)?.order_by();
     let mut select = Sql::new(db.kind(), format!("SELECT {ROW_COLUMNS}"));
     events::push_filters(&mut select, query)?;
     select.push(&format!(" ORDER BY {order}"));
