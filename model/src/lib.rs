@@ -941,8 +941,9 @@ pub struct Ingested {
 pub struct Reverified {
     /// The bundle's address as stored.
     pub sha256: String,
-    /// The SHA-256 of the bytes now stored.
-    pub actual_sha256: String,
+    /// The SHA-256 of the bytes now stored; `None` when they cannot be read back
+    /// (a stored part does not decompress).
+    pub actual_sha256: Option<String>,
     /// The verdict stored.
     pub stored_verdict: String,
     /// The verdict now (or `malformed`).

@@ -6,6 +6,7 @@ use evidence::bundle::{self, Limits, Report};
 
 use model::{BundleStatus, BundleSummary};
 
+use crate::bundle_bytes::Spans;
 use crate::IngestOptions;
 use crate::{Db, StoreError};
 
@@ -104,16 +105,7 @@ pub async fn raw(db: &Db, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
     if get(db, sha256).await?.is_none() {
         return Ok(None);
     }
-    let parts: Vec<(Vec<u8>,)> =
-        sqlx::query_as("SELECT bytes FROM bundle_bytes WHERE sha256 = $1 ORDER BY part")
-            .bind(sha256)
-            .fetch_all(db.pool())
-            .await?;
-    let mut bytes = Vec::with_capacity(parts.iter().map(|(part,)| part.len()).sum());
-    for (part,) in parts {
-        bytes.extend_from_slice(&part);
-    }
-    Ok(Some(bytes))
+    Ok(Some(crate::bundle_bytes::read_all(db, sha256).await?))
 }
 
 /// The payload of event `idx` of bundle `sha256`, as signed (text: a payload is
@@ -126,35 +118,23 @@ pub(crate) async fn payload(
     idx: i64,
     span: Option<(i64, i64)>,
 ) -> Result<Option<String>, StoreError> {
+    payload_from(&mut Spans::new(db, sha256), idx, span).await
+}
+
+/// [`payload`], read through `spans` (one bundle's): payloads read in the order
+/// they stand decompress each stored part once.
+pub(crate) async fn payload_from(
+    spans: &mut Spans<'_>,
+    idx: i64,
+    span: Option<(i64, i64)>,
+) -> Result<Option<String>, StoreError> {
     let bytes = match span {
-        Some((at, len)) => {
-            let part_size = i64::try_from(crate::ingest_rows::BYTES_PER_PART).unwrap_or(i64::MAX);
-            let mut encoded = Vec::with_capacity(usize::try_from(len).unwrap_or_default());
-            let (mut at, end) = (at, at.saturating_add(len));
-            while at < end {
-                let (part, offset) = (at / part_size, at % part_size);
-                let take = (end - at).min(part_size - offset);
-                // SQL counts from 1.
-                let piece: Option<(Vec<u8>,)> = sqlx::query_as(
-                    "SELECT substr(bytes, CAST($3 AS INTEGER), CAST($4 AS INTEGER)) FROM bundle_bytes \
-                     WHERE sha256 = $1 AND part = $2",
-                )
-                .bind(sha256)
-                .bind(part)
-                .bind(offset + 1)
-                .bind(take)
-                .fetch_optional(db.pool())
-                .await?;
-                let Some((piece,)) = piece.filter(|(p,)| !p.is_empty()) else {
-                    return Ok(None);
-                };
-                at += i64::try_from(piece.len()).unwrap_or(i64::MAX);
-                encoded.extend_from_slice(&piece);
-            }
-            evidence::bundle::decode_payload(&encoded)
-        }
+        Some((at, len)) => spans
+            .read(at, len)
+            .await?
+            .and_then(|encoded| evidence::bundle::decode_payload(&encoded)),
         None => {
-            let Some(raw) = raw(db, sha256).await? else {
+            let Some(raw) = raw(spans.db(), spans.sha256()).await? else {
                 return Ok(None);
             };
             let limits = evidence::bundle::Limits {
@@ -169,17 +149,26 @@ pub(crate) async fn payload(
     Ok(bytes.and_then(|b| String::from_utf8(b).ok()))
 }
 
-/// The verification transcript stored with the bundle (JSON).
+/// The verification transcript stored with the bundle (JSON): compressed in
+/// `report_deflated` since migration 0012, as text in `report` before.
 pub async fn report(db: &Db, sha256: &str) -> Result<Option<serde_json::Value>, StoreError> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT report FROM bundles WHERE sha256 = $1")
-        .bind(sha256)
-        .fetch_optional(db.pool())
-        .await?;
-    row.map(|(text,)| {
-        serde_json::from_str(&text).map_err(|_| StoreError::Corrupt {
-            column: "bundles.report",
-            value: text.chars().take(80).collect(),
-        })
+    let row: Option<(String, Option<Vec<u8>>)> =
+        sqlx::query_as("SELECT report, report_deflated FROM bundles WHERE sha256 = $1")
+            .bind(sha256)
+            .fetch_optional(db.pool())
+            .await?;
+    let corrupt = |value: String| StoreError::Corrupt {
+        column: "bundles.report",
+        value: value.chars().take(80).collect(),
+    };
+    row.map(|(text, deflated)| match deflated {
+        Some(deflated) => crate::bundle_bytes::inflate(&deflated, deflated.len() * 6)
+            .map_err(|_| corrupt("a transcript that does not decompress".into()))
+            .and_then(|json| {
+                serde_json::from_slice(&json)
+                    .map_err(|_| corrupt(String::from_utf8_lossy(&json).into_owned()))
+            }),
+        None => serde_json::from_str(&text).map_err(|_| corrupt(text)),
     })
     .transpose()
 }

@@ -822,16 +822,19 @@ pub async fn graph(db: &Db, bundle: &str) -> Result<Graph, StoreError> {
     .bind(bundle)
     .fetch_all(db.pool())
     .await?;
+    // In the order they stand in the bytes, so that each stored part is read once.
     let spans: Vec<(String, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
         "SELECT event_id, idx, payload_at, payload_len FROM events WHERE bundle_sha256 = $1 \
-         AND kind IN ('task.delegate', 'approval.decision') AND event_id IS NOT NULL",
+         AND kind IN ('task.delegate', 'approval.decision') AND event_id IS NOT NULL \
+         ORDER BY idx",
     )
     .bind(bundle)
     .fetch_all(db.pool())
     .await?;
     let mut payloads = Vec::with_capacity(spans.len());
+    let mut bytes = crate::bundle_bytes::Spans::new(db, bundle);
     for (event_id, idx, at, len) in spans {
-        if let Some(payload) = crate::bundles::payload(db, bundle, idx, at.zip(len)).await? {
+        if let Some(payload) = crate::bundles::payload_from(&mut bytes, idx, at.zip(len)).await? {
             payloads.push((event_id, payload));
         }
     }

@@ -8,7 +8,7 @@ use sha2::{Digest as _, Sha256};
 use model::{BundleSummary, Severity};
 
 use crate::bundles::get;
-use crate::ingest_rows::{insert_read, Gathered, ReadEvent, BYTES_PER_PART, ROWS_PER_STATEMENT};
+use crate::ingest_rows::{insert_read, Gathered, ReadEvent, ROWS_PER_STATEMENT};
 use crate::review_log::{self, Actor as LogActor, ServerKey};
 use crate::{incidents, now, trust_roots, Db, IngestOptions, StoreError};
 
@@ -172,7 +172,19 @@ pub(super) async fn ingest_against(
     })
     .await
     .map_err(|e| StoreError::Task(e.to_string()))?;
-    let report = refuse_malformed(report)?;
+    let report = std::sync::Arc::new(refuse_malformed(report)?);
+    // The bytes and the transcript are compressed on a blocking thread while the
+    // rows are written, and stored after them.
+    let size = bytes.len();
+    let packing = {
+        let report = report.clone();
+        tokio::task::spawn_blocking(move || Packed {
+            parts: crate::bundle_bytes::parts(&bytes),
+            report: crate::bundle_bytes::deflate(
+                &serde_json::to_vec(&*report).unwrap_or_else(|_| b"{}".to_vec()),
+            ),
+        })
+    };
 
     let writer = db.lock_writes().await;
     let mut conn = db.large_write_connection().await?;
@@ -181,7 +193,8 @@ pub(super) async fn ingest_against(
         db.kind(),
         Pending {
             sha256: &sha256,
-            bytes,
+            size,
+            packing,
             name,
             roots: &roots_hex,
             target,
@@ -204,10 +217,18 @@ pub(super) async fn ingest_against(
     })
 }
 
+/// A bundle's bytes and its verification transcript, compressed to be stored.
+struct Packed {
+    parts: Vec<Vec<u8>>,
+    report: Vec<u8>,
+}
+
 /// A bundle on its way into the store.
 struct Pending<'a> {
     sha256: &'a str,
-    bytes: Vec<u8>,
+    /// How many bytes were received.
+    size: usize,
+    packing: tokio::task::JoinHandle<Packed>,
     name: String,
     roots: &'a [String],
     target: Target,
@@ -229,7 +250,8 @@ async fn store(
 ) -> Result<Option<()>, IngestError> {
     let Pending {
         sha256,
-        bytes,
+        size,
+        packing,
         name,
         roots,
         target,
@@ -277,7 +299,7 @@ async fn store(
     .bind(sha256)
     .bind(incident_id)
     .bind(&name)
-    .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
+    .bind(i64::try_from(size).unwrap_or(i64::MAX))
     .bind(&roots_json)
     .bind(&at)
     .fetch_optional(&mut *tx)
@@ -287,17 +309,6 @@ async fn store(
         tx.rollback().await.map_err(StoreError::from)?;
         return Ok(None);
     }
-    for (part, bytes) in bytes.chunks(BYTES_PER_PART).enumerate() {
-        sqlx::query("INSERT INTO bundle_bytes (sha256, part, bytes) VALUES ($1, $2, $3)")
-            .bind(sha256)
-            .bind(i64::try_from(part).unwrap_or(i64::MAX))
-            .bind(bytes)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from)?;
-    }
-    let size = bytes.len();
-    drop(bytes);
 
     let mut gathered = Gathered::default();
     let mut chunk: Vec<ReadEvent> = Vec::with_capacity(ROWS_PER_STATEMENT);
@@ -311,15 +322,17 @@ async fn store(
     let (first_at, last_at) = (gathered.first_at.take(), gathered.last_at.take());
     gathered.finish(&mut tx, kind, sha256, report).await?;
     let events = report.events().len();
+    let packed = packing.await.map_err(|e| StoreError::Task(e.to_string()))?;
+    crate::bundle_bytes::write(&mut tx, sha256, packed.parts).await?;
     sqlx::query(
-        "UPDATE bundles SET bundle_id = $1, status = $2, reasons = $3, report = $4, \
-         event_count = $5, first_event_at = $6, last_event_at = $7, uploaded_by = $8 \
-         WHERE sha256 = $9",
+        "UPDATE bundles SET bundle_id = $1, status = $2, reasons = $3, report = '', \
+         report_deflated = $4, event_count = $5, first_event_at = $6, last_event_at = $7, \
+         uploaded_by = $8 WHERE sha256 = $9",
     )
     .bind(report.bundle_id())
     .bind(report.status().code())
     .bind(serde_json::to_string(report.reasons()).unwrap_or_else(|_| "[]".into()))
-    .bind(serde_json::to_string(report).unwrap_or_else(|_| "{}".into()))
+    .bind(packed.report)
     .bind(i64::try_from(events).unwrap_or(i64::MAX))
     .bind(first_at)
     .bind(last_at)

@@ -41,9 +41,6 @@ fn verdict_of(e: &EventReport) -> (&'static str, String) {
     (verdict, findings.join(" "))
 }
 
-/// A bundle's bytes are stored in parts of this size (see migrations/*/0003).
-pub(super) const BYTES_PER_PART: usize = 1 << 20;
-
 /// Rows go this many to a statement: each statement costs a round trip and, on
 /// SQLite, a pass through sqlx's worker; an event row has 33 parameters, and 900
 /// rows' 29,700 stay under SQLite's limit of 32,766.

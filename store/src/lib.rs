@@ -7,6 +7,7 @@
 //! `migrations/postgres`) is written per database.
 
 pub mod annotations;
+mod bundle_bytes;
 pub mod bundles;
 mod db;
 pub mod events;

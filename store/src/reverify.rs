@@ -33,8 +33,23 @@ pub async fn reverify(
     let scratch = Scratch::open().await?;
     let mut out = Vec::with_capacity(addresses.len());
     for (sha256, stored_verdict, stored_roots) in addresses {
-        let Some(bytes) = raw(db, &sha256).await? else {
-            continue;
+        let bytes = match raw(db, &sha256).await {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => continue,
+            Err(StoreError::Corrupt { column, value }) => {
+                out.push(Reverified {
+                    ok: false,
+                    sha256,
+                    actual_sha256: None,
+                    verdict_now: Status::Malformed.code().to_owned(),
+                    stored_verdict,
+                    differences: vec![format!(
+                        "its stored bytes cannot be read back: {column} holds {value}"
+                    )],
+                });
+                continue;
+            }
+            Err(e) => return Err(e),
         };
         let mut differences = Vec::new();
         let logged = uploads.get(&sha256);
@@ -86,7 +101,7 @@ pub async fn reverify(
         out.push(Reverified {
             ok: differences.is_empty(),
             sha256,
-            actual_sha256,
+            actual_sha256: Some(actual_sha256),
             stored_verdict,
             verdict_now,
             differences,
@@ -177,7 +192,6 @@ const STORED_ROWS: [(&str, &str, &[&str], &[&str]); 5] = [
             "bundle_id",
             "status",
             "reasons",
-            "report",
             "event_count",
             "first_event_at",
             "last_event_at",
@@ -310,6 +324,13 @@ async fn compare_rows(
     differences: &mut Vec<String>,
 ) -> Result<(), StoreError> {
     let mut found = Vec::new();
+    // The transcript is compared as read back (it is stored compressed).
+    if crate::bundles::report(db, stored).await? != crate::bundles::report(scratch, again).await? {
+        found.push(
+            "bundles: the bundle's row differs from its bytes in its verification transcript"
+                .to_owned(),
+        );
+    }
     for spec in STORED_ROWS {
         let (table, _, key, rest) = spec;
         let is = rows_of(db, spec, stored).await?;
@@ -337,14 +358,10 @@ async fn compare_rows(
                         .map(|(c, _)| *c)
                         .collect();
                     if !columns.is_empty() {
-                        let what = if columns == ["report"] {
-                            "its verification transcript".to_owned()
-                        } else {
-                            columns.join(", ")
-                        };
                         found.push(format!(
-                            "{table}: {} differs from its bytes in {what}",
-                            name(k)
+                            "{table}: {} differs from its bytes in {}",
+                            name(k),
+                            columns.join(", ")
                         ));
                     }
                 }

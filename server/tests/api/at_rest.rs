@@ -154,7 +154,9 @@ async fn edits_at_rest(backend: Backend) {
     .await;
     edit(
         &app,
-        &format!("UPDATE bundles SET report = '{{}}' WHERE sha256 = '{late_sha}'"),
+        &format!(
+            "UPDATE bundles SET report = '{{}}', report_deflated = NULL WHERE sha256 = '{late_sha}'"
+        ),
     )
     .await;
 

@@ -445,12 +445,21 @@ async fn reverify(backend: Backend) {
     // Someone edits a stored bundle's bytes, and another's verdict, in the database.
     let sha = store::ingest::address(demo("late-approval").as_bytes());
     let edited = format!("{} ", demo("late-approval"));
-    sqlx::query("UPDATE bundle_bytes SET bytes = $1 WHERE sha256 = $2 AND part = 0")
-        .bind(edited.into_bytes())
+    // Stored as received, one part (the encoding of bundles stored before
+    // compression), so that what is read back is the edited bytes.
+    sqlx::query("DELETE FROM bundle_bytes WHERE sha256 = $1 AND part > 0")
         .bind(&sha)
         .execute(app.db.pool())
         .await
         .expect("edit");
+    sqlx::query(
+        "UPDATE bundle_bytes SET bytes = $1, encoding = 'identity' WHERE sha256 = $2 AND part = 0",
+    )
+    .bind(edited.into_bytes())
+    .bind(&sha)
+    .execute(app.db.pool())
+    .await
+    .expect("edit");
     sqlx::query("UPDATE bundles SET status = 'verified' WHERE status = 'tampered'")
         .execute(app.db.pool())
         .await
@@ -464,13 +473,38 @@ async fn reverify(backend: Backend) {
         .iter()
         .find(|l| l.sha256 == sha)
         .expect("the edited bytes");
-    assert_ne!(bytes_edit.actual_sha256, sha);
+    assert!(bytes_edit.actual_sha256.as_ref().is_some_and(|a| *a != sha));
     let verdict_edit = bad
         .iter()
         .find(|l| l.sha256 != sha)
         .expect("the edited verdict");
     assert_eq!(verdict_edit.stored_verdict, "verified");
     assert_eq!(verdict_edit.verdict_now, "tampered");
+
+    // A compressed part that no longer decompresses is named as such; the other
+    // bundle is still checked.
+    let other = verdict_edit.sha256.clone();
+    sqlx::query("UPDATE bundle_bytes SET bytes = $1 WHERE sha256 = $2 AND part = 0")
+        .bind(vec![0xffu8; 64])
+        .bind(&other)
+        .execute(app.db.pool())
+        .await
+        .expect("edit");
+    let lines = store::reverify::reverify(&app.db, &app.key, options)
+        .await
+        .expect("reverify");
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let damaged = lines
+        .iter()
+        .find(|l| l.sha256 == other)
+        .expect("the damaged bytes");
+    assert!(!damaged.ok);
+    assert_eq!(damaged.actual_sha256, None);
+    assert_eq!(
+        damaged.differences,
+        ["its stored bytes cannot be read back: bundle_bytes.bytes holds a part that does not decompress"]
+    );
+    assert!(lines.iter().any(|l| l.sha256 == sha && !l.ok));
 }
 
 /// POSTs to `/api/bundles` over a bare connection with `headers` and `body` as
