@@ -669,7 +669,8 @@ async fn rows_match_the_report(backend: Backend) {
 }
 
 on_both_databases!(a_bundle_stored_in_parts_reads_back_exactly, stored_in_parts);
-/// Bytes are stored in parts of 1 MiB: a larger bundle comes back byte for byte.
+/// Bytes are stored in compressed parts of 256 KiB: a larger bundle comes back
+/// byte for byte.
 async fn stored_in_parts(backend: Backend) {
     let app = spawn(backend).await;
     let (bundle, _) = evidence::producer::synthetic(3000, "in-parts");

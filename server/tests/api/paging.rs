@@ -171,3 +171,40 @@ async fn keyset(backend: Backend) {
         );
     }
 }
+
+crate::on_both_databases!(a_broad_free_text_search_pages_as_a_narrow_one, broad);
+/// More than 1,000 matches of a word: on SQLite a page is then read along the time
+/// index (see `store::events`), and lists what the planner's own way lists.
+async fn broad(backend: Backend) {
+    let app = spawn(backend).await;
+    let (bundle, _) = evidence::producer::synthetic(1500, "broad");
+    let stored = app.store("", bundle).await;
+    let incident = stored["incident_id"].as_i64().expect("id");
+    for sort in ["time", "-time"] {
+        // Within one incident, the events are gathered and sorted, never walked.
+        let reference =
+            by_number(&app, &format!("incident={incident}&q=kubectl&sort={sort}")).await;
+        assert_eq!(reference.len(), 1500, "{sort}");
+        let filters = format!("q=kubectl&sort={sort}");
+        assert_eq!(by_number(&app, &filters).await, reference, "{sort}");
+        let (forward, backward) = by_cursor(&app, &filters, 97).await;
+        assert_eq!(forward, reference, "{sort}, forward");
+        assert_eq!(backward, reference, "{sort}, backward");
+    }
+    let plan = store::events::explain(
+        &app.db,
+        &model::EventQuery {
+            q: Some("kubectl".into()),
+            ..model::EventQuery::default()
+        },
+    )
+    .await
+    .expect("a plan");
+    if backend == Backend::Sqlite {
+        assert!(
+            plan.iter().any(|l| l.contains("USING INDEX events_time")),
+            "{}",
+            plan.join("\n")
+        );
+    }
+}

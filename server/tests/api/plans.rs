@@ -35,6 +35,13 @@ fn event_queries() -> Vec<(&'static str, EventQuery)> {
             },
         ),
         (
+            "actor type human",
+            EventQuery {
+                actor_type: text("human"),
+                ..EventQuery::default()
+            },
+        ),
+        (
             "actor",
             EventQuery {
                 actor: text("agent:billing"),
