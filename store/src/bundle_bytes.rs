@@ -74,10 +74,16 @@ pub(crate) fn deflate(bytes: &[u8]) -> Vec<u8> {
     out.finish().unwrap_or_default()
 }
 
-/// `stored` decompressed, expecting about `size` bytes.
-pub(crate) fn inflate(stored: &[u8], size: usize) -> std::io::Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(size);
-    flate2::read::DeflateDecoder::new(stored).read_to_end(&mut out)?;
+/// `stored` decompressed, refused past `most` bytes: a part edited in the database
+/// to decompress to gigabytes is an error, not an allocation.
+pub(crate) fn inflate(stored: &[u8], most: usize) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(most.min(stored.len().saturating_mul(4)));
+    flate2::read::DeflateDecoder::new(stored)
+        .take(u64::try_from(most).unwrap_or(u64::MAX).saturating_add(1))
+        .read_to_end(&mut out)?;
+    if out.len() > most {
+        return Err(std::io::Error::other("decompresses past its size"));
+    }
     Ok(out)
 }
 
@@ -238,5 +244,8 @@ mod tests {
             }
         ));
         assert!(Encoding::parse("gzip").is_err());
+        // A part that decompresses to more than a part holds is refused.
+        let bomb = deflate(&vec![0u8; (1 << 18) + 1]);
+        assert!(Encoding::Deflate.decode(bomb).is_err());
     }
 }

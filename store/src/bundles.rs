@@ -149,6 +149,10 @@ pub(crate) async fn payload_from(
     Ok(bytes.and_then(|b| String::from_utf8(b).ok()))
 }
 
+/// The largest transcript read back: twice the largest bundle the server takes (a
+/// transcript is about a third of its bundle).
+const MAX_TRANSCRIPT_BYTES: usize = 512 << 20;
+
 /// The verification transcript stored with the bundle (JSON): compressed in
 /// `report_deflated` since migration 0012, as text in `report` before.
 pub async fn report(db: &Db, sha256: &str) -> Result<Option<serde_json::Value>, StoreError> {
@@ -162,7 +166,7 @@ pub async fn report(db: &Db, sha256: &str) -> Result<Option<serde_json::Value>, 
         value: value.chars().take(80).collect(),
     };
     row.map(|(text, deflated)| match deflated {
-        Some(deflated) => crate::bundle_bytes::inflate(&deflated, deflated.len() * 6)
+        Some(deflated) => crate::bundle_bytes::inflate(&deflated, MAX_TRANSCRIPT_BYTES)
             .map_err(|_| corrupt("a transcript that does not decompress".into()))
             .and_then(|json| {
                 serde_json::from_slice(&json)
