@@ -186,13 +186,18 @@ pub struct IncidentQuery {
     /// `-opened`, `opened`, `title`, `-title`, `-severity`, `severity`, `-events`,
     /// `events` (`-` is descending).
     pub sort: Option<String>,
+    /// The page, from 1: [`IncidentQuery::PER_PAGE`] incidents a page.
+    pub page: Option<String>,
 }
 
 impl IncidentQuery {
     /// The query string's parameter names, in the order the list's form has them.
-    pub const PARAMETERS: [&'static str; 9] = [
-        "q", "status", "severity", "verdict", "from", "to", "actor", "assignee", "sort",
+    pub const PARAMETERS: [&'static str; 10] = [
+        "q", "status", "severity", "verdict", "from", "to", "actor", "assignee", "sort", "page",
     ];
+
+    /// Incidents a page of the list.
+    pub const PER_PAGE: u32 = 50;
 
     /// The value of parameter `name` (one of [`Self::PARAMETERS`]).
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -206,6 +211,7 @@ impl IncidentQuery {
             "actor" => self.actor.as_deref(),
             "assignee" => self.assignee.as_deref(),
             "sort" => self.sort.as_deref(),
+            "page" => self.page.as_deref(),
             _ => None,
         }
     }
@@ -222,16 +228,39 @@ impl IncidentQuery {
             "actor" => &mut self.actor,
             "assignee" => &mut self.assignee,
             "sort" => &mut self.sort,
+            "page" => &mut self.page,
             _ => return,
         };
         *field = value;
     }
 
-    /// Whether any parameter but the order narrows the list.
+    /// The same list, page `page` of it (from 1).
+    pub fn on_page(&self, page: u32) -> IncidentQuery {
+        IncidentQuery {
+            page: (page > 1).then(|| page.to_string()),
+            ..self.clone()
+        }
+    }
+
+    /// The query as a query string (no `?`), set parameters only, in
+    /// [`Self::PARAMETERS`] order.
+    pub fn to_query_string(&self) -> String {
+        Self::PARAMETERS
+            .iter()
+            .filter_map(|name| {
+                self.get(name)
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| format!("{name}={}", crate::text::query_component(v)))
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// Whether any parameter but the order and the page narrows the list.
     pub fn is_filtered(&self) -> bool {
         Self::PARAMETERS
             .iter()
-            .filter(|name| **name != "sort")
+            .filter(|name| !matches!(**name, "sort" | "page"))
             .any(|name| self.get(name).is_some_and(|v| !v.trim().is_empty()))
     }
 }
@@ -329,7 +358,7 @@ pub struct StatusCount {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct IncidentList {
-    /// The matching incidents, in the order asked for.
+    /// The matching incidents of the page asked for, in the order asked for.
     pub items: Vec<IncidentSummary>,
     /// How many incidents match every filter.
     pub total: i64,
@@ -338,6 +367,13 @@ pub struct IncidentList {
     pub by_status: Vec<StatusCount>,
     /// How many incidents there are, filtered or not.
     pub all: i64,
+    /// This page's number, from 1 ([`IncidentQuery::PER_PAGE`] incidents a page).
+    #[serde(default = "first_page")]
+    pub page: u32,
+}
+
+fn first_page() -> u32 {
+    1
 }
 
 /// Which database a server stores its data in.

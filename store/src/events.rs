@@ -474,6 +474,29 @@ fn part_select<'q>(
     Ok(select)
 }
 
+/// The statements of the page after (or, `backward`, before) `cursor`: one per part
+/// of the order walked from the cursor's, each reading up to `limit` rows.
+#[allow(clippy::too_many_arguments)]
+fn keyset_selects<'q>(
+    db: &Db,
+    query: &EventQuery,
+    sort: Sort,
+    walk: Walk,
+    cursor: &Cursor,
+    backward: bool,
+    limit: i64,
+) -> Result<Vec<Sql<'q>>, QueryError> {
+    let descending = sort.descending != backward;
+    parts_from(sort, descending, cursor)
+        .iter()
+        .enumerate()
+        .map(|(n, part)| {
+            let from = (n == 0).then_some(cursor);
+            part_select(db, query, sort, walk, descending, *part, from, limit)
+        })
+        .collect()
+}
+
 /// The parts a keyset page walks, in the order walked, from the cursor's.
 fn parts_from(sort: Sort, descending: bool, cursor: &Cursor) -> &'static [Part] {
     match (sort.by_time, descending, cursor.time.is_some()) {
@@ -666,24 +689,12 @@ async fn page_of(db: &Db, query: &EventQuery) -> Result<Page<EventRow>, QueryErr
             backward,
         } => {
             let cursor = find_cursor(&mut tx, name, &text).await?;
-            let descending = sort.descending != backward;
+            let limit = i64::from(per_page) + 1;
             let mut rows = Vec::new();
-            for (n, part) in parts_from(sort, descending, &cursor).iter().enumerate() {
-                let left = wanted + 1 - rows.len();
-                if left == 0 {
+            for select in keyset_selects(db, query, sort, walk, &cursor, backward, limit)? {
+                if rows.len() > wanted {
                     break;
                 }
-                let from = (n == 0).then_some(&cursor);
-                let select = part_select(
-                    db,
-                    query,
-                    sort,
-                    walk,
-                    descending,
-                    *part,
-                    from,
-                    i64::try_from(left).unwrap_or(i64::MAX),
-                )?;
                 rows.extend(rows_of(&mut tx, select).await?);
             }
             (rows, backward, true)
@@ -748,21 +759,11 @@ pub async fn explain(db: &Db, query: &EventQuery) -> Result<Vec<String>, QueryEr
             let mut tx = db.pool().begin().await.map_err(StoreError::from)?;
             let cursor = find_cursor(&mut tx, name, &text).await?;
             tx.rollback().await.map_err(StoreError::from)?;
-            let descending = sort.descending != backward;
             for walk in walks {
-                for (n, part) in parts_from(sort, descending, &cursor).iter().enumerate() {
-                    let from = (n == 0).then_some(&cursor);
-                    statements.push(part_select(
-                        db,
-                        query,
-                        sort,
-                        walk,
-                        descending,
-                        *part,
-                        from,
-                        i64::from(per_page) + 1,
-                    )?);
-                }
+                let limit = i64::from(per_page) + 1;
+                statements.extend(keyset_selects(
+                    db, query, sort, walk, &cursor, backward, limit,
+                )?);
             }
         }
     }

@@ -177,7 +177,7 @@ pub async fn list(db: &Db, query: &IncidentQuery) -> Result<IncidentList, QueryE
         .fetch_all(db.pool())
         .await
         .map_err(StoreError::from)?;
-    let by_status = IncidentStatus::ALL
+    let by_status: Vec<StatusCount> = IncidentStatus::ALL
         .into_iter()
         .map(|status| StatusCount {
             status,
@@ -192,11 +192,19 @@ pub async fn list(db: &Db, query: &IncidentQuery) -> Result<IncidentList, QueryE
         .fetch_one(db.pool())
         .await
         .map_err(StoreError::from)?;
+    // The counts by status are of every filter but the status: the total is the
+    // asked status's count, or all of them.
+    let total = by_status
+        .iter()
+        .filter(|c| filters.status.is_none_or(|s| s == c.status))
+        .map(|c| c.count)
+        .sum();
     Ok(IncidentList {
-        total: i64::try_from(items.len()).unwrap_or(i64::MAX),
+        total,
         items,
         by_status,
         all,
+        page: filters.page.max(1),
     })
 }
 
@@ -222,6 +230,7 @@ struct Filters {
     actor: Option<String>,
     assignee: Option<String>,
     sort: IncidentSort,
+    page: u32,
 }
 
 impl Filters {
@@ -288,6 +297,12 @@ impl Filters {
                 None => problems.push(one_of("sort", &v, IncidentSort::ALL.map(|s| s.as_str()))),
             }
         }
+        if let Some(v) = given(&query.page) {
+            match v.parse::<u32>() {
+                Ok(page) if page >= 1 => filters.page = page,
+                _ => problems.push("`page` is a page's number, from 1".into()),
+            }
+        }
         if problems.is_empty() {
             Ok(filters)
         } else {
@@ -299,7 +314,14 @@ impl Filters {
     fn select(&self, db: &Db) -> Sql<'static> {
         let mut select = Sql::new(db.kind(), COLUMNS);
         self.push(&mut select, true);
-        select.push(" ORDER BY ").push(self.sort_sql());
+        let per_page = i64::from(IncidentQuery::PER_PAGE);
+        select
+            .push(" ORDER BY ")
+            .push(self.sort_sql())
+            .push(" LIMIT ")
+            .bind(per_page)
+            .push(" OFFSET ")
+            .bind(i64::from(self.page.max(1) - 1) * per_page);
         select
     }
 

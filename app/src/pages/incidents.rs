@@ -18,6 +18,7 @@ use model::{
 };
 
 use crate::components::page::{ErrorBox, PageHeader};
+use model::text::group_thousands;
 
 /// The incident list: the cases under review, searched, filtered and sorted as the
 /// URL's query string says, so that a filtered list is a link and works without
@@ -51,8 +52,8 @@ pub fn IncidentsPage() -> impl IntoView {
                         let by_status = Some(list.by_status.clone());
                         view! {
                             <FirstRunHint/>
-                            <Filters query by_status/>
-                            <Results list filtered/>
+                            <Filters query=query.clone() by_status/>
+                            <Results list query filtered/>
                         }
                             .into_any()
                     }
@@ -266,14 +267,32 @@ fn Filters(query: IncidentQuery, by_status: Option<Vec<StatusCount>>) -> impl In
 
 /// How many incidents match, and the table of them.
 #[component]
-fn Results(list: IncidentList, filtered: bool) -> impl IntoView {
+fn Results(list: IncidentList, query: IncidentQuery, filtered: bool) -> impl IntoView {
     let IncidentList {
-        items, total, all, ..
+        items,
+        total,
+        all,
+        page,
+        ..
     } = list;
+    let per_page = i64::from(IncidentQuery::PER_PAGE);
+    let pages = u32::try_from((total + per_page - 1) / per_page).unwrap_or(u32::MAX);
+    let link = move |n: u32| format!("/?{}", query.on_page(n).to_query_string());
+    let first = (i64::from(page) - 1) * per_page + 1;
+    let last = first + i64::try_from(items.len()).unwrap_or(0) - 1;
+    let pager = (pages > 1).then(|| {
+        view! {
+            <nav aria-label="Pages of incidents" class="mt-3 flex items-center gap-3 text-sm">
+                {(page > 1).then(|| view! { <a class="underline" href=link(page - 1) rel="prev">"Previous"</a> })}
+                <span>{format!("Incidents {}–{} of {}, page {} of {}", group_thousands(first), group_thousands(last), group_thousands(total), group_thousands(page.into()), group_thousands(pages.into()))}</span>
+                {(page < pages).then(|| view! { <a class="underline" href=link(page + 1) rel="next">"Next"</a> })}
+            </nav>
+        }
+    });
     view! {
         <p class="mb-3 text-sm text-slate-500" role="status" data-testid="incident-summary">
             <span data-testid="incident-count">{plural(total, "incident")}</span>
-            {filtered.then(|| format!(" match these filters, of {all} in all"))}
+            {filtered.then(|| format!(" match these filters, of {} in all", group_thousands(all)))}
         </p>
         {if items.is_empty() {
             view! {
@@ -285,14 +304,18 @@ fn Results(list: IncidentList, filtered: bool) -> impl IntoView {
             }
                 .into_any()
         } else {
-            view! { <IncidentTable incidents=items/> }.into_any()
+            view! { <IncidentTable incidents=items/> {pager} }.into_any()
         }}
     }
 }
 
-/// "1 incident", "2 incidents".
+/// "1 incident", "2 incidents", "1,835 incidents".
 fn plural(n: i64, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+    format!(
+        "{} {noun}{}",
+        group_thousands(n),
+        if n == 1 { "" } else { "s" }
+    )
 }
 
 /// Parameters the list cannot use, named, with the way out.

@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Json;
+use axum::response::{IntoResponse, Json};
 use axum::routing::get;
 use axum::Router;
 use model::{IncidentDetail, IncidentQuery, IncidentSummary, Severity};
@@ -32,7 +32,13 @@ pub(super) fn router() -> Router<AppState> {
     tag = "incidents",
     params(IncidentQuery),
     responses(
-        (status = 200, description = "The matching incidents.", body = Vec<IncidentSummary>),
+        (status = 200, description = "The matching incidents of the page asked for (50 a page, \
+            `page` from 1).", body = Vec<IncidentSummary>,
+            headers(
+                ("X-Total-Count" = i64, description = "How many incidents match, on every page."),
+                ("Link" = String, description = "The next and previous pages' addresses \
+                    (RFC 8288, `rel=\"next\"`, `rel=\"prev\"`), when there are such pages."),
+            )),
         (status = 400, description = "A parameter cannot be used (an unknown status, a date \
             that is not YYYY-MM-DD, …); the message names it.", body = ErrorBody),
         (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
@@ -42,8 +48,28 @@ async fn list(
     _: Can<perm::Read>,
     State(state): State<AppState>,
     Query(query): Query<IncidentQuery>,
-) -> Result<Json<Vec<IncidentSummary>>, HttpError> {
-    Ok(Json(incidents::list(&state.db, &query).await?.items))
+) -> Result<impl IntoResponse, HttpError> {
+    let list = incidents::list(&state.db, &query).await?;
+    let per_page = i64::from(IncidentQuery::PER_PAGE);
+    let link = |page: u32, rel: &str| {
+        let query = query.on_page(page).to_query_string();
+        format!("</api/incidents?{query}>; rel=\"{rel}\"")
+    };
+    let mut links = Vec::new();
+    if i64::from(list.page) * per_page < list.total {
+        links.push(link(list.page + 1, "next"));
+    }
+    if list.page > 1 {
+        links.push(link(list.page - 1, "prev"));
+    }
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert("x-total-count", list.total.into());
+    if let Ok(value) = links.join(", ").parse() {
+        if !links.is_empty() {
+            headers.insert(axum::http::header::LINK, value);
+        }
+    }
+    Ok((headers, Json(list.items)))
 }
 
 /// A new incident.

@@ -538,3 +538,82 @@ async fn assignee_display_name(backend: Backend) {
         .await;
     assert_eq!(count, 1);
 }
+
+on_both_databases!(the_incident_list_pages_fifty_at_a_time, paged);
+async fn paged(backend: Backend) {
+    let app = spawn(backend).await;
+    for n in 0..120 {
+        open(&app, &format!("Paged incident {n:03}"), "", "low").await;
+    }
+    for sort in ["-updated", "title", "-events"] {
+        let mut seen: Vec<i64> = Vec::new();
+        let mut next = Some(format!("/api/incidents?sort={sort}"));
+        let mut pages = 0;
+        while let Some(address) = next.take() {
+            let response = app.get(&address).await;
+            assert_eq!(response.status(), 200, "{address}");
+            assert_eq!(
+                response.headers()["x-total-count"].to_str().expect("count"),
+                "120"
+            );
+            let link = response
+                .headers()
+                .get("link")
+                .map(|l| l.to_str().expect("link").to_owned());
+            let items: Value = response.json().await.expect("json");
+            let items = items.as_array().expect("an array");
+            pages += 1;
+            assert_eq!(items.len(), if pages < 3 { 50 } else { 20 }, "{address}");
+            seen.extend(items.iter().filter_map(|i| i["id"].as_i64()));
+            // `Link: </api/incidents?…&page=2>; rel="next", <…>; rel="prev"`.
+            next = link.as_deref().and_then(|l| {
+                l.split(", ")
+                    .find(|part| part.ends_with("rel=\"next\""))
+                    .and_then(|part| part.split_once('>'))
+                    .map(|(address, _)| address.trim_start_matches('<').to_owned())
+            });
+            if pages > 1 {
+                assert!(link.as_deref().is_some_and(|l| l.contains("rel=\"prev\"")));
+            }
+        }
+        assert_eq!(pages, 3, "{sort}");
+        let mut unique = seen.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), 120, "{sort}: each incident on one page");
+        if sort == "title" {
+            let titles: Vec<Value> = app
+                .json("/api/incidents?sort=title&page=2")
+                .await
+                .as_array()
+                .expect("an array")
+                .iter()
+                .map(|i| i["title"].clone())
+                .collect();
+            assert_eq!(titles[0], "Paged incident 050");
+        }
+    }
+    for bad in ["0", "two", "-1"] {
+        let response = app.get(&format!("/api/incidents?page={bad}")).await;
+        assert_eq!(response.status(), 400, "page={bad}");
+    }
+    // The page a reviewer reads: fifty, and the way to the others.
+    let html = app
+        .get("/?sort=title&page=2")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(html.contains("Paged incident 050"), "{html}");
+    assert!(!html.contains("Paged incident 049"), "{html}");
+    assert!(
+        html.contains("Incidents 51–100 of 120, page 2 of 3"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"href="/?sort=title&amp;page=3" rel="next""#)
+            || html.contains(r#"href="/?sort=title&page=3" rel="next""#),
+        "{html}"
+    );
+    assert!(html.contains(r#"href="/?sort=title" rel="prev""#), "{html}");
+}
