@@ -732,13 +732,9 @@ async fn page_of(db: &Db, query: &EventQuery) -> Result<Page<EventRow>, QueryErr
 /// a last resort first, so the plan shows the index a statement can use however
 /// few rows the tables hold now.
 pub async fn explain(db: &Db, query: &EventQuery) -> Result<Vec<String>, QueryError> {
-    let Statements {
-        count,
-        rows,
-        sort,
-        page,
-        per_page,
-    } = statements(db, query)?;
+    let planned = statements(db, query)?;
+    let (sort, page, per_page) = (planned.sort, planned.page, planned.per_page);
+    let (count, rows) = (planned.count, planned.rows);
     let mut statements = vec![count];
     // Both ways a page's rows may be found: which one depends on the count.
     let mut walks = vec![Walk::Planner];
