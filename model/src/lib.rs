@@ -376,6 +376,15 @@ fn first_page() -> u32 {
     1
 }
 
+impl IncidentList {
+    /// How many pages the matching incidents fill ([`IncidentQuery::PER_PAGE`] a
+    /// page); none when nothing matches.
+    pub fn pages(&self) -> u32 {
+        let per_page = i64::from(IncidentQuery::PER_PAGE);
+        u32::try_from((self.total + per_page - 1) / per_page).unwrap_or(u32::MAX)
+    }
+}
+
 /// Which database a server stores its data in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]

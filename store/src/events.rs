@@ -218,6 +218,27 @@ fn has_text(query: &EventQuery) -> bool {
     query.q.as_ref().is_some_and(|v| !v.trim().is_empty())
 }
 
+/// The actor type the index of actor types leaves out, and the verdict the index
+/// of verdicts leaves out: each column's most common value (migrations/*/0011).
+const UNINDEXED_ACTOR_TYPE: &str = "agent";
+const UNINDEXED_VERDICT: &str = "pass";
+
+/// Whether `query`'s actor type is one its partial index holds.
+fn actor_type_indexed(query: &EventQuery) -> bool {
+    query
+        .actor_type
+        .as_ref()
+        .is_some_and(|t| !t.is_empty() && t != UNINDEXED_ACTOR_TYPE)
+}
+
+/// Whether `query`'s verdict is one its partial index holds.
+fn verdict_indexed(query: &EventQuery) -> bool {
+    query
+        .verdict
+        .as_ref()
+        .is_some_and(|v| v != UNINDEXED_VERDICT)
+}
+
 /// Whether a filter of `query` has an index of its own to read a page along (the
 /// most common verdict and actor type have none: see migrations/*/0011).
 fn has_own_index(query: &EventQuery) -> bool {
@@ -231,11 +252,8 @@ fn has_own_index(query: &EventQuery) -> bool {
     ]
     .into_iter()
     .any(set)
-        || query
-            .actor_type
-            .as_ref()
-            .is_some_and(|t| !t.is_empty() && t != "agent")
-        || query.verdict.as_ref().is_some_and(|v| v != "pass")
+        || actor_type_indexed(query)
+        || verdict_indexed(query)
 }
 
 fn push_filters_walking(q: &mut Sql<'_>, query: &EventQuery, walk: Walk) -> Result<(), QueryError> {
@@ -259,12 +277,8 @@ fn push_filters_walking(q: &mut Sql<'_>, query: &EventQuery, walk: Walk) -> Resu
     exact(q, "e.actor_type", &query.actor_type);
     // The index of actor types leaves agents out, and that of verdicts passing
     // events (see migrations/*/0011): the literal term lets the planner use it.
-    if query
-        .actor_type
-        .as_ref()
-        .is_some_and(|t| !t.is_empty() && t != "agent")
-    {
-        q.push(" AND e.actor_type <> 'agent'");
+    if actor_type_indexed(query) {
+        q.push(&format!(" AND e.actor_type <> '{UNINDEXED_ACTOR_TYPE}'"));
     }
     exact(q, "e.kind", &query.kind);
     exact(q, "e.resource", &query.resource);
@@ -277,8 +291,8 @@ fn push_filters_walking(q: &mut Sql<'_>, query: &EventQuery, walk: Walk) -> Resu
             ));
         }
         q.push(" AND e.verdict = ").bind(v.clone());
-        if v != "pass" {
-            q.push(" AND e.verdict <> 'pass'");
+        if verdict_indexed(query) {
+            q.push(&format!(" AND e.verdict <> '{UNINDEXED_VERDICT}'"));
         }
     }
     if let Some(actor) = query.actor.as_ref().filter(|v| !v.is_empty()) {
@@ -443,11 +457,14 @@ fn part_select<'q>(
     push_filters_walking(&mut select, query, walk)?;
     let t = sort.time();
     let (op, or_equal) = if descending { ("<", "<=") } else { (">", ">=") };
-    match part {
-        Part::Untimed => select.push(&format!(" AND {t} IS NULL")),
-        Part::Timed => select.push(&format!(" AND {t} IS NOT NULL")),
-        Part::All => &mut select,
+    let null_test = match part {
+        Part::Untimed => Some("IS NULL"),
+        Part::Timed => Some("IS NOT NULL"),
+        Part::All => None,
     };
+    if let Some(test) = null_test {
+        select.push(&format!(" AND {t} {test}"));
+    }
     if let Some(c) = from {
         match (part, &c.time) {
             (Part::Timed, Some(time)) => select
@@ -518,13 +535,14 @@ fn cursor_asked(query: &EventQuery) -> Option<(&'static str, &str, bool)> {
     }
 }
 
-/// The event `after` or `before` names, with its time; refused when it is not stored.
+/// The event `after` or `before` (`name`) names, with its time; refused when it
+/// is not stored.
 async fn find_cursor(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     name: &str,
-    text: &str,
+    bundle: String,
+    index: i64,
 ) -> Result<Cursor, QueryError> {
-    let (bundle, index) = cursor_of(name, text)?;
     let found: Option<(Option<String>,)> =
         sqlx::query_as("SELECT time FROM events WHERE bundle_sha256 = $1 AND idx = $2")
             .bind(&bundle)
@@ -556,10 +574,12 @@ pub async fn query(db: &Db, query: &EventQuery) -> Result<Page<EventRow>, QueryE
 enum Rows {
     /// A page asked by number: see [`numbered_select`].
     Numbered,
-    /// The page after or before an event: see [`part_select`].
+    /// The page after or before the event `bundle`, `index` (the cursor `name`):
+    /// see [`part_select`].
     Keyset {
         name: &'static str,
-        text: String,
+        bundle: String,
+        index: i64,
         backward: bool,
     },
 }
@@ -591,9 +611,6 @@ fn statements<'q>(db: &Db, query: &EventQuery) -> Result<Statements<'q>, QueryEr
             "give `after` or `before`, not both".into(),
         ));
     }
-    if let Some((name, text, _)) = cursor_asked(query) {
-        cursor_of(name, text)?;
-    }
     let sort = Sort::of(query)?;
     let mut count = Sql::new(db.kind(), "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1");
     push_filters(&mut count, query)?;
@@ -612,11 +629,15 @@ fn statements<'q>(db: &Db, query: &EventQuery) -> Result<Statements<'q>, QueryEr
         .bind(Page::<EventRow>::COUNT_LIMIT + 1)
         .push(") AS counted");
     let rows = match cursor_asked(query) {
-        Some((name, text, backward)) => Rows::Keyset {
-            name,
-            text: text.to_owned(),
-            backward,
-        },
+        Some((name, text, backward)) => {
+            let (bundle, index) = cursor_of(name, text)?;
+            Rows::Keyset {
+                name,
+                bundle,
+                index,
+                backward,
+            }
+        }
         None => Rows::Numbered,
     };
     Ok(Statements {
@@ -685,10 +706,11 @@ async fn page_of(db: &Db, query: &EventQuery) -> Result<Page<EventRow>, QueryErr
         }
         Rows::Keyset {
             name,
-            text,
+            bundle,
+            index,
             backward,
         } => {
-            let cursor = find_cursor(&mut tx, name, &text).await?;
+            let cursor = find_cursor(&mut tx, name, bundle, index).await?;
             let limit = i64::from(per_page) + 1;
             let mut rows = Vec::new();
             for select in keyset_selects(db, query, sort, walk, &cursor, backward, limit)? {
@@ -749,11 +771,12 @@ pub async fn explain(db: &Db, query: &EventQuery) -> Result<Vec<String>, QueryEr
         }
         Rows::Keyset {
             name,
-            text,
+            bundle,
+            index,
             backward,
         } => {
             let mut tx = db.pool().begin().await.map_err(StoreError::from)?;
-            let cursor = find_cursor(&mut tx, name, &text).await?;
+            let cursor = find_cursor(&mut tx, name, bundle, index).await?;
             tx.rollback().await.map_err(StoreError::from)?;
             for walk in walks {
                 let limit = i64::from(per_page) + 1;

@@ -204,7 +204,7 @@ pub async fn list(db: &Db, query: &IncidentQuery) -> Result<IncidentList, QueryE
         items,
         by_status,
         all,
-        page: filters.page.max(1),
+        page: filters.page,
     })
 }
 
@@ -247,6 +247,7 @@ impl Filters {
             text: given(&query.q).map(|v| contains(&v)),
             actor: given(&query.actor).map(|v| contains(&v)),
             assignee: given(&query.assignee).map(|v| contains(&v)),
+            page: 1,
             ..Filters::default()
         };
         if let Some(v) = given(&query.status) {
@@ -321,7 +322,7 @@ impl Filters {
             .push(" LIMIT ")
             .bind(per_page)
             .push(" OFFSET ")
-            .bind(i64::from(self.page.max(1) - 1) * per_page);
+            .bind(i64::from(self.page - 1) * per_page);
         select
     }
 

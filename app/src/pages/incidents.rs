@@ -268,6 +268,7 @@ fn Filters(query: IncidentQuery, by_status: Option<Vec<StatusCount>>) -> impl In
 /// How many incidents match, and the table of them.
 #[component]
 fn Results(list: IncidentList, query: IncidentQuery, filtered: bool) -> impl IntoView {
+    let pages = list.pages();
     let IncidentList {
         items,
         total,
@@ -276,7 +277,6 @@ fn Results(list: IncidentList, query: IncidentQuery, filtered: bool) -> impl Int
         ..
     } = list;
     let per_page = i64::from(IncidentQuery::PER_PAGE);
-    let pages = u32::try_from((total + per_page - 1) / per_page).unwrap_or(u32::MAX);
     let link = move |n: u32| format!("/?{}", query.on_page(n).to_query_string());
     let first = (i64::from(page) - 1) * per_page + 1;
     let last = first + i64::try_from(items.len()).unwrap_or(0) - 1;

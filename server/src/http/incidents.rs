@@ -50,13 +50,12 @@ async fn list(
     Query(query): Query<IncidentQuery>,
 ) -> Result<impl IntoResponse, HttpError> {
     let list = incidents::list(&state.db, &query).await?;
-    let per_page = i64::from(IncidentQuery::PER_PAGE);
     let link = |page: u32, rel: &str| {
         let query = query.on_page(page).to_query_string();
         format!("</api/incidents?{query}>; rel=\"{rel}\"")
     };
     let mut links = Vec::new();
-    if i64::from(list.page) * per_page < list.total {
+    if list.page < list.pages() {
         links.push(link(list.page + 1, "next"));
     }
     if list.page > 1 {
