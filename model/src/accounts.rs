@@ -240,3 +240,61 @@ mod tests {
         );
     }
 }
+
+/// Whether a machine token may be used now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TokenState {
+    /// Usable until it expires.
+    Active,
+    /// Past its expiry: refused.
+    Expired,
+    /// Revoked by an admin: refused.
+    Revoked,
+}
+
+impl TokenState {
+    /// The state as a person reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            TokenState::Active => "active",
+            TokenState::Expired => "expired",
+            TokenState::Revoked => "revoked",
+        }
+    }
+}
+
+/// A machine token, as the Users page lists it: never its secret.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct MachineToken {
+    /// Its name, unique; the review log names its uses `token:<name>`.
+    pub name: String,
+    /// The one incident it may send evidence into, when it is scoped to one.
+    pub incident: Option<i64>,
+    /// The admin who made it.
+    pub created_by: String,
+    /// When it was made.
+    pub created_at: String,
+    /// When it stops working.
+    pub expires_at: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+    /// Who revoked it.
+    pub revoked_by: Option<String>,
+    /// When it was last used to send evidence; `None` when never.
+    pub last_used_at: Option<String>,
+    /// Whether it may be used now.
+    pub state: TokenState,
+}
+
+/// A machine token just made: its secret, shown to the admin once and never stored.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct NewMachineToken {
+    /// The token as listed.
+    pub token: MachineToken,
+    /// The secret, for `Authorization: Bearer`.
+    pub secret: String,
+}

@@ -339,6 +339,7 @@ async fn store(
     .bind(match who {
         LogActor::Reviewer(reviewer) => Some(reviewer.username.as_str()),
         LogActor::Cli => None,
+        LogActor::Token(id) => Some(id),
     })
     .bind(sha256)
     .execute(&mut *tx)

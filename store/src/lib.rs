@@ -24,6 +24,7 @@ mod search;
 pub mod sessions;
 pub mod signoffs;
 mod sql;
+pub mod tokens;
 pub mod trust_roots;
 pub mod users;
 pub mod views;

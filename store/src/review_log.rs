@@ -65,6 +65,9 @@ pub enum Actor<'a> {
     Reviewer(&'a Reviewer),
     /// The command line, run by whoever can reach the database.
     Cli,
+    /// A machine token, by its logged name (`token:<name>`, see
+    /// [`crate::tokens::Token::actor`]).
+    Token(&'a str),
 }
 
 impl Actor<'_> {
@@ -73,6 +76,7 @@ impl Actor<'_> {
         match self {
             Actor::Reviewer(r) => &r.username,
             Actor::Cli => CLI_ACTOR,
+            Actor::Token(id) => id,
         }
     }
 
@@ -82,6 +86,7 @@ impl Actor<'_> {
             Actor::Cli => {
                 json!({"type": "system", "id": "custody-cli", "name": "Custody command line"})
             }
+            Actor::Token(id) => json!({"type": "service", "id": id, "name": "machine token"}),
         }
     }
 }

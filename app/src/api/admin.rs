@@ -8,7 +8,9 @@ use super::{db, invalid, require, server_key};
 use crate::error::ApiError;
 #[cfg(feature = "ssr")]
 use model::Permission;
-use model::{Account, OneTimePassword, Reverified, ReviewSettings, Role};
+use model::{
+    Account, MachineToken, NewMachineToken, OneTimePassword, Reverified, ReviewSettings, Role,
+};
 
 #[cfg(feature = "ssr")]
 fn account_error(e: store::users::AccountError) -> ApiError {
@@ -109,6 +111,53 @@ pub async fn change_password(current: String, new: String, repeat: String) -> Re
     store::users::change_own_password(&db()?, &server_key()?, &who, &current, &new)
         .await
         .map_err(account_error)
+}
+}
+
+ui_function! { "/api/tokens/list", "ui_list_tokens", Vec<MachineToken>,
+/// Every machine token, newest first (never a secret).
+#[server(endpoint = "tokens/list")]
+pub async fn list_tokens() -> Result<Vec<MachineToken>, ApiError> {
+    require(Permission::Administer)?;
+    Ok(store::tokens::list(&db()?).await?)
+}
+}
+
+ui_function! { "/api/tokens/create", "ui_create_token", NewMachineToken,
+/// Makes a machine token that may only send evidence (into one incident when `incident` is given) for `days` days; its secret is answered once and stored only as its SHA-256.
+#[server(endpoint = "tokens/create")]
+pub async fn create_token(
+    name: String,
+    #[server(default)] incident: Option<String>,
+    days: u32,
+) -> Result<NewMachineToken, ApiError> {
+    use store::review_log::Actor;
+    use store::tokens::TokenError;
+    let admin = require(Permission::Administer)?;
+    let incident = match incident.as_deref().map(str::trim).filter(|i| !i.is_empty()) {
+        None => None,
+        Some(text) => Some(
+            text.trim_start_matches('#')
+                .parse::<i64>()
+                .map_err(|_| invalid(format!("{text} is not an incident number")))?,
+        ),
+    };
+    store::tokens::create(&db()?, &server_key()?, Actor::Reviewer(&admin), name.trim(), incident, days)
+        .await
+        .map_err(|e| match e {
+            TokenError::Store(e) => e.into(),
+            other => invalid(other.to_string()),
+        })
+}
+}
+
+ui_function! { "/api/tokens/revoke", "ui_revoke_token", bool,
+/// Revokes a machine token at once; true when it was in use.
+#[server(endpoint = "tokens/revoke")]
+pub async fn revoke_token(name: String) -> Result<bool, ApiError> {
+    use store::review_log::Actor;
+    let admin = require(Permission::Administer)?;
+    Ok(store::tokens::revoke(&db()?, &server_key()?, Actor::Reviewer(&admin), name.trim()).await?)
 }
 }
 

@@ -15,6 +15,7 @@ pub mod roots;
 pub mod table;
 pub mod theme;
 pub mod timeline;
+pub mod tokens;
 pub mod upload;
 pub mod verdict;
 pub mod verified_bundle;

@@ -112,5 +112,6 @@ pub fn UsersPage() -> impl IntoView {
                 </div>
             </ActionForm>
         </section>
+        <crate::components::tokens::MachineTokens/>
     }
 }

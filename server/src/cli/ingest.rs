@@ -33,6 +33,11 @@ pub struct IngestArgs {
     /// `CUSTODY_PASSWORD`). It needs the compliance reviewer or admin role.
     #[arg(long, env = "CUSTODY_USER", requires = "server")]
     pub user: Option<String>,
+    /// With `--server`: send with the machine token whose secret is in this file
+    /// (an admin makes one on the Users page) instead of signing in. The secret may
+    /// also be given in `CUSTODY_TOKEN`.
+    #[arg(long, requires = "server", conflicts_with = "user")]
+    pub token_file: Option<PathBuf>,
     /// Severity of the incidents opened.
     #[arg(long, value_enum, default_value = "medium")]
     pub severity: SeverityArg,
@@ -131,7 +136,7 @@ pub fn ingest(args: &IngestArgs) -> Outcome {
         };
         let client = reqwest::Client::new();
         let login = match &args.server {
-            Some(server) => match sign_in(&client, server, args.user.as_deref()).await {
+            Some(server) => match credentials(&client, server, args).await {
                 Ok(login) => Some(login),
                 Err(e) => return Outcome::Failed(e),
             },
@@ -205,10 +210,69 @@ pub fn ingest(args: &IngestArgs) -> Outcome {
     })
 }
 
-/// A session on a server: its cookie and CSRF token.
-struct Login {
-    cookie: String,
-    csrf: String,
+/// How the command speaks for itself to a server.
+pub(crate) enum Login {
+    /// A session: its cookie and CSRF token.
+    Session { cookie: String, csrf: String },
+    /// A machine token's secret.
+    Token(String),
+}
+
+impl Login {
+    /// `request`, carrying these credentials.
+    pub(crate) fn attach(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self {
+            Login::Session { cookie, csrf } => request
+                .header("cookie", cookie)
+                .header("x-csrf-token", csrf),
+            Login::Token(secret) => request.bearer_auth(secret),
+        }
+    }
+}
+
+/// The machine token of `--token-file` or `CUSTODY_TOKEN`, else a session for
+/// `--user`.
+pub(crate) async fn credentials(
+    client: &reqwest::Client,
+    server: &str,
+    args: &IngestArgs,
+) -> anyhow::Result<Login> {
+    token_or_sign_in(
+        client,
+        server,
+        args.token_file.as_deref(),
+        args.user.as_deref(),
+    )
+    .await
+}
+
+/// The machine token in `file` or `CUSTODY_TOKEN`, else a session for `user`.
+pub(crate) async fn token_or_sign_in(
+    client: &reqwest::Client,
+    server: &str,
+    file: Option<&Path>,
+    user: Option<&str>,
+) -> anyhow::Result<Login> {
+    if let Some(file) = file {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read the token file {}", file.display()))?;
+        let secret = text.trim();
+        anyhow::ensure!(
+            !secret.is_empty(),
+            "the token file {} is empty",
+            file.display()
+        );
+        return Ok(Login::Token(secret.to_owned()));
+    }
+    if user.is_none() {
+        if let Some(secret) = std::env::var("CUSTODY_TOKEN")
+            .ok()
+            .filter(|s| !s.trim().is_empty())
+        {
+            return Ok(Login::Token(secret.trim().to_owned()));
+        }
+    }
+    sign_in(client, server, user).await
 }
 
 /// Signs in to `server` as `user`, with the password in `CUSTODY_PASSWORD`.
@@ -217,7 +281,9 @@ async fn sign_in(
     server: &str,
     user: Option<&str>,
 ) -> anyhow::Result<Login> {
-    let user = user.context("--server needs --user (or CUSTODY_USER) to sign in as")?;
+    let user = user.context(
+        "--server needs a machine token (--token-file, or CUSTODY_TOKEN) or an account to sign in as (--user, or CUSTODY_USER)",
+    )?;
     let password = std::env::var("CUSTODY_PASSWORD")
         .context("set CUSTODY_PASSWORD to the password of the account to sign in as")?;
     let response = client
@@ -245,7 +311,7 @@ async fn sign_in(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     match (status.is_success(), cookie, csrf) {
-        (true, Some(cookie), Some(csrf)) => Ok(Login { cookie, csrf }),
+        (true, Some(cookie), Some(csrf)) => Ok(Login::Session { cookie, csrf }),
         _ => anyhow::bail!("{server} refused the sign-in as {user} ({status})"),
     }
 }
@@ -271,30 +337,49 @@ async fn upload(
             ));
         }
     }
-    let response = client
+    let request = client
         .post(format!("{}/api/bundles", server.trim_end_matches('/')))
         .query(&query)
         .header("content-type", "application/json")
-        .header("cookie", &login.cookie)
-        .header("x-csrf-token", &login.csrf)
-        .body(bytes)
+        .body(bytes);
+    let response = login
+        .attach(request)
         .send()
         .await
         .map_err(|e| Err(anyhow::Error::new(e).context(format!("cannot reach {server}"))))?;
+    answer(response, "a bundle").await
+}
+
+/// A server's answer read as `T`. `Err(Ok(reason))`: the server refused what was
+/// sent; `Err(Err(e))`: it refused the sender (401, 403) or failed.
+pub(crate) async fn answer<T: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+    what: &str,
+) -> Result<T, Result<String, anyhow::Error>> {
     let status = response.status();
     let body = response
         .text()
         .await
         .map_err(|e| Err(anyhow::Error::new(e)))?;
-    if status.is_success() {
-        serde_json::from_str(&body)
-            .map_err(|e| Err(anyhow::Error::new(e).context("the server's answer is not a bundle")))
-    } else if status.is_client_error() {
-        let message = serde_json::from_str::<serde_json::Value>(&body)
+    let message = || {
+        serde_json::from_str::<serde_json::Value>(&body)
             .ok()
             .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
-            .unwrap_or(body);
-        Err(Ok(format!("{status}: {message}")))
+            .unwrap_or_else(|| body.clone())
+    };
+    if status.is_success() {
+        serde_json::from_str(&body).map_err(|e| {
+            Err(anyhow::Error::new(e).context(format!("the server's answer is not {what}")))
+        })
+    } else if status == reqwest::StatusCode::UNAUTHORIZED
+        || status == reqwest::StatusCode::FORBIDDEN
+    {
+        Err(Err(anyhow::anyhow!(
+            "the server refused: {status}: {}",
+            message()
+        )))
+    } else if status.is_client_error() {
+        Err(Ok(format!("{status}: {}", message())))
     } else {
         Err(Err(anyhow::anyhow!("the server answered {status}")))
     }

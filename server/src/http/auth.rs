@@ -158,6 +158,10 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     req.extensions_mut().insert(CspNonce(nonce.clone()));
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    if let Some(secret) = bearer(req.headers()) {
+        let response = machine(&state, secret.to_owned(), &method, &path, req, next).await;
+        return with_headers(response, &nonce, &path, state.auth.secure_cookies);
+    }
     // Assets and health never need to know who asks: no database read for them.
     let token = cookie_token(req.headers(), state.auth.secure_cookies).filter(|_| !is_asset(&path));
     let session = match &token {
@@ -232,6 +236,71 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         }
     }
     response
+}
+
+/// The secret of `Authorization: Bearer`, when the request carries one.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, secret) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| secret.trim())
+        .filter(|s| !s.is_empty())
+}
+
+/// What a machine token may ask for: send a bundle or traces. Public requests are
+/// answered as for anyone.
+pub fn token_may(method: &Method, path: &str) -> bool {
+    method == Method::POST && matches!(path, "/api/bundles" | "/v1/traces" | "/api/traces/import")
+}
+
+/// A request that carries a machine token (and is answered as the token, whatever
+/// cookie it also carries): no session, and no cross-site check, since a browser
+/// never adds `Authorization` to a request on its own.
+async fn machine(
+    state: &AppState,
+    secret: String,
+    method: &Method,
+    path: &str,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    use store::tokens::{self, Check};
+    let refused = |code: &'static str, message: String| {
+        let mut r = HttpError::new(StatusCode::UNAUTHORIZED, code, message).into_response();
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"custody\""),
+        );
+        r
+    };
+    match tokens::resolve(&state.db, &secret).await {
+        Err(e) => HttpError::from(e).into_response(),
+        Ok(Check::Unknown) => refused("token_unknown", "no machine token has this secret".into()),
+        Ok(Check::Expired { name, at }) => refused(
+            "token_expired",
+            format!("machine token {name} expired at {at}"),
+        ),
+        Ok(Check::Revoked { name, at }) => refused(
+            "token_revoked",
+            format!("machine token {name} was revoked at {at}"),
+        ),
+        Ok(Check::Valid(token)) if token_may(method, path) => {
+            req.extensions_mut().insert(token);
+            next.run(req).await
+        }
+        Ok(Check::Valid(_)) if is_public(method, path) => next.run(req).await,
+        Ok(Check::Valid(token)) => HttpError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "machine token {} may only send evidence (POST /api/bundles, POST /v1/traces, \
+                 POST /api/traces/import); it reads nothing",
+                token.name
+            ),
+        )
+        .into_response(),
+    }
 }
 
 /// The Content-Security-Policy of a response whose inline scripts carry `nonce`.
@@ -532,6 +601,61 @@ impl<S: Send + Sync, P: perm::Perm> axum::extract::FromRequestParts<S> for Can<P
         _state: &S,
     ) -> Result<Self, Self::Rejection> {
         require(parts.extensions.get::<Session>(), P::IT).map(|r| Can(r, std::marker::PhantomData))
+    }
+}
+
+/// Who sends evidence: a reviewer whose role may upload, or a machine token.
+#[derive(Clone, Debug)]
+pub enum Sender {
+    /// A signed-in reviewer with [`Permission::Upload`].
+    Reviewer(Reviewer),
+    /// A machine token.
+    Token(store::tokens::Token),
+}
+
+impl Sender {
+    /// As the review log names the actor.
+    pub fn log_actor(&self) -> store::review_log::Actor<'_> {
+        match self {
+            Sender::Reviewer(r) => store::review_log::Actor::Reviewer(r),
+            Sender::Token(t) => t.log_actor(),
+        }
+    }
+
+    /// The incident a token is scoped to.
+    pub fn scope(&self) -> Option<i64> {
+        match self {
+            Sender::Token(t) => t.incident,
+            Sender::Reviewer(_) => None,
+        }
+    }
+
+    /// `incident` when the sender may send evidence into it: a token scoped to one
+    /// incident may send into no other (403), and sends into its own by default.
+    pub fn target(&self, incident: Option<i64>) -> Result<Option<i64>, HttpError> {
+        match (self.scope(), incident) {
+            (Some(own), Some(asked)) if own != asked => Err(HttpError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("this machine token may only send evidence into incident #{own}"),
+            )),
+            (Some(own), _) => Ok(Some(own)),
+            (None, asked) => Ok(asked),
+        }
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Sender {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(token) = parts.extensions.get::<store::tokens::Token>() {
+            return Ok(Sender::Token(token.clone()));
+        }
+        require(parts.extensions.get::<Session>(), Permission::Upload).map(Sender::Reviewer)
     }
 }
 

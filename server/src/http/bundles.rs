@@ -17,7 +17,7 @@ use store::events;
 use store::ingest::{self, Target, Upload};
 use utoipa::{IntoParams, ToSchema};
 
-use super::auth::{perm, Can};
+use super::auth::{perm, Can, Sender};
 use super::download::download;
 use super::error::{ErrorBody, HttpError};
 use super::schema::BundleFile;
@@ -97,7 +97,7 @@ pub struct UploadParams {
     )
 )]
 async fn upload(
-    Can(reviewer, _): Can<perm::Upload>,
+    sender: Sender,
     State(state): State<AppState>,
     Query(params): Query<UploadParams>,
     headers: HeaderMap,
@@ -151,7 +151,7 @@ async fn upload(
         ));
     }
     let name = params.name.unwrap_or_default();
-    let target = match params.incident {
+    let target = match sender.target(params.incident)? {
         Some(id) => Target::Incident(id),
         None => Target::New {
             title: params.title.unwrap_or_else(|| {
@@ -168,7 +168,7 @@ async fn upload(
     let stored = ingest::ingest(
         &state.db,
         &state.key,
-        store::review_log::Actor::Reviewer(&reviewer),
+        sender.log_actor(),
         Upload {
             bytes,
             name,

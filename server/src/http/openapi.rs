@@ -33,6 +33,11 @@ send `Accept: application/json` to get the session as JSON), then send the \
 this site (`Origin`); other clients send the session's token in `X-CSRF-Token`. Without \
 a session an operation answers 401; when the reviewer's role cannot do it, 403.
 
+A pipeline sends evidence with a machine token an admin made instead: \
+`Authorization: Bearer <secret>` on `POST /api/bundles`, `POST /v1/traces` and \
+`POST /api/traces/import`, and on nothing else (403). An unknown, expired or revoked \
+token answers 401 saying which. No `X-CSRF-Token` is needed with a token.
+
 The operations tagged `ui` are the web UI's server functions: POST with their arguments \
 as a form (an empty body when they take none), they answer JSON, and fail with a \
 JSON-encoded `ApiError`.";
@@ -86,6 +91,9 @@ JSON-encoded `ApiError`.";
         app::api::add_account,
         app::api::change_account,
         app::api::reset_password,
+        app::api::list_tokens,
+        app::api::create_token,
+        app::api::revoke_token,
         app::api::change_password,
         app::api::add_trust_root,
         app::api::remove_trust_root,

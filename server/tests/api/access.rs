@@ -16,7 +16,8 @@ enum Need {
     /// Any signed-in reviewer.
     SignedIn,
     Read,
-    Upload,
+    /// A role that may upload, or a machine token: sending evidence.
+    Send,
     Annotate,
     Workflow,
     SignOff,
@@ -29,7 +30,7 @@ fn allowed(role: Role, need: Need) -> bool {
     use Need::*;
     match need {
         Public | SignedIn | Read => true,
-        Upload => matches!(role, Role::ComplianceReviewer | Role::Admin),
+        Send => matches!(role, Role::ComplianceReviewer | Role::Admin),
         Annotate => role == Role::ComplianceReviewer,
         Workflow => matches!(role, Role::ComplianceReviewer | Role::Admin),
         SignOff => role == Role::AccessReviewer,
@@ -63,7 +64,7 @@ fn routes() -> Vec<(&'static str, String, Option<&'static str>, Need)> {
         ("GET", "/healthz".into(), None, Public),
         ("GET", "/api/openapi.json".into(), None, Public),
         ("GET", "/api/session".into(), None, SignedIn),
-        ("POST", "/api/bundles".into(), Some("{}"), Upload),
+        ("POST", "/api/bundles".into(), Some("{}"), Send),
         ("GET", format!("/api/bundles/{none}"), None, Read),
         ("GET", format!("/api/bundles/{none}/raw"), None, Read),
         ("GET", format!("/api/bundles/{none}/report"), None, Read),
@@ -180,6 +181,19 @@ fn routes() -> Vec<(&'static str, String, Option<&'static str>, Need)> {
         ("POST", "/api/review-log/list".into(), Some(""), Read),
         ("POST", "/api/review-log/integrity".into(), Some(""), Read),
         ("POST", "/api/users/list".into(), Some(""), Administer),
+        ("POST", "/api/tokens/list".into(), Some(""), Administer),
+        (
+            "POST",
+            "/api/tokens/create".into(),
+            Some("name=bad%20name&days=1"),
+            Administer,
+        ),
+        (
+            "POST",
+            "/api/tokens/revoke".into(),
+            Some("name=nobody"),
+            Administer,
+        ),
         (
             "POST",
             "/api/users/add".into(),
@@ -296,6 +310,8 @@ async fn every_route_answers_each_role_and_no_one_as_the_duties_say() {
         );
     }
 
+    // A machine token is one more caller: it may send evidence and nothing else.
+    let token = app.bearer(&app.token("m-token", None).await);
     let mut clients = vec![(None, app.anonymous.clone())];
     for (name, role) in [
         ("m-compliance", Role::ComplianceReviewer),
@@ -307,6 +323,16 @@ async fn every_route_answers_each_role_and_no_one_as_the_duties_say() {
     }
     let mut wrong = Vec::new();
     for (method, path, body, need) in &table {
+        let status = call(&app, &token, method, path, *body).await;
+        let ok = match need {
+            Need::Public | Need::Send => status != 401 && status != 403 && status < 500,
+            _ => status == 403,
+        };
+        if !ok {
+            wrong.push(format!(
+                "{method} {path} as a machine token: {status} (needs {need:?})"
+            ));
+        }
         for (role, client) in &clients {
             let status = call(&app, client, method, path, *body).await;
             let ok = match (role, need) {

@@ -217,6 +217,30 @@ impl TestApp {
         self.signed_in(name).await
     }
 
+    /// A machine token named `name` (scoped to `incident` when given), made by the
+    /// command line; its secret.
+    pub async fn token(&self, name: &str, incident: Option<i64>) -> String {
+        store::tokens::create(&self.db, &self.key, Actor::Cli, name, incident, 30)
+            .await
+            .expect("make the token")
+            .secret
+    }
+
+    /// A client that sends `Authorization: Bearer <secret>` and no cookie.
+    pub fn bearer(&self, secret: &str) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            reqwest::header::HeaderValue::from_str(&format!("Bearer {secret}"))
+                .expect("a header value"),
+        );
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a client")
+    }
+
     /// A client signed in as account `name`, sending its session cookie and CSRF token.
     pub async fn signed_in(&self, name: &str) -> reqwest::Client {
         client_of(&self.login(name, PASSWORD).await.expect("signs in"))

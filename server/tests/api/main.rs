@@ -17,5 +17,6 @@ mod paging;
 mod plans;
 mod review;
 mod sessions;
+mod tokens;
 mod two_servers;
 mod views;
