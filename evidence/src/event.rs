@@ -318,6 +318,86 @@ pub struct Tool {
         deserialize_with = "crate::json::strict_value"
     )]
     pub arguments: Option<Value>,
+    /// The call's identifier (a model's tool call id, an MCP JSON-RPC request id):
+    /// how a call recorded by two parties is matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_id: Option<String>,
+}
+
+/// How the emitter came to record an event it did not itself witness: a collector
+/// that received it from another system, or read it from a file.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Source {
+    /// `received` or `imported`.
+    pub via: Via,
+    /// The protocol or format it came in (`otlp`).
+    pub protocol: String,
+    /// When the emitter received or read it (RFC 3339, UTC).
+    pub received_at: String,
+    /// Who reported it (an OpenTelemetry resource's `service.name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reporter: Option<String>,
+    /// The file it was read from (`imported`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+/// How a source reached the emitter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// Sent to it by the system that observed the event (over OTLP/HTTP, say), and
+    /// signed on receipt.
+    Received,
+    /// Read from a file another program wrote.
+    Imported,
+}
+
+/// Who vouches for what an event says: derived from its `source`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provenance {
+    /// Signed by the emitter that observed it: its own account.
+    Signed,
+    /// Reported by another system and signed by the collector on receipt: the
+    /// collector vouches for what it received, not for what happened.
+    Attested,
+    /// Read from a file and signed by the collector that read it: it vouches for
+    /// the file's content, not for who wrote the file.
+    Imported,
+}
+
+impl Provenance {
+    /// Every provenance, strongest first.
+    pub const ALL: [Provenance; 3] = [
+        Provenance::Signed,
+        Provenance::Attested,
+        Provenance::Imported,
+    ];
+
+    /// Its code, as exports write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provenance::Signed => "signed",
+            Provenance::Attested => "attested",
+            Provenance::Imported => "imported",
+        }
+    }
+
+    /// The badge's words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Provenance::Signed => "signed by its emitter",
+            Provenance::Attested => "attested by the collector on receipt",
+            Provenance::Imported => "imported from a file",
+        }
+    }
+
+    /// Whether the event rests on its own emitter's signature.
+    pub fn is_signed(self) -> bool {
+        self == Provenance::Signed
+    }
 }
 
 /// An outbound request.
@@ -435,6 +515,9 @@ pub struct Event {
     /// The change made (`side_effect`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<Box<Change>>,
+    /// How a collector came to record an event another system reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Box<Source>>,
     /// The producer's own fields, which Custody keeps and shows but does not interpret.
     #[serde(
         default,
@@ -456,6 +539,15 @@ pub const SHAPE: crate::json::Shape = crate::json::Shape {
 pub struct Invalid(pub String);
 
 impl Event {
+    /// Who vouches for what the event says.
+    pub fn provenance(&self) -> Provenance {
+        match self.source.as_ref().map(|s| s.via) {
+            None => Provenance::Signed,
+            Some(Via::Received) => Provenance::Attested,
+            Some(Via::Imported) => Provenance::Imported,
+        }
+    }
+
     /// The line a reviewer reads for the event: who did what, to what.
     pub fn summary(&self) -> String {
         let who = self.actor.name.as_deref().unwrap_or(&self.actor.id);
@@ -601,6 +693,7 @@ impl Event {
             self.credential
                 .as_ref()
                 .and_then(|c| c.expires_at.as_deref()),
+            self.source.as_ref().map(|s| s.received_at.as_str()),
         ];
         if let Some(bad) = times
             .into_iter()

@@ -489,11 +489,18 @@ fn full_event() -> Value {
         "approvalRef": "apr-1",
         "input": { "hash": hash, "text": "in", "mediaType": "text/plain" },
         "output": { "hash": hash, "text": "out", "mediaType": "text/plain" },
-        "tool": { "name": "kubectl", "argumentsHash": hash, "arguments": { "any": ["json"] } },
+        "tool": {
+            "name": "kubectl", "argumentsHash": hash, "arguments": { "any": ["json"] },
+            "callId": "call-1",
+        },
         "request": { "method": "POST", "url": "https://api.example.org/", "status": 200 },
         "change": {
             "resource": "k8s://prod/web", "operation": "update", "summary": "image bumped",
             "beforeHash": hash, "afterHash": hash, "outcome": "success",
+        },
+        "source": {
+            "via": "received", "protocol": "otlp", "receivedAt": "2026-11-20T10:00:01Z",
+            "reporter": "agent-runtime", "file": "traces.jsonl",
         },
         "ext": { "vendor": { "any": 1 } },
     })
@@ -510,6 +517,7 @@ const DEFS: &[(&str, &str)] = &[
     ("tool", "/tool"),
     ("request", "/request"),
     ("change", "/change"),
+    ("source", "/source"),
 ];
 
 fn keys(v: &Value) -> BTreeSet<String> {
