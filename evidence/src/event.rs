@@ -309,8 +309,10 @@ pub struct Content {
 pub struct Tool {
     /// The tool's name.
     pub name: String,
-    /// Hash of the arguments (of their JSON text as sent).
-    pub arguments_hash: String,
+    /// Hash of the arguments (of their JSON text as sent); absent when whoever
+    /// recorded the call did not see them (a trace that left them out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arguments_hash: Option<String>,
     /// The arguments, when included.
     #[serde(
         default,
@@ -676,7 +678,7 @@ impl Event {
             self.decision.as_ref().map(|d| d.input_hash.as_str()),
             self.input.as_ref().map(|c| c.hash.as_str()),
             self.output.as_ref().map(|c| c.hash.as_str()),
-            self.tool.as_ref().map(|t| t.arguments_hash.as_str()),
+            self.tool.as_ref().and_then(|t| t.arguments_hash.as_deref()),
             self.change.as_ref().and_then(|c| c.before_hash.as_deref()),
             self.change.as_ref().and_then(|c| c.after_hash.as_deref()),
         ];

@@ -275,7 +275,7 @@ fn Inspector(
                 }
             }));
             let change = e.change.as_ref().map(|c| format!("{} {} — {} ({:?}){}{}", c.operation, c.resource, c.summary.clone().unwrap_or_default(), c.outcome, c.before_hash.as_ref().map(|h| format!(" · before {h}")).unwrap_or_default(), c.after_hash.as_ref().map(|h| format!(" · after {h}")).unwrap_or_default()));
-            let tool = e.tool.as_ref().map(|tool| format!("{} (arguments {}){}", tool.name, tool.arguments_hash, tool.arguments.as_ref().map(|a| format!(": {a}")).unwrap_or_default()));
+            let tool = e.tool.as_ref().map(|tool| format!("{} (arguments {}){}", tool.name, tool.arguments_hash.as_deref().unwrap_or("not recorded"), tool.arguments.as_ref().map(|a| format!(": {a}")).unwrap_or_default()));
             let request = e.request.as_ref().map(|r| format!("{} {}{}", r.method, r.url, r.status.map(|s| format!(" → {s}")).unwrap_or_default()));
             let delegation = e.delegation.as_ref().map(|d| format!("to {} with scope [{}]", who(&d.to), d.scope.join(", ")));
             view! {
