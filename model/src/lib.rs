@@ -998,3 +998,37 @@ pub struct Reverified {
     /// Each difference found, in words (empty when `ok`).
     pub differences: Vec<String>,
 }
+
+/// Whether the collector's signature on received traces is trusted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CollectorState {
+    /// A binding signed by a trusted root certifies its key now: what it receives
+    /// verifies.
+    Certified,
+    /// No binding was given: what it receives is stored as untrusted.
+    NotCertified,
+    /// A binding was given but does not certify the key now (its root is no longer
+    /// trusted, it expired, it names another key): what it receives is stored as
+    /// untrusted.
+    NotTrusted,
+}
+
+/// The server's collector, which signs the traces it receives or imports.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct CollectorStatus {
+    /// The ID its key is bound to: the emitter and collector of what it signs.
+    pub id: String,
+    /// Its public key, hex.
+    pub public_key: String,
+    /// Whether its signature is trusted.
+    pub state: CollectorState,
+    /// The trusted root that signed its binding, as keyid and label.
+    pub root: Option<String>,
+    /// When the binding ends.
+    pub not_after: Option<String>,
+    /// Why it is not certified, when it is not (reason codes and what they mean).
+    pub why: Option<String>,
+}

@@ -10,11 +10,13 @@
 
 pub mod decode;
 pub mod map;
+pub mod seal;
 mod value;
 
 pub use decode::{Format, Limits, Refused};
 pub use map::{events, Mapped, Receipt};
 pub use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest as Request;
+pub use seal::{seal, Collector};
 
 /// The protocol named in each event's `source.protocol`.
 pub const PROTOCOL: &str = "otlp";

@@ -169,6 +169,16 @@ impl<'a> Family<'a> {
     }
 }
 
+/// The services (`service.name`) that reported `request`'s spans.
+pub fn reporters(request: &Request) -> Vec<String> {
+    request
+        .resource_spans
+        .iter()
+        .filter_map(|r| r.resource.as_ref())
+        .filter_map(|r| Attrs::of(&r.attributes).text(names::SERVICE))
+        .collect()
+}
+
 /// The events `request`'s spans record, in time order (of two at the same time,
 /// in the order of the request).
 pub fn events(request: &Request, receipt: &Receipt<'_>) -> Vec<Mapped> {

@@ -66,6 +66,10 @@ pub struct ServeConfig {
     #[command(flatten)]
     pub limits: LimitsConfig,
 
+    /// The collector that signs the OpenTelemetry traces received or imported.
+    #[command(flatten)]
+    pub collector: CollectorConfig,
+
     /// Memory, in MiB, that uploads being read, verified and stored may take
     /// together; each reserves about six times its size (never more than all of it).
     #[arg(long, env = "CUSTODY_UPLOAD_MEMORY_MIB", default_value_t = 2048)]
@@ -93,6 +97,64 @@ pub struct ServeConfig {
     /// is closed.
     #[arg(long, env = "CUSTODY_HEADER_TIMEOUT_SECS", default_value_t = 10)]
     pub header_timeout_secs: u64,
+}
+
+/// The collector: the key that signs OpenTelemetry traces on receipt, the ID it is
+/// bound to, and what one OTLP request may hold.
+#[derive(Clone, Debug, Args)]
+pub struct CollectorConfig {
+    /// The collector's ed25519 secret key file (64 hex digits), which signs the
+    /// traces received at `/v1/traces` and imported from files. Created (mode 0600)
+    /// when missing. Default: `collector.key` in the data directory. Servers sharing
+    /// one database must share it (its binding is kept in the database).
+    #[arg(long, env = "CUSTODY_COLLECTOR_KEY")]
+    pub collector_key: Option<PathBuf>,
+    /// The ID the collector's key is bound to: the emitter and collector of the
+    /// bundles it seals.
+    #[arg(long, env = "CUSTODY_COLLECTOR_ID", default_value = store::collector::DEFAULT_ID)]
+    pub collector_id: String,
+    /// Most spans in one OTLP request (or one line or message of a file).
+    #[arg(long, env = "CUSTODY_MAX_OTLP_SPANS", default_value_t = 20_000)]
+    pub max_otlp_spans: usize,
+    /// Largest attribute value of a span, in bytes.
+    #[arg(long, env = "CUSTODY_MAX_OTLP_ATTRIBUTE_BYTES", default_value_t = 1 << 20)]
+    pub max_otlp_attribute_bytes: usize,
+}
+
+impl Default for CollectorConfig {
+    fn default() -> Self {
+        CollectorConfig {
+            collector_key: None,
+            collector_id: store::collector::DEFAULT_ID.to_owned(),
+            max_otlp_spans: 20_000,
+            max_otlp_attribute_bytes: 1 << 20,
+        }
+    }
+}
+
+impl CollectorConfig {
+    /// The collector, its key read from (or made at) its file; a request's bytes
+    /// are bounded by `max_bytes`.
+    pub fn load(
+        &self,
+        data_dir: &std::path::Path,
+        max_bytes: usize,
+    ) -> anyhow::Result<store::collector::Collector> {
+        let path = self
+            .collector_key
+            .clone()
+            .unwrap_or_else(|| data_dir.join("collector.key"));
+        let seed = crate::key_files::own_seed(&path, "the collector's key")?;
+        Ok(store::collector::Collector::from_seed(
+            seed,
+            &self.collector_id,
+            otel::Limits {
+                max_bytes,
+                max_spans: self.max_otlp_spans,
+                max_attribute_bytes: self.max_otlp_attribute_bytes,
+            },
+        ))
+    }
 }
 
 /// Limits on what an upload may hold; a breach is refused with 413 or 400 naming it.
@@ -156,6 +218,7 @@ impl ServeConfig {
             session_max_hours: 12,
             insecure_cookies: false,
             limits: LimitsConfig::default(),
+            collector: CollectorConfig::default(),
             upload_memory_mib: 2048,
             upload_queue: 8,
             max_connections: 1024,

@@ -12,6 +12,12 @@ use anyhow::Context as _;
 
 /// The server's signing key from `path`, made there (mode 0600) when there is none.
 pub fn server_key(path: &Path) -> anyhow::Result<store::review_log::ServerKey> {
+    own_seed(path, "the server's signing key").map(store::review_log::ServerKey::from_seed)
+}
+
+/// The seed of the secret key file at `path`, made there (mode 0600) when there is
+/// none; `what` names the key in the log.
+pub fn own_seed(path: &Path, what: &str) -> anyhow::Result<[u8; 32]> {
     if !path.exists() {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed)
@@ -20,9 +26,9 @@ pub fn server_key(path: &Path) -> anyhow::Result<store::review_log::ServerKey> {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
         write_secret(path, &format!("{}\n", hex::encode(seed)))?;
-        tracing::info!(path = %path.display(), "made the server's signing key");
+        tracing::info!(path = %path.display(), "made {what}");
     }
-    read_seed(path).map(store::review_log::ServerKey::from_seed)
+    read_seed(path)
 }
 
 /// Refuses the signing key from `path` for `db` when the review log there is signed

@@ -38,6 +38,10 @@ impl Application {
             .context("cannot load the server's signing key")?;
         crate::key_files::check_server_key(&db, &key, &config.signing_key()).await?;
         let ingest = config.limits.ingest_options();
+        let collector = config
+            .collector
+            .load(&config.data_dir, config.limits.max_bundle_bytes)
+            .context("cannot load the collector's key")?;
         if fresh && config.demo && !config.no_demo {
             let loaded = crate::demo::load(&db, &key, ingest)
                 .await
@@ -49,6 +53,9 @@ impl Application {
             crate::demo::add_users(&db, &key)
                 .await
                 .context("cannot add the demo accounts")?;
+            crate::demo::certify_collector(&db, &key, &collector)
+                .await
+                .context("cannot certify the collector with the demo root")?;
             println!("Demo accounts (for the demo only; disable them before real use):");
             for (name, _, role, password) in crate::demo::DEMO_USERS {
                 println!("  {:<20} {name:<12} password: {password}", role.label());
@@ -83,6 +90,7 @@ impl Application {
                     config.upload_memory_mib,
                     config.upload_queue,
                 ),
+                collector,
             },
         })
     }

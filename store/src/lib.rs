@@ -9,6 +9,7 @@
 pub mod annotations;
 mod bundle_bytes;
 pub mod bundles;
+pub mod collector;
 mod db;
 pub mod events;
 pub mod exports;

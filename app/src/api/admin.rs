@@ -9,7 +9,8 @@ use crate::error::ApiError;
 #[cfg(feature = "ssr")]
 use model::Permission;
 use model::{
-    Account, MachineToken, NewMachineToken, OneTimePassword, Reverified, ReviewSettings, Role,
+    Account, CollectorStatus, MachineToken, NewMachineToken, OneTimePassword, Reverified,
+    ReviewSettings, Role,
 };
 
 #[cfg(feature = "ssr")]
@@ -158,6 +159,40 @@ pub async fn revoke_token(name: String) -> Result<bool, ApiError> {
     use store::review_log::Actor;
     let admin = require(Permission::Administer)?;
     Ok(store::tokens::revoke(&db()?, &server_key()?, Actor::Reviewer(&admin), name.trim()).await?)
+}
+}
+
+#[cfg(feature = "ssr")]
+fn collector() -> Result<store::collector::Collector, ApiError> {
+    use_context::<store::collector::Collector>().ok_or_else(|| {
+        tracing::error!("no collector in the server function's context");
+        ApiError::Internal
+    })
+}
+
+ui_function! { "/api/collector/status", "ui_fetch_collector", CollectorStatus,
+/// The collector that signs received traces: its ID, public key, and whether a binding signed by a trusted root certifies it now.
+#[server(endpoint = "collector/status")]
+pub async fn fetch_collector() -> Result<CollectorStatus, ApiError> {
+    require(Permission::Read)?;
+    Ok(collector()?.status(&db()?).await?)
+}
+}
+
+ui_function! { "/api/collector/certify", "ui_certify_collector", CollectorStatus,
+/// Certifies the collector's key with a binding (a DSSE envelope, as `custody trust` prints) signed by a trusted root; refused, storing nothing, when it does not certify the key now.
+#[server(endpoint = "collector/certify")]
+pub async fn certify_collector(binding: String) -> Result<CollectorStatus, ApiError> {
+    use store::collector::CertifyError;
+    use store::review_log::Actor;
+    let admin = require(Permission::Administer)?;
+    collector()?
+        .certify(&db()?, &server_key()?, Actor::Reviewer(&admin), &binding)
+        .await
+        .map_err(|e| match e {
+            CertifyError::Store(e) => e.into(),
+            other => invalid(other.to_string()),
+        })
 }
 }
 

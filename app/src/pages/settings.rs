@@ -2,8 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{
-    fetch_finding_policy, fetch_review_settings, fetch_server_info, fetch_trust_roots,
-    AddTrustRoot, RemoveTrustRoot, ReverifyBundles, SetFindingPolicy, SetSignoffSteps,
+    fetch_collector, fetch_finding_policy, fetch_review_settings, fetch_server_info,
+    fetch_trust_roots, AddTrustRoot, CertifyCollector, RemoveTrustRoot, ReverifyBundles,
+    SetFindingPolicy, SetSignoffSteps,
 };
 use crate::components::account::IfCan;
 use crate::components::forms::{failed, ActionError, BUTTON, INLINE_INPUT, INPUT};
@@ -30,6 +31,7 @@ pub fn SettingsPage() -> impl IntoView {
             })}
         </Suspense>
         <TrustRoots/>
+        <CollectorPanel/>
         <ReviewSettingsForm/>
         <FindingPolicyForm/>
     }
@@ -127,6 +129,57 @@ fn TrustRoots() -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// The collector that signs received traces, and its certification by a root.
+#[component]
+fn CollectorPanel() -> impl IntoView {
+    let certify = ServerAction::<CertifyCollector>::new();
+    let status = Resource::new(move || certify.version().get(), |_| fetch_collector());
+    view! {
+        <section class="mt-8" aria-labelledby="collector-title" data-testid="collector">
+            <h2 id="collector-title" class="mb-2 text-lg font-semibold">"Collector"</h2>
+            <p class="mb-3 max-w-3xl text-sm text-slate-600 dark:text-slate-400">
+                "The key this server signs OpenTelemetry traces with when it receives them ("<code class="font-mono">"POST /v1/traces"</code>") or imports them from a file. Its events are attested by the collector, not signed by the agents that acted; they verify only when a binding signed by a trusted root certifies this key."
+            </p>
+            <Transition fallback=|| ()>
+                {move || status.get().map(|r| match r {
+                    Err(error) => view! { <ErrorBox error/> }.into_any(),
+                    Ok(c) => {
+                        let (tone, said) = match c.state {
+                            model::CollectorState::Certified => (Tone::Good, "certified"),
+                            model::CollectorState::NotCertified => (Tone::Warn, "not certified"),
+                            model::CollectorState::NotTrusted => (Tone::Bad, "not trusted"),
+                        };
+                        let command = format!("custody trust --root ROOT.key --key {} --subject {} > collector-binding.json", c.public_key, c.id);
+                        view! {
+                            <dl class="grid max-w-3xl grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
+                                <dt class="font-medium">"Collector ID"</dt><dd class="font-mono text-xs">{c.id.clone()}</dd>
+                                <dt class="font-medium">"Public key"</dt><dd class="break-all font-mono text-xs" data-testid="collector-key">{c.public_key.clone()}</dd>
+                                <dt class="font-medium">"Certification"</dt>
+                                <dd data-testid="collector-state"><Badge tone text=said/>
+                                    {c.root.clone().map(|r| format!(" by root {r}"))}
+                                    {c.not_after.clone().map(|t| format!(", until {}", evidence::time::readable(&t)))}
+                                </dd>
+                                {c.why.clone().map(|why| view! { <dt class="font-medium">"Why"</dt><dd class="text-sm">{model::text::visible(&why)}</dd> })}
+                            </dl>
+                            <IfCan what=Permission::Administer>
+                                <p class="mt-3 max-w-3xl text-sm">"To certify it, sign a binding with the organisation root of your choice (a trusted root above), then paste it here:"</p>
+                                <pre class="mt-1 max-w-3xl overflow-x-auto rounded bg-slate-100 p-2 text-xs dark:bg-slate-800">{command.clone()}</pre>
+                            </IfCan>
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+            <IfCan what=Permission::Administer>
+                <ActionForm action=certify attr:class="mt-2 max-w-3xl" attr:data-testid="certify-collector">
+                    <label class="block text-sm">"Binding (JSON, as custody trust prints it)"<textarea name="binding" rows="3" required class=INPUT></textarea></label>
+                    <button type="submit" class=format!("mt-2 {BUTTON}")>"Certify the collector"</button>
+                </ActionForm>
+                <ActionError error=Signal::derive(move || failed(certify.value().get()))/>
+            </IfCan>
+        </section>
+    }
 }
 
 /// How many sign-off steps an approval chain needs.

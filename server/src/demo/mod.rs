@@ -495,3 +495,22 @@ fn build(def: &Def, twist: &Twist) -> Built {
 fn def(slug: &str) -> Option<&'static Def> {
     DEFS.iter().find(|d| d.slug == slug)
 }
+
+/// Certifies the collector's key with the demo root (until 2100), so that the
+/// traces a demo server receives verify.
+pub async fn certify_collector(
+    db: &store::Db,
+    key: &store::review_log::ServerKey,
+    collector: &store::collector::Collector,
+) -> anyhow::Result<()> {
+    let binding = root().binding(
+        &collector.public_key(),
+        &collector.id,
+        "2020-01-01T00:00:00Z",
+        "2100-01-01T00:00:00Z",
+    );
+    collector
+        .certify(db, key, store::review_log::Actor::Cli, &binding)
+        .await?;
+    Ok(())
+}

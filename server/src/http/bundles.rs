@@ -103,46 +103,7 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<BundleSummary>, HttpError> {
-    let limit = state.ingest.limits.max_bundle_bytes;
-    let too_large = |size: String| {
-        HttpError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "bundle.too_large",
-            format!("the bundle is {size} bytes; the limit is {limit} (max bundle bytes)"),
-        )
-    };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if let Some(size) = declared.filter(|s| *s > limit as u64) {
-        return Err(too_large(size.to_string()));
-    }
-    // The memory it will take is set aside before the first byte is read (for the
-    // largest bundle allowed when the size is not declared).
-    let _memory = state
-        .uploads
-        .reserve(declared.unwrap_or(limit as u64))
-        .await
-        .map_err(|_| {
-            HttpError::busy(
-                super::budget::RETRY_AFTER_SECS,
-                "the server is storing as many uploads as its memory allows \
-                 (upload memory), and more are waiting: try again later",
-            )
-        })?;
-    // Read as it arrives, and stop at the limit.
-    let bytes = match Limited::new(body, limit).collect().await {
-        Ok(collected) => Vec::from(collected.to_bytes()),
-        Err(err) if err.downcast_ref::<LengthLimitError>().is_some() => {
-            return Err(too_large(format!("more than {limit}")))
-        }
-        Err(_) => {
-            return Err(HttpError::bad_request(
-                "the upload was interrupted before the whole bundle arrived",
-            ))
-        }
-    };
+    let (bytes, _memory) = read_body(&state, &headers, body, "bundle").await?;
     if bytes.is_empty() {
         return Err(HttpError::new(
             StatusCode::BAD_REQUEST,
@@ -178,6 +139,56 @@ async fn upload(
     )
     .await?;
     Ok(Json(stored))
+}
+
+/// A request body read as it arrives, with the memory it takes set aside first (for
+/// the largest body allowed when its size is not declared), refused past the
+/// largest bundle allowed (`what` names it: 413 `{what}.too_large`); the memory is
+/// held as long as the permit is.
+pub(super) async fn read_body(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+    what: &str,
+) -> Result<(Vec<u8>, tokio::sync::OwnedSemaphorePermit), HttpError> {
+    let limit = state.ingest.limits.max_bundle_bytes;
+    let too_large = |size: String| {
+        HttpError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("{what}.too_large"),
+            format!("the {what} is {size} bytes; the limit is {limit} (max bundle bytes)"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(size) = declared.filter(|s| *s > limit as u64) {
+        return Err(too_large(size.to_string()));
+    }
+    let memory = state
+        .uploads
+        .reserve(declared.unwrap_or(limit as u64))
+        .await
+        .map_err(|_| {
+            HttpError::busy(
+                super::budget::RETRY_AFTER_SECS,
+                "the server is storing as many uploads as its memory allows \
+                 (upload memory), and more are waiting: try again later",
+            )
+        })?;
+    let bytes = match Limited::new(body, limit).collect().await {
+        Ok(collected) => Vec::from(collected.to_bytes()),
+        Err(err) if err.downcast_ref::<LengthLimitError>().is_some() => {
+            return Err(too_large(format!("more than {limit}")))
+        }
+        Err(_) => {
+            return Err(HttpError::bad_request(format!(
+                "the upload was interrupted before the whole {what} arrived"
+            )))
+        }
+    };
+    Ok((bytes, memory))
 }
 
 /// A bundle's summary.

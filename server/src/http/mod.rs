@@ -13,6 +13,7 @@ pub mod openapi;
 mod review_log;
 pub mod schema;
 mod state;
+mod traces;
 mod trust_roots;
 
 pub use state::AppState;
@@ -35,10 +36,12 @@ pub fn router(state: AppState) -> Router {
     let db = state.db.clone();
     let key = state.key.clone();
     let ingest = state.ingest;
+    let collector = state.collector.clone();
     let context = move || {
         provide_context(db.clone());
         provide_context(key.clone());
         provide_context(ingest);
+        provide_context(collector.clone());
         // The request's CSP nonce, for the page's inline scripts.
         if let Some(nonce) = use_context::<axum::http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<auth::CspNonce>().cloned())
@@ -54,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .merge(review_log::router())
         .merge(exports::router())
         .merge(trust_roots::router())
+        .merge(traces::router())
         .merge(openapi::router())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();

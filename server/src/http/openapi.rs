@@ -13,7 +13,7 @@ use utoipa::OpenApi;
 
 use super::auth::{self, Documented};
 use super::state::AppState;
-use super::{bundles, exports, health, incidents, review_log, trust_roots};
+use super::{bundles, exports, health, incidents, review_log, traces, trust_roots};
 
 /// The document's description of the API as a whole.
 const DESCRIPTION: &str = "\
@@ -60,6 +60,8 @@ JSON-encoded `ApiError`.";
         bundles::actor,
         bundles::credential,
         bundles::query,
+        traces::receive,
+        traces::import,
         incidents::list,
         incidents::create,
         incidents::one,
@@ -94,6 +96,8 @@ JSON-encoded `ApiError`.";
         app::api::list_tokens,
         app::api::create_token,
         app::api::revoke_token,
+        app::api::fetch_collector,
+        app::api::certify_collector,
         app::api::change_password,
         app::api::add_trust_root,
         app::api::remove_trust_root,
@@ -124,6 +128,7 @@ JSON-encoded `ApiError`.";
         (name = "meta", description = "This document."),
         (name = "review", description = "The signed review log."),
         (name = "session", description = "Who is signed in."),
+        (name = "traces", description = "OpenTelemetry traces in, sealed by the collector."),
         (name = "ui", description = "The web UI's server functions."),
     )
 )]

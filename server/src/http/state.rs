@@ -24,6 +24,8 @@ pub struct AppState {
     pub auth: AuthConfig,
     /// The memory uploads may take.
     pub uploads: budget::UploadBudget,
+    /// The collector that signs the traces received.
+    pub collector: store::collector::Collector,
 }
 
 /// How sessions and cookies are set up.

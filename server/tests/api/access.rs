@@ -182,6 +182,15 @@ fn routes() -> Vec<(&'static str, String, Option<&'static str>, Need)> {
         ("POST", "/api/review-log/integrity".into(), Some(""), Read),
         ("POST", "/api/users/list".into(), Some(""), Administer),
         ("POST", "/api/tokens/list".into(), Some(""), Administer),
+        ("POST", "/api/collector/status".into(), Some(""), Read),
+        (
+            "POST",
+            "/api/collector/certify".into(),
+            Some("binding=x"),
+            Administer,
+        ),
+        ("POST", "/v1/traces".into(), Some("{}"), Send),
+        ("POST", "/api/traces/import".into(), Some("{}"), Send),
         (
             "POST",
             "/api/tokens/create".into(),
@@ -277,7 +286,10 @@ async fn call(
     let request = match method {
         "GET" => client.get(url),
         _ => {
-            let content_type = if path == "/api/bundles" || path == "/api/incidents" {
+            let content_type = if matches!(
+                path,
+                "/api/bundles" | "/api/incidents" | "/v1/traces" | "/api/traces/import"
+            ) {
                 "application/json"
             } else {
                 "application/x-www-form-urlencoded"
@@ -337,7 +349,7 @@ async fn every_route_answers_each_role_and_no_one_as_the_duties_say() {
             let status = call(&app, client, method, path, *body).await;
             let ok = match (role, need) {
                 (_, Need::Public) => status != 401 && status != 403 && status < 500,
-                (None, _) if path.starts_with("/api/") => status == 401,
+                (None, _) if path.starts_with("/api/") || path.starts_with("/v1/") => status == 401,
                 // A page sends the anonymous to sign in.
                 (None, _) => status == 303,
                 // Allowed, and answered: never a failure of the server's own.

@@ -31,7 +31,9 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/review-log/key", &["get"]),
     ("/api/session", &["get"]),
     ("/api/trust-roots/{public_key}/key", &["get"]),
+    ("/api/traces/import", &["post"]),
     ("/healthz", &["get"]),
+    ("/v1/traces", &["post"]),
 ];
 
 /// The operations an OpenAPI path item can hold.
