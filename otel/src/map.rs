@@ -4,8 +4,6 @@
 //! context. Every event names its `source`; the span's attributes not read into a
 //! member are kept under `ext.otel`. `docs/otel-import.md` gives the mapping.
 
-use std::collections::HashMap;
-
 use evidence::event::Via;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
@@ -134,7 +132,9 @@ fn content(text: String) -> Value {
     json!({ "hash": hash(&text), "text": text })
 }
 
-/// The agent a span names, as an actor.
+/// The agent a span names, as an actor. Only the span's own attributes count: a
+/// span's parent may arrive in another request, or never, and the same span must
+/// read the same whatever the batching.
 fn agent_of(attrs: &Attrs<'_>, instance: Option<&str>) -> Option<Value> {
     let id = attrs.text(names::AGENT_ID);
     let name = attrs.text(names::AGENT_NAME);
@@ -147,26 +147,6 @@ fn agent_of(attrs: &Attrs<'_>, instance: Option<&str>) -> Option<Value> {
         actor["instance"] = instance.into();
     }
     Some(actor)
-}
-
-/// The spans of one request, by span id, to find an ancestor's agent.
-struct Family<'a> {
-    by_id: HashMap<&'a [u8], &'a Span>,
-}
-
-impl<'a> Family<'a> {
-    /// The nearest agent named by `span` or one of its ancestors in this request.
-    fn agent(&self, span: &'a Span, instance: Option<&str>) -> Option<Value> {
-        let mut here = Some(span);
-        for _ in 0..64 {
-            let s = here?;
-            if let Some(agent) = agent_of(&Attrs::of(&s.attributes), instance) {
-                return Some(agent);
-            }
-            here = self.by_id.get(s.parent_span_id.as_slice()).copied();
-        }
-        None
-    }
 }
 
 /// The services (`service.name`) that reported `request`'s spans.
@@ -182,15 +162,6 @@ pub fn reporters(request: &Request) -> Vec<String> {
 /// The events `request`'s spans record, in time order (of two at the same time,
 /// in the order of the request).
 pub fn events(request: &Request, receipt: &Receipt<'_>) -> Vec<Mapped> {
-    let family = Family {
-        by_id: request
-            .resource_spans
-            .iter()
-            .flat_map(|r| &r.scope_spans)
-            .flat_map(|s| &s.spans)
-            .map(|s| (s.span_id.as_slice(), s))
-            .collect(),
-    };
     let mut out = Vec::new();
     for resource in &request.resource_spans {
         let resource_attrs = resource
@@ -204,7 +175,7 @@ pub fn events(request: &Request, receipt: &Receipt<'_>) -> Vec<Mapped> {
         for scope in &resource.scope_spans {
             let scope_name = scope.scope.as_ref().map(|s| s.name.as_str());
             for span in &scope.spans {
-                let agent = family.agent(span, instance.as_deref());
+                let agent = agent_of(&Attrs::of(&span.attributes), instance.as_deref());
                 out.extend(span_events(
                     span,
                     &SpanContext {
@@ -256,9 +227,7 @@ fn span_events(span: &Span, cx: &SpanContext<'_>) -> Vec<Mapped> {
     }
     let mut actor = cx.agent.clone().unwrap_or(service_actor);
     if let Some(model) = attrs.text(names::MODEL) {
-        if actor["type"] == "agent" {
-            actor["model"] = model.into();
-        }
+        actor["model"] = model.into();
     }
     let error = span
         .status

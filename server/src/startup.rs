@@ -107,6 +107,11 @@ impl Application {
         self.state.db.clone()
     }
 
+    /// The collector, for tests that certify it.
+    pub fn collector(&self) -> store::collector::Collector {
+        self.state.collector.clone()
+    }
+
     /// The server's signing key, for tests that record review actions.
     pub fn key(&self) -> store::review_log::ServerKey {
         self.state.key.clone()

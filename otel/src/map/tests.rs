@@ -124,12 +124,10 @@ fn genai_spans_become_the_events_they_record() {
         invoked.initiator.as_ref().map(|a| a.id.as_str()),
         Some("dana@example.org")
     );
-    // A model call (older names): the agent's model, its output recorded.
+    // A model call (older names): the span names no agent, so the service acted,
+    // with its model; its output is recorded.
     let chat = &events[2];
-    assert_eq!(
-        chat.actor.id, "asst_billing",
-        "the agent is inherited from the parent span"
-    );
+    assert_eq!(chat.actor.id, "billing-agent");
     assert_eq!(chat.actor.model.as_deref(), Some("gpt-4o"));
     assert_eq!(
         chat.output.as_ref().and_then(|o| o.text.as_deref()),
@@ -150,7 +148,7 @@ fn genai_spans_become_the_events_they_record() {
     // Its result: by the tool, on the agent's behalf, at the span's end.
     let result = &events[4];
     assert_eq!(result.actor.id, "tool:refund");
-    assert_eq!(result.on_behalf_of[0].id, "asst_billing");
+    assert_eq!(result.on_behalf_of[0].id, "billing-agent");
     assert_eq!(result.time, "2025-12-06T05:46:41.500Z");
     assert_eq!(
         result.output.as_ref().and_then(|o| o.text.as_deref()),

@@ -11,6 +11,7 @@ use crate::startup::Application;
 
 mod excerpt;
 mod export;
+mod import;
 mod ingest;
 mod keys;
 mod printer;
@@ -54,6 +55,9 @@ pub enum Command {
     /// Store bundles: verified against the server's trust roots, kept as received.
     /// Exit code 5 when a bundle was refused as malformed.
     Ingest(ingest::IngestArgs),
+    /// Import OpenTelemetry trace files, sealed by the collector (`custody import
+    /// otlp FILE…`).
+    Import(import::ImportArgs),
     /// Manage the root keys the server verifies bundles against.
     TrustRoot(trust_root::TrustRootArgs),
     /// Export an incident's review (CSV, JSON, printable report) with a manifest
@@ -112,6 +116,7 @@ impl Cli {
             Command::VerifyExcerpt(args) => excerpt::verify_excerpt(&args),
             Command::Demo { out, synthetic } => demo(&out, synthetic).into(),
             Command::Ingest(args) => ingest::ingest(&args),
+            Command::Import(args) => import::import(&args),
             Command::TrustRoot(args) => trust_root::trust_root(&args).into(),
             Command::User(args) => users::user(&args).into(),
             Command::Export(args) => export::export(&args).into(),

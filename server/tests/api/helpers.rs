@@ -19,6 +19,8 @@ pub struct TestApp {
     pub address: String,
     pub db: Db,
     pub key: ServerKey,
+    /// The collector that seals received traces.
+    pub collector: store::collector::Collector,
     /// Signed in as `reviewer`, a compliance reviewer (reads, uploads, annotates).
     pub client: reqwest::Client,
     /// Signed in as no one.
@@ -97,6 +99,7 @@ pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut ServeConfig))
     let address = format!("http://{}", app.local_addr());
     let db = app.db();
     let key = app.key();
+    let collector = app.collector();
     tokio::spawn(app.run_until_stopped());
     let anonymous = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -106,6 +109,7 @@ pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut ServeConfig))
         address,
         db,
         key,
+        collector,
         client: anonymous.clone(),
         anonymous,
         _data_dir: data_dir,

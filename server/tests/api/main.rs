@@ -18,5 +18,6 @@ mod plans;
 mod review;
 mod sessions;
 mod tokens;
+mod traces;
 mod two_servers;
 mod views;
