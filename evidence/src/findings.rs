@@ -170,11 +170,17 @@ pub enum Rule {
     Untrusted,
     /// One identity proposed, validated and executed a change: no separation of duties.
     NoSeparation,
+    /// An action whose account rests only on events a collector attested or
+    /// imported: no party that acted signed it.
+    UnsignedProvenance,
+    /// A call a signed bundle and a collector's traces should both record, found
+    /// on one side only.
+    Unreconciled,
 }
 
 impl Rule {
     /// Every rule, in the order `docs/findings.md` lists them.
-    pub const ALL: [Rule; 19] = [
+    pub const ALL: [Rule; 21] = [
         Rule::SharedAccount,
         Rule::ApprovalMissing,
         Rule::ApprovalLate,
@@ -194,6 +200,8 @@ impl Rule {
         Rule::Unsigned,
         Rule::Untrusted,
         Rule::NoSeparation,
+        Rule::UnsignedProvenance,
+        Rule::Unreconciled,
     ];
 
     /// The rule's stable code, as in exports and the API.
@@ -218,6 +226,8 @@ impl Rule {
             Rule::Unsigned => "unsigned",
             Rule::Untrusted => "untrusted",
             Rule::NoSeparation => "no-separation",
+            Rule::UnsignedProvenance => "unsigned-provenance",
+            Rule::Unreconciled => "unreconciled",
         }
     }
 
@@ -248,6 +258,8 @@ impl Rule {
             Rule::Unsigned => "Unsigned or unverifiable events",
             Rule::Untrusted => "Events signed by untrusted keys",
             Rule::NoSeparation => "One identity proposed, validated and executed",
+            Rule::UnsignedProvenance => "Action attested by the collector, signed by no party that acted",
+            Rule::Unreconciled => "Call recorded on one side only",
         }
     }
 
@@ -274,6 +286,8 @@ impl Rule {
             Rule::Unsigned => "Events whose signature does not verify, or could not be checked, or a manifest whose signature does not verify: what they say counts for nothing.",
             Rule::Untrusted => "Events (or the manifest, or its bindings) signed by keys no trusted root certifies for that emitter at that time: intact, but not tied to anyone you trust.",
             Rule::NoSeparation => "One identity proposed, validated and executed a change that happened, and no other identity validated it: there was no separation of duties.",
+            Rule::UnsignedProvenance => "A tool call, request or side effect known only from telemetry the collector received or imported (an OpenTelemetry trace), with no event signed by a party that acted recording the same act: the collector vouches that it was reported, not that it happened as reported.",
+            Rule::Unreconciled => "An incident holds both signed evidence and a collector's traces covering the same time, and a call recorded by one is missing from the other (matched by call id, else by tool, actor and time): one of the two records is incomplete.",
         }
     }
 
@@ -293,10 +307,13 @@ impl Rule {
             | Rule::NoExecutor
             | Rule::ChainBroken
             | Rule::Unsigned
-            | Rule::NoSeparation => Severity::High,
-            Rule::DecisionLate | Rule::SequenceGap | Rule::OutsideTimeRange | Rule::Untrusted => {
-                Severity::Medium
-            }
+            | Rule::NoSeparation
+            | Rule::Unreconciled => Severity::High,
+            Rule::DecisionLate
+            | Rule::SequenceGap
+            | Rule::OutsideTimeRange
+            | Rule::Untrusted
+            | Rule::UnsignedProvenance => Severity::Medium,
             Rule::ClockInversion => Severity::Low,
         }
     }
@@ -374,4 +391,20 @@ pub fn analyse(report: &Report, events: &[(usize, Event)], policy: &Policy) -> V
     });
     out.dedup();
     out
+}
+
+/// The findings across the bundles of one incident, which no bundle alone shows:
+/// each bundle given with a name for it (its address, say) and its readable events.
+/// The reconciliation of their calls, and the findings it gives, each with the
+/// position in `bundles` of the bundle it is about: `unreconciled` for each call
+/// found on one side only, and `unsigned-provenance` for each action only a
+/// collector attested or imported that no signed call matches.
+pub fn across(
+    bundles: &[(&str, &[(usize, Event)])],
+    policy: &Policy,
+) -> (crate::reconcile::Reconciliation, Vec<(usize, Finding)>) {
+    let events: Vec<&[(usize, Event)]> = bundles.iter().map(|(_, e)| *e).collect();
+    let reconciled = crate::reconcile::reconcile(&events, policy.clock_skew_seconds);
+    let out = rules::across(bundles, &reconciled);
+    (reconciled, out)
 }

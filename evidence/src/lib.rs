@@ -28,6 +28,8 @@
 //!   verification without the rest of the bundle;
 //! - [`report`]: signed manifests of exports, and their verification;
 //! - [`findings`]: attribution-gap findings, each naming the events that prove it;
+//! - [`reconcile`]: the calls signed bundles record matched with those a
+//!   collector's traces record;
 //! - [`reason`]: every reason code the verifier gives ([`reason::Code`]), with what it
 //!   means and what it does to a verdict;
 //! - [`status`]: a bundle's one status ([`status::Status`], also `bundle::Status`);
@@ -55,6 +57,7 @@ pub mod merkle;
 mod parallel;
 pub mod producer;
 pub mod reason;
+pub mod reconcile;
 pub mod report;
 pub mod status;
 pub mod time;

@@ -397,6 +397,8 @@ mod tests {
             Rule::Unsigned => 16,
             Rule::Untrusted => 17,
             Rule::NoSeparation => 18,
+            Rule::UnsignedProvenance => 19,
+            Rule::Unreconciled => 20,
         }
     }
 
@@ -427,7 +429,7 @@ mod tests {
         for (i, p) in Permission::ALL.into_iter().enumerate() {
             assert_eq!(permission_at(p), i, "{p:?}");
         }
-        assert_eq!(Rule::ALL.len(), 19);
+        assert_eq!(Rule::ALL.len(), 21);
         for (i, r) in Rule::ALL.into_iter().enumerate() {
             assert_eq!(rule_at(r), i, "{r:?}");
         }

@@ -109,5 +109,7 @@ pub(super) fn controls(rule: Rule) -> &'static [Control] {
         Rule::Unsigned => &[NHI4, ASI07, DE_CM_09, TENET_7],
         Rule::Untrusted => &[NHI1, NHI4, GOVERN_6_1, TENET_7],
         Rule::NoSeparation => &[ASI03, ASI10, GOVERN_2_1, GOVERN_3_2],
+        Rule::UnsignedProvenance => &[GOVERN_6_1, DE_CM_09, TENET_7],
+        Rule::Unreconciled => &[ASI10, DE_CM_09, GOVERN_1_5, TENET_7],
     }
 }

@@ -24,6 +24,7 @@ mod chain;
 mod credentials;
 mod decisions;
 mod delegation;
+mod provenance;
 
 pub(super) use approvals::{approval, approval_late, approval_missing, no_separation, Approval};
 pub(super) use chain::{clock_inversion, no_executor};
@@ -35,6 +36,7 @@ pub(super) use decisions::{
     decision_absent, decision_late, decision_missing, otherwise_authorised, rests_on,
 };
 pub(super) use delegation::scope_widened;
+pub(super) use provenance::across;
 
 fn finding(rule: Rule, events: Vec<usize>, detail: String) -> Finding {
     Finding {
