@@ -258,7 +258,9 @@ impl Rule {
             Rule::Unsigned => "Unsigned or unverifiable events",
             Rule::Untrusted => "Events signed by untrusted keys",
             Rule::NoSeparation => "One identity proposed, validated and executed",
-            Rule::UnsignedProvenance => "Action attested by the collector, signed by no party that acted",
+            Rule::UnsignedProvenance => {
+                "Action attested by the collector, signed by no party that acted"
+            }
             Rule::Unreconciled => "Call recorded on one side only",
         }
     }
@@ -394,17 +396,18 @@ pub fn analyse(report: &Report, events: &[(usize, Event)], policy: &Policy) -> V
 }
 
 /// The findings across the bundles of one incident, which no bundle alone shows:
-/// each bundle given with a name for it (its address, say) and its readable events.
+/// each bundle given with a name for it (its address, say) and what reconciliation
+/// reads of it ([`crate::reconcile::Calls::of`] its readable events).
 /// The reconciliation of their calls, and the findings it gives, each with the
 /// position in `bundles` of the bundle it is about: `unreconciled` for each call
 /// found on one side only, and `unsigned-provenance` for each action only a
 /// collector attested or imported that no signed call matches.
 pub fn across(
-    bundles: &[(&str, &[(usize, Event)])],
+    bundles: &[(&str, &crate::reconcile::Calls)],
     policy: &Policy,
 ) -> (crate::reconcile::Reconciliation, Vec<(usize, Finding)>) {
-    let events: Vec<&[(usize, Event)]> = bundles.iter().map(|(_, e)| *e).collect();
-    let reconciled = crate::reconcile::reconcile(&events, policy.clock_skew_seconds);
+    let calls: Vec<&crate::reconcile::Calls> = bundles.iter().map(|(_, c)| *c).collect();
+    let reconciled = crate::reconcile::reconcile(&calls, policy.clock_skew_seconds);
     let out = rules::across(bundles, &reconciled);
     (reconciled, out)
 }

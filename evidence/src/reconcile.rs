@@ -14,8 +14,44 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, Kind};
 
-/// One bundle's readable events, each with its position in the bundle.
-pub type Events<'a> = &'a [(usize, Event)];
+/// What reconciliation reads of one bundle: its actions (tool calls, requests, side
+/// effects) with their positions, the span of time its events cover, and whether
+/// every event it has is signed by its emitter.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Calls {
+    /// The readable actions, each with its position in the bundle.
+    pub actions: Vec<(usize, Event)>,
+    /// The earliest and latest time of its readable events.
+    pub span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Whether it has events and every readable one is signed by its emitter.
+    pub signed: bool,
+}
+
+impl Calls {
+    /// What reconciliation reads of a bundle whose readable events are `events`.
+    pub fn of(events: &[(usize, Event)]) -> Calls {
+        let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
+        for (_, e) in events {
+            if let Some(t) = crate::time::parse(&e.time) {
+                span = Some(span.map_or((t, t), |(a, z)| (a.min(t), z.max(t))));
+            }
+        }
+        Calls {
+            actions: events
+                .iter()
+                .filter(|(_, e)| {
+                    matches!(
+                        e.kind,
+                        Kind::ToolCall | Kind::HttpRequest | Kind::SideEffect
+                    )
+                })
+                .cloned()
+                .collect(),
+            span,
+            signed: !events.is_empty() && events.iter().all(|(_, e)| e.provenance().is_signed()),
+        }
+    }
+}
 
 /// A call's place: its bundle (position in the list given) and its position there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -101,21 +137,11 @@ pub const MIN_WINDOW_SECONDS: u32 = 5;
 /// Reconciles `bundles`' calls, matching within `window_seconds` (at least
 /// [`MIN_WINDOW_SECONDS`]). Nothing to reconcile (no match, nothing unmatched)
 /// unless some bundle's calls are signed and another's reported.
-pub fn reconcile(bundles: &[Events<'_>], window_seconds: u32) -> Reconciliation {
+pub fn reconcile(bundles: &[&Calls], window_seconds: u32) -> Reconciliation {
     let window = Duration::seconds(i64::from(window_seconds.max(MIN_WINDOW_SECONDS)));
     let mut calls: Vec<Call<'_>> = Vec::new();
-    // Each bundle's span of time, and whether its events are signed by their emitters.
-    let mut spans: Vec<(bool, Option<(DateTime<Utc>, DateTime<Utc>)>)> = Vec::new();
-    for (b, events) in bundles.iter().enumerate() {
-        let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
-        let mut signed = true;
-        for (pos, e) in events.iter() {
-            let time = crate::time::parse(&e.time);
-            if let Some(t) = time {
-                span = Some(span.map_or((t, t), |(a, z)| (a.min(t), z.max(t))));
-            }
-            let is_signed = e.provenance().is_signed();
-            signed &= is_signed;
+    for (b, bundle) in bundles.iter().enumerate() {
+        for (pos, e) in &bundle.actions {
             if e.kind != Kind::ToolCall {
                 continue;
             }
@@ -125,14 +151,13 @@ pub fn reconcile(bundles: &[Events<'_>], window_seconds: u32) -> Reconciliation 
                     bundle: b,
                     event: *pos,
                 },
-                signed: is_signed,
+                signed: e.provenance().is_signed(),
                 id: tool.call_id.as_deref(),
                 tool: &tool.name,
                 actor: &e.actor.id,
-                time,
+                time: crate::time::parse(&e.time),
             });
         }
-        spans.push((signed && !events.is_empty(), span));
     }
     let has_signed = calls.iter().any(|c| c.signed);
     let has_reported = calls.iter().any(|c| !c.signed);
@@ -184,13 +209,15 @@ pub fn reconcile(bundles: &[Events<'_>], window_seconds: u32) -> Reconciliation 
         let Some(t) = call.time else {
             return Vec::new();
         };
-        spans
+        bundles
             .iter()
             .enumerate()
-            .filter(|(b, (all_signed, span))| {
+            .filter(|(b, other)| {
                 *b != call.at.bundle
-                    && *all_signed != call.signed
-                    && span.is_some_and(|(from, to)| from - window <= t && t <= to + window)
+                    && other.signed != call.signed
+                    && other
+                        .span
+                        .is_some_and(|(from, to)| from - window <= t && t <= to + window)
             })
             .map(|(b, _)| b)
             .collect()
@@ -234,7 +261,14 @@ mod tests {
     use crate::findings::{across, Policy, Rule};
 
     /// A tool call: `reported` ones carry a collector's `source`.
-    fn call(pos: usize, actor: &str, tool: &str, id: Option<&str>, at: &str, reported: bool) -> (usize, Event) {
+    fn call(
+        pos: usize,
+        actor: &str,
+        tool: &str,
+        id: Option<&str>,
+        at: &str,
+        reported: bool,
+    ) -> (usize, Event) {
         let mut v = json!({
             "emitter": if reported { "custody-collector" } else { actor },
             "seq": pos, "prev": null, "time": at, "id": format!("e{pos}"), "kind": "tool.call",
@@ -253,37 +287,77 @@ mod tests {
     #[test]
     fn calls_match_by_call_id_then_by_tool_actor_and_time() {
         let signed = vec![
-            call(0, "agent-a", "refund", Some("call_1"), "2026-12-06T10:00:00Z", false),
+            call(
+                0,
+                "agent-a",
+                "refund",
+                Some("call_1"),
+                "2026-12-06T10:00:00Z",
+                false,
+            ),
             call(1, "agent-a", "lookup", None, "2026-12-06T10:00:10Z", false),
             call(2, "agent-a", "delete", None, "2026-12-06T10:00:20Z", false),
         ];
         let reported = vec![
             // The same call id, reported later than the skew: still the same call.
-            call(0, "svc", "refund", Some("call_1"), "2026-12-06T10:00:30Z", true),
+            call(
+                0,
+                "svc",
+                "refund",
+                Some("call_1"),
+                "2026-12-06T10:00:30Z",
+                true,
+            ),
             call(1, "agent-a", "lookup", None, "2026-12-06T10:00:12Z", true),
             // The collector saw a call the signed bundle does not have.
-            call(2, "agent-a", "export_all", None, "2026-12-06T10:00:15Z", true),
+            call(
+                2,
+                "agent-a",
+                "export_all",
+                None,
+                "2026-12-06T10:00:15Z",
+                true,
+            ),
         ];
+        let (signed, reported) = (Calls::of(&signed), Calls::of(&reported));
         let r = reconcile(&[&signed, &reported], 5);
         let at = |bundle, event| At { bundle, event };
         assert_eq!(
             r.matches,
             vec![
-                Match { signed: at(0, 0), reported: at(1, 0), by: MatchedBy::CallId },
-                Match { signed: at(0, 1), reported: at(1, 1), by: MatchedBy::ToolActorTime },
+                Match {
+                    signed: at(0, 0),
+                    reported: at(1, 0),
+                    by: MatchedBy::CallId
+                },
+                Match {
+                    signed: at(0, 1),
+                    reported: at(1, 1),
+                    by: MatchedBy::ToolActorTime
+                },
             ]
         );
         assert_eq!(
             r.unmatched,
             vec![
-                Unmatched { call: at(0, 2), signed: true, missing_from: vec![1] },
-                Unmatched { call: at(1, 2), signed: false, missing_from: vec![0] },
+                Unmatched {
+                    call: at(0, 2),
+                    signed: true,
+                    missing_from: vec![1]
+                },
+                Unmatched {
+                    call: at(1, 2),
+                    signed: false,
+                    missing_from: vec![0]
+                },
             ]
         );
         let policy = Policy::default();
         let (_, found) = across(&[("signed", &signed), ("traces", &reported)], &policy);
-        let rules: Vec<(usize, Rule, Vec<usize>)> =
-            found.iter().map(|(b, f)| (*b, f.rule, f.events.clone())).collect();
+        let rules: Vec<(usize, Rule, Vec<usize>)> = found
+            .iter()
+            .map(|(b, f)| (*b, f.rule, f.events.clone()))
+            .collect();
         assert_eq!(
             rules,
             vec![
@@ -294,7 +368,8 @@ mod tests {
         );
         let said = &found[2].1.detail;
         assert!(
-            said.contains("agent-a called export_all") && said.contains("reported to the collector")
+            said.contains("agent-a called export_all")
+                && said.contains("reported to the collector")
                 && said.contains("(signed)"),
             "{said}"
         );
@@ -302,10 +377,10 @@ mod tests {
 
     #[test]
     fn nothing_is_reconciled_without_both_sides_or_outside_the_other_sides_time() {
-        let signed = vec![call(0, "a", "t", None, "2026-12-06T10:00:00Z", false)];
+        let signed = Calls::of(&[call(0, "a", "t", None, "2026-12-06T10:00:00Z", false)]);
         assert_eq!(reconcile(&[&signed], 5), Reconciliation::default());
         // A reported call an hour after the signed bundle's last event: out of its time.
-        let reported = vec![call(0, "a", "u", None, "2026-12-06T11:00:00Z", true)];
+        let reported = Calls::of(&[call(0, "a", "u", None, "2026-12-06T11:00:00Z", true)]);
         let r = reconcile(&[&signed, &reported], 5);
         assert!(r.matches.is_empty() && r.unmatched.is_empty(), "{r:?}");
         // Alone, a reported action is still only attested.

@@ -95,6 +95,10 @@ pub struct FindingEvent {
     pub time: Option<String>,
     /// One line about it.
     pub summary: Option<String>,
+    /// Who vouches for it; `None` where its payload was not read.
+    #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>))]
+    pub provenance: Option<evidence::event::Provenance>,
 }
 
 /// One finding in one bundle, with its disposition.

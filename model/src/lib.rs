@@ -13,12 +13,14 @@ pub mod timeline;
 
 mod accounts;
 mod findings;
+mod reconciliation;
 mod review;
 mod transcript;
 mod work;
 
 pub use accounts::*;
 pub use findings::*;
+pub use reconciliation::*;
 pub use review::*;
 pub use transcript::*;
 pub use work::*;
@@ -516,6 +518,58 @@ pub struct BundleSummary {
     pub ingested_at: String,
     /// When its verdict was last computed.
     pub verified_at: String,
+    /// Who vouches for its readable events; `None` when none could be read.
+    #[serde(default)]
+    pub provenance: Option<BundleProvenance>,
+}
+
+/// Who vouches for a bundle's readable events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BundleProvenance {
+    /// Every one is signed by its emitter.
+    Signed,
+    /// Every one was attested by the collector on receipt (an OpenTelemetry trace).
+    Attested,
+    /// Every one was imported by the collector from a file.
+    Imported,
+    /// Some of each.
+    Mixed,
+}
+
+impl BundleProvenance {
+    /// Its stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BundleProvenance::Signed => "signed",
+            BundleProvenance::Attested => "attested",
+            BundleProvenance::Imported => "imported",
+            BundleProvenance::Mixed => "mixed",
+        }
+    }
+
+    /// Read from its stored name.
+    pub fn parse(text: &str) -> Option<BundleProvenance> {
+        [
+            BundleProvenance::Signed,
+            BundleProvenance::Attested,
+            BundleProvenance::Imported,
+            BundleProvenance::Mixed,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == text)
+    }
+
+    /// As a badge says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            BundleProvenance::Signed => "signed by the parties that acted",
+            BundleProvenance::Attested => "attested by the collector on receipt",
+            BundleProvenance::Imported => "imported from a file",
+            BundleProvenance::Mixed => "partly signed, partly attested",
+        }
+    }
 }
 
 /// One actor as an incident's bundles name it.
@@ -619,6 +673,11 @@ pub struct EventRow {
     pub resource: Option<String>,
     /// A one-line description.
     pub summary: Option<String>,
+    /// Who vouches for what it says: signed by its emitter, attested by a collector
+    /// on receipt, or imported from a file; `None` where the payload was not read.
+    #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>))]
+    pub provenance: Option<evidence::event::Provenance>,
 }
 
 /// Which events to list, and how.

@@ -11,7 +11,8 @@ use crate::IngestOptions;
 use crate::{Db, StoreError};
 
 const SUMMARY_COLUMNS: &str = "sha256, incident_id, bundle_id, name, size, status, reasons, \
-                               event_count, first_event_at, last_event_at, ingested_at, verified_at";
+                               event_count, first_event_at, last_event_at, ingested_at, verified_at, \
+                               provenance";
 
 /// A `bundles` row as [`SUMMARY_COLUMNS`] read it.
 #[derive(sqlx::FromRow)]
@@ -28,6 +29,7 @@ struct SummaryRow {
     last_event_at: Option<String>,
     ingested_at: String,
     verified_at: String,
+    provenance: Option<String>,
 }
 
 fn summary(row: SummaryRow) -> Result<BundleSummary, StoreError> {
@@ -44,6 +46,7 @@ fn summary(row: SummaryRow) -> Result<BundleSummary, StoreError> {
         last_event_at,
         ingested_at,
         verified_at,
+        provenance,
     } = row;
     Ok(BundleSummary {
         verdict: BundleStatus::parse(&status).ok_or(StoreError::Corrupt {
@@ -64,6 +67,15 @@ fn summary(row: SummaryRow) -> Result<BundleSummary, StoreError> {
         last_event_at,
         ingested_at,
         verified_at,
+        provenance: match provenance.as_deref() {
+            None => None,
+            Some(p) => Some(
+                model::BundleProvenance::parse(p).ok_or(StoreError::Corrupt {
+                    column: "bundles.provenance",
+                    value: p.to_owned(),
+                })?,
+            ),
+        },
     })
 }
 

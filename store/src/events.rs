@@ -7,6 +7,8 @@ use model::{
     ActorLifecycle, CredentialLifecycle, EventQuery, EventRow, Graph, GraphEdge, GraphNode, Page,
 };
 
+use evidence::event::Provenance;
+
 use crate::sql::Sql;
 use crate::{Db, StoreError};
 
@@ -17,7 +19,8 @@ pub const DEFAULT_PER_PAGE: u32 = 50;
 
 const COLUMNS: &str = "e.bundle_sha256, e.idx, e.digest, e.integrity, e.trust, e.chain, \
      e.inclusion, e.verdict, e.findings, e.event_id, e.kind, e.time, e.emitter, e.actor_type, \
-     e.actor_id, e.initiator_id, e.parent, e.credential_id, e.decision, e.resource, e.summary";
+     e.actor_id, e.initiator_id, e.parent, e.credential_id, e.decision, e.resource, e.summary, \
+     e.provenance";
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -42,6 +45,7 @@ struct Row {
     decision: Option<String>,
     resource: Option<String>,
     summary: Option<String>,
+    provenance: Option<String>,
 }
 
 impl From<Row> for EventRow {
@@ -68,6 +72,10 @@ impl From<Row> for EventRow {
             decision: r.decision,
             resource: r.resource,
             summary: r.summary,
+            provenance: r
+                .provenance
+                .as_deref()
+                .and_then(|p| Provenance::ALL.into_iter().find(|x| x.as_str() == p)),
         }
     }
 }

@@ -139,6 +139,8 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     /// The account of each side effect, in bundle order.
     pub accounts: Vec<Account>,
+    /// What reconciliation with the incident's other bundles reads of it.
+    pub calls: evidence::reconcile::Calls,
 }
 
 /// Analyses already made, by bundle and policy: the analysis verifies the whole
@@ -174,6 +176,7 @@ async fn analyse(
         read.map(|(report, events)| Analysis {
             findings: findings::analyse(&report, &events, &policy),
             accounts: findings::accounts(&events, &policy),
+            calls: evidence::reconcile::Calls::of(&events),
         })
     })
     .await
@@ -186,6 +189,114 @@ async fn analyse(
         cache.insert(cache_key, Arc::clone(&found));
     }
     Ok(Some(found))
+}
+
+/// What reading an incident's bundles together gives: the reconciliation of their
+/// calls (bundles named by address) and the findings no bundle alone shows, each
+/// with the address of the bundle it is about.
+#[derive(Debug, Default)]
+pub struct Crossed {
+    /// The bundles reconciled, as `reconciliation` numbers them (those readable).
+    pub bundles: Vec<String>,
+    /// The calls matched, and those one side lacks.
+    pub reconciliation: evidence::reconcile::Reconciliation,
+    /// `unreconciled` and `unsigned-provenance` findings, by bundle address.
+    pub findings: Vec<(String, Finding)>,
+}
+
+fn crossed_cache() -> &'static Mutex<HashMap<(String, String), Arc<Crossed>>> {
+    static CACHE: OnceLock<Mutex<HashMap<(String, String), Arc<Crossed>>>> = OnceLock::new();
+    CACHE.get_or_init(Mutex::default)
+}
+
+/// The findings across incident `incident`'s bundles under `policy`
+/// (`evidence::findings::across`).
+pub async fn crossed(
+    db: &Db,
+    incident: i64,
+    policy: &Policy,
+    options: IngestOptions,
+) -> Result<Arc<Crossed>, StoreError> {
+    let shas = crate::bundles::shas_of_incident(db, incident).await?;
+    let cache_key = (
+        shas.join(" "),
+        serde_json::to_string(policy).unwrap_or_default(),
+    );
+    if let Some(hit) = crossed_cache()
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&cache_key).cloned())
+    {
+        return Ok(hit);
+    }
+    let mut read = Vec::new();
+    for sha in &shas {
+        if let Some(analysed) = analyse(db, sha, policy, options).await? {
+            if analysed.is_ok() {
+                read.push((sha.clone(), analysed));
+            }
+        }
+    }
+    let names: Vec<String> = read.iter().map(|(sha, _)| short(sha)).collect();
+    let list: Vec<(&str, &evidence::reconcile::Calls)> = read
+        .iter()
+        .zip(&names)
+        .filter_map(|((_, a), name)| a.as_ref().as_ref().ok().map(|a| (name.as_str(), &a.calls)))
+        .collect();
+    let (reconciliation, found) = findings::across(&list, policy);
+    let crossed = Arc::new(Crossed {
+        bundles: read.iter().map(|(sha, _)| sha.clone()).collect(),
+        reconciliation,
+        findings: found
+            .into_iter()
+            .filter_map(|(b, f)| read.get(b).map(|(sha, _)| (sha.clone(), f)))
+            .collect(),
+    });
+    if let Ok(mut cache) = crossed_cache().lock() {
+        if cache.len() >= CACHED {
+            cache.clear();
+        }
+        cache.insert(cache_key, Arc::clone(&crossed));
+    }
+    Ok(crossed)
+}
+
+/// A bundle's address as findings name it: its first 12 hex digits.
+fn short(sha: &str) -> String {
+    sha.chars().take(12).collect()
+}
+
+/// Every finding of `bundle` under `policy`: its own and those across its incident;
+/// `None` without such a bundle, `Some(Err(why))` when its bytes cannot be read.
+async fn findings_of(
+    db: &Db,
+    bundle: &str,
+    policy: &Policy,
+    options: IngestOptions,
+) -> Result<Option<Result<Vec<Finding>, String>>, StoreError> {
+    let Some(analysed) = analyse(db, bundle, policy, options).await? else {
+        return Ok(None);
+    };
+    let mut found = match analysed.as_ref() {
+        Ok(a) => a.findings.clone(),
+        Err(why) => return Ok(Some(Err(why.clone()))),
+    };
+    let incident: Option<(i64,)> =
+        sqlx::query_as("SELECT incident_id FROM bundles WHERE sha256 = $1")
+            .bind(bundle)
+            .fetch_optional(db.pool())
+            .await?;
+    if let Some((incident,)) = incident {
+        let crossed = crossed(db, incident, policy, options).await?;
+        found.extend(
+            crossed
+                .findings
+                .iter()
+                .filter(|(sha, _)| sha == bundle)
+                .map(|(_, f)| f.clone()),
+        );
+    }
+    Ok(Some(Ok(found)))
 }
 
 /// A `finding_dispositions` row as [`dispositions`] reads it.
@@ -258,7 +369,7 @@ async fn events_of(
     for chunk in indices.chunks(400) {
         let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
-            "SELECT idx, event_id, kind, time, summary FROM events \
+            "SELECT idx, event_id, kind, time, summary, provenance FROM events \
              WHERE bundle_sha256 = $1 AND idx IN ({})",
             list.join(", ")
         );
@@ -270,13 +381,14 @@ async fn events_of(
                 Option<String>,
                 Option<String>,
                 Option<String>,
+                Option<String>,
             ),
         >(&sql)
         .bind(bundle);
         for &index in chunk {
             query = query.bind(i64::try_from(index).unwrap_or(i64::MAX));
         }
-        for (idx, event_id, kind, time, summary) in query.fetch_all(db.pool()).await? {
+        for (idx, event_id, kind, time, summary, provenance) in query.fetch_all(db.pool()).await? {
             let index = u64::try_from(idx).unwrap_or_default();
             out.insert(
                 index,
@@ -286,6 +398,11 @@ async fn events_of(
                     kind,
                     time,
                     summary,
+                    provenance: provenance.as_deref().and_then(|p| {
+                        evidence::event::Provenance::ALL
+                            .into_iter()
+                            .find(|x| x.as_str() == p)
+                    }),
                 },
             );
         }
@@ -308,6 +425,7 @@ fn view(
             kind: None,
             time: None,
             summary: None,
+            provenance: None,
         })
     };
     FindingView::new(bundle, found, describe, history)
@@ -321,13 +439,11 @@ async fn add_bundle(
     options: IngestOptions,
     out: &mut Findings,
 ) -> Result<bool, StoreError> {
-    let Some(analysed) = analyse(db, bundle, policy, options).await? else {
+    let Some(analysed) = findings_of(db, bundle, policy, options).await? else {
         return Ok(false);
     };
-    match analysed.as_ref() {
-        Ok(Analysis {
-            findings: found, ..
-        }) => {
+    match &analysed {
+        Ok(found) => {
             let mut indices: Vec<usize> = found
                 .iter()
                 .flat_map(|f| f.events.iter().take(FindingView::LISTED_EVENTS).copied())
@@ -418,11 +534,11 @@ pub async fn dispose(
 ) -> Result<FindingView, FindingError> {
     let reason = annotations::clean_text(&new.reason, "reason")?;
     let policy = policy(db).await?;
-    let analysed = analyse(db, bundle, &policy, options)
+    let analysed = findings_of(db, bundle, &policy, options)
         .await?
         .ok_or_else(|| FindingError::NotFound(format!("no bundle {bundle}")))?;
-    let found = match analysed.as_ref() {
-        Ok(a) => a.findings.iter().find(|f| f.key() == new.finding).cloned(),
+    let found = match &analysed {
+        Ok(found) => found.iter().find(|f| f.key() == new.finding).cloned(),
         Err(_) => None,
     }
     .ok_or_else(|| {
@@ -539,5 +655,64 @@ pub async fn side_effects_of_incident(
         let at = |s: &model::SideEffectResponsibility| evidence::time::parse(&s.time);
         (at(a), &a.bundle, a.event).cmp(&(at(b), &b.bundle, b.event))
     });
+    Ok(out)
+}
+
+/// What reconciliation with the other bundles of its incident says of each call of
+/// `bundle` it concerns; empty when nothing is reconciled (no such bundle, or its
+/// incident holds one side only).
+pub async fn counterparts(
+    db: &Db,
+    bundle: &str,
+    options: IngestOptions,
+) -> Result<Vec<model::Counterpart>, StoreError> {
+    let incident: Option<(i64,)> =
+        sqlx::query_as("SELECT incident_id FROM bundles WHERE sha256 = $1")
+            .bind(bundle)
+            .fetch_optional(db.pool())
+            .await?;
+    let Some((incident,)) = incident else {
+        return Ok(Vec::new());
+    };
+    let policy = policy(db).await?;
+    let crossed = crossed(db, incident, &policy, options).await?;
+    let Some(here) = crossed.bundles.iter().position(|b| b == bundle) else {
+        return Ok(Vec::new());
+    };
+    let sha = |b: usize| crossed.bundles.get(b).cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    for m in &crossed.reconciliation.matches {
+        let (this, other) = if m.signed.bundle == here {
+            (m.signed, m.reported)
+        } else if m.reported.bundle == here {
+            (m.reported, m.signed)
+        } else {
+            continue;
+        };
+        let other_sha = sha(other.bundle);
+        let row = crate::events::get(db, &other_sha, other.event as i64)
+            .await?
+            .map(|(row, _)| row);
+        out.push(model::Counterpart::Matched {
+            index: this.event as u64,
+            other: model::EventRef {
+                bundle: other_sha,
+                index: other.event as u64,
+                summary: row.as_ref().and_then(|r| r.summary.clone()),
+                time: row.as_ref().and_then(|r| r.time.clone()),
+                provenance: row.as_ref().and_then(|r| r.provenance),
+            },
+            by: m.by,
+        });
+    }
+    for u in &crossed.reconciliation.unmatched {
+        if u.call.bundle == here {
+            out.push(model::Counterpart::Unreconciled {
+                index: u.call.event as u64,
+                missing_from: u.missing_from.iter().map(|b| sha(*b)).collect(),
+            });
+        }
+    }
+    out.sort_by_key(model::Counterpart::index);
     Ok(out)
 }

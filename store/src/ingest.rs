@@ -320,6 +320,11 @@ async fn store(
     }
     insert_read(&mut tx, kind, sha256, chunk).await?;
     let (first_at, last_at) = (gathered.first_at.take(), gathered.last_at.take());
+    let provenance = match gathered.provenances.len() {
+        0 => None,
+        1 => gathered.provenances.iter().next().copied(),
+        _ => Some("mixed"),
+    };
     gathered.finish(&mut tx, kind, sha256, report).await?;
     let events = report.events().len();
     let packed = packing.await.map_err(|e| StoreError::Task(e.to_string()))?;
@@ -327,7 +332,7 @@ async fn store(
     sqlx::query(
         "UPDATE bundles SET bundle_id = $1, status = $2, reasons = $3, report = '', \
          report_deflated = $4, event_count = $5, first_event_at = $6, last_event_at = $7, \
-         uploaded_by = $8 WHERE sha256 = $9",
+         uploaded_by = $8, provenance = $9 WHERE sha256 = $10",
     )
     .bind(report.bundle_id())
     .bind(report.status().code())
@@ -341,6 +346,7 @@ async fn store(
         LogActor::Cli => None,
         LogActor::Token(id) => Some(id),
     })
+    .bind(provenance)
     .bind(sha256)
     .execute(&mut *tx)
     .await

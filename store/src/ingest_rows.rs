@@ -2,7 +2,7 @@
 //! gives (its columns, the actors, credential and policy decision it names), made on
 //! the verifying threads, and how they are written and corrected from the report.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use evidence::bundle::{Check, EventReport, Report};
 use evidence::event::{Actor, Kind};
@@ -42,8 +42,8 @@ fn verdict_of(e: &EventReport) -> (&'static str, String) {
 }
 
 /// Rows go this many to a statement: each statement costs a round trip and, on
-/// SQLite, a pass through sqlx's worker; an event row has 33 parameters, and 900
-/// rows' 29,700 stay under SQLite's limit of 32,766.
+/// SQLite, a pass through sqlx's worker; an event row has 34 parameters, and 900
+/// rows' 30,600 stay under SQLite's limit of 32,766.
 pub(super) const ROWS_PER_STATEMENT: usize = 900;
 
 /// The event columns: `bundle_sha256`, then the verification, then what the payload says.
@@ -51,7 +51,7 @@ const EVENT_COLUMNS: &str = "INSERT INTO events (bundle_sha256, idx, digest, int
      chain, inclusion, verdict, findings, event_id, kind, time, emitter, seq, actor_type, \
      actor_id, initiator_id, on_behalf_of, parent, task_id, trace_id, correlation_id, \
      credential_id, decision, policy_id, approval_id, resource, operation, outcome, summary, \
-     payload_at, payload_len, also_named";
+     payload_at, payload_len, also_named, provenance";
 
 /// How an event read while its bundle is verified is first written: as if every
 /// check passed. [`Gathered::finish`] corrects, before anything is committed, each
@@ -89,6 +89,8 @@ pub(super) struct ReadEvent {
     payload_span: Option<(i64, i64)>,
     /// The delegate, those an approval is asked of and who decided it, space-separated.
     also_named: Option<String>,
+    /// Who vouches for it.
+    provenance: &'static str,
     /// The words the event is found by (see [`crate::search`]).
     words: String,
     /// Each actor the event names, once, whatever roles it has in it.
@@ -261,6 +263,7 @@ impl ReadEvent {
                     .collect();
                 (!ids.is_empty()).then(|| ids.join(" "))
             },
+            provenance: e.provenance().as_str(),
             words: crate::search::event_words(signed.payload, &summary),
             summary,
             named,
@@ -295,6 +298,8 @@ pub(super) struct Gathered {
     decisions: Vec<DecisionRow>,
     pub(super) first_at: Option<String>,
     pub(super) last_at: Option<String>,
+    /// The provenances of the events read.
+    pub(super) provenances: BTreeSet<&'static str>,
     written: std::collections::HashSet<i64>,
 }
 
@@ -304,6 +309,7 @@ impl Gathered {
     pub(super) fn gather(&mut self, mut e: ReadEvent) -> ReadEvent {
         let idx = e.idx;
         self.written.insert(idx);
+        self.provenances.insert(e.provenance);
         let time = e.time.as_str();
         match (&mut self.first_at, &mut self.last_at) {
             (Some(first), Some(last)) => span(first, last, time),
@@ -596,7 +602,8 @@ pub(super) async fn insert_read(
             .bind(r.summary.as_str())
             .bind(r.payload_span.map(|(at, _)| at))
             .bind(r.payload_span.map(|(_, len)| len))
-            .bind(r.also_named.as_deref());
+            .bind(r.also_named.as_deref())
+            .bind(r.provenance);
         if kind == model::DatabaseKind::Postgres {
             q.bind_in("strip(to_tsvector('simple', ", r.words.as_str(), "))");
         }

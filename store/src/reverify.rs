@@ -195,6 +195,7 @@ const STORED_ROWS: [(&str, &str, &[&str], &[&str]); 5] = [
             "event_count",
             "first_event_at",
             "last_event_at",
+            "provenance",
         ],
     ),
     (
@@ -233,6 +234,7 @@ const STORED_ROWS: [(&str, &str, &[&str], &[&str]); 5] = [
             "payload_at",
             "payload_len",
             "also_named",
+            "provenance",
         ],
     ),
     (

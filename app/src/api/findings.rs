@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use model::Permission;
 #[cfg(feature = "ssr")]
 use model::Responsibility;
-use model::{DispositionDecision, FindingPolicy, FindingView, Findings};
+use model::{Counterpart, DispositionDecision, FindingPolicy, FindingView, Findings};
 
 #[cfg(feature = "ssr")]
 fn options() -> store::IngestOptions {
@@ -36,6 +36,15 @@ ui_function! { "/api/bundles/findings", "ui_bundle_findings", Option<Findings>,
 pub async fn fetch_bundle_findings(sha256: String) -> Result<Option<Findings>, ApiError> {
     require(Permission::Read)?;
     Ok(store::findings::of_bundle(&db()?, &sha256, options()).await?)
+}
+}
+
+ui_function! { "/api/bundles/reconciliation", "ui_bundle_reconciliation", Vec<Counterpart>,
+/// How a stored bundle's calls reconcile with the other side of its incident (signed bundles, or a collector's traces): each call matched with the call that records the same act, or named as missing from the other side's bundles that cover its time.
+#[server(endpoint = "bundles/reconciliation")]
+pub async fn fetch_reconciliation(sha256: String) -> Result<Vec<Counterpart>, ApiError> {
+    require(Permission::Read)?;
+    Ok(store::findings::counterparts(&db()?, &sha256, options()).await?)
 }
 }
 

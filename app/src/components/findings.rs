@@ -83,7 +83,7 @@ fn flags(findings: &[FindingView]) -> BTreeMap<u32, Vec<String>> {
 }
 
 /// Selects event `index` on the timeline the browser verified, and scrolls to it.
-fn jump_to(verifier: Verifier, state: TimelineState, index: u64) {
+pub fn jump_to(verifier: Verifier, state: TimelineState, index: u64) {
     if let Phase::Done(found) = verifier.phase.get_untracked() {
         if let Some(&m) = found.mark_of.get(&(index as u32)) {
             state.select(&found.timeline, m);
@@ -113,6 +113,7 @@ fn browser_view(f: &Finding, found: &PageVerification) -> FindingView {
             kind: mark.map(|m| m.kind.clone()).filter(|k| !k.is_empty()),
             time: mark.map(|m| m.time.clone()).filter(|t| !t.is_empty()),
             summary: mark.map(|m| m.summary.clone()),
+            provenance: mark.and_then(|m| m.provenance),
         }
     };
     FindingView::new("", f, describe, Vec::new())
@@ -237,6 +238,9 @@ fn FindingCard(
                                 class="font-mono text-xs underline">{format!("#{index}")}</a>
                             <span class="ml-2 text-slate-500">{e.kind.clone().unwrap_or_else(|| "unreadable".into())}</span>
                             <span class="ml-2">{model::text::visible(e.summary.as_deref().unwrap_or_default())}</span>
+                            {(!e.provenance.is_some_and(|p| p.is_signed())).then(|| view! {
+                                <span class="ml-2"><crate::components::verdict::EventProvenanceBadge provenance=e.provenance/></span>
+                            })}
                         </li>
                     }
                 }).collect_view()}

@@ -11,6 +11,7 @@ pub mod hydrated;
 pub mod notes;
 pub mod offline;
 pub mod page;
+pub mod reconciliation;
 pub mod roots;
 pub mod table;
 pub mod theme;

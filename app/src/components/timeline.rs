@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
+use evidence::event::Provenance;
 use model::timeline::scale::{clock, tick_label, tick_step, Viewport};
 use model::timeline::{LaneKind, Link, Mark, Standing, Timeline};
 
@@ -225,14 +226,26 @@ fn standing_class(standing: Standing) -> &'static str {
 
 /// One mark's shape: a diamond for a human decision, a square for a side effect,
 /// a circle otherwise; red with a cross where a check failed, dashed amber where
-/// untrusted.
+/// untrusted; hollow (its lane's colour as the outline) where a collector attested
+/// it, and dotted where it was imported from a file, since no party that acted
+/// signed it.
 fn mark_shape(mark: &Mark, x: f64, y: f64, fill: &'static str) -> AnyView {
-    let fill = match mark.standing {
-        Standing::Failed | Standing::Unreadable => "fill-red-600",
-        _ => fill,
+    let reported = mark.provenance.is_some_and(|p| !p.is_signed());
+    let class = match mark.standing {
+        Standing::Failed | Standing::Unreadable => {
+            format!("fill-red-600 {} stroke-2", standing_class(mark.standing))
+        }
+        _ if reported => format!(
+            "fill-white dark:fill-slate-950 {} stroke-2{}",
+            fill.replace("fill-", "stroke-"),
+            if mark.provenance == Some(Provenance::Imported) {
+                " [stroke-dasharray:1.5_1.5]"
+            } else {
+                ""
+            }
+        ),
+        standing => format!("{fill} {} stroke-2", standing_class(standing)),
     };
-    let stroke = standing_class(mark.standing);
-    let class = format!("{fill} {stroke} stroke-2");
     let shape = if mark.human {
         let d = format!(
             "M{x} {} L{} {y} L{x} {} L{} {y} Z",
@@ -277,6 +290,9 @@ pub struct TimelineState {
     /// Events (by bundle position) that attribution-gap findings name, with the
     /// findings' titles: each gets a flag.
     pub flagged: RwSignal<BTreeMap<u32, Vec<String>>>,
+    /// Calls (by bundle position) the other side of the incident records too, or
+    /// lacks: each gets a mark of its reconciliation (the console only).
+    pub counterparts: RwSignal<BTreeMap<u32, model::Counterpart>>,
 }
 
 impl TimelineState {
@@ -309,6 +325,7 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
         selected,
         tracing,
         flagged,
+        counterparts,
     } = state;
     #[cfg(feature = "hydrate")]
     {
@@ -467,6 +484,7 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
             placed.set_value(s.marks.clone());
             let selected_now = selected.get();
             let flags = flagged.get();
+            let matched = counterparts.get();
             let ticks = s
                 .ticks
                 .into_iter()
@@ -546,15 +564,25 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
                         <circle cx=x cy=y r=if is_selected { "11" } else { "9" } fill="none" class=if is_selected { "stroke-slate-900 dark:stroke-white" } else { "stroke-yellow-500" } stroke-width="2.5"/>
                     });
                     let found = flags.get(&mark.index);
+                    let counterpart = matched.get(&mark.index);
                     let title = format!(
-                        "#{} {} — {} · {}{}{}",
+                        "#{} {} — {} · {}{}{}{}{}",
                         mark.index,
                         if mark.time.is_empty() { "(time unknown)".to_owned() } else { evidence::time::readable(&mark.time) },
                         mark.summary,
                         mark.standing.label(),
                         if mark.codes.is_empty() { String::new() } else { format!(" ({})", mark.codes.join(", ")) },
+                        mark.provenance.map(|p| format!(" · {}", p.label())).unwrap_or_default(),
+                        counterpart.map(|c| format!(" · {}", c.describe())).unwrap_or_default(),
                         found.map(|f| format!(" · finding: {}", f.join("; "))).unwrap_or_default()
                     );
+                    let reconciled = counterpart.map(|c| {
+                        let (text, class, state) = match c {
+                            model::Counterpart::Matched { .. } => ("⇄", "fill-emerald-700 dark:fill-emerald-400", "matched"),
+                            model::Counterpart::Unreconciled { .. } => ("≠", "fill-red-700 dark:fill-red-400", "unreconciled"),
+                        };
+                        view! { <text x=x + 8.0 y=y + 12.0 class=format!("pointer-events-none text-[11px] font-bold {class}") data-reconciled=state>{text}</text> }
+                    });
                     if found.is_some() {
                         flagged_at.push((x, y, mark.index));
                     }
@@ -567,11 +595,13 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
                             data-selected=is_selected.to_string()
                             data-on-path=on_path.to_string()
                             data-finding=found.is_some().to_string()
+                            data-provenance=mark.provenance.map(|p| p.as_str()).unwrap_or("not_recorded")
                             on:mouseenter=move |_| hovered.set(Some(m))
                             on:mouseleave=move |_| hovered.set(None)
                         >
                             {ring}
                             {mark_shape(mark, x, y, fill)}
+                            {reconciled}
                             <title>{title}</title>
                         </g>
                     }
@@ -701,6 +731,9 @@ fn Legend() -> impl IntoView {
             <span>"◆ human decision"</span>
             <span>"● autonomous action"</span>
             <span>"■ side effect"</span>
+            <span>"○ attested by the collector on receipt (hollow), ◌ imported from a file (dotted): no party that acted signed it"</span>
+            <span class="text-emerald-700 dark:text-emerald-400">"⇄ reconciled with the other side"</span>
+            <span class="text-red-700 dark:text-red-400">"≠ missing from the other side"</span>
             <span class="text-red-700 dark:text-red-400">"✕ tampered (chain or inclusion failed) or signature not verified"</span>
             <span class="text-orange-700 dark:text-orange-400">"▼ named by an attribution-gap finding"</span>
             <span class="text-amber-700 dark:text-amber-400">"┅ key not trusted then"</span>

@@ -65,3 +65,42 @@ pub fn StatusBadge(status: Status) -> impl IntoView {
 pub fn VerdictBadge(verdict: model::BundleStatus) -> impl IntoView {
     view! { <StatusBadge status=verdict.status()/> }
 }
+
+/// Who vouches for a bundle's events, as a badge: green when the parties that
+/// acted signed them, amber when a collector attested or imported them.
+#[component]
+pub fn ProvenanceBadge(provenance: Option<model::BundleProvenance>) -> impl IntoView {
+    let (tone, text) = match provenance {
+        Some(model::BundleProvenance::Signed) => {
+            (Tone::Good, model::BundleProvenance::Signed.label())
+        }
+        Some(p) => (Tone::Warn, p.label()),
+        None => (
+            Tone::Neutral,
+            "provenance not recorded: no event could be read",
+        ),
+    };
+    view! {
+        <span data-testid="provenance-badge" data-provenance=provenance.map_or("not_recorded", |p| p.as_str())>
+            <Badge tone text/>
+        </span>
+    }
+}
+
+/// Who vouches for one event, as a badge.
+#[component]
+pub fn EventProvenanceBadge(provenance: Option<evidence::event::Provenance>) -> impl IntoView {
+    let (tone, text) = match provenance {
+        Some(p) if p.is_signed() => (Tone::Good, p.label()),
+        Some(p) => (Tone::Warn, p.label()),
+        None => (
+            Tone::Neutral,
+            "provenance not recorded: its signature did not hold",
+        ),
+    };
+    view! {
+        <span data-testid="event-provenance" data-provenance=provenance.map_or("not_recorded", |p| p.as_str())>
+            <Badge tone text/>
+        </span>
+    }
+}

@@ -278,6 +278,14 @@ fn Inspector(
             let tool = e.tool.as_ref().map(|tool| format!("{} (arguments {}){}", tool.name, tool.arguments_hash.as_deref().unwrap_or("not recorded"), tool.arguments.as_ref().map(|a| format!(": {a}")).unwrap_or_default()));
             let request = e.request.as_ref().map(|r| format!("{} {}{}", r.method, r.url, r.status.map(|s| format!(" → {s}")).unwrap_or_default()));
             let delegation = e.delegation.as_ref().map(|d| format!("to {} with scope [{}]", who(&d.to), d.scope.join(", ")));
+            let source = e.source.as_ref().map(|s| {
+                let how = match s.via {
+                    evidence::event::Via::Received => format!("received over {}", s.protocol),
+                    evidence::event::Via::Imported => format!("imported from {} file {}", s.protocol, s.file.as_deref().unwrap_or("(name not recorded)")),
+                };
+                format!("{how} at {}, reported by {}", evidence::time::readable(&s.received_at), s.reporter.as_deref().unwrap_or("(reporter not recorded)"))
+            });
+            let call_id = e.tool.as_ref().and_then(|t| t.call_id.clone());
             view! {
                 {row("Actor", Some(who(&e.actor)))}
                 {row("Session", e.actor.session.clone())}
@@ -290,8 +298,10 @@ fn Inspector(
                 {row("Policy", decision)}
                 {row("Approval", approval)}
                 {row("Tool", tool)}
+                {row("Tool call ID", call_id)}
                 {row("Request", request)}
                 {row("Change", change)}
+                {row("Source", source)}
                 {row("Emitter", Some(format!("{} seq {}", e.emitter, e.seq)))}
                 {row("Event ID", Some(e.id.clone()))}
                 {row("Previous", e.prev.clone())}
@@ -313,6 +323,22 @@ fn Inspector(
         view! {
             <div data-testid="inspector" data-index=mark.index data-standing=format!("{:?}", mark.standing).to_lowercase()>
                 <h3 class="font-semibold">{format!("#{} · {}", mark.index, mark.summary)}</h3>
+                <p class="mt-1 flex flex-wrap items-center gap-2 text-sm" data-testid="inspector-provenance">
+                    {match mark.provenance {
+                        Some(p) => view! { <Badge tone=if p.is_signed() { Tone::Good } else { Tone::Warn } text=p.label()/> }.into_any(),
+                        None => view! { <Badge tone=Tone::Neutral text="provenance not recorded: its signature did not hold, so its content was not read"/> }.into_any(),
+                    }}
+                    {state.counterparts.get().get(&mark.index).map(|c| {
+                        let link = match c {
+                            model::Counterpart::Matched { other, .. } => Some(format!("/bundles/{}?event={}", other.bundle, other.index)),
+                            model::Counterpart::Unreconciled { .. } => None,
+                        };
+                        view! {
+                            <span data-testid="inspector-counterpart">{c.describe()}</span>
+                            {link.map(|href| view! { <a class="underline" href=href>"open it"</a> })}
+                        }
+                    })}
+                </p>
                 <p class="text-sm text-slate-500">{format!("{} · {} in the lane of {} ({})", if mark.time.is_empty() { "time unknown".to_owned() } else { evidence::time::readable(&mark.time) }, if mark.kind.is_empty() { "unreadable" } else { &mark.kind }, lane.label, lane.kind.label())}{mark.human.then_some(" · a human decision")}</p>
                 <ul class="mt-3 space-y-1 text-sm">{checks}</ul>
                 <dl class="mt-3 grid grid-cols-[max-content_1fr] gap-x-3 gap-y-1 text-sm">
@@ -518,6 +544,7 @@ pub fn timeline_state() -> TimelineState {
         selected: RwSignal::new(None),
         tracing: RwSignal::new(false),
         flagged: RwSignal::new(Default::default()),
+        counterparts: RwSignal::new(Default::default()),
     }
 }
 

@@ -165,6 +165,7 @@ fn Bundle(bundle: BundleSummary) -> impl IntoView {
         <h1 class="text-2xl font-semibold tracking-tight" data-testid="bundle-title">{model::text::visible(&name)}</h1>
         <p class="mt-2 flex flex-wrap items-center gap-2 text-sm text-slate-600 dark:text-slate-400">
             "The server stored: " <VerdictBadge verdict=bundle.verdict/>
+            <crate::components::verdict::ProvenanceBadge provenance=bundle.provenance/>
             <span class="font-mono text-xs break-all">{format!("sha256 {}", bundle.sha256)}</span>
             <a class="underline" href=raw_url.clone() rel="external" data-testid="raw-bytes">"raw bytes"</a>
         </p>
@@ -187,6 +188,7 @@ fn Bundle(bundle: BundleSummary) -> impl IntoView {
             _ => None,
         }}
         <BundleFindings sha=sha.clone() verifier state/>
+        <crate::components::reconciliation::Reconciliation sha=sha.clone() verifier state/>
         <Chains sha=sha.clone()/>
         <ResponsibilitySplit incident=bundle.incident_id bundle=sha.clone()/>
         <IfCan what=Permission::Export>

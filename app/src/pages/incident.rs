@@ -10,7 +10,7 @@ use crate::components::forms::{failed, ActionError, INLINE_INPUT};
 use crate::components::help::ReasonCodes;
 use crate::components::notes::ResponsibilitySplit;
 use crate::components::table::DataTable;
-use crate::components::verdict::{Badge, Tone, VerdictBadge};
+use crate::components::verdict::{Badge, ProvenanceBadge, Tone, VerdictBadge};
 use model::{
     ActorFact, BundleSummary, IncidentFacts, IncidentOverview, IncidentStatus, LogQuery, Permission,
 };
@@ -197,7 +197,7 @@ fn Bundles(bundles: Vec<BundleSummary>) -> impl IntoView {
     view! {
         <section aria-labelledby="bundles-title">
             <h2 id="bundles-title" class="mb-3 text-lg font-semibold">"Evidence bundles"</h2>
-            <DataTable columns=&["File", "Verdict", "Reasons", "Events", "SHA-256", "Open"] testid="incident-bundles">
+            <DataTable columns=&["File", "Verdict", "Provenance", "Reasons", "Events", "SHA-256", "Open"] testid="incident-bundles">
                         {bundles
                             .into_iter()
                             .map(|b| {
@@ -214,6 +214,7 @@ fn Bundles(bundles: Vec<BundleSummary>) -> impl IntoView {
                                             })}
                                         </td>
                                         <td class="px-4 py-2"><VerdictBadge verdict=b.verdict/></td>
+                                        <td class="px-4 py-2"><ProvenanceBadge provenance=b.provenance/></td>
                                         <td class="px-4 py-2 text-xs">
                                             {if b.reasons.is_empty() { "—".into_any() } else { view! { <ReasonCodes codes=b.reasons.clone() separator=" "/> }.into_any() }}
                                         </td>

@@ -158,6 +158,9 @@ pub struct Mark {
     pub summary: String,
     /// A human decided (a request, an approval, a sign-in) rather than software.
     pub human: bool,
+    /// Who vouches for what it says; `None` for an unreadable event.
+    #[serde(default)]
+    pub provenance: Option<evidence::event::Provenance>,
     /// The mark (position in [`Timeline::marks`]) of the event it names as parent.
     pub parent: Option<u32>,
     /// Other marks it is linked to: the lane a delegation goes to, the approval
@@ -429,6 +432,7 @@ impl Timeline {
                         codes: codes(index),
                         summary: crate::text::visible(&event.summary()),
                         human: is_human_decision(event),
+                        provenance: Some(event.provenance()),
                         parent: None,
                         links: Vec::new(),
                     });
@@ -457,6 +461,7 @@ impl Timeline {
                         codes: row_codes,
                         summary: format!("event #{index}: its content cannot be trusted"),
                         human: false,
+                        provenance: None,
                         parent: None,
                         links: Vec::new(),
                     });

@@ -255,6 +255,12 @@ fn routes() -> Vec<(&'static str, String, Option<&'static str>, Need)> {
         ),
         (
             "POST",
+            "/api/bundles/reconciliation".into(),
+            Some("sha256=00"),
+            Read,
+        ),
+        (
+            "POST",
             "/api/incidents/findings".into(),
             Some("incident=999999"),
             Read,

@@ -17,7 +17,7 @@ use model::{Annotation, DatabaseKind, EventQuery, Findings};
 use super::{made_now, Export};
 
 /// The CSV's columns, in order (documented in `docs/exports.md`).
-pub const CSV_COLUMNS: [&str; 35] = [
+pub const CSV_COLUMNS: [&str; 37] = [
     "bundle_sha256",
     "bundle_name",
     "index",
@@ -53,6 +53,8 @@ pub const CSV_COLUMNS: [&str; 35] = [
     "what_changed",
     "approver",
     "approval_decided_at",
+    "provenance",
+    "reconciliation",
 ];
 
 /// A cell a spreadsheet would run as a formula is made text: it gets a leading `'`.
@@ -94,13 +96,14 @@ struct Row {
     chain: String,
     inclusion: String,
     findings: String,
+    provenance: Option<String>,
 }
 
 /// The columns of [`Row`], from `events e JOIN bundles b`.
 const ROW_COLUMNS: &str = "e.bundle_sha256, b.name, e.idx, e.time, e.kind, \
     e.actor_type, e.actor_id, e.initiator_id, e.on_behalf_of, e.credential_id, e.policy_id, \
     e.decision, e.approval_id, e.resource, e.operation, e.outcome, e.summary, e.digest, \
-    e.verdict, e.integrity, e.trust, e.chain, e.inclusion, e.findings";
+    e.verdict, e.integrity, e.trust, e.chain, e.inclusion, e.findings, e.provenance";
 
 /// What reviewers recorded on one bundle's events, for its CSV rows: the current
 /// annotations and the findings naming each event.
@@ -109,6 +112,8 @@ struct Recorded {
     gaps: HashMap<u64, String>,
     /// The account of each side effect whose signature held, by index.
     accounts: HashMap<u64, Account>,
+    /// What reconciliation with the incident's other side says of its calls.
+    counterparts: HashMap<u64, model::Counterpart>,
 }
 
 impl Recorded {
@@ -131,6 +136,11 @@ impl Recorded {
                 },
                 None => HashMap::new(),
             },
+            counterparts: findings::counterparts(db, sha, IngestOptions::default())
+                .await?
+                .into_iter()
+                .map(|c| (c.index(), c))
+                .collect(),
         })
     }
 }
@@ -420,7 +430,12 @@ fn write_rows(out: &mut ::csv::Writer<Vec<u8>>, rows: &[Row], recorded: &Recorde
             }
             _ => ("", ""),
         };
-        let cells: [&str; 35] = [
+        let reconciled = recorded
+            .counterparts
+            .get(&u64::try_from(r.idx).unwrap_or_default())
+            .map(model::Counterpart::describe)
+            .unwrap_or_default();
+        let cells: [&str; 37] = [
             &r.bundle_sha256,
             &r.bundle_name,
             &index,
@@ -459,6 +474,8 @@ fn write_rows(out: &mut ::csv::Writer<Vec<u8>>, rows: &[Row], recorded: &Recorde
             said.as_ref().map_or("", |s| s.change.as_str()),
             approver,
             decided_at,
+            r.provenance.as_deref().unwrap_or("not_recorded"),
+            &reconciled,
         ];
         for cell in cells {
             let _ = out.write_field(neutralise(cell).as_bytes());

@@ -65,16 +65,19 @@ pub(super) fn html_of(review: &Review, created_at: &str, by: &str, public_key: &
         esc(by),
         esc(&review.detail.description)
     );
-    h.push_str("<h2>Scope and verification</h2><table><tr><th>Bundle</th><th>SHA-256</th><th>Events</th><th>Verdict</th><th>Reasons</th></tr>");
+    h.push_str("<h2>Scope and verification</h2><table><tr><th>Bundle</th><th>SHA-256</th><th>Events</th><th>Verdict</th><th>Provenance</th><th>Reasons</th></tr>");
     for b in &review.detail.bundles {
         let _ = write!(
             h,
-            "<tr><td>{}</td><td class=\"mono\">{}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"mono\">{}</td></tr>",
+            "<tr><td>{}</td><td class=\"mono\">{}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"{}\" data-provenance=\"{}\">{}</td><td class=\"mono\">{}</td></tr>",
             esc(&b.name),
             esc(&b.sha256),
             b.event_count,
             if b.verdict == BundleStatus::Verified { "" } else { "bad" },
             esc(b.verdict.label()),
+            if b.provenance == Some(model::BundleProvenance::Signed) { "" } else { "bad" },
+            b.provenance.map_or("not_recorded", |p| p.as_str()),
+            esc(b.provenance.map_or("not recorded: no event could be read", |p| p.label())),
             esc(&b.reasons.join(" "))
         );
     }

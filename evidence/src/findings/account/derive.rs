@@ -53,6 +53,7 @@ pub fn accounts(events: &[(usize, Event)], policy: &Policy) -> Vec<Account> {
                     before_hash: change.before_hash.clone(),
                     after_hash: change.after_hash.clone(),
                 },
+                provenance: e.provenance(),
             })
         })
         .collect()

@@ -356,4 +356,12 @@ pub struct Account {
     pub approval: ApprovalFacts,
     /// What changed.
     pub change: Changed,
+    /// Who vouches for the side effect's event: its emitter's signature, or a
+    /// collector that was told of it.
+    #[serde(default = "signed")]
+    pub provenance: crate::event::Provenance,
+}
+
+fn signed() -> crate::event::Provenance {
+    crate::event::Provenance::Signed
 }

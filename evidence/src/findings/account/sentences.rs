@@ -1,7 +1,9 @@
-//! An [`Account`] in words: [`Sentences`], the six answers as every screen and
+//! An [`Account`] in words: [`Sentences`], the seven answers as every screen and
 //! export states them.
 
 use serde::{Deserialize, Serialize};
+
+use crate::event::Provenance;
 
 use super::{
     Account, ApprovalFacts, Authority, CredentialFacts, CredentialState, Intended, IntentSource,
@@ -27,11 +29,13 @@ pub struct Sentences {
     pub approval: String,
     /// What changed.
     pub change: String,
+    /// Who vouches for the side effect's record.
+    pub provenance: String,
 }
 
 impl Sentences {
     /// The answers with their headings, in order.
-    pub fn fields(&self) -> [(&'static str, &str); 6] {
+    pub fn fields(&self) -> [(&'static str, &str); 7] {
         [
             ("Intended by", &self.intended),
             ("Executed by", &self.executed),
@@ -39,6 +43,7 @@ impl Sentences {
             ("Authority", &self.authority),
             ("Approval", &self.approval),
             ("What changed", &self.change),
+            ("Provenance", &self.provenance),
         ]
     }
 }
@@ -72,6 +77,17 @@ impl Account {
             authority: self.authority_text(),
             approval: self.approval_text(),
             change: self.change_text(),
+            provenance: self.provenance_text(),
+        }
+    }
+
+    fn provenance_text(&self) -> String {
+        match self.provenance {
+            Provenance::Signed => "signed by its emitter".to_owned(),
+            p => format!(
+                "{}: no party that acted signed this record; the collector vouches that it was reported, not that it happened",
+                p.label()
+            ),
         }
     }
 

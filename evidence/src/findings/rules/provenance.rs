@@ -5,17 +5,17 @@
 use super::{finding, what};
 use crate::event::{Event, Kind};
 use crate::findings::{Finding, Rule};
-use crate::reconcile::{At, Reconciliation};
+use crate::reconcile::{At, Calls, Reconciliation};
 
 /// The event at `at`, when readable.
-fn event<'a>(bundles: &'a [(&str, &[(usize, Event)])], at: At) -> Option<&'a Event> {
+fn event<'a>(bundles: &'a [(&str, &Calls)], at: At) -> Option<&'a Event> {
     bundles
         .get(at.bundle)
-        .and_then(|(_, events)| events.iter().find(|(p, _)| *p == at.event))
+        .and_then(|(_, calls)| calls.actions.iter().find(|(p, _)| *p == at.event))
         .map(|(_, e)| e)
 }
 
-fn name<'a>(bundles: &'a [(&str, &[(usize, Event)])], b: usize) -> &'a str {
+fn name<'a>(bundles: &'a [(&str, &Calls)], b: usize) -> &'a str {
     bundles.get(b).map_or("?", |(n, _)| n)
 }
 
@@ -31,7 +31,7 @@ fn call(e: &Event) -> String {
 }
 
 pub(in crate::findings) fn across(
-    bundles: &[(&str, &[(usize, Event)])],
+    bundles: &[(&str, &Calls)],
     reconciled: &Reconciliation,
 ) -> Vec<(usize, Finding)> {
     let mut out = Vec::new();
@@ -65,8 +65,8 @@ pub(in crate::findings) fn across(
             ),
         ));
     }
-    for (b, (_, events)) in bundles.iter().enumerate() {
-        for (pos, e) in events.iter() {
+    for (b, (_, calls)) in bundles.iter().enumerate() {
+        for (pos, e) in &calls.actions {
             let action = matches!(
                 e.kind,
                 Kind::ToolCall | Kind::HttpRequest | Kind::SideEffect
