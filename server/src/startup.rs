@@ -56,6 +56,9 @@ impl Application {
             crate::demo::certify_collector(&db, &key, &collector)
                 .await
                 .context("cannot certify the collector with the demo root")?;
+            crate::demo::load_traces(&db, &key, &collector, ingest)
+                .await
+                .context("cannot load the demo's traces")?;
             println!("Demo accounts (for the demo only; disable them before real use):");
             for (name, _, role, password) in crate::demo::DEMO_USERS {
                 println!("  {:<20} {name:<12} password: {password}", role.label());

@@ -496,6 +496,70 @@ fn def(slug: &str) -> Option<&'static Def> {
     DEFS.iter().find(|d| d.slug == slug)
 }
 
+/// The story told twice: the refund agent's signed bundle, and the OTLP/JSON
+/// request its agent framework exported of the same run.
+pub fn refund_traces() -> (Scenario, String) {
+    let def = &stories::refund_traces::DEF;
+    let built = build(def, &Twist::default());
+    (
+        Scenario {
+            slug: def.slug,
+            title: def.title,
+            summary: def.summary,
+            bundle: built.json,
+            expected_status: "verified",
+            expected_reasons: Vec::new(),
+            expected_findings: Vec::new(),
+        },
+        stories::refund_traces::otlp().to_string(),
+    )
+}
+
+/// Loads [`refund_traces`] as one incident: the signed bundle, then the traces as
+/// the collector receives them (sealed by its key). Returns the incident's number.
+pub async fn load_traces(
+    db: &store::Db,
+    key: &store::review_log::ServerKey,
+    collector: &store::collector::Collector,
+    options: store::IngestOptions,
+) -> anyhow::Result<i64> {
+    use store::ingest::{ingest, Target, Upload};
+    use store::review_log::Actor;
+    let (scenario, otlp) = refund_traces();
+    let signed = ingest(
+        db,
+        key,
+        Actor::Cli,
+        Upload {
+            name: format!("{}.bundle.json", scenario.slug),
+            bytes: scenario.bundle.into_bytes(),
+            target: Target::New {
+                title: scenario.title.to_owned(),
+                description: scenario.summary.to_owned(),
+                severity: model::Severity::High,
+            },
+        },
+        options,
+    )
+    .await?;
+    let request: otel::Request = serde_json::from_str(&otlp)?;
+    collector
+        .receive(
+            db,
+            key,
+            Actor::Cli,
+            store::collector::Batch {
+                requests: &[request],
+                via: evidence::event::Via::Received,
+                file: None,
+            },
+            Target::Incident(signed.incident_id),
+            options,
+        )
+        .await?;
+    Ok(signed.incident_id)
+}
+
 /// Certifies the collector's key with the demo root (until 2100), so that the
 /// traces a demo server receives verify.
 pub async fn certify_collector(

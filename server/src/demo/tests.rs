@@ -340,3 +340,62 @@ fn event_ids_look_like_ulids_and_carry_the_time() {
     assert!(id.starts_with("evt_01"), "{id}");
     assert_ne!(id, event_id("b", 1, "2026-10-14T09:12:03Z"));
 }
+
+#[test]
+fn the_refund_story_reconciles_two_calls_and_finds_the_third_on_one_side() {
+    use evidence::bundle::{verify_and_collect, Limits};
+    use evidence::findings::{across, Policy, Rule};
+    use evidence::reconcile::{Calls, MatchedBy};
+
+    let (scenario, otlp) = super::refund_traces();
+    let roots = [super::root().public_key()];
+    let (report, signed) =
+        verify_and_collect(scenario.bundle.as_bytes(), &roots, &Limits::default())
+            .expect("readable");
+    assert_eq!(report.status().code(), "verified", "{:?}", report.reasons());
+    let collector = evidence::producer::Signer::from_seed([7; 32]);
+    let binding = super::root().binding(
+        &collector.public_key(),
+        "custody-collector",
+        "2020-01-01T00:00:00Z",
+        "2100-01-01T00:00:00Z",
+    );
+    let request: otel::Request = serde_json::from_str(&otlp).expect("OTLP/JSON");
+    let receipt = otel::Receipt {
+        via: evidence::event::Via::Received,
+        received_at: "2026-11-24T10:01:00Z",
+        file: None,
+    };
+    let sealed = otel::seal(
+        otel::events(&request, &receipt),
+        &otel::Collector {
+            signer: &collector,
+            id: "custody-collector",
+            binding: Some(&binding),
+        },
+        "otlp-demo",
+        "2026-11-24T10:01:00Z",
+    )
+    .expect("sealed");
+    let (report, reported) =
+        verify_and_collect(sealed.as_bytes(), &roots, &Limits::default()).expect("readable");
+    assert_eq!(report.status().code(), "verified", "{:?}", report.reasons());
+    let (signed, reported) = (Calls::of(&signed), Calls::of(&reported));
+    let (reconciled, found) = across(
+        &[("signed", &signed), ("traces", &reported)],
+        &Policy::default(),
+    );
+    assert_eq!(reconciled.matches.len(), 2);
+    assert!(reconciled.matches.iter().all(|m| m.by == MatchedBy::CallId));
+    assert_eq!(reconciled.unmatched.len(), 1);
+    let rules: Vec<(usize, Rule)> = found.iter().map(|(b, f)| (*b, f.rule)).collect();
+    assert_eq!(
+        rules,
+        vec![(1, Rule::UnsignedProvenance), (1, Rule::Unreconciled)]
+    );
+    assert!(
+        found[1].1.detail.contains("export_customers"),
+        "{}",
+        found[1].1.detail
+    );
+}

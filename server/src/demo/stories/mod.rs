@@ -1,5 +1,7 @@
 //! The nine incidents of the demo corpus, as data: each one's slug, title, summary and
-//! bundle ID ([`DEFS`]), and, in a module of its own, the events it is made of. Here
+//! bundle ID ([`DEFS`]), and, in a module of its own, the events it is made of; and
+//! the story told twice, by signed events and by OpenTelemetry traces
+//! ([`refund_traces`]), which is loaded apart from the corpus. Here
 //! too are the components that sign those events (their SPIFFE IDs) and the small
 //! builders of the JSON the events carry (actors, content, tool calls, decisions,
 //! changes).
@@ -9,6 +11,7 @@ mod late_approval;
 mod multi_agent_pipeline;
 mod privileged_api_jit;
 mod prod_config_change;
+pub(super) mod refund_traces;
 mod revoked_credential_use;
 mod secrets_export;
 mod shared_account_gap;
