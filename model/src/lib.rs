@@ -1086,6 +1086,10 @@ pub struct CollectorStatus {
     pub state: CollectorState,
     /// The trusted root that signed its binding, as keyid and label.
     pub root: Option<String>,
+    /// When the binding starts: spans dated before it verify as untrusted, since a
+    /// key is trusted for an event at the event's time.
+    #[serde(default)]
+    pub not_before: Option<String>,
     /// When the binding ends.
     pub not_after: Option<String>,
     /// Why it is not certified, when it is not (reason codes and what they mean).

@@ -77,6 +77,7 @@ impl Collector {
             public_key: self.public_key().to_hex(),
             state: CollectorState::NotTrusted,
             root: None,
+            not_before: None,
             not_after: None,
             why: None,
         };
@@ -84,15 +85,23 @@ impl Collector {
             .iter()
             .filter_map(|r| evidence::keys::PublicKey::from_text(&r.public_key).ok())
             .collect();
-        status.root = roots
-            .iter()
-            .zip(&keys)
-            .find(|(_, k)| evidence::dsse::verify(binding.trim().as_bytes(), Some(k)).is_ok())
-            .map(|(r, _)| format!("{} ({})", r.keyid, r.label));
-        status.not_after = evidence::dsse::verify(binding.trim().as_bytes(), None)
-            .ok()
-            .and_then(|e| serde_json::from_slice::<serde_json::Value>(e.payload()).ok())
-            .and_then(|v| v["notAfter"].as_str().map(str::to_owned));
+        // The trusted root that signed it, and what it certifies, as that root signed it.
+        let signed = roots.iter().zip(&keys).find_map(|(r, k)| {
+            evidence::dsse::verify(binding.trim().as_bytes(), Some(k))
+                .ok()
+                .map(|e| (r, e))
+        });
+        if let Some((root, envelope)) = signed {
+            status.root = Some(format!("{} ({})", root.keyid, root.label));
+            let payload = serde_json::from_slice::<serde_json::Value>(envelope.payload()).ok();
+            let member = |name: &str| {
+                payload
+                    .as_ref()
+                    .and_then(|v| v[name].as_str().map(str::to_owned))
+            };
+            status.not_before = member("notBefore");
+            status.not_after = member("notAfter");
+        }
         let at = now();
         let probe = match self.seal(Vec::new(), Some(binding), &at) {
             Ok(p) => p,
@@ -137,6 +146,7 @@ impl Collector {
                 public_key: self.public_key().to_hex(),
                 state: CollectorState::NotCertified,
                 root: None,
+                not_before: None,
                 not_after: None,
                 why: Some("no binding was given: an admin certifies the collector's key with an organisation root on the Settings page".into()),
             },

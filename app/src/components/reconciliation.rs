@@ -40,7 +40,10 @@ pub fn Reconciliation(sha: String, verifier: Verifier, state: TimelineState) -> 
                 let missing = all.len() - matched;
                 view! {
                     <p class="mb-2 text-sm" data-testid="reconciliation-summary">
-                        {format!("{matched} calls reconciled with the other side; {missing} missing from it.")}
+                        {match missing {
+                            0 => format!("{matched} calls reconciled with the other side; none missing from it."),
+                            _ => format!("{matched} calls reconciled with the other side; {missing} missing from it."),
+                        }}
                     </p>
                     <ul class="space-y-1 text-sm" data-testid="reconciliation">
                         {all.into_iter().map(|c| {

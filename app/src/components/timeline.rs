@@ -44,6 +44,21 @@ fn kind_colour(kind: LaneKind) -> (&'static str, &'static str) {
     }
 }
 
+/// The outline class of a lane kind: a hollow mark's (written out, so that the
+/// stylesheet has it).
+fn kind_stroke(kind: LaneKind) -> &'static str {
+    match kind {
+        LaneKind::Human => "stroke-violet-600",
+        LaneKind::Agent => "stroke-sky-600",
+        LaneKind::SubAgent => "stroke-cyan-600",
+        LaneKind::Service => "stroke-teal-600",
+        LaneKind::Tool => "stroke-slate-500",
+        LaneKind::System => "stroke-stone-500",
+        LaneKind::Credential => "stroke-amber-600",
+        LaneKind::Unreadable => "stroke-red-600",
+    }
+}
+
 fn lane_y(lane: u32) -> f64 {
     AXIS_H + f64::from(lane) * LANE_H + LANE_H / 2.0
 }
@@ -229,7 +244,8 @@ fn standing_class(standing: Standing) -> &'static str {
 /// untrusted; hollow (its lane's colour as the outline) where a collector attested
 /// it, and dotted where it was imported from a file, since no party that acted
 /// signed it.
-fn mark_shape(mark: &Mark, x: f64, y: f64, fill: &'static str) -> AnyView {
+fn mark_shape(mark: &Mark, x: f64, y: f64, kind: LaneKind) -> AnyView {
+    let (fill, _) = kind_colour(kind);
     let reported = mark.provenance.is_some_and(|p| !p.is_signed());
     let class = match mark.standing {
         Standing::Failed | Standing::Unreadable => {
@@ -237,7 +253,7 @@ fn mark_shape(mark: &Mark, x: f64, y: f64, fill: &'static str) -> AnyView {
         }
         _ if reported => format!(
             "fill-white dark:fill-slate-950 {} stroke-2{}",
-            fill.replace("fill-", "stroke-"),
+            kind_stroke(kind),
             if mark.provenance == Some(Provenance::Imported) {
                 " [stroke-dasharray:1.5_1.5]"
             } else {
@@ -557,7 +573,7 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
                 .into_iter()
                 .map(|(x, y, m)| {
                     let mark = &t.marks[m as usize];
-                    let (fill, _) = kind_colour(t.lanes[mark.lane as usize].kind);
+                    let kind = t.lanes[mark.lane as usize].kind;
                     let is_selected = selected_now == Some(m);
                     let on_path = path.contains(&m);
                     let ring = (is_selected || on_path).then(|| view! {
@@ -600,7 +616,7 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
                             on:mouseleave=move |_| hovered.set(None)
                         >
                             {ring}
-                            {mark_shape(mark, x, y, fill)}
+                            {mark_shape(mark, x, y, kind)}
                             {reconciled}
                             <title>{title}</title>
                         </g>

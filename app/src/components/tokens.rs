@@ -42,7 +42,7 @@ pub fn MachineTokens() -> impl IntoView {
                         <p class="text-sm text-slate-600 dark:text-slate-400" data-testid="no-tokens">"No machine token has been made."</p>
                     }.into_any(),
                     Ok(all) => view! {
-                        <DataTable columns=&["Token", "May send into", "Made", "Expires", "Last used", "State", ""] testid="tokens">
+                        <DataTable columns=&["Token", "May send into", "Made", "Expires", "Last used", "State", "Revoke"] testid="tokens">
                             {all.into_iter().map(|t| {
                                 let name = t.name.clone();
                                 let state = match (t.state, &t.revoked_by) {

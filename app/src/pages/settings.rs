@@ -56,7 +56,7 @@ fn TrustRoots() -> impl IntoView {
                 {move || roots.get().map(|r| match r {
                     Err(error) => view! { <ErrorBox error/> }.into_any(),
                     Ok(all) => view! {
-                        <DataTable columns=&["Key ID", "Key file", "Label", "Added", ""] testid="trust-roots">
+                        <DataTable columns=&["Key ID", "Key file", "Label", "Added", "Remove"] testid="trust-roots">
                             {all.into_iter().map(|root| {
                                 let key = root.public_key.clone();
                                 let file = format!("trust-root-{}.pub", root.keyid);
@@ -135,6 +135,7 @@ fn TrustRoots() -> impl IntoView {
 #[component]
 fn CollectorPanel() -> impl IntoView {
     let certify = ServerAction::<CertifyCollector>::new();
+    let hydrated = crate::components::hydrated::use_hydrated();
     let status = Resource::new(move || certify.version().get(), |_| fetch_collector());
     view! {
         <section class="mt-8" aria-labelledby="collector-title" data-testid="collector">
@@ -151,7 +152,7 @@ fn CollectorPanel() -> impl IntoView {
                             model::CollectorState::NotCertified => (Tone::Warn, "not certified"),
                             model::CollectorState::NotTrusted => (Tone::Bad, "not trusted"),
                         };
-                        let command = format!("custody trust --root ROOT.key --key {} --subject {} > collector-binding.json", c.public_key, c.id);
+                        let command = format!("custody trust --root ROOT.key --key {} --subject {} --not-before 2000-01-01T00:00:00Z > collector-binding.json", c.public_key, c.id);
                         view! {
                             <dl class="grid max-w-3xl grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
                                 <dt class="font-medium">"Collector ID"</dt><dd class="font-mono text-xs">{c.id.clone()}</dd>
@@ -159,13 +160,15 @@ fn CollectorPanel() -> impl IntoView {
                                 <dt class="font-medium">"Certification"</dt>
                                 <dd data-testid="collector-state"><Badge tone text=said/>
                                     {c.root.clone().map(|r| format!(" by root {r}"))}
-                                    {c.not_after.clone().map(|t| format!(", until {}", evidence::time::readable(&t)))}
+                                    {c.not_before.clone().map(|t| format!(", from {}", evidence::time::readable(&t)))}
+                                    {c.not_after.clone().map(|t| format!(" until {}", evidence::time::readable(&t)))}
                                 </dd>
                                 {c.why.clone().map(|why| view! { <dt class="font-medium">"Why"</dt><dd class="text-sm">{model::text::visible(&why)}</dd> })}
                             </dl>
                             <IfCan what=Permission::Administer>
-                                <p class="mt-3 max-w-3xl text-sm">"To certify it, sign a binding with the organisation root of your choice (a trusted root above), then paste it here:"</p>
-                                <pre class="mt-1 max-w-3xl overflow-x-auto rounded bg-slate-100 p-2 text-xs dark:bg-slate-800">{command.clone()}</pre>
+                                <p class="mt-3 max-w-3xl text-sm">{if c.state == model::CollectorState::Certified { "To certify it anew (another root, or before this binding ends), sign a binding with the organisation root of your choice (a trusted root above), then paste it here:" } else { "To certify it, sign a binding with the organisation root of your choice (a trusted root above), then paste it here:" }}</p>
+                                <pre tabindex="0" aria-label="Command that signs the binding" class="mt-1 max-w-3xl overflow-x-auto rounded bg-slate-100 p-2 text-xs dark:bg-slate-800">{command.clone()}</pre>
+                                <p class="mt-1 max-w-3xl text-xs text-slate-600 dark:text-slate-400">"A key is trusted for an event at the event's time, and the collector signs spans dated before it receives them (and files of older spans): the binding must start before the earliest span it will seal. Spans dated before its start verify as untrusted."</p>
                             </IfCan>
                         }.into_any()
                     }
@@ -174,7 +177,7 @@ fn CollectorPanel() -> impl IntoView {
             <IfCan what=Permission::Administer>
                 <ActionForm action=certify attr:class="mt-2 max-w-3xl" attr:data-testid="certify-collector">
                     <label class="block text-sm">"Binding (JSON, as custody trust prints it)"<textarea name="binding" rows="3" required class=INPUT></textarea></label>
-                    <button type="submit" class=format!("mt-2 {BUTTON}")>"Certify the collector"</button>
+                    <button type="submit" class=format!("mt-2 {BUTTON}") disabled=move || !hydrated.get() || certify.pending().get()>"Certify the collector"</button>
                 </ActionForm>
                 <ActionError error=Signal::derive(move || failed(certify.value().get()))/>
             </IfCan>

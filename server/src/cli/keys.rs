@@ -37,7 +37,8 @@ pub struct TrustArgs {
     /// Start of validity (RFC 3339, UTC); default now.
     #[arg(long)]
     pub not_before: Option<String>,
-    /// End of validity (RFC 3339, UTC); default a year after the start.
+    /// End of validity (RFC 3339, UTC); default a year after the start, or after
+    /// now when the start is past.
     #[arg(long)]
     pub not_after: Option<String>,
     /// Make a revocation of the key from this time instead of a binding.
@@ -86,7 +87,10 @@ pub fn trust(args: &TrustArgs) -> anyhow::Result<()> {
             let not_after = match &args.not_after {
                 Some(t) => checked_time(t)?,
                 None => {
-                    let start = evidence::time::parse(&not_before).unwrap_or(now);
+                    // A year from the start, or from now when the start is past: a
+                    // binding that starts in the past (a collector's, which must cover
+                    // the spans it seals) still lasts a year from when it is made.
+                    let start = evidence::time::parse(&not_before).unwrap_or(now).max(now);
                     format_time(start + chrono::Duration::days(365))
                 }
             };
