@@ -204,8 +204,11 @@ pub struct Crossed {
     pub findings: Vec<(String, Finding)>,
 }
 
-fn crossed_cache() -> &'static Mutex<HashMap<(String, String), Arc<Crossed>>> {
-    static CACHE: OnceLock<Mutex<HashMap<(String, String), Arc<Crossed>>>> = OnceLock::new();
+/// Readings across incidents already made, by their bundles and the policy.
+type Crossings = Mutex<HashMap<(String, String), Arc<Crossed>>>;
+
+fn crossed_cache() -> &'static Crossings {
+    static CACHE: OnceLock<Crossings> = OnceLock::new();
     CACHE.get_or_init(Mutex::default)
 }
 

@@ -12,7 +12,7 @@ use model::{BundleSummary, Severity};
 use store::ingest::{IngestError, Target};
 use store::review_log::Actor;
 
-use super::ingest::{answer, token_or_sign_in};
+use super::ingest::{answer, RemoteArgs};
 use super::store::StoreArgs;
 use super::Outcome;
 use crate::config::{CollectorConfig, LimitsConfig};
@@ -40,21 +40,12 @@ pub struct OtlpArgs {
     /// Trace files.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Send them to this running server instead of writing the database directly.
-    #[arg(long, conflicts_with_all = ["data_dir", "database_url"])]
-    pub server: Option<String>,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
     /// Add every file's traces to this incident; without it, each opens its own
     /// incident titled after its file.
     #[arg(long)]
     pub incident: Option<i64>,
-    /// With `--server`: the machine token's secret is in this file (or in
-    /// `CUSTODY_TOKEN`).
-    #[arg(long, requires = "server", conflicts_with = "user")]
-    pub token_file: Option<PathBuf>,
-    /// With `--server`: the account to sign in as (its password in
-    /// `CUSTODY_PASSWORD`).
-    #[arg(long, env = "CUSTODY_USER", requires = "server")]
-    pub user: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]
@@ -93,16 +84,10 @@ pub fn import(args: &ImportArgs) -> Outcome {
 /// Imports every file; how many were refused.
 async fn run(args: &OtlpArgs) -> anyhow::Result<usize> {
     let mut refused = 0;
-    match &args.server {
+    match &args.remote.server {
         Some(server) => {
             let client = reqwest::Client::new();
-            let login = token_or_sign_in(
-                &client,
-                server,
-                args.token_file.as_deref(),
-                args.user.as_deref(),
-            )
-            .await?;
+            let login = args.remote.login(&client, server).await?;
             for file in &args.files {
                 let bytes = std::fs::read(file)
                     .with_context(|| format!("cannot read {}", file.display()))?;

@@ -21,14 +21,29 @@ pub struct IngestArgs {
     /// Bundle files.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Send them to this running server (e.g. http://127.0.0.1:3000) instead of
-    /// writing the database directly.
-    #[arg(long, conflicts_with_all = ["data_dir", "database_url"])]
-    pub server: Option<String>,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
     /// Add every bundle to this incident; without it, each opens its own incident
     /// titled after its file.
     #[arg(long)]
     pub incident: Option<i64>,
+    /// Severity of the incidents opened.
+    #[arg(long, value_enum, default_value = "medium")]
+    pub severity: SeverityArg,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub limits: LimitsConfig,
+}
+
+/// A running server to send to, instead of writing the database directly, and how
+/// the command speaks for itself there (`ingest` and `import` share these).
+#[derive(Debug, Args)]
+pub struct RemoteArgs {
+    /// Send them to this running server (e.g. http://127.0.0.1:3000) instead of
+    /// writing the database directly.
+    #[arg(long, conflicts_with_all = ["data_dir", "database_url"])]
+    pub server: Option<String>,
     /// With `--server`: the account to sign in as (its password in
     /// `CUSTODY_PASSWORD`). It needs the compliance reviewer or admin role.
     #[arg(long, env = "CUSTODY_USER", requires = "server")]
@@ -38,13 +53,24 @@ pub struct IngestArgs {
     /// also be given in `CUSTODY_TOKEN`.
     #[arg(long, requires = "server", conflicts_with = "user")]
     pub token_file: Option<PathBuf>,
-    /// Severity of the incidents opened.
-    #[arg(long, value_enum, default_value = "medium")]
-    pub severity: SeverityArg,
-    #[command(flatten)]
-    pub store: StoreArgs,
-    #[command(flatten)]
-    pub limits: LimitsConfig,
+}
+
+impl RemoteArgs {
+    /// The machine token of `--token-file` or `CUSTODY_TOKEN`, else a session for
+    /// `--user`, on `server`.
+    pub(crate) async fn login(
+        &self,
+        client: &reqwest::Client,
+        server: &str,
+    ) -> anyhow::Result<Login> {
+        token_or_sign_in(
+            client,
+            server,
+            self.token_file.as_deref(),
+            self.user.as_deref(),
+        )
+        .await
+    }
 }
 
 /// A severity on the command line.
@@ -124,7 +150,7 @@ pub fn ingest(args: &IngestArgs) -> Outcome {
             .map(|m| m.len())
             .sum();
         let bar = bar(total);
-        let db = match &args.server {
+        let db = match &args.remote.server {
             Some(_) => None,
             None => match args.store.open().await {
                 Ok(db) => match args.store.key(&db).await {
@@ -135,8 +161,8 @@ pub fn ingest(args: &IngestArgs) -> Outcome {
             },
         };
         let client = reqwest::Client::new();
-        let login = match &args.server {
-            Some(server) => match credentials(&client, server, args).await {
+        let login = match &args.remote.server {
+            Some(server) => match args.remote.login(&client, server).await {
                 Ok(login) => Some(login),
                 Err(e) => return Outcome::Failed(e),
             },
@@ -155,7 +181,7 @@ pub fn ingest(args: &IngestArgs) -> Outcome {
                 }
             };
             let size = bytes.len() as u64;
-            let result = match (&db, &args.server, &login) {
+            let result = match (&db, &args.remote.server, &login) {
                 (Some((db, key)), _, _) => {
                     let target = match args.incident {
                         Some(id) => Target::Incident(id),
@@ -230,24 +256,8 @@ impl Login {
     }
 }
 
-/// The machine token of `--token-file` or `CUSTODY_TOKEN`, else a session for
-/// `--user`.
-pub(crate) async fn credentials(
-    client: &reqwest::Client,
-    server: &str,
-    args: &IngestArgs,
-) -> anyhow::Result<Login> {
-    token_or_sign_in(
-        client,
-        server,
-        args.token_file.as_deref(),
-        args.user.as_deref(),
-    )
-    .await
-}
-
 /// The machine token in `file` or `CUSTODY_TOKEN`, else a session for `user`.
-pub(crate) async fn token_or_sign_in(
+async fn token_or_sign_in(
     client: &reqwest::Client,
     server: &str,
     file: Option<&Path>,

@@ -196,7 +196,6 @@ pub async fn load(
     options: store::IngestOptions,
 ) -> Result<usize, store::ingest::IngestError> {
     use model::Severity;
-    use store::ingest::{ingest, Target, Upload};
     use store::review_log::Actor;
     store::trust_roots::add(
         db,
@@ -212,25 +211,39 @@ pub async fn load(
         .chain(scenarios().into_iter().map(|s| (s, Severity::High, "")));
     let mut loaded = 0;
     for (scenario, severity, prefix) in all {
-        ingest(
-            db,
-            key,
-            Actor::Cli,
-            Upload {
-                name: format!("{}.bundle.json", scenario.slug),
-                bytes: scenario.bundle.into_bytes(),
-                target: Target::New {
-                    title: format!("{prefix}{}", scenario.title),
-                    description: scenario.summary.to_owned(),
-                    severity,
-                },
-            },
-            options,
-        )
-        .await?;
+        ingest_scenario(db, key, scenario, severity, prefix, options).await?;
         loaded += 1;
     }
     Ok(loaded)
+}
+
+/// Stores `scenario`'s bundle in a new incident of `severity`, titled after it (after
+/// `prefix`), as done by the command line.
+async fn ingest_scenario(
+    db: &store::Db,
+    key: &store::review_log::ServerKey,
+    scenario: Scenario,
+    severity: model::Severity,
+    prefix: &str,
+    options: store::IngestOptions,
+) -> Result<model::BundleSummary, store::ingest::IngestError> {
+    use store::ingest::{ingest, Target, Upload};
+    ingest(
+        db,
+        key,
+        store::review_log::Actor::Cli,
+        Upload {
+            name: format!("{}.bundle.json", scenario.slug),
+            bytes: scenario.bundle.into_bytes(),
+            target: Target::New {
+                title: format!("{prefix}{}", scenario.title),
+                description: scenario.summary.to_owned(),
+                severity,
+            },
+        },
+        options,
+    )
+    .await
 }
 
 /// The demo's accounts: one per role, and a second access reviewer so that a chain
@@ -523,25 +536,10 @@ pub async fn load_traces(
     collector: &store::collector::Collector,
     options: store::IngestOptions,
 ) -> anyhow::Result<i64> {
-    use store::ingest::{ingest, Target, Upload};
+    use store::ingest::Target;
     use store::review_log::Actor;
     let (scenario, otlp) = refund_traces();
-    let signed = ingest(
-        db,
-        key,
-        Actor::Cli,
-        Upload {
-            name: format!("{}.bundle.json", scenario.slug),
-            bytes: scenario.bundle.into_bytes(),
-            target: Target::New {
-                title: scenario.title.to_owned(),
-                description: scenario.summary.to_owned(),
-                severity: model::Severity::High,
-            },
-        },
-        options,
-    )
-    .await?;
+    let signed = ingest_scenario(db, key, scenario, model::Severity::High, "", options).await?;
     let request: otel::Request = serde_json::from_str(&otlp)?;
     collector
         .receive(

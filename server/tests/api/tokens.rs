@@ -4,7 +4,35 @@
 
 use model::Role;
 
-use crate::helpers::{call, demo, spawn, Backend};
+use crate::helpers::{call, demo, spawn, Backend, TestApp};
+
+/// POSTs demo bundle `slug` to `/api/bundles{query}` with `client`.
+async fn send(
+    app: &TestApp,
+    client: &reqwest::Client,
+    query: &str,
+    slug: &str,
+) -> reqwest::Response {
+    client
+        .post(format!("{}/api/bundles{query}", app.address))
+        .body(demo(slug))
+        .send()
+        .await
+        .expect("answered")
+}
+
+/// A refusal's status and body, and proof that nothing was stored.
+async fn refused(app: &TestApp, r: reqwest::Response, before: i64) -> (u16, String) {
+    let status = r.status().as_u16();
+    let body = r.text().await.unwrap_or_default();
+    assert_eq!(
+        app.count("SELECT CAST(COUNT(*) AS BIGINT) FROM bundles")
+            .await,
+        before,
+        "nothing stored"
+    );
+    (status, body)
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_machine_token_sends_evidence_and_nothing_else_until_revoked() {
@@ -61,12 +89,7 @@ async fn a_machine_token_sends_evidence_and_nothing_else_until_revoked() {
 
         // It uploads a bundle, logged under its name.
         let token = app.bearer(&secret);
-        let response = token
-            .post(format!("{}/api/bundles?name=ci.json", app.address))
-            .body(demo("cicd-change-ticket"))
-            .send()
-            .await
-            .expect("answered");
+        let response = send(&app, &token, "?name=ci.json", "cicd-change-ticket").await;
         assert_eq!(response.status(), 200);
         let summary: serde_json::Value = response.json().await.expect("json");
         let logged = app
@@ -126,22 +149,12 @@ async fn a_machine_token_sends_evidence_and_nothing_else_until_revoked() {
         let before = app
             .count("SELECT CAST(COUNT(*) AS BIGINT) FROM bundles")
             .await;
-        let r = token
-            .post(format!("{}/api/bundles", app.address))
-            .body(demo("secrets-export"))
-            .send()
-            .await
-            .expect("answered");
-        assert_eq!(r.status(), 401);
-        let body = r.text().await.unwrap_or_default();
+        let r = send(&app, &token, "", "secrets-export").await;
+        let (status, body) = refused(&app, r, before).await;
+        assert_eq!(status, 401);
         assert!(
             body.contains("token_revoked") && body.contains("ci-pipeline"),
             "{body}"
-        );
-        assert_eq!(
-            app.count("SELECT CAST(COUNT(*) AS BIGINT) FROM bundles")
-                .await,
-            before
         );
 
         // Expired: 401 naming the expiry.
@@ -150,34 +163,18 @@ async fn a_machine_token_sends_evidence_and_nothing_else_until_revoked() {
             .execute(app.db.pool())
             .await
             .expect("age the token");
-        let r = app
-            .bearer(&old)
-            .post(format!("{}/api/bundles", app.address))
-            .body(demo("secrets-export"))
-            .send()
-            .await
-            .expect("answered");
-        assert_eq!(r.status(), 401);
-        let body = r.text().await.unwrap_or_default();
+        let r = send(&app, &app.bearer(&old), "", "secrets-export").await;
+        let (status, body) = refused(&app, r, before).await;
+        assert_eq!(status, 401);
         assert!(
             body.contains("token_expired") && body.contains("2020-01-01"),
             "{body}"
-        );
-        assert_eq!(
-            app.count("SELECT CAST(COUNT(*) AS BIGINT) FROM bundles")
-                .await,
-            before
         );
 
         // Scoped to one incident: it sends into that one by default, and into no other.
         let incident = summary["incident_id"].as_i64().expect("an incident");
         let scoped = app.bearer(&app.token("scoped", Some(incident)).await);
-        let r = scoped
-            .post(format!("{}/api/bundles", app.address))
-            .body(demo("secrets-export"))
-            .send()
-            .await
-            .expect("answered");
+        let r = send(&app, &scoped, "", "secrets-export").await;
         assert_eq!(r.status(), 200);
         let into: serde_json::Value = r.json().await.expect("json");
         assert_eq!(into["incident_id"].as_i64(), Some(incident));
