@@ -241,7 +241,9 @@ fn Results(query: EventQuery, page: Page<EventRow>) -> impl IntoView {
                             <td class="px-4 py-2 whitespace-nowrap">{e.time.as_deref().map_or_else(|| "not recorded".to_owned(), readable)}</td>
                             <td class="px-4 py-2 font-mono text-xs">{e.kind.clone().unwrap_or_else(|| "not read".into())}</td>
                             <td class="px-4 py-2">{e.actor_id.as_deref().map(visible).map(|a| format!("{a} ({})", e.actor_type.clone().unwrap_or_default()))}</td>
-                            <td class="px-4 py-2 min-w-48">{if read { or_none(&e.summary) } else { not_read.to_owned() }}</td>
+                            <td class="px-4 py-2 min-w-48">{if read { or_none(&e.summary) } else { not_read.to_owned() }}
+                                {e.provenance.filter(|p| !p.is_signed()).map(|p| view! { <div class="mt-1"><crate::components::verdict::EventProvenanceBadge provenance=Some(p)/></div> })}
+                            </td>
                             <td class="px-4 py-2 break-all">{or_none(&e.resource)}</td>
                             <td class="px-4 py-2 font-mono text-xs">{or_none(&e.credential_id)}</td>
                             <td class="px-4 py-2">{or_none(&e.decision)}</td>

@@ -59,6 +59,7 @@ pub fn HelpPage() -> impl IntoView {
                 <li><a class=LINK href="#findings">"Attribution gaps (findings)"</a></li>
                 <li><a class=LINK href="#roles">"Roles"</a></li>
                 <li><a class=LINK href="#trust-roots">"Trust roots"</a></li>
+                <li><a class=LINK href="#provenance">"Provenance and reconciliation"</a></li>
                 <li><a class=LINK href="#offline">"A verdict offline"</a></li>
             </ul>
         </nav>
@@ -68,6 +69,7 @@ pub fn HelpPage() -> impl IntoView {
             <Findings/>
             <Roles/>
             <TrustRoots/>
+            <Provenance/>
             <Offline/>
         </div>
         </div>
@@ -310,6 +312,38 @@ fn TrustRoots() -> impl IntoView {
             </p>
             <p class="mt-2">
                 "The server verifies uploads against the roots its admins added in Settings. The bundle page verifies again in your browser, against roots you paste or load (remembered in this browser, never sent); until you choose, it uses the server's, and says so."
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn Provenance() -> impl IntoView {
+    use evidence::event::Provenance as P;
+    view! {
+        <section aria-labelledby="provenance" class="max-w-3xl text-sm">
+            <h2 id="provenance" class=H2>"Provenance and reconciliation"</h2>
+            <p>"Every event says who vouches for it. A signature proves who signed the bytes; provenance says whose account of the act they are:"</p>
+            <dl class=DL data-testid="help-provenance">
+                {P::ALL.into_iter().map(|p| view! {
+                    <div id=format!("provenance-{}", p.as_str()) class=ENTRY>
+                        <dt class="font-medium">{p.label()}</dt>
+                        <dd>{match p {
+                            P::Signed => "The component that acted, or saw the act, signed its own event with its key. On the timeline: a filled mark.",
+                            P::Attested => "An agent stack sent an OpenTelemetry span to this server's collector, which signed what it received when it received it. The collector vouches that the span was reported, not that the act happened as reported. On the timeline: a hollow mark.",
+                            P::Imported => "The collector read the span from a file another program wrote, and vouches for the file's content, not for who wrote it. On the timeline: a dotted mark.",
+                        }}</dd>
+                    </div>
+                }).collect_view()}
+            </dl>
+            <p class="mt-2">
+                "When an incident holds both the agents' signed bundles and a collector's traces of the same work, their tool calls are "
+                <strong>"reconciled"</strong>
+                ": matched by call id, else by tool, actor and time. A matched call is marked ⇄ on the timeline and the inspector names its counterpart; a call one side covered and did not record is marked ≠ and is an "
+                <a class=LINK href=href(&finding_id(Rule::Unreconciled))>"unreconciled"</a>
+                " finding. An action only the collector vouches for is an "
+                <a class=LINK href=href(&finding_id(Rule::UnsignedProvenance))>"unsigned-provenance"</a>
+                " finding."
             </p>
         </section>
     }

@@ -548,13 +548,22 @@ async fn a_new_data_directory_starts_empty_and_demo_loads_the_corpus() {
     let app = spawn_with(Backend::Sqlite, |c| c.demo = true).await;
     let incidents = app.json("/api/incidents").await;
     let incidents = incidents.as_array().expect("array");
+    // The corpus, and the refund story told twice (signed, and as traces).
     let corpus = server::demo::scenarios().len() + server::demo::tampered().len();
-    assert_eq!(incidents.len(), corpus);
+    assert_eq!(incidents.len(), corpus + 1);
+    let (traced, _) = server::demo::refund_traces();
+    assert_eq!(
+        incidents[0]["title"], traced.title,
+        "loaded last, listed first"
+    );
+    assert_eq!(incidents[0]["verdict"], "verified");
+    assert_eq!(incidents[0]["bundle_count"], 2);
     // The default order (most recently updated first) lists the nine realistic
     // scenarios before the tampered variants: they are loaded last.
     let realistic: Vec<&str> = server::demo::scenarios().iter().map(|s| s.title).collect();
     let first: Vec<&str> = incidents
         .iter()
+        .skip(1)
         .take(realistic.len())
         .filter_map(|i| i["title"].as_str())
         .collect();
