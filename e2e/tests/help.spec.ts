@@ -52,7 +52,7 @@ test('/help has an entry for every verdict, role, finding rule and reason code t
   expect(response?.status()).toBe(200);
   await expect(page).toHaveTitle('Help · Custody');
   await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Help' })).toHaveAttribute('aria-current', 'page');
-  for (const h of ['Verdicts', 'Reason codes', 'Attribution gaps (findings)', 'Roles', 'Trust roots', 'A verdict without trusting this server']) {
+  for (const h of ['Verdicts', 'Reason codes', 'Attribution gaps (findings)', 'Roles', 'Trust roots', 'Provenance and reconciliation', 'A verdict without trusting this server']) {
     await expect(page.getByRole('heading', { name: h, exact: true })).toBeVisible();
   }
   for (const status of ['verified', 'verified_with_warnings', 'untrusted', 'tampered', 'malformed']) {
@@ -62,7 +62,10 @@ test('/help has an entry for every verdict, role, finding rule and reason code t
     await expect(entry(page, `role-${role}`)).toBeVisible();
   }
   await expect(entry(page, 'role-auditor')).toContainText('Export reviews and the review log');
-  await expect(page.getByTestId('help-findings').getByTestId('help-entry')).toHaveCount(19);
+  await expect(page.getByTestId('help-findings').getByTestId('help-entry')).toHaveCount(21);
+  for (const p of ['signed', 'attested', 'imported']) {
+    await expect(entry(page, `provenance-${p}`)).toBeVisible();
+  }
   expect(await page.getByTestId('help-reasons').getByTestId('help-entry').count()).toBeGreaterThanOrEqual(50);
   // Every code and rule the demo corpus gives, as the binary under test reports them.
   for (const { expectedReasons, expectedFindings } of index) {

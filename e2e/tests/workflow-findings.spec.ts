@@ -79,7 +79,7 @@ async function reviewLateApproval(browser: Browser, page: Page, request: APIRequ
   await expect(page.getByTestId('results-csv')).toHaveAttribute('data-ready', 'true');
   await page.getByTestId('results-csv').click();
   const csv = fs.readFileSync((await (await download).path())!, 'utf8');
-  expect(csv.split('\n')[0]).toMatch(/,attribution_gaps,intended_by,.*,approval_decided_at\r?$/);
+  expect(csv.split('\n')[0]).toMatch(/,attribution_gaps,intended_by,.*,approval_decided_at,provenance,reconciliation\r?$/);
   expect(csv).toContain('approval-late (open)');
   // The page fetched it itself and says what it saved.
   await expect(page.getByTestId('results-csv-progress')).toContainText(/saved events-.*\.csv \(\d+\.\d [KM]iB\)/);

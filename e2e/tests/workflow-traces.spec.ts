@@ -134,6 +134,13 @@ test('traces an exporter sends with a machine token are attested, badged and rec
     await expect(page.getByTestId('inspector-provenance')).toContainText('signed by its emitter', { timeout: 30_000 });
     await expect(page.getByTestId('inspector-counterpart')).toContainText('attested by the collector on receipt');
     await page.screenshot({ path: 'e2e/test-results/traces-signed-record.png', fullPage: true });
+
+    // Every step is in the review log, which still checks out: the token's use under
+    // its name, the collector's certification as a setting.
+    const integrity = await (await admin.request.post('/api/review-log/integrity', { headers: sameSite })).json();
+    expect(integrity.problems).toEqual([]);
+    const log = await (await admin.request.post('/api/review-log/list', { headers: sameSite })).json();
+    expect(JSON.stringify(log)).toContain('token:e2e-exporter');
   } finally {
     await admin.request.post('/api/trust-roots/remove', { form: { key: root }, headers: sameSite });
   }

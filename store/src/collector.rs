@@ -296,15 +296,19 @@ pub async fn set_binding(
 ) -> Result<(), StoreError> {
     let mut rec = Recorder::begin(db, key).await?;
     crate::put_setting(rec.conn(), BINDING_SETTING, binding).await?;
+    // A setting's entry, as every setting's: the log's integrity check compares the
+    // stored binding with the value here.
     rec.append(Entry {
         actor: by,
-        action: "collector.certify",
+        action: "setting",
         incident: None,
         bundle: None,
         event: None,
         summary,
         details: serde_json::json!({
-            "bindingDigest": crate::review_log::text_digest(binding),
+            "setting": BINDING_SETTING,
+            "value": serde_json::from_str::<serde_json::Value>(binding)
+                .unwrap_or_else(|_| serde_json::Value::String(binding.to_owned())),
         }),
     })
     .await?;

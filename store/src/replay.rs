@@ -119,6 +119,8 @@ pub(crate) async fn check(
     let mut roots: BTreeMap<String, (i64, String)> = BTreeMap::new();
     let mut settings: BTreeMap<String, (i64, Value)> = BTreeMap::new();
     let mut incidents: BTreeMap<i64, Incident> = BTreeMap::new();
+    // Machine tokens: name → (entry, incident, expiry, revoked).
+    let mut tokens: BTreeMap<String, (i64, Option<i64>, Option<String>, bool)> = BTreeMap::new();
     for (seq, (_, review)) in in_order(signed) {
         let user = text(review, "user");
         match action(review) {
@@ -175,6 +177,18 @@ pub(crate) async fn check(
                                 .as_deref()
                                 != Some(named.as_str())
                     });
+                }
+            }
+            "token.create" => {
+                if let Some(name) = text(review, "name") {
+                    let incident = detail(review, "incident").and_then(Value::as_i64);
+                    tokens.insert(name, (seq, incident, text(review, "expiresAt"), false));
+                }
+            }
+            "token.revoke" => {
+                if let Some(t) = text(review, "name").and_then(|n| tokens.get_mut(&n)) {
+                    t.0 = seq;
+                    t.3 = true;
                 }
             }
             "setting" => {
@@ -343,6 +357,54 @@ pub(crate) async fn check(
     for (name, (seq, _)) in &settings {
         if !rows.iter().any(|r| r.0 == *name) {
             problems.push(format!("settings: {name}, set by entry {seq}, is gone"));
+        }
+    }
+
+    // Machine tokens: a token made, extended, rescoped or un-revoked behind the log's
+    // back is named.
+    let rows: Vec<(String, Option<i64>, String, Option<String>)> = sqlx::query_as(
+        "SELECT name, incident_id, expires_at, revoked_at FROM api_tokens ORDER BY name",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    for (name, incident, expires, revoked) in &rows {
+        match tokens.get(name) {
+            None => problems.push(format!(
+                "api_tokens: {name} exists, and the log never made it"
+            )),
+            Some((seq, logged_incident, logged_expires, logged_revoked)) => {
+                if logged_incident != incident {
+                    problems.push(format!(
+                        "api_tokens: {name} may send into {incident:?}; its entry {seq} says {logged_incident:?}"
+                    ));
+                }
+                if logged_expires.as_deref() != Some(expires.as_str()) {
+                    problems.push(format!(
+                        "api_tokens: {name} expires {expires}; its entry {seq} says {}",
+                        logged_expires.as_deref().unwrap_or("nothing")
+                    ));
+                }
+                if *logged_revoked != revoked.is_some() {
+                    problems.push(format!(
+                        "api_tokens: {name} is {}; the log says {} (entry {seq})",
+                        if revoked.is_some() {
+                            "revoked"
+                        } else {
+                            "not revoked"
+                        },
+                        if *logged_revoked {
+                            "revoked"
+                        } else {
+                            "not revoked"
+                        }
+                    ));
+                }
+            }
+        }
+    }
+    for (name, (seq, ..)) in &tokens {
+        if !rows.iter().any(|r| r.0 == *name) {
+            problems.push(format!("api_tokens: {name}, made by entry {seq}, is gone"));
         }
     }
 

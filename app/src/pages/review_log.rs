@@ -11,7 +11,7 @@ use model::{LogQuery, Permission};
 use crate::components::page::{ErrorBox, PageHeader};
 
 /// The actions the log records, for the filter.
-const ACTIONS: [&str; 16] = [
+const ACTIONS: [&str; 18] = [
     "upload",
     "annotation",
     "comment",
@@ -27,6 +27,8 @@ const ACTIONS: [&str; 16] = [
     "user.password",
     "trust_root.add",
     "trust_root.remove",
+    "token.create",
+    "token.revoke",
     "setting",
 ];
 
@@ -65,11 +67,13 @@ pub fn ReviewLogPage() -> impl IntoView {
                                 <span class="text-sm">{format!("{} entries checked: signatures, chain links, and the records they cover.", i.entries)}</span>
                             </div>
                             {(!i.problems.is_empty()).then(|| view! {
-                                <ul role="alert" class="mt-2 list-disc pl-5 text-sm text-red-800 dark:text-red-200">
-                                    {i.problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
-                                </ul>
+                                <div role="alert">
+                                    <ul class="mt-2 list-disc pl-5 text-sm text-red-800 dark:text-red-200">
+                                        {i.problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                                    </ul>
+                                </div>
                             })}
-                            <p class="mt-2 break-all font-mono text-xs text-slate-500">
+                            <p class="mt-2 break-all font-mono text-xs text-slate-600 dark:text-slate-400">
                                 {format!("server key {} · head {}", i.public_key, i.head.unwrap_or_else(|| "(empty)".into()))}
                             </p>
                             <p class="mt-2 flex flex-wrap gap-4 text-sm">
@@ -77,7 +81,7 @@ pub fn ReviewLogPage() -> impl IntoView {
                                     <a href="/api/review-log/export" download="custody-review-log.bundle.json" rel="external" class="font-medium underline" data-testid="export-log">"Export as a signed bundle"</a>
                                 </IfCan>
                                 <a href="/api/review-log/key" download="server.pub" rel="external" class="underline" data-testid="server-key-download">"Server public key (server.pub)"</a>
-                                <span class="text-slate-500">"Check an export with "<code class="font-mono">"custody verify custody-review-log.bundle.json --trust server.pub"</code></span>
+                                <span class="text-slate-600 dark:text-slate-400">"Check an export with "<code class="font-mono">"custody verify custody-review-log.bundle.json --trust server.pub"</code></span>
                             </p>
                         </section>
                     }.into_any()

@@ -189,9 +189,19 @@ async fn a_machine_token_sends_evidence_and_nothing_else_until_revoked() {
             .await
             .expect("answered");
         assert_eq!(r.status(), 403);
-        // The log still verifies, with the token's entries in it.
+        // The log's check names the one edit made behind its back: the expiry this
+        // test moved into the past with SQL. Everything else matches its entries.
         let (_, integrity) = call(&app, &admin, "/api/review-log/integrity", &[]).await;
-        assert_eq!(integrity["intact"], true, "{integrity}");
+        assert_eq!(integrity["intact"], false, "{integrity}");
+        let problems: Vec<&str> = integrity["problems"]
+            .as_array()
+            .map(|p| p.iter().filter_map(|x| x.as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(problems.len(), 1, "{integrity}");
+        assert!(
+            problems[0].starts_with("api_tokens: old expires 2020-01-01T00:00:00Z; its entry "),
+            "{integrity}"
+        );
     }
 }
 
