@@ -139,8 +139,10 @@ test('traces an exporter sends with a machine token are attested, badged and rec
     // its name, the collector's certification as a setting.
     const integrity = await (await admin.request.post('/api/review-log/integrity', { headers: sameSite })).json();
     expect(integrity.problems).toEqual([]);
-    const log = await (await admin.request.post('/api/review-log/list', { headers: sameSite })).json();
-    expect(JSON.stringify(log)).toContain('token:e2e-exporter');
+    await admin.goto('/review-log?action=upload');
+    await expect(admin.getByTestId('review-log')).toContainText('token:e2e-exporter');
+    await admin.goto('/review-log?action=token.create');
+    await expect(admin.getByTestId('review-log')).toContainText('made machine token e2e-exporter');
   } finally {
     await admin.request.post('/api/trust-roots/remove', { form: { key: root }, headers: sameSite });
   }
