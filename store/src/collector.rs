@@ -204,27 +204,38 @@ impl Collector {
             file,
         } = batch;
         let at = now();
-        let receipt = otel::Receipt {
-            via,
-            received_at: &at,
-            file,
-        };
-        let mut events = Vec::new();
-        let mut spans = 0;
-        let mut reporters = std::collections::BTreeSet::new();
-        for request in requests {
-            spans += otel::decode::span_count(request);
-            events.extend(otel::events(request, &receipt));
-            reporters.extend(otel::map::reporters(request));
-        }
-        if events.is_empty() {
-            return Ok(None);
-        }
-        events.sort_by_key(|m| evidence::time::parse(&m.time));
         let binding = binding(db).await?;
-        let bytes = self
-            .seal(events, binding.as_deref(), &at)
-            .map_err(|e| IngestError::Store(StoreError::Task(e)))?;
+        // Mapping and signing take the CPU for a while: off the async workers, on a
+        // copy of what arrived.
+        let (this, requests, file_name) =
+            (self.clone(), requests.to_vec(), file.map(str::to_owned));
+        let sealed = tokio::task::spawn_blocking(move || {
+            let receipt = otel::Receipt {
+                via,
+                received_at: &at,
+                file: file_name.as_deref(),
+            };
+            let mut events = Vec::new();
+            let mut spans = 0;
+            let mut reporters = std::collections::BTreeSet::new();
+            for request in &requests {
+                spans += otel::decode::span_count(request);
+                events.extend(otel::events(request, &receipt));
+                reporters.extend(otel::map::reporters(request));
+            }
+            if events.is_empty() {
+                return Ok(None);
+            }
+            events.sort_by_key(|m| evidence::time::parse(&m.time));
+            this.seal(events, binding.as_deref(), &at)
+                .map(|bytes| Some((bytes, spans, reporters)))
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+        .map_err(|e| IngestError::Store(StoreError::Task(e)))?;
+        let Some((bytes, spans, reporters)) = sealed else {
+            return Ok(None);
+        };
         let from = reporters.into_iter().collect::<Vec<_>>().join(", ");
         let name = match file {
             Some(f) => f.to_owned(),
