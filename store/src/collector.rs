@@ -205,8 +205,7 @@ impl Collector {
         } = batch;
         let at = now();
         let binding = binding(db).await?;
-        // Mapping and signing take the CPU for a while: off the async workers, on a
-        // copy of what arrived.
+        // Mapping and signing take the CPU for a while: off the async workers.
         let (this, requests, file_name) =
             (self.clone(), requests.to_vec(), file.map(str::to_owned));
         let sealed = tokio::task::spawn_blocking(move || {
@@ -259,10 +258,11 @@ impl Collector {
 }
 
 /// Traces to seal: what arrived, and how.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Batch<'a> {
-    /// The requests (one from `/v1/traces`, one per line or message of a file).
-    pub requests: &'a [otel::Request],
+    /// The requests (one from `/v1/traces`, one per line or message of a file),
+    /// handed over: they are mapped off the async workers, without a copy.
+    pub requests: Vec<otel::Request>,
     /// Received, or imported from a file.
     pub via: Via,
     /// The file's name, when imported.

@@ -153,7 +153,7 @@ async fn run(args: &OtlpArgs) -> anyhow::Result<usize> {
                         &key,
                         Actor::Cli,
                         store::collector::Batch {
-                            requests: &requests,
+                            requests,
                             via: Via::Imported,
                             file: Some(&name),
                         },

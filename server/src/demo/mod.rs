@@ -547,7 +547,7 @@ pub async fn load_traces(
             key,
             Actor::Cli,
             store::collector::Batch {
-                requests: &[request],
+                requests: vec![request],
                 via: evidence::event::Via::Received,
                 file: None,
             },

@@ -82,7 +82,7 @@ async fn target(
 async fn store_traces(
     state: &AppState,
     sender: &Sender,
-    requests: &[otel::Request],
+    requests: Vec<otel::Request>,
     via: Via,
     file: Option<&str>,
     (target, first): (Target, bool),
@@ -176,7 +176,7 @@ async fn receive(
         ),
     };
     let place = target(&state, &sender, params.incident, title).await?;
-    let stored = store_traces(&state, &sender, &[request], Via::Received, None, place).await?;
+    let stored = store_traces(&state, &sender, vec![request], Via::Received, None, place).await?;
     // An empty ExportTraceServiceResponse: no partial success to report.
     let mut response = match format {
         otel::Format::Protobuf => (
@@ -251,7 +251,7 @@ async fn import(
     store_traces(
         &state,
         &sender,
-        &requests,
+        requests,
         Via::Imported,
         Some(&name),
         place,
