@@ -248,21 +248,14 @@ async fn import(
             false,
         ),
     };
-    store_traces(
-        &state,
-        &sender,
-        requests,
-        Via::Imported,
-        Some(&name),
-        place,
-    )
-    .await?
-    .map(Json)
-    .ok_or_else(|| {
-        HttpError::new(
-            StatusCode::BAD_REQUEST,
-            "otlp.malformed",
-            "the file holds no span: nothing to store",
-        )
-    })
+    store_traces(&state, &sender, requests, Via::Imported, Some(&name), place)
+        .await?
+        .map(Json)
+        .ok_or_else(|| {
+            HttpError::new(
+                StatusCode::BAD_REQUEST,
+                "otlp.malformed",
+                "the file holds no span: nothing to store",
+            )
+        })
 }
