@@ -387,6 +387,11 @@ impl Provenance {
         }
     }
 
+    /// The provenance whose code is `code`.
+    pub fn parse(code: &str) -> Option<Provenance> {
+        Provenance::ALL.into_iter().find(|p| p.as_str() == code)
+    }
+
     /// The badge's words.
     pub fn label(self) -> &'static str {
         match self {

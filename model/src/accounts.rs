@@ -283,7 +283,7 @@ pub struct MachineToken {
     pub revoked_at: Option<String>,
     /// Who revoked it.
     pub revoked_by: Option<String>,
-    /// When it was last used to send evidence; `None` when never.
+    /// When it was last used to send evidence, to the minute; `None` when never.
     pub last_used_at: Option<String>,
     /// Whether it may be used now.
     pub state: TokenState,

@@ -539,6 +539,14 @@ pub enum BundleProvenance {
 }
 
 impl BundleProvenance {
+    /// Every one.
+    pub const ALL: [BundleProvenance; 4] = [
+        BundleProvenance::Signed,
+        BundleProvenance::Attested,
+        BundleProvenance::Imported,
+        BundleProvenance::Mixed,
+    ];
+
     /// Its stored name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -551,14 +559,9 @@ impl BundleProvenance {
 
     /// Read from its stored name.
     pub fn parse(text: &str) -> Option<BundleProvenance> {
-        [
-            BundleProvenance::Signed,
-            BundleProvenance::Attested,
-            BundleProvenance::Imported,
-            BundleProvenance::Mixed,
-        ]
-        .into_iter()
-        .find(|p| p.as_str() == text)
+        BundleProvenance::ALL
+            .into_iter()
+            .find(|p| p.as_str() == text)
     }
 
     /// As a badge says it.

@@ -81,15 +81,22 @@ impl Collector {
             not_after: None,
             why: None,
         };
-        let keys: Vec<evidence::keys::PublicKey> = roots
+        // Each root with its key, so that a root whose key does not read is skipped
+        // without shifting the others.
+        let trusted: Vec<(&model::TrustRoot, evidence::keys::PublicKey)> = roots
             .iter()
-            .filter_map(|r| evidence::keys::PublicKey::from_text(&r.public_key).ok())
+            .filter_map(|r| {
+                evidence::keys::PublicKey::from_text(&r.public_key)
+                    .ok()
+                    .map(|k| (r, k))
+            })
             .collect();
+        let keys: Vec<evidence::keys::PublicKey> = trusted.iter().map(|(_, k)| *k).collect();
         // The trusted root that signed it, and what it certifies, as that root signed it.
-        let signed = roots.iter().zip(&keys).find_map(|(r, k)| {
+        let signed = trusted.iter().find_map(|(r, k)| {
             evidence::dsse::verify(binding.trim().as_bytes(), Some(k))
                 .ok()
-                .map(|e| (r, e))
+                .map(|e| (*r, e))
         });
         if let Some((root, envelope)) = signed {
             status.root = Some(format!("{} ({})", root.keyid, root.label));

@@ -72,10 +72,7 @@ impl From<Row> for EventRow {
             decision: r.decision,
             resource: r.resource,
             summary: r.summary,
-            provenance: r
-                .provenance
-                .as_deref()
-                .and_then(|p| Provenance::ALL.into_iter().find(|x| x.as_str() == p)),
+            provenance: r.provenance.as_deref().and_then(Provenance::parse),
         }
     }
 }

@@ -220,6 +220,18 @@ pub async fn crossed(
     policy: &Policy,
     options: IngestOptions,
 ) -> Result<Arc<Crossed>, StoreError> {
+    // Nothing across bundles to find unless a collector attested or imported some
+    // of the incident's events: no bundle is read again for the rest.
+    let (reported,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM bundles WHERE incident_id = $1 \
+         AND provenance IN ('attested', 'imported', 'mixed')",
+    )
+    .bind(incident)
+    .fetch_one(db.pool())
+    .await?;
+    if reported == 0 {
+        return Ok(Arc::new(Crossed::default()));
+    }
     let shas = crate::bundles::shas_of_incident(db, incident).await?;
     let cache_key = (
         shas.join(" "),
@@ -264,6 +276,15 @@ pub async fn crossed(
     Ok(crossed)
 }
 
+/// The incident bundle `bundle` is in, if there is such a bundle.
+async fn incident_of(db: &Db, bundle: &str) -> Result<Option<i64>, StoreError> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT incident_id FROM bundles WHERE sha256 = $1")
+        .bind(bundle)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(|(id,)| id))
+}
+
 /// A bundle's address as findings name it: its first 12 hex digits.
 fn short(sha: &str) -> String {
     sha.chars().take(12).collect()
@@ -284,12 +305,7 @@ async fn findings_of(
         Ok(a) => a.findings.clone(),
         Err(why) => return Ok(Some(Err(why.clone()))),
     };
-    let incident: Option<(i64,)> =
-        sqlx::query_as("SELECT incident_id FROM bundles WHERE sha256 = $1")
-            .bind(bundle)
-            .fetch_optional(db.pool())
-            .await?;
-    if let Some((incident,)) = incident {
+    if let Some(incident) = incident_of(db, bundle).await? {
         let crossed = crossed(db, incident, policy, options).await?;
         found.extend(
             crossed
@@ -401,11 +417,9 @@ async fn events_of(
                     kind,
                     time,
                     summary,
-                    provenance: provenance.as_deref().and_then(|p| {
-                        evidence::event::Provenance::ALL
-                            .into_iter()
-                            .find(|x| x.as_str() == p)
-                    }),
+                    provenance: provenance
+                        .as_deref()
+                        .and_then(evidence::event::Provenance::parse),
                 },
             );
         }
@@ -669,12 +683,7 @@ pub async fn counterparts(
     bundle: &str,
     options: IngestOptions,
 ) -> Result<Vec<model::Counterpart>, StoreError> {
-    let incident: Option<(i64,)> =
-        sqlx::query_as("SELECT incident_id FROM bundles WHERE sha256 = $1")
-            .bind(bundle)
-            .fetch_optional(db.pool())
-            .await?;
-    let Some((incident,)) = incident else {
+    let Some(incident) = incident_of(db, bundle).await? else {
         return Ok(Vec::new());
     };
     let policy = policy(db).await?;
@@ -683,29 +692,48 @@ pub async fn counterparts(
         return Ok(Vec::new());
     };
     let sha = |b: usize| crossed.bundles.get(b).cloned().unwrap_or_default();
+    // This bundle's matched calls, each with its counterpart; the counterparts'
+    // rows read once per bundle they are in.
+    let matched: Vec<_> = crossed
+        .reconciliation
+        .matches
+        .iter()
+        .filter_map(|m| {
+            if m.signed.bundle == here {
+                Some((m.signed, m.reported, m.by))
+            } else if m.reported.bundle == here {
+                Some((m.reported, m.signed, m.by))
+            } else {
+                None
+            }
+        })
+        .collect();
+    let mut rows: HashMap<usize, HashMap<u64, FindingEvent>> = HashMap::new();
+    for other in matched.iter().map(|(_, o, _)| o.bundle) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = rows.entry(other) {
+            let indices: Vec<usize> = matched
+                .iter()
+                .filter(|(_, o, _)| o.bundle == other)
+                .map(|(_, o, _)| o.event)
+                .collect();
+            slot.insert(events_of(db, &sha(other), &indices).await?);
+        }
+    }
     let mut out = Vec::new();
-    for m in &crossed.reconciliation.matches {
-        let (this, other) = if m.signed.bundle == here {
-            (m.signed, m.reported)
-        } else if m.reported.bundle == here {
-            (m.reported, m.signed)
-        } else {
-            continue;
-        };
-        let other_sha = sha(other.bundle);
-        let row = crate::events::get(db, &other_sha, other.event as i64)
-            .await?
-            .map(|(row, _)| row);
+    for (this, other, by) in matched {
+        let row = rows
+            .get(&other.bundle)
+            .and_then(|r| r.get(&(other.event as u64)));
         out.push(model::Counterpart::Matched {
             index: this.event as u64,
             other: model::EventRef {
-                bundle: other_sha,
+                bundle: sha(other.bundle),
                 index: other.event as u64,
-                summary: row.as_ref().and_then(|r| r.summary.clone()),
-                time: row.as_ref().and_then(|r| r.time.clone()),
-                provenance: row.as_ref().and_then(|r| r.provenance),
+                summary: row.and_then(|r| r.summary.clone()),
+                time: row.and_then(|r| r.time.clone()),
+                provenance: row.and_then(|r| r.provenance),
             },
-            by: m.by,
+            by,
         });
     }
     for u in &crossed.reconciliation.unmatched {

@@ -30,32 +30,50 @@ const MIN_GAP: f64 = 13.0;
 /// Width of a column of counted marks, in pixels.
 const COLUMN_W: f64 = 4.0;
 
-/// The colour class of a lane kind (fill for marks, text for labels).
-fn kind_colour(kind: LaneKind) -> (&'static str, &'static str) {
+/// The colour classes of a lane kind: fill for marks, text for labels, and outline
+/// for a hollow mark (each written out, so that the stylesheet has it).
+fn kind_colour(kind: LaneKind) -> (&'static str, &'static str, &'static str) {
     match kind {
-        LaneKind::Human => ("fill-violet-600", "text-violet-700 dark:text-violet-300"),
-        LaneKind::Agent => ("fill-sky-600", "text-sky-700 dark:text-sky-300"),
-        LaneKind::SubAgent => ("fill-cyan-600", "text-cyan-700 dark:text-cyan-300"),
-        LaneKind::Service => ("fill-teal-600", "text-teal-700 dark:text-teal-300"),
-        LaneKind::Tool => ("fill-slate-500", "text-slate-600 dark:text-slate-300"),
-        LaneKind::System => ("fill-stone-500", "text-stone-600 dark:text-stone-300"),
-        LaneKind::Credential => ("fill-amber-600", "text-amber-700 dark:text-amber-300"),
-        LaneKind::Unreadable => ("fill-red-600", "text-red-700 dark:text-red-300"),
-    }
-}
-
-/// The outline class of a lane kind: a hollow mark's (written out, so that the
-/// stylesheet has it).
-fn kind_stroke(kind: LaneKind) -> &'static str {
-    match kind {
-        LaneKind::Human => "stroke-violet-600",
-        LaneKind::Agent => "stroke-sky-600",
-        LaneKind::SubAgent => "stroke-cyan-600",
-        LaneKind::Service => "stroke-teal-600",
-        LaneKind::Tool => "stroke-slate-500",
-        LaneKind::System => "stroke-stone-500",
-        LaneKind::Credential => "stroke-amber-600",
-        LaneKind::Unreadable => "stroke-red-600",
+        LaneKind::Human => (
+            "fill-violet-600",
+            "text-violet-700 dark:text-violet-300",
+            "stroke-violet-600",
+        ),
+        LaneKind::Agent => (
+            "fill-sky-600",
+            "text-sky-700 dark:text-sky-300",
+            "stroke-sky-600",
+        ),
+        LaneKind::SubAgent => (
+            "fill-cyan-600",
+            "text-cyan-700 dark:text-cyan-300",
+            "stroke-cyan-600",
+        ),
+        LaneKind::Service => (
+            "fill-teal-600",
+            "text-teal-700 dark:text-teal-300",
+            "stroke-teal-600",
+        ),
+        LaneKind::Tool => (
+            "fill-slate-500",
+            "text-slate-600 dark:text-slate-300",
+            "stroke-slate-500",
+        ),
+        LaneKind::System => (
+            "fill-stone-500",
+            "text-stone-600 dark:text-stone-300",
+            "stroke-stone-500",
+        ),
+        LaneKind::Credential => (
+            "fill-amber-600",
+            "text-amber-700 dark:text-amber-300",
+            "stroke-amber-600",
+        ),
+        LaneKind::Unreadable => (
+            "fill-red-600",
+            "text-red-700 dark:text-red-300",
+            "stroke-red-600",
+        ),
     }
 }
 
@@ -245,15 +263,14 @@ fn standing_class(standing: Standing) -> &'static str {
 /// it, and dotted where it was imported from a file, since no party that acted
 /// signed it.
 fn mark_shape(mark: &Mark, x: f64, y: f64, kind: LaneKind) -> AnyView {
-    let (fill, _) = kind_colour(kind);
+    let (fill, _, outline) = kind_colour(kind);
     let reported = mark.provenance.is_some_and(|p| !p.is_signed());
     let class = match mark.standing {
         Standing::Failed | Standing::Unreadable => {
             format!("fill-red-600 {} stroke-2", standing_class(mark.standing))
         }
         _ if reported => format!(
-            "fill-white dark:fill-slate-950 {} stroke-2{}",
-            kind_stroke(kind),
+            "fill-white dark:fill-slate-950 {outline} stroke-2{}",
             if mark.provenance == Some(Provenance::Imported) {
                 " [stroke-dasharray:1.5_1.5]"
             } else {
@@ -472,7 +489,7 @@ pub fn TimelineChart(timeline: Arc<Timeline>, state: TimelineState) -> impl Into
                 .enumerate()
                 .map(|(n, lane)| {
                     let y = AXIS_H + n as f64 * LANE_H;
-                    let (_, text) = kind_colour(lane.kind);
+                    let (_, text, _) = kind_colour(lane.kind);
                     let band = if n % 2 == 0 { "fill-slate-50 dark:fill-slate-900" } else { "fill-white dark:fill-slate-950" };
                     let label: String = lane.label.chars().take(26).collect();
                     view! {

@@ -250,7 +250,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// What a machine token may ask for: send a bundle or traces. Public requests are
 /// answered as for anyone.
-pub fn token_may(method: &Method, path: &str) -> bool {
+fn token_may(method: &Method, path: &str) -> bool {
     method == Method::POST && matches!(path, "/api/bundles" | "/v1/traces" | "/api/traces/import")
 }
 
