@@ -54,6 +54,7 @@ pub mod findings;
 pub mod json;
 pub mod keys;
 pub mod merkle;
+pub mod note;
 mod parallel;
 pub mod producer;
 pub mod reason;

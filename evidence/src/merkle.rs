@@ -111,6 +111,38 @@ pub fn inclusion_proofs(leaves: &[Hash], indexes: &[usize]) -> Option<Vec<Vec<Ha
     Some(proofs)
 }
 
+/// The consistency proof from the tree over the first `size1` of `leaves` to the tree
+/// over all of them: RFC 6962 PROOF, which [`verify_consistency`] checks. Empty when
+/// `size1` is 0 or every leaf; `None` when `size1` is more than there are leaves.
+pub fn consistency_proof(leaves: &[Hash], size1: usize) -> Option<Vec<Hash>> {
+    if size1 > leaves.len() {
+        return None;
+    }
+    let mut proof = Vec::new();
+    if size1 > 0 && size1 < leaves.len() {
+        subproof(size1, leaves, true, &mut proof);
+    }
+    Some(proof)
+}
+
+/// RFC 6962 SUBPROOF(m, leaves, whole), pushed onto `proof`.
+fn subproof(m: usize, leaves: &[Hash], whole: bool, proof: &mut Vec<Hash>) {
+    if m == leaves.len() {
+        if !whole {
+            proof.push(root(leaves));
+        }
+        return;
+    }
+    let (left, right) = leaves.split_at(split_point(leaves.len()));
+    if m <= left.len() {
+        subproof(m, left, whole, proof);
+        proof.push(root(right));
+    } else {
+        subproof(m - left.len(), right, false, proof);
+        proof.push(root(left));
+    }
+}
+
 /// The root over `leaves`, pushing onto `proofs[slot]` the sibling hashes on the way
 /// for every `(index, slot)` in `wanted` (indexes inside `leaves`).
 fn paths(leaves: &[Hash], wanted: &[(usize, usize)], proofs: &mut [Vec<Hash>]) -> Hash {
@@ -285,6 +317,35 @@ mod tests {
         (0..n)
             .map(|i| leaf_hash(&(i as u64).to_be_bytes()))
             .collect()
+    }
+
+    #[test]
+    fn every_generated_consistency_proof_verifies_and_no_other_tree_does() {
+        for n in 1..=33usize {
+            let all = leaves(n);
+            let r2 = root(&all);
+            for m in 0..=n {
+                let r1 = root(&all[..m]);
+                let proof = consistency_proof(&all, m).unwrap();
+                assert_eq!(
+                    verify_consistency(m as u64, n as u64, &proof, &r1, &r2),
+                    Ok(()),
+                    "m={m} n={n}"
+                );
+                if m > 0 && m < n {
+                    // A first tree whose last leaf was rewritten is not a prefix.
+                    let mut other = all[..m].to_vec();
+                    if let Some(last) = other.last_mut() {
+                        *last = leaf_hash(b"rewritten");
+                    }
+                    assert!(
+                        verify_consistency(m as u64, n as u64, &proof, &root(&other), &r2).is_err(),
+                        "m={m} n={n}"
+                    );
+                }
+            }
+            assert_eq!(consistency_proof(&all, n + 1), None);
+        }
     }
 
     #[test]
