@@ -62,5 +62,6 @@ pub mod reconcile;
 pub mod report;
 pub mod status;
 pub mod time;
+pub mod tlog;
 
 mod b64;
