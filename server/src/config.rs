@@ -69,6 +69,9 @@ pub struct ServeConfig {
     /// The collector that signs the OpenTelemetry traces received or imported.
     #[command(flatten)]
     pub collector: CollectorConfig,
+    /// The transparency log: its origin and the witnesses it keeps cosignatures of.
+    #[command(flatten)]
+    pub anchoring: AnchoringConfig,
 
     /// Memory, in MiB, that uploads being read, verified and stored may take
     /// together; each reserves about six times its size (never more than all of it).
@@ -97,6 +100,47 @@ pub struct ServeConfig {
     /// is closed.
     #[arg(long, env = "CUSTODY_HEADER_TIMEOUT_SECS", default_value_t = 10)]
     pub header_timeout_secs: u64,
+}
+
+/// The server-wide transparency log (docs/anchoring.md).
+#[derive(Clone, Debug, Default, Args)]
+pub struct AnchoringConfig {
+    /// The log's origin: the first line of its checkpoints and the name of the key
+    /// that signs them (no spaces, no plus). Default: `custody.local/log/` and the
+    /// first 16 hex digits of the server's public key.
+    #[arg(long, env = "CUSTODY_LOG_ORIGIN")]
+    pub log_origin: Option<String>,
+    /// The witness policy file: `witness <vkey>` lines and `quorum <k>`. Only these
+    /// witnesses' cosignatures are kept, and the console says "Witnessed by k of n"
+    /// against it. Without one, no cosignature is kept.
+    #[arg(long, env = "CUSTODY_WITNESS_POLICY")]
+    pub witness_policy: Option<PathBuf>,
+}
+
+impl AnchoringConfig {
+    /// The log's key under its origin, and the witness policy read from its file.
+    pub fn load(
+        &self,
+        key: &store::review_log::ServerKey,
+    ) -> anyhow::Result<(
+        store::tlog::LogKey,
+        Option<std::sync::Arc<evidence::tlog::WitnessPolicy>>,
+    )> {
+        use anyhow::Context as _;
+        let log = store::tlog::LogKey::new(self.log_origin.as_deref(), key)
+            .context("the log origin is not a key name")?;
+        let policy = match &self.witness_policy {
+            None => None,
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let policy = evidence::tlog::WitnessPolicy::parse(&text)
+                    .with_context(|| format!("{} is not a witness policy", path.display()))?;
+                Some(std::sync::Arc::new(policy))
+            }
+        };
+        Ok((log, policy))
+    }
 }
 
 /// The collector: the key that signs OpenTelemetry traces on receipt, the ID it is
@@ -219,6 +263,7 @@ impl ServeConfig {
             insecure_cookies: false,
             limits: LimitsConfig::default(),
             collector: CollectorConfig::default(),
+            anchoring: AnchoringConfig::default(),
             upload_memory_mib: 2048,
             upload_queue: 8,
             max_connections: 1024,

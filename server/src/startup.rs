@@ -42,6 +42,7 @@ impl Application {
             .collector
             .load(&config.data_dir, config.limits.max_bundle_bytes)
             .context("cannot load the collector's key")?;
+        let (log, witnesses) = config.anchoring.load(&key)?;
         if fresh && config.demo && !config.no_demo {
             let loaded = crate::demo::load(&db, &key, ingest)
                 .await
@@ -94,6 +95,8 @@ impl Application {
                     config.upload_queue,
                 ),
                 collector,
+                log,
+                witnesses,
             },
         })
     }

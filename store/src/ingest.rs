@@ -357,6 +357,14 @@ async fn store(
     // an upload into an incident whose status or assignee changes at the same
     // moment (on any server sharing a Postgres database) would deadlock with it.
     review_log::lock_appends(&mut tx, kind).await?;
+    crate::tlog::append(
+        &mut tx,
+        &evidence::tlog::Leaf::Bundle {
+            sha256: sha256.to_owned(),
+        },
+        &at,
+    )
+    .await?;
     incidents::touch(&mut *tx, incident_id, &at).await?;
     incidents::recount(&mut *tx, incident_id).await?;
     let verdict = report.status().code();

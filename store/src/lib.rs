@@ -25,6 +25,7 @@ mod search;
 pub mod sessions;
 pub mod signoffs;
 mod sql;
+pub mod tlog;
 pub mod tokens;
 pub mod trust_roots;
 pub mod users;

@@ -28,6 +28,7 @@ async fn check_now(db: &Db, key: &ServerKey) -> Result<LogIntegrity, StoreError>
     } = review_log::read(db, key).await?;
     records_against_log(db, &signed, &mut problems).await?;
     crate::replay::check(db, &signed, &mut problems).await?;
+    problems.extend(crate::tlog::check(db).await?);
     Ok(LogIntegrity {
         entries,
         intact: problems.is_empty(),

@@ -29,6 +29,7 @@ pub const PAGE: usize = 100;
 #[derive(Clone)]
 pub struct ServerKey {
     signer: Arc<Signer>,
+    seed: Arc<[u8; 32]>,
 }
 
 impl std::fmt::Debug for ServerKey {
@@ -44,7 +45,13 @@ impl ServerKey {
     pub fn from_seed(seed: [u8; 32]) -> Self {
         ServerKey {
             signer: Arc::new(Signer::from_seed(seed)),
+            seed: Arc::new(seed),
         }
+    }
+
+    /// The secret seed, for the transparency log's note signer (the same key).
+    pub(crate) fn seed(&self) -> [u8; 32] {
+        *self.seed
     }
 
     /// The public half, which verifies the log and its exports.
@@ -205,7 +212,9 @@ pub(crate) async fn append(
     .bind(&envelope)
     .execute(&mut *conn)
     .await?;
-    Ok(u64::try_from(seq).unwrap_or_default())
+    let seq = u64::try_from(seq).unwrap_or_default();
+    crate::tlog::append(conn, &evidence::tlog::Leaf::Review { seq, digest }, &at).await?;
+    Ok(seq)
 }
 
 /// Inside a transaction on `conn`: waits until no other server appends to the log,

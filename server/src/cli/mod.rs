@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use crate::config::ServeConfig;
 use crate::startup::Application;
 
+mod anchor;
 mod excerpt;
 mod export;
 mod import;
@@ -69,6 +70,14 @@ pub enum Command {
     /// Manage reviewer accounts (`custody user add NAME --role admin` makes the
     /// first admin).
     User(users::UserArgs),
+    /// Witness the server's transparency log: check its checkpoint extends the last
+    /// one this witness saw, cosign it (tlog-cosignature) and send the cosignature.
+    /// Exit code 4, and no cosignature, when the log was cut short, rewritten or forked.
+    Witness(anchor::WitnessArgs),
+    /// Audit the server's transparency log: its checkpoint, its witnesses against a
+    /// policy, and that it still contains a checkpoint kept earlier. Exit code 4 when
+    /// it does not (truncated, rewritten, equivocation), 3 when the quorum is missing.
+    AuditLog(anchor::AuditArgs),
     /// Re-read every stored bundle and recompute its digest and verdict; exit code
     /// 4 when any no longer matches what was stored.
     Reverify(reverify::ReverifyArgs),
@@ -122,6 +131,8 @@ impl Cli {
             Command::Export(args) => export::export(&args).into(),
             Command::VerifyReport(args) => export::verify_report(&args),
             Command::Reverify(args) => reverify::reverify(&args),
+            Command::Witness(args) => anchor::witness(&args),
+            Command::AuditLog(args) => anchor::audit(&args),
         };
         match outcome {
             Outcome::Code(code) => ExitCode::from(code),

@@ -52,9 +52,21 @@ pub(super) fn router() -> Router<AppState> {
 /// API description.
 fn is_public(method: &Method, path: &str) -> bool {
     let assets = is_asset(path);
-    let pages = matches!(path, "/login" | "/verify" | "/help" | "/api/openapi.json");
+    let pages = matches!(
+        path,
+        "/login"
+            | "/verify"
+            | "/help"
+            | "/api/openapi.json"
+            | "/checkpoint"
+            | "/checkpoint/consistency"
+    );
     (method == Method::GET || method == Method::HEAD) && (assets || pages)
-        || (method == Method::POST && matches!(path, "/login" | "/api/session/me"))
+        || (method == Method::POST
+            && matches!(
+                path,
+                "/login" | "/api/session/me" | "/checkpoint/cosignature"
+            ))
 }
 
 /// Static files and the health check.
@@ -681,7 +693,12 @@ impl utoipa::Modify for Documented {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let public = matches!(
                 path.as_str(),
-                "/healthz" | "/api/openapi.json" | "/api/session/me"
+                "/healthz"
+                    | "/api/openapi.json"
+                    | "/api/session/me"
+                    | "/checkpoint"
+                    | "/checkpoint/consistency"
+                    | "/checkpoint/cosignature"
             );
             let operations = [
                 (&mut item.get, false),

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod budget;
 mod bundles;
+mod checkpoint;
 mod download;
 pub mod error;
 pub mod exports;
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(auth::router())
         .merge(bundles::router())
+        .merge(checkpoint::router())
         .merge(incidents::router())
         .merge(review_log::router())
         .merge(exports::router())

@@ -13,7 +13,7 @@ use utoipa::OpenApi;
 
 use super::auth::{self, Documented};
 use super::state::AppState;
-use super::{bundles, exports, health, incidents, review_log, traces, trust_roots};
+use super::{bundles, checkpoint, exports, health, incidents, review_log, traces, trust_roots};
 
 /// The document's description of the API as a whole.
 const DESCRIPTION: &str = "\
@@ -60,6 +60,9 @@ JSON-encoded `ApiError`.";
         bundles::actor,
         bundles::credential,
         bundles::query,
+        checkpoint::checkpoint,
+        checkpoint::consistency,
+        checkpoint::cosignature,
         traces::receive,
         traces::import,
         incidents::list,
@@ -121,6 +124,7 @@ JSON-encoded `ApiError`.";
     ),
     modifiers(&Documented),
     tags(
+        (name = "anchoring", description = "The transparency log's checkpoints, consistency proofs and witness cosignatures."),
         (name = "bundles", description = "Upload bundles and read what they hold."),
         (name = "events", description = "Search the events of every stored bundle."),
         (name = "incidents", description = "The incidents bundles are filed under."),

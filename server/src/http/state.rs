@@ -26,6 +26,10 @@ pub struct AppState {
     pub uploads: budget::UploadBudget,
     /// The collector that signs the traces received.
     pub collector: store::collector::Collector,
+    /// The transparency log's origin and signing key.
+    pub log: store::tlog::LogKey,
+    /// The witnesses whose cosignatures this server keeps, and their quorum.
+    pub witnesses: Option<std::sync::Arc<evidence::tlog::WitnessPolicy>>,
 }
 
 /// How sessions and cookies are set up.

@@ -2,6 +2,7 @@
 
 mod access;
 mod accounts;
+mod anchoring;
 mod at_rest;
 mod connections;
 mod exports;

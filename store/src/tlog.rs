@@ -1,0 +1,423 @@
+//! The server-wide transparency log: every stored bundle and every review-log entry
+//! appended as a leaf ([`evidence::tlog::Leaf`]) in the transaction that stores it,
+//! the checkpoints the server signs over it, the cosignatures witnesses send, the
+//! proofs auditors and exports need, and the log's own check against what is stored.
+
+use evidence::merkle::{self, Hash};
+use evidence::note::{Note, NoteSigner, SigType};
+use evidence::tlog::{self, Checkpoint, Inclusion, Leaf, WitnessPolicy};
+
+use crate::review_log::ServerKey;
+use crate::{now, Db, StoreError};
+
+/// The log's identity: its origin (the checkpoints' first line and the key name) and
+/// the server key that signs its checkpoints.
+#[derive(Clone)]
+pub struct LogKey {
+    origin: String,
+    signer: std::sync::Arc<NoteSigner>,
+}
+
+impl std::fmt::Debug for LogKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogKey")
+            .field("origin", &self.origin)
+            .finish()
+    }
+}
+
+/// Why a cosignature is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CosignError {
+    /// The server has no witness policy: it knows no witness.
+    #[error("this server has no witness policy, so it takes no cosignature")]
+    NoPolicy,
+    /// Not a checkpoint this server signed.
+    #[error("not a checkpoint this server signed: {0}")]
+    UnknownCheckpoint(String),
+    /// No line of a witness the policy names verifies.
+    #[error("no cosignature of a witness in this server's policy verifies on it: {0}")]
+    NoValidCosignature(String),
+    /// A store error.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why the server will not sign a checkpoint of its log as it now stands.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointRefusal {
+    /// The log no longer extends a checkpoint the server signed.
+    #[error("the log no longer extends a checkpoint this server signed: {0}")]
+    Diverged(tlog::Divergence),
+    /// A store error.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl LogKey {
+    /// The log `origin`, signed with `key`; the default origin names the key. An
+    /// origin must be a key name: no spaces, no plus.
+    pub fn new(origin: Option<&str>, key: &ServerKey) -> Result<Self, evidence::note::NoteError> {
+        let origin = origin
+            .map(str::to_owned)
+            .unwrap_or_else(|| default_origin(key));
+        let signer = NoteSigner::new(&origin, SigType::Ed25519, key.seed())?;
+        Ok(LogKey {
+            origin,
+            signer: std::sync::Arc::new(signer),
+        })
+    }
+
+    /// The origin.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    fn signer(&self) -> &NoteSigner {
+        &self.signer
+    }
+
+    /// The verifier of the log's checkpoints.
+    pub fn verifier(&self) -> &evidence::note::Verifier {
+        self.signer.verifier()
+    }
+}
+
+/// `custody.local/log/` and the first 16 hex digits of the server's public key.
+pub fn default_origin(key: &ServerKey) -> String {
+    let hex = key.public_key().to_hex();
+    format!("custody.local/log/{}", &hex[..16.min(hex.len())])
+}
+
+/// Appends `leaf` inside the caller's transaction, which holds the review log's
+/// append lock; returns its index.
+pub(crate) async fn append(
+    conn: &mut sqlx::AnyConnection,
+    leaf: &Leaf,
+    at: &str,
+) -> Result<u64, StoreError> {
+    let next: (i64,) = sqlx::query_as("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")
+        .fetch_one(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO log_leaves (idx, data, at) VALUES ($1, $2, $3)")
+        .bind(next.0)
+        .bind(leaf.data())
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(u64::try_from(next.0).unwrap_or_default())
+}
+
+/// Every leaf's data, in order.
+async fn leaf_data(db: &Db) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT data FROM log_leaves ORDER BY idx")
+        .fetch_all(db.pool())
+        .await?;
+    Ok(rows.into_iter().map(|(d,)| d).collect())
+}
+
+fn hashes(data: &[String]) -> Vec<Hash> {
+    data.iter()
+        .map(|d| merkle::leaf_hash(d.as_bytes()))
+        .collect()
+}
+
+/// The log's leaf hashes as stored now.
+pub async fn leaves(db: &Db) -> Result<Vec<Hash>, StoreError> {
+    Ok(hashes(&leaf_data(db).await?))
+}
+
+/// The latest checkpoint, signed, with every cosignature the server holds for it:
+/// the text `GET /checkpoint` serves. A checkpoint is signed once per tree size; the
+/// server refuses to sign one its earlier checkpoints do not lead to.
+pub async fn checkpoint(db: &Db, log: &LogKey) -> Result<String, CheckpointRefusal> {
+    let leaves = leaves(db).await?;
+    let current = Checkpoint {
+        origin: log.origin.clone(),
+        size: leaves.len() as u64,
+        root: merkle::root(&leaves),
+        extensions: vec![],
+    };
+    let root = current.root_hex();
+    let stored: Option<(String,)> =
+        sqlx::query_as("SELECT note FROM checkpoints WHERE size = $1 AND root = $2")
+            .bind(size_i64(current.size))
+            .bind(&root)
+            .fetch_optional(db.pool())
+            .await
+            .map_err(StoreError::from)?;
+    let note = match stored {
+        Some((note,)) => note,
+        None => {
+            if let Some(divergence) = diverged(db, &log.origin, &leaves).await?.into_iter().next() {
+                return Err(CheckpointRefusal::Diverged(divergence));
+            }
+            let note = current.sign(log.signer());
+            sqlx::query(
+                "INSERT INTO checkpoints (size, root, note, at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (size, root) DO NOTHING",
+            )
+            .bind(size_i64(current.size))
+            .bind(&root)
+            .bind(&note)
+            .bind(now())
+            .execute(db.pool())
+            .await
+            .map_err(StoreError::from)?;
+            note
+        }
+    };
+    Ok(with_cosignatures(db, &note, current.size, &root).await?)
+}
+
+/// `note` with the cosignature lines stored for the checkpoint (size, root) added.
+async fn with_cosignatures(
+    db: &Db,
+    note: &str,
+    size: u64,
+    root: &str,
+) -> Result<String, StoreError> {
+    let lines: Vec<(String,)> = sqlx::query_as(
+        "SELECT line FROM cosignatures WHERE size = $1 AND root = $2 ORDER BY witness",
+    )
+    .bind(size_i64(size))
+    .bind(root)
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = note.to_owned();
+    for (line,) in lines {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+fn size_i64(size: u64) -> i64 {
+    i64::try_from(size).unwrap_or(i64::MAX)
+}
+
+/// Each checkpoint the server signed that `leaves` no longer lead to: cut short
+/// (fewer leaves than it counted) or rewritten (another root at its size).
+async fn diverged(
+    db: &Db,
+    origin: &str,
+    leaves: &[Hash],
+) -> Result<Vec<tlog::Divergence>, StoreError> {
+    let signed: Vec<(i64, String)> =
+        sqlx::query_as("SELECT size, root FROM checkpoints ORDER BY size, root")
+            .fetch_all(db.pool())
+            .await?;
+    let mut out = Vec::new();
+    for (size, root) in signed {
+        let size = u64::try_from(size).unwrap_or_default();
+        let Some(earlier) = hex::decode(&root)
+            .ok()
+            .and_then(|r| Hash::try_from(r).ok())
+            .map(|root| Checkpoint {
+                origin: origin.to_owned(),
+                size,
+                root,
+                extensions: vec![],
+            })
+        else {
+            continue;
+        };
+        let now = Checkpoint {
+            origin: origin.to_owned(),
+            size: leaves.len() as u64,
+            root: merkle::root(leaves),
+            extensions: vec![],
+        };
+        let proof = usize::try_from(size)
+            .ok()
+            .and_then(|m| merkle::consistency_proof(leaves, m))
+            .unwrap_or_default();
+        if let Err(divergence) = tlog::extends(&earlier, &now, &proof) {
+            out.push(divergence);
+        }
+    }
+    Ok(out)
+}
+
+/// The consistency proof from the log at `old` leaves to the log at `new`; `None`
+/// when either is more than the log holds or `old` is more than `new`.
+pub async fn consistency(db: &Db, old: u64, new: u64) -> Result<Option<Vec<Hash>>, StoreError> {
+    let leaves = leaves(db).await?;
+    let (Ok(old), Ok(new)) = (usize::try_from(old), usize::try_from(new)) else {
+        return Ok(None);
+    };
+    if old > new || new > leaves.len() {
+        return Ok(None);
+    }
+    Ok(leaves
+        .get(..new)
+        .and_then(|l| merkle::consistency_proof(l, old)))
+}
+
+/// The latest checkpoint (as [`checkpoint`] serves it) and the inclusion proof of
+/// each of `wanted` in it, in order; a leaf not in the log has none.
+pub async fn proofs(
+    db: &Db,
+    log: &LogKey,
+    wanted: &[Leaf],
+) -> Result<(String, Vec<Option<Inclusion>>), CheckpointRefusal> {
+    let note = checkpoint(db, log).await?;
+    let size = Note::parse(&note)
+        .ok()
+        .and_then(|n| Checkpoint::parse(&n.text).ok())
+        .map_or(0, |c| c.size);
+    let data = leaf_data(db).await?;
+    let data = data
+        .get(..usize::try_from(size).unwrap_or(usize::MAX))
+        .unwrap_or(&data);
+    let all = hashes(data);
+    let proofs = wanted
+        .iter()
+        .map(|leaf| {
+            let text = leaf.data();
+            data.iter()
+                .position(|d| *d == text)
+                .and_then(|index| Inclusion::of(leaf, index, &all))
+        })
+        .collect();
+    Ok((note, proofs))
+}
+
+/// Stores the cosignatures in `note` (a checkpoint this server signed, with witness
+/// lines) of the witnesses `policy` names, each checked; returns their names.
+pub async fn cosign(
+    db: &Db,
+    log: &LogKey,
+    policy: Option<&WitnessPolicy>,
+    note: &str,
+) -> Result<Vec<String>, CosignError> {
+    let policy = policy.ok_or(CosignError::NoPolicy)?;
+    let verifier = log.verifier().clone();
+    let signed =
+        tlog::open(note, &verifier).map_err(|e| CosignError::UnknownCheckpoint(e.to_string()))?;
+    let root = signed.checkpoint.root_hex();
+    let size = size_i64(signed.checkpoint.size);
+    let known: Option<(i64,)> =
+        sqlx::query_as("SELECT size FROM checkpoints WHERE size = $1 AND root = $2")
+            .bind(size)
+            .bind(&root)
+            .fetch_optional(db.pool())
+            .await
+            .map_err(StoreError::from)?;
+    if known.is_none() {
+        return Err(CosignError::UnknownCheckpoint(format!(
+            "no checkpoint of size {} with root {root} was signed here",
+            signed.checkpoint.size
+        )));
+    }
+    let mut stored = Vec::new();
+    let mut problems = Vec::new();
+    for witness in &policy.witnesses {
+        match witness.verify_cosignature(&signed.note) {
+            Ok(time) => {
+                let Some(line) = signed
+                    .note
+                    .signatures
+                    .iter()
+                    .find(|s| s.name == witness.name() && s.key_id == witness.key_id())
+                else {
+                    continue;
+                };
+                sqlx::query(
+                    "INSERT INTO cosignatures (size, root, witness, line, cosigned_at, received_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (size, root, witness) DO NOTHING",
+                )
+                .bind(size)
+                .bind(&root)
+                .bind(witness.name())
+                .bind(line.line())
+                .bind(i64::try_from(time).unwrap_or(i64::MAX))
+                .bind(now())
+                .execute(db.pool())
+                .await
+                .map_err(StoreError::from)?;
+                stored.push(witness.name().to_owned());
+            }
+            Err(evidence::note::NoteError::NotSignedBy(_)) => {}
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if stored.is_empty() {
+        return Err(CosignError::NoValidCosignature(if problems.is_empty() {
+            "no line of a known witness".into()
+        } else {
+            problems.join("; ")
+        }));
+    }
+    Ok(stored)
+}
+
+/// The log's own check: every checkpoint the server signed still leads to the log as
+/// stored (else it was cut short or rewritten), every leaf reads, every review-log
+/// entry and every stored bundle is a leaf, and every bundle leaf names a bundle
+/// still stored. Each problem is one sentence.
+pub async fn check(db: &Db) -> Result<Vec<String>, StoreError> {
+    let data = leaf_data(db).await?;
+    let leaves = hashes(&data);
+    // One log, one origin: the origin plays no part in comparing its own checkpoints.
+    let mut problems: Vec<String> = diverged(db, "", &leaves)
+        .await?
+        .into_iter()
+        .map(|d| format!("transparency log: {d}"))
+        .collect();
+    let mut bundles_logged = std::collections::HashSet::new();
+    let mut reviews_logged = std::collections::HashMap::new();
+    for (i, d) in data.iter().enumerate() {
+        match Leaf::parse(d) {
+            Some(Leaf::Bundle { sha256 }) => {
+                bundles_logged.insert(sha256);
+            }
+            Some(Leaf::Review { seq, digest }) => {
+                reviews_logged.insert(seq, digest);
+            }
+            None => problems.push(format!("transparency log: leaf {i} does not read")),
+        }
+    }
+    let entries: Vec<(i64, String)> =
+        sqlx::query_as("SELECT seq, digest FROM review_log ORDER BY seq")
+            .fetch_all(db.pool())
+            .await?;
+    for (seq, digest) in entries {
+        let seq = u64::try_from(seq).unwrap_or_default();
+        match reviews_logged.remove(&seq) {
+            None => problems.push(format!(
+                "transparency log: review-log entry {seq} is not in the log"
+            )),
+            Some(logged) if logged != digest => problems.push(format!(
+                "transparency log: review-log entry {seq} is not the entry the log recorded (its digest changed)"
+            )),
+            Some(_) => {}
+        }
+    }
+    let mut gone: Vec<u64> = reviews_logged.into_keys().collect();
+    gone.sort_unstable();
+    for seq in gone {
+        problems.push(format!(
+            "transparency log: review-log entry {seq} is in the log but no longer stored"
+        ));
+    }
+    let stored: Vec<(String,)> = sqlx::query_as("SELECT sha256 FROM bundles ORDER BY sha256")
+        .fetch_all(db.pool())
+        .await?;
+    for (sha256,) in stored {
+        if !bundles_logged.remove(&sha256) {
+            problems.push(format!(
+                "transparency log: bundle {sha256} is stored but not in the log"
+            ));
+        }
+    }
+    let mut gone: Vec<String> = bundles_logged.into_iter().collect();
+    gone.sort();
+    for sha256 in gone {
+        problems.push(format!(
+            "transparency log: bundle {sha256} is in the log but no longer stored"
+        ));
+    }
+    Ok(problems)
+}
