@@ -131,10 +131,10 @@ pub struct Cosigned {
     pub stored: Vec<String>,
 }
 
-/// A witness sends its cosignature: the checkpoint as this server signed it, with
-/// the witness's `cosignature/v1` line added.
+/// A witness sends its cosignature of a checkpoint.
 ///
-/// Only witnesses in the server's witness policy (`--witness-policy`) are kept, each
+/// The body is the checkpoint as this server signed it, with the witness's
+/// `cosignature/v1` line added. Only witnesses in the server's witness policy (`--witness-policy`) are kept, each
 /// line checked.
 #[utoipa::path(
     post,

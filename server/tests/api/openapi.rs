@@ -33,6 +33,9 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/trust-roots/{public_key}/key", &["get"]),
     ("/api/traces/import", &["post"]),
     ("/healthz", &["get"]),
+    ("/checkpoint", &["get"]),
+    ("/checkpoint/consistency", &["get"]),
+    ("/checkpoint/cosignature", &["post"]),
     ("/v1/traces", &["post"]),
 ];
 
