@@ -4,8 +4,9 @@
 //! holding an earlier checkpoint concludes from a later one ([`extends`]).
 //!
 //! A leaf's data is one line of text:
-//! `custody-log/v1 bundle <SHA-256 of the bundle file as received>` or
-//! `custody-log/v1 review <seq> <the entry's chain digest>`.
+//! `custody-log/v1 bundle <the bundle's manifest digest>` (see
+//! [`crate::bundle::manifest_digest`]: the bundle's signed content, whatever anchors
+//! travel with it) or `custody-log/v1 review <seq> <the entry's chain digest>`.
 
 use base64::Engine as _;
 
@@ -17,10 +18,10 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 /// What one leaf of the log records.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Leaf {
-    /// A stored bundle, by the SHA-256 (hex) of its file as received.
+    /// A stored bundle, by its manifest digest (hex).
     Bundle {
-        /// SHA-256 of the bundle file, hex.
-        sha256: String,
+        /// The manifest digest, hex.
+        manifest: String,
     },
     /// A review-log entry, by its sequence number and chain digest (hex).
     Review {
@@ -35,7 +36,7 @@ impl Leaf {
     /// The leaf's data, as hashed.
     pub fn data(&self) -> String {
         match self {
-            Leaf::Bundle { sha256 } => format!("custody-log/v1 bundle {sha256}"),
+            Leaf::Bundle { manifest } => format!("custody-log/v1 bundle {manifest}"),
             Leaf::Review { seq, digest } => format!("custody-log/v1 review {seq} {digest}"),
         }
     }
@@ -45,8 +46,8 @@ impl Leaf {
         let rest = data.strip_prefix("custody-log/v1 ")?;
         let hex64 = |s: &str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit());
         match rest.split(' ').collect::<Vec<_>>().as_slice() {
-            ["bundle", sha256] if hex64(sha256) => Some(Leaf::Bundle {
-                sha256: (*sha256).to_owned(),
+            ["bundle", manifest] if hex64(manifest) => Some(Leaf::Bundle {
+                manifest: (*manifest).to_owned(),
             }),
             ["review", seq, digest] if hex64(digest) => Some(Leaf::Review {
                 seq: seq.parse().ok()?,
@@ -64,7 +65,7 @@ impl Leaf {
     /// What the leaf records, for people.
     pub fn describe(&self) -> String {
         match self {
-            Leaf::Bundle { sha256 } => format!("bundle {sha256}"),
+            Leaf::Bundle { manifest } => format!("the bundle whose manifest digest is {manifest}"),
             Leaf::Review { seq, .. } => format!("review-log entry {seq}"),
         }
     }
@@ -508,6 +509,145 @@ impl Inclusion {
     }
 }
 
+/// The name of the transparency log's checkpoint in an export.
+pub const CHECKPOINT_FILE: &str = "log-checkpoint.txt";
+/// The name of the inclusion proofs in an export.
+pub const PROOFS_FILE: &str = "log-proofs.json";
+
+/// An export's inclusion proofs ([`PROOFS_FILE`]): for its source bundles (each
+/// named by file SHA-256 and manifest digest) and its review-log entries.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LogProofs {
+    /// `custody.log-proofs.v1`.
+    pub format: String,
+    /// The log's origin.
+    pub origin: String,
+    /// Each source bundle's file SHA-256 → its manifest digest (its leaf).
+    pub bundles: std::collections::BTreeMap<String, String>,
+    /// The proofs, against the export's checkpoint.
+    pub inclusions: Vec<Inclusion>,
+}
+
+/// What an export's anchoring proves: the checkpoint, what its witnesses say, and
+/// how many leaves are proven in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Anchored {
+    /// The checkpoint, its log signature verified.
+    pub checkpoint: SignedCheckpoint,
+    /// What the witness policy says of it, when one was given.
+    pub witnessing: Option<Witnessing>,
+    /// How many inclusion proofs hold.
+    pub included: usize,
+}
+
+/// Why an export's anchoring does not hold.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnchorProblem {
+    /// The export has no checkpoint (made before the log, or stripped).
+    #[error("not anchored: the export has no {CHECKPOINT_FILE}")]
+    NotAnchored,
+    /// The checkpoint does not read or is not signed by a trusted key.
+    #[error("{CHECKPOINT_FILE}: {0}")]
+    Checkpoint(String),
+    /// The proofs file does not read.
+    #[error("{PROOFS_FILE}: {0}")]
+    Proofs(String),
+    /// A proof does not hold.
+    #[error("{PROOFS_FILE}: {0}")]
+    Inclusion(InclusionError),
+    /// A source bundle has no proof.
+    #[error("{PROOFS_FILE}: source bundle {0} has no inclusion proof")]
+    Unproven(String),
+    /// The witness policy's quorum did not cosign.
+    #[error("{CHECKPOINT_FILE}: {0}")]
+    Unwitnessed(String),
+}
+
+/// Checks an export's anchoring: the checkpoint ([`CHECKPOINT_FILE`]) signed by one of
+/// `keys` under its origin, cosigned by `policy`'s quorum when one is given, and
+/// every inclusion proof of [`PROOFS_FILE`] against it, with one for each of
+/// `bundles` (file SHA-256s).
+pub fn verify_anchoring(
+    checkpoint: Option<&[u8]>,
+    proofs: Option<&[u8]>,
+    keys: &[crate::keys::PublicKey],
+    bundles: &[String],
+    policy: Option<&WitnessPolicy>,
+) -> Result<Anchored, Vec<AnchorProblem>> {
+    let Some(checkpoint) = checkpoint else {
+        return Err(vec![AnchorProblem::NotAnchored]);
+    };
+    let text = std::str::from_utf8(checkpoint)
+        .map_err(|_| vec![AnchorProblem::Checkpoint("not UTF-8".into())])?;
+    let opened = open_by_any(text, keys).map_err(|e| vec![AnchorProblem::Checkpoint(e)])?;
+    let proofs: LogProofs = proofs
+        .ok_or_else(|| "missing".to_owned())
+        .and_then(|p| serde_json::from_slice(p).map_err(|e| e.to_string()))
+        .map_err(|e| vec![AnchorProblem::Proofs(e)])?;
+    let mut problems = Vec::new();
+    if proofs.origin != opened.checkpoint.origin {
+        problems.push(AnchorProblem::Proofs(format!(
+            "its origin {:?} is not the checkpoint's",
+            proofs.origin
+        )));
+    }
+    let mut included = 0;
+    let mut proven = std::collections::HashSet::new();
+    for inclusion in &proofs.inclusions {
+        match inclusion.verify(&opened.checkpoint) {
+            Ok(()) => {
+                included += 1;
+                proven.insert(inclusion.leaf.clone());
+            }
+            Err(e) => problems.push(AnchorProblem::Inclusion(e)),
+        }
+    }
+    for sha256 in bundles {
+        let leaf = proofs.bundles.get(sha256).map(|manifest| {
+            Leaf::Bundle {
+                manifest: manifest.clone(),
+            }
+            .data()
+        });
+        if !leaf.is_some_and(|l| proven.contains(&l)) {
+            problems.push(AnchorProblem::Unproven(sha256.clone()));
+        }
+    }
+    let witnessing = policy.map(|p| p.witnessing(&opened));
+    if let Some(w) = witnessing.as_ref().filter(|w| !w.met()) {
+        problems.push(AnchorProblem::Unwitnessed(w.sentence()));
+    }
+    if problems.is_empty() {
+        Ok(Anchored {
+            checkpoint: opened,
+            witnessing,
+            included,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+/// Opens a checkpoint signed under its own origin by any of `keys`.
+pub fn open_by_any(
+    text: &str,
+    keys: &[crate::keys::PublicKey],
+) -> Result<SignedCheckpoint, String> {
+    let note = Note::parse(text).map_err(|e| e.to_string())?;
+    let body = Checkpoint::parse(&note.text).map_err(|e| e.to_string())?;
+    let mut last = String::from("no trusted key given");
+    for key in keys {
+        let verifier = log_verifier(&body.origin, *key).map_err(|e| e.to_string())?;
+        match open(text, &verifier) {
+            Ok(opened) => return Ok(opened),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(last)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -679,14 +819,14 @@ mod tests {
         assert_eq!(proof.verify(&c), Ok(()));
         let swapped = Inclusion {
             leaf: Leaf::Bundle {
-                sha256: hex::encode([9; 32]),
+                manifest: hex::encode([9; 32]),
             }
             .data(),
             ..proof.clone()
         };
         let err = swapped.verify(&c).unwrap_err();
         assert!(err.to_string().starts_with(&format!(
-            "bundle {} is not at index 3 of the log at size 7",
+            "the bundle whose manifest digest is {} is not at index 3 of the log at size 7",
             hex::encode([9; 32])
         )));
         assert_eq!(Leaf::parse(&leaf.data()), Some(leaf));

@@ -7,6 +7,13 @@ CREATE TABLE log_leaves (
     at    TEXT    NOT NULL
 );
 
+-- The log's origin (its checkpoints' first line and key name), recorded on first
+-- use: a log keeps one origin for life.
+CREATE TABLE log_origin (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    origin  TEXT    NOT NULL
+);
+
 -- Every checkpoint (signed note) the server signed, whole.
 CREATE TABLE checkpoints (
     size  BIGINT  NOT NULL,
@@ -29,20 +36,11 @@ CREATE TABLE cosignatures (
     FOREIGN KEY (size, root) REFERENCES checkpoints (size, root)
 );
 
--- What was stored before the log: each review-log entry in order, and each bundle
--- just before the entry that recorded its upload.
-INSERT INTO log_leaves (idx, data, at)
-SELECT ROW_NUMBER() OVER (ORDER BY seq, k) - 1, data, at
-FROM (
-    SELECT r.seq, 0 AS k, 'custody-log/v1 bundle ' || r.bundle_sha256 AS data, r.at
-    FROM review_log r
-    WHERE r.action = 'upload' AND r.bundle_sha256 IS NOT NULL
-      AND r.seq = (SELECT MIN(u.seq) FROM review_log u
-                   WHERE u.action = 'upload' AND u.bundle_sha256 = r.bundle_sha256)
-    UNION ALL
-    SELECT seq, 1 AS k, 'custody-log/v1 review ' || CAST(seq AS TEXT) || ' ' || digest, at
-    FROM review_log
-) AS leaves;
+-- A bundle's manifest digest (evidence::bundle::manifest_digest, hex): its leaf in
+-- the log. Bundles stored before this step get theirs from their bytes at start-up,
+-- and the log is then filled with what was stored before it, in order
+-- (store::tlog::catch_up).
+ALTER TABLE bundles ADD COLUMN manifest_digest TEXT;
 
 -- Append-only, as the review log is: what the log recorded and what the server
 -- signed is never edited in place (an edit around these triggers is what witnesses

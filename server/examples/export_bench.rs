@@ -36,9 +36,13 @@ async fn bench(events: usize) {
         .expect("csv");
     let warm_secs = start.elapsed().as_secs_f64();
     let start = Instant::now();
+    let log = store::tlog::LogKey::load(&db, &key, None)
+        .await
+        .expect("the log");
     let all = exports::export(
         &db,
         &key,
+        &log,
         Actor::Cli,
         exports::Scope::Incident(id),
         &|_, _| {},

@@ -118,17 +118,16 @@ pub struct AnchoringConfig {
 }
 
 impl AnchoringConfig {
-    /// The log's key under its origin, and the witness policy read from its file.
-    pub fn load(
+    /// The log's key under its origin, with the witness policy read from its file.
+    pub async fn load(
         &self,
+        db: &store::Db,
         key: &store::review_log::ServerKey,
-    ) -> anyhow::Result<(
-        store::tlog::LogKey,
-        Option<std::sync::Arc<evidence::tlog::WitnessPolicy>>,
-    )> {
+    ) -> anyhow::Result<store::tlog::LogKey> {
         use anyhow::Context as _;
-        let log = store::tlog::LogKey::new(self.log_origin.as_deref(), key)
-            .context("the log origin is not a key name")?;
+        let log = store::tlog::LogKey::load(db, key, self.log_origin.as_deref())
+            .await
+            .context("the transparency log's origin")?;
         let policy = match &self.witness_policy {
             None => None,
             Some(path) => {
@@ -139,7 +138,7 @@ impl AnchoringConfig {
                 Some(std::sync::Arc::new(policy))
             }
         };
-        Ok((log, policy))
+        Ok(log.with_policy(policy))
     }
 }
 

@@ -42,7 +42,7 @@ impl Application {
             .collector
             .load(&config.data_dir, config.limits.max_bundle_bytes)
             .context("cannot load the collector's key")?;
-        let (log, witnesses) = config.anchoring.load(&key)?;
+        let log = config.anchoring.load(&db, &key).await?;
         if fresh && config.demo && !config.no_demo {
             let loaded = crate::demo::load(&db, &key, ingest)
                 .await
@@ -96,7 +96,6 @@ impl Application {
                 ),
                 collector,
                 log,
-                witnesses,
             },
         })
     }

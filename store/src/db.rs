@@ -162,6 +162,10 @@ impl Db {
             DatabaseKind::Postgres => POSTGRES_MIGRATIONS.run(&db.pool).await?,
         }
         db.check_sqlite_settings().await?;
+        // What was stored before the transparency log (or by a version without it)
+        // is logged now, in order.
+        crate::tlog::fill_manifest_digests(&db).await?;
+        crate::tlog::catch_up(&db).await?;
         Ok(db)
     }
 

@@ -176,6 +176,16 @@ pub(super) async fn ingest_against(
     // The bytes and the transcript are compressed on a blocking thread while the
     // rows are written, and stored after them.
     let size = bytes.len();
+    // The bundle's leaf in the transparency log: its manifest's digest (the bundle
+    // read, so its manifest envelope is there).
+    let manifest = evidence::bundle::manifest_digest(&bytes, &options.limits)
+        .map(hex::encode)
+        .map_err(|e| {
+            IngestError::Store(StoreError::Corrupt {
+                column: "the bundle's manifest",
+                value: e.to_string(),
+            })
+        })?;
     let packing = {
         let report = report.clone();
         tokio::task::spawn_blocking(move || Packed {
@@ -193,6 +203,7 @@ pub(super) async fn ingest_against(
         db.kind(),
         Pending {
             sha256: &sha256,
+            manifest: &manifest,
             size,
             packing,
             name,
@@ -226,6 +237,8 @@ struct Packed {
 /// A bundle on its way into the store.
 struct Pending<'a> {
     sha256: &'a str,
+    /// The manifest digest (hex): the bundle's leaf in the transparency log.
+    manifest: &'a str,
     /// How many bytes were received.
     size: usize,
     packing: tokio::task::JoinHandle<Packed>,
@@ -250,6 +263,7 @@ async fn store(
 ) -> Result<Option<()>, IngestError> {
     let Pending {
         sha256,
+        manifest,
         size,
         packing,
         name,
@@ -357,10 +371,16 @@ async fn store(
     // an upload into an incident whose status or assignee changes at the same
     // moment (on any server sharing a Postgres database) would deadlock with it.
     review_log::lock_appends(&mut tx, kind).await?;
-    crate::tlog::append(
+    sqlx::query("UPDATE bundles SET manifest_digest = $1 WHERE sha256 = $2")
+        .bind(manifest)
+        .bind(sha256)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from)?;
+    crate::tlog::append_once(
         &mut tx,
         &evidence::tlog::Leaf::Bundle {
-            sha256: sha256.to_owned(),
+            manifest: manifest.to_owned(),
         },
         &at,
     )

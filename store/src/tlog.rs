@@ -16,6 +16,7 @@ use crate::{now, Db, StoreError};
 pub struct LogKey {
     origin: String,
     signer: std::sync::Arc<NoteSigner>,
+    policy: Option<std::sync::Arc<WitnessPolicy>>,
 }
 
 impl std::fmt::Debug for LogKey {
@@ -65,6 +66,63 @@ impl LogKey {
         Ok(LogKey {
             origin,
             signer: std::sync::Arc::new(signer),
+            policy: None,
+        })
+    }
+
+    /// The same log, keeping the cosignatures of `policy`'s witnesses.
+    pub fn with_policy(mut self, policy: Option<std::sync::Arc<WitnessPolicy>>) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The witness policy, when there is one.
+    pub fn policy(&self) -> Option<&WitnessPolicy> {
+        self.policy.as_deref()
+    }
+
+    /// How many witnesses must cosign, when there is a policy.
+    pub fn quorum(&self) -> Option<usize> {
+        self.policy.as_ref().map(|p| p.quorum)
+    }
+
+    /// The log's key for `db`: its origin is the one the database records (a log
+    /// keeps one origin for life), recorded on first use as `configured` or the
+    /// default. A configured origin other than the recorded one is refused.
+    pub async fn load(
+        db: &Db,
+        key: &ServerKey,
+        configured: Option<&str>,
+    ) -> Result<Self, StoreError> {
+        let recorded: Option<(String,)> =
+            sqlx::query_as("SELECT origin FROM log_origin WHERE id = 1")
+                .fetch_optional(db.pool())
+                .await?;
+        let origin = match (recorded, configured) {
+            (Some((recorded,)), Some(configured)) if recorded != configured => {
+                return Err(StoreError::Corrupt {
+                    column: "log_origin (the log's origin; it cannot change)",
+                    value: format!("{recorded}, configured as {configured}"),
+                })
+            }
+            (Some((recorded,)), _) => recorded,
+            (None, configured) => {
+                let origin = configured
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| default_origin(key));
+                sqlx::query(
+                    "INSERT INTO log_origin (id, origin) VALUES (1, $1) \
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(&origin)
+                .execute(db.pool())
+                .await?;
+                origin
+            }
+        };
+        LogKey::new(Some(&origin), key).map_err(|e| StoreError::Corrupt {
+            column: "log_origin",
+            value: e.to_string(),
         })
     }
 
@@ -106,6 +164,106 @@ pub(crate) async fn append(
         .execute(&mut *conn)
         .await?;
     Ok(u64::try_from(next.0).unwrap_or_default())
+}
+
+/// [`append`], unless the leaf is already in the log (a bundle whose manifest was
+/// stored before, with other anchors or tampered events beside it).
+pub(crate) async fn append_once(
+    conn: &mut sqlx::AnyConnection,
+    leaf: &Leaf,
+    at: &str,
+) -> Result<(), StoreError> {
+    let there: Option<(i64,)> = sqlx::query_as("SELECT idx FROM log_leaves WHERE data = $1")
+        .bind(leaf.data())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if there.is_none() {
+        append(conn, leaf, at).await?;
+    }
+    Ok(())
+}
+
+/// Logs what was stored before the log (or while it was not written): every
+/// review-log entry after the newest one logged, in order, each upload's bundle
+/// just before its entry. Run at start-up, under the log's append lock.
+pub async fn catch_up(db: &Db) -> Result<u64, StoreError> {
+    let _turn = db.lock_appends().await;
+    let mut tx = db.pool().begin().await?;
+    crate::review_log::lock_appends(&mut tx, db.kind()).await?;
+    let logged: Vec<(String,)> =
+        sqlx::query_as("SELECT data FROM log_leaves WHERE data LIKE 'custody-log/v1 review %'")
+            .fetch_all(&mut *tx)
+            .await?;
+    let newest = logged
+        .iter()
+        .filter_map(|(d,)| match Leaf::parse(d) {
+            Some(Leaf::Review { seq, .. }) => i64::try_from(seq).ok(),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(-1);
+    let missing: Vec<(i64, String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT r.seq, r.digest, r.action, b.manifest_digest, r.at FROM review_log r \
+         LEFT JOIN bundles b ON b.sha256 = r.bundle_sha256 AND r.action = 'upload' \
+         WHERE r.seq > $1 ORDER BY r.seq",
+    )
+    .bind(newest)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut added = 0;
+    for (seq, digest, _action, manifest, at) in missing {
+        if let Some(manifest) = manifest {
+            append_once(&mut tx, &Leaf::Bundle { manifest }, &at).await?;
+        }
+        let seq = u64::try_from(seq).unwrap_or_default();
+        append(&mut tx, &Leaf::Review { seq, digest }, &at).await?;
+        added += 1;
+    }
+    tx.commit().await?;
+    Ok(added)
+}
+
+/// The manifest digests of stored bundles without one (stored before the log):
+/// read from their bytes. Run at start-up, before [`catch_up`].
+pub async fn fill_manifest_digests(db: &Db) -> Result<u64, StoreError> {
+    let missing: Vec<(String,)> =
+        sqlx::query_as("SELECT sha256 FROM bundles WHERE manifest_digest IS NULL")
+            .fetch_all(db.pool())
+            .await?;
+    let limits = evidence::bundle::Limits::default();
+    let mut filled = 0;
+    for (sha256,) in missing {
+        let Some(bytes) = crate::bundles::raw(db, &sha256).await? else {
+            continue;
+        };
+        let limits = evidence::bundle::Limits {
+            max_bundle_bytes: limits.max_bundle_bytes.max(bytes.len()),
+            max_events: usize::MAX,
+            ..limits.clone()
+        };
+        let Ok(digest) = evidence::bundle::manifest_digest(&bytes, &limits) else {
+            continue;
+        };
+        sqlx::query("UPDATE bundles SET manifest_digest = $1 WHERE sha256 = $2")
+            .bind(hex::encode(digest))
+            .bind(&sha256)
+            .execute(db.pool())
+            .await?;
+        filled += 1;
+    }
+    Ok(filled)
+}
+
+/// The leaf of the stored bundle `sha256`, when it is stored.
+pub async fn bundle_leaf(db: &Db, sha256: &str) -> Result<Option<Leaf>, StoreError> {
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT manifest_digest FROM bundles WHERE sha256 = $1")
+            .bind(sha256)
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(row
+        .and_then(|(m,)| m)
+        .map(|manifest| Leaf::Bundle { manifest }))
 }
 
 /// Every leaf's data, in order.
@@ -254,44 +412,67 @@ pub async fn consistency(db: &Db, old: u64, new: u64) -> Result<Option<Vec<Hash>
         .and_then(|l| merkle::consistency_proof(l, old)))
 }
 
-/// The latest checkpoint (as [`checkpoint`] serves it) and the inclusion proof of
-/// each of `wanted` in it, in order; a leaf not in the log has none.
+/// The checkpoint an export carries and the inclusion proof of each of `wanted` in
+/// it, in order (a leaf not in it has none): the latest checkpoint that `quorum`
+/// witnesses cosigned and that holds every wanted leaf, else the latest checkpoint
+/// (as [`checkpoint`] serves it), so that what the export holds is always proven.
 pub async fn proofs(
     db: &Db,
     log: &LogKey,
+    quorum: Option<usize>,
     wanted: &[Leaf],
 ) -> Result<(String, Vec<Option<Inclusion>>), CheckpointRefusal> {
-    let note = checkpoint(db, log).await?;
-    let size = Note::parse(&note)
-        .ok()
-        .and_then(|n| Checkpoint::parse(&n.text).ok())
-        .map_or(0, |c| c.size);
+    let latest = checkpoint(db, log).await?;
     let data = leaf_data(db).await?;
-    let data = data
-        .get(..usize::try_from(size).unwrap_or(usize::MAX))
-        .unwrap_or(&data);
-    let all = hashes(data);
-    let proofs = wanted
+    let all = hashes(&data);
+    let positions: Vec<Option<usize>> = wanted
         .iter()
         .map(|leaf| {
             let text = leaf.data();
-            data.iter()
-                .position(|d| *d == text)
-                .and_then(|index| Inclusion::of(leaf, index, &all))
+            data.iter().position(|d| *d == text)
         })
         .collect();
-    Ok((note, proofs))
+    let needed = positions.iter().flatten().max().map_or(0, |i| i + 1);
+    let mut chosen = latest;
+    if let Some(quorum) = quorum {
+        let witnessed: Vec<(i64, String, String, i64)> = sqlx::query_as(
+            "SELECT c.size, c.root, c.note, COUNT(s.witness) FROM checkpoints c \
+             LEFT JOIN cosignatures s ON s.size = c.size AND s.root = c.root \
+             GROUP BY c.size, c.root, c.note ORDER BY c.size DESC",
+        )
+        .fetch_all(db.pool())
+        .await
+        .map_err(StoreError::from)?;
+        for (size, root, note, cosigned) in witnessed {
+            let size = usize::try_from(size).unwrap_or(usize::MAX);
+            let holds = all
+                .get(..size)
+                .is_some_and(|prefix| hex::encode(merkle::root(prefix)) == root);
+            if usize::try_from(cosigned).unwrap_or(0) >= quorum && size >= needed && holds {
+                chosen = with_cosignatures(db, &note, size as u64, &root).await?;
+                break;
+            }
+        }
+    }
+    let size = Note::parse(&chosen)
+        .ok()
+        .and_then(|n| Checkpoint::parse(&n.text).ok())
+        .map_or(0, |c| c.size);
+    let tree = all
+        .get(..usize::try_from(size).unwrap_or(usize::MAX))
+        .unwrap_or(&all);
+    let proofs = wanted
+        .iter()
+        .zip(positions)
+        .map(|(leaf, at)| at.and_then(|index| Inclusion::of(leaf, index, tree)))
+        .collect();
+    Ok((chosen, proofs))
 }
 
 /// Stores the cosignatures in `note` (a checkpoint this server signed, with witness
 /// lines) of the witnesses `policy` names, each checked; returns their names.
-pub async fn cosign(
-    db: &Db,
-    log: &LogKey,
-    policy: Option<&WitnessPolicy>,
-    note: &str,
-) -> Result<Vec<String>, CosignError> {
-    let policy = policy.ok_or(CosignError::NoPolicy)?;
+pub async fn cosign(db: &Db, log: &LogKey, note: &str) -> Result<Vec<String>, CosignError> {
+    let policy = log.policy().ok_or(CosignError::NoPolicy)?;
     let verifier = log.verifier().clone();
     let signed =
         tlog::open(note, &verifier).map_err(|e| CosignError::UnknownCheckpoint(e.to_string()))?;
@@ -370,8 +551,8 @@ pub async fn check(db: &Db) -> Result<Vec<String>, StoreError> {
     let mut reviews_logged = std::collections::HashMap::new();
     for (i, d) in data.iter().enumerate() {
         match Leaf::parse(d) {
-            Some(Leaf::Bundle { sha256 }) => {
-                bundles_logged.insert(sha256);
+            Some(Leaf::Bundle { manifest }) => {
+                bundles_logged.insert(manifest);
             }
             Some(Leaf::Review { seq, digest }) => {
                 reviews_logged.insert(seq, digest);
@@ -402,21 +583,26 @@ pub async fn check(db: &Db) -> Result<Vec<String>, StoreError> {
             "transparency log: review-log entry {seq} is in the log but no longer stored"
         ));
     }
-    let stored: Vec<(String,)> = sqlx::query_as("SELECT sha256 FROM bundles ORDER BY sha256")
-        .fetch_all(db.pool())
-        .await?;
-    for (sha256,) in stored {
-        if !bundles_logged.remove(&sha256) {
-            problems.push(format!(
+    let stored: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT sha256, manifest_digest FROM bundles ORDER BY sha256")
+            .fetch_all(db.pool())
+            .await?;
+    let mut present = std::collections::HashSet::new();
+    for (sha256, manifest) in stored {
+        match manifest {
+            Some(m) if bundles_logged.contains(&m) => {
+                present.insert(m);
+            }
+            _ => problems.push(format!(
                 "transparency log: bundle {sha256} is stored but not in the log"
-            ));
+            )),
         }
     }
-    let mut gone: Vec<String> = bundles_logged.into_iter().collect();
+    let mut gone: Vec<String> = bundles_logged.difference(&present).cloned().collect();
     gone.sort();
-    for sha256 in gone {
+    for manifest in gone {
         problems.push(format!(
-            "transparency log: bundle {sha256} is in the log but no longer stored"
+            "transparency log: the bundle whose manifest digest is {manifest} is in the log but no longer stored"
         ));
     }
     Ok(problems)

@@ -524,6 +524,25 @@ pub fn explain(code: &str) -> &'static str {
 
 /// SHA-256 of an envelope's signed bytes (its PAE); for a payload that is not base64,
 /// of the payload text, so that every envelope has a digest.
+/// The digest of a bundle's manifest: SHA-256 of its envelope's pre-authentication
+/// encoding (as an event's digest is of its own). It names the bundle's signed content
+/// whatever unsigned members (its anchors) travel with it: it is the bundle's leaf in
+/// a transparency log. Nothing is verified.
+pub fn manifest_digest(bytes: &[u8], limits: &Limits) -> Result<merkle::Hash, Malformed> {
+    Ok(envelope_digest(&read_wire(bytes, limits)?.manifest))
+}
+
+/// The manifest's first signature, as sent (base64 decoded): what a time-stamp token
+/// over the bundle is over. `None` when it has none or it is not base64.
+pub fn manifest_signature(bytes: &[u8], limits: &Limits) -> Result<Option<Vec<u8>>, Malformed> {
+    let wire = read_wire(bytes, limits)?;
+    Ok(wire
+        .manifest
+        .signatures
+        .first()
+        .and_then(|s| crate::b64::decode(&s.sig)))
+}
+
 pub(crate) fn envelope_digest(envelope: &WireEnvelope<'_>) -> merkle::Hash {
     match crate::b64::decode(&envelope.payload) {
         Some(payload) => Sha256::digest(dsse::pae(&envelope.payload_type, &payload)).into(),

@@ -39,6 +39,10 @@ pub struct VerifyReportArgs {
     /// The exporting server's public key (a file, or the key itself); repeatable.
     #[arg(long, required = true)]
     pub trust: Vec<String>,
+    /// A witness policy (`witness <vkey>` lines, `quorum <k>`): the export's log
+    /// checkpoint must be cosigned by the quorum.
+    #[arg(long, value_name = "FILE")]
+    pub witnesses: Option<PathBuf>,
 }
 
 /// Exit code when an export does not verify.
@@ -144,10 +148,12 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
     runtime.block_on(async {
         let db = args.store.open().await?;
         let key = args.store.key(&db).await?;
+        let log = store::tlog::LogKey::load(&db, &key, None).await?;
         let bar = Progress::new("exporting");
         let made = exports::export(
             &db,
             &key,
+            &log,
             Actor::Cli,
             exports::Scope::Incident(args.incident),
             &|done, total| bar.update(done, total),
@@ -223,7 +229,51 @@ pub fn verify_report(args: &VerifyReportArgs) -> Outcome {
                 for f in &manifest.files {
                     println!("  {}  {}", f.sha256, f.name);
                 }
-                Ok(0)
+                let policy = match &args.witnesses {
+                    Some(path) => Some(
+                        evidence::tlog::WitnessPolicy::parse(
+                            &std::fs::read_to_string(path)
+                                .with_context(|| format!("reading {}", path.display()))?,
+                        )
+                        .with_context(|| format!("{} is not a witness policy", path.display()))?,
+                    ),
+                    None => None,
+                };
+                let listed = |name: &str| manifest.files.iter().any(|f| f.name == name);
+                if !listed(evidence::tlog::CHECKPOINT_FILE) {
+                    println!("not anchored: the export holds no transparency-log checkpoint");
+                    return Ok(if policy.is_some() { EXIT_CHANGED } else { 0 });
+                }
+                match evidence::tlog::verify_anchoring(
+                    files
+                        .get(evidence::tlog::CHECKPOINT_FILE)
+                        .map(Vec::as_slice),
+                    files.get(evidence::tlog::PROOFS_FILE).map(Vec::as_slice),
+                    &keys,
+                    &manifest.bundles,
+                    policy.as_ref(),
+                ) {
+                    Ok(anchored) => {
+                        println!(
+                            "anchored: in {} at size {} (root {}); {} inclusion proofs hold",
+                            anchored.checkpoint.checkpoint.origin,
+                            anchored.checkpoint.checkpoint.size,
+                            anchored.checkpoint.checkpoint.root_hex(),
+                            anchored.included
+                        );
+                        if let Some(w) = anchored.witnessing {
+                            println!("{}", w.sentence());
+                        }
+                        Ok(0)
+                    }
+                    Err(problems) => {
+                        println!("NOT ANCHORED: {}", args.path.display());
+                        for p in problems {
+                            println!("  {p}");
+                        }
+                        Ok(EXIT_CHANGED)
+                    }
+                }
             }
             Err(problems) => {
                 println!("NOT VERIFIED: {}", args.path.display());

@@ -154,7 +154,7 @@ async fn cosignature(
     State(state): State<AppState>,
     body: String,
 ) -> Result<Json<Cosigned>, HttpError> {
-    match tlog::cosign(&state.db, &state.log, state.witnesses.as_deref(), &body).await {
+    match tlog::cosign(&state.db, &state.log, &body).await {
         Ok(stored) => Ok(Json(Cosigned { stored })),
         Err(CosignError::Store(e)) => Err(e.into()),
         Err(e @ CosignError::NoPolicy) => Err(HttpError::new(

@@ -264,6 +264,7 @@ async fn answer(
     let made = exports::export(
         &state.db,
         &state.key,
+        &state.log,
         Actor::Reviewer(reviewer),
         scope,
         &|_, _| {},

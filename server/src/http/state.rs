@@ -26,10 +26,8 @@ pub struct AppState {
     pub uploads: budget::UploadBudget,
     /// The collector that signs the traces received.
     pub collector: store::collector::Collector,
-    /// The transparency log's origin and signing key.
+    /// The transparency log's origin, signing key and witness policy.
     pub log: store::tlog::LogKey,
-    /// The witnesses whose cosignatures this server keeps, and their quorum.
-    pub witnesses: Option<std::sync::Arc<evidence::tlog::WitnessPolicy>>,
 }
 
 /// How sessions and cookies are set up.

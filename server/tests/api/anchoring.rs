@@ -341,10 +341,18 @@ async fn a_bundle_swapped_for_a_re_signed_shorter_one_is_detected() {
         .await;
     let shorter = shorter["sha256"].as_str().expect("sha256").to_owned();
     unlock(&app, Backend::Sqlite).await;
-    let swapped = Leaf::Bundle {
-        sha256: shorter.clone(),
-    }
-    .data();
+    let leaf = |sha: String| {
+        let db = app.db.clone();
+        async move {
+            store::tlog::bundle_leaf(&db, &sha)
+                .await
+                .expect("read")
+                .expect("a leaf")
+                .data()
+        }
+    };
+    let swapped = leaf(shorter.clone()).await;
+    let first = leaf(original.clone()).await;
     exec(
         &app,
         &format!("DELETE FROM log_leaves WHERE data = '{swapped}'"),
@@ -352,13 +360,7 @@ async fn a_bundle_swapped_for_a_re_signed_shorter_one_is_detected() {
     .await;
     exec(
         &app,
-        &format!(
-            "UPDATE log_leaves SET data = '{swapped}' WHERE data = '{}'",
-            Leaf::Bundle {
-                sha256: original.clone()
-            }
-            .data()
-        ),
+        &format!("UPDATE log_leaves SET data = '{swapped}' WHERE data = '{first}'"),
     )
     .await;
     let response = app.get("/checkpoint").await;
@@ -498,4 +500,78 @@ async fn bad_proofs_requests_and_cosignatures_are_refused_with_their_reason() {
     let response = post(text.replace(&format!("\n{size}\n"), &format!("\n{}\n", size + 1))).await;
     assert_eq!(response.status(), 400);
     assert_eq!(app.count("SELECT COUNT(*) FROM cosignatures").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_carries_the_witnessed_checkpoint_and_verify_report_checks_it() {
+    let Setup {
+        app,
+        dir,
+        server_pub,
+        policy,
+        witnesses,
+    } = setup(Backend::Sqlite).await;
+    let stored: Value = app
+        .store("name=cicd.bundle.json", demo("cicd-change-ticket"))
+        .await;
+    let id = stored["incident_id"].as_i64().expect("an incident");
+    for w in &witnesses[..2] {
+        assert!(w.run(&app, &server_pub).await.status.success());
+    }
+    let witnessed = body(&checkpoint_text(&app).await).size;
+    let tar = app
+        .client
+        .get(format!(
+            "{}/api/incidents/{id}/export/export.tar",
+            app.address
+        ))
+        .send()
+        .await
+        .expect("GET")
+        .bytes()
+        .await
+        .expect("bytes");
+    let files = super::exports::untar(&tar);
+    // The export's own entry came after the witnesses: it carries the checkpoint
+    // they cosigned, in which everything it holds is proven.
+    let carried = body(std::str::from_utf8(&files["log-checkpoint.txt"]).unwrap());
+    assert_eq!(carried.size, witnessed);
+    let tar_path = dir.path().join("export.tar");
+    std::fs::write(&tar_path, &tar).expect("write");
+    let out = custody(vec![
+        "verify-report".into(),
+        tar_path.display().to_string(),
+        "--trust".into(),
+        server_pub.display().to_string(),
+        "--witnesses".into(),
+        policy.display().to_string(),
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert!(
+        said(&out).contains(&format!("at size {witnessed}")),
+        "{}",
+        said(&out)
+    );
+    assert!(
+        said(&out).contains(&format!(
+            "Witnessed by 2 of 3 (w1.witness.example, w2.witness.example) at size {witnessed}"
+        )),
+        "{}",
+        said(&out)
+    );
+    // A proof for another bundle than the one the export names does not hold.
+    let mut proofs: evidence::tlog::LogProofs =
+        serde_json::from_slice(&files["log-proofs.json"]).expect("proofs");
+    let sha = stored["sha256"].as_str().unwrap().to_owned();
+    proofs.bundles.insert(sha.clone(), hex::encode([7u8; 32]));
+    let problems = evidence::tlog::verify_anchoring(
+        Some(&files["log-checkpoint.txt"]),
+        Some(&serde_json::to_vec(&proofs).unwrap()),
+        &[app.key.public_key()],
+        &[sha.clone()],
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(problems, vec![evidence::tlog::AnchorProblem::Unproven(sha)]);
 }

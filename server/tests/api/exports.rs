@@ -47,7 +47,7 @@ async fn download(
         .expect("request")
 }
 
-fn untar(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
+pub(super) fn untar(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
     let mut archive = tar::Archive::new(bytes);
     archive
         .entries()
@@ -138,6 +138,8 @@ async fn an_export_round_trips_and_one_changed_byte_is_named() {
         names,
         [
             "events.csv",
+            "log-checkpoint.txt",
+            "log-proofs.json",
             "manifest.dsse.json",
             "report.html",
             "review.json",

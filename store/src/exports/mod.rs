@@ -252,6 +252,7 @@ pub type PdfMaker = dyn Fn(&[u8]) -> Result<Vec<u8>, String> + Sync;
 pub async fn export(
     db: &Db,
     key: &ServerKey,
+    log: &crate::tlog::LogKey,
     by: Actor<'_>,
     scope: Scope<'_>,
     progress: &(dyn Fn(usize, usize) + Sync),
@@ -325,6 +326,7 @@ pub async fn export(
         },
     )
     .await?;
+    files.extend(anchoring(db, log, &review).await?);
     let listed: Vec<(&str, &[u8])> = files
         .iter()
         .map(|(n, b)| (n.as_str(), b.as_slice()))
@@ -340,6 +342,60 @@ pub async fn export(
         signed_by: key.public_key(),
     }))
 }
+
+/// The transparency log's latest checkpoint ([`CHECKPOINT_FILE`]) and the inclusion
+/// proofs in it of every source bundle and every review-log entry the export holds
+/// ([`PROOFS_FILE`]). When the server will sign no checkpoint (its log no longer
+/// extends one it signed), the export is refused with that reason.
+async fn anchoring(
+    db: &Db,
+    log: &crate::tlog::LogKey,
+    review: &Review,
+) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    use evidence::tlog::Leaf;
+    let mut bundles = std::collections::BTreeMap::new();
+    let mut wanted: Vec<Leaf> = Vec::new();
+    for b in &review.detail.bundles {
+        if let Some(leaf @ Leaf::Bundle { .. }) = crate::tlog::bundle_leaf(db, &b.sha256).await? {
+            if let Leaf::Bundle { manifest } = &leaf {
+                bundles.insert(b.sha256.clone(), manifest.clone());
+            }
+            wanted.push(leaf);
+        }
+    }
+    wanted.extend(review.log.iter().map(|e| Leaf::Review {
+        seq: e.seq,
+        digest: e.digest.clone(),
+    }));
+    let (checkpoint, proofs) = crate::tlog::proofs(db, log, log.quorum(), &wanted)
+        .await
+        .map_err(|e| match e {
+            crate::tlog::CheckpointRefusal::Store(e) => e,
+            refused => StoreError::Corrupt {
+                column: "log_leaves (the transparency log)",
+                value: refused.to_string(),
+            },
+        })?;
+    let inclusions: Vec<_> = proofs.into_iter().flatten().collect();
+    let proofs = evidence::tlog::LogProofs {
+        format: "custody.log-proofs.v1".into(),
+        origin: log.origin().to_owned(),
+        bundles,
+        inclusions,
+    };
+    Ok(vec![
+        (CHECKPOINT_FILE.to_owned(), checkpoint.into_bytes()),
+        (
+            PROOFS_FILE.to_owned(),
+            serde_json::to_vec_pretty(&proofs).unwrap_or_default(),
+        ),
+    ])
+}
+
+/// The transparency log's checkpoint in an export.
+pub const CHECKPOINT_FILE: &str = evidence::tlog::CHECKPOINT_FILE;
+/// The inclusion proofs in an export.
+pub const PROOFS_FILE: &str = evidence::tlog::PROOFS_FILE;
 
 /// Now, to the second: what the manifest says (`createdAt`) and the archive's
 /// member times are the same instant.
