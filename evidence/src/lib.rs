@@ -45,6 +45,7 @@
     clippy::panic
 )]
 
+pub mod anchor;
 pub mod batch;
 pub mod bundle;
 pub mod dsse;
@@ -62,6 +63,7 @@ pub mod reconcile;
 pub mod report;
 pub mod status;
 pub mod time;
+pub mod timestamp;
 pub mod tlog;
 
 mod b64;

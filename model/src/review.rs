@@ -443,3 +443,35 @@ pub struct ReviewSettings {
     /// How many approving sign-off steps each approval chain needs.
     pub signoff_steps: u32,
 }
+
+/// What vouches for a bundle, or for the review log, outside the organisation:
+/// `evidence::anchor`'s verdict on the anchors the server holds for it (time stamps
+/// the bundle carries, and its place in the server's transparency log as the
+/// witness policy's witnesses cosigned it).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+pub struct Anchoring {
+    /// The state, as `evidence::anchor::AnchorState` (`state`: `not_anchored` or
+    /// `anchored`, with `timestamped` and `logged`).
+    #[cfg_attr(feature = "schema", schema(value_type = Object))]
+    pub state: evidence::anchor::AnchorState,
+    /// The sentences the console shows, from the state.
+    pub sentences: Vec<String>,
+    /// Anchors that are there but do not hold, one sentence each.
+    pub problems: Vec<String>,
+    /// For the review log: the newest entry the logged checkpoint covers (entries
+    /// after it are not yet witnessed). None for a bundle.
+    pub covers_entry: Option<u64>,
+}
+
+impl Anchoring {
+    /// The view of `state` with `problems`.
+    pub fn of(state: evidence::anchor::AnchorState, problems: Vec<String>) -> Self {
+        Anchoring {
+            sentences: state.sentences(),
+            state,
+            problems,
+            covers_entry: None,
+        }
+    }
+}

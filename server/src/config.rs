@@ -115,6 +115,10 @@ pub struct AnchoringConfig {
     /// against it. Without one, no cosignature is kept.
     #[arg(long, env = "CUSTODY_WITNESS_POLICY")]
     pub witness_policy: Option<PathBuf>,
+    /// Trusted time-stamping authorities' certificates (PEM): the time stamps bundles
+    /// carry are checked against them ("Timestamped by X at T").
+    #[arg(long, env = "CUSTODY_TSA_TRUST")]
+    pub tsa_trust: Option<PathBuf>,
 }
 
 impl AnchoringConfig {
@@ -138,7 +142,15 @@ impl AnchoringConfig {
                 Some(std::sync::Arc::new(policy))
             }
         };
-        Ok(log.with_policy(policy))
+        let tsas = match &self.tsa_trust {
+            None => evidence::timestamp::TsaTrust::default(),
+            Some(path) => evidence::timestamp::TsaTrust::from_pem(
+                &std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?,
+            )
+            .with_context(|| format!("{} holds no readable certificates", path.display()))?,
+        };
+        Ok(log.with_policy(policy).with_tsa_trust(tsas))
     }
 }
 

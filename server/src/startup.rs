@@ -112,6 +112,11 @@ impl Application {
         self.state.db.clone()
     }
 
+    /// The transparency log's key and policy.
+    pub fn log(&self) -> store::tlog::LogKey {
+        self.state.log.clone()
+    }
+
     /// The collector, for tests that certify it.
     pub fn collector(&self) -> store::collector::Collector {
         self.state.collector.clone()

@@ -17,6 +17,7 @@ pub struct LogKey {
     origin: String,
     signer: std::sync::Arc<NoteSigner>,
     policy: Option<std::sync::Arc<WitnessPolicy>>,
+    tsas: std::sync::Arc<evidence::timestamp::TsaTrust>,
 }
 
 impl std::fmt::Debug for LogKey {
@@ -67,7 +68,24 @@ impl LogKey {
             origin,
             signer: std::sync::Arc::new(signer),
             policy: None,
+            tsas: std::sync::Arc::default(),
         })
+    }
+
+    /// The same log, checking bundles' time stamps against `tsas`.
+    pub fn with_tsa_trust(mut self, tsas: evidence::timestamp::TsaTrust) -> Self {
+        self.tsas = std::sync::Arc::new(tsas);
+        self
+    }
+
+    /// What this server trusts to anchor evidence: its own log's key, its witness
+    /// policy and its trusted time-stamping authorities.
+    pub fn trust(&self) -> evidence::anchor::AnchorTrust {
+        evidence::anchor::AnchorTrust {
+            logs: vec![*self.verifier().key()],
+            witnesses: self.policy.as_deref().cloned(),
+            tsas: (*self.tsas).clone(),
+        }
     }
 
     /// The same log, keeping the cosignatures of `policy`'s witnesses.
@@ -606,4 +624,133 @@ pub async fn check(db: &Db) -> Result<Vec<String>, StoreError> {
         ));
     }
     Ok(problems)
+}
+
+/// The stored bundle `sha256` with its log anchor: the anchors its bytes carry (time
+/// stamps) kept, and the latest checkpoint the witness policy's quorum cosigned that
+/// holds it (else the latest) with its inclusion proof. `None` when no such bundle
+/// is stored.
+pub async fn anchored(
+    db: &Db,
+    log: &LogKey,
+    sha256: &str,
+) -> Result<Option<Vec<u8>>, CheckpointRefusal> {
+    use evidence::anchor::{self, LogAnchor};
+    let (Some(bytes), Some(leaf)) = (
+        crate::bundles::raw(db, sha256).await?,
+        bundle_leaf(db, sha256).await?,
+    ) else {
+        return Ok(None);
+    };
+    let limits = limits_for(&bytes);
+    let (checkpoint, mut proofs) =
+        proofs(db, log, log.quorum(), std::slice::from_ref(&leaf)).await?;
+    let mut anchors = anchor::read(&bytes, &limits)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    anchors.log = proofs.pop().flatten().map(|inclusion| LogAnchor {
+        checkpoint,
+        inclusion,
+    });
+    Ok(anchor::with_anchors(&bytes, &anchors).ok())
+}
+
+/// Limits that read a stored bundle whatever its size (it was read once already).
+fn limits_for(bytes: &[u8]) -> evidence::bundle::Limits {
+    let limits = evidence::bundle::Limits::default();
+    evidence::bundle::Limits {
+        max_bundle_bytes: limits.max_bundle_bytes.max(bytes.len()),
+        max_events: usize::MAX,
+        ..limits
+    }
+}
+
+/// What vouches for the stored bundle `sha256` ([`anchored`], checked against this
+/// server's [`LogKey::trust`]); `None` when no such bundle is stored.
+pub async fn bundle_anchoring(
+    db: &Db,
+    log: &LogKey,
+    sha256: &str,
+) -> Result<Option<model::Anchoring>, CheckpointRefusal> {
+    let Some(bytes) = anchored(db, log, sha256).await? else {
+        return Ok(None);
+    };
+    let trust = log.trust();
+    let limits = limits_for(&bytes);
+    Ok(evidence::anchor::verify(&bytes, &limits, &trust, &[])
+        .ok()
+        .map(|a| model::Anchoring::of(a.state(), a.problems())))
+}
+
+/// What vouches for the review log: the latest checkpoint the witness policy's
+/// quorum cosigned (else the latest), checked as any anchor is, with the newest
+/// entry it covers.
+pub async fn review_log_anchoring(
+    db: &Db,
+    log: &LogKey,
+) -> Result<model::Anchoring, CheckpointRefusal> {
+    use evidence::anchor::{self, Anchoring, LogAnchor};
+    let data = leaf_data(db).await?;
+    let reviews: Vec<(usize, Leaf)> = data
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| match Leaf::parse(d) {
+            Some(l @ Leaf::Review { .. }) => Some((i, l)),
+            _ => None,
+        })
+        .collect();
+    let Some((_, newest)) = reviews.last() else {
+        return Ok(model::Anchoring::of(
+            evidence::anchor::AnchorState::NotAnchored,
+            vec![],
+        ));
+    };
+    // The newest entry in the witnessed checkpoint: prove each candidate from the
+    // newest down until one is inside it.
+    let (checkpoint, _) = proofs(db, log, log.quorum(), std::slice::from_ref(newest)).await?;
+    let size = Note::parse(&checkpoint)
+        .ok()
+        .and_then(|n| Checkpoint::parse(&n.text).ok())
+        .map_or(0, |c| c.size);
+    let tree = hashes(
+        data.get(..usize::try_from(size).unwrap_or(usize::MAX))
+            .unwrap_or(&data),
+    );
+    let covered = reviews
+        .iter()
+        .rev()
+        .find(|(i, _)| (*i as u64) < size)
+        .cloned();
+    let Some((index, leaf)) = covered else {
+        return Ok(model::Anchoring::of(
+            evidence::anchor::AnchorState::NotAnchored,
+            vec![],
+        ));
+    };
+    let Some(inclusion) = Inclusion::of(&leaf, index, &tree) else {
+        return Ok(model::Anchoring::of(
+            evidence::anchor::AnchorState::NotAnchored,
+            vec![],
+        ));
+    };
+    let check = anchor::check_leaf(
+        &leaf,
+        &LogAnchor {
+            checkpoint,
+            inclusion,
+        },
+        &log.trust(),
+    );
+    let anchoring = Anchoring {
+        timestamps: vec![],
+        log: Some(check),
+        after_anchor: vec![],
+    };
+    let mut view = model::Anchoring::of(anchoring.state(), anchoring.problems());
+    view.covers_entry = match leaf {
+        Leaf::Review { seq, .. } => Some(seq),
+        Leaf::Bundle { .. } => None,
+    };
+    Ok(view)
 }

@@ -257,7 +257,14 @@ const FLAT: json::Shape = json::Shape {
 
 /// Where a bundle holds arrays (see [`json::Shape`]).
 const BUNDLE_SHAPE: json::Shape = json::Shape {
-    arrays: &["bindings", "revocations", "events", "signatures"],
+    arrays: &[
+        "bindings",
+        "revocations",
+        "events",
+        "signatures",
+        "timestamps",
+        "proof",
+    ],
     free: &[],
 };
 
@@ -274,6 +281,10 @@ pub(crate) struct WireBundle<'a> {
     pub(crate) revocations: Vec<WireEnvelope<'a>>,
     #[serde(borrow)]
     pub(crate) events: Vec<WireEnvelope<'a>>,
+    /// Unsigned: what vouches for the bundle outside its organisation (section 17),
+    /// read by [`crate::anchor`], never by verification.
+    #[serde(default, borrow)]
+    pub(crate) anchors: Option<&'a serde_json::value::RawValue>,
 }
 
 /// Verifies the bundle `bytes` against the organisation root keys in `roots`, on
@@ -530,6 +541,14 @@ pub fn explain(code: &str) -> &'static str {
 /// a transparency log. Nothing is verified.
 pub fn manifest_digest(bytes: &[u8], limits: &Limits) -> Result<merkle::Hash, Malformed> {
     Ok(envelope_digest(&read_wire(bytes, limits)?.manifest))
+}
+
+/// The bundle's `anchors` member as written, when it has one. Nothing is verified.
+pub fn anchors_raw<'a>(
+    bytes: &'a [u8],
+    limits: &Limits,
+) -> Result<Option<&'a serde_json::value::RawValue>, Malformed> {
+    Ok(read_wire(bytes, limits)?.anchors)
 }
 
 /// The manifest's first signature, as sent (base64 decoded): what a time-stamp token

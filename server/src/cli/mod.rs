@@ -70,6 +70,9 @@ pub enum Command {
     /// Manage reviewer accounts (`custody user add NAME --role admin` makes the
     /// first admin).
     User(users::UserArgs),
+    /// Time-stamp a bundle: ask RFC 3161 time-stamping authorities for tokens over
+    /// its manifest's signature and add them to its anchors (no signed byte changes).
+    Timestamp(anchor::TimestampArgs),
     /// Witness the server's transparency log: check its checkpoint extends the last
     /// one this witness saw, cosign it (tlog-cosignature) and send the cosignature.
     /// Exit code 4, and no cosignature, when the log was cut short, rewritten or forked.
@@ -132,6 +135,7 @@ impl Cli {
             Command::VerifyReport(args) => export::verify_report(&args),
             Command::Reverify(args) => reverify::reverify(&args),
             Command::Witness(args) => anchor::witness(&args),
+            Command::Timestamp(args) => anchor::timestamp(&args),
             Command::AuditLog(args) => anchor::audit(&args),
         };
         match outcome {

@@ -50,6 +50,12 @@ pub struct VerifyArgs {
     /// How many failing events to list in the human-readable report.
     #[arg(long, default_value_t = 20)]
     pub show: usize,
+    /// An anchor trust file (`log <server key>`, `witness <vkey>`, `quorum <k>`, and
+    /// PEM certificates of time-stamping authorities): the bundle's anchors are
+    /// checked against it and said ("Timestamped by …", "Witnessed by …", "Not
+    /// anchored"). An anchor that does not hold makes a verified bundle exit 1.
+    #[arg(long, value_name = "FILE")]
+    pub anchors: Option<PathBuf>,
 }
 
 pub fn verify(args: &VerifyArgs) -> Outcome {
@@ -91,12 +97,50 @@ fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
             ))
         }
     };
-    Ok(printer::print(
+    let code = printer::print(
         args.json,
         report.status(),
         || report.to_json(),
         || human(&report, &args.bundle, args.show),
-    ))
+    );
+    let Some(path) = &args.anchors else {
+        return Ok(code);
+    };
+    let trust = evidence::anchor::AnchorTrust::parse(
+        &std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+    )
+    .with_context(|| format!("{}", path.display()))?;
+    let bytes = std::fs::read(&args.bundle)
+        .with_context(|| format!("reading {}", args.bundle.display()))?;
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let (_, anchoring) = evidence::anchor::verify_bundle(&bytes, &roots, &limits, threads, &trust)?;
+    for line in anchoring.state().sentences() {
+        println!("  anchor: {line}");
+    }
+    let problems = anchoring.problems();
+    for problem in &problems {
+        println!("  anchor does not hold: {problem}");
+    }
+    if !anchoring.after_anchor.is_empty() {
+        println!(
+            "  time.after_anchor: {} events are dated after the earliest time stamp (events {})",
+            anchoring.after_anchor.len(),
+            anchoring
+                .after_anchor
+                .iter()
+                .take(args.show)
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(if code == 0 && !problems.is_empty() {
+        1
+    } else {
+        code
+    })
 }
 
 /// The report as a person reads it: status, what the bundle is, every reason with

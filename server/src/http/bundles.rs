@@ -28,6 +28,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/bundles", post(upload))
         .route("/api/bundles/{sha256}", get(summary))
         .route("/api/bundles/{sha256}/raw", get(raw))
+        .route("/api/bundles/{sha256}/anchored", get(anchored))
         .route("/api/bundles/{sha256}/report", get(report))
         .route("/api/bundles/{sha256}/graph", get(graph))
         .route("/api/bundles/{sha256}/events/{index}", get(event))
@@ -244,6 +245,46 @@ async fn raw(
     Ok(download(
         "application/json",
         &format!("{sha256}.bundle.json"),
+        false,
+        bytes,
+    ))
+}
+
+/// A bundle with its anchors, to verify offline.
+///
+/// Its signed bytes as received, with an `anchors` member (docs/bundle-format.md,
+/// section 17): the time stamps it carries and its inclusion proof in this server's
+/// transparency log, at the latest checkpoint the witness policy's quorum cosigned.
+#[utoipa::path(
+    get,
+    path = "/api/bundles/{sha256}/anchored",
+    operation_id = "get_bundle_anchored",
+    tag = "bundles",
+    params(
+        ("sha256" = String, Path, description = "The bundle's address: the SHA-256 of its bytes, hex."),
+    ),
+    responses(
+        (status = 200, description = "The bundle with its anchors.",
+            content((BundleFile = "application/json")),
+            headers(("content-disposition" = String,
+                description = "`attachment; filename=\"<sha256>.anchored.bundle.json\"`"))),
+        (status = 404, description = "No bundle has this address.", body = ErrorBody),
+        (status = 409, description = "The log no longer extends a checkpoint this server signed: it signs none.", body = ErrorBody),
+        (status = 500, description = "The store failed; the details are in the server's log.", body = ErrorBody),
+    )
+)]
+async fn anchored(
+    _: Can<perm::Read>,
+    State(state): State<AppState>,
+    Path(sha256): Path<String>,
+) -> Result<Response, HttpError> {
+    let bytes = HttpError::found(
+        store::tlog::anchored(&state.db, &state.log, &sha256).await?,
+        "bundle",
+    )?;
+    Ok(download(
+        "application/json",
+        &format!("{sha256}.anchored.bundle.json"),
         false,
         bytes,
     ))

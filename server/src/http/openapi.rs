@@ -54,6 +54,7 @@ JSON-encoded `ApiError`.";
         bundles::upload,
         bundles::summary,
         bundles::raw,
+        bundles::anchored,
         bundles::report,
         bundles::graph,
         bundles::event,

@@ -76,6 +76,7 @@ fn routes() -> Vec<(&'static str, String, Option<&'static str>, Need)> {
         ("POST", "/api/bundles".into(), Some("{}"), Send),
         ("GET", format!("/api/bundles/{none}"), None, Read),
         ("GET", format!("/api/bundles/{none}/raw"), None, Read),
+        ("GET", format!("/api/bundles/{none}/anchored"), None, Read),
         ("GET", format!("/api/bundles/{none}/report"), None, Read),
         ("GET", format!("/api/bundles/{none}/graph"), None, Read),
         ("GET", format!("/api/bundles/{none}/events/0"), None, Read),

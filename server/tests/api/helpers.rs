@@ -21,6 +21,8 @@ pub struct TestApp {
     pub key: ServerKey,
     /// The collector that seals received traces.
     pub collector: store::collector::Collector,
+    /// The transparency log's key and policy.
+    pub log: store::tlog::LogKey,
     /// Signed in as `reviewer`, a compliance reviewer (reads, uploads, annotates).
     pub client: reqwest::Client,
     /// Signed in as no one.
@@ -100,6 +102,7 @@ pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut ServeConfig))
     let db = app.db();
     let key = app.key();
     let collector = app.collector();
+    let log = app.log();
     tokio::spawn(app.run_until_stopped());
     let anonymous = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -110,6 +113,7 @@ pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut ServeConfig))
         db,
         key,
         collector,
+        log,
         client: anonymous.clone(),
         anonymous,
         _data_dir: data_dir,

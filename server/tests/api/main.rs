@@ -18,6 +18,7 @@ mod paging;
 mod plans;
 mod review;
 mod sessions;
+mod timestamps;
 mod tokens;
 mod traces;
 mod two_servers;

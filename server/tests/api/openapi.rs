@@ -14,6 +14,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/bundles", &["post"]),
     ("/api/bundles/{sha256}", &["get"]),
     ("/api/bundles/{sha256}/raw", &["get"]),
+    ("/api/bundles/{sha256}/anchored", &["get"]),
     ("/api/bundles/{sha256}/report", &["get"]),
     ("/api/bundles/{sha256}/graph", &["get"]),
     ("/api/bundles/{sha256}/events/{index}", &["get"]),
