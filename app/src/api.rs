@@ -35,6 +35,14 @@ fn server_key() -> Result<store::review_log::ServerKey, ApiError> {
     })
 }
 
+#[cfg(feature = "ssr")]
+fn log_key() -> Result<store::tlog::LogKey, ApiError> {
+    use_context::<store::tlog::LogKey>().ok_or_else(|| {
+        tracing::error!("no transparency log in the server function's context");
+        ApiError::Internal
+    })
+}
+
 /// Sets the status of the server function's answer.
 #[cfg(feature = "ssr")]
 fn set_status(status: http::StatusCode) {

@@ -462,6 +462,10 @@ pub struct Anchoring {
     /// For the review log: the newest entry the logged checkpoint covers (entries
     /// after it are not yet witnessed). None for a bundle.
     pub covers_entry: Option<u64>,
+    /// Events dated after the earliest valid time stamp (`time.after_anchor`), by
+    /// index: the bundle existed before the time they state.
+    #[serde(default)]
+    pub after_anchor: Vec<u64>,
 }
 
 impl Anchoring {
@@ -472,6 +476,14 @@ impl Anchoring {
             state,
             problems,
             covers_entry: None,
+            after_anchor: Vec::new(),
         }
+    }
+
+    /// The view of what `anchoring` proves.
+    pub fn from_anchoring(anchoring: &evidence::anchor::Anchoring) -> Self {
+        let mut view = Anchoring::of(anchoring.state(), anchoring.problems());
+        view.after_anchor = anchoring.after_anchor.iter().map(|i| *i as u64).collect();
+        view
     }
 }

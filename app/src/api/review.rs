@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use super::{db, invalid, refused, require, server_key};
+use super::{db, invalid, log_key, refused, require, server_key};
 use crate::error::ApiError;
 #[cfg(feature = "ssr")]
 use model::Permission;
@@ -215,5 +215,30 @@ ui_function! { "/api/review-log/integrity", "ui_review_log_integrity", LogIntegr
 pub async fn review_log_integrity() -> Result<LogIntegrity, ApiError> {
     require(Permission::Read)?;
     Ok(store::log_check::check(&db()?, &server_key()?).await?)
+}
+}
+
+ui_function! { "/api/anchoring", "ui_anchoring", model::Anchoring,
+/// What vouches for a stored bundle (`sha256`), or for the review log (none), outside
+/// the organisation: its time stamps and its place in this server's transparency
+/// log, as the witness policy's witnesses cosigned it.
+#[server(endpoint = "anchoring")]
+pub async fn fetch_anchoring(sha256: Option<String>) -> Result<model::Anchoring, ApiError> {
+    use store::tlog::CheckpointRefusal;
+    require(Permission::Read)?;
+    let (db, log) = (db()?, log_key()?);
+    let refusal = |e: CheckpointRefusal| match e {
+        CheckpointRefusal::Store(e) => ApiError::from(e),
+        diverged => invalid(diverged.to_string()),
+    };
+    match sha256 {
+        Some(sha) => store::tlog::bundle_anchoring(&db, &log, &sha)
+            .await
+            .map_err(refusal)?
+            .ok_or_else(|| invalid(format!("no bundle {sha} is stored"))),
+        None => store::tlog::review_log_anchoring(&db, &log)
+            .await
+            .map_err(refusal),
+    }
 }
 }

@@ -32,6 +32,8 @@ pub struct PageVerification {
     /// When the page received the result, before reading it (ms since the epoch),
     /// for benchmarks.
     pub received_at: f64,
+    /// What the bundle's anchors prove against the anchor trust given.
+    pub anchoring: model::Anchoring,
 }
 
 /// Where a run is.
@@ -141,8 +143,9 @@ impl Verifier {
         }
     }
 
-    /// Starts verifying `source` against `roots` (PEM or one key per line).
-    pub fn start(&self, source: Source<'_>, roots: &str) {
+    /// Starts verifying `source` against `roots` (PEM or one key per line), and its
+    /// anchors against `anchors` (an anchor trust file; empty trusts none).
+    pub fn start(&self, source: Source<'_>, roots: &str, anchors: &str) {
         self.events.set(HashMap::new());
         self.results.set(None);
         self.phase.set(Phase::Loading);
@@ -151,14 +154,14 @@ impl Verifier {
             let this = *self;
             let sent = self.worker.try_update_value(|w| {
                 this.spawn_into(w);
-                w.as_ref().map(|w| w.verify(source, roots))
+                w.as_ref().map(|w| w.verify(source, roots, anchors))
             });
             if !matches!(sent, Some(Some(Ok(())))) {
                 self.phase.set(Phase::Refused(unavailable()));
             }
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (source, roots);
+        let _ = (source, roots, anchors);
     }
 
     /// The worker could not load: a run waiting for it is refused, saying why.
@@ -283,6 +286,7 @@ mod client {
                 analysis_millis,
                 size,
                 helped,
+                anchoring,
             } => {
                 let received_at = js_sys::Date::now();
                 let mark_of = timeline
@@ -301,6 +305,7 @@ mod client {
                     size,
                     helped,
                     received_at,
+                    anchoring,
                 })));
             }
             WorkerReply::Refused { refusal } => verifier.phase.set(Phase::Refused(refusal)),
@@ -360,10 +365,16 @@ mod client {
             self.worker.post_message(&message)
         }
 
-        pub(super) fn verify(&self, source: Source<'_>, roots: &str) -> Result<(), JsValue> {
+        pub(super) fn verify(
+            &self,
+            source: Source<'_>,
+            roots: &str,
+            anchors: &str,
+        ) -> Result<(), JsValue> {
             self.post(
                 &WorkerRequest::Verify {
                     roots: roots.to_owned(),
+                    anchors: anchors.to_owned(),
                 },
                 Some(source),
             )

@@ -113,6 +113,10 @@ pub enum WorkerRequest {
     Verify {
         /// The trust roots.
         roots: String,
+        /// The anchor trust file (`evidence::anchor::AnchorTrust`): logs, witnesses,
+        /// time-stamping authorities; empty trusts none.
+        #[serde(default)]
+        anchors: String,
     },
     /// A page of per-event results.
     #[serde(rename_all = "camelCase")]
@@ -163,6 +167,8 @@ pub enum WorkerReply {
         size: f64,
         /// How many batches of signatures the helper worker checked.
         helped: u32,
+        /// What the bundle's anchors prove against the anchor trust given.
+        anchoring: model::Anchoring,
     },
     /// The bundle or the roots were refused.
     Refused {

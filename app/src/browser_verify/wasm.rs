@@ -141,8 +141,8 @@ impl VerificationHandle {
         helper: JsValue,
     ) -> Result<VerificationHandle, JsValue> {
         let refused = |code: &str, message: String| JsValue::from_str(&refusal(code, &message));
-        let roots = match serde_json::from_str::<WorkerRequest>(request) {
-            Ok(WorkerRequest::Verify { roots }) => roots,
+        let (roots, anchors) = match serde_json::from_str::<WorkerRequest>(request) {
+            Ok(WorkerRequest::Verify { roots, anchors }) => (roots, anchors),
             _ => {
                 return Err(refused(
                     "worker.request",
@@ -157,6 +157,7 @@ impl VerificationHandle {
         let outcome = check(
             bytes,
             &roots,
+            &anchors,
             &report_progress,
             helper
                 .as_ref()
@@ -188,6 +189,7 @@ impl VerificationHandle {
             analysis_millis: self.analysis_millis,
             size,
             helped,
+            anchoring: self.inner.anchoring.clone(),
         }
         .to_json()
     }

@@ -25,6 +25,8 @@ pub struct Verification {
     pub findings: Vec<Finding>,
     /// The account of each side effect (`evidence::findings::account`), by position.
     pub accounts: std::collections::BTreeMap<usize, Account>,
+    /// What the bundle's anchors prove.
+    pub anchoring: model::Anchoring,
 }
 
 fn as_result(event: &EventReport) -> Option<EventResult> {
@@ -110,6 +112,7 @@ pub struct Checked {
     report: Report,
     events: Vec<(usize, Event)>,
     payloads: Vec<Option<String>>,
+    anchoring: model::Anchoring,
 }
 
 /// Verifies `bytes` against the trust roots listed in `roots` (PEM blocks or one
@@ -121,7 +124,7 @@ pub fn verify(
     progress: &(dyn Fn(usize, usize) + Sync),
     helper: Option<&dyn bundle::helped::Helper>,
 ) -> Result<Verification, Refusal> {
-    check(bytes, roots, progress, helper).map(Checked::analyse)
+    check(bytes, roots, "", progress, helper).map(Checked::analyse)
 }
 
 /// The verification part of [`verify`]: the report and the events read, without
@@ -129,6 +132,7 @@ pub fn verify(
 pub fn check(
     bytes: &[u8],
     roots: &str,
+    anchors: &str,
     progress: &(dyn Fn(usize, usize) + Sync),
     helper: Option<&dyn bundle::helped::Helper>,
 ) -> Result<Checked, Refusal> {
@@ -140,6 +144,10 @@ pub fn check(
             message: format!("The trust roots cannot be read: {e}."),
         })?
     };
+    let trust = evidence::anchor::AnchorTrust::parse(anchors).map_err(|e| Refusal {
+        code: "anchors.invalid".into(),
+        message: format!("The anchor trust cannot be read: {e}."),
+    })?;
     let read: Mutex<Vec<(usize, Event, String)>> = Mutex::new(Vec::new());
     let keep = |e: SignedEvent<'_>| {
         if let Ok(mut read) = read.lock() {
@@ -169,10 +177,23 @@ pub fn check(
         })
         .collect();
     events.sort_by_key(|(index, _)| *index);
+    let mut times: Vec<Option<&str>> = vec![None; report.events().len()];
+    for (index, event) in &events {
+        if let Some(slot) = times.get_mut(*index) {
+            *slot = Some(event.time.as_str());
+        }
+    }
+    let anchoring = evidence::anchor::verify(bytes, &limits, &trust, &times)
+        .map(|a| model::Anchoring::from_anchoring(&a))
+        .map_err(|e| Refusal {
+            code: "anchors.malformed".into(),
+            message: e.to_string(),
+        })?;
     Ok(Checked {
         report,
         events,
         payloads,
+        anchoring,
     })
 }
 
@@ -183,6 +204,7 @@ impl Checked {
             report,
             events,
             payloads,
+            anchoring,
         } = self;
         let policy = Policy::default();
         let findings = findings::analyse(&report, &events, &policy);
@@ -191,6 +213,7 @@ impl Checked {
             .map(|a| (a.position, a))
             .collect();
         Verification {
+            anchoring,
             accounts,
             timeline: Timeline::build(events, &report),
             report,
@@ -219,6 +242,7 @@ mod tests {
         for request in [
             WorkerRequest::Verify {
                 roots: root.clone(),
+                anchors: String::new(),
             },
             WorkerRequest::Results {
                 filter: Filter::Failed,
@@ -237,7 +261,12 @@ mod tests {
         let reply = v.answer(&WorkerRequest::Event { index: 3 }).unwrap();
         let back: WorkerReply = serde_json::from_str(&reply.to_json()).unwrap();
         assert_eq!(back, reply);
-        assert!(v.answer(&WorkerRequest::Verify { roots: root }).is_none());
+        assert!(v
+            .answer(&WorkerRequest::Verify {
+                roots: root,
+                anchors: String::new()
+            })
+            .is_none());
         // The status is an enum on the wire: a status no verifier reports is refused,
         // never shown.
         let summary = serde_json::to_value(v.summary()).unwrap();

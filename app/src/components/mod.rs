@@ -1,6 +1,7 @@
 //! Reusable pieces of the UI, one per file.
 
 pub mod account;
+pub mod anchoring;
 pub mod chains;
 pub mod exports;
 pub mod files;

@@ -69,7 +69,7 @@ fn Bundle(bundle: BundleSummary) -> impl IntoView {
         let raw_url = raw_url.clone();
         move |roots_text: String, from_server: bool| {
             using_server_roots.set(from_server);
-            verifier.start(Source::Url(&raw_url), &roots_text);
+            verifier.start(Source::Url(&raw_url), &roots_text, "");
         }
     };
     Effect::new({
@@ -189,6 +189,14 @@ fn Bundle(bundle: BundleSummary) -> impl IntoView {
         }}
         <BundleFindings sha=sha.clone() verifier state/>
         <crate::components::reconciliation::Reconciliation sha=sha.clone() verifier state/>
+        <section class="mt-6" aria-labelledby="anchoring-title">
+            <h2 id="anchoring-title" class="mb-2 text-lg font-semibold">"Anchoring"</h2>
+            <crate::components::anchoring::StoredAnchoring sha=Some(sha.clone())/>
+            <p class="mt-2 text-sm">
+                <a href=format!("/api/bundles/{sha}/anchored") download=format!("{sha}.anchored.bundle.json") rel="external" class="underline" data-testid="anchored-download">"Download with its anchors"</a>
+                " (its time stamps and its inclusion proof in this server's log), to verify offline on the Verify page."
+            </p>
+        </section>
         <Chains sha=sha.clone()/>
         <ResponsibilitySplit incident=bundle.incident_id bundle=sha.clone()/>
         <IfCan what=Permission::Export>

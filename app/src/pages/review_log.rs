@@ -88,6 +88,10 @@ pub fn ReviewLogPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <section class="mb-6" aria-labelledby="log-anchoring-title">
+            <h2 id="log-anchoring-title" class="mb-2 text-lg font-semibold">"Anchoring"</h2>
+            <crate::components::anchoring::StoredAnchoring sha=None/>
+        </section>
         <form method="get" class="mb-4 flex flex-wrap items-end gap-3 text-sm" data-testid="log-filters">
             <label>"Action"<br/>
                 <select name="action" class="rounded-md border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-900">

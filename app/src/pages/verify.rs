@@ -144,6 +144,7 @@ fn BundleVerify() -> impl IntoView {
     let readiness = move || Readiness::of(verifier.loaded.get(), offline.get());
     let state = timeline_state();
     let roots = RwSignal::new(String::new());
+    let anchors = RwSignal::new(String::new());
     let missing = RwSignal::new(None::<Missing>);
     // Giving roots answers the question.
     Effect::new(move |_| {
@@ -185,7 +186,7 @@ fn BundleVerify() -> impl IntoView {
             #[cfg(feature = "hydrate")]
             chosen.with_value(|f| {
                 if let Some(f) = f {
-                    verifier.start(Source::File(f), &given);
+                    verifier.start(Source::File(f), &given, &anchors.get_untracked());
                 }
             });
         }
@@ -230,6 +231,18 @@ fn BundleVerify() -> impl IntoView {
                 </div>
                 <RootsInput value=roots/>
             </div>
+            <details class="mt-4" data-testid="anchor-trust-details">
+                <summary class="cursor-pointer text-sm font-medium">"Anchors: what you trust outside the organisation (optional)"</summary>
+                <div class="mt-2">
+                    <crate::components::files::TextDrop
+                        id="anchor-trust"
+                        label="Anchor trust: log keys (log <key>), witnesses (witness <vkey>, quorum <k>) and time-stamping authorities' certificates (PEM)"
+                        placeholder="log 3b6a27bc…\nwitness w1.example+8d66cf3f+BA…\nquorum 2\n-----BEGIN CERTIFICATE-----"
+                        rows=4
+                        value=anchors
+                    />
+                </div>
+            </details>
             <div class="mt-4 flex items-center gap-4">
                 <button
                     type="button"
@@ -252,6 +265,10 @@ fn BundleVerify() -> impl IntoView {
                 Phase::Done(found) => Some(view! {
                     <div class="mt-4">
                         <VerifiedBundle found=found.clone() verifier server=None roots_note="Against the trust roots given above." state file_stem=stem()/>
+                        <section class="mt-4" aria-labelledby="verify-anchoring-title">
+                            <h3 id="verify-anchoring-title" class="mb-2 text-base font-semibold">"Anchoring"</h3>
+                            <crate::components::anchoring::AnchoringView anchoring=found.anchoring.clone()/>
+                        </section>
                         <BrowserFindings found verifier state/>
                     </div>
                 }),

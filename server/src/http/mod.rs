@@ -38,11 +38,13 @@ pub fn router(state: AppState) -> Router {
     let key = state.key.clone();
     let ingest = state.ingest;
     let collector = state.collector.clone();
+    let log = state.log.clone();
     let context = move || {
         provide_context(db.clone());
         provide_context(key.clone());
         provide_context(ingest);
         provide_context(collector.clone());
+        provide_context(log.clone());
         // The request's CSP nonce, for the page's inline scripts.
         if let Some(nonce) = use_context::<axum::http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<auth::CspNonce>().cloned())

@@ -111,6 +111,7 @@ JSON-encoded `ApiError`.";
         app::api::fetch_bundle_findings,
         app::api::fetch_incident_findings,
         app::api::fetch_reconciliation,
+        app::api::fetch_anchoring,
         app::api::dispose_finding,
         app::api::fetch_finding_policy,
         app::api::set_finding_policy,
