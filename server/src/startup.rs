@@ -42,7 +42,11 @@ impl Application {
             .collector
             .load(&config.data_dir, config.limits.max_bundle_bytes)
             .context("cannot load the collector's key")?;
-        let log = config.anchoring.load(&db, &key).await?;
+        let mut log = config.anchoring.load(&db, &key).await?;
+        if config.demo && !config.no_demo && log.policy().is_none() {
+            // The demo's own witnesses, so that a demo shows a witnessed log.
+            log = log.with_policy(Some(std::sync::Arc::new(crate::demo::witness_policy())));
+        }
         if fresh && config.demo && !config.no_demo {
             let loaded = crate::demo::load(&db, &key, ingest)
                 .await
@@ -60,6 +64,9 @@ impl Application {
             crate::demo::load_traces(&db, &key, &collector, ingest)
                 .await
                 .context("cannot load the demo's traces")?;
+            crate::demo::witness(&db, &log)
+                .await
+                .context("cannot have the demo's witnesses cosign the log")?;
             println!("Demo accounts (for the demo only; disable them before real use):");
             for (name, _, role, password) in crate::demo::DEMO_USERS {
                 println!("  {:<20} {name:<12} password: {password}", role.label());

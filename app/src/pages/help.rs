@@ -60,6 +60,7 @@ pub fn HelpPage() -> impl IntoView {
                 <li><a class=LINK href="#roles">"Roles"</a></li>
                 <li><a class=LINK href="#trust-roots">"Trust roots"</a></li>
                 <li><a class=LINK href="#provenance">"Provenance and reconciliation"</a></li>
+                <li><a class=LINK href="#anchoring">"Anchoring"</a></li>
                 <li><a class=LINK href="#offline">"A verdict offline"</a></li>
             </ul>
         </nav>
@@ -70,6 +71,7 @@ pub fn HelpPage() -> impl IntoView {
             <Roles/>
             <TrustRoots/>
             <Provenance/>
+            <Anchoring/>
             <Offline/>
         </div>
         </div>
@@ -345,6 +347,35 @@ fn Provenance() -> impl IntoView {
                 <a class=LINK href=href(&finding_id(Rule::UnsignedProvenance))>"unsigned-provenance"</a>
                 " finding."
             </p>
+        </section>
+    }
+}
+
+#[component]
+fn Anchoring() -> impl IntoView {
+    view! {
+        <section aria-labelledby="anchoring" class="max-w-3xl text-sm">
+            <h2 id="anchoring" class=H2>"Anchoring"</h2>
+            <p>"Signatures prove what the organisation's keys signed, and whoever holds those keys could sign a shorter or different history later. Anchors are held by parties the organisation does not control. Each bundle, and the review log, says which it has:"</p>
+            <dl class=DL data-testid="help-anchoring">
+                <div id="anchoring-timestamped" class=ENTRY>
+                    <dt class="font-medium">"Timestamped by X at T"</dt>
+                    <dd>"A time-stamping authority X (RFC 3161), whose certificate you trust, signed that the bundle's manifest signature existed at T. So the bundle, every event it covers and their order existed no later than T, per X. An event dated after T is flagged time.after_anchor: the bundle existed before the time it states. Time stamps are added with custody timestamp and travel in the bundle, outside its signed bytes."</dd>
+                </div>
+                <div id="anchoring-witnessed" class=ENTRY>
+                    <dt class="font-medium">"Witnessed by k of n (A, B) at size N"</dt>
+                    <dd>"Every stored bundle and every review-log entry is a leaf of this server's transparency log (RFC 6962). Its checkpoint at size N (a signed note, GET /checkpoint) was cosigned by k of the n witnesses your policy names; each witness (custody witness) cosigns only a log that grew from the last checkpoint it saw, never one cut short or rewritten. So the bundle, or the review log up to the entry named, was in the log at size N, and the same history was shown to those witnesses. An auditor who kept an earlier checkpoint detects, with custody audit-log, a log that was cut short (truncated), rewritten, or shown differently to two parties (equivocation)."</dd>
+                </div>
+                <div id="anchoring-logged" class=ENTRY>
+                    <dt class="font-medium">"In log L at size N"</dt>
+                    <dd>"The bundle is in the log's signed checkpoint, but not enough witnesses of your policy cosigned it (or you gave no policy): that proves only what this server's own key says."</dd>
+                </div>
+                <div id="anchoring-none" class=ENTRY>
+                    <dt class="font-medium">"Not anchored"</dt>
+                    <dd>"Nothing outside the organisation vouches for it: its verdict rests on the organisation's keys alone. An anchor that is present but does not hold (a token over other bytes, an untrusted authority, an expired certificate, a proof for another bundle) is listed under it, with the reason."</dd>
+                </div>
+            </dl>
+            <p class="mt-2">"On the Verify page, give an anchor trust file: log <server key>, witness <vkey> and quorum <k> lines, and the PEM certificates of the authorities you trust. Download a bundle with its anchors from its page (Download with its anchors)."</p>
         </section>
     }
 }

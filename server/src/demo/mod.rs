@@ -576,3 +576,44 @@ pub async fn certify_collector(
         .await?;
     Ok(())
 }
+
+/// The demo's three witnesses (name, key seed): stand-ins for independent parties,
+/// so that a demo server shows what a witnessed log looks like.
+pub const WITNESSES: [(&str, [u8; 32]); 3] = [
+    ("witness.demo-audit.example/w1", [0x31; 32]),
+    ("witness.demo-ngo.example/w2", [0x32; 32]),
+    ("witness.demo-peer.example/w3", [0x33; 32]),
+];
+
+/// The demo's witness policy: its three witnesses, two of whom must cosign.
+pub fn witness_policy() -> evidence::tlog::WitnessPolicy {
+    evidence::tlog::WitnessPolicy {
+        witnesses: WITNESSES
+            .iter()
+            .filter_map(|(name, seed)| {
+                evidence::note::NoteSigner::new(name, evidence::note::SigType::Cosignature, *seed)
+                    .ok()
+                    .map(|s| s.verifier().clone())
+            })
+            .collect(),
+        quorum: 2,
+    }
+}
+
+/// The first two demo witnesses cosign the log's checkpoint as it stands (the third
+/// is "offline"), as `custody witness` would.
+pub async fn witness(db: &store::Db, log: &store::tlog::LogKey) -> anyhow::Result<()> {
+    let text = store::tlog::checkpoint(db, log).await?;
+    let mut note = evidence::note::Note::parse(&text)?;
+    let body = note.text.clone();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    for (name, seed) in WITNESSES.iter().take(2) {
+        let signer =
+            evidence::note::NoteSigner::new(name, evidence::note::SigType::Cosignature, *seed)?;
+        note.add(signer.cosign(&body, now));
+    }
+    store::tlog::cosign(db, log, &note.to_text()).await?;
+    Ok(())
+}
