@@ -137,7 +137,7 @@ pub fn BrowserFindings(
     view! {
         <section class="mt-8" aria-labelledby="findings-title" data-testid="findings">
             <h2 id="findings-title" class="mb-2 text-lg font-semibold">"Attribution gaps"</h2>
-            <p class="mb-3 text-sm text-slate-600 dark:text-slate-400">"PageVerification in this browser with the default rules (production resources need a human approval; no shared accounts listed; 5 seconds of clock skew allowed)."</p>
+            <p class="mb-3 text-sm text-slate-600 dark:text-slate-400">"Checked in this browser with the default rules (production resources need a human approval; no shared accounts listed; 5 seconds of clock skew allowed)."</p>
             {if items.is_empty() {
                 view! { <p class="text-sm text-slate-500" data-testid="no-findings">"No attribution gaps under the default rules."</p> }.into_any()
             } else {
