@@ -462,6 +462,9 @@ pub struct Anchoring {
     /// For the review log: the newest entry the logged checkpoint covers (entries
     /// after it are not yet witnessed). None for a bundle.
     pub covers_entry: Option<u64>,
+    /// For the review log: its newest entry. None for a bundle.
+    #[serde(default)]
+    pub newest_entry: Option<u64>,
     /// Events dated after the earliest valid time stamp (`time.after_anchor`), by
     /// index: the bundle existed before the time they state.
     #[serde(default)]
@@ -476,6 +479,7 @@ impl Anchoring {
             state,
             problems,
             covers_entry: None,
+            newest_entry: None,
             after_anchor: Vec::new(),
         }
     }

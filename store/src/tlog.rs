@@ -752,5 +752,9 @@ pub async fn review_log_anchoring(
         Leaf::Review { seq, .. } => Some(seq),
         Leaf::Bundle { .. } => None,
     };
+    view.newest_entry = match reviews.last() {
+        Some((_, Leaf::Review { seq, .. })) => Some(*seq),
+        _ => None,
+    };
     Ok(view)
 }

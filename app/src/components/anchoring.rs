@@ -25,10 +25,15 @@ pub fn AnchoringView(anchoring: Anchoring) -> impl IntoView {
         )
     };
     let covers = anchoring.covers_entry.map(|seq| {
+        let text = match anchoring.newest_entry {
+            Some(newest) if newest > seq => format!(
+                "Covers the review log up to entry #{seq}; entries #{} to #{newest} are not yet in a checkpoint it covers.",
+                seq + 1
+            ),
+            _ => format!("Covers the whole review log, to its newest entry #{seq}."),
+        };
         view! {
-            <p class="mt-1 text-sm" data-testid="anchor-covers">
-                {format!("Covers the review log up to entry #{seq}; later entries are not yet in a witnessed checkpoint.")}
-            </p>
+            <p class="mt-1 text-sm" data-testid="anchor-covers">{text}</p>
         }
     });
     let after = (!anchoring.after_anchor.is_empty()).then(|| {

@@ -201,8 +201,8 @@ pub fn Exports(base: String, stem: String) -> impl IntoView {
         <section class="mb-8" aria-labelledby="exports-title">
             <h2 id="exports-title" class="mb-2 text-lg font-semibold">"Export"</h2>
             <p class="mb-3 text-sm text-slate-600 dark:text-slate-400">
-                "The archive holds the CSV, the JSON and the printable report with a manifest of their SHA-256 and the source bundles', signed by this server: "
-                <code class="font-mono text-xs">"custody verify-report export.tar --trust server.pub"</code>" proves nothing in it changed. "
+                "The archive holds the CSV, the JSON and the printable report, the transparency log's latest witnessed checkpoint with the inclusion proof of every source bundle and review entry, and a manifest of their SHA-256 and the source bundles', signed by this server: "
+                <code class="font-mono text-xs">"custody verify-report export.tar --trust server.pub"</code>" proves nothing in it changed, and, with "<code class="font-mono text-xs">"--witnesses POLICY"</code>", that your witnesses saw it. "
                 // The key the command needs, beside it; the archive carries a copy too,
                 // but a key shipped with the files proves nothing by itself.
                 <a href="/api/review-log/key" download="server.pub" rel="external" class="font-medium underline" data-testid="export-server-key">"Download server.pub"</a>
