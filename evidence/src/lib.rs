@@ -61,6 +61,7 @@ pub mod producer;
 pub mod reason;
 pub mod reconcile;
 pub mod report;
+pub mod scitt;
 pub mod status;
 pub mod time;
 pub mod timestamp;

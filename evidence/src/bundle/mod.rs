@@ -543,6 +543,15 @@ pub fn manifest_digest(bytes: &[u8], limits: &Limits) -> Result<merkle::Hash, Ma
     Ok(envelope_digest(&read_wire(bytes, limits)?.manifest))
 }
 
+/// The manifest's `payloadType` and its payload, base64 decoded, as signed. Nothing
+/// is verified.
+pub fn manifest_payload(bytes: &[u8], limits: &Limits) -> Result<(String, Vec<u8>), Malformed> {
+    let wire = read_wire(bytes, limits)?;
+    let payload = crate::b64::decode(&wire.manifest.payload)
+        .ok_or_else(|| Malformed::Structure("the manifest's payload is not base64".into()))?;
+    Ok((wire.manifest.payload_type.to_string(), payload))
+}
+
 /// The bundle's `anchors` member as written, when it has one. Nothing is verified.
 pub fn anchors_raw<'a>(
     bytes: &'a [u8],

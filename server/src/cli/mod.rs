@@ -18,6 +18,7 @@ mod keys;
 mod printer;
 mod progress;
 mod reverify;
+mod scitt;
 mod sign;
 mod store;
 mod trust_root;
@@ -73,6 +74,9 @@ pub enum Command {
     /// Time-stamp a bundle: ask RFC 3161 time-stamping authorities for tokens over
     /// its manifest's signature and add them to its anchors (no signed byte changes).
     Timestamp(anchor::TimestampArgs),
+    /// SCITT: a bundle's manifest as a signed statement (COSE_Sign1), and the check
+    /// of a statement and of RFC 9942 receipts over it.
+    Scitt(scitt::ScittArgs),
     /// Witness the server's transparency log: check its checkpoint extends the last
     /// one this witness saw, cosign it (tlog-cosignature) and send the cosignature.
     /// Exit code 4, and no cosignature, when the log was cut short, rewritten or forked.
@@ -136,6 +140,7 @@ impl Cli {
             Command::Reverify(args) => reverify::reverify(&args),
             Command::Witness(args) => anchor::witness(&args),
             Command::Timestamp(args) => anchor::timestamp(&args),
+            Command::Scitt(args) => scitt::scitt(&args),
             Command::AuditLog(args) => anchor::audit(&args),
         };
         match outcome {

@@ -575,3 +575,73 @@ async fn an_export_carries_the_witnessed_checkpoint_and_verify_report_checks_it(
     .unwrap_err();
     assert_eq!(problems, vec![evidence::tlog::AnchorProblem::Unproven(sha)]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manifest_becomes_a_scitt_statement_and_its_receipts_are_checked() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = |name: &str| dir.path().join(name);
+    std::fs::write(path("cicd.bundle.json"), demo("cicd-change-ticket")).unwrap();
+    let out = custody(vec!["keygen".into(), path("issuer").display().to_string()]).await;
+    assert!(out.status.success(), "{}", said(&out));
+    let out = custody(vec![
+        "scitt".into(),
+        "statement".into(),
+        path("cicd.bundle.json").display().to_string(),
+        "--key".into(),
+        path("issuer.key").display().to_string(),
+        "--issuer".into(),
+        "https://acme.example".into(),
+        "--out".into(),
+        path("statement.cbor").display().to_string(),
+    ])
+    .await;
+    assert!(out.status.success(), "{}", said(&out));
+    let statement = std::fs::read(path("statement.cbor")).unwrap();
+    // A transparency service registers it among others and issues a receipt.
+    let service = evidence::producer::Signer::from_seed([0x55; 32]);
+    std::fs::write(path("service.pub"), service.public_key().to_hex()).unwrap();
+    let leaves = vec![
+        b"earlier".to_vec(),
+        statement.clone(),
+        b"later".to_vec(),
+        b"last".to_vec(),
+    ];
+    let receipt = evidence::scitt::issue_receipt(&leaves, 1, &service).unwrap();
+    std::fs::write(path("receipt.cbor"), &receipt).unwrap();
+    let mut tampered = receipt.clone();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    std::fs::write(path("tampered.cbor"), &tampered).unwrap();
+    let verify = |receipt: &str| {
+        custody(vec![
+            "scitt".into(),
+            "verify".into(),
+            path("statement.cbor").display().to_string(),
+            "--issuer-key".into(),
+            path("issuer.pub").display().to_string(),
+            "--receipt".into(),
+            path(receipt).display().to_string(),
+            "--service-key".into(),
+            path("service.pub").display().to_string(),
+        ])
+    };
+    let out = verify("receipt.cbor").await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert!(
+        said(&out).contains("statement of https://acme.example about"),
+        "{}",
+        said(&out)
+    );
+    assert!(
+        said(&out).contains("registered at index 1 of 4 (receipt valid)"),
+        "{}",
+        said(&out)
+    );
+    let out = verify("tampered.cbor").await;
+    assert_eq!(out.status.code(), Some(4), "{}", said(&out));
+    assert!(
+        said(&out).contains("tampered.cbor: NOT VALID: the receipt's signature does not verify"),
+        "{}",
+        said(&out)
+    );
+}
