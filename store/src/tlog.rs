@@ -257,7 +257,7 @@ pub async fn fill_manifest_digests(db: &Db) -> Result<u64, StoreError> {
         let limits = evidence::bundle::Limits {
             max_bundle_bytes: limits.max_bundle_bytes.max(bytes.len()),
             max_events: usize::MAX,
-            ..limits.clone()
+            ..limits
         };
         let Ok(digest) = evidence::bundle::manifest_digest(&bytes, &limits) else {
             continue;

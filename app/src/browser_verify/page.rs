@@ -305,7 +305,7 @@ mod client {
                     size,
                     helped,
                     received_at,
-                    anchoring,
+                    anchoring: *anchoring,
                 })));
             }
             WorkerReply::Refused { refusal } => verifier.phase.set(Phase::Refused(refusal)),

@@ -168,7 +168,7 @@ pub enum WorkerReply {
         /// How many batches of signatures the helper worker checked.
         helped: u32,
         /// What the bundle's anchors prove against the anchor trust given.
-        anchoring: model::Anchoring,
+        anchoring: Box<model::Anchoring>,
     },
     /// The bundle or the roots were refused.
     Refused {

@@ -189,7 +189,7 @@ impl VerificationHandle {
             analysis_millis: self.analysis_millis,
             size,
             helped,
-            anchoring: self.inner.anchoring.clone(),
+            anchoring: Box::new(self.inner.anchoring.clone()),
         }
         .to_json()
     }

@@ -309,7 +309,7 @@ async fn an_auditor_with_an_earlier_checkpoint_detects_the_newest_entries_delete
         let out = audit(&app, &server_pub, &[&kept], &["--checkpoint"]).await;
         assert_eq!(out.status.code(), Some(4), "{}", said(&out));
         assert!(
-            said(&out).contains(&format!("rewritten: the log at size")),
+            said(&out).contains("rewritten: the log at size"),
             "{}",
             said(&out)
         );
@@ -569,7 +569,7 @@ async fn an_export_carries_the_witnessed_checkpoint_and_verify_report_checks_it(
         Some(&files["log-checkpoint.txt"]),
         Some(&serde_json::to_vec(&proofs).unwrap()),
         &[app.key.public_key()],
-        &[sha.clone()],
+        std::slice::from_ref(&sha),
         None,
     )
     .unwrap_err();
