@@ -219,9 +219,11 @@ pub async fn review_log_integrity() -> Result<LogIntegrity, ApiError> {
 }
 
 ui_function! { "/api/anchoring", "ui_anchoring", model::Anchoring,
-/// What vouches for a stored bundle (`sha256`), or for the review log (none), outside
-/// the organisation: its time stamps and its place in this server's transparency
-/// log, as the witness policy's witnesses cosigned it.
+/// What vouches for a stored bundle, or for the review log, outside the organisation.
+///
+/// For the bundle `sha256` (or the review log without it): its time stamps and its
+/// place in this server's transparency log, as the witness policy's witnesses
+/// cosigned it.
 #[server(endpoint = "anchoring")]
 pub async fn fetch_anchoring(sha256: Option<String>) -> Result<model::Anchoring, ApiError> {
     use store::tlog::CheckpointRefusal;

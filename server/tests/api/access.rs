@@ -269,6 +269,7 @@ fn routes() -> Vec<(&'static str, String, Option<&'static str>, Need)> {
             Some("sha256=00"),
             Read,
         ),
+        ("POST", "/api/anchoring".into(), Some(""), Read),
         (
             "POST",
             "/api/incidents/findings".into(),
