@@ -399,33 +399,19 @@ fn chain_to_trust(
             return Ok(());
         }
         let tbs = current.tbs_certificate.to_der().map_err(malformed)?;
-        let by_trusted = trust.certs.iter().find(|t| {
-            t.tbs_certificate.subject == current.tbs_certificate.issuer
-                && check_signature(
-                    t,
-                    &current.signature_algorithm.oid,
-                    &current.signature_algorithm.oid,
-                    &tbs,
-                    current.signature.raw_bytes(),
-                )
-                .is_ok()
-        });
-        if let Some(anchor) = by_trusted {
+        let alg = &current.signature_algorithm.oid;
+        let issued_by = |issuer: &Certificate| {
+            issuer.tbs_certificate.subject == current.tbs_certificate.issuer
+                && check_signature(issuer, alg, alg, &tbs, current.signature.raw_bytes()).is_ok()
+        };
+        if let Some(anchor) = trust.certs.iter().find(|t| issued_by(t)) {
             return valid_at(anchor, at);
         }
-        let Some(issuer) = pool.iter().copied().find(|i| {
-            i != &current
-                && is_ca(i)
-                && i.tbs_certificate.subject == current.tbs_certificate.issuer
-                && check_signature(
-                    i,
-                    &current.signature_algorithm.oid,
-                    &current.signature_algorithm.oid,
-                    &tbs,
-                    current.signature.raw_bytes(),
-                )
-                .is_ok()
-        }) else {
+        let Some(issuer) = pool
+            .iter()
+            .copied()
+            .find(|i| i != &current && is_ca(i) && issued_by(i))
+        else {
             break;
         };
         current = issuer;
