@@ -114,7 +114,8 @@ test.describe('an anchored bundle', () => {
       const serverPub = (await (await api.get('/api/review-log/key')).text()).trim();
       const stored = await api.post('/api/bundles?name=anchored.bundle.json', { data: fs.readFileSync(made.file), headers: { origin: base, 'content-type': 'application/json' } });
       expect(stored.ok()).toBeTruthy();
-      const sha = (await stored.json()).sha256 as string;
+      const summary = await stored.json();
+      const sha = summary.sha256 as string;
       for (const w of witnesses.slice(0, 2)) {
         run(bin, ['witness', '--server', base, '--trust', serverPub, '--key', w.key, '--name', w.name, '--state', w.state], dir);
       }
@@ -126,6 +127,17 @@ test.describe('an anchored bundle', () => {
       const rootFile = path.join(dir, 'tsa-root.crt');
       fs.writeFileSync(rootFile, tsa.rootPem);
       await runAsync(bin, ['timestamp', anchoredFile, '--tsa', tsa.url, '--tsa-trust', rootFile], dir);
+      // The incident's export, and a copy with one byte of its CSV changed.
+      const exportFile = path.join(dir, 'export.tar');
+      const exported = await api.get(`/api/incidents/${summary.incident_id}/export/export.tar`);
+      expect(exported.ok()).toBeTruthy();
+      const tar = await exported.body();
+      fs.writeFileSync(exportFile, tar);
+      const changedFile = path.join(dir, 'changed.tar');
+      const changed = Buffer.from(tar);
+      const csvAt = changed.indexOf(Buffer.from('events.csv'));
+      changed[csvAt + 512 + 3] ^= 0x20;
+      fs.writeFileSync(changedFile, changed);
       await api.dispose();
 
       // The auditor's browser loads the Verify page, then the network goes away.
@@ -151,6 +163,21 @@ test.describe('an anchored bundle', () => {
       await expect(lines.nth(1)).toHaveText(/^Witnessed by 2 of 3 \(w1\.witness\.example, w2\.witness\.example\) at size \d+$/);
       await expect(anchoring.getByTestId('anchor-problems')).toHaveCount(0);
       await page.screenshot({ path: path.join(dir, 'verify-anchored.png'), fullPage: true });
+
+      // The export, checked in this browser as custody verify-report checks it.
+      await page.locator('#export-file').setInputFiles(exportFile);
+      await page.getByLabel("The server's public key (server.pub)").fill(serverPub);
+      await page.getByLabel(/Witness policy \(optional\)/).fill(policy);
+      await page.getByRole('button', { name: 'Verify export' }).click();
+      const result = page.getByTestId('export-result');
+      await expect(result).toHaveAttribute('data-state', 'verified');
+      await expect(result.getByTestId('export-line').nth(0)).toHaveText(/^Verified: incident \d+ \(\d+ files, 1 source bundles\)/);
+      await expect(result.getByTestId('export-line').nth(1)).toHaveText(/^anchored: in custody\.local\/log\/[0-9a-f]{16} at size \d+ \(root [0-9a-f]{64}\); \d+ inclusion proofs hold$/);
+      await expect(result.getByTestId('export-line').nth(2)).toHaveText(/^Witnessed by 2 of 3 \(w1\.witness\.example, w2\.witness\.example\) at size \d+$/);
+      await page.locator('#export-file').setInputFiles(changedFile);
+      await page.getByRole('button', { name: 'Verify export' }).click();
+      await expect(result).toHaveAttribute('data-state', 'not_verified');
+      await expect(result).toContainText('events.csv: changed');
 
       // Trusting no authority and one witness short: the stamp is named as untrusted.
       await page.getByLabel(/Anchor trust:/).fill(`log ${serverPub}\nwitness ${vkeys[0]}\nwitness ${vkeys[2]}\nquorum 2\n`);

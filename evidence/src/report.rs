@@ -161,10 +161,106 @@ pub fn verify_export(
     }
 }
 
+/// The files of an `export.tar` (ustar, as the server writes it: regular files, no
+/// directories), by name. Anything else in it (a link, a directory, an extended
+/// header) is refused, naming it: an export is flat.
+pub fn read_tar(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let mut files = BTreeMap::new();
+    let mut at = 0usize;
+    loop {
+        let Some(header) = bytes.get(at..at + 512) else {
+            return Err("not a tar archive: it ends inside a header".into());
+        };
+        if header.iter().all(|b| *b == 0) {
+            return Ok(files);
+        }
+        let field = |from: usize, to: usize| header.get(from..to).unwrap_or_default();
+        let text = |from: usize, to: usize| {
+            let raw = field(from, to);
+            let end = raw.iter().position(|b| *b == 0).unwrap_or(raw.len());
+            String::from_utf8_lossy(raw.get(..end).unwrap_or_default()).into_owned()
+        };
+        let sum: u32 = header
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                if (148..156).contains(&i) {
+                    32
+                } else {
+                    u32::from(*b)
+                }
+            })
+            .sum();
+        let stated = u32::from_str_radix(text(148, 156).trim(), 8)
+            .map_err(|_| "not a tar archive: a header's checksum does not read".to_owned())?;
+        if stated != sum {
+            return Err("a damaged tar archive: a header's checksum does not match".into());
+        }
+        let mut name = text(0, 100);
+        let prefix = text(345, 500);
+        if !prefix.is_empty() {
+            name = format!("{prefix}/{name}");
+        }
+        let size = usize::from_str_radix(text(124, 136).trim(), 8)
+            .map_err(|_| format!("{name}: its size does not read"))?;
+        match field(156, 157) {
+            [b'0'] | [0] => {}
+            _ => return Err(format!("{name}: not a regular file (an export is flat)")),
+        }
+        let start = at + 512;
+        let data = bytes
+            .get(start..start.saturating_add(size))
+            .ok_or_else(|| format!("{name}: cut short"))?;
+        files.insert(name, data.to_vec());
+        at = start + size.div_ceil(512) * 512;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::producer::Signer;
+
+    fn tar_of(files: &[(&str, &[u8], u8)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (name, data, kind) in files {
+            let mut header = [0u8; 512];
+            header[..name.len()].copy_from_slice(name.as_bytes());
+            header[100..107].copy_from_slice(b"0000644");
+            let size = format!("{:011o}", data.len());
+            header[124..135].copy_from_slice(size.as_bytes());
+            header[156] = *kind;
+            header[257..263].copy_from_slice(b"ustar\0");
+            header[148..156].copy_from_slice(b"        ");
+            let sum: u32 = header.iter().map(|b| u32::from(*b)).sum();
+            header[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+            out.extend_from_slice(&header);
+            out.extend_from_slice(data);
+            out.resize(out.len().div_ceil(512) * 512, 0);
+        }
+        out.resize(out.len() + 1024, 0);
+        out
+    }
+
+    #[test]
+    fn a_flat_tar_reads_and_anything_else_is_named() {
+        let tar = tar_of(&[
+            ("events.csv", b"a,b\n", b'0'),
+            ("review.json", &[7; 700], b'0'),
+        ]);
+        let files = read_tar(&tar).unwrap();
+        assert_eq!(files["events.csv"], b"a,b\n");
+        assert_eq!(files["review.json"], vec![7; 700]);
+        let linked = tar_of(&[("evil", b"", b'2')]);
+        assert_eq!(
+            read_tar(&linked),
+            Err("evil: not a regular file (an export is flat)".into())
+        );
+        let mut damaged = tar.clone();
+        damaged[3] ^= 1;
+        assert!(read_tar(&damaged).unwrap_err().contains("checksum"));
+        assert_eq!(read_tar(&tar[..1600]), Err("review.json: cut short".into()));
+    }
 
     fn export() -> (BTreeMap<String, Vec<u8>>, PublicKey) {
         let signer = Signer::from_seed([5; 32]);

@@ -630,6 +630,77 @@ pub fn verify_anchoring(
     }
 }
 
+/// What an export's anchoring comes to: the one reading `custody verify-report` and
+/// the browser print.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExportAnchoring {
+    /// The export's signed manifest lists no checkpoint (made before the log).
+    NotAnchored,
+    /// The checkpoint and every proof hold (and the quorum cosigned, with a policy).
+    Anchored(Box<Anchored>),
+    /// Something does not hold.
+    Failed(Vec<AnchorProblem>),
+}
+
+impl ExportAnchoring {
+    /// Checks the anchoring of an export whose manifest (already verified) is
+    /// `manifest`, from its `files`, against `keys` and `policy`.
+    pub fn of(
+        files: &std::collections::BTreeMap<String, Vec<u8>>,
+        manifest: &crate::report::Manifest,
+        keys: &[crate::keys::PublicKey],
+        policy: Option<&WitnessPolicy>,
+    ) -> ExportAnchoring {
+        if !manifest.files.iter().any(|f| f.name == CHECKPOINT_FILE) {
+            return ExportAnchoring::NotAnchored;
+        }
+        match verify_anchoring(
+            files.get(CHECKPOINT_FILE).map(Vec::as_slice),
+            files.get(PROOFS_FILE).map(Vec::as_slice),
+            keys,
+            &manifest.bundles,
+            policy,
+        ) {
+            Ok(anchored) => ExportAnchoring::Anchored(Box::new(anchored)),
+            Err(problems) => ExportAnchoring::Failed(problems),
+        }
+    }
+
+    /// Whether it holds (an export without a checkpoint holds unless a witness policy
+    /// asks for one).
+    pub fn holds(&self, policy_given: bool) -> bool {
+        match self {
+            ExportAnchoring::NotAnchored => !policy_given,
+            ExportAnchoring::Anchored(_) => true,
+            ExportAnchoring::Failed(_) => false,
+        }
+    }
+
+    /// The lines people read.
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            ExportAnchoring::NotAnchored => {
+                vec!["not anchored: the export holds no transparency-log checkpoint".into()]
+            }
+            ExportAnchoring::Anchored(a) => {
+                let c = &a.checkpoint.checkpoint;
+                let mut out = vec![format!(
+                    "anchored: in {} at size {} (root {}); {} inclusion proofs hold",
+                    c.origin,
+                    c.size,
+                    c.root_hex(),
+                    a.included
+                )];
+                if let Some(w) = &a.witnessing {
+                    out.push(w.sentence());
+                }
+                out
+            }
+            ExportAnchoring::Failed(problems) => problems.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+}
+
 /// Opens a checkpoint signed under its own origin by any of `keys`.
 pub fn open_by_any(
     text: &str,

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod anchoring;
 pub mod chains;
+pub mod export_verify;
 pub mod exports;
 pub mod files;
 pub mod findings;

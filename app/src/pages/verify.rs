@@ -60,6 +60,7 @@ pub fn VerifyPage() -> impl IntoView {
             lead="Drop a bundle and the trust roots you hold. Your browser verifies every signature, chain link and the Merkle root itself, with the same code as the server; nothing is uploaded."
         />
         <BundleVerify/>
+        <crate::components::export_verify::ExportVerify/>
         <hr class="my-10 border-slate-200 dark:border-slate-800"/>
         <EnvelopeVerify/>
     }

@@ -199,14 +199,7 @@ fn read_export(path: &Path) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
         }
     } else {
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let mut archive = tar::Archive::new(bytes.as_slice());
-        for entry in archive.entries().context("not a tar archive")? {
-            let mut entry = entry.context("a damaged tar archive")?;
-            let name = entry.path()?.to_string_lossy().into_owned();
-            let mut data = Vec::new();
-            std::io::Read::read_to_end(&mut entry, &mut data)?;
-            files.insert(name, data);
-        }
+        files = evidence::report::read_tar(&bytes).map_err(anyhow::Error::msg)?;
     }
     Ok(files)
 }
@@ -239,41 +232,19 @@ pub fn verify_report(args: &VerifyReportArgs) -> Outcome {
                     ),
                     None => None,
                 };
-                let listed = |name: &str| manifest.files.iter().any(|f| f.name == name);
-                if !listed(evidence::tlog::CHECKPOINT_FILE) {
-                    println!("not anchored: the export holds no transparency-log checkpoint");
-                    return Ok(if policy.is_some() { EXIT_CHANGED } else { 0 });
+                let anchoring =
+                    evidence::tlog::ExportAnchoring::of(&files, &manifest, &keys, policy.as_ref());
+                if matches!(anchoring, evidence::tlog::ExportAnchoring::Failed(_)) {
+                    println!("NOT ANCHORED: {}", args.path.display());
                 }
-                match evidence::tlog::verify_anchoring(
-                    files
-                        .get(evidence::tlog::CHECKPOINT_FILE)
-                        .map(Vec::as_slice),
-                    files.get(evidence::tlog::PROOFS_FILE).map(Vec::as_slice),
-                    &keys,
-                    &manifest.bundles,
-                    policy.as_ref(),
-                ) {
-                    Ok(anchored) => {
-                        println!(
-                            "anchored: in {} at size {} (root {}); {} inclusion proofs hold",
-                            anchored.checkpoint.checkpoint.origin,
-                            anchored.checkpoint.checkpoint.size,
-                            anchored.checkpoint.checkpoint.root_hex(),
-                            anchored.included
-                        );
-                        if let Some(w) = anchored.witnessing {
-                            println!("{}", w.sentence());
-                        }
-                        Ok(0)
-                    }
-                    Err(problems) => {
-                        println!("NOT ANCHORED: {}", args.path.display());
-                        for p in problems {
-                            println!("  {p}");
-                        }
-                        Ok(EXIT_CHANGED)
-                    }
+                for line in anchoring.lines() {
+                    println!("{line}");
                 }
+                Ok(if anchoring.holds(policy.is_some()) {
+                    0
+                } else {
+                    EXIT_CHANGED
+                })
             }
             Err(problems) => {
                 println!("NOT VERIFIED: {}", args.path.display());

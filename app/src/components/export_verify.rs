@@ -1,0 +1,152 @@
+//! An export (`export.tar`) checked in this browser, as `custody verify-report` checks
+//! it: the signed manifest against the server's key, every file against its signed
+//! SHA-256, then its transparency-log checkpoint and the inclusion proof of every
+//! source bundle, with the witnesses against the reviewer's policy
+//! (`evidence::report`, `evidence::tlog`). Nothing is uploaded.
+
+use leptos::prelude::*;
+
+use crate::components::files::TextDrop;
+
+/// What checking an export found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportCheck {
+    /// Whether the export verifies and its anchoring holds.
+    pub holds: bool,
+    /// The lines to show, in order.
+    pub lines: Vec<String>,
+}
+
+/// Checks `tar` against the server keys in `keys` and the witness policy in
+/// `witnesses` (empty: none).
+pub fn check(tar: &[u8], keys: &str, witnesses: &str) -> ExportCheck {
+    let fail = |line: String| ExportCheck {
+        holds: false,
+        lines: vec![line],
+    };
+    let keys = match evidence::keys::PublicKey::list_from_text(keys) {
+        Ok(keys) => keys,
+        Err(e) => return fail(format!("The server's key cannot be read: {e}.")),
+    };
+    let policy = if witnesses.trim().is_empty() {
+        None
+    } else {
+        match evidence::tlog::WitnessPolicy::parse(witnesses) {
+            Ok(p) => Some(p),
+            Err(e) => return fail(format!("The witness policy cannot be read: {e}.")),
+        }
+    };
+    let files = match evidence::report::read_tar(tar) {
+        Ok(files) => files,
+        Err(e) => return fail(e),
+    };
+    let manifest = match evidence::report::verify_export(&files, &keys) {
+        Ok(m) => m,
+        Err(problems) => {
+            let mut lines = vec!["Not verified: the export is not what the server signed.".into()];
+            lines.extend(problems.iter().map(|p| p.to_string()));
+            return ExportCheck {
+                holds: false,
+                lines,
+            };
+        }
+    };
+    let anchoring = evidence::tlog::ExportAnchoring::of(&files, &manifest, &keys, policy.as_ref());
+    let mut lines = vec![format!(
+        "Verified: {} ({} files, {} source bundles), exported {} by {}.",
+        manifest.scope,
+        manifest.files.len(),
+        manifest.bundles.len(),
+        manifest.created_at,
+        manifest.exported_by
+    )];
+    lines.extend(anchoring.lines());
+    ExportCheck {
+        holds: anchoring.holds(policy.is_some()),
+        lines,
+    }
+}
+
+/// The Verify page's section for exports.
+#[component]
+pub fn ExportVerify() -> impl IntoView {
+    let keys = RwSignal::new(String::new());
+    let witnesses = RwSignal::new(String::new());
+    let result = RwSignal::new(None::<ExportCheck>);
+    let file_name = RwSignal::new(None::<String>);
+    #[cfg(feature = "hydrate")]
+    let chosen: StoredValue<Option<web_sys::File>, LocalStorage> = StoredValue::new_local(None);
+    let on_pick = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        if let Some(file) = crate::components::files::picked(&ev) {
+            file_name.set(Some(file.name()));
+            chosen.set_value(Some(file));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    let verify = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(file) = chosen.get_value() {
+            leptos::task::spawn_local(async move {
+                let bytes = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
+                    Ok(buffer) => js_sys::Uint8Array::new(&buffer).to_vec(),
+                    Err(_) => {
+                        result.set(Some(ExportCheck {
+                            holds: false,
+                            lines: vec!["The file cannot be read.".into()],
+                        }));
+                        return;
+                    }
+                };
+                result.set(Some(check(
+                    &bytes,
+                    &keys.get_untracked(),
+                    &witnesses.get_untracked(),
+                )));
+            });
+        }
+    };
+    let hydrated = crate::components::hydrated::use_hydrated();
+    view! {
+        <section aria-labelledby="export-verify-title" class="mt-12 border-t border-slate-200 pt-8 dark:border-slate-800">
+            <h2 id="export-verify-title" class="mb-1 text-lg font-semibold">"Verify an export"</h2>
+            <p class="mb-3 text-sm text-slate-600 dark:text-slate-400">
+                "An incident's or a bundle's export.tar, checked here as custody verify-report checks it: every file against the manifest the server signed, then the transparency log's checkpoint and the inclusion proof of every source bundle."
+            </p>
+            <div class="grid grid-cols-1 gap-6 lg:grid-cols-2">
+                <div>
+                    <label for="export-file" class="mb-1 block text-sm font-medium">"Export (export.tar)"</label>
+                    <input id="export-file" type="file" accept=".tar,application/x-tar" on:change=on_pick class="text-sm"/>
+                    <p class="mt-1 text-xs text-slate-600 dark:text-slate-400">{move || file_name.get().unwrap_or_default()}</p>
+                </div>
+                <TextDrop id="export-key" label="The server's public key (server.pub)" placeholder="64 hex digits" rows=2 value=keys/>
+            </div>
+            <div class="mt-4">
+                <TextDrop id="export-witnesses" label="Witness policy (optional): witness <vkey> lines and quorum <k>" placeholder="witness w1.example+8d66cf3f+BA…\nquorum 2" rows=3 value=witnesses/>
+            </div>
+            <button
+                type="button"
+                on:click=verify
+                disabled=move || !hydrated.get() || file_name.get().is_none()
+                class="mt-4 rounded-md bg-emerald-700 px-5 py-2 text-sm font-semibold text-white shadow-sm hover:bg-emerald-600 disabled:cursor-not-allowed disabled:opacity-60"
+            >
+                "Verify export"
+            </button>
+            {move || result.get().map(|r| {
+                let (tone, state) = if r.holds {
+                    ("border-emerald-300 bg-emerald-50 dark:border-emerald-800 dark:bg-emerald-950", "verified")
+                } else {
+                    ("border-red-600 bg-red-50 dark:bg-red-950", "not_verified")
+                };
+                view! {
+                    <div class=format!("mt-4 rounded-md border p-3 text-sm {tone}") data-testid="export-result" data-state=state role="status">
+                        <ul>
+                            {r.lines.into_iter().map(|l| view! { <li data-testid="export-line">{l}</li> }).collect_view()}
+                        </ul>
+                    </div>
+                }
+            })}
+        </section>
+    }
+}
