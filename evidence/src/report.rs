@@ -245,12 +245,12 @@ mod tests {
     #[test]
     fn a_flat_tar_reads_and_anything_else_is_named() {
         let tar = tar_of(&[
-            ("events.csv", b"a,b\n", b'0'),
-            ("review.json", &[7; 700], b'0'),
+            ("the-events.csv", b"a,b\n", b'0'),
+            ("the-review.json", &[7; 700], b'0'),
         ]);
         let files = read_tar(&tar).unwrap();
-        assert_eq!(files["events.csv"], b"a,b\n");
-        assert_eq!(files["review.json"], vec![7; 700]);
+        assert_eq!(files["the-events.csv"], b"a,b\n");
+        assert_eq!(files["the-review.json"], vec![7; 700]);
         let linked = tar_of(&[("evil", b"", b'2')]);
         assert_eq!(
             read_tar(&linked),
@@ -259,7 +259,10 @@ mod tests {
         let mut damaged = tar.clone();
         damaged[3] ^= 1;
         assert!(read_tar(&damaged).unwrap_err().contains("checksum"));
-        assert_eq!(read_tar(&tar[..1600]), Err("review.json: cut short".into()));
+        assert_eq!(
+            read_tar(&tar[..1600]),
+            Err("the-review.json: cut short".into())
+        );
     }
 
     fn export() -> (BTreeMap<String, Vec<u8>>, PublicKey) {
