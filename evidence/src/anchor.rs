@@ -325,9 +325,7 @@ pub enum AnchorsError {
 
 /// The bundle's `anchors` member, when it has one.
 pub fn read(bytes: &[u8], limits: &Limits) -> Result<Option<Anchors>, AnchorsError> {
-    let raw = bundle::anchors_raw(bytes, limits)?;
-    raw.map(|r| serde_json::from_str(r.get()).map_err(|e| AnchorsError::Anchors(e.to_string())))
-        .transpose()
+    parse(bundle::anchors_raw(bytes, limits)?)
 }
 
 /// Checks the anchors of the bundle `bytes` against `trust`. `event_times` are the
@@ -339,8 +337,25 @@ pub fn verify(
     trust: &AnchorTrust,
     event_times: &[Option<&str>],
 ) -> Result<Anchoring, AnchorsError> {
-    let anchors = read(bytes, limits)?.unwrap_or_default();
-    let signature = bundle::manifest_signature(bytes, limits)?.unwrap_or_default();
+    let inputs = bundle::anchor_inputs(bytes, limits)?;
+    let anchors = parse(inputs.anchors)?.unwrap_or_default();
+    Ok(verify_parts(&anchors, &inputs, trust, event_times))
+}
+
+fn parse(raw: Option<&serde_json::value::RawValue>) -> Result<Option<Anchors>, AnchorsError> {
+    raw.map(|r| serde_json::from_str(r.get()).map_err(|e| AnchorsError::Anchors(e.to_string())))
+        .transpose()
+}
+
+/// [`verify`], given `anchors` and what of the bundle they are checked against
+/// (`inputs`, read once; its own `anchors` member is not read here).
+pub fn verify_parts(
+    anchors: &Anchors,
+    inputs: &bundle::AnchorInputs<'_>,
+    trust: &AnchorTrust,
+    event_times: &[Option<&str>],
+) -> Anchoring {
+    let signature = inputs.manifest_signature.as_deref().unwrap_or_default();
     let timestamps: Vec<TimestampCheck> = anchors
         .timestamps
         .iter()
@@ -348,13 +363,16 @@ pub fn verify(
             tsa: t.tsa.clone(),
             result: crate::b64::decode(&t.token)
                 .ok_or_else(|| StampError::Malformed("the token is not base64".into()))
-                .and_then(|der| timestamp::verify(&der, &signature, &trust.tsas)),
+                .and_then(|der| timestamp::verify(&der, signature, &trust.tsas)),
         })
         .collect();
-    let log = match &anchors.log {
-        None => None,
-        Some(anchor) => Some(check_log(bytes, limits, anchor, trust)?),
+    let leaf = Leaf::Bundle {
+        manifest: hex::encode(inputs.manifest_digest),
     };
+    let log = anchors
+        .log
+        .as_ref()
+        .map(|anchor| check_leaf(&leaf, anchor, trust));
     let earliest = timestamps
         .iter()
         .filter_map(|t| t.result.as_ref().ok())
@@ -369,23 +387,11 @@ pub fn verify(
             .map(|(i, _)| i)
             .collect(),
     };
-    Ok(Anchoring {
+    Anchoring {
         timestamps,
         log,
         after_anchor,
-    })
-}
-
-fn check_log(
-    bytes: &[u8],
-    limits: &Limits,
-    anchor: &LogAnchor,
-    trust: &AnchorTrust,
-) -> Result<LogCheck, AnchorsError> {
-    let leaf = Leaf::Bundle {
-        manifest: hex::encode(bundle::manifest_digest(bytes, limits)?),
-    };
-    Ok(check_leaf(&leaf, anchor, trust))
+    }
 }
 
 /// Checks that `anchor` proves `leaf` in a checkpoint of a log `trust` names, and what

@@ -208,20 +208,18 @@ pub async fn catch_up(db: &Db) -> Result<u64, StoreError> {
     let _turn = db.lock_appends().await;
     let mut tx = db.pool().begin().await?;
     crate::review_log::lock_appends(&mut tx, db.kind()).await?;
-    let logged: Vec<(String,)> =
-        sqlx::query_as("SELECT data FROM log_leaves WHERE data LIKE 'custody-log/v1 review %'")
-            .fetch_all(&mut *tx)
+    // The newest leaf is a review entry's: a bundle's leaf is appended just before
+    // the entry that records its upload.
+    let last: Option<(String,)> =
+        sqlx::query_as("SELECT data FROM log_leaves ORDER BY idx DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
             .await?;
-    let newest = logged
-        .iter()
-        .filter_map(|(d,)| match Leaf::parse(d) {
-            Some(Leaf::Review { seq, .. }) => i64::try_from(seq).ok(),
-            _ => None,
-        })
-        .max()
-        .unwrap_or(-1);
-    let missing: Vec<(i64, String, String, Option<String>, String)> = sqlx::query_as(
-        "SELECT r.seq, r.digest, r.action, b.manifest_digest, r.at FROM review_log r \
+    let newest = match last.and_then(|(d,)| Leaf::parse(&d)) {
+        Some(Leaf::Review { seq, .. }) => i64::try_from(seq).unwrap_or(i64::MAX),
+        _ => -1,
+    };
+    let missing: Vec<(i64, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT r.seq, r.digest, b.manifest_digest, r.at FROM review_log r \
          LEFT JOIN bundles b ON b.sha256 = r.bundle_sha256 AND r.action = 'upload' \
          WHERE r.seq > $1 ORDER BY r.seq",
     )
@@ -229,7 +227,7 @@ pub async fn catch_up(db: &Db) -> Result<u64, StoreError> {
     .fetch_all(&mut *tx)
     .await?;
     let mut added = 0;
-    for (seq, digest, _action, manifest, at) in missing {
+    for (seq, digest, manifest, at) in missing {
         if let Some(manifest) = manifest {
             append_once(&mut tx, &Leaf::Bundle { manifest }, &at).await?;
         }
@@ -248,18 +246,12 @@ pub async fn fill_manifest_digests(db: &Db) -> Result<u64, StoreError> {
         sqlx::query_as("SELECT sha256 FROM bundles WHERE manifest_digest IS NULL")
             .fetch_all(db.pool())
             .await?;
-    let limits = evidence::bundle::Limits::default();
     let mut filled = 0;
     for (sha256,) in missing {
         let Some(bytes) = crate::bundles::raw(db, &sha256).await? else {
             continue;
         };
-        let limits = evidence::bundle::Limits {
-            max_bundle_bytes: limits.max_bundle_bytes.max(bytes.len()),
-            max_events: usize::MAX,
-            ..limits
-        };
-        let Ok(digest) = evidence::bundle::manifest_digest(&bytes, &limits) else {
+        let Ok(digest) = evidence::bundle::manifest_digest(&bytes, &limits_for(&bytes)) else {
             continue;
         };
         sqlx::query("UPDATE bundles SET manifest_digest = $1 WHERE sha256 = $2")
@@ -307,11 +299,19 @@ pub async fn leaves(db: &Db) -> Result<Vec<Hash>, StoreError> {
 /// the text `GET /checkpoint` serves. A checkpoint is signed once per tree size; the
 /// server refuses to sign one its earlier checkpoints do not lead to.
 pub async fn checkpoint(db: &Db, log: &LogKey) -> Result<String, CheckpointRefusal> {
-    let leaves = leaves(db).await?;
+    checkpoint_of(db, log, &leaves(db).await?).await
+}
+
+/// [`checkpoint`] of the log whose leaf hashes are `leaves` (as just read).
+async fn checkpoint_of(
+    db: &Db,
+    log: &LogKey,
+    leaves: &[Hash],
+) -> Result<String, CheckpointRefusal> {
     let current = Checkpoint {
         origin: log.origin.clone(),
         size: leaves.len() as u64,
-        root: merkle::root(&leaves),
+        root: merkle::root(leaves),
         extensions: vec![],
     };
     let root = current.root_hex();
@@ -325,7 +325,13 @@ pub async fn checkpoint(db: &Db, log: &LogKey) -> Result<String, CheckpointRefus
     let note = match stored {
         Some((note,)) => note,
         None => {
-            if let Some(divergence) = diverged(db, &log.origin, &leaves).await?.into_iter().next() {
+            // The checkpoints of the largest size signed stand for every earlier one:
+            // each was signed only as an extension of those before it.
+            if let Some(divergence) = diverged(db, leaves, Signed::Newest)
+                .await?
+                .into_iter()
+                .next()
+            {
                 return Err(CheckpointRefusal::Diverged(divergence));
             }
             let note = current.sign(log.signer());
@@ -372,43 +378,49 @@ fn size_i64(size: u64) -> i64 {
     i64::try_from(size).unwrap_or(i64::MAX)
 }
 
-/// Each checkpoint the server signed that `leaves` no longer lead to: cut short
-/// (fewer leaves than it counted) or rewritten (another root at its size).
+/// Which signed checkpoints [`diverged`] compares with the log.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Signed {
+    /// Every one (the integrity check).
+    All,
+    /// Those of the largest size (before signing another).
+    Newest,
+}
+
+/// Each checkpoint the server signed (of `which`) that `leaves` no longer lead to:
+/// cut short (fewer leaves than it counted) or rewritten (another root at its size).
 async fn diverged(
     db: &Db,
-    origin: &str,
     leaves: &[Hash],
+    which: Signed,
 ) -> Result<Vec<tlog::Divergence>, StoreError> {
-    let signed: Vec<(i64, String)> =
-        sqlx::query_as("SELECT size, root FROM checkpoints ORDER BY size, root")
-            .fetch_all(db.pool())
-            .await?;
+    let sql = match which {
+        Signed::All => "SELECT size, root FROM checkpoints ORDER BY size, root",
+        Signed::Newest => {
+            "SELECT size, root FROM checkpoints \
+             WHERE size = (SELECT MAX(size) FROM checkpoints) ORDER BY root"
+        }
+    };
+    let signed: Vec<(i64, String)> = sqlx::query_as(sql).fetch_all(db.pool()).await?;
+    // One log, one origin: it plays no part in comparing the log's own checkpoints.
+    let checkpoint = |size: u64, root: Hash| Checkpoint {
+        origin: String::new(),
+        size,
+        root,
+        extensions: vec![],
+    };
+    let now = checkpoint(leaves.len() as u64, merkle::root(leaves));
     let mut out = Vec::new();
     for (size, root) in signed {
         let size = u64::try_from(size).unwrap_or_default();
-        let Some(earlier) = hex::decode(&root)
-            .ok()
-            .and_then(|r| Hash::try_from(r).ok())
-            .map(|root| Checkpoint {
-                origin: origin.to_owned(),
-                size,
-                root,
-                extensions: vec![],
-            })
-        else {
+        let Some(root) = hex::decode(&root).ok().and_then(|r| Hash::try_from(r).ok()) else {
             continue;
-        };
-        let now = Checkpoint {
-            origin: origin.to_owned(),
-            size: leaves.len() as u64,
-            root: merkle::root(leaves),
-            extensions: vec![],
         };
         let proof = usize::try_from(size)
             .ok()
             .and_then(|m| merkle::consistency_proof(leaves, m))
             .unwrap_or_default();
-        if let Err(divergence) = tlog::extends(&earlier, &now, &proof) {
+        if let Err(divergence) = tlog::extends(&checkpoint(size, root), &now, &proof) {
             out.push(divergence);
         }
     }
@@ -440,9 +452,20 @@ pub async fn proofs(
     quorum: Option<usize>,
     wanted: &[Leaf],
 ) -> Result<(String, Vec<Option<Inclusion>>), CheckpointRefusal> {
-    let latest = checkpoint(db, log).await?;
     let data = leaf_data(db).await?;
-    let all = hashes(&data);
+    proofs_in(db, log, quorum, wanted, &data).await
+}
+
+/// [`proofs`] in the log whose leaves' data is `data` (as just read).
+async fn proofs_in(
+    db: &Db,
+    log: &LogKey,
+    quorum: Option<usize>,
+    wanted: &[Leaf],
+    data: &[String],
+) -> Result<(String, Vec<Option<Inclusion>>), CheckpointRefusal> {
+    let all = hashes(data);
+    let latest = checkpoint_of(db, log, &all).await?;
     let positions: Vec<Option<usize>> = wanted
         .iter()
         .map(|leaf| {
@@ -453,20 +476,23 @@ pub async fn proofs(
     let needed = positions.iter().flatten().max().map_or(0, |i| i + 1);
     let mut chosen = latest;
     if let Some(quorum) = quorum {
-        let witnessed: Vec<(i64, String, String, i64)> = sqlx::query_as(
-            "SELECT c.size, c.root, c.note, COUNT(s.witness) FROM checkpoints c \
-             LEFT JOIN cosignatures s ON s.size = c.size AND s.root = c.root \
-             GROUP BY c.size, c.root, c.note ORDER BY c.size DESC",
+        let witnessed: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT c.size, c.root, c.note FROM checkpoints c \
+             JOIN cosignatures s ON s.size = c.size AND s.root = c.root \
+             WHERE c.size >= $1 GROUP BY c.size, c.root, c.note \
+             HAVING COUNT(s.witness) >= $2 ORDER BY c.size DESC",
         )
+        .bind(i64::try_from(needed).unwrap_or(i64::MAX))
+        .bind(i64::try_from(quorum).unwrap_or(i64::MAX))
         .fetch_all(db.pool())
         .await
         .map_err(StoreError::from)?;
-        for (size, root, note, cosigned) in witnessed {
+        for (size, root, note) in witnessed {
             let size = usize::try_from(size).unwrap_or(usize::MAX);
             let holds = all
                 .get(..size)
                 .is_some_and(|prefix| hex::encode(merkle::root(prefix)) == root);
-            if usize::try_from(cosigned).unwrap_or(0) >= quorum && size >= needed && holds {
+            if holds {
                 chosen = with_cosignatures(db, &note, size as u64, &root).await?;
                 break;
             }
@@ -559,8 +585,7 @@ pub async fn cosign(db: &Db, log: &LogKey, note: &str) -> Result<Vec<String>, Co
 pub async fn check(db: &Db) -> Result<Vec<String>, StoreError> {
     let data = leaf_data(db).await?;
     let leaves = hashes(&data);
-    // One log, one origin: the origin plays no part in comparing its own checkpoints.
-    let mut problems: Vec<String> = diverged(db, "", &leaves)
+    let mut problems: Vec<String> = diverged(db, &leaves, Signed::All)
         .await?
         .into_iter()
         .map(|d| format!("transparency log: {d}"))
@@ -635,25 +660,18 @@ pub async fn anchored(
     log: &LogKey,
     sha256: &str,
 ) -> Result<Option<Vec<u8>>, CheckpointRefusal> {
-    use evidence::anchor::{self, LogAnchor};
     let (Some(bytes), Some(leaf)) = (
         crate::bundles::raw(db, sha256).await?,
         bundle_leaf(db, sha256).await?,
     ) else {
         return Ok(None);
     };
-    let limits = limits_for(&bytes);
-    let (checkpoint, mut proofs) =
-        proofs(db, log, log.quorum(), std::slice::from_ref(&leaf)).await?;
-    let mut anchors = anchor::read(&bytes, &limits)
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    anchors.log = proofs.pop().flatten().map(|inclusion| LogAnchor {
-        checkpoint,
-        inclusion,
-    });
-    Ok(anchor::with_anchors(&bytes, &anchors).ok())
+    let Ok(inputs) = evidence::bundle::anchor_inputs(&bytes, &limits_for(&bytes)) else {
+        return Ok(None);
+    };
+    let mut anchors = own_anchors(&inputs);
+    anchors.log = log_anchor(db, log, &leaf).await?;
+    Ok(evidence::anchor::with_anchors(&bytes, &anchors).ok())
 }
 
 /// Limits that read a stored bundle whatever its size (it was read once already).
@@ -666,21 +684,55 @@ fn limits_for(bytes: &[u8]) -> evidence::bundle::Limits {
     }
 }
 
-/// What vouches for the stored bundle `sha256` ([`anchored`], checked against this
-/// server's [`LogKey::trust`]); `None` when no such bundle is stored.
+/// What vouches for the stored bundle `sha256`: the anchors its bytes carry and its
+/// place in this log, as [`anchored`] gives them, checked against this server's
+/// [`LogKey::trust`]; `None` when no such bundle is stored.
 pub async fn bundle_anchoring(
     db: &Db,
     log: &LogKey,
     sha256: &str,
 ) -> Result<Option<model::Anchoring>, CheckpointRefusal> {
-    let Some(bytes) = anchored(db, log, sha256).await? else {
+    let (Some(bytes), Some(leaf)) = (
+        crate::bundles::raw(db, sha256).await?,
+        bundle_leaf(db, sha256).await?,
+    ) else {
         return Ok(None);
     };
-    let trust = log.trust();
-    let limits = limits_for(&bytes);
-    Ok(evidence::anchor::verify(&bytes, &limits, &trust, &[])
-        .ok()
-        .map(|a| model::Anchoring::of(a.state(), a.problems())))
+    let Ok(inputs) = evidence::bundle::anchor_inputs(&bytes, &limits_for(&bytes)) else {
+        return Ok(None);
+    };
+    let mut anchors = own_anchors(&inputs);
+    anchors.log = log_anchor(db, log, &leaf).await?;
+    let anchoring = evidence::anchor::verify_parts(&anchors, &inputs, &log.trust(), &[]);
+    Ok(Some(model::Anchoring::of(
+        anchoring.state(),
+        anchoring.problems(),
+    )))
+}
+
+/// The anchors a bundle's bytes carry (none when they do not read).
+fn own_anchors(inputs: &evidence::bundle::AnchorInputs<'_>) -> evidence::anchor::Anchors {
+    inputs
+        .anchors
+        .and_then(|raw| serde_json::from_str(raw.get()).ok())
+        .unwrap_or_default()
+}
+
+/// `leaf`'s place in this log: the checkpoint [`proofs`] chooses and its proof.
+async fn log_anchor(
+    db: &Db,
+    log: &LogKey,
+    leaf: &Leaf,
+) -> Result<Option<evidence::anchor::LogAnchor>, CheckpointRefusal> {
+    let (checkpoint, mut proofs) =
+        proofs(db, log, log.quorum(), std::slice::from_ref(leaf)).await?;
+    Ok(proofs
+        .pop()
+        .flatten()
+        .map(|inclusion| evidence::anchor::LogAnchor {
+            checkpoint,
+            inclusion,
+        }))
 }
 
 /// What vouches for the review log: the latest checkpoint the witness policy's
@@ -708,7 +760,8 @@ pub async fn review_log_anchoring(
     };
     // The newest entry in the witnessed checkpoint: prove each candidate from the
     // newest down until one is inside it.
-    let (checkpoint, _) = proofs(db, log, log.quorum(), std::slice::from_ref(newest)).await?;
+    let (checkpoint, _) =
+        proofs_in(db, log, log.quorum(), std::slice::from_ref(newest), &data).await?;
     let size = Note::parse(&checkpoint)
         .ok()
         .and_then(|n| Checkpoint::parse(&n.text).ok())

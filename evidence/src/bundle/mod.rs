@@ -552,6 +552,32 @@ pub fn manifest_payload(bytes: &[u8], limits: &Limits) -> Result<(String, Vec<u8
     Ok((wire.manifest.payload_type.to_string(), payload))
 }
 
+/// What a bundle's anchors are checked against, read in one pass: its `anchors`
+/// member as written, its manifest digest and its manifest's first signature.
+#[derive(Debug)]
+pub struct AnchorInputs<'a> {
+    /// The `anchors` member, when there is one.
+    pub anchors: Option<&'a serde_json::value::RawValue>,
+    /// See [`manifest_digest`].
+    pub manifest_digest: merkle::Hash,
+    /// See [`manifest_signature`].
+    pub manifest_signature: Option<Vec<u8>>,
+}
+
+/// [`AnchorInputs`] of the bundle `bytes`. Nothing is verified.
+pub fn anchor_inputs<'a>(bytes: &'a [u8], limits: &Limits) -> Result<AnchorInputs<'a>, Malformed> {
+    let wire = read_wire(bytes, limits)?;
+    Ok(AnchorInputs {
+        manifest_digest: envelope_digest(&wire.manifest),
+        manifest_signature: wire
+            .manifest
+            .signatures
+            .first()
+            .and_then(|s| crate::b64::decode(&s.sig)),
+        anchors: wire.anchors,
+    })
+}
+
 /// The bundle's `anchors` member as written, when it has one. Nothing is verified.
 pub fn anchors_raw<'a>(
     bytes: &'a [u8],

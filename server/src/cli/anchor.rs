@@ -13,7 +13,7 @@ use clap::Args;
 use evidence::keys::PublicKey;
 use evidence::merkle::Hash;
 use evidence::note::{NoteSigner, SigType};
-use evidence::tlog::{self, Checkpoint, SignedCheckpoint, WitnessPolicy};
+use evidence::tlog::{self, SignedCheckpoint, WitnessPolicy};
 
 use super::keys::read_public_key;
 use super::Outcome;
@@ -170,11 +170,14 @@ fn open_with(
     key: &PublicKey,
     origin: Option<&str>,
 ) -> anyhow::Result<SignedCheckpoint> {
-    let note = evidence::note::Note::parse(text).context("not a checkpoint")?;
-    let body = Checkpoint::parse(&note.text).context("not a checkpoint")?;
-    let name = origin.unwrap_or(&body.origin);
-    let verifier = tlog::log_verifier(name, *key).context("the log's origin")?;
-    Ok(tlog::open(text, &verifier)?)
+    let opened = tlog::open_by_any(text, std::slice::from_ref(key)).map_err(anyhow::Error::msg)?;
+    if let Some(origin) = origin.filter(|o| *o != opened.checkpoint.origin) {
+        bail!(
+            "the checkpoint is of log {:?}; the one seen before is {origin:?}'s",
+            opened.checkpoint.origin
+        );
+    }
+    Ok(opened)
 }
 
 async fn fetch_checkpoint(client: &reqwest::Client, server: &str) -> anyhow::Result<String> {

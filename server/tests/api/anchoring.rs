@@ -54,7 +54,8 @@ impl Witness {
     }
 }
 
-async fn custody(args: Vec<String>) -> Output {
+/// Runs the `custody` binary off the async workers.
+pub(super) async fn custody(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_custody"))
             .args(args)
@@ -65,7 +66,8 @@ async fn custody(args: Vec<String>) -> Output {
     .expect("joined")
 }
 
-fn said(output: &Output) -> String {
+/// What a command printed, both streams.
+pub(super) fn said(output: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),

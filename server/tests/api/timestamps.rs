@@ -3,7 +3,7 @@
 //! verify --anchors`, the server's anchored bundle, and tokens that must not hold.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -11,6 +11,7 @@ use axum::routing::post;
 use evidence::timestamp::{self, StampError, TsaTrust};
 use serde_json::Value;
 
+use super::anchoring::{custody, said};
 use super::helpers::{demo, spawn_with, Backend};
 
 /// A time-stamping authority: OpenSSL, its CA, and an HTTP front.
@@ -179,25 +180,6 @@ pub async fn start() -> Tsa {
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, app).await });
     Tsa { dir, url }
-}
-
-async fn custody(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_custody"))
-            .args(args)
-            .output()
-            .expect("custody runs")
-    })
-    .await
-    .expect("joined")
-}
-
-fn said(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// A token from `url` over `message`.
