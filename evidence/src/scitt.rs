@@ -54,6 +54,9 @@ pub enum ScittError {
     /// The receipt is not an RFC9162_SHA256 inclusion receipt.
     #[error("the receipt is not an RFC9162_SHA256 inclusion receipt: {0}")]
     NotInclusion(&'static str),
+    /// A receipt was given without the transparency service's key.
+    #[error("the transparency service's public key is needed to check a receipt")]
+    NoServiceKey,
 }
 
 /// What a valid statement says.
@@ -78,14 +81,7 @@ pub fn statement(
     signer: &Signer,
 ) -> Result<Vec<u8>, ScittError> {
     let (content_type, payload) = bundle::manifest_payload(bundle_bytes, limits)?;
-    let subject = serde_json::from_slice::<serde_json::Value>(&payload)
-        .ok()
-        .and_then(|m| {
-            m.get("bundleId")
-                .and_then(|b| b.as_str())
-                .map(str::to_owned)
-        })
-        .unwrap_or_default();
+    let subject = bundle_id(&payload);
     let claims = coset::cwt::ClaimsSetBuilder::new()
         .issuer(issuer.to_owned())
         .subject(subject)
@@ -137,11 +133,7 @@ pub fn verify_statement(bytes: &[u8], key: &PublicKey) -> Result<Statement, Scit
         .find(|(l, _)| *l == Label::Int(CWT_CLAIMS))
         .and_then(|(_, v)| coset::cwt::ClaimsSet::from_cbor_value(v.clone()).ok())
         .ok_or(ScittError::Malformed("statement", "no CWT claims".into()))?;
-    let content_type = match &header.content_type {
-        Some(coset::ContentType::Text(t)) => t.clone(),
-        Some(coset::ContentType::Assigned(a)) => format!("{a:?}"),
-        None => String::new(),
-    };
+    let content_type = content_type(header);
     Ok(Statement {
         issuer: claims.issuer.unwrap_or_default(),
         subject: claims.subject.unwrap_or_default(),
@@ -214,6 +206,161 @@ pub fn verify_receipt(
         last = ScittError::Signature("receipt");
     }
     Err(last)
+}
+
+/// How a statement's payload compares with a bundle's manifest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PayloadMatch {
+    /// The payload and its content type are the bundle's manifest, as signed.
+    Same {
+        /// The bundle's ID.
+        bundle_id: String,
+    },
+    /// The payload or its content type differs.
+    Different,
+    /// The bundle does not read.
+    Unreadable(Malformed),
+}
+
+/// One receipt's check, under the name the reviewer knows it by (a file name).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReceiptCheck {
+    /// The receipt's name.
+    pub name: String,
+    /// What it proves, or why it does not hold.
+    pub result: Result<Receipt, ScittError>,
+}
+
+/// What checking a statement, the bundle it should state, and its receipts found:
+/// the one account that the CLI prints and the Verify page shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScittCheck {
+    /// The statement, or why it does not hold.
+    pub statement: Result<Statement, ScittError>,
+    /// How its payload compares with the bundle, when one was given.
+    pub bundle: Option<PayloadMatch>,
+    /// Each receipt, in the order given.
+    pub receipts: Vec<ReceiptCheck>,
+}
+
+impl ScittCheck {
+    /// Whether the statement, its match with the bundle and every receipt hold.
+    pub fn holds(&self) -> bool {
+        self.statement.is_ok()
+            && !matches!(
+                self.bundle,
+                Some(PayloadMatch::Different | PayloadMatch::Unreadable(_))
+            )
+            && self.receipts.iter().all(|r| r.result.is_ok())
+    }
+
+    /// The check, a sentence per part.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = vec![match &self.statement {
+            Ok(s) => format!(
+                "Statement of {} about {} ({}, {} bytes): its signature is valid.",
+                s.issuer,
+                s.subject,
+                s.content_type,
+                s.payload.len()
+            ),
+            Err(e) => format!("Statement: not valid: {e}."),
+        }];
+        lines.push(match &self.bundle {
+            None => "Bundle: not compared (none given): the statement is not shown to be about a bundle you hold.".into(),
+            Some(PayloadMatch::Same { bundle_id }) => format!(
+                "Bundle: the statement's payload is the manifest of bundle {bundle_id}, as signed."
+            ),
+            Some(PayloadMatch::Different) => {
+                "Bundle: not this bundle: the statement's payload is not its manifest.".into()
+            }
+            Some(PayloadMatch::Unreadable(e)) => format!("Bundle: it cannot be read: {e}."),
+        });
+        if self.receipts.is_empty() {
+            lines.push(
+                "Receipts: none given: the statement is not shown to be registered with a transparency service."
+                    .into(),
+            );
+        }
+        for r in &self.receipts {
+            lines.push(match &r.result {
+                Ok(receipt) => format!(
+                    "Receipt {}: registered at index {} of {} (receipt valid).",
+                    r.name, receipt.index, receipt.size
+                ),
+                Err(e) => format!("Receipt {}: not valid: {e}.", r.name),
+            });
+        }
+        lines
+    }
+}
+
+/// Checks `statement` with its issuer's key, compares its payload with `bundle`
+/// (when given), and checks each of `receipts` (a name and its bytes) with the
+/// transparency service's key.
+pub fn check(
+    statement: &[u8],
+    issuer: &PublicKey,
+    bundle: Option<&[u8]>,
+    receipts: &[(String, Vec<u8>)],
+    service: Option<&PublicKey>,
+    limits: &Limits,
+) -> ScittCheck {
+    let read = verify_statement(statement, issuer);
+    let bundle = bundle.map(|bytes| match bundle::manifest_payload(bytes, limits) {
+        Err(e) => PayloadMatch::Unreadable(e),
+        Ok((content_type, payload)) => {
+            let unsigned = read_unverified(statement);
+            match unsigned {
+                Some((ct, p)) if ct == content_type && p == payload => PayloadMatch::Same {
+                    bundle_id: bundle_id(&payload),
+                },
+                _ => PayloadMatch::Different,
+            }
+        }
+    });
+    let receipts = receipts
+        .iter()
+        .map(|(name, bytes)| ReceiptCheck {
+            name: name.clone(),
+            result: match service {
+                Some(key) => verify_receipt(statement, bytes, key),
+                None => Err(ScittError::NoServiceKey),
+            },
+        })
+        .collect();
+    ScittCheck {
+        statement: read,
+        bundle,
+        receipts,
+    }
+}
+
+/// A statement's content type and payload, its signature unchecked.
+fn read_unverified(bytes: &[u8]) -> Option<(String, Vec<u8>)> {
+    let sign1 = read(bytes, "statement").ok()?;
+    let content_type = content_type(&sign1.protected.header);
+    Some((content_type, sign1.payload?))
+}
+
+fn content_type(header: &coset::Header) -> String {
+    match &header.content_type {
+        Some(coset::ContentType::Text(t)) => t.clone(),
+        Some(coset::ContentType::Assigned(a)) => format!("{a:?}"),
+        None => String::new(),
+    }
+}
+
+/// The `bundleId` of a manifest payload (empty when it has none).
+fn bundle_id(payload: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|m| {
+            m.get("bundleId")
+                .and_then(|b| b.as_str())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default()
 }
 
 /// A CBOR `[tree_size, leaf_index, [hashes]]`.
@@ -364,5 +511,63 @@ mod tests {
             verify_receipt(&st, &st, &service.public_key()),
             Err(ScittError::NotInclusion(_))
         ));
+    }
+
+    #[test]
+    fn the_check_ties_a_statement_to_its_bundle_and_names_each_receipt() {
+        let (bytes, _) = bundle();
+        let (other, _) = crate::producer::synthetic(2, "another-bundle");
+        let issuer = Signer::from_seed([4; 32]);
+        let service = Signer::from_seed([6; 32]);
+        let limits = Limits::default();
+        let st = statement(bytes.as_bytes(), &limits, "acme", &issuer).unwrap();
+        let leaves = vec![b"a".to_vec(), st.clone()];
+        let good = issue_receipt(&leaves, 1, &service).unwrap();
+        let mut bad = good.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        let receipts = vec![("good".to_owned(), good), ("bad".to_owned(), bad)];
+        let key = service.public_key();
+        let found = check(
+            &st,
+            &issuer.public_key(),
+            Some(bytes.as_bytes()),
+            &receipts[..1],
+            Some(&key),
+            &limits,
+        );
+        assert!(found.holds(), "{:?}", found.lines());
+        assert_eq!(
+            found.bundle,
+            Some(PayloadMatch::Same {
+                bundle_id: "scitt-test".into()
+            })
+        );
+        assert_eq!(
+            found.lines()[2],
+            "Receipt good: registered at index 1 of 2 (receipt valid)."
+        );
+        // Another bundle, a tampered receipt, a missing service key: each named.
+        let found = check(
+            &st,
+            &issuer.public_key(),
+            Some(other.as_bytes()),
+            &receipts,
+            Some(&key),
+            &limits,
+        );
+        assert!(!found.holds());
+        assert_eq!(found.bundle, Some(PayloadMatch::Different));
+        assert_eq!(
+            found.receipts[1].result,
+            Err(ScittError::Signature("receipt"))
+        );
+        let found = check(&st, &issuer.public_key(), None, &receipts, None, &limits);
+        assert!(!found.holds());
+        assert_eq!(found.receipts[0].result, Err(ScittError::NoServiceKey));
+        let found = check(&st, &issuer.public_key(), None, &[], None, &limits);
+        assert!(found.holds());
+        assert!(found.lines()[1].starts_with("Bundle: not compared"));
+        assert!(found.lines()[2].starts_with("Receipts: none given"));
     }
 }

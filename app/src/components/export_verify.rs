@@ -6,24 +6,13 @@
 
 use leptos::prelude::*;
 
+use crate::components::checked::{Checked, CheckedLines};
 use crate::components::files::TextDrop;
-
-/// What checking an export found.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExportCheck {
-    /// Whether the export verifies and its anchoring holds.
-    pub holds: bool,
-    /// The lines to show, in order.
-    pub lines: Vec<String>,
-}
 
 /// Checks `tar` against the server keys in `keys` and the witness policy in
 /// `witnesses` (empty: none).
-pub fn check(tar: &[u8], keys: &str, witnesses: &str) -> ExportCheck {
-    let fail = |line: String| ExportCheck {
-        holds: false,
-        lines: vec![line],
-    };
+pub fn check(tar: &[u8], keys: &str, witnesses: &str) -> Checked {
+    let fail = Checked::failed;
     let keys = match evidence::keys::PublicKey::list_from_text(keys) {
         Ok(keys) => keys,
         Err(e) => return fail(format!("The server's key cannot be read: {e}.")),
@@ -45,7 +34,7 @@ pub fn check(tar: &[u8], keys: &str, witnesses: &str) -> ExportCheck {
         Err(problems) => {
             let mut lines = vec!["Not verified: the export is not what the server signed.".into()];
             lines.extend(problems.iter().map(|p| p.to_string()));
-            return ExportCheck {
+            return Checked {
                 holds: false,
                 lines,
             };
@@ -61,7 +50,7 @@ pub fn check(tar: &[u8], keys: &str, witnesses: &str) -> ExportCheck {
         manifest.exported_by
     )];
     lines.extend(anchoring.lines());
-    ExportCheck {
+    Checked {
         holds: anchoring.holds(policy.is_some()),
         lines,
     }
@@ -72,7 +61,7 @@ pub fn check(tar: &[u8], keys: &str, witnesses: &str) -> ExportCheck {
 pub fn ExportVerify() -> impl IntoView {
     let keys = RwSignal::new(String::new());
     let witnesses = RwSignal::new(String::new());
-    let result = RwSignal::new(None::<ExportCheck>);
+    let result = RwSignal::new(None::<Checked>);
     let file_name = RwSignal::new(None::<String>);
     #[cfg(feature = "hydrate")]
     let chosen: StoredValue<Option<web_sys::File>, LocalStorage> = StoredValue::new_local(None);
@@ -92,10 +81,7 @@ pub fn ExportVerify() -> impl IntoView {
                 let bytes = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
                     Ok(buffer) => js_sys::Uint8Array::new(&buffer).to_vec(),
                     Err(_) => {
-                        result.set(Some(ExportCheck {
-                            holds: false,
-                            lines: vec!["The file cannot be read.".into()],
-                        }));
+                        result.set(Some(Checked::failed("The file cannot be read.".into())));
                         return;
                     }
                 };
@@ -133,20 +119,7 @@ pub fn ExportVerify() -> impl IntoView {
             >
                 "Verify export"
             </button>
-            {move || result.get().map(|r| {
-                let (tone, state) = if r.holds {
-                    ("border-emerald-300 bg-emerald-50 dark:border-emerald-800 dark:bg-emerald-950", "verified")
-                } else {
-                    ("border-red-600 bg-red-50 dark:bg-red-950", "not_verified")
-                };
-                view! {
-                    <div class=format!("mt-4 rounded-md border p-3 text-sm {tone}") data-testid="export-result" data-state=state role="status">
-                        <ul>
-                            {r.lines.into_iter().map(|l| view! { <li data-testid="export-line">{l}</li> }).collect_view()}
-                        </ul>
-                    </div>
-                }
-            })}
+            {move || result.get().map(|checked| view! { <CheckedLines checked testid="export-result"/> })}
         </section>
     }
 }

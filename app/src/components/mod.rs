@@ -3,6 +3,7 @@
 pub mod account;
 pub mod anchoring;
 pub mod chains;
+pub mod checked;
 pub mod export_verify;
 pub mod exports;
 pub mod files;
@@ -15,6 +16,7 @@ pub mod offline;
 pub mod page;
 pub mod reconciliation;
 pub mod roots;
+pub mod scitt_verify;
 pub mod table;
 pub mod theme;
 pub mod timeline;

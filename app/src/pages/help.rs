@@ -376,6 +376,10 @@ fn Anchoring() -> impl IntoView {
                 </div>
             </dl>
             <p class="mt-2">"On the Verify page, give an anchor trust file: log <server key>, witness <vkey> and quorum <k> lines, and the PEM certificates of the authorities you trust. Download a bundle with its anchors from its page (Download with its anchors)."</p>
+            <p id="anchoring-scitt" class="mt-2">
+                <strong>"SCITT receipts. "</strong>
+                "A bundle's manifest can also be registered with an outside SCITT transparency service: custody scitt statement writes it as a signed statement (COSE_Sign1) of its issuer, and the service answers with a receipt (RFC 9942) proving the statement is at index i of its tree of n entries, signed by the service. The Verify page's SCITT section checks, offline, the statement's signature with the issuer's key, that its payload is the manifest of the bundle you give, byte for byte, and each receipt with the service's key. A valid receipt proves the service registered that manifest; it proves nothing about events the manifest does not cover, and it is only as independent as the service whose key you trust."
+            </p>
         </section>
     }
 }

@@ -61,6 +61,7 @@ pub fn VerifyPage() -> impl IntoView {
         />
         <BundleVerify/>
         <crate::components::export_verify::ExportVerify/>
+        <crate::components::scitt_verify::ScittVerify/>
         <hr class="my-10 border-slate-200 dark:border-slate-800"/>
         <EnvelopeVerify/>
     }

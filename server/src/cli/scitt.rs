@@ -37,14 +37,18 @@ pub enum ScittCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// Check a signed statement with its issuer's key, and each receipt over it with
-    /// the transparency service's key.
+    /// Check a signed statement with its issuer's key, that it states the bundle given,
+    /// and each receipt over it with the transparency service's key.
     Verify {
         /// The statement (CBOR), as registered.
         statement: PathBuf,
         /// The issuer's public key (a file, or the key itself).
         #[arg(long, value_name = "KEY")]
         issuer_key: String,
+        /// The bundle the statement should state: its payload must be this bundle's
+        /// manifest, as signed.
+        #[arg(long, value_name = "FILE")]
+        bundle: Option<PathBuf>,
         /// A receipt (CBOR); repeat for several.
         #[arg(long, value_name = "FILE")]
         receipt: Vec<PathBuf>,
@@ -93,49 +97,30 @@ fn run(args: &ScittArgs) -> anyhow::Result<u8> {
         ScittCommand::Verify {
             statement,
             issuer_key,
+            bundle,
             receipt,
             service_key,
         } => {
             let bytes = read(statement)?;
             let issuer = read_public_key(issuer_key)?;
-            let read_statement = match evidence::scitt::verify_statement(&bytes, &issuer) {
-                Ok(s) => s,
-                Err(e) => {
-                    println!("NOT VALID: {e}");
-                    return Ok(4);
-                }
-            };
-            println!(
-                "statement of {} about {} ({}, {} bytes): signature valid",
-                read_statement.issuer,
-                read_statement.subject,
-                read_statement.content_type,
-                read_statement.payload.len()
+            let bundle = bundle.as_ref().map(read).transpose()?;
+            let service = service_key.as_deref().map(read_public_key).transpose()?;
+            let receipts = receipt
+                .iter()
+                .map(|path| Ok((path.display().to_string(), read(path)?)))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let found = evidence::scitt::check(
+                &bytes,
+                &issuer,
+                bundle.as_deref(),
+                &receipts,
+                service.as_ref(),
+                &evidence::bundle::Limits::default(),
             );
-            if receipt.is_empty() {
-                return Ok(0);
+            for line in found.lines() {
+                println!("{line}");
             }
-            let service = read_public_key(
-                service_key
-                    .as_deref()
-                    .context("--service-key is needed to check receipts")?,
-            )?;
-            let mut code = 0;
-            for path in receipt {
-                match evidence::scitt::verify_receipt(&bytes, &read(path)?, &service) {
-                    Ok(r) => println!(
-                        "{}: registered at index {} of {} (receipt valid)",
-                        path.display(),
-                        r.index,
-                        r.size
-                    ),
-                    Err(e) => {
-                        println!("{}: NOT VALID: {e}", path.display());
-                        code = 4;
-                    }
-                }
-            }
-            Ok(code)
+            Ok(if found.holds() { 0 } else { 4 })
         }
     }
 }

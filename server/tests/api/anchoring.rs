@@ -614,35 +614,44 @@ async fn a_manifest_becomes_a_scitt_statement_and_its_receipts_are_checked() {
     let last = tampered.len() - 1;
     tampered[last] ^= 1;
     std::fs::write(path("tampered.cbor"), &tampered).unwrap();
-    let verify = |receipt: &str| {
+    let verify = |receipt: &str, bundle: &str| {
         custody(vec![
             "scitt".into(),
             "verify".into(),
             path("statement.cbor").display().to_string(),
             "--issuer-key".into(),
             path("issuer.pub").display().to_string(),
+            "--bundle".into(),
+            path(bundle).display().to_string(),
             "--receipt".into(),
             path(receipt).display().to_string(),
             "--service-key".into(),
             path("service.pub").display().to_string(),
         ])
     };
-    let out = verify("receipt.cbor").await;
+    let out = verify("receipt.cbor", "cicd.bundle.json").await;
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
-    assert!(
-        said(&out).contains("statement of https://acme.example about"),
-        "{}",
-        said(&out)
-    );
-    assert!(
-        said(&out).contains("registered at index 1 of 4 (receipt valid)"),
-        "{}",
-        said(&out)
-    );
-    let out = verify("tampered.cbor").await;
+    for line in [
+        "Statement of https://acme.example about",
+        "Bundle: the statement's payload is the manifest of bundle",
+        "receipt.cbor: registered at index 1 of 4 (receipt valid).",
+    ] {
+        assert!(said(&out).contains(line), "{line}: {}", said(&out));
+    }
+    let out = verify("tampered.cbor", "cicd.bundle.json").await;
     assert_eq!(out.status.code(), Some(4), "{}", said(&out));
     assert!(
-        said(&out).contains("tampered.cbor: NOT VALID: the receipt's signature does not verify"),
+        said(&out).contains("tampered.cbor: not valid: the receipt's signature does not verify"),
+        "{}",
+        said(&out)
+    );
+    // A statement checked against another bundle is not that bundle's.
+    std::fs::write(path("other.bundle.json"), demo("privileged-api-jit")).unwrap();
+    let out = verify("receipt.cbor", "other.bundle.json").await;
+    assert_eq!(out.status.code(), Some(4), "{}", said(&out));
+    assert!(
+        said(&out)
+            .contains("Bundle: not this bundle: the statement's payload is not its manifest."),
         "{}",
         said(&out)
     );
