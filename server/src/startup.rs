@@ -47,6 +47,10 @@ impl Application {
             // The demo's own witnesses, so that a demo shows a witnessed log.
             log = log.with_policy(Some(std::sync::Arc::new(crate::demo::witness_policy())));
         }
+        if config.demo && !config.no_demo && log.tsa_trust().is_empty() {
+            // The demo's own time-stamping authority, so that a demo shows stamps.
+            log = log.with_tsa_trust(crate::demo::tsa::DemoTsa::new()?.trust()?);
+        }
         if fresh && config.demo && !config.no_demo {
             let loaded = crate::demo::load(&db, &key, ingest)
                 .await
@@ -67,6 +71,13 @@ impl Application {
             crate::demo::witness(&db, &log)
                 .await
                 .context("cannot have the demo's witnesses cosign the log")?;
+            let trust_file = config.data_dir.join("demo-anchor-trust.txt");
+            std::fs::write(&trust_file, crate::demo::anchor_trust(&log)?)
+                .with_context(|| format!("cannot write {}", trust_file.display()))?;
+            println!(
+                "The demo's anchor trust, for the Verify page: {}",
+                trust_file.display()
+            );
             println!("Demo accounts (for the demo only; disable them before real use):");
             for (name, _, role, password) in crate::demo::DEMO_USERS {
                 println!("  {:<20} {name:<12} password: {password}", role.label());

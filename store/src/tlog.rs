@@ -78,6 +78,11 @@ impl LogKey {
         self
     }
 
+    /// The time-stamping authorities this server trusts.
+    pub fn tsa_trust(&self) -> &evidence::timestamp::TsaTrust {
+        &self.tsas
+    }
+
     /// What this server trusts to anchor evidence: its own log's key, its witness
     /// policy and its trusted time-stamping authorities.
     pub fn trust(&self) -> evidence::anchor::AnchorTrust {

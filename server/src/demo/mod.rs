@@ -20,6 +20,7 @@ mod stories;
 mod tampered;
 #[cfg(test)]
 mod tests;
+pub mod tsa;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -194,7 +195,7 @@ pub async fn load(
     db: &store::Db,
     key: &store::review_log::ServerKey,
     options: store::IngestOptions,
-) -> Result<usize, store::ingest::IngestError> {
+) -> anyhow::Result<usize> {
     use model::Severity;
     use store::review_log::Actor;
     store::trust_roots::add(
@@ -205,10 +206,18 @@ pub async fn load(
         "Fernhill Payments demo root",
     )
     .await?;
+    let tsa = tsa::DemoTsa::new()?;
+    let now = chrono::Utc::now().timestamp().unsigned_abs();
+    let mut realistic = scenarios();
+    for (n, scenario) in realistic.iter_mut().enumerate() {
+        // Each realistic bundle stamped by the demo's authority as it is loaded.
+        let stamped = tsa.stamp_bundle(scenario.bundle.as_bytes(), now, n as u64 + 1)?;
+        scenario.bundle = String::from_utf8(stamped)?;
+    }
     let all = tampered()
         .into_iter()
         .map(|s| (s, Severity::Critical, "Tampered demo: "))
-        .chain(scenarios().into_iter().map(|s| (s, Severity::High, "")));
+        .chain(realistic.into_iter().map(|s| (s, Severity::High, "")));
     let mut loaded = 0;
     for (scenario, severity, prefix) in all {
         ingest_scenario(db, key, scenario, severity, prefix, options).await?;
@@ -598,6 +607,22 @@ pub fn witness_policy() -> evidence::tlog::WitnessPolicy {
             .collect(),
         quorum: 2,
     }
+}
+
+/// An anchor trust file for the demo (as the Verify page and `custody verify --anchors`
+/// read it): this server's log key, the demo's witness policy, and the demo's
+/// time-stamping authority's certificate.
+pub fn anchor_trust(log: &store::tlog::LogKey) -> anyhow::Result<String> {
+    let mut out = String::from(
+        "# The Custody demo's anchor trust: paste it into the Verify page's anchor trust field.\n\
+         # For the demo only: its witnesses and its time-stamping authority are not independent.\n",
+    );
+    for key in log.trust().logs {
+        out.push_str(&format!("log {}\n", key.to_hex()));
+    }
+    out.push_str(&witness_policy().to_text());
+    out.push_str(&tsa::DemoTsa::new()?.certificate_pem()?);
+    Ok(out)
 }
 
 /// The first two demo witnesses cosign the log's checkpoint as it stands (the third

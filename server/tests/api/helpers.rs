@@ -122,6 +122,13 @@ pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut ServeConfig))
     test
 }
 
+impl TestApp {
+    /// The server's data directory.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._data_dir.path()
+    }
+}
+
 /// The password every test account has.
 pub const PASSWORD: &str = "a test password";
 

@@ -596,6 +596,42 @@ async fn a_new_data_directory_starts_empty_and_demo_loads_the_corpus() {
         );
     }
 
+    // Each realistic bundle is time-stamped by the demo's authority and witnessed; the
+    // anchor trust file the demo writes lets an auditor check both offline.
+    let trust = std::fs::read_to_string(app.data_dir().join("demo-anchor-trust.txt"))
+        .expect("the demo's anchor trust file");
+    let trust = evidence::anchor::AnchorTrust::parse(&trust).expect("it reads");
+    let id = incidents
+        .iter()
+        .find(|i| i["title"] == server::demo::scenarios()[0].title)
+        .and_then(|i| i["id"].as_i64())
+        .expect("the first scenario's incident");
+    let detail = app.json(&format!("/api/incidents/{id}")).await;
+    let sha = detail["bundles"][0]["sha256"].as_str().expect("its bundle");
+    let anchored = app.get(&format!("/api/bundles/{sha}/anchored")).await;
+    assert_eq!(anchored.status(), 200);
+    let anchored = anchored.bytes().await.expect("the anchored bundle");
+    let (report, anchoring) = evidence::anchor::verify_bundle(
+        &anchored,
+        &[server::demo::root().public_key()],
+        &evidence::bundle::Limits::default(),
+        1,
+        &trust,
+    )
+    .expect("it verifies");
+    assert_eq!(report.status(), evidence::bundle::Status::Verified);
+    let sentences = anchoring.state().sentences();
+    assert!(
+        sentences[0]
+            .starts_with("Timestamped by Demo Time Authority (Custody demo, not independent) at "),
+        "{sentences:?}"
+    );
+    assert!(
+        sentences[1].starts_with("Witnessed by 2 of 3 (witness.demo-audit.example/w1, "),
+        "{sentences:?}"
+    );
+    assert!(anchoring.after_anchor.is_empty(), "{sentences:?}");
+
     // With --demo come the demo accounts; without it, none of them, and no incident.
     assert_eq!(
         app.count("SELECT COUNT(*) FROM users WHERE username = 'admin'")
