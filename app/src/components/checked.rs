@@ -42,3 +42,42 @@ pub fn CheckedLines(checked: Checked, testid: &'static str) -> impl IntoView {
         </div>
     }
 }
+
+/// A labelled file input for a check, with the names of the files chosen below it.
+#[component]
+pub fn FileField(
+    id: &'static str,
+    label: &'static str,
+    accept: &'static str,
+    #[prop(optional)] multiple: bool,
+    on_change: Callback<leptos::ev::Event>,
+    #[prop(into)] chosen: Signal<String>,
+) -> impl IntoView {
+    view! {
+        <div>
+            <label for=id class="mb-1 block text-sm font-medium">{label}</label>
+            <input id=id type="file" multiple=multiple accept=accept on:change=move |ev| on_change.run(ev) class="text-sm"/>
+            <p class="mt-1 text-xs text-slate-600 dark:text-slate-400">{move || chosen.get()}</p>
+        </div>
+    }
+}
+
+/// A check's button, enabled once the page is hydrated and `ready` holds.
+#[component]
+pub fn CheckButton(
+    label: &'static str,
+    on_click: Callback<leptos::ev::MouseEvent>,
+    #[prop(into)] ready: Signal<bool>,
+) -> impl IntoView {
+    let hydrated = crate::components::hydrated::use_hydrated();
+    view! {
+        <button
+            type="button"
+            on:click=move |ev| on_click.run(ev)
+            disabled=move || !hydrated.get() || !ready.get()
+            class="mt-4 rounded-md bg-emerald-700 px-5 py-2 text-sm font-semibold text-white shadow-sm hover:bg-emerald-600 disabled:cursor-not-allowed disabled:opacity-60"
+        >
+            {label}
+        </button>
+    }
+}

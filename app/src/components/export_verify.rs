@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::checked::{Checked, CheckedLines};
+use crate::components::checked::{CheckButton, Checked, CheckedLines, FileField};
 use crate::components::files::TextDrop;
 
 /// Checks `tar` against the server keys in `keys` and the witness policy in
@@ -74,7 +74,7 @@ pub fn ExportVerify() -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = ev;
     };
-    let verify = move |_| {
+    let verify = move |_: leptos::ev::MouseEvent| {
         #[cfg(feature = "hydrate")]
         if let Some(file) = chosen.get_value() {
             leptos::task::spawn_local(async move {
@@ -93,7 +93,6 @@ pub fn ExportVerify() -> impl IntoView {
             });
         }
     };
-    let hydrated = crate::components::hydrated::use_hydrated();
     view! {
         <section aria-labelledby="export-verify-title" class="mt-12 border-t border-slate-200 pt-8 dark:border-slate-800">
             <h2 id="export-verify-title" class="mb-1 text-lg font-semibold">"Verify an export"</h2>
@@ -101,24 +100,14 @@ pub fn ExportVerify() -> impl IntoView {
                 "An incident's or a bundle's export.tar, checked here as custody verify-report checks it: every file against the manifest the server signed, then the transparency log's checkpoint and the inclusion proof of every source bundle."
             </p>
             <div class="grid grid-cols-1 gap-6 lg:grid-cols-2">
-                <div>
-                    <label for="export-file" class="mb-1 block text-sm font-medium">"Export (export.tar)"</label>
-                    <input id="export-file" type="file" accept=".tar,application/x-tar" on:change=on_pick class="text-sm"/>
-                    <p class="mt-1 text-xs text-slate-600 dark:text-slate-400">{move || file_name.get().unwrap_or_default()}</p>
-                </div>
+                <FileField id="export-file" label="Export (export.tar)" accept=".tar,application/x-tar"
+                    on_change=Callback::new(on_pick) chosen=move || file_name.get().unwrap_or_default()/>
                 <TextDrop id="export-key" label="The server's public key (server.pub)" placeholder="64 hex digits" rows=2 value=keys/>
             </div>
             <div class="mt-4">
                 <TextDrop id="export-witnesses" label="Witness policy (optional): witness <vkey> lines and quorum <k>" placeholder="witness w1.example+8d66cf3f+BA…\nquorum 2" rows=3 value=witnesses/>
             </div>
-            <button
-                type="button"
-                on:click=verify
-                disabled=move || !hydrated.get() || file_name.get().is_none()
-                class="mt-4 rounded-md bg-emerald-700 px-5 py-2 text-sm font-semibold text-white shadow-sm hover:bg-emerald-600 disabled:cursor-not-allowed disabled:opacity-60"
-            >
-                "Verify export"
-            </button>
+            <CheckButton label="Verify export" on_click=Callback::new(verify) ready=move || file_name.get().is_some()/>
             {move || result.get().map(|checked| view! { <CheckedLines checked testid="export-result"/> })}
         </section>
     }

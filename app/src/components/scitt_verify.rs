@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::checked::{Checked, CheckedLines};
+use crate::components::checked::{CheckButton, Checked, CheckedLines, FileField};
 use crate::components::files::TextDrop;
 
 /// The files a check reads: the statement, the bundle (optional) and the receipts,
@@ -62,6 +62,14 @@ struct Chosen {
     receipts: Vec<web_sys::File>,
 }
 
+/// The file chosen in the input a `change` event came from, its name shown in `name`.
+#[cfg(feature = "hydrate")]
+fn picked_named(ev: &leptos::ev::Event, name: RwSignal<Option<String>>) -> Option<web_sys::File> {
+    let file = crate::components::files::picked(ev);
+    name.set(file.as_ref().map(|f| f.name()));
+    file
+}
+
 /// Every file chosen in the input a `change` event came from.
 #[cfg(feature = "hydrate")]
 fn all_picked(ev: &leptos::ev::Event) -> Vec<web_sys::File> {
@@ -93,21 +101,13 @@ pub fn ScittVerify() -> impl IntoView {
     let chosen: StoredValue<Chosen, LocalStorage> = StoredValue::new_local(Chosen::default());
     let on_statement = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
-        {
-            let file = crate::components::files::picked(&ev);
-            statement_name.set(file.as_ref().map(|f| f.name()));
-            chosen.update_value(|c| c.statement = file);
-        }
+        chosen.update_value(|c| c.statement = picked_named(&ev, statement_name));
         #[cfg(not(feature = "hydrate"))]
         let _ = ev;
     };
     let on_bundle = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
-        {
-            let file = crate::components::files::picked(&ev);
-            bundle_name.set(file.as_ref().map(|f| f.name()));
-            chosen.update_value(|c| c.bundle = file);
-        }
+        chosen.update_value(|c| c.bundle = picked_named(&ev, bundle_name));
         #[cfg(not(feature = "hydrate"))]
         let _ = ev;
     };
@@ -121,7 +121,7 @@ pub fn ScittVerify() -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = ev;
     };
-    let verify = move |_| {
+    let verify = move |_: leptos::ev::MouseEvent| {
         #[cfg(feature = "hydrate")]
         {
             let Chosen {
@@ -164,8 +164,6 @@ pub fn ScittVerify() -> impl IntoView {
             });
         }
     };
-    let hydrated = crate::components::hydrated::use_hydrated();
-    let chosen_line = |names: Vec<String>| names.join(", ");
     view! {
         <section aria-labelledby="scitt-verify-title" class="mt-12 border-t border-slate-200 pt-8 dark:border-slate-800">
             <h2 id="scitt-verify-title" class="mb-1 text-lg font-semibold">"Verify a SCITT statement and its receipts"</h2>
@@ -173,34 +171,18 @@ pub fn ScittVerify() -> impl IntoView {
                 "A bundle's manifest as a SCITT signed statement (custody scitt statement writes one), checked here as custody scitt verify checks it: its signature with the issuer's key, that its payload is the manifest of the bundle you choose, and each receipt a transparency service issued with the service's key."
             </p>
             <div class="grid grid-cols-1 gap-6 lg:grid-cols-3">
-                <div>
-                    <label for="scitt-statement" class="mb-1 block text-sm font-medium">"Statement (COSE_Sign1)"</label>
-                    <input id="scitt-statement" type="file" accept=".cbor,.cose,application/cose" on:change=on_statement class="text-sm"/>
-                    <p class="mt-1 text-xs text-slate-600 dark:text-slate-400">{move || statement_name.get().unwrap_or_default()}</p>
-                </div>
-                <div>
-                    <label for="scitt-bundle" class="mb-1 block text-sm font-medium">"The bundle it states (optional)"</label>
-                    <input id="scitt-bundle" type="file" accept=".json,application/json" on:change=on_bundle class="text-sm"/>
-                    <p class="mt-1 text-xs text-slate-600 dark:text-slate-400">{move || bundle_name.get().unwrap_or_default()}</p>
-                </div>
-                <div>
-                    <label for="scitt-receipts" class="mb-1 block text-sm font-medium">"Receipts (optional, one or more)"</label>
-                    <input id="scitt-receipts" type="file" multiple=true accept=".cbor,.cose,application/cose" on:change=on_receipts class="text-sm"/>
-                    <p class="mt-1 text-xs text-slate-600 dark:text-slate-400">{move || chosen_line(receipt_names.get())}</p>
-                </div>
+                <FileField id="scitt-statement" label="Statement (COSE_Sign1)" accept=".cbor,.cose,application/cose"
+                    on_change=Callback::new(on_statement) chosen=move || statement_name.get().unwrap_or_default()/>
+                <FileField id="scitt-bundle" label="The bundle it states (optional)" accept=".json,application/json"
+                    on_change=Callback::new(on_bundle) chosen=move || bundle_name.get().unwrap_or_default()/>
+                <FileField id="scitt-receipts" label="Receipts (optional, one or more)" accept=".cbor,.cose,application/cose" multiple=true
+                    on_change=Callback::new(on_receipts) chosen=move || receipt_names.get().join(", ")/>
             </div>
             <div class="mt-4 grid grid-cols-1 gap-6 lg:grid-cols-2">
                 <TextDrop id="scitt-issuer-key" label="The issuer's public key" placeholder="64 hex digits" rows=2 value=issuer/>
                 <TextDrop id="scitt-service-key" label="The transparency service's public key (for receipts)" placeholder="64 hex digits" rows=2 value=service/>
             </div>
-            <button
-                type="button"
-                on:click=verify
-                disabled=move || !hydrated.get() || statement_name.get().is_none()
-                class="mt-4 rounded-md bg-emerald-700 px-5 py-2 text-sm font-semibold text-white shadow-sm hover:bg-emerald-600 disabled:cursor-not-allowed disabled:opacity-60"
-            >
-                "Verify statement"
-            </button>
+            <CheckButton label="Verify statement" on_click=Callback::new(verify) ready=move || statement_name.get().is_some()/>
             {move || result.get().map(|checked| view! { <CheckedLines checked testid="scitt-result"/> })}
         </section>
     }
