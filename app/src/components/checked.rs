@@ -75,7 +75,7 @@ pub fn CheckButton(
             type="button"
             on:click=move |ev| on_click.run(ev)
             disabled=move || !hydrated.get() || !ready.get()
-            class="mt-4 rounded-md bg-emerald-700 px-5 py-2 text-sm font-semibold text-white shadow-sm hover:bg-emerald-600 disabled:cursor-not-allowed disabled:opacity-60"
+            class="mt-4 rounded-md bg-emerald-700 px-5 py-2 text-sm font-semibold text-white shadow-sm hover:bg-emerald-800 disabled:cursor-not-allowed disabled:opacity-60"
         >
             {label}
         </button>

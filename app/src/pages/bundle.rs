@@ -173,7 +173,7 @@ fn Bundle(bundle: BundleSummary) -> impl IntoView {
             <summary class="cursor-pointer text-sm font-medium">"Trust roots used in this browser"</summary>
             <div class="mt-2">
                 <RootsInput value=roots/>
-                <button type="button" data-testid="reverify" on:click=reverify class="mt-2 rounded-md bg-emerald-700 px-4 py-1.5 text-sm font-semibold text-white hover:bg-emerald-600">
+                <button type="button" data-testid="reverify" on:click=reverify class="mt-2 rounded-md bg-emerald-700 px-4 py-1.5 text-sm font-semibold text-white hover:bg-emerald-800">
                     "Verify again with these roots"
                 </button>
             </div>

@@ -250,7 +250,7 @@ fn BundleVerify() -> impl IntoView {
                     type="button"
                     on:click=verify
                     disabled=move || !hydrated.get() || file_name.get().is_none()
-                    class="rounded-md bg-emerald-700 px-5 py-2 text-sm font-semibold text-white shadow-sm hover:bg-emerald-600 disabled:cursor-not-allowed disabled:opacity-60"
+                    class="rounded-md bg-emerald-700 px-5 py-2 text-sm font-semibold text-white shadow-sm hover:bg-emerald-800 disabled:cursor-not-allowed disabled:opacity-60"
                 >
                     "Verify bundle"
                 </button>
@@ -326,7 +326,7 @@ fn EnvelopeVerify() -> impl IntoView {
                 type="button"
                 on:click=verify
                 disabled=move || !hydrated.get()
-                class="rounded-md bg-emerald-700 px-5 py-2 text-sm font-semibold text-white shadow-sm hover:bg-emerald-600 focus:outline-none focus:ring-2 focus:ring-emerald-500/40 disabled:cursor-wait disabled:opacity-60"
+                class="rounded-md bg-emerald-700 px-5 py-2 text-sm font-semibold text-white shadow-sm hover:bg-emerald-800 focus:outline-none focus:ring-2 focus:ring-emerald-500/40 disabled:cursor-wait disabled:opacity-60"
             >
                 "Verify"
             </button>
