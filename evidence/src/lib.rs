@@ -66,5 +66,6 @@ pub mod status;
 pub mod time;
 pub mod timestamp;
 pub mod tlog;
+pub mod witness;
 
 mod b64;

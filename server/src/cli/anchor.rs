@@ -180,7 +180,10 @@ fn open_with(
     Ok(opened)
 }
 
-async fn fetch_checkpoint(client: &reqwest::Client, server: &str) -> anyhow::Result<String> {
+pub(super) async fn fetch_checkpoint(
+    client: &reqwest::Client,
+    server: &str,
+) -> anyhow::Result<String> {
     let url = format!("{}/checkpoint", base(server));
     let response = client.get(&url).send().await.with_context(|| url.clone())?;
     let status = response.status();
@@ -208,7 +211,7 @@ impl std::fmt::Display for Diverged {
 
 impl std::error::Error for Diverged {}
 
-async fn fetch_consistency(
+pub(super) async fn fetch_consistency(
     client: &reqwest::Client,
     server: &str,
     old: u64,
@@ -274,7 +277,7 @@ async fn follow(
     Ok(now)
 }
 
-fn ended(result: anyhow::Result<u8>) -> Outcome {
+pub(super) fn ended(result: anyhow::Result<u8>) -> Outcome {
     match result {
         Ok(code) => Outcome::Code(code),
         Err(e) if e.downcast_ref::<Diverged>().is_some() => {

@@ -24,6 +24,7 @@ mod store;
 mod trust_root;
 mod users;
 mod verify;
+mod witness_protocol;
 
 /// Custody: review and verify signed evidence of what AI agents did.
 #[derive(Debug, Parser)]
@@ -81,6 +82,13 @@ pub enum Command {
     /// one this witness saw, cosign it (tlog-cosignature) and send the cosignature.
     /// Exit code 4, and no cosignature, when the log was cut short, rewritten or forked.
     Witness(anchor::WitnessArgs),
+    /// Serve a witness of the C2SP tlog-witness protocol (POST /add-checkpoint): cosign
+    /// a log's checkpoints pushed to it, only as the log grows.
+    WitnessServe(witness_protocol::WitnessServeArgs),
+    /// Push the server's checkpoint to a tlog-witness witness (add-checkpoint, with
+    /// the consistency proof it asks for) and give its cosignature to the server.
+    /// Exit code 4 when the witness refuses a log cut short, rewritten or forked.
+    PushCheckpoint(witness_protocol::PushArgs),
     /// Audit the server's transparency log: its checkpoint, its witnesses against a
     /// policy, and that it still contains a checkpoint kept earlier. Exit code 4 when
     /// it does not (truncated, rewritten, equivocation), 3 when the quorum is missing.
@@ -139,6 +147,8 @@ impl Cli {
             Command::VerifyReport(args) => export::verify_report(&args),
             Command::Reverify(args) => reverify::reverify(&args),
             Command::Witness(args) => anchor::witness(&args),
+            Command::WitnessServe(args) => witness_protocol::serve(&args),
+            Command::PushCheckpoint(args) => witness_protocol::push(&args),
             Command::Timestamp(args) => anchor::timestamp(&args),
             Command::Scitt(args) => scitt::scitt(&args),
             Command::AuditLog(args) => anchor::audit(&args),

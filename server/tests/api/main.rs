@@ -23,3 +23,4 @@ mod tokens;
 mod traces;
 mod two_servers;
 mod views;
+mod witness_protocol;
