@@ -35,11 +35,9 @@ pub struct LogArgs {
     pub trust: String,
 }
 
-/// `custody witness`.
+/// A witness: its key, its name and what it last verified.
 #[derive(Debug, Args)]
-pub struct WitnessArgs {
-    #[command(flatten)]
-    pub log: LogArgs,
+pub struct WitnessIdentity {
     /// The witness's secret key file (64 hex digits); made (mode 0600) when missing.
     #[arg(long, value_name = "FILE")]
     pub key: PathBuf,
@@ -51,6 +49,23 @@ pub struct WitnessArgs {
     /// first run trusts what it sees.
     #[arg(long, value_name = "FILE")]
     pub state: PathBuf,
+}
+
+impl WitnessIdentity {
+    /// The witness's cosigning key, its file made when missing.
+    pub fn signer(&self) -> anyhow::Result<NoteSigner> {
+        let seed = crate::key_files::own_seed(&self.key, "the witness's key")?;
+        NoteSigner::new(&self.name, SigType::Cosignature, seed).context("the witness's name")
+    }
+}
+
+/// `custody witness`.
+#[derive(Debug, Args)]
+pub struct WitnessArgs {
+    #[command(flatten)]
+    pub log: LogArgs,
+    #[command(flatten)]
+    pub witness: WitnessIdentity,
     /// Print the witness's verifier key (for a witness policy) and do nothing else.
     #[arg(long)]
     pub print_vkey: bool,
@@ -301,16 +316,14 @@ pub fn witness(args: &WitnessArgs) -> Outcome {
 }
 
 async fn run_witness(args: &WitnessArgs) -> anyhow::Result<u8> {
-    let seed = crate::key_files::own_seed(&args.key, "the witness's key")?;
-    let signer =
-        NoteSigner::new(&args.name, SigType::Cosignature, seed).context("the witness's name")?;
+    let signer = args.witness.signer()?;
     if args.print_vkey {
         println!("{}", signer.verifier().to_vkey());
         return Ok(0);
     }
     let key = read_public_key(&args.log.trust)?;
-    let earlier = if args.state.exists() {
-        Some(read_checkpoint(&args.state, &key)?)
+    let earlier = if args.witness.state.exists() {
+        Some(read_checkpoint(&args.witness.state, &key)?)
     } else {
         None
     };
@@ -319,8 +332,8 @@ async fn run_witness(args: &WitnessArgs) -> anyhow::Result<u8> {
     // What this witness has now verified is its state, whatever the server does
     // with the cosignature.
     let body = now.checkpoint.text();
-    std::fs::write(&args.state, now.note.to_text())
-        .with_context(|| format!("writing {}", args.state.display()))?;
+    std::fs::write(&args.witness.state, now.note.to_text())
+        .with_context(|| format!("writing {}", args.witness.state.display()))?;
     let time = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

@@ -16,11 +16,11 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use clap::Args;
-use evidence::note::{Note, NoteSigner, SigType, Verifier};
+use evidence::note::{Note, NoteSigner, Verifier};
 use evidence::tlog::{self, CheckpointError};
 use evidence::witness::{self, AddCheckpoint, Answer};
 
-use super::anchor::{ended, fetch_checkpoint, fetch_consistency, EXIT_DIVERGED};
+use super::anchor::{ended, fetch_checkpoint, fetch_consistency, WitnessIdentity, EXIT_DIVERGED};
 use super::keys::read_public_key;
 use super::Outcome;
 
@@ -39,15 +39,8 @@ pub struct WitnessServeArgs {
     /// The log's public key (a file, or the key itself).
     #[arg(long = "trust", value_name = "KEY")]
     pub trust: String,
-    /// The witness's secret key file (64 hex digits); made (mode 0600) when missing.
-    #[arg(long, value_name = "FILE")]
-    pub key: PathBuf,
-    /// The witness's name (its key name), e.g. `witness.example.org/w1`.
-    #[arg(long)]
-    pub name: String,
-    /// The latest checkpoint this witness cosigned; written before each answer.
-    #[arg(long, value_name = "FILE")]
-    pub state: PathBuf,
+    #[command(flatten)]
+    pub witness: WitnessIdentity,
 }
 
 /// `custody push-checkpoint`.
@@ -81,15 +74,13 @@ pub fn serve(args: &WitnessServeArgs) -> Outcome {
 }
 
 fn run_serve(args: &WitnessServeArgs) -> anyhow::Result<()> {
-    let seed = crate::key_files::own_seed(&args.key, "the witness's key")?;
-    let signer =
-        NoteSigner::new(&args.name, SigType::Cosignature, seed).context("the witness's name")?;
+    let signer = args.witness.signer()?;
     let log = tlog::log_verifier(&args.origin, read_public_key(&args.trust)?)
         .context("the log's origin")?;
     let witness = Arc::new(Witness {
         signer,
         log,
-        state: args.state.clone(),
+        state: args.witness.state.clone(),
         lock: tokio::sync::Mutex::new(()),
     });
     let app = axum::Router::new()
