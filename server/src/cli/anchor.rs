@@ -262,6 +262,30 @@ pub(super) async fn fetch_consistency(
         .collect()
 }
 
+/// Gives the server its checkpoint of `size` with a witness's cosignature (`cosigned`,
+/// a note), for it to keep.
+pub(super) async fn send_cosignature(
+    client: &reqwest::Client,
+    server: &str,
+    cosigned: String,
+    size: u64,
+) -> anyhow::Result<()> {
+    let url = format!("{}/checkpoint/cosignature", base(server));
+    let response = client
+        .post(&url)
+        .header(reqwest::header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .body(cosigned)
+        .send()
+        .await
+        .with_context(|| url.clone())?;
+    let status = response.status();
+    let answer = response.text().await?;
+    if !status.is_success() {
+        bail!("cosigned size {size}, but {url} answered {status}: {answer}");
+    }
+    Ok(())
+}
+
 /// The checkpoint now, checked to extend `earlier` (when there is one).
 async fn follow(
     client: &reqwest::Client,
@@ -339,22 +363,13 @@ async fn run_witness(args: &WitnessArgs) -> anyhow::Result<u8> {
         .map_or(0, |d| d.as_secs());
     let mut cosigned = now.note.clone();
     cosigned.add(signer.cosign(&body, time));
-    let url = format!("{}/checkpoint/cosignature", base(&args.log.server));
-    let response = client
-        .post(&url)
-        .header(reqwest::header::CONTENT_TYPE, "text/plain; charset=utf-8")
-        .body(cosigned.to_text())
-        .send()
-        .await
-        .with_context(|| url.clone())?;
-    let status = response.status();
-    let answer = response.text().await?;
-    if !status.is_success() {
-        bail!(
-            "cosigned size {}, but {url} answered {status}: {answer}",
-            now.checkpoint.size
-        );
-    }
+    send_cosignature(
+        &client,
+        &args.log.server,
+        cosigned.to_text(),
+        now.checkpoint.size,
+    )
+    .await?;
     match &earlier {
         Some(e) if e.checkpoint.size < now.checkpoint.size => println!(
             "cosigned {} at size {} (it grew from {}, consistently)",

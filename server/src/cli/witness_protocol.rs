@@ -20,7 +20,9 @@ use evidence::note::{Note, NoteSigner, Verifier};
 use evidence::tlog::{self, CheckpointError};
 use evidence::witness::{self, AddCheckpoint, Answer};
 
-use super::anchor::{ended, fetch_checkpoint, fetch_consistency, WitnessIdentity, EXIT_DIVERGED};
+use super::anchor::{
+    ended, fetch_checkpoint, fetch_consistency, send_cosignature, WitnessIdentity, EXIT_DIVERGED,
+};
 use super::keys::read_public_key;
 use super::Outcome;
 
@@ -277,22 +279,7 @@ async fn hand_back(
 ) -> anyhow::Result<u8> {
     let cosigned = format!("{}{}", own.to_text(), lines);
     Note::parse(&cosigned).context("the witness's answer is not signature lines")?;
-    let url = format!(
-        "{}/checkpoint/cosignature",
-        args.server.trim_end_matches('/')
-    );
-    let response = client
-        .post(&url)
-        .header(header::CONTENT_TYPE.as_str(), "text/plain; charset=utf-8")
-        .body(cosigned)
-        .send()
-        .await
-        .with_context(|| url.clone())?;
-    let status = response.status();
-    let answer = response.text().await?;
-    if !status.is_success() {
-        bail!("the witness cosigned size {size}, but {url} answered {status}: {answer}");
-    }
+    send_cosignature(client, &args.server, cosigned, size).await?;
     println!(
         "{}: cosigned at size {size}; the server kept it",
         args.witness
