@@ -328,6 +328,18 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Option<Anchors>, AnchorsErr
     parse(bundle::anchors_raw(bytes, limits)?)
 }
 
+/// The bundle `bytes` with `stamps` added after the time stamps its anchors already
+/// carry. No signed byte changes.
+pub fn with_timestamps(
+    bytes: &[u8],
+    limits: &Limits,
+    stamps: Vec<TimestampAnchor>,
+) -> Result<Vec<u8>, AnchorsError> {
+    let mut anchors = read(bytes, limits)?.unwrap_or_default();
+    anchors.timestamps.extend(stamps);
+    with_anchors(bytes, &anchors)
+}
+
 /// Checks the anchors of the bundle `bytes` against `trust`. `event_times` are the
 /// bundle's events' times (RFC 3339, by index; `None` where unread), for
 /// `time.after_anchor`.

@@ -189,6 +189,21 @@ pub fn verify_inclusion(
     proof: &[Hash],
     root: &Hash,
 ) -> Result<(), ProofError> {
+    if &inclusion_root(index, size, leaf, proof)? == root {
+        Ok(())
+    } else {
+        Err(ProofError::RootMismatch)
+    }
+}
+
+/// The root an inclusion proof of `leaf` at `index` in a tree of `size` leaves leads
+/// to, when the proof has the length that index and size need.
+pub fn inclusion_root(
+    index: u64,
+    size: u64,
+    leaf: &Hash,
+    proof: &[Hash],
+) -> Result<Hash, ProofError> {
     if index >= size {
         return Err(ProofError::IndexOutOfRange { index, size });
     }
@@ -200,12 +215,10 @@ pub fn verify_inclusion(
         });
     }
     let (inner_proof, border_proof) = proof.split_at(inner);
-    let computed = chain_border_right(chain_inner(*leaf, inner_proof, index), border_proof);
-    if &computed == root {
-        Ok(())
-    } else {
-        Err(ProofError::RootMismatch)
-    }
+    Ok(chain_border_right(
+        chain_inner(*leaf, inner_proof, index),
+        border_proof,
+    ))
 }
 
 /// Checks that the tree of `size1` leaves with root `root1` is a prefix of the tree of

@@ -52,6 +52,19 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// What was exported, by whom and when, for people: `incident 4 (5 files, 2
+    /// source bundles), exported T by U`.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} ({} files, {} source bundles), exported {} by {}",
+            self.scope,
+            self.files.len(),
+            self.bundles.len(),
+            self.created_at,
+            self.exported_by
+        )
+    }
+
     /// A manifest over `files` (name and bytes), from `bundles`.
     pub fn over(
         scope: &str,

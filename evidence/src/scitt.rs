@@ -118,8 +118,12 @@ fn eddsa(sign1: &CoseSign1, what: &'static str) -> Result<(), ScittError> {
 
 /// Checks a signed statement with its issuer's `key`, and says what it states.
 pub fn verify_statement(bytes: &[u8], key: &PublicKey) -> Result<Statement, ScittError> {
-    let sign1 = read(bytes, "statement")?;
-    eddsa(&sign1, "statement")?;
+    verify_read(&read(bytes, "statement")?, key)
+}
+
+/// [`verify_statement`] of a statement already read.
+fn verify_read(sign1: &CoseSign1, key: &PublicKey) -> Result<Statement, ScittError> {
+    eddsa(sign1, "statement")?;
     let payload = sign1
         .payload
         .clone()
@@ -133,7 +137,7 @@ pub fn verify_statement(bytes: &[u8], key: &PublicKey) -> Result<Statement, Scit
         .find(|(l, _)| *l == Label::Int(CWT_CLAIMS))
         .and_then(|(_, v)| coset::cwt::ClaimsSet::from_cbor_value(v.clone()).ok())
         .ok_or(ScittError::Malformed("statement", "no CWT claims".into()))?;
-    let content_type = content_type(header);
+    let content_type = content_type_of(header);
     Ok(Statement {
         issuer: claims.issuer.unwrap_or_default(),
         subject: claims.subject.unwrap_or_default(),
@@ -195,7 +199,7 @@ pub fn verify_receipt(
             last = ScittError::NotInclusion("an inclusion proof is not [size, index, [hashes]]");
             continue;
         };
-        let Some(root) = root_of(&leaf, index, size, &path) else {
+        let Ok(root) = merkle::inclusion_root(index, size, &leaf, &path) else {
             last = ScittError::NotInclusion("an inclusion proof does not fit its tree size");
             continue;
         };
@@ -306,18 +310,25 @@ pub fn check(
     service: Option<&PublicKey>,
     limits: &Limits,
 ) -> ScittCheck {
-    let read = verify_statement(statement, issuer);
+    let sign1 = read(statement, "statement");
+    let read_statement = sign1
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|s| verify_read(s, issuer));
     let bundle = bundle.map(|bytes| match bundle::manifest_payload(bytes, limits) {
         Err(e) => PayloadMatch::Unreadable(e),
-        Ok((content_type, payload)) => {
-            let unsigned = read_unverified(statement);
-            match unsigned {
-                Some((ct, p)) if ct == content_type && p == payload => PayloadMatch::Same {
+        Ok((content_type, payload)) => match &sign1 {
+            // Compared whether or not its signature holds: the first line says that.
+            Ok(s)
+                if content_type_of(&s.protected.header) == content_type
+                    && s.payload.as_ref() == Some(&payload) =>
+            {
+                PayloadMatch::Same {
                     bundle_id: bundle_id(&payload),
-                },
-                _ => PayloadMatch::Different,
+                }
             }
-        }
+            _ => PayloadMatch::Different,
+        },
     });
     let receipts = receipts
         .iter()
@@ -330,20 +341,13 @@ pub fn check(
         })
         .collect();
     ScittCheck {
-        statement: read,
+        statement: read_statement,
         bundle,
         receipts,
     }
 }
 
-/// A statement's content type and payload, its signature unchecked.
-fn read_unverified(bytes: &[u8]) -> Option<(String, Vec<u8>)> {
-    let sign1 = read(bytes, "statement").ok()?;
-    let content_type = content_type(&sign1.protected.header);
-    Some((content_type, sign1.payload?))
-}
-
-fn content_type(header: &coset::Header) -> String {
+fn content_type_of(header: &coset::Header) -> String {
     match &header.content_type {
         Some(coset::ContentType::Text(t)) => t.clone(),
         Some(coset::ContentType::Assigned(a)) => format!("{a:?}"),
@@ -377,38 +381,6 @@ fn inclusion(bytes: &[u8]) -> Option<(u64, u64, Vec<Hash>)> {
         .map(|h| h.as_bytes().and_then(|b| Hash::try_from(b.as_slice()).ok()))
         .collect::<Option<Vec<Hash>>>()?;
     Some((size, index, path))
-}
-
-/// The root an inclusion proof leads to from `leaf` (RFC 9162 section 2.1.3.2), when
-/// the proof has the length its index and size need.
-fn root_of(leaf: &Hash, index: u64, size: u64, path: &[Hash]) -> Option<Hash> {
-    // verify_inclusion checks against a root; computing it is checking against each
-    // candidate. The root is the proof's result: rebuild it the same way.
-    if index >= size {
-        return None;
-    }
-    let mut fn_ = index;
-    let mut sn = size - 1;
-    let mut r = *leaf;
-    for p in path {
-        if sn == 0 {
-            return None;
-        }
-        if fn_ & 1 == 1 || fn_ == sn {
-            r = merkle::node_hash(p, &r);
-            if fn_ & 1 == 0 {
-                while fn_ & 1 == 0 && fn_ != 0 {
-                    fn_ >>= 1;
-                    sn >>= 1;
-                }
-            }
-        } else {
-            r = merkle::node_hash(&r, p);
-        }
-        fn_ >>= 1;
-        sn >>= 1;
-    }
-    (sn == 0).then_some(r)
 }
 
 /// A receipt of `statement` at `index` in a tree of `leaves` (each a registered

@@ -43,15 +43,16 @@ impl Application {
             .load(&config.data_dir, config.limits.max_bundle_bytes)
             .context("cannot load the collector's key")?;
         let mut log = config.anchoring.load(&db, &key).await?;
-        if config.demo && !config.no_demo && log.policy().is_none() {
+        let demo = config.demo && !config.no_demo;
+        if demo && log.policy().is_none() {
             // The demo's own witnesses, so that a demo shows a witnessed log.
             log = log.with_policy(Some(std::sync::Arc::new(crate::demo::witness_policy())));
         }
-        if config.demo && !config.no_demo && log.tsa_trust().is_empty() {
+        if demo && log.tsa_trust().is_empty() {
             // The demo's own time-stamping authority, so that a demo shows stamps.
             log = log.with_tsa_trust(crate::demo::tsa::DemoTsa::new()?.trust()?);
         }
-        if fresh && config.demo && !config.no_demo {
+        if fresh && demo {
             let loaded = crate::demo::load(&db, &key, ingest)
                 .await
                 .context("cannot load the demo corpus")?;

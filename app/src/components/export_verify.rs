@@ -41,14 +41,7 @@ pub fn check(tar: &[u8], keys: &str, witnesses: &str) -> Checked {
         }
     };
     let anchoring = evidence::tlog::ExportAnchoring::of(&files, &manifest, &keys, policy.as_ref());
-    let mut lines = vec![format!(
-        "Verified: {} ({} files, {} source bundles), exported {} by {}.",
-        manifest.scope,
-        manifest.files.len(),
-        manifest.bundles.len(),
-        manifest.created_at,
-        manifest.exported_by
-    )];
+    let mut lines = vec![format!("Verified: {}.", manifest.summary())];
     lines.extend(anchoring.lines());
     Checked {
         holds: anchoring.holds(policy.is_some()),

@@ -109,7 +109,7 @@ async fn run_timestamp(args: &TimestampArgs) -> anyhow::Result<u8> {
         )?),
         None => None,
     };
-    let mut anchors = anchor::read(&bytes, &limits)?.unwrap_or_default();
+    let mut stamps = Vec::with_capacity(args.tsa.len());
     let client = reqwest::Client::new();
     for url in &args.tsa {
         let mut nonce = [0u8; 8];
@@ -137,14 +137,14 @@ async fn run_timestamp(args: &TimestampArgs) -> anyhow::Result<u8> {
             }
             None => "token kept (not checked: no --tsa-trust)".to_owned(),
         };
-        anchors.timestamps.push(TimestampAnchor {
+        stamps.push(TimestampAnchor {
             tsa: Some(url.clone()),
             token: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &token),
         });
         println!("{url}: {said}");
     }
     let out = args.out.as_ref().unwrap_or(&args.bundle);
-    let anchored = anchor::with_anchors(&bytes, &anchors)?;
+    let anchored = anchor::with_timestamps(&bytes, &limits, stamps)?;
     std::fs::write(out, anchored).with_context(|| format!("writing {}", out.display()))?;
     println!("wrote {}", out.display());
     Ok(0)

@@ -211,14 +211,7 @@ pub fn verify_report(args: &VerifyReportArgs) -> Outcome {
         let files = read_export(&args.path)?;
         match evidence::report::verify_export(&files, &keys) {
             Ok(manifest) => {
-                println!(
-                    "verified: {} ({} files, {} source bundles), exported {} by {}",
-                    manifest.scope,
-                    manifest.files.len(),
-                    manifest.bundles.len(),
-                    manifest.created_at,
-                    manifest.exported_by
-                );
+                println!("verified: {}", manifest.summary());
                 for f in &manifest.files {
                     println!("  {}  {}", f.sha256, f.name);
                 }

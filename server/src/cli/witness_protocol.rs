@@ -17,7 +17,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use clap::Args;
 use evidence::note::{Note, NoteSigner, Verifier};
-use evidence::tlog::{self, CheckpointError};
+use evidence::tlog::{self, CheckpointError, SignedCheckpoint};
 use evidence::witness::{self, AddCheckpoint, Answer};
 
 use super::anchor::{
@@ -63,8 +63,9 @@ struct Witness {
     signer: NoteSigner,
     log: Verifier,
     state: PathBuf,
-    // Checking the old size and keeping the new checkpoint happen as one step.
-    lock: tokio::sync::Mutex<()>,
+    /// The latest checkpoint cosigned, as in `state`. Checking the old size against
+    /// it and keeping the new one happen under its lock, as one step.
+    latest: tokio::sync::Mutex<Option<SignedCheckpoint>>,
 }
 
 /// Runs `custody witness-serve` until interrupted.
@@ -79,11 +80,20 @@ fn run_serve(args: &WitnessServeArgs) -> anyhow::Result<()> {
     let signer = args.witness.signer()?;
     let log = tlog::log_verifier(&args.origin, read_public_key(&args.trust)?)
         .context("the log's origin")?;
+    let state = &args.witness.state;
+    let latest = match std::fs::read_to_string(state) {
+        Ok(text) => Some(
+            tlog::open(&text, &log)
+                .with_context(|| format!("{} is not a checkpoint of this log", state.display()))?,
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("reading {}", state.display())),
+    };
     let witness = Arc::new(Witness {
         signer,
         log,
-        state: args.witness.state.clone(),
-        lock: tokio::sync::Mutex::new(()),
+        state: state.clone(),
+        latest: tokio::sync::Mutex::new(latest),
     });
     let app = axum::Router::new()
         .route("/add-checkpoint", axum::routing::post(add_checkpoint))
@@ -135,25 +145,7 @@ async fn add_checkpoint(State(witness): State<Arc<Witness>>, body: String) -> Re
         }
         Err(e) => return plain(StatusCode::BAD_REQUEST, format!("{e}\n")),
     };
-    let _held = witness.lock.lock().await;
-    let latest = match std::fs::read_to_string(&witness.state) {
-        Ok(text) => match tlog::open(&text, &witness.log) {
-            Ok(latest) => Some(latest),
-            Err(e) => {
-                return plain(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("the witness's state does not read: {e}\n"),
-                )
-            }
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            return plain(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("the witness's state: {e}\n"),
-            )
-        }
-    };
+    let mut latest = witness.latest.lock().await;
     let answer = witness::decide(
         latest.as_ref().map(|l| &l.checkpoint),
         &request,
@@ -187,6 +179,7 @@ async fn add_checkpoint(State(witness): State<Arc<Witness>>, body: String) -> Re
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let line = witness.signer.cosign(&now.checkpoint.text(), time).line();
+    *latest = Some(now);
     plain(StatusCode::OK, format!("{line}\n"))
 }
 

@@ -27,15 +27,11 @@ use x509_cert::time::{Time, Validity};
 use x509_tsp::{MessageImprint, TspVersion, TstInfo};
 
 use evidence::producer::Signer;
+use evidence::timestamp::oid::{
+    ED25519, EXT_KEY_USAGE, ID_CONTENT_TYPE, ID_CT_TSTINFO, ID_MESSAGE_DIGEST, ID_SIGNED_DATA,
+    KP_TIME_STAMPING, SHA256,
+};
 
-const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
-const ID_CT_TSTINFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
-const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
-const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
-const SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
-const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
-const EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
-const KP_TIME_STAMPING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
 /// The demo's policy: under IANA's documentation enterprise number (RFC 5612).
 const DEMO_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.32473.1");
 
@@ -140,15 +136,18 @@ impl DemoTsa {
         let limits = evidence::bundle::Limits::default();
         let signature = evidence::bundle::manifest_signature(bundle, &limits)?
             .context("the bundle's manifest has no signature to time-stamp")?;
-        let mut anchors = evidence::anchor::read(bundle, &limits)?.unwrap_or_default();
-        anchors.timestamps.push(evidence::anchor::TimestampAnchor {
+        let stamp = evidence::anchor::TimestampAnchor {
             tsa: None,
             token: base64::Engine::encode(
                 &base64::engine::general_purpose::STANDARD,
                 self.stamp(&signature, at, serial)?,
             ),
-        });
-        Ok(evidence::anchor::with_anchors(bundle, &anchors)?)
+        };
+        Ok(evidence::anchor::with_timestamps(
+            bundle,
+            &limits,
+            vec![stamp],
+        )?)
     }
 
     /// A token (CMS SignedData over a TSTInfo) saying `message` existed at `at`
